@@ -1,0 +1,5 @@
+"""Allow ``python -m natmigrate``."""
+
+from natmigrate.cli.app import main
+
+main()

@@ -1,0 +1,91 @@
+"""Scan files for inbound NAT v1: read each file, detect, and keep going past bad files.
+
+Shared by ``detect`` and ``check``; a bad file becomes a result with verdict ``error`` and a
+one-line message, never an exception that stops the other files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from natmigrate.detect import Finding, Verdict, detect, verdict
+from natmigrate.errors import ExitCode, InputError
+from natmigrate.model import Snapshot
+from natmigrate.sources import expand_paths, read_path
+from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES
+
+
+@dataclass
+class FileResult:
+    """What scanning one file produced."""
+
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    error: str | None = None
+    format: str | None = None
+
+    @property
+    def verdict(self) -> Verdict:
+        """``error`` when the file could not be read, else from the findings."""
+        return "error" if self.error is not None else verdict(self.findings)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON contract of one file's result."""
+        return {
+            "path": self.path,
+            "verdict": self.verdict,
+            "format": self.format,
+            "findings": [f.as_dict() for f in self.findings],
+            "error": self.error,
+        }
+
+
+Reader = Callable[[Path], Snapshot]
+
+
+def scan_file(path: Path, reader: Reader) -> FileResult:
+    """Read and detect one file; errors are captured in the result."""
+    try:
+        snapshot = reader(path)
+    except InputError as exc:
+        return FileResult(str(path), error=str(exc))
+    except (OSError, MemoryError, RecursionError) as exc:
+        return FileResult(str(path), error=f"{path}: {type(exc).__name__}: {exc}")
+    return FileResult(str(path), findings=detect(snapshot), format=snapshot.format)
+
+
+def json_reader(input_format: str = "auto", max_bytes: int = DEFAULT_MAX_BYTES) -> Reader:
+    """The reader for JSON inputs (REST, az CLI, ARM templates, REST examples)."""
+    return lambda p: read_path(p, input_format, max_bytes)
+
+
+def scan_paths(
+    paths: Iterable[str], reader: Reader, suffixes: tuple[str, ...] = (".json", ".jsonc")
+) -> list[FileResult]:
+    """Scan files and directories (recursing into files with ``suffixes``)."""
+    files, errors = expand_paths(list(paths), suffixes)
+    results = [FileResult(e.location, error=str(e)) for e in errors]
+    results.extend(scan_file(f, reader) for f in files)
+    return results
+
+
+def exit_code(results: list[FileResult]) -> ExitCode:
+    """1 when any file could not be read, 3 when any v1 was found, else 0."""
+    verdicts = {r.verdict for r in results}
+    if "error" in verdicts:
+        return ExitCode.ERROR
+    if "fail" in verdicts:
+        return ExitCode.FOUND
+    return ExitCode.OK
+
+
+def results_document(results: list[FileResult]) -> dict[str, Any]:
+    """The ``-o json`` document of ``detect`` (and ``check``)."""
+    counts = {v: sum(1 for r in results if r.verdict == v) for v in ("fail", "warn", "pass", "error")}
+    return {
+        "files": [r.as_dict() for r in results],
+        "summary": {"files": len(results), **counts, "findings": sum(len(r.findings) for r in results)},
+    }

@@ -1,0 +1,168 @@
+"""Assemble resource JSON objects of any reader into one :class:`~natmigrate.model.Snapshot`.
+
+Readers hand over ``(object, origin)`` pairs; this module dispatches on the resource type,
+folds child resources into their parents (NAT rules written as separate
+``loadBalancers/inboundNatRules`` resources, scale-set instances), and keeps resources it does not
+model as :class:`~natmigrate.model.UnknownResource` so that nothing is silently dropped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from natmigrate import ids
+from natmigrate.model import (
+    InboundNatRule,
+    LoadBalancer,
+    Origin,
+    ScaleSet,
+    ScaleSetInstance,
+    Snapshot,
+    UnknownResource,
+    Unresolved,
+    UnresolvedField,
+)
+from natmigrate.sources import resources as r
+
+NAT_RULE_CHILD_TYPE = "microsoft.network/loadbalancers/inboundnatrules"
+VMSS_VM_TYPE = "microsoft.compute/virtualmachinescalesets/virtualmachines"
+
+
+def with_id(obj: Mapping[str, Any], rtype: str) -> Mapping[str, Any]:
+    """Give a resource without an id one built from its type and ``a/b`` name (templates).
+
+    The subscription and resource group are placeholders that match any concrete value.
+    """
+    _, rid = r.lookup(obj, "id")
+    _, name = r.lookup(obj, "name")
+    if rid is not None or not isinstance(name, str):
+        return obj
+    names = name.split("/")
+    if len(names) != rtype.count("/"):
+        return obj
+    try:
+        new_id = ids.build_id(ids.SUBSCRIPTION_PLACEHOLDER, ids.RESOURCE_GROUP_PLACEHOLDER, rtype, *names)
+    except ValueError:
+        return obj
+    renamed = {**obj, "id": new_id, "name": names[-1]}
+    return r.Located(renamed, obj.origin) if isinstance(obj, r.Located) else renamed
+
+
+def assemble(
+    items: Iterable[tuple[Mapping[str, Any], Origin]],
+    source: str,
+    fmt: str,
+    unresolved: Iterable[UnresolvedField] = (),
+) -> Snapshot:
+    """Build a snapshot from resource objects."""
+    lbs: list[LoadBalancer] = []
+    nics = []
+    scale_sets: list[ScaleSet] = []
+    vms = []
+    autoscale = []
+    others: list[UnknownResource] = []
+    child_rules: list[tuple[str | None, InboundNatRule]] = []
+    instances: list[tuple[str | None, ScaleSetInstance]] = []
+
+    for obj, origin in items:
+        rtype = r.resource_type(obj)
+        if rtype is None:
+            others.append(UnknownResource("<unknown>", None, origin))
+            continue
+        obj = with_id(obj, rtype)
+        if rtype == ids.LB_TYPE:
+            lbs.append(r.build_load_balancer(obj, origin))
+        elif rtype == ids.NIC_TYPE:
+            nics.append(r.build_network_interface(obj, origin))
+        elif rtype == ids.VMSS_TYPE:
+            scale_sets.append(r.build_scale_set(obj, origin))
+        elif rtype == ids.VM_TYPE:
+            vms.append(r.build_virtual_machine(obj, origin))
+        elif rtype == ids.AUTOSCALE_TYPE:
+            autoscale.append(r.build_autoscale(obj, origin))
+        elif rtype == NAT_RULE_CHILD_TYPE:
+            rule = r.build_nat_rule(obj, origin)
+            parent = ids.parent_key(rule.id) if isinstance(rule.id, str) else None
+            child_rules.append((parent, rule))
+        elif rtype == VMSS_VM_TYPE:
+            _, rid = r.lookup(obj, "id")
+            parent = ids.parent_key(rid) if isinstance(rid, str) else None
+            instances.append((parent, r.build_scale_set_instance(obj, origin)))
+        else:
+            _, rid = r.lookup(obj, "id")
+            others.append(UnknownResource(rtype, rid if isinstance(rid, (str, Unresolved)) else None, origin))
+
+    lbs = _fold_child_rules(lbs, child_rules)
+    scale_sets = _fold_instances(scale_sets, instances)
+    return Snapshot(
+        source=source,
+        load_balancers=tuple(lbs),
+        network_interfaces=tuple(nics),
+        scale_sets=tuple(scale_sets),
+        virtual_machines=tuple(vms),
+        autoscale_settings=tuple(autoscale),
+        others=tuple(others),
+        format=fmt,
+        unresolved=tuple(unresolved),
+    )
+
+
+def _fold_child_rules(
+    lbs: list[LoadBalancer], child_rules: list[tuple[str | None, InboundNatRule]]
+) -> list[LoadBalancer]:
+    if not child_rules:
+        return lbs
+    by_key = {lb.key: i for i, lb in enumerate(lbs) if lb.key}
+    by_loose = {ids.loose_key(str(lb.id)): i for i, lb in enumerate(lbs) if lb.key}
+    for parent, rule in child_rules:
+        idx = None
+        if parent is not None:
+            idx = by_key.get(parent)
+            if idx is None:
+                idx = by_loose.get(ids.loose_key(parent))
+        if idx is None:
+            # The parent is not in this input: a partial load balancer that holds only this rule.
+            parsed = ids.parse_id(rule.id) if isinstance(rule.id, str) else None
+            pid = parsed.parent() if parsed is not None and len(parsed.types) > 1 else None
+            lb = LoadBalancer(
+                id=str(pid) if pid else Unresolved("<parent load balancer>", rule.origin),
+                name=pid.name if pid else Unresolved("<parent load balancer>", rule.origin),
+                origin=rule.origin,
+                resource_group=pid.resource_group if pid else None,
+                partial=True,
+            )
+            lbs.append(lb)
+            idx = len(lbs) - 1
+            if lb.key:
+                by_key[lb.key] = idx
+                by_loose[ids.loose_key(str(lb.id))] = idx
+        lb = lbs[idx]
+        # A group export writes each rule twice (inline and as a child resource): keep one.
+        if any(isinstance(x.name, str) and x.name == rule.name for x in lb.inbound_nat_rules):
+            continue
+        lbs[idx] = dataclasses.replace(lb, inbound_nat_rules=(*lb.inbound_nat_rules, rule))
+    return lbs
+
+
+def _fold_instances(
+    scale_sets: list[ScaleSet], instances: list[tuple[str | None, ScaleSetInstance]]
+) -> list[ScaleSet]:
+    if not instances:
+        return scale_sets
+    grouped: dict[str, list[ScaleSetInstance]] = {}
+    for parent, inst in instances:
+        if parent is not None:
+            grouped.setdefault(parent, []).append(inst)
+    out = []
+    for ss in scale_sets:
+        found = grouped.get(ss.key or "")
+        if found is not None:
+            ss = dataclasses.replace(ss, instances=tuple(sorted(found, key=_instance_order)))
+        out.append(ss)
+    return out
+
+
+def _instance_order(inst: ScaleSetInstance) -> tuple[int, str]:
+    return (int(inst.instance_id), "") if inst.instance_id.isdigit() else (1 << 62, inst.instance_id)

@@ -1,0 +1,110 @@
+"""Readers for JSON that Azure itself produced: REST bodies and lists, ``az`` CLI output, and REST
+API example files. (ARM templates and exports live in :mod:`natmigrate.sources.arm_template`.)
+
+The shape is recognised from the document itself:
+
+* REST API example: ``{"parameters": ..., "responses": {"200": {"body": ...}}}``
+* a list: ``{"value": [...], "nextLink": ...}`` or a plain array (``az resource list``)
+* one resource: an object with ``type`` or ``id``
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from natmigrate.errors import InputError
+from natmigrate.model import Origin, Snapshot
+from natmigrate.sources import resources as r
+from natmigrate.sources.assemble import assemble
+from natmigrate.sources.jsondoc import JsonDocument
+
+REST_EXAMPLE = "rest-example"
+REST = "rest"
+AZ_CLI = "az-cli"
+ARM_TEMPLATE = "arm-template"
+
+_SUCCESS_CODES = ("200", "201", "202", "204")
+
+
+def is_template(data: Any) -> bool:
+    """An ARM template (or ``az group export`` output)."""
+    if not isinstance(data, Mapping):
+        return False
+    schema = data.get("$schema")
+    if isinstance(schema, str) and "deploymenttemplate" in schema.lower():
+        return True
+    return "resources" in data and (
+        "contentVersion" in data or "parameters" in data or "languageVersion" in data
+    )
+
+
+def is_rest_example(data: Any) -> bool:
+    """A REST API example file from azure-rest-api-specs."""
+    return isinstance(data, Mapping) and isinstance(data.get("responses"), Mapping) and "parameters" in data
+
+
+def _is_resource(obj: Any) -> bool:
+    return isinstance(obj, Mapping) and (r.resource_type(obj) is not None or "properties" in obj)
+
+
+def _looks_flattened(obj: Mapping[str, Any]) -> bool:
+    return "properties" not in obj and any(k.lower() not in r.ENVELOPE_KEYS for k in obj)
+
+
+def classify(data: Any) -> str | None:
+    """The shape of a parsed JSON document, or ``None`` when it is not one natmigrate reads."""
+    if is_rest_example(data):
+        return REST_EXAMPLE
+    if is_template(data):
+        return ARM_TEMPLATE
+    items = list(_candidates(data, Origin("")))
+    if not items:
+        return None
+    return AZ_CLI if all(_looks_flattened(obj) for obj, _ in items) else REST
+
+
+def _candidates(data: Any, origin: Origin) -> Iterator[tuple[Mapping[str, Any], Origin]]:
+    """Resource objects in a REST/CLI document: a list, a ``value`` list, or one resource."""
+    if isinstance(data, list):
+        for i, item in enumerate(data):
+            if _is_resource(item):
+                yield item, origin.child(i)
+    elif isinstance(data, Mapping):
+        value = data.get("value")
+        if isinstance(value, list) and not _is_resource(data):
+            for i, item in enumerate(value):
+                if _is_resource(item):
+                    yield item, origin.child("value", i)
+        elif _is_resource(data):
+            yield data, origin
+
+
+def read_rest_like(doc: JsonDocument, fmt: str) -> Snapshot:
+    """Read a REST body/list or ``az`` CLI output."""
+    base = Origin(doc.path, "", doc)
+    items = list(_candidates(doc.data, base))
+    if not items:
+        raise InputError(
+            doc.path, 'no Azure resources found (expected a resource, a list, or {"value": [...]})'
+        )
+    return assemble(items, doc.path, fmt)
+
+
+def read_rest_example(doc: JsonDocument) -> Snapshot:
+    """Read the response bodies of a REST API example file (the request body too, for PUTs)."""
+    base = Origin(doc.path, "", doc)
+    items: list[tuple[Mapping[str, Any], Origin]] = []
+    responses = doc.data["responses"]
+    for code in _SUCCESS_CODES:
+        resp = responses.get(code)
+        if isinstance(resp, Mapping) and "body" in resp:
+            items.extend(_candidates(resp["body"], base.child("responses", code, "body")))
+            break
+    if not items:
+        params = doc.data.get("parameters")
+        if isinstance(params, Mapping):
+            for key, value in params.items():
+                if isinstance(value, Mapping) and _is_resource(value):
+                    items.append((value, base.child("parameters", key)))
+    return assemble(items, doc.path, REST_EXAMPLE)
