@@ -18,9 +18,7 @@ from typing import Any
 from benchmarks.synthetic import write_export
 from natmigrate.scan import json_reader, paused_gc, results_document, scan_paths
 
-JQ_QUERY = (
-    '[.value[] | select((.properties.inboundNatPools // []) | length > 0) ] | length'
-)
+JQ_QUERY = "[.value[] | select((.properties.inboundNatPools // []) | length > 0) ] | length"
 
 
 def _best(fn: Any, repeat: int) -> float:
@@ -67,6 +65,7 @@ def measure(mb: int, repeat: int = 3) -> dict[str, Any]:
         }
         jq = shutil.which("jq")
         if jq:
+
             def run_jq() -> None:
                 subprocess.run([jq, JQ_QUERY, str(path)], check=True, capture_output=True)
 

@@ -90,7 +90,9 @@ def _lb(rg: str, i: int, with_pools: bool) -> dict[str, Any]:
                     },
                 }
             ],
-            "probes": [{"name": "p", "id": f"{base}/probes/p", "properties": {"protocol": "Tcp", "port": 80}}],
+            "probes": [
+                {"name": "p", "id": f"{base}/probes/p", "properties": {"protocol": "Tcp", "port": 80}}
+            ],
             "inboundNatRules": rules,
             "inboundNatPools": pools,
             "outboundRules": [],
@@ -101,7 +103,9 @@ def _lb(rg: str, i: int, with_pools: bool) -> dict[str, Any]:
 def _vmss(rg: str, i: int, with_pools: bool) -> dict[str, Any]:
     lb = f"/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.Network/loadBalancers/lb-{i}"
     ipc: dict[str, Any] = {
-        "subnet": {"id": f"/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.Network/virtualNetworks/v/subnets/s"},
+        "subnet": {
+            "id": f"/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.Network/virtualNetworks/v/subnets/s"
+        },
         "loadBalancerBackendAddressPools": [{"id": f"{lb}/backendAddressPools/be"}],
     }
     if with_pools:
@@ -119,12 +123,23 @@ def _vmss(rg: str, i: int, with_pools: bool) -> dict[str, Any]:
             "virtualMachineProfile": {
                 "osProfile": {"computerNamePrefix": f"vm{i}", "adminUsername": "azureuser"},
                 "storageProfile": {
-                    "imageReference": {"publisher": "Canonical", "offer": "ubuntu", "sku": "server", "version": "latest"},
+                    "imageReference": {
+                        "publisher": "Canonical",
+                        "offer": "ubuntu",
+                        "sku": "server",
+                        "version": "latest",
+                    },
                     "osDisk": {"createOption": "FromImage", "caching": "ReadWrite"},
                 },
                 "networkProfile": {
                     "networkInterfaceConfigurations": [
-                        {"name": "nic", "properties": {"primary": True, "ipConfigurations": [{"name": "ipc", "properties": ipc}]}}
+                        {
+                            "name": "nic",
+                            "properties": {
+                                "primary": True,
+                                "ipConfigurations": [{"name": "ipc", "properties": ipc}],
+                            },
+                        }
                     ]
                 },
             },
@@ -150,7 +165,9 @@ def _nic(rg: str, i: int) -> dict[str, Any]:
                         "privateIPAddress": f"10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}",
                         "privateIPAllocationMethod": "Dynamic",
                         "primary": True,
-                        "subnet": {"id": f"/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.Network/virtualNetworks/v/subnets/s"},
+                        "subnet": {
+                            "id": f"/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.Network/virtualNetworks/v/subnets/s"
+                        },
                         "loadBalancerBackendAddressPools": [],
                         "loadBalancerInboundNatRules": [],
                     },

@@ -23,7 +23,9 @@ def child(lb: str, collection: str, name: str) -> dict[str, str]:
 
 
 def vmss_id(name: str = "vmss") -> str:
-    return f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Compute/virtualMachineScaleSets/{name}"
+    return (
+        f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Compute/virtualMachineScaleSets/{name}"
+    )
 
 
 def nic_id(name: str) -> str:
@@ -31,7 +33,11 @@ def nic_id(name: str) -> str:
 
 
 def load_balancer(name: str = "lb", **properties: Any) -> dict[str, Any]:
-    props = {"frontendIPConfigurations": [{"name": "fe", "id": child(name, "frontendIPConfigurations", "fe")["id"]}]}
+    props = {
+        "frontendIPConfigurations": [
+            {"name": "fe", "id": child(name, "frontendIPConfigurations", "fe")["id"]}
+        ]
+    }
     props.update(properties)
     return {
         "name": name,
@@ -67,7 +73,12 @@ def scale_set(name: str = "vmss", ipconfig: dict[str, Any] | None = None) -> dic
             "virtualMachineProfile": {
                 "networkProfile": {
                     "networkInterfaceConfigurations": [
-                        {"name": "nic", "properties": {"ipConfigurations": [{"name": "ipc", "properties": ipconfig or {}}]}}
+                        {
+                            "name": "nic",
+                            "properties": {
+                                "ipConfigurations": [{"name": "ipc", "properties": ipconfig or {}}]
+                            },
+                        }
                     ]
                 }
             },
@@ -80,7 +91,15 @@ def nic(name: str, ipconfig: dict[str, Any]) -> dict[str, Any]:
         "name": name,
         "id": nic_id(name),
         "type": "Microsoft.Network/networkInterfaces",
-        "properties": {"ipConfigurations": [{"name": "ipconfig1", "id": f"{nic_id(name)}/ipConfigurations/ipconfig1", "properties": ipconfig}]},
+        "properties": {
+            "ipConfigurations": [
+                {
+                    "name": "ipconfig1",
+                    "id": f"{nic_id(name)}/ipConfigurations/ipconfig1",
+                    "properties": ipconfig,
+                }
+            ]
+        },
     }
 
 

@@ -29,7 +29,10 @@ def test_scale_set_fixture_json_reports_pools_with_lines_and_exits_3() -> None:
     by_rule: dict[str, list[dict[str, object]]] = {}
     for f in file["findings"]:
         by_rule.setdefault(str(f["rule"]), []).append(f)
-    assert {str(f["resource"]).rsplit("/", 1)[-1] for f in by_rule["NATM001"]} == {"natpool-ssh", "natpool-app"}
+    assert {str(f["resource"]).rsplit("/", 1)[-1] for f in by_rule["NATM001"]} == {
+        "natpool-ssh",
+        "natpool-app",
+    }
     assert len(by_rule["NATM002"]) == 2
     for f in file["findings"]:
         assert isinstance(f["line"], int) and f["line"] > 1
@@ -84,7 +87,10 @@ def test_garbage_file_as_a_real_process_prints_one_line_and_no_traceback(tmp_pat
     garbage = tmp_path / "garbage.json"
     garbage.write_bytes(b"\x00\x01\x02\x03 not json")
     proc = subprocess.run(
-        [sys.executable, "-m", "natmigrate", "detect", str(garbage)], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "natmigrate", "detect", str(garbage)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr + proc.stdout

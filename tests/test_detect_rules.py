@@ -34,7 +34,11 @@ def test_v1_rule_with_single_frontend_port_is_natm003() -> None:
 def test_rule_with_backend_ip_configuration_is_natm003() -> None:
     rule = {
         "name": "rdp",
-        "properties": {"frontendPort": 50001, "backendPort": 3389, "backendIPConfiguration": {"id": nic_ref("n1")}},
+        "properties": {
+            "frontendPort": 50001,
+            "backendPort": 3389,
+            "backendIPConfiguration": {"id": nic_ref("n1")},
+        },
     }
     found = findings(load_balancer(inboundNatRules=[rule]))
     assert [f.rule for f in found] == ["NATM003"]
@@ -91,7 +95,10 @@ def test_scale_set_instance_nic_is_not_reported_as_a_single_vm_rule() -> None:
         "type": "Microsoft.Network/networkInterfaces",
         "properties": {
             "ipConfigurations": [
-                {"name": "ipc", "properties": {"loadBalancerInboundNatRules": [child("lb", "inboundNatRules", "ssh.0")]}}
+                {
+                    "name": "ipc",
+                    "properties": {"loadBalancerInboundNatRules": [child("lb", "inboundNatRules", "ssh.0")]},
+                }
             ]
         },
     }
@@ -119,7 +126,9 @@ def test_decoys_do_not_match() -> None:
         "id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/natGateways/natgw",
         "properties": {"idleTimeoutInMinutes": 4},
     }
-    legacy = load_balancer(inboundNatPools=[], inboundNatRules=[], outboundNatRules=[{"name": "x", "properties": {}}])
+    legacy = load_balancer(
+        inboundNatPools=[], inboundNatRules=[], outboundNatRules=[{"name": "x", "properties": {}}]
+    )
     empty_nic = nic("n", {"loadBalancerInboundNatRules": [], "loadBalancerBackendAddressPools": []})
     empty_vmss = scale_set(ipconfig={"loadBalancerInboundNatPools": []})
     assert rules([nat_gateway, legacy, empty_nic, empty_vmss]) == []
@@ -167,7 +176,9 @@ def test_unresolved_values_make_findings_indeterminate() -> None:
     ipc = IpConfiguration(
         name="ipc",
         origin=origin,
-        unresolved=(UnresolvedField("loadBalancerInboundNatPools", Unresolved("[parameters('pools')]", origin)),),
+        unresolved=(
+            UnresolvedField("loadBalancerInboundNatPools", Unresolved("[parameters('pools')]", origin)),
+        ),
     )
     vmss = ScaleSet(id=vmss_id(), name="vmss", origin=origin, ip_configurations=(ipc,))
     found = detect(Snapshot("t.json", load_balancers=(lb,), scale_sets=(vmss,)))

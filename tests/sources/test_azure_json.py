@@ -89,7 +89,10 @@ def test_rest_api_example_reads_the_response_body() -> None:
     }
     snap = read(example)
     assert snap.format == "rest-example"
-    assert snap.load_balancers[0].inbound_nat_pools[0].origin.pointer == "/responses/200/body/properties/inboundNatPools/0"
+    assert (
+        snap.load_balancers[0].inbound_nat_pools[0].origin.pointer
+        == "/responses/200/body/properties/inboundNatPools/0"
+    )
 
 
 def test_child_nat_rule_body_becomes_a_partial_load_balancer() -> None:

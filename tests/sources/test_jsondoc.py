@@ -23,7 +23,15 @@ DOC = """{
 
 @pytest.mark.parametrize(
     ("pointer", "expected"),
-    [("", (1, 1)), ("/a", (2, 8)), ("/a/1", (4, 5)), ("/a/1/b", (4, 11)), ("/a/1/c~1d", (4, 23)), ("/a/1/c~1d/e~0f", (4, 31)), ("/z", (6, 8))],
+    [
+        ("", (1, 1)),
+        ("/a", (2, 8)),
+        ("/a/1", (4, 5)),
+        ("/a/1/b", (4, 11)),
+        ("/a/1/c~1d", (4, 23)),
+        ("/a/1/c~1d/e~0f", (4, 31)),
+        ("/z", (6, 8)),
+    ],
 )
 def test_positions(pointer: str, expected: tuple[int, int]) -> None:
     assert parse_text("f.json", DOC).position(pointer) == expected
@@ -37,7 +45,9 @@ def test_missing_pointer_has_no_position() -> None:
 
 def test_large_documents_are_parsed_with_the_same_positions(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(jsondoc, "_INDEXED_PARSE_THRESHOLD", 10)
-    big = json.dumps({"value": [{"name": f"r{i}", "properties": {"x": [i, {"y": i}]}} for i in range(50)]}, indent=2)
+    big = json.dumps(
+        {"value": [{"name": f"r{i}", "properties": {"x": [i, {"y": i}]}} for i in range(50)]}, indent=2
+    )
     doc = parse_text("big.json", big)
     plain = JsonDocument("big.json", big, json.loads(big))
     assert doc.data == plain.data
@@ -54,7 +64,9 @@ def test_large_invalid_document_reports_position(monkeypatch: pytest.MonkeyPatch
 
 
 def test_comments_are_accepted_and_positions_kept() -> None:
-    text = '{\n  // a comment with "quotes"\n  "url": "https://example.com/x", /* block\n comment */ "n": 1\n}'
+    text = (
+        '{\n  // a comment with "quotes"\n  "url": "https://example.com/x", /* block\n comment */ "n": 1\n}'
+    )
     doc = parse_text("t.json", text)
     assert doc.data == {"url": "https://example.com/x", "n": 1}
     assert doc.position("/n") == (4, 18)
