@@ -12,8 +12,8 @@ from typing import Annotated
 import typer
 
 from natmigrate import __version__
-from natmigrate.cli.terminal import stdout_console, write_data
-from natmigrate.errors import ExitCode, InputError, UsageError
+from natmigrate.cli.terminal import fail, stdout_console, write_data
+from natmigrate.errors import ExitCode, InputError, NatMigrateError, UsageError
 from natmigrate.model import Snapshot
 from natmigrate.plan.build import plan_snapshot
 from natmigrate.plan.model import InputInfo, Plan, PlanOptions
@@ -149,39 +149,42 @@ def plan(
     --detailed-exitcode: 0 nothing to migrate, 3 changes planned and feasible, 4 blocked),
     1 the input could not be read, 2 usage error.
     """
-    for template, flag in ((rule_name, "--rule-name"), (pool_name, "--pool-name")):
-        if "{source}" not in template:
-            raise typer.BadParameter("must contain {source}", param_hint=flag)
-    if input_format not in JSON_FORMATS:
-        raise typer.BadParameter(f"must be one of {', '.join(JSON_FORMATS)}", param_hint="--input-format")
-    options = PlanOptions(
-        scope=scope.value,
-        rules_mode=rules_mode.value,
-        frontend_port_start=frontend_port_start,
-        widen_ranges=widen_ranges,
-        max_instances=max_instances,
-        rolling=rolling.value,
-        reuse_backend_pools=reuse_backend_pools,
-        rule_name=rule_name,
-        pool_name=pool_name,
-    )
-    snapshot, info = _read_input(path, resource_group, name, subscription, input_format, max_file_size)
-    if not snapshot.load_balancers:
-        raise InputError(
-            info.path or "input",
-            "no load balancer in the input; planning needs the load balancer and the scale sets and NICs "
-            "that use it",
+    try:
+        for template, flag in ((rule_name, "--rule-name"), (pool_name, "--pool-name")):
+            if "{source}" not in template:
+                raise typer.BadParameter("must contain {source}", param_hint=flag)
+        if input_format not in JSON_FORMATS:
+            raise typer.BadParameter(f"must be one of {', '.join(JSON_FORMATS)}", param_hint="--input-format")
+        options = PlanOptions(
+            scope=scope.value,
+            rules_mode=rules_mode.value,
+            frontend_port_start=frontend_port_start,
+            widen_ranges=widen_ranges,
+            max_instances=max_instances,
+            rolling=rolling.value,
+            reuse_backend_pools=reuse_backend_pools,
+            rule_name=rule_name,
+            pool_name=pool_name,
         )
-    result = plan_snapshot(
-        snapshot,
-        options,
-        info,
-        natmigrate_version=__version__,
-        created_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-    )
-    if out is not None:
-        _save(out, result)
-    _render(result, output)
+        snapshot, info = _read_input(path, resource_group, name, subscription, input_format, max_file_size)
+        if not snapshot.load_balancers:
+            raise InputError(
+                info.path or "input",
+                "no load balancer in the input; planning needs the load balancer and the scale sets and NICs "
+                "that use it",
+            )
+        result = plan_snapshot(
+            snapshot,
+            options,
+            info,
+            natmigrate_version=__version__,
+            created_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        )
+        if out is not None:
+            _save(out, result)
+        _render(result, output)
+    except NatMigrateError as exc:
+        fail(exc)
     raise typer.Exit(int(exit_code(result, detailed_exitcode)))
 
 
