@@ -23,15 +23,15 @@ FE_ID = f"{LB_ID}/frontendIPConfigurations/fe-public"
 VMSS_ID = f"{SUB}/Microsoft.Compute/virtualMachineScaleSets/vmss-web"
 
 
-def load(name: str) -> dict[str, Any]:
+def load(name: str) -> Any:
     """A fixture's JSON (a fresh copy each time)."""
-    data: dict[str, Any] = json.loads((FIXTURES / name).read_text())
-    return data
+    return json.loads((FIXTURES / name).read_text())
 
 
 def scale_set_pools() -> dict[str, Any]:
     """The scale-set fixture: lb-web with two NAT pools used by vmss-web (4 instances)."""
-    return load("scale-set-nat-pools.json")
+    data: dict[str, Any] = load("scale-set-nat-pools.json")
+    return data
 
 
 def items(doc: dict[str, Any]) -> list[dict[str, Any]]:
@@ -129,7 +129,7 @@ def drop_instance(doc: dict[str, Any], instance_id: str) -> None:
 
 
 def add_scale_set(doc: dict[str, Any], name: str, pools: list[str], instances: int, first_port: int) -> None:
-    """A second scale set whose ip configuration uses ``pools``; generated rules continue at ``first_port``."""
+    """A second scale set using ``pools``; its generated rules continue at ``first_port``."""
     ss = copy.deepcopy(vmss(doc))
     ss_id = f"{SUB}/Microsoft.Compute/virtualMachineScaleSets/{name}"
     ss["name"], ss["id"] = name, ss_id
