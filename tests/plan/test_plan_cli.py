@@ -155,6 +155,7 @@ def test_no_load_balancer_in_the_input(tmp_path: Path) -> None:
         [SCALE_SET, "-g", "rg", "-n", "lb"],
         [],
         [SCALE_SET, "--rule-name", "fixed"],
+        [SCALE_SET, "--pool-name", "{source}-{other}"],
     ],
 )
 def test_usage_errors_exit_2(args: list[str]) -> None:
