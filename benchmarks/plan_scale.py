@@ -210,7 +210,8 @@ def main(argv: list[str] | None = None) -> None:
             scale = r["instances"] / prev["instances"]
             growth = f"{(r['plan'] / prev['plan']) * 10 / scale:.1f}"
         print(
-            f"{r['instances']:>9.0f} {r['instances']:>9.0f} {r['bytes'] / 2**20:>6.1f} {r['json'] * 1e3:>8.1f}ms "
+            f"{r['instances']:>9.0f} {r['instances']:>9.0f} {r['bytes'] / 2**20:>6.1f} "
+            f"{r['json'] * 1e3:>8.1f}ms "
             f"{r['read'] * 1e3:>7.1f}ms {r['plan'] * 1e3:>7.1f}ms {r['plan_ratio']:>9.2f} "
             f"{r['total_ratio']:>16.2f} {growth:>12}"
         )
