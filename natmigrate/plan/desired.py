@@ -271,8 +271,8 @@ def _plan_nat_pool(draft: Draft, names: _Names, pool: InboundNatPool) -> None:
         by_ss[key_of(u.ss_id)].append(u)
     if not users:
         draft.notes.append(
-            f"NAT pool {pool.name} is used by no scale set in the input; its v2 rule targets an empty backend "
-            "pool (add the scale sets to the input if some use it)"
+            f"NAT pool {pool.name} is used by no scale set in the input; its v2 rule targets an empty "
+            "backend pool (add the scale sets to the input if some use it)"
         )
     floating = _optional(pool.enable_floating_ip) is True
     addresses = [scale_set_member(u.ss_id, u.nic_cfg, u.ipc_name) for u in users.values()]
