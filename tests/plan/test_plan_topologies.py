@@ -232,3 +232,37 @@ def test_plan_json_is_plain_json(tmp_path: Path) -> None:
         data["load_balancers"][0]["nat_rules"][0]["rest_body"]["properties"]["frontendPortRangeStart"]
         == 50000
     )
+
+
+def test_instance_nics_in_the_input_do_not_disturb_pool_reuse(tmp_path: Path) -> None:
+    doc = scale_set_pools()
+    vmss_id = f"{SUB}/Microsoft.Compute/virtualMachineScaleSets/vmss-web"
+    for i in range(4):
+        nic_id = f"{vmss_id}/virtualMachines/{i}/networkInterfaces/nic-web"
+        items(doc).append(
+            {
+                "name": "nic-web",
+                "id": nic_id,
+                "type": "Microsoft.Network/networkInterfaces",
+                "properties": {
+                    "ipConfigurations": [
+                        {
+                            "name": "ipconfig1",
+                            "id": f"{nic_id}/ipConfigurations/ipconfig1",
+                            "properties": {
+                                "loadBalancerBackendAddressPools": [
+                                    {"id": f"{LB_ID}/backendAddressPools/bepool-web"}
+                                ],
+                                "loadBalancerInboundNatRules": [
+                                    {"id": f"{LB_ID}/inboundNatRules/natpool-ssh.{i}"}
+                                ],
+                            },
+                        }
+                    ]
+                },
+            }
+        )
+    plan = plan_doc(doc, tmp_path)
+    lbp = plan.load_balancers[0]
+    assert [(p.name, p.action) for p in lbp.backend_pools] == [("bepool-web", "reuse")]
+    assert lbp.network_interfaces == () and codes(plan) == []
