@@ -23,6 +23,7 @@ def port_mappings(draft: Draft) -> list[PortMapping]:
         if v2.targets is not None:
             for k, t in enumerate(v2.targets):
                 new = v2.start + k if k < v2.size else None
+                certain = v2.size == 1 and len(v2.targets) == 1
                 rows.append(
                     PortMapping(
                         t.target,
@@ -34,6 +35,7 @@ def port_mappings(draft: Draft) -> list[PortMapping]:
                         t.old_port,
                         v2.name,
                         new,
+                        predicted=not certain,
                     )
                 )
         for t in v2.unordered_targets:
