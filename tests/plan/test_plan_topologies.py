@@ -51,6 +51,7 @@ def test_pool_shared_by_two_scale_sets_gets_one_rule_and_one_pool(tmp_path: Path
         ("vmss-api/1", 50005, 50005),
     ]
     assert codes(plan) == []
+    assert all(m.predicted for m in lbp.port_mappings)
 
 
 def test_shared_pool_capacity_counts_every_scale_set(tmp_path: Path) -> None:
@@ -151,6 +152,7 @@ def test_single_vm_rules_preserve_keeps_every_port(tmp_path: Path) -> None:
         (50003, 50003),
     ]
     assert all(not m.changed for m in lbp.port_mappings) and len(lbp.port_mappings) == 3
+    assert not any(m.predicted for m in lbp.port_mappings)  # one port, one member: certain
     assert any("does not retire single-VM" in n for n in lbp.notes)
     assert [n.name for n in lbp.network_interfaces] == ["nic-vm1", "nic-vm2", "nic-vm3"]
     assert codes(plan) == []
