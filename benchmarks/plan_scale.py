@@ -12,6 +12,7 @@ instances should be linear: the "per 10×" column should stay near 10.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import tempfile
 import time
@@ -153,6 +154,7 @@ def best(fn: Callable[[], object], repeat: int) -> float:
     """The fastest of ``repeat`` runs, in seconds."""
     times = []
     for _ in range(repeat):
+        gc.collect()  # start each run with the same heap: a collection mid-run is noise, not planning
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
