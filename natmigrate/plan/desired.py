@@ -265,7 +265,7 @@ def _plan_nat_pool(draft: Draft, names: _Names, pool: InboundNatPool) -> None:
     assert frontend is not None and protocol is not None and start is not None and end is not None
     assert backend_port is not None
 
-    # Group users by scale set, in a stable order (by name; Azure does not document its order).
+    # Group users by scale set (ordered below: Azure numbers one scale set after the other).
     by_ss: dict[str, list[_User]] = defaultdict(list)
     for u in users.values():
         by_ss[key_of(u.ss_id)].append(u)
