@@ -80,17 +80,8 @@ class _Names:
         return _name_taken(self.pools, name)
 
 
-def _resolved_int(draft: Draft, value: object, what: str, resource: str) -> int | None:
-    if isinstance(value, Unresolved):
-        draft.unresolved(what, value, resource)
-        return None
-    if value is None:
-        draft.problem("UNRESOLVED_VALUE", "error", f"{what} is missing; planning needs it", [resource])
-        return None
-    return value if isinstance(value, int) else None
-
-
-def _resolved_str(draft: Draft, value: object, what: str, resource: str) -> str | None:
+def _required(draft: Draft, value: object, what: str, resource: str) -> object:
+    """``value`` when planning can use it; ``None`` (and an UNRESOLVED_VALUE problem) otherwise."""
     if isinstance(value, Ref):
         value = value.id
     if isinstance(value, Unresolved):
@@ -98,8 +89,17 @@ def _resolved_str(draft: Draft, value: object, what: str, resource: str) -> str 
         return None
     if value is None:
         draft.problem("UNRESOLVED_VALUE", "error", f"{what} is missing; planning needs it", [resource])
-        return None
-    return str(value)
+    return value
+
+
+def _resolved_int(draft: Draft, value: object, what: str, resource: str) -> int | None:
+    v = _required(draft, value, what, resource)
+    return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+
+def _resolved_str(draft: Draft, value: object, what: str, resource: str) -> str | None:
+    v = _required(draft, value, what, resource)
+    return None if v is None else str(v)
 
 
 def _optional(value: object) -> object:
