@@ -259,13 +259,15 @@ def _widen_hint(occupancy: Occupancy, v2: V2Draft, wanted: int) -> str:
 def check_frontend_overlap(draft: Draft) -> None:
     """FRONTEND_PORT_OVERLAP: a v2 range against every port that stays, and against each other."""
     occupancy = Occupancy(kept_uses(draft))
-    planned = Occupancy()
+    uses = [v2_use(v2) for v2 in draft.v2]
+    planned = Occupancy(uses)  # built once: queried for every rule, never re-sorted
+    order = {u.owner_id: i for i, u in enumerate(uses)}
     fe_names = {key_of(str(f.id)): str(f.name) for f in draft.inv.load_balancer.frontend_ip_configurations}
-    for v2 in draft.v2:
-        use = v2_use(v2)
-        clashes = occupancy.conflicts(use) + planned.conflicts(use)
-        planned.add(use)
-        for other in clashes:
+    for i, (v2, use) in enumerate(zip(draft.v2, uses, strict=True)):
+        earlier = [
+            u for u in planned.conflicts(use, ignore=frozenset({use.owner_id})) if order[u.owner_id] < i
+        ]
+        for other in occupancy.conflicts(use) + earlier:
             fe = fe_names.get(use.frontend, display(v2.frontend_id))
             draft.problem(
                 FRONTEND_PORT_OVERLAP,
