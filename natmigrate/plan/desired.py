@@ -595,10 +595,7 @@ def _consolidate(
         )
         first = rows[0][0]
         start = rows[0][4]
-        unique_targets: list[str] = []
-        for r in rows:
-            if r[1] not in unique_targets:
-                unique_targets.append(r[1])
+        unique_targets = list(dict.fromkeys(r[1] for r in rows))
         v2 = V2Draft(
             name=names.rule(draft.options.rule_name.format(source=source)),
             source="nat-rule",
