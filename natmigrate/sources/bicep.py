@@ -28,6 +28,7 @@ from natmigrate.errors import InputError
 from natmigrate.model import Origin, Snapshot, Unresolved
 from natmigrate.sources.assemble import assemble
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES, read_text
+from natmigrate.sources.textpos import Positions
 
 BICEP = "bicep"
 
@@ -56,39 +57,6 @@ class Token:
     start: int
     end: int
     value: Any = None  # decoded literal for plain strings and numbers
-
-
-@dataclass
-class Positions:
-    """Path → (line, column), filled while parsing; a :class:`~natmigrate.model.PositionSource`."""
-
-    text: str
-    points: dict[str, int] = field(default_factory=dict)
-    _line_starts: list[int] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        starts = [0]
-        for m in re.finditer("\n", self.text):
-            starts.append(m.end())
-        self._line_starts = starts
-
-    def line_column(self, offset: int) -> tuple[int, int]:
-        """1-based (line, column) of a character offset."""
-        from bisect import bisect_right
-
-        idx = bisect_right(self._line_starts, offset) - 1
-        return idx + 1, offset - self._line_starts[idx] + 1
-
-    def position(self, pointer: str) -> tuple[int, int] | None:
-        """The position recorded for ``pointer`` (or its nearest recorded ancestor)."""
-        ptr = pointer
-        while True:
-            off = self.points.get(ptr)
-            if off is not None:
-                return self.line_column(off)
-            if "/" not in ptr or ptr == "":
-                return None
-            ptr = ptr.rsplit("/", 1)[0]
 
 
 # --------------------------------------------------------------------------------------------
@@ -638,6 +606,7 @@ class BicepFile:
     snapshot: Snapshot
     comments: list[tuple[int, str]]
     positions: Positions
+    spans: list[tuple[int, int]]  # (open, close) offsets of every bracket pair
 
 
 def parse_bicep(path: str, text: str) -> BicepFile:
@@ -650,7 +619,18 @@ def parse_bicep(path: str, text: str) -> BicepFile:
     except RecursionError:
         raise InputError(path, "Bicep nested too deeply to read") from None
     snapshot = assemble(_items(parser), path, BICEP)
-    return BicepFile(snapshot, parser.comments, parser.positions)
+    return BicepFile(snapshot, parser.comments, parser.positions, _spans(parser.tokens))
+
+
+def _spans(tokens: list[Token]) -> list[tuple[int, int]]:
+    stack: list[int] = []
+    out: list[tuple[int, int]] = []
+    for t in tokens:
+        if t.kind == "punct" and t.text in "([{":
+            stack.append(t.start)
+        elif t.kind == "punct" and t.text in ")]}" and stack:
+            out.append((stack.pop(), t.start))
+    return out
 
 
 def read_bicep(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES) -> Snapshot:

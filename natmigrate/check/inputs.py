@@ -1,0 +1,194 @@
+"""What ``check`` reads: expanding paths, directories and globs, and reading each file by kind.
+
+JSON (REST, ``az`` output, ARM templates, REST examples, ``terraform show -json``), Bicep and
+Terraform are read here; Terraform files are read a module directory at a time so references
+across files resolve, and each finding stays with the file of its construct.
+
+JSON files found by walking a directory that are not Azure or Terraform documents at all
+(``package.json``, editor settings, ARM parameter files) are skipped; named explicitly, they are
+errors. A file that cannot be parsed is always an error.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from natmigrate.detect import detect
+from natmigrate.errors import InputError
+from natmigrate.scan import FileResult
+from natmigrate.sources import JSON_FORMATS, azure_json, read_document
+from natmigrate.sources.bicep import BICEP, parse_bicep
+from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES, load_json, read_text
+from natmigrate.sources.terraform import TERRAFORM, read_module
+from natmigrate.sources.terraform_json import TERRAFORM_JSON, is_terraform_json, read_terraform_json
+
+DEFAULT_SUFFIXES = (".json", ".jsonc", ".bicep", ".tf")
+INPUT_FORMATS = (*JSON_FORMATS, BICEP, TERRAFORM, TERRAFORM_JSON)
+_SKIP_DIRS = frozenset({"node_modules", ".terraform", "__pycache__"})
+_GLOB_CHARS = frozenset("*?[")
+
+
+@dataclass
+class ScannedFile:
+    """One input's result plus what suppression needs to look at its source."""
+
+    result: FileResult
+    kind: str  # json | bicep | terraform
+    text: str | None = None
+    comments: list[tuple[int, str]] = field(default_factory=list)  # (offset, comment text)
+    spans: list[tuple[int, int]] = field(default_factory=list)  # bracket pairs (offsets)
+    json_data: Any = None
+
+    @property
+    def path(self) -> str:
+        """The file as named on the command line (or found under a directory)."""
+        return self.result.path
+
+
+@dataclass
+class Expanded:
+    """Files to read, errors for arguments that matched nothing, and which files were named."""
+
+    files: list[Path]
+    errors: list[InputError]
+    explicit: set[Path]
+    unmatched_globs: list[str]
+
+
+def expand(paths: list[str], suffixes: tuple[str, ...] = DEFAULT_SUFFIXES) -> Expanded:
+    """Files named directly, files under directories (recursively), and glob matches."""
+    files: list[Path] = []
+    errors: list[InputError] = []
+    explicit: set[Path] = set()
+    unmatched: list[str] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            files.extend(_walk(p, suffixes, errors))
+        elif p.exists():
+            files.append(p)
+            explicit.add(p)
+        elif _GLOB_CHARS & set(raw):
+            # CI shells may not expand globs (or not **): natmigrate does it itself.
+            matches = sorted(glob.glob(raw, recursive=True))
+            if not matches:
+                unmatched.append(raw)
+            for m in matches:
+                mp = Path(m)
+                if mp.is_dir():
+                    files.extend(_walk(mp, suffixes, errors))
+                elif mp.name.lower().endswith(suffixes):
+                    files.append(mp)
+        else:
+            errors.append(InputError(raw, "no such file or directory"))
+    seen: set[Path] = set()
+    unique = []
+    for f in files:
+        if f not in seen:
+            seen.add(f)
+            unique.append(f)
+    return Expanded(unique, errors, explicit, unmatched)
+
+
+def _walk(top: Path, suffixes: tuple[str, ...], errors: list[InputError]) -> Iterator[Path]:
+    def onerror(exc: OSError) -> None:
+        errors.append(InputError(str(exc.filename or top), f"cannot list directory: {exc.strerror}"))
+
+    for root, dirs, names in os.walk(top, onerror=onerror):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
+        for n in sorted(names):
+            if n.lower().endswith(suffixes):
+                yield Path(root) / n
+
+
+def kind_of(path: Path, input_format: str) -> str:
+    """json, bicep or terraform."""
+    if input_format == BICEP:
+        return "bicep"
+    if input_format == TERRAFORM:
+        return "terraform"
+    if input_format != "auto":
+        return "json"
+    name = path.name.lower()
+    if name.endswith(".bicep"):
+        return "bicep"
+    if name.endswith(".tf"):
+        return "terraform"
+    return "json"
+
+
+def scan(
+    expanded: Expanded, input_format: str = "auto", max_bytes: int = DEFAULT_MAX_BYTES
+) -> list[ScannedFile]:
+    """Read and detect every file; bad files become ``error`` results and never stop the rest."""
+    out: dict[Path, ScannedFile] = {}
+    tf_dirs: dict[Path, list[Path]] = {}
+    for f in expanded.files:
+        kind = kind_of(f, input_format)
+        if kind == "terraform":
+            tf_dirs.setdefault(f.parent, []).append(f)
+            continue
+        scanned = _scan_one(f, kind, input_format, max_bytes, f in expanded.explicit)
+        if scanned is not None:
+            out[f] = scanned
+    for files in tf_dirs.values():
+        for f, scanned in _scan_module(files, max_bytes).items():
+            out[f] = scanned
+    return [out[f] for f in expanded.files if f in out]
+
+
+def _scan_one(
+    path: Path, kind: str, input_format: str, max_bytes: int, explicit: bool
+) -> ScannedFile | None:
+    name = str(path)
+    try:
+        if kind == "bicep":
+            text = read_text(path, max_bytes)
+            parsed = parse_bicep(name, text)
+            res = FileResult(name, findings=detect(parsed.snapshot), format=BICEP)
+            return ScannedFile(res, "bicep", text, parsed.comments, parsed.spans)
+        doc = load_json(path, max_bytes)
+        if input_format == TERRAFORM_JSON or (input_format == "auto" and is_terraform_json(doc.data)):
+            snap = read_terraform_json(doc)
+        else:
+            if input_format == "auto" and not explicit and azure_json.classify(doc.data) is None:
+                return None  # some other tool's JSON found while walking a directory
+            snap = read_document(doc, input_format)
+        return ScannedFile(FileResult(name, findings=detect(snap), format=snap.format), "json", json_data=doc.data)
+    except InputError as exc:
+        return ScannedFile(FileResult(name, error=str(exc)), kind)
+    except (OSError, MemoryError, RecursionError) as exc:
+        return ScannedFile(FileResult(name, error=f"{name}: {type(exc).__name__}: {exc}"), kind)
+
+
+def _scan_module(files: list[Path], max_bytes: int) -> dict[Path, ScannedFile]:
+    """All ``.tf`` files of one directory: read together, findings split by file."""
+    directory = files[0].parent
+    # Sibling files give context (variables, referenced resources) even when not selected.
+    all_tf = sorted({*files, *(p for p in directory.glob("*.tf") if p.is_file())})
+    try:
+        module = read_module(all_tf, max_bytes)
+    except (OSError, MemoryError, RecursionError) as exc:
+        return {f: ScannedFile(FileResult(str(f), error=f"{f}: {type(exc).__name__}: {exc}"), "terraform") for f in files}
+    out: dict[Path, ScannedFile] = {}
+    findings = detect(module.snapshot)
+    for f in files:
+        key = str(f)
+        if key in module.errors:
+            out[f] = ScannedFile(FileResult(key, error=str(module.errors[key])), "terraform")
+            continue
+        tf = module.files[key]
+        mine = [x for x in findings if x.file == key]
+        out[f] = ScannedFile(
+            FileResult(key, findings=mine, format=TERRAFORM),
+            "terraform",
+            tf.text,
+            tf.layout.comments,
+            list(tf.layout.braces.items()),
+        )
+    return out
