@@ -49,7 +49,9 @@ def load_baseline(path: Path) -> Baseline:
         raise InputError(str(path), f"not a natmigrate baseline (expected version {BASELINE_VERSION})")
     counts: Counter[Key] = Counter()
     for i, entry in enumerate(data.get("findings", [])):
-        if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) for k in ("file", "resource", "rule")):
+        if not isinstance(entry, dict) or not all(
+            isinstance(entry.get(k), str) for k in ("file", "resource", "rule")
+        ):
             raise InputError(str(path), f"baseline entry {i} needs file, resource and rule")
         count = entry.get("count", 1)
         if not isinstance(count, int) or count < 1:
@@ -64,7 +66,8 @@ def baseline_document(keys: list[Key]) -> dict[str, Any]:
     return {
         "version": BASELINE_VERSION,
         "tool": "natmigrate",
-        "note": "Findings accepted when the gate was turned on; `natmigrate check --baseline` fails only on new ones.",
+        "note": "Findings accepted when the gate was turned on; "
+        "`natmigrate check --baseline` fails only on new ones.",
         "findings": [
             {"file": f, "resource": res, "rule": rule, "count": n}
             for (f, res, rule), n in sorted(counts.items())

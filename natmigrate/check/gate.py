@@ -18,6 +18,7 @@ from natmigrate.check.inputs import DEFAULT_SUFFIXES, ScannedFile, expand, scan
 from natmigrate.check.suppress import Config, InlineIndex, Suppression, Suppressor, find_config, load_config
 from natmigrate.detect import Finding, Verdict
 from natmigrate.errors import ExitCode, NatMigrateError
+from natmigrate.scan import FileResult
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES
 
 SCHEMA_VERSION = 1
@@ -159,8 +160,7 @@ def scan_root(files: list[Path], explicit_root: Path | None) -> Path:
     resolved = [f.resolve() for f in files]
     if all(cwd == f or cwd in f.parents for f in resolved):
         return cwd
-    common = Path(os.path.commonpath([str(f.parent) for f in resolved])) if resolved else cwd
-    return common
+    return Path(os.path.commonpath([str(f.parent) for f in resolved])) if resolved else cwd
 
 
 def relative(path: Path, root: Path) -> str:
@@ -208,7 +208,10 @@ def run_check(
     files: list[CheckedFile] = []
     for s in scanned:
         display = relative(Path(s.path), base) if Path(s.path).exists() else s.path
-        checked = [CheckedFinding(f, _suppression(suppressor, s, f)) for f in s.result.findings] if s.result.findings else []
+        index = (
+            InlineIndex(s.text, s.comments, s.spans) if s.text and s.comments and s.result.findings else None
+        )
+        checked = [CheckedFinding(f, _suppression(suppressor, s, index, f)) for f in s.result.findings]
         if baseline is not None:
             for c in checked:
                 if c.active and baseline.take(baseline_key(display, c.finding)):
@@ -226,21 +229,16 @@ def run_check(
     )
 
 
-def _error_result(path: str, message: str) -> Any:
-    from natmigrate.scan import FileResult
-
+def _error_result(path: str, message: str) -> FileResult:
     return FileResult(path, error=message)
 
 
-def _suppression(suppressor: Suppressor, s: ScannedFile, f: Finding) -> Suppression | None:
+def _suppression(
+    suppressor: Suppressor, s: ScannedFile, index: InlineIndex | None, f: Finding
+) -> Suppression | None:
+    found = None
     if s.kind == "json" and s.json_data is not None:
         found = suppressor.from_json(s.json_data, s.path, f)
-        if found:
-            return found
-    elif s.text is not None and s.comments:
-        if not hasattr(s, "_inline"):
-            s._inline = InlineIndex(s.text, s.comments, s.spans)  # type: ignore[attr-defined]
-        found = suppressor.from_comments(s._inline, s.path, f)  # type: ignore[attr-defined]
-        if found:
-            return found
-    return suppressor.from_config(Path(s.path), f)
+    elif index is not None:
+        found = suppressor.from_comments(index, s.path, f)
+    return found or suppressor.from_config(Path(s.path), f)

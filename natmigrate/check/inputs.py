@@ -142,9 +142,7 @@ def scan(
     return [out[f] for f in expanded.files if f in out]
 
 
-def _scan_one(
-    path: Path, kind: str, input_format: str, max_bytes: int, explicit: bool
-) -> ScannedFile | None:
+def _scan_one(path: Path, kind: str, input_format: str, max_bytes: int, explicit: bool) -> ScannedFile | None:
     name = str(path)
     try:
         if kind == "bicep":
@@ -159,7 +157,9 @@ def _scan_one(
             if input_format == "auto" and not explicit and azure_json.classify(doc.data) is None:
                 return None  # some other tool's JSON found while walking a directory
             snap = read_document(doc, input_format)
-        return ScannedFile(FileResult(name, findings=detect(snap), format=snap.format), "json", json_data=doc.data)
+        return ScannedFile(
+            FileResult(name, findings=detect(snap), format=snap.format), "json", json_data=doc.data
+        )
     except InputError as exc:
         return ScannedFile(FileResult(name, error=str(exc)), kind)
     except (OSError, MemoryError, RecursionError) as exc:
@@ -174,7 +174,10 @@ def _scan_module(files: list[Path], max_bytes: int) -> dict[Path, ScannedFile]:
     try:
         module = read_module(all_tf, max_bytes)
     except (OSError, MemoryError, RecursionError) as exc:
-        return {f: ScannedFile(FileResult(str(f), error=f"{f}: {type(exc).__name__}: {exc}"), "terraform") for f in files}
+        return {
+            f: ScannedFile(FileResult(str(f), error=f"{f}: {type(exc).__name__}: {exc}"), "terraform")
+            for f in files
+        }
     out: dict[Path, ScannedFile] = {}
     findings = detect(module.snapshot)
     for f in files:

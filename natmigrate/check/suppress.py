@@ -31,7 +31,7 @@ from natmigrate.errors import UsageError
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 CONFIG_NAME = ".natmigrate.toml"
 _DIRECTIVE = re.compile(
@@ -129,7 +129,7 @@ def _entry(path: Path, i: int, entry: Any) -> ConfigEntry:
         raise UsageError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     reason = entry.get("reason")
     if not isinstance(reason, str) or not reason.strip():
-        raise UsageError(f"{where}: a suppression needs a reason (reason = \"...\")")
+        raise UsageError(f'{where}: a suppression needs a reason (reason = "...")')
     paths = _strings(path, i, entry, "paths")
     if not paths:
         raise UsageError(f"{where}: 'paths' is required (use [\"**\"] for every file)")
@@ -188,7 +188,10 @@ class Suppressor:
         self.warnings: list[str] = []
         self._warned: set[str] = set()
         self._compiled = (
-            [(e, [glob_regex(p) for p in e.paths], [glob_regex(r) for r in e.resources]) for e in config.entries]
+            [
+                (e, [glob_regex(p) for p in e.paths], [glob_regex(r) for r in e.resources])
+                for e in config.entries
+            ]
             if config
             else []
         )
@@ -221,7 +224,9 @@ class Suppressor:
                 )
                 continue
             until = f" (until {entry.expires})" if entry.expires else ""
-            return Suppression("external", entry.reason + until, f"{self.config.path.name} entry {entry.index}")
+            return Suppression(
+                "external", entry.reason + until, f"{self.config.path.name} entry {entry.index}"
+            )
         return None
 
     def from_json(self, data: Any, file: str, finding: Finding) -> Suppression | None:
@@ -242,7 +247,9 @@ class Suppressor:
                     continue
                 reason = entry.get("reason")
                 if not isinstance(reason, str) or not reason.strip():
-                    self.warn(f"{file}: metadata.natmigrate.suppress for {finding.rule} has no reason; ignored")
+                    self.warn(
+                        f"{file}: metadata.natmigrate.suppress for {finding.rule} has no reason; ignored"
+                    )
                     continue
                 return Suppression("inSource", reason.strip(), "resource metadata")
         return None

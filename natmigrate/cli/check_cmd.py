@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Callable
+from typing import Annotated
 
 import typer
 
@@ -35,7 +36,9 @@ def _render_text(report: CheckReport) -> str:
     from rich.console import Console
 
     buf = StringIO()
-    Console(file=buf, soft_wrap=False, highlight=False, no_color=True, width=200).print(check_text.render(report))
+    Console(file=buf, soft_wrap=False, highlight=False, no_color=True, width=200).print(
+        check_text.render(report)
+    )
     return buf.getvalue()
 
 
@@ -71,9 +74,15 @@ def check(
         Path | None,
         typer.Option("--output-file", help="Write the -o format to this file; the console gets text."),
     ] = None,
-    sarif_file: Annotated[Path | None, typer.Option("--sarif-file", help="Also write SARIF 2.1.0 here.")] = None,
-    junit_file: Annotated[Path | None, typer.Option("--junit-file", help="Also write JUnit XML here.")] = None,
-    json_file: Annotated[Path | None, typer.Option("--json-file", help="Also write the JSON report here.")] = None,
+    sarif_file: Annotated[
+        Path | None, typer.Option("--sarif-file", help="Also write SARIF 2.1.0 here.")
+    ] = None,
+    junit_file: Annotated[
+        Path | None, typer.Option("--junit-file", help="Also write JUnit XML here.")
+    ] = None,
+    json_file: Annotated[
+        Path | None, typer.Option("--json-file", help="Also write the JSON report here.")
+    ] = None,
     markdown_file: Annotated[
         Path | None, typer.Option("--markdown-file", help="Also write the Markdown summary here.")
     ] = None,
@@ -88,16 +97,22 @@ def check(
     ] = None,
     create_baseline: Annotated[
         Path | None,
-        typer.Option("--create-baseline", help="Record today's findings in this file and exit 0 (1 on errors)."),
+        typer.Option(
+            "--create-baseline", help="Record today's findings in this file and exit 0 (1 on errors)."
+        ),
     ] = None,
     config: Annotated[
         Path | None,
-        typer.Option("--config", help="Suppression config (default: .natmigrate.toml in the scan root or above)."),
+        typer.Option(
+            "--config", help="Suppression config (default: .natmigrate.toml in the scan root or above)."
+        ),
     ] = None,
     no_config: Annotated[bool, typer.Option("--no-config", help="Ignore .natmigrate.toml files.")] = False,
     root: Annotated[
         Path | None,
-        typer.Option("--root", help="Scan root that report paths are relative to (default: the working directory)."),
+        typer.Option(
+            "--root", help="Scan root that report paths are relative to (default: the working directory)."
+        ),
     ] = None,
     input_format: Annotated[
         str,

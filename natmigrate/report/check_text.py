@@ -50,7 +50,8 @@ def render(report: CheckReport) -> RenderableType:
     s = report.summary
     parts.append(
         Text(
-            f"{s['files']} file(s): {s['fail']} fail, {s['warn']} warn, {s['pass']} pass, {s['error']} error; "
+            f"{s['files']} file(s): {s['fail']} fail, {s['warn']} warn, {s['pass']} pass, "
+            f"{s['error']} error; "
             f"{s['findings']} finding(s), {s['suppressed']} suppressed"
         )
     )

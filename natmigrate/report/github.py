@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from natmigrate.check.gate import CheckReport
 
+_UNREADABLE = "natmigrate: cannot read file"
+
 
 def _data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
@@ -23,7 +25,7 @@ def render(report: CheckReport) -> str:
     out = []
     for f in report.files:
         if f.error is not None:
-            out.append(f"::error file={_prop(f.display)},title={_prop('natmigrate: cannot read file')}::{_data(f.error)}")
+            out.append(f"::error file={_prop(f.display)},title={_prop(_UNREADABLE)}::{_data(f.error)}")
             continue
         for c in f.findings:
             if not c.active:

@@ -28,7 +28,9 @@ def render(report: CheckReport) -> str:
         },
     )
     for f in report.files:
-        case = ET.SubElement(suite, "testcase", {"classname": "natmigrate.check", "name": f.display, "file": f.display})
+        case = ET.SubElement(
+            suite, "testcase", {"classname": "natmigrate.check", "name": f.display, "file": f.display}
+        )
         lines = []
         for c in f.findings:
             fnd = c.finding

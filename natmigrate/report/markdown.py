@@ -21,7 +21,9 @@ def render(report: CheckReport) -> str:
     lines.append("")
     lines.append("| fail | warn | pass | error | findings | suppressed |")
     lines.append("|---:|---:|---:|---:|---:|---:|")
-    lines.append(f"| {s['fail']} | {s['warn']} | {s['pass']} | {s['error']} | {s['findings']} | {s['suppressed']} |")
+    lines.append(
+        f"| {s['fail']} | {s['warn']} | {s['pass']} | {s['error']} | {s['findings']} | {s['suppressed']} |"
+    )
     lines.append("")
     flagged = [f for f in report.files if f.verdict != "pass" or f.findings]
     if flagged:
@@ -34,9 +36,16 @@ def render(report: CheckReport) -> str:
             for c in f.findings:
                 fnd = c.finding
                 rule = f"[{fnd.rule}]({HELP_URI}{fnd.rule.lower()})"
-                state = _ICON[f.verdict] if c.active else f"🔕 suppressed: {_cell(c.suppression.justification)}" if c.suppression else ""
+                state = (
+                    _ICON[f.verdict]
+                    if c.active
+                    else f"🔕 suppressed: {_cell(c.suppression.justification)}"
+                    if c.suppression
+                    else ""
+                )
                 lines.append(
-                    f"| {state} | `{_cell(f.display)}` | {rule} | {fnd.line or ''} | `{_cell(fnd.resource)}` | {_cell(fnd.message)} |"
+                    f"| {state} | `{_cell(f.display)}` | {rule} | {fnd.line or ''} "
+                    f"| `{_cell(fnd.resource)}` | {_cell(fnd.message)} |"
                 )
         lines.append("")
     if report.warnings:
@@ -44,6 +53,7 @@ def render(report: CheckReport) -> str:
         lines.extend(f"- {_cell(w)}" for w in report.warnings)
         lines.append("")
     lines.append(
-        "Inbound NAT pools retire on 30 September 2027. Run `natmigrate plan` to see the migration to NAT rules v2."
+        "Inbound NAT pools retire on 30 September 2027. "
+        "Run `natmigrate plan` to see the migration to NAT rules v2."
     )
     return "\n".join(lines) + "\n"

@@ -39,6 +39,7 @@ def rules() -> list[dict[str, Any]]:
     """The rule descriptors, in id order (``ruleIndex`` refers to this order)."""
     out = []
     for rule in RULES.values():
+        link = f"{HELP_URI}{rule.id.lower()}"
         out.append(
             {
                 "id": rule.id,
@@ -47,7 +48,7 @@ def rules() -> list[dict[str, Any]]:
                 "fullDescription": {"text": rule.help},
                 "help": {
                     "text": rule.help,
-                    "markdown": f"**{rule.summary}.** {rule.help} See [{rule.id}]({HELP_URI}{rule.id.lower()}).",
+                    "markdown": f"**{rule.summary}.** {rule.help} See [{rule.id}]({link}).",
                 },
                 "helpUri": f"{HELP_URI}{rule.id.lower()}",
                 "defaultConfiguration": {"level": rule.severity},
@@ -108,7 +109,11 @@ def document(report: CheckReport) -> dict[str, Any]:
             }
             if c.suppression is not None:
                 result["suppressions"] = [
-                    {"kind": c.suppression.kind, "status": "accepted", "justification": c.suppression.justification}
+                    {
+                        "kind": c.suppression.kind,
+                        "status": "accepted",
+                        "justification": c.suppression.justification,
+                    }
                 ]
             results.append(result)
     invocation: dict[str, Any] = {

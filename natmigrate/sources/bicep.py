@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from natmigrate.errors import InputError
@@ -333,10 +333,7 @@ class _Parser:
             self.skip_balanced()
             self.skip_nl()
             return self.parse_value(pointer, owner)
-        elif t.kind == "str" and t.value is not None:
-            self.advance()
-            value = t.value
-        elif t.kind == "num":
+        elif (t.kind == "str" and t.value is not None) or t.kind == "num":
             self.advance()
             value = t.value
         elif t.kind == "id" and t.text in ("true", "false", "null"):

@@ -33,7 +33,9 @@ from natmigrate.sources.textpos import Positions
 TERRAFORM = "terraform"
 
 _MISSING = object()
-_BLOCK_HEADER = re.compile(r'^[ \t]*resource[ \t]+"?([A-Za-z0-9_-]+)"?[ \t]+"?([A-Za-z0-9_-]+)"?[ \t]*\{', re.M)
+_BLOCK_HEADER = re.compile(
+    r'^[ \t]*resource[ \t]+"?([A-Za-z0-9_-]+)"?[ \t]+"?([A-Za-z0-9_-]+)"?[ \t]*\{', re.M
+)
 _CHILD = re.compile(r'^[ \t]*([A-Za-z_][A-Za-z0-9_-]*)[ \t]*(=|\{|"[^"\n]*"[ \t]*\{)', re.M)
 _SIMPLE_REF = re.compile(r"^(var|local)\.([A-Za-z_][A-Za-z0-9_-]*)$")
 _HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_]*)[ \t]*\n")
@@ -142,9 +144,12 @@ def _record_block(
         offsets = kids.get(key)
         if not offsets:
             continue
-        if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value) and len(
-            offsets
-        ) >= len(value):
+        if (
+            isinstance(value, list)
+            and value
+            and all(isinstance(v, Mapping) for v in value)
+            and len(offsets) >= len(value)
+        ):
             for i, (blk, at) in enumerate(zip(value, offsets, strict=False)):
                 brace = layout.text.find("{", at)
                 positions.points[f"{pointer}/{key}/{i}"] = at

@@ -57,7 +57,10 @@ def _with_unknowns(values: Any, unknown: Any, origin: Origin) -> Any:
         base_list = list(values) if isinstance(values, list) else []
         while len(base_list) < len(unknown):
             base_list.append(None)
-        return [_with_unknowns(v, u, origin.child(i)) for i, (v, u) in enumerate(zip(base_list, unknown))]
+        return [
+            _with_unknowns(v, u, origin.child(i))
+            for i, (v, u) in enumerate(zip(base_list, unknown, strict=False))
+        ]
     return values
 
 
@@ -104,5 +107,7 @@ def read_terraform_json(doc: JsonDocument) -> Snapshot:
             ptr = f"/resource_changes/{i}/change/after"
             origin = Origin(doc.path, ptr, positions)
             after = _with_unknowns(ch.get("after") or {}, ch.get("after_unknown"), origin)
-            items.append(TfResource(str(change.get("type")), str(change.get("address")), after, origin, positions))
+            items.append(
+                TfResource(str(change.get("type")), str(change.get("address")), after, origin, positions)
+            )
     return build_snapshot(items, doc.path, TERRAFORM_JSON)

@@ -50,6 +50,7 @@ SCALE_SET_TYPES = frozenset(
 # Block names that hold a scale set's NIC configurations (new providers, and the legacy resource).
 _SCALE_SET_NIC_BLOCKS = ("network_interface", "network_profile")
 
+_BACKEND_POOLS = "loadBalancerBackendAddressPools"
 _LB_REF = re.compile(r"\bazurerm_lb\.([A-Za-z0-9_-]+)")
 
 
@@ -82,7 +83,9 @@ def _located(obj: Mapping[str, Any], origin: Origin) -> r.Located:
     return r.Located(obj, origin)
 
 
-def _props(res: TfResource, attrs: Mapping[str, Any], origin: Origin, mapping: Mapping[str, str]) -> r.Located:
+def _props(
+    res: TfResource, attrs: Mapping[str, Any], origin: Origin, mapping: Mapping[str, str]
+) -> r.Located:
     """A REST ``properties`` bag from Terraform attributes, positioned at the attributes."""
     out: dict[str, Any] = {}
     for tf_key, rest_key in mapping.items():
@@ -178,7 +181,9 @@ def build_snapshot(resources: Iterable[TfResource], source: str, fmt: str) -> Sn
             ipc = _located(
                 {
                     "name": attrs.get("ip_configuration_name", "<ip configuration>"),
-                    "properties": _props(res, attrs, res.origin, {"nat_rule_id": "loadBalancerInboundNatRules"}),
+                    "properties": _props(
+                        res, attrs, res.origin, {"nat_rule_id": "loadBalancerInboundNatRules"}
+                    ),
                 },
                 res.origin,
             )
@@ -202,7 +207,7 @@ def build_snapshot(resources: Iterable[TfResource], source: str, fmt: str) -> Sn
                                 borigin,
                                 {
                                     "load_balancer_inbound_nat_rules_ids": "loadBalancerInboundNatRules",
-                                    "load_balancer_backend_address_pools_ids": "loadBalancerBackendAddressPools",
+                                    "load_balancer_backend_address_pools_ids": _BACKEND_POOLS,
                                 },
                             ),
                         },
@@ -275,7 +280,7 @@ def _scale_set(res: TfResource) -> ScaleSet:
                                 {
                                     # The azurerm name says rules; the ids are NAT pools.
                                     "load_balancer_inbound_nat_rules_ids": "loadBalancerInboundNatPools",
-                                    "load_balancer_backend_address_pool_ids": "loadBalancerBackendAddressPools",
+                                    "load_balancer_backend_address_pool_ids": _BACKEND_POOLS,
                                 },
                             ),
                         },
