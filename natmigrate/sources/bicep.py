@@ -144,7 +144,10 @@ def _lex_string(text: str, i: int) -> tuple[int, str | None]:
             break
         elif text.startswith("${", j):
             interpolated = True
-            j = _skip_interpolation(text, j + 2)
+            try:
+                j = _skip_interpolation(text, j + 2)
+            except BicepSyntaxError:
+                raise _error(text, j, "unterminated ${...} in a string") from None
         else:
             parts.append(c)
             j += 1
@@ -577,13 +580,16 @@ def _module_items(decl: Declaration, origin: Origin) -> Iterator[tuple[Mapping[s
 def _ref_holders(value: Any, origin: Origin) -> Iterator[tuple[Mapping[str, Any], Origin, str]]:
     """Objects (at any depth) holding loadBalancerInboundNatPools/Rules with something in them."""
     if isinstance(value, Mapping):
-        for key, v in value.items():
-            if key.lower() in _DIRECTIVE_KEYS_REF and v is not None and v != []:
+        props = value.get("properties")
+        # An ip configuration holds the references in its properties: yield the ip configuration.
+        bags = [(value, origin)] + ([(props, origin.child("properties"))] if isinstance(props, Mapping) else [])
+        for bag, _ in bags:
+            key = next((k for k, v in bag.items() if k.lower() in _DIRECTIVE_KEYS_REF and v not in (None, [])), None)
+            if key is not None:
                 yield value, origin, key
-                break
+                return
         for key, v in value.items():
-            if key.lower() not in _DIRECTIVE_KEYS_REF:
-                yield from _ref_holders(v, origin.child(key))
+            yield from _ref_holders(v, origin.child(key))
     elif isinstance(value, list):
         for i, v in enumerate(value):
             yield from _ref_holders(v, origin.child(i))
@@ -608,8 +614,8 @@ class BicepFile:
 
 def parse_bicep(path: str, text: str) -> BicepFile:
     """Parse Bicep source; raises :class:`InputError` with line and column on a syntax error."""
-    parser = _Parser(path, text)
     try:
+        parser = _Parser(path, text)
         parser.parse_file()
     except BicepSyntaxError as exc:
         raise InputError(path, f"Bicep syntax error: {exc}", exc.line, exc.column) from None
