@@ -151,24 +151,29 @@ def baseline_key(display: str, finding: Finding) -> Key:
     return (display, finding.resource, finding.rule)
 
 
-def scan_root(files: list[Path], explicit_root: Path | None) -> Path:
+def scan_root(files: list[str], explicit_root: Path | None) -> Path:
     """``--root``, else the working directory when every file is under it, else the inputs' common
     directory (so SARIF paths are never ``../``)."""
     if explicit_root is not None:
-        return explicit_root.resolve()
-    cwd = Path.cwd().resolve()
-    resolved = [f.resolve() for f in files]
-    if all(cwd == f or cwd in f.parents for f in resolved):
-        return cwd
-    return Path(os.path.commonpath([str(f.parent) for f in resolved])) if resolved else cwd
+        return Path(os.path.abspath(explicit_root))
+    cwd = os.getcwd()
+    absolute = [os.path.abspath(f) for f in files]
+    if all(a.startswith(cwd.rstrip(os.sep) + os.sep) for a in absolute):
+        return Path(cwd)
+    return Path(os.path.commonpath([os.path.dirname(a) for a in absolute])) if absolute else Path(cwd)
 
 
-def relative(path: Path, root: Path) -> str:
-    """``path`` relative to ``root`` ('/'-separated), or absolute when outside it."""
-    try:
-        return path.resolve().relative_to(root).as_posix()
-    except ValueError:
-        return path.resolve().as_posix()
+def relative(path: str, root: Path) -> str:
+    """``path`` relative to ``root`` ('/'-separated), or absolute when outside it.
+
+    Lexical (``abspath``, not ``resolve``): no file-system calls per file, and a symlinked checkout
+    keeps the paths the user sees.
+    """
+    absolute = os.path.abspath(path)
+    base = str(root).rstrip(os.sep) + os.sep
+    if absolute.startswith(base):
+        return absolute[len(base) :].replace(os.sep, "/")
+    return absolute.replace(os.sep, "/")
 
 
 def run_check(
@@ -196,7 +201,7 @@ def run_check(
             f"no input files matched {' '.join(paths)} (looked for {looked}); "
             "refusing to pass a gate that checked nothing"
         )
-    base = scan_root([Path(s.path) for s in scanned if Path(s.path).exists()], root)
+    base = scan_root([s.path for s in scanned if s.kind != "unknown"], root)
     config: Config | None = None
     if not no_config:
         cfg_path = config_path if config_path is not None else find_config(base)
@@ -207,7 +212,7 @@ def run_check(
 
     files: list[CheckedFile] = []
     for s in scanned:
-        display = relative(Path(s.path), base) if Path(s.path).exists() else s.path
+        display = relative(s.path, base) if s.kind != "unknown" else s.path
         index = (
             InlineIndex(s.text, s.comments, s.spans) if s.text and s.comments and s.result.findings else None
         )

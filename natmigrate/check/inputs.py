@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,29 @@ DEFAULT_SUFFIXES = (".json", ".jsonc", ".bicep", ".tf")
 INPUT_FORMATS = (*JSON_FORMATS, BICEP, TERRAFORM, TERRAFORM_JSON)
 _SKIP_DIRS = frozenset({"node_modules", ".terraform", "__pycache__"})
 _GLOB_CHARS = frozenset("*?[")
+# Every inbound NAT construct, and every way a JSON document can hide one (a resource type or a
+# linked template decided by an expression), contains one of these. A file with none of them
+# passes without building the model -- the fast path for the bulk of a repository's templates.
+_MAYBE_NAT_WORDS = (
+    "loadbalancer",
+    "inboundnat",
+    "natpool",
+    "nat_pool",
+    "nat_rule",
+    "azurerm_lb",
+    "scaleset",
+    "scale_set",
+    "networkinterface",
+    "network_interface",
+    "templatelink",
+)
+_TYPE_EXPRESSION = re.compile(r'"type"\s*:\s*"\[', re.I)
+
+
+def may_hold_nat(text: str) -> bool:
+    """False only when ``text`` cannot contain (or hide) an inbound NAT construct."""
+    low = text.lower()  # one C pass; substring tests are far faster than a case-blind alternation
+    return any(word in low for word in _MAYBE_NAT_WORDS) or _TYPE_EXPRESSION.search(low) is not None
 
 
 @dataclass
@@ -151,15 +175,19 @@ def _scan_one(path: Path, kind: str, input_format: str, max_bytes: int, explicit
             res = FileResult(name, findings=detect(parsed.snapshot), format=BICEP)
             return ScannedFile(res, "bicep", text, parsed.comments, parsed.spans)
         doc = load_json(path, max_bytes)
+        fmt: str | None
         if input_format == TERRAFORM_JSON or (input_format == "auto" and is_terraform_json(doc.data)):
-            snap = read_terraform_json(doc)
+            fmt = TERRAFORM_JSON
         else:
-            if input_format == "auto" and not explicit and azure_json.classify(doc.data) is None:
+            fmt = azure_json.classify(doc.data) if input_format == "auto" else input_format
+            if fmt is None and not explicit:
                 return None  # some other tool's JSON found while walking a directory
-            snap = read_document(doc, input_format)
-        return ScannedFile(
-            FileResult(name, findings=detect(snap), format=snap.format), "json", json_data=doc.data
-        )
+        if fmt is not None and not may_hold_nat(doc.text):
+            # Nothing in the file can be (or hide) inbound NAT: skip building the model.
+            return ScannedFile(FileResult(name, findings=[], format=fmt), "json", json_data=doc.data)
+        snap = read_terraform_json(doc) if fmt == TERRAFORM_JSON else read_document(doc, fmt or input_format)
+        result = FileResult(name, findings=detect(snap), format=snap.format)
+        return ScannedFile(result, "json", json_data=doc.data)
     except InputError as exc:
         return ScannedFile(FileResult(name, error=str(exc)), kind)
     except (OSError, MemoryError, RecursionError) as exc:

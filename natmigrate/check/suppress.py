@@ -17,6 +17,7 @@ source file the comment is ignored, with a warning, so the finding still counts.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import sys
 from bisect import bisect_right
@@ -187,6 +188,7 @@ class Suppressor:
         self.today = today or dt.date.today()
         self.warnings: list[str] = []
         self._warned: set[str] = set()
+        self._base = os.path.abspath(config.base).rstrip(os.sep) + os.sep if config else ""
         self._compiled = (
             [
                 (e, [glob_regex(p) for p in e.paths], [glob_regex(r) for r in e.resources])
@@ -206,10 +208,10 @@ class Suppressor:
         """The first config entry (not expired) that covers the finding."""
         if self.config is None:
             return None
-        try:
-            rel = file.resolve().relative_to(self.config.base.resolve()).as_posix()
-        except ValueError:
+        absolute = os.path.abspath(file)
+        if not absolute.startswith(self._base):
             return None
+        rel = absolute[len(self._base) :].replace(os.sep, "/")
         for entry, path_res, res_res in self._compiled:
             if entry.rules and finding.rule not in entry.rules:
                 continue

@@ -582,9 +582,13 @@ def _ref_holders(value: Any, origin: Origin) -> Iterator[tuple[Mapping[str, Any]
     if isinstance(value, Mapping):
         props = value.get("properties")
         # An ip configuration holds the references in its properties: yield the ip configuration.
-        bags = [(value, origin)] + ([(props, origin.child("properties"))] if isinstance(props, Mapping) else [])
+        bags = [(value, origin)] + (
+            [(props, origin.child("properties"))] if isinstance(props, Mapping) else []
+        )
         for bag, _ in bags:
-            key = next((k for k, v in bag.items() if k.lower() in _DIRECTIVE_KEYS_REF and v not in (None, [])), None)
+            key = next(
+                (k for k, v in bag.items() if k.lower() in _DIRECTIVE_KEYS_REF and v not in (None, [])), None
+            )
             if key is not None:
                 yield value, origin, key
                 return

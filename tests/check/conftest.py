@@ -11,6 +11,7 @@ import pytest
 
 from natmigrate.cli.app import main
 
+
 @dataclass
 class Run:
     """One CLI invocation's outcome."""

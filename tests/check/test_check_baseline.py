@@ -37,7 +37,9 @@ def test_create_then_gate_only_on_new_findings(run_cli: Runner, tmp_path: Path) 
     main.write_text("# a new header comment\n\n" + main.read_text())
     r = run_cli("check", ".", "--baseline", "natmigrate-baseline.json", "-o", "json", cwd=repo)
     assert r.code == 0
-    assert all(f["suppression"]["source"].startswith("baseline") for f in json.loads(r.out)["files"][0]["findings"])
+    assert all(
+        f["suppression"]["source"].startswith("baseline") for f in json.loads(r.out)["files"][0]["findings"]
+    )
 
     # A new v1 construct fails.
     (repo / "legacy" / "rules.tf").write_text(
@@ -51,7 +53,7 @@ def test_create_then_gate_only_on_new_findings(run_cli: Runner, tmp_path: Path) 
 
 
 def test_duplicate_keys_are_counted(run_cli: Runner, tmp_path: Path) -> None:
-    pool = "{ name: 'p', properties: { frontendPortRangeStart: 50000, frontendPortRangeEnd: 50009, backendPort: 22 } }"
+    pool = "{ name: 'p', properties: { frontendPortRangeStart: 50000, frontendPortRangeEnd: 50009 } }"
     text = "resource lb 'Microsoft.Network/loadBalancers@2024-05-01' = {{\n  name: 'lb'\n  properties: {{\n"
     text += "    inboundNatPools: [\n{pools}\n    ]\n  }}\n}}\n"
     (tmp_path / "main.bicep").write_text(text.format(pools=pool))

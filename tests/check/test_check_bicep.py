@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from check_helpers import CHECK_FIXTURES
 
 from natmigrate.detect import detect
 from natmigrate.errors import InputError
 from natmigrate.sources.bicep import parse_bicep, read_bicep
-
-from check_helpers import CHECK_FIXTURES
 
 BICEP = CHECK_FIXTURES / "bicep"
 

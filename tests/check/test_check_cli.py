@@ -143,7 +143,8 @@ def test_text_to_console_and_sarif_and_junit_to_files_in_one_run(run_cli: Runner
     sarif = json.loads((repo / "out.sarif").read_text())
     assert sarif["version"] == "2.1.0"
     uris = {
-        res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for res in sarif["runs"][0]["results"]
+        res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for res in sarif["runs"][0]["results"]
     }
     assert uris == {"infra/lb.bicep"}
     suite = ET.parse(repo / "junit.xml").getroot().find("testsuite")

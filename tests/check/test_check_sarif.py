@@ -22,7 +22,12 @@ def multitool() -> Path | None:
     candidates = []
     if os.environ.get("NATMIGRATE_SARIF_MULTITOOL"):
         candidates.append(Path(os.environ["NATMIGRATE_SARIF_MULTITOOL"]))
-    candidates.append(ROOT / ".ci" / "node" / "node_modules" / "@microsoft" / "sarif-multitool-linux" / "Sarif.Multitool")
+    base = ROOT / ".ci" / "node" / "node_modules" / "@microsoft"
+    candidates += [
+        base / "sarif-multitool-linux" / "Sarif.Multitool",
+        base / "sarif-multitool-darwin" / "Sarif.Multitool",
+        base / "sarif-multitool-win32" / "Sarif.Multitool.exe",
+    ]
     for c in candidates:
         if c.is_file() and os.access(c, os.X_OK):
             return c
@@ -34,7 +39,10 @@ def validate(sarif_file: Path, tmp_path: Path) -> list[dict[str, object]]:
     if tool is None:
         if shutil.which("npm") is None:
             pytest.skip("npm is not installed, so the SARIF Multitool is not available")
-        pytest.skip("SARIF Multitool not installed: run .ci/run (npm install --prefix .ci/node @microsoft/sarif-multitool)")
+        pytest.skip(
+            "SARIF Multitool not installed: run .ci/run "
+            "(npm install --prefix .ci/node @microsoft/sarif-multitool)"
+        )
     out = tmp_path / "validation.sarif"
     proc = subprocess.run(
         [str(tool), "validate", str(sarif_file), "--rule-kind", "Sarif;Gh", "--output", str(out)],
@@ -58,7 +66,8 @@ def test_sarif_with_suppressions_errors_and_findings_validates(run_cli: Runner, 
     repo = tmp_path / "repo"
     (repo / "bicep" / "broken.bicep").write_text("resource lb 'x@1' = {\n")
     (repo / ".natmigrate.toml").write_text(
-        '[[suppress]]\npaths = ["terraform/legacy-0.11/**"]\nreason = "legacy cluster"\nexpires = 2999-01-01\n'
+        '[[suppress]]\npaths = ["terraform/legacy-0.11/**"]\n'
+        'reason = "legacy cluster"\nexpires = 2999-01-01\n'
     )
     r = run_cli("check", ".", "-o", "sarif", "--output-file", "out.sarif", cwd=repo)
     assert r.code == 1

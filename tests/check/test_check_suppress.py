@@ -26,14 +26,22 @@ def test_arm_resource_metadata_suppresses_by_rule(run_cli: Runner, tmp_path: Pat
     doc = json.loads((ROOT / "fixtures" / "scale-set-nat-pools.json").read_text())
     resources = doc["value"] if isinstance(doc, dict) else doc
     lb = next(r for r in resources if r["type"].lower() == "microsoft.network/loadbalancers")
-    lb["metadata"] = {"natmigrate": {"suppress": [{"rule": "NATM001", "reason": "pool retires with the cluster"}]}}
+    lb["metadata"] = {
+        "natmigrate": {"suppress": [{"rule": "NATM001", "reason": "pool retires with the cluster"}]}
+    }
     (tmp_path / "pools.json").write_text(json.dumps(doc, indent=2))
     r = run_cli("check", "pools.json", "-o", "json", cwd=tmp_path)
     found = findings_of(r.out)
     pools = [f for f in found if f["rule"] == "NATM001"]
-    assert pools and all(f["suppression"] == {
-        "kind": "inSource", "justification": "pool retires with the cluster", "source": "resource metadata"
-    } for f in pools)
+    assert pools and all(
+        f["suppression"]
+        == {
+            "kind": "inSource",
+            "justification": "pool retires with the cluster",
+            "source": "resource metadata",
+        }
+        for f in pools
+    )
     others = [f for f in found if f["rule"] != "NATM001"]
     assert others and all(f["suppression"] is None for f in others)
     assert r.code == 3  # the scale set's references still fail
@@ -77,11 +85,11 @@ resource lb 'Microsoft.Network/loadBalancers@2024-05-01' = {
   name: 'lb'
   properties: {
     inboundNatPools: [
-      { name: 'p', properties: { frontendPortRangeStart: 50000, frontendPortRangeEnd: 50099, backendPort: 22 } }
+      { name: 'p', properties: { frontendPortRangeStart: 50000, frontendPortRangeEnd: 50099 } }
     ]
     inboundNatRules: [
-      { name: 'r', properties: { frontendPort: 2222, backendPort: 22 } } // natmigrate:ignore NATM003 break-glass
-      { name: 'r2', properties: { frontendPort: 2223, backendPort: 22 } } // natmigrate:ignore NATM003
+      { name: 'r', properties: { frontendPort: 2222 } } // natmigrate:ignore NATM003 break-glass
+      { name: 'r2', properties: { frontendPort: 2223 } } // natmigrate:ignore NATM003
     ]
   }
 }
@@ -147,8 +155,13 @@ def test_config_suppression_with_future_expiry_applies(run_cli: Runner, legacy_r
     results = json.loads(r.out)["runs"][0]["results"]
     assert len(results) == 2
     assert all(
-        res["suppressions"] == [
-            {"kind": "external", "status": "accepted", "justification": "migrating in PLAT-123 (until 2999-12-31)"}
+        res["suppressions"]
+        == [
+            {
+                "kind": "external",
+                "status": "accepted",
+                "justification": "migrating in PLAT-123 (until 2999-12-31)",
+            }
         ]
         for res in results
     )

@@ -56,7 +56,10 @@ def test_mixed_v1_and_v2_module_with_for_each() -> None:
 
 def test_cross_file_module_attributes_each_finding_to_its_file() -> None:
     findings = module_findings(TF / "cross-file")
-    assert sorted((Path(f.file).name, f.rule) for f in findings) == [("lb.tf", "NATM001"), ("vmss.tf", "NATM002")]
+    assert sorted((Path(f.file).name, f.rule) for f in findings) == [
+        ("lb.tf", "NATM001"),
+        ("vmss.tf", "NATM002"),
+    ]
     pool = next(f for f in findings if f.rule == "NATM001")
     # var.rdp_port_start has a default in variables.tf, so the range is known.
     assert "50000-" in pool.message
@@ -69,12 +72,12 @@ def test_v2_only_and_empty_pool_list_pass() -> None:
 @pytest.mark.parametrize(
     ("attrs", "expected"),
     [
-        ('frontend_port = 22', ["NATM003"]),
-        ('frontend_port = var.p', ["NATM003"]),  # any single port is v1
+        ("frontend_port = 22", ["NATM003"]),
+        ("frontend_port = var.p", ["NATM003"]),  # any single port is v1
         ('frontend_port_start = 100\n  frontend_port_end = 199\n  backend_address_pool_id = "x"', []),
-        ('frontend_port = var.p\n  frontend_port_start = var.s\n  frontend_port_end = var.e', ["NATM005"]),
-        ('frontend_port = var.known\n  frontend_port_start = 100\n  frontend_port_end = 199', ["NATM003"]),
-        ('frontend_port = var.nullable\n  frontend_port_start = 100\n  frontend_port_end = 199', ["NATM005"]),
+        ("frontend_port = var.p\n  frontend_port_start = var.s\n  frontend_port_end = var.e", ["NATM005"]),
+        ("frontend_port = var.known\n  frontend_port_start = 100\n  frontend_port_end = 199", ["NATM003"]),
+        ("frontend_port = var.nullable\n  frontend_port_start = 100\n  frontend_port_end = 199", ["NATM005"]),
     ],
 )
 def test_nat_rule_versions(tmp_path: Path, attrs: str, expected: list[str]) -> None:
@@ -217,7 +220,9 @@ PLAN = {
                                 "network_interface": [
                                     {
                                         "name": "nic",
-                                        "ip_configuration": [{"name": "ip", "load_balancer_inbound_nat_rules_ids": []}],
+                                        "ip_configuration": [
+                                            {"name": "ip", "load_balancer_inbound_nat_rules_ids": []}
+                                        ],
                                     }
                                 ],
                             },
@@ -288,7 +293,9 @@ def test_state_json_with_arm_ids() -> None:
                                     "ip_configuration": [
                                         {
                                             "name": "ip",
-                                            "load_balancer_inbound_nat_rules_ids": [lb_id + "/inboundNatPools/p"],
+                                            "load_balancer_inbound_nat_rules_ids": [
+                                                lb_id + "/inboundNatPools/p"
+                                            ],
                                         }
                                     ],
                                 }
