@@ -188,9 +188,16 @@ def run_check(
     root: Path | None = None,
     today: dt.date | None = None,
     suffixes: tuple[str, ...] = DEFAULT_SUFFIXES,
+    skip_unrecognized: bool = False,
 ) -> CheckReport:
-    """Scan ``paths`` and decide every file's verdict."""
+    """Scan ``paths`` and decide every file's verdict.
+
+    ``skip_unrecognized`` treats JSON that is not an Azure or Terraform document as not an input even
+    when named explicitly (pre-commit passes every changed ``*.json``).
+    """
     expanded = expand(paths, suffixes)
+    if skip_unrecognized:
+        expanded.explicit.clear()
     scanned = scan(expanded, input_format, max_bytes)
     for err in expanded.errors:
         scanned.append(ScannedFile(_error_result(err.location, str(err)), "unknown"))

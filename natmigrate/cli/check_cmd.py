@@ -108,6 +108,13 @@ def check(
         ),
     ] = None,
     no_config: Annotated[bool, typer.Option("--no-config", help="Ignore .natmigrate.toml files.")] = False,
+    skip_unrecognized: Annotated[
+        bool,
+        typer.Option(
+            "--skip-unrecognized",
+            help="Skip JSON files that are not Azure or Terraform documents even when named (pre-commit).",
+        ),
+    ] = False,
     root: Annotated[
         Path | None,
         typer.Option(
@@ -145,6 +152,7 @@ def check(
         no_config=no_config,
         baseline_path=baseline,
         root=root,
+        skip_unrecognized=skip_unrecognized,
     )
 
     console_format = CheckOutput.text if output_file is not None else output

@@ -180,6 +180,26 @@ def test_explicit_non_azure_json_is_an_error(run_cli: Runner, repo: Path) -> Non
     assert "natmigrate: error: package.json: JSON, but not an Azure resource" in r.err
 
 
+def test_skip_unrecognized_for_pre_commit(run_cli: Runner, repo: Path) -> None:
+    r = run_cli("check", "package.json", "infra/lb.bicep", "--skip-unrecognized", "-o", "json", cwd=repo)
+    assert r.code == 3
+    assert [f["relative_path"] for f in json.loads(r.out)["files"]] == ["infra/lb.bicep"]
+    # Nothing left at all still fails closed.
+    assert run_cli("check", "package.json", "--skip-unrecognized", cwd=repo).code == 1
+
+
+def test_azure_json_without_nat_passes_on_the_fast_path(run_cli: Runner, tmp_path: Path) -> None:
+    (tmp_path / "st.json").write_text(
+        json.dumps({"type": "Microsoft.Storage/storageAccounts", "name": "st", "properties": {"x": 1}})
+    )
+    (tmp_path / "lb.json").write_text(
+        json.dumps({"type": "Microsoft.Network/loadBalancers", "name": "lb", "properties": {"probes": []}})
+    )
+    r = run_cli("check", str(tmp_path), "-o", "json")
+    assert r.code == 0
+    assert [(f["verdict"], f["format"]) for f in json.loads(r.out)["files"]] == [("pass", "rest"), ("pass", "rest")]
+
+
 def test_terraform_plan_json_is_recognised_by_content(run_cli: Runner, tmp_path: Path) -> None:
     plan = {
         "format_version": "1.2",
