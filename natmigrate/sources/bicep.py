@@ -35,6 +35,8 @@ BICEP = "bicep"
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _PUNCT2 = ("==", "!=", "<=", ">=", "&&", "||", "??", "?.", "=~", "!~", "::", ".?")
+# Operators that may start a line continuing the previous line's expression.
+_CONTINUATIONS = frozenset({"?", ":", "&&", "||", "??", ".", "?.", ".?", "==", "!="})
 _DIRECTIVE_KEYS_NAT = ("inboundnatrules", "inboundnatpools")
 _DIRECTIVE_KEYS_REF = ("loadbalancerinboundnatpools", "loadbalancerinboundnatrules")
 
@@ -82,6 +84,12 @@ def tokenize(text: str) -> tuple[list[Token], list[tuple[int, str]]]:
             j = n if j == -1 else j
             comments.append((i, text[i + 2 : j]))
             i = j
+        elif c == "#":
+            # #disable-next-line and other pragmas: to the end of the line, like a comment.
+            j = text.find("\n", i)
+            j = n if j == -1 else j
+            comments.append((i, text[i + 1 : j]))
+            i = j
         elif text.startswith("/*", i):
             j = text.find("*/", i + 2)
             if j == -1:
@@ -114,7 +122,10 @@ def tokenize(text: str) -> tuple[list[Token], list[tuple[int, str]]]:
             i = m.end()
         else:
             two = text[i : i + 2]
-            if two in _PUNCT2:
+            if text.startswith("...", i):
+                tokens.append(Token("punct", "...", i, i + 3))
+                i += 3
+            elif two in _PUNCT2:
                 tokens.append(Token("punct", two, i, i + 2))
                 i += 2
             elif c in "{}[]()<>:,.=?!@+-*/%|&":
@@ -355,7 +366,17 @@ class _Parser:
 
     def _at_value_end(self) -> bool:
         t = self.tok
-        return t.kind in ("nl", "eof") or (t.kind == "punct" and t.text in ",}])")
+        if t.kind == "nl":
+            return not self._continues()
+        return t.kind == "eof" or (t.kind == "punct" and t.text in ",}])")
+
+    def _continues(self) -> bool:
+        """At a newline: does the next line continue the expression (``? a``, ``: b``, ``&& c``)?"""
+        k = self.i
+        while self.tokens[k].kind == "nl":
+            k += 1
+        t = self.tokens[k]
+        return t.kind == "punct" and t.text in _CONTINUATIONS
 
     def parse_expression(self, pointer: str) -> Unresolved:
         """Anything else, kept as its source text up to the end of the value."""
@@ -373,6 +394,9 @@ class _Parser:
                 if depth == 0:
                     break
                 depth -= 1
+            elif depth == 0 and t.kind == "nl" and self._continues():
+                self.skip_nl()
+                continue
             elif depth == 0 and (t.kind == "nl" or (t.kind == "punct" and t.text == ",")):
                 break
             self.advance()
@@ -392,6 +416,11 @@ class _Parser:
             if self.is_punct("@"):
                 self.skip_decorator()
                 continue
+            if self.is_punct("..."):
+                # ...spread: properties only known at deployment time.
+                self.advance()
+                out[f"...{len(out)}"] = self.parse_expression(f"{pointer}/...")
+                continue
             t = self.tok
             if (
                 t.kind == "id"
@@ -401,8 +430,9 @@ class _Parser:
             ):
                 self.parse_declaration(owner, pointer)
                 continue
-            if t.kind == "id" or (t.kind == "str" and t.value is not None):
-                key = t.text if t.kind == "id" else str(t.value)
+            if t.kind == "id" or t.kind == "str":
+                # '${identity.id}': {} is a key too (an interpolated one, kept as written).
+                key = t.text if t.kind == "id" else str(t.value) if t.value is not None else t.text
             else:
                 raise self.err(f"expected a property name, found {t.text or 'end of file'!r}")
             self.advance()
@@ -544,6 +574,11 @@ def _module_items(decl: Declaration, origin: Origin) -> Iterator[tuple[Mapping[s
     for key, value in params.items():
         if key.lower() in _DIRECTIVE_KEYS_NAT and value is not None:
             nat[key] = _plain(value)
+    # A module that deploys one NAT rule or pool (AVM's 'inbound-nat-rule/main.bicep'): its
+    # parameters are that rule's properties.
+    kind = _single_nat_module(decl.type)
+    if kind is not None and not nat:
+        nat[kind] = [Located(_plain(params), params_origin)]
     if nat:
         props = Located(nat, params_origin)
         yield (
@@ -575,6 +610,21 @@ def _module_items(decl: Declaration, origin: Origin) -> Iterator[tuple[Mapping[s
                 },
                 origin,
             )
+
+
+# "inbound" is required: VPN and virtual network gateways have NAT rules too (a different feature).
+_NAT_RULE_MODULE = re.compile(r"inbound[-_]?nat[-_]?rules?(/|\.bicep|$|:)", re.I)
+_NAT_POOL_MODULE = re.compile(r"inbound[-_]?nat[-_]?pools?(/|\.bicep|$|:)", re.I)
+
+
+def _single_nat_module(path: str) -> str | None:
+    """``inboundNatRules``/``inboundNatPools`` when the module path names one NAT rule or pool."""
+    tail = path.replace("\\", "/")
+    if _NAT_POOL_MODULE.search(tail):
+        return "inboundNatPools"
+    if _NAT_RULE_MODULE.search(tail):
+        return "inboundNatRules"
+    return None
 
 
 def _ref_holders(value: Any, origin: Origin) -> Iterator[tuple[Mapping[str, Any], Origin, str]]:

@@ -197,7 +197,10 @@ def test_azure_json_without_nat_passes_on_the_fast_path(run_cli: Runner, tmp_pat
     )
     r = run_cli("check", str(tmp_path), "-o", "json")
     assert r.code == 0
-    assert [(f["verdict"], f["format"]) for f in json.loads(r.out)["files"]] == [("pass", "rest"), ("pass", "rest")]
+    assert [(f["verdict"], f["format"]) for f in json.loads(r.out)["files"]] == [
+        ("pass", "rest"),
+        ("pass", "rest"),
+    ]
 
 
 def test_terraform_plan_json_is_recognised_by_content(run_cli: Runner, tmp_path: Path) -> None:
