@@ -17,6 +17,7 @@ each block's braces and each attribute's line itself.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -342,10 +343,60 @@ def _resources(f: TfFile, values: _Values) -> Iterator[TfResource]:
                     f.positions.points[pointer] = at
                     brace = f.text.find("{", at)
                     _record_block(f.layout, f.positions, brace, pointer, _plain_keys(raw))
+                if raw.get("count") == 0 or raw.get("for_each") in ({}, []):
+                    continue  # a literal zero count or empty for_each: never created
                 attrs = values.convert(raw, origin)
-                if attrs.get("count") == 0:
-                    continue  # never created
                 yield TfResource(rtype, f"{rtype}.{name}", attrs, origin, f.positions)
+
+
+_MODULE_POOLS = re.compile(r"nat_?pools?$", re.I)
+_MODULE_RULES = re.compile(r"(inbound_?)?nat_?rules?$", re.I)
+_NOT_INBOUND = re.compile(r"outbound|gateway|snat", re.I)
+
+
+def _module_calls(f: TfFile, values: _Values) -> Iterator[TfResource]:
+    """NAT pools and rules a ``module`` call passes in its arguments (``lb_nat_pools = {...}``,
+    ``lb_nat_rules = [...]``, as the azurerm load-balancer modules take them): one per entry."""
+    headers = {
+        m.group(1): m.start()
+        for m in re.finditer(r'^[ \t]*module[ \t]+"?([A-Za-z0-9_-]+)"?[ \t]*\{', f.text, re.M)
+    }
+    for block in _blocks(f.data, "module"):
+        for name_q, raw in block.items():
+            if name_q.startswith("__") or not isinstance(raw, Mapping):
+                continue
+            name = _unquote(name_q)
+            pointer = f"/module/{name}"
+            origin = Origin(f.path, pointer, f.positions)
+            at = headers.get(name)
+            if at is not None:
+                f.positions.points[pointer] = at
+                _record_block(f.layout, f.positions, f.text.find("{", at), pointer, _plain_keys(raw))
+            args = values.convert(raw, origin)
+            for arg, value in args.items():
+                if _NOT_INBOUND.search(arg):
+                    continue
+                if _MODULE_POOLS.search(arg):
+                    rtype = "azurerm_lb_nat_pool"
+                elif _MODULE_RULES.search(arg):
+                    rtype = "azurerm_lb_nat_rule"
+                else:
+                    continue
+                entries = (
+                    list(value.items())
+                    if isinstance(value, Mapping)
+                    else list(enumerate(value))
+                    if isinstance(value, list)
+                    else []
+                )
+                for key, entry in entries:
+                    if not isinstance(entry, Mapping):
+                        continue
+                    attrs = {"loadbalancer_id": f"module.{name}", **entry}
+                    if "name" not in attrs:
+                        attrs["name"] = str(key)
+                    address = f"module.{name}.{arg}[{json.dumps(key)}]"
+                    yield TfResource(rtype, address, attrs, origin.child(arg, str(key)), f.positions)
 
 
 def _plain_keys(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -372,7 +423,7 @@ def read_module(paths: list[Path], max_bytes: int = DEFAULT_MAX_BYTES) -> Module
             errors[str(p)] = exc
     parsed = list(files.values())
     values = _Values(_scope(parsed))
-    resources = [res for f in parsed for res in _resources(f, values)]
+    resources = [res for f in parsed for res in (*_resources(f, values), *_module_calls(f, values))]
     source = str(paths[0].parent) if paths else ""
     return ModuleResult(build_snapshot(resources, source, TERRAFORM), files, errors)
 

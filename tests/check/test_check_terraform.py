@@ -309,3 +309,29 @@ def test_state_json_with_arm_ids() -> None:
     findings = detect(read_terraform_json(parse_text("state.json", json.dumps(state, indent=1))))
     assert [f.rule for f in findings] == ["NATM001", "NATM002"]
     assert "p on lb1" in findings[1].message
+
+
+def test_module_call_arguments_carry_v1_and_v2_rules() -> None:
+    findings = module_findings(TF / "module-call")
+    assert [(f.rule, f.resource) for f in findings] == [
+        ("NATM003", 'module.loadbalancer.lb_nat_rules["rdp"]')
+    ]
+    assert findings[0].line == 7
+
+
+def test_count_from_a_variable_default_zero_still_counts(tmp_path: Path) -> None:
+    # A caller can pass another count: only a literal 0 (or an empty literal for_each) drops a resource.
+    text = """
+variable "pools" {
+  default = 0
+}
+resource "azurerm_lb_nat_pool" "p" {
+  count = var.pools
+  name = "p"
+}
+resource "azurerm_lb_nat_pool" "q" {
+  for_each = {}
+  name = "q"
+}
+"""
+    assert [f.resource for f in write_module(tmp_path, text)] == ["azurerm_lb_nat_pool.p"]
