@@ -38,6 +38,7 @@ _BLOCK_HEADER = re.compile(
     r'^[ \t]*resource[ \t]+"?([A-Za-z0-9_-]+)"?[ \t]+"?([A-Za-z0-9_-]+)"?[ \t]*\{', re.M
 )
 _CHILD = re.compile(r'^[ \t]*([A-Za-z_][A-Za-z0-9_-]*)[ \t]*(=|\{|"[^"\n]*"[ \t]*\{)', re.M)
+_OBJECT_VALUE = re.compile(r"[ \t]*=[ \t]*\{")
 _SIMPLE_REF = re.compile(r"^(var|local)\.([A-Za-z_][A-Za-z0-9_-]*)$")
 _HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_]*)[ \t]*\n")
 
@@ -158,6 +159,11 @@ def _record_block(
                     _record_block(layout, positions, brace, f"{pointer}/{key}/{i}", blk)
         else:
             positions.points[f"{pointer}/{key}"] = offsets[0]
+            if isinstance(value, Mapping):
+                # An object value (key = { ... }): record its keys too, so entries have lines.
+                m = _OBJECT_VALUE.match(layout.text, offsets[0] + len(key))
+                if m:
+                    _record_block(layout, positions, m.end() - 1, f"{pointer}/{key}", _plain_keys(value))
 
 
 # --------------------------------------------------------------------------------------------
