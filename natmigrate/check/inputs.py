@@ -51,6 +51,31 @@ _MAYBE_NAT_WORDS = (
 _TYPE_EXPRESSION = re.compile(r'"type"\s*:\s*"\[', re.I)
 
 
+# Load balancer collections that cannot hold or hide inbound NAT. ``check`` only detects, so it
+# drops them before building the model: on a load balancer with many rules and probes that is
+# most of the reading time. (Positions come from the text, so pointers are unaffected.)
+_NOT_NAT_COLLECTIONS = frozenset(
+    k.lower() for k in ("loadBalancingRules", "probes", "outboundRules", "backendAddressPools")
+)
+
+
+def drop_non_nat_collections(node: Any) -> None:
+    """In place: remove :data:`_NOT_NAT_COLLECTIONS` from every load balancer in ``node``."""
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, dict):
+            rtype = cur.get("type")
+            if isinstance(rtype, str) and rtype.lower().endswith("/loadbalancers"):
+                props = cur.get("properties")
+                bag = props if isinstance(props, dict) else cur
+                for key in [k for k in bag if k.lower() in _NOT_NAT_COLLECTIONS and isinstance(bag[k], list)]:
+                    del bag[key]
+            stack.extend(v for v in cur.values() if isinstance(v, (dict, list)))
+        elif isinstance(cur, list):
+            stack.extend(v for v in cur if isinstance(v, (dict, list)))
+
+
 def may_hold_nat(text: str) -> bool:
     """False only when ``text`` cannot contain (or hide) an inbound NAT construct."""
     low = text.lower()  # one C pass; substring tests are far faster than a case-blind alternation
@@ -185,6 +210,8 @@ def _scan_one(path: Path, kind: str, input_format: str, max_bytes: int, explicit
         if fmt is not None and not may_hold_nat(doc.text):
             # Nothing in the file can be (or hide) inbound NAT: skip building the model.
             return ScannedFile(FileResult(name, findings=[], format=fmt), "json", json_data=doc.data)
+        if fmt != TERRAFORM_JSON:
+            drop_non_nat_collections(doc.data)
         snap = read_terraform_json(doc) if fmt == TERRAFORM_JSON else read_document(doc, fmt or input_format)
         result = FileResult(name, findings=detect(snap), format=snap.format)
         return ScannedFile(result, "json", json_data=doc.data)
