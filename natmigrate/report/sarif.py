@@ -62,8 +62,15 @@ def rules() -> list[dict[str, Any]]:
     return out
 
 
+def _artifact(display: str) -> dict[str, str]:
+    if display.startswith("/"):
+        # Outside the scan root (--root elsewhere): an absolute file URI, not relative to SRCROOT.
+        return {"uri": Path(display).as_uri()}
+    return {"uri": _uri(display), "uriBaseId": _ROOT}
+
+
 def _location(f: CheckedFile, line: int | None, column: int | None) -> dict[str, Any]:
-    physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(f.display), "uriBaseId": _ROOT}}
+    physical: dict[str, Any] = {"artifactLocation": _artifact(f.display)}
     if line is not None and line >= 1:
         region: dict[str, Any] = {"startLine": line}
         if column is not None and column >= 1:
@@ -83,7 +90,7 @@ def document(report: CheckReport) -> dict[str, Any]:
                 {
                     "level": "error",
                     "message": {"text": f.error},
-                    "locations": [_location(f, None, None)] if not f.display.startswith("/") else [],
+                    "locations": [_location(f, None, None)],
                     "descriptor": {"id": "NATM-INPUT"},
                 }
             )
