@@ -217,6 +217,7 @@ class _Parser:
         self.i = 0
         self.positions = Positions(text)
         self.declarations: list[Declaration] = []
+        self.variables: dict[str, Any] = {}
 
     # -- token helpers -------------------------------------------------------------------------
 
@@ -266,6 +267,28 @@ class _Parser:
             if t.kind == "id" and t.text in ("resource", "module") and self.peek().kind == "id":
                 self.parse_declaration(None, "")
                 continue
+            if (
+                t.kind == "id"
+                and t.text == "var"
+                and self.peek().kind == "id"
+                and self.is_punct("=", self.peek(2))
+            ):
+                self.parse_variable()
+                continue
+            self.skip_statement()
+
+    def parse_variable(self) -> None:
+        """``var name = value``: kept so that ``inboundNatRules: name`` reads the value (variables,
+        unlike parameters, cannot be changed by whoever deploys the file)."""
+        start = self.i
+        self.advance()
+        name = self.advance().text
+        self.advance()  # =
+        self.skip_nl()
+        try:
+            self.variables[name] = self.parse_value(f"/var/{name}")
+        except BicepSyntaxError:
+            self.i = start  # a construct this reader does not follow: skip it like any statement
             self.skip_statement()
 
     def skip_decorator(self) -> None:
@@ -534,37 +557,57 @@ def _items(parser: _Parser) -> Iterator[tuple[Mapping[str, Any], Origin]]:
     for decl in parser.declarations:
         origin = parser.origin(decl.pointer)
         if decl.kind == "module":
-            yield from _module_items(decl, origin)
+            yield from _module_items(decl, origin, parser.variables)
             continue
         body = _resource_body(decl)
         if decl.existing or not isinstance(body, Mapping):
             continue
         rtype, name = _full_type_and_name(decl, by_symbol)
-        obj = {k: _plain(v) for k, v in body.items() if k != "parent"}
+        obj = {k: _plain(v, parser.variables) for k, v in body.items() if k != "parent"}
         obj["type"] = rtype
         obj["name"] = name
         yield obj, origin
 
 
-def _plain(value: Any) -> Any:
-    """Loop markers become plain values the model builders understand."""
+_Vars = Mapping[str, Any]
+_NO_VARS: _Vars = {}
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _plain(value: Any, variables: _Vars = _NO_VARS, depth: int = 0) -> Any:
+    """Loop markers become plain values, and a bare variable name becomes the variable's value."""
     if isinstance(value, _ForBody):
-        return value.value
+        return _plain(value.value, variables, depth)
+    if isinstance(value, Unresolved):
+        name = value.expression
+        if name in variables and depth < 16 and _IDENTIFIER.fullmatch(name):
+            return _plain(variables[name], variables, depth + 1)
+        return value
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        plain = {k: _plain(v, variables, depth) for k, v in value.items()}
+        origin = getattr(value, "origin", None)
+        return _located(plain, origin) if origin is not None else plain
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [_plain(v, variables, depth) for v in value]
     return value
 
 
-def _module_items(decl: Declaration, origin: Origin) -> Iterator[tuple[Mapping[str, Any], Origin]]:
+def _located(obj: dict[str, Any], origin: Origin) -> dict[str, Any]:
+    from natmigrate.sources.resources import Located
+
+    return Located(obj, origin)
+
+
+def _module_items(
+    decl: Declaration, origin: Origin, variables: _Vars = _NO_VARS
+) -> Iterator[tuple[Mapping[str, Any], Origin]]:
     """Resources a module call will deploy, as far as its parameters show them."""
     from natmigrate.sources.resources import Located
 
     body = _resource_body(decl)
     if not isinstance(body, Mapping):
         return
-    params = body.get("params")
+    params = _plain(body.get("params"), variables)
     if not isinstance(params, Mapping):
         return
     params_origin = origin.child("params")

@@ -189,3 +189,32 @@ resource gw 'Microsoft.Network/virtualNetworkGateways@2024-05-01' = {
 }
 """
     assert rules_of(text) == []
+
+
+def test_variables_are_read_but_parameters_stay_unresolved() -> None:
+    text = """
+param poolsFromCaller array
+var natRules = [
+  { name: 'rdp', properties: { frontendPort: 3389, backendPort: 3389 } }
+]
+var lbName = 'lb-${uniqueString(resourceGroup().id)}'
+resource lb 'Microsoft.Network/loadBalancers@2024-05-01' = {
+  name: lbName
+  properties: {
+    inboundNatRules: natRules
+    inboundNatPools: poolsFromCaller
+  }
+}
+"""
+    assert sorted(r for r, _ in rules_of(text)) == ["NATM003", "NATM005"]
+
+
+def test_a_variable_the_reader_cannot_follow_does_not_stop_the_file() -> None:
+    text = """
+var weird = map(range(0, 3), i => { n: i })
+resource lb 'Microsoft.Network/loadBalancers@2024-05-01' = {
+  name: 'lb'
+  properties: { inboundNatRules: weird }
+}
+"""
+    assert [r for r, _ in rules_of(text)] == ["NATM005"]
