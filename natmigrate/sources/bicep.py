@@ -488,7 +488,7 @@ class _Parser:
             body = self.parse_value(pointer if at_resource else pointer + "/0", owner)
             self.skip_nl()
             self.expect("]")
-            return [_ForBody(body)] if not isinstance(body, dict) else [_LoopDict(body)]
+            return [body]
         out: list[Any] = []
         while True:
             self.skip_nl()
@@ -498,17 +498,6 @@ class _Parser:
             out.append(self.parse_value(f"{pointer}/{len(out)}", owner))
             if self.is_punct(","):
                 self.advance()
-
-
-class _LoopDict(dict[str, Any]):
-    """An object produced by a ``for`` loop (one representative element)."""
-
-
-@dataclass(frozen=True)
-class _ForBody:
-    """A non-object loop body."""
-
-    value: Any
 
 
 def _escape(key: str) -> str:
@@ -575,9 +564,7 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _plain(value: Any, variables: _Vars = _NO_VARS, depth: int = 0) -> Any:
-    """Loop markers become plain values, and a bare variable name becomes the variable's value."""
-    if isinstance(value, _ForBody):
-        return _plain(value.value, variables, depth)
+    """A copy where a bare variable name becomes the variable's value."""
     if isinstance(value, Unresolved):
         name = value.expression
         if name in variables and depth < 16 and _IDENTIFIER.fullmatch(name):
@@ -690,8 +677,6 @@ def _ref_holders(value: Any, origin: Origin) -> Iterator[tuple[Mapping[str, Any]
     elif isinstance(value, list):
         for i, v in enumerate(value):
             yield from _ref_holders(v, origin.child(i))
-    elif isinstance(value, _ForBody):
-        yield from _ref_holders(value.value, origin)
 
 
 # --------------------------------------------------------------------------------------------
