@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,3 +20,15 @@ def corpus_dir() -> Path | None:
         if (c / "manifest.json").is_file():
             return c
     return None
+
+
+@dataclass
+class Run:
+    """One CLI invocation's outcome (see the ``run_cli`` fixture)."""
+
+    code: int
+    out: str
+    err: str
+
+
+Runner = Callable[..., Run]

@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from check_helpers import Run, Runner
 
 from natmigrate.cli.app import main
-
-
-@dataclass
-class Run:
-    """One CLI invocation's outcome."""
-
-    code: int
-    out: str
-    err: str
-
-
-Runner = Callable[..., Run]
 
 
 @pytest.fixture

@@ -6,8 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
-from check_helpers import CHECK_FIXTURES
-from conftest import Runner
+from check_helpers import CHECK_FIXTURES, Runner
 
 
 def setup_repo(tmp_path: Path) -> Path:

@@ -8,8 +8,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from check_helpers import CHECK_FIXTURES, ROOT
-from conftest import Runner
+from check_helpers import CHECK_FIXTURES, ROOT, Runner
 
 TF = CHECK_FIXTURES / "terraform"
 BICEP = CHECK_FIXTURES / "bicep"

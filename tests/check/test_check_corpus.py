@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from check_helpers import corpus_dir
-from conftest import Runner
+from check_helpers import Runner, corpus_dir
 
 CORPUS = corpus_dir()
 

@@ -13,8 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from check_helpers import CHECK_FIXTURES, ROOT, corpus_dir
-from conftest import Runner
+from check_helpers import CHECK_FIXTURES, ROOT, Runner, corpus_dir
 
 
 def multitool() -> Path | None:

@@ -9,8 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from check_helpers import CHECK_FIXTURES, ROOT
-from conftest import Runner
+from check_helpers import CHECK_FIXTURES, ROOT, Runner
 
 from natmigrate.check.suppress import Suppressor, glob_regex, load_config
 from natmigrate.detect import Finding
