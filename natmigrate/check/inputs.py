@@ -12,9 +12,7 @@ errors. A file that cannot be parsed is always an error.
 from __future__ import annotations
 
 import glob
-import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +20,7 @@ from typing import Any
 from natmigrate.detect import detect
 from natmigrate.errors import InputError
 from natmigrate.scan import FileResult
-from natmigrate.sources import JSON_FORMATS, azure_json, read_document
+from natmigrate.sources import JSON_FORMATS, azure_json, expand_paths, read_document
 from natmigrate.sources.bicep import BICEP, parse_bicep
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES, load_json, read_text
 from natmigrate.sources.terraform import TERRAFORM, read_module
@@ -30,7 +28,6 @@ from natmigrate.sources.terraform_json import TERRAFORM_JSON, is_terraform_json,
 
 DEFAULT_SUFFIXES = (".json", ".jsonc", ".bicep", ".tf")
 INPUT_FORMATS = (*JSON_FORMATS, BICEP, TERRAFORM, TERRAFORM_JSON)
-_SKIP_DIRS = frozenset({"node_modules", ".terraform", "__pycache__"})
 _GLOB_CHARS = frozenset("*?[")
 # Every inbound NAT construct, and every way a JSON document can hide one (a resource type or a
 # linked template decided by an expression), contains one of these. A file with none of them
@@ -135,24 +132,14 @@ def expand(paths: list[str], suffixes: tuple[str, ...] = DEFAULT_SUFFIXES) -> Ex
                     files.append(mp)
         else:
             errors.append(InputError(raw, "no such file or directory"))
-    seen: set[Path] = set()
-    unique = []
-    for f in files:
-        if f not in seen:
-            seen.add(f)
-            unique.append(f)
-    return Expanded(unique, errors, explicit, unmatched)
+    return Expanded(list(dict.fromkeys(files)), errors, explicit, unmatched)  # de-duplicated, in order
 
 
-def _walk(top: Path, suffixes: tuple[str, ...], errors: list[InputError]) -> Iterator[Path]:
-    def onerror(exc: OSError) -> None:
-        errors.append(InputError(str(exc.filename or top), f"cannot list directory: {exc.strerror}"))
-
-    for root, dirs, names in os.walk(top, onerror=onerror):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
-        for n in sorted(names):
-            if n.lower().endswith(suffixes):
-                yield Path(root) / n
+def _walk(top: Path, suffixes: tuple[str, ...], errors: list[InputError]) -> list[Path]:
+    """Files under ``top`` (hidden directories, ``.terraform`` among them, and node_modules skipped)."""
+    found, errs = expand_paths([str(top)], suffixes)
+    errors.extend(errs)
+    return found
 
 
 def kind_of(path: Path, input_format: str) -> str:

@@ -194,26 +194,7 @@ def build_snapshot(resources: Iterable[TfResource], source: str, fmt: str) -> Sn
             obj = {"id": res.address, "name": nic_name, "properties": {"ipConfigurations": [ipc]}}
             nics.append(r.build_network_interface(obj, res.origin))
         elif res.type == "azurerm_network_interface":
-            ipcs = []
-            for i, blk in enumerate(block_list(attrs.get("ip_configuration"))):
-                borigin = res.origin.child("ip_configuration", i)
-                ipcs.append(
-                    _located(
-                        {
-                            "name": blk.get("name"),
-                            "properties": _props(
-                                res,
-                                blk,
-                                borigin,
-                                {
-                                    "load_balancer_inbound_nat_rules_ids": "loadBalancerInboundNatRules",
-                                    "load_balancer_backend_address_pools_ids": _BACKEND_POOLS,
-                                },
-                            ),
-                        },
-                        borigin,
-                    )
-                )
+            ipcs = _ip_configurations(res, attrs, res.origin, _NIC_IPC)
             obj = {"id": res.address, "name": _name(res), "properties": {"ipConfigurations": ipcs}}
             nics.append(r.build_network_interface(obj, res.origin))
         elif res.type in SCALE_SET_TYPES:
@@ -261,32 +242,36 @@ def _sync(lbs: dict[str, LoadBalancer], old: LoadBalancer, new: LoadBalancer) ->
             lbs[k] = new
 
 
+_NIC_IPC = {
+    "load_balancer_inbound_nat_rules_ids": "loadBalancerInboundNatRules",
+    "load_balancer_backend_address_pools_ids": _BACKEND_POOLS,
+}
+_SCALE_SET_IPC = {
+    # The azurerm name says rules; the ids are NAT pools.
+    "load_balancer_inbound_nat_rules_ids": "loadBalancerInboundNatPools",
+    "load_balancer_backend_address_pool_ids": _BACKEND_POOLS,
+}
+
+
+def _ip_configurations(
+    res: TfResource, parent: Mapping[str, Any], origin: Origin, mapping: Mapping[str, str]
+) -> list[r.Located]:
+    """The ``ip_configuration`` blocks under ``parent`` as REST-shaped ip configurations."""
+    out = []
+    for i, blk in enumerate(block_list(parent.get("ip_configuration"))):
+        borigin = origin.child("ip_configuration", i)
+        out.append(
+            _located({"name": blk.get("name"), "properties": _props(res, blk, borigin, mapping)}, borigin)
+        )
+    return out
+
+
 def _scale_set(res: TfResource) -> ScaleSet:
     nic_configs = []
     for block_name in _SCALE_SET_NIC_BLOCKS:
         for i, nic in enumerate(block_list(res.attrs.get(block_name))):
             norigin = res.origin.child(block_name, i)
-            ipcs = []
-            for j, blk in enumerate(block_list(nic.get("ip_configuration"))):
-                borigin = norigin.child("ip_configuration", j)
-                ipcs.append(
-                    _located(
-                        {
-                            "name": blk.get("name"),
-                            "properties": _props(
-                                res,
-                                blk,
-                                borigin,
-                                {
-                                    # The azurerm name says rules; the ids are NAT pools.
-                                    "load_balancer_inbound_nat_rules_ids": "loadBalancerInboundNatPools",
-                                    "load_balancer_backend_address_pool_ids": _BACKEND_POOLS,
-                                },
-                            ),
-                        },
-                        borigin,
-                    )
-                )
+            ipcs = _ip_configurations(res, nic, norigin, _SCALE_SET_IPC)
             nic_configs.append(
                 _located({"name": nic.get("name"), "properties": {"ipConfigurations": ipcs}}, norigin)
             )
