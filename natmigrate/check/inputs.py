@@ -185,6 +185,8 @@ def _scan_one(path: Path, kind: str, input_format: str, max_bytes: int, explicit
             text = read_text(path, max_bytes)
             parsed = parse_bicep(name, text)
             res = FileResult(name, findings=detect(parsed.snapshot), format=BICEP)
+            if not res.findings:
+                return ScannedFile(res, "bicep")
             return ScannedFile(res, "bicep", text, parsed.comments, parsed.spans)
         doc = load_json(path, max_bytes)
         fmt: str | None
@@ -196,12 +198,14 @@ def _scan_one(path: Path, kind: str, input_format: str, max_bytes: int, explicit
                 return None  # some other tool's JSON found while walking a directory
         if fmt is not None and not may_hold_nat(doc.text):
             # Nothing in the file can be (or hide) inbound NAT: skip building the model.
-            return ScannedFile(FileResult(name, findings=[], format=fmt), "json", json_data=doc.data)
+            return ScannedFile(FileResult(name, findings=[], format=fmt), "json")
         if fmt != TERRAFORM_JSON:
             drop_non_nat_collections(doc.data)
         snap = read_terraform_json(doc) if fmt == TERRAFORM_JSON else read_document(doc, fmt or input_format)
         result = FileResult(name, findings=detect(snap), format=snap.format)
-        return ScannedFile(result, "json", json_data=doc.data)
+        # The parsed document is kept only when suppression may need it: holding every file's data
+        # would make a 5,000-file run slow down under garbage collection.
+        return ScannedFile(result, "json", json_data=doc.data if result.findings else None)
     except InputError as exc:
         return ScannedFile(FileResult(name, error=str(exc)), kind)
     except (OSError, MemoryError, RecursionError) as exc:
@@ -229,6 +233,9 @@ def _scan_module(files: list[Path], max_bytes: int) -> dict[Path, ScannedFile]:
             continue
         tf = module.files[key]
         mine = [x for x in findings if x.file == key]
+        if not mine:
+            out[f] = ScannedFile(FileResult(key, format=TERRAFORM), "terraform")
+            continue
         out[f] = ScannedFile(
             FileResult(key, findings=mine, format=TERRAFORM),
             "terraform",
