@@ -275,6 +275,9 @@ class _Parser:
             ):
                 self.parse_variable()
                 continue
+            if t.kind == "id" and t.text == "param" and self.peek().kind == "id":
+                self.parse_parameter()
+                continue
             self.skip_statement()
 
     def parse_variable(self) -> None:
@@ -290,6 +293,35 @@ class _Parser:
         except BicepSyntaxError:
             self.i = start  # a construct this reader does not follow: skip it like any statement
             self.skip_statement()
+
+    def parse_parameter(self) -> None:
+        """``param name type [= default]``: a default that says something (not empty) is used the
+        way a deployment without that parameter would use it; an empty or missing one stays unknown."""
+        start = self.i
+        self.advance()
+        name = self.advance().text
+        depth = 0
+        while True:
+            t = self.tok
+            if t.kind == "eof" or (t.kind == "nl" and depth == 0):
+                return
+            if depth == 0 and self.is_punct("="):
+                break
+            if t.kind == "punct" and t.text in "([{":
+                depth += 1
+            elif t.kind == "punct" and t.text in ")]}":
+                depth -= 1
+            self.advance()
+        self.advance()  # =
+        self.skip_nl()
+        try:
+            default = self.parse_value(f"/param/{name}")
+        except BicepSyntaxError:
+            self.i = start
+            self.skip_statement()
+            return
+        if default not in (None, "", [], {}) and not isinstance(default, Unresolved):
+            self.variables.setdefault(name, default)
 
     def skip_decorator(self) -> None:
         self.expect("@")
@@ -509,6 +541,10 @@ def _escape(key: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 
+_Vars = Mapping[str, Any]
+_NO_VARS: _Vars = {}
+
+
 def _text(value: Any) -> str:
     """A stable display text for a name: the literal, or the expression as written."""
     if isinstance(value, Unresolved):
@@ -525,9 +561,11 @@ def _resource_body(decl: Declaration) -> Any:
     return body
 
 
-def _full_type_and_name(decl: Declaration, by_symbol: Mapping[str, Declaration]) -> tuple[str, str]:
+def _full_type_and_name(
+    decl: Declaration, by_symbol: Mapping[str, Declaration], variables: _Vars
+) -> tuple[str, str]:
     body = _resource_body(decl)
-    name = _text(body.get("name")) if isinstance(body, Mapping) else decl.symbol
+    name = _text(_plain(body.get("name"), variables)) if isinstance(body, Mapping) else decl.symbol
     parent: Declaration | None = decl.parent
     if parent is None and isinstance(body, Mapping):
         pv = body.get("parent")
@@ -535,7 +573,7 @@ def _full_type_and_name(decl: Declaration, by_symbol: Mapping[str, Declaration])
             parent = by_symbol.get(pv.expression.split(".")[0].split("[")[0])
     if parent is None:
         return decl.type, name
-    ptype, pname = _full_type_and_name(parent, by_symbol)
+    ptype, pname = _full_type_and_name(parent, by_symbol, variables)
     # Nested declarations use the short child type; a top-level one with parent: the full type.
     rtype = decl.type if "." in decl.type.split("/", 1)[0] else f"{ptype}/{decl.type}"
     return rtype, f"{pname}/{name}"
@@ -551,15 +589,13 @@ def _items(parser: _Parser) -> Iterator[tuple[Mapping[str, Any], Origin]]:
         body = _resource_body(decl)
         if decl.existing or not isinstance(body, Mapping):
             continue
-        rtype, name = _full_type_and_name(decl, by_symbol)
+        rtype, name = _full_type_and_name(decl, by_symbol, parser.variables)
         obj = {k: _plain(v, parser.variables) for k, v in body.items() if k != "parent"}
         obj["type"] = rtype
         obj["name"] = name
         yield obj, origin
 
 
-_Vars = Mapping[str, Any]
-_NO_VARS: _Vars = {}
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 

@@ -238,7 +238,8 @@ class _Values:
             kind, name = m.groups()
             if kind == "var":
                 default = self.scope.variables.get(name, _MISSING)
-                if default is not _MISSING and default is not None:
+                # An empty default says nothing about what callers pass: it stays unresolved.
+                if default is not _MISSING and default not in (None, "", '""', [], {}):
                     return self.convert(default, origin, depth + 1)
             else:
                 value = self.scope.locals.get(name, _MISSING)

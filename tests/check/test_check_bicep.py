@@ -21,7 +21,7 @@ def test_nested_short_type_rules_pool_loop_and_interpolated_ids() -> None:
     by_rule = {f.rule: f for f in findings}
     assert sorted(by_rule) == ["NATM001", "NATM002", "NATM003"]
     # The nested short-type rule resolves to the parent's type and name.
-    assert by_rule["NATM003"].resource.lower().endswith("loadbalancers/lbname/inboundnatrules/ssh-vm0")
+    assert by_rule["NATM003"].resource.lower().endswith("loadbalancers/lb-app/inboundnatrules/ssh-vm0")
     assert by_rule["NATM003"].line == 37
     # The v2 nested rule (a range on a backend pool) is not reported.
     assert not any("https-range" in f.resource for f in findings)
@@ -218,3 +218,24 @@ resource lb 'Microsoft.Network/loadBalancers@2024-05-01' = {
 }
 """
     assert [r for r, _ in rules_of(text)] == ["NATM005"]
+
+
+def test_parameter_defaults_count_but_empty_ones_stay_unknown() -> None:
+    text = """
+@description('NAT rules for the jump hosts')
+param natRules array = [
+  { name: 'rdp', properties: { frontendPort: 3389, backendPort: 3389 } }
+]
+param natPools array = []
+param lbName string = 'lb'
+resource lb 'Microsoft.Network/loadBalancers@2024-05-01' = {
+  name: lbName
+  properties: {
+    inboundNatRules: natRules
+    inboundNatPools: natPools
+  }
+}
+"""
+    findings = detect(parse_bicep("x.bicep", text).snapshot)
+    assert sorted(f.rule for f in findings) == ["NATM003", "NATM005"]
+    assert any(f.resource.lower().endswith("loadbalancers/lb/inboundnatrules/rdp") for f in findings)

@@ -335,3 +335,22 @@ resource "azurerm_lb_nat_pool" "q" {
 }
 """
     assert [f.resource for f in write_module(tmp_path, text)] == ["azurerm_lb_nat_pool.p"]
+
+
+def test_empty_variable_default_for_scale_set_pool_ids_is_not_clean(tmp_path: Path) -> None:
+    text = """
+variable "nat_pool_ids" {
+  default = []
+}
+resource "azurerm_linux_virtual_machine_scale_set" "s" {
+  name = "s"
+  network_interface {
+    name = "nic"
+    ip_configuration {
+      name = "ip"
+      load_balancer_inbound_nat_rules_ids = var.nat_pool_ids
+    }
+  }
+}
+"""
+    assert [f.rule for f in write_module(tmp_path, text)] == ["NATM005"]
