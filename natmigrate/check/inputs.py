@@ -210,6 +210,12 @@ def _scan_one(path: Path, kind: str, input_format: str, max_bytes: int, explicit
         return ScannedFile(FileResult(name, error=str(exc)), kind)
     except (OSError, MemoryError, RecursionError) as exc:
         return ScannedFile(FileResult(name, error=f"{name}: {type(exc).__name__}: {exc}"), kind)
+    except Exception as exc:  # a reader bug must not hide every other file's result
+        return ScannedFile(FileResult(name, error=_unexpected(name, exc)), kind)
+
+
+def _unexpected(name: str, exc: Exception) -> str:
+    return f"{name}: could not be read: {type(exc).__name__}: {exc} (please report this)"
 
 
 def _scan_module(files: list[Path], max_bytes: int) -> dict[Path, ScannedFile]:
@@ -219,13 +225,17 @@ def _scan_module(files: list[Path], max_bytes: int) -> dict[Path, ScannedFile]:
     all_tf = sorted({*files, *(p for p in directory.glob("*.tf") if p.is_file())})
     try:
         module = read_module(all_tf, max_bytes)
+        findings = detect(module.snapshot)
     except (OSError, MemoryError, RecursionError) as exc:
         return {
             f: ScannedFile(FileResult(str(f), error=f"{f}: {type(exc).__name__}: {exc}"), "terraform")
             for f in files
         }
+    except Exception as exc:  # a reader bug must not hide every other file's result
+        return {
+            f: ScannedFile(FileResult(str(f), error=_unexpected(str(f), exc)), "terraform") for f in files
+        }
     out: dict[Path, ScannedFile] = {}
-    findings = detect(module.snapshot)
     for f in files:
         key = str(f)
         if key in module.errors:
