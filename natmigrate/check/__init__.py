@@ -1,0 +1,1 @@
+"""The CI gate behind `natmigrate check`: inputs, suppressions, baselines and verdicts."""

@@ -1,0 +1,256 @@
+"""What ``check`` reads: expanding paths, directories and globs, and reading each file by kind.
+
+JSON (REST, ``az`` output, ARM templates, REST examples, ``terraform show -json``), Bicep and
+Terraform are read here; Terraform files are read a module directory at a time so references
+across files resolve, and each finding stays with the file of its construct.
+
+JSON files found by walking a directory that are not Azure or Terraform documents at all
+(``package.json``, editor settings, ARM parameter files) are skipped; named explicitly, they are
+errors. A file that cannot be parsed is always an error.
+"""
+
+from __future__ import annotations
+
+import glob
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from natmigrate.detect import detect
+from natmigrate.errors import InputError
+from natmigrate.scan import FileResult
+from natmigrate.sources import JSON_FORMATS, azure_json, expand_paths, read_document
+from natmigrate.sources.bicep import BICEP, parse_bicep
+from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES, load_json, read_text
+from natmigrate.sources.terraform import TERRAFORM, read_module
+from natmigrate.sources.terraform_json import TERRAFORM_JSON, is_terraform_json, read_terraform_json
+
+DEFAULT_SUFFIXES = (".json", ".jsonc", ".bicep", ".tf")
+INPUT_FORMATS = (*JSON_FORMATS, BICEP, TERRAFORM, TERRAFORM_JSON)
+_GLOB_CHARS = frozenset("*?[")
+# Every inbound NAT construct, and every way a JSON document can hide one (a resource type or a
+# linked template decided by an expression), contains one of these. A file with none of them
+# passes without building the model -- the fast path for the bulk of a repository's templates.
+_MAYBE_NAT_WORDS = (
+    "loadbalancer",
+    "inboundnat",
+    "natpool",
+    "nat_pool",
+    "nat_rule",
+    "azurerm_lb",
+    "scaleset",
+    "scale_set",
+    "networkinterface",
+    "network_interface",
+    "templatelink",
+)
+_TYPE_EXPRESSION = re.compile(r'"type"\s*:\s*"\[', re.I)
+
+
+# Load balancer collections that cannot hold or hide inbound NAT. ``check`` only detects, so it
+# drops them before building the model: on a load balancer with many rules and probes that is
+# most of the reading time. (Positions come from the text, so pointers are unaffected.)
+_NOT_NAT_COLLECTIONS = frozenset(
+    k.lower() for k in ("loadBalancingRules", "probes", "outboundRules", "backendAddressPools")
+)
+
+
+def drop_non_nat_collections(node: Any) -> None:
+    """In place: remove :data:`_NOT_NAT_COLLECTIONS` from every load balancer in ``node``."""
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, dict):
+            rtype = cur.get("type")
+            if isinstance(rtype, str) and rtype.lower().endswith("/loadbalancers"):
+                props = cur.get("properties")
+                bag = props if isinstance(props, dict) else cur
+                for key in [k for k in bag if k.lower() in _NOT_NAT_COLLECTIONS and isinstance(bag[k], list)]:
+                    del bag[key]
+            stack.extend(v for v in cur.values() if isinstance(v, (dict, list)))
+        elif isinstance(cur, list):
+            stack.extend(v for v in cur if isinstance(v, (dict, list)))
+
+
+def may_hold_nat(text: str) -> bool:
+    """False only when ``text`` cannot contain (or hide) an inbound NAT construct."""
+    low = text.lower()  # one C pass; substring tests are far faster than a case-blind alternation
+    return any(word in low for word in _MAYBE_NAT_WORDS) or _TYPE_EXPRESSION.search(low) is not None
+
+
+@dataclass
+class ScannedFile:
+    """One input's result plus what suppression needs to look at its source."""
+
+    result: FileResult
+    kind: str  # json | bicep | terraform
+    text: str | None = None
+    comments: list[tuple[int, str]] = field(default_factory=list)  # (offset, comment text)
+    spans: list[tuple[int, int]] = field(default_factory=list)  # bracket pairs (offsets)
+    json_data: Any = None
+
+    @property
+    def path(self) -> str:
+        """The file as named on the command line (or found under a directory)."""
+        return self.result.path
+
+
+@dataclass
+class Expanded:
+    """Files to read, errors for arguments that matched nothing, and which files were named."""
+
+    files: list[Path]
+    errors: list[InputError]
+    explicit: set[Path]
+    unmatched_globs: list[str]
+
+
+def expand(paths: list[str], suffixes: tuple[str, ...] = DEFAULT_SUFFIXES) -> Expanded:
+    """Files named directly, files under directories (recursively), and glob matches."""
+    files: list[Path] = []
+    errors: list[InputError] = []
+    explicit: set[Path] = set()
+    unmatched: list[str] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            files.extend(_walk(p, suffixes, errors))
+        elif p.exists():
+            files.append(p)
+            explicit.add(p)
+        elif _GLOB_CHARS & set(raw):
+            # CI shells may not expand globs (or not **): natmigrate does it itself.
+            matches = sorted(glob.glob(raw, recursive=True))
+            if not matches:
+                unmatched.append(raw)
+            for m in matches:
+                mp = Path(m)
+                if mp.is_dir():
+                    files.extend(_walk(mp, suffixes, errors))
+                elif mp.name.lower().endswith(suffixes):
+                    files.append(mp)
+        else:
+            errors.append(InputError(raw, "no such file or directory"))
+    return Expanded(list(dict.fromkeys(files)), errors, explicit, unmatched)  # de-duplicated, in order
+
+
+def _walk(top: Path, suffixes: tuple[str, ...], errors: list[InputError]) -> list[Path]:
+    """Files under ``top`` (hidden directories, ``.terraform`` among them, and node_modules skipped)."""
+    found, errs = expand_paths([str(top)], suffixes)
+    errors.extend(errs)
+    return found
+
+
+def kind_of(path: Path, input_format: str) -> str:
+    """json, bicep or terraform."""
+    if input_format == BICEP:
+        return "bicep"
+    if input_format == TERRAFORM:
+        return "terraform"
+    if input_format != "auto":
+        return "json"
+    name = path.name.lower()
+    if name.endswith(".bicep"):
+        return "bicep"
+    if name.endswith(".tf"):
+        return "terraform"
+    return "json"
+
+
+def scan(
+    expanded: Expanded, input_format: str = "auto", max_bytes: int = DEFAULT_MAX_BYTES
+) -> list[ScannedFile]:
+    """Read and detect every file; bad files become ``error`` results and never stop the rest."""
+    out: dict[Path, ScannedFile] = {}
+    tf_dirs: dict[Path, list[Path]] = {}
+    for f in expanded.files:
+        kind = kind_of(f, input_format)
+        if kind == "terraform":
+            tf_dirs.setdefault(f.parent, []).append(f)
+            continue
+        scanned = _scan_one(f, kind, input_format, max_bytes, f in expanded.explicit)
+        if scanned is not None:
+            out[f] = scanned
+    for files in tf_dirs.values():
+        for f, scanned in _scan_module(files, max_bytes).items():
+            out[f] = scanned
+    return [out[f] for f in expanded.files if f in out]
+
+
+def _scan_one(path: Path, kind: str, input_format: str, max_bytes: int, explicit: bool) -> ScannedFile | None:
+    name = str(path)
+    try:
+        if kind == "bicep":
+            text = read_text(path, max_bytes)
+            parsed = parse_bicep(name, text)
+            res = FileResult(name, findings=detect(parsed.snapshot), format=BICEP)
+            if not res.findings:
+                return ScannedFile(res, "bicep")
+            return ScannedFile(res, "bicep", text, parsed.comments, parsed.spans)
+        doc = load_json(path, max_bytes)
+        fmt: str | None
+        if input_format == TERRAFORM_JSON or (input_format == "auto" and is_terraform_json(doc.data)):
+            fmt = TERRAFORM_JSON
+        else:
+            fmt = azure_json.classify(doc.data) if input_format == "auto" else input_format
+            if fmt is None and not explicit:
+                return None  # some other tool's JSON found while walking a directory
+        if fmt is not None and not may_hold_nat(doc.text):
+            # Nothing in the file can be (or hide) inbound NAT: skip building the model.
+            return ScannedFile(FileResult(name, findings=[], format=fmt), "json")
+        if fmt != TERRAFORM_JSON:
+            drop_non_nat_collections(doc.data)
+        snap = read_terraform_json(doc) if fmt == TERRAFORM_JSON else read_document(doc, fmt or input_format)
+        result = FileResult(name, findings=detect(snap), format=snap.format)
+        # The parsed document is kept only when suppression may need it: holding every file's data
+        # would make a 5,000-file run slow down under garbage collection.
+        return ScannedFile(result, "json", json_data=doc.data if result.findings else None)
+    except InputError as exc:
+        return ScannedFile(FileResult(name, error=str(exc)), kind)
+    except (OSError, MemoryError, RecursionError) as exc:
+        return ScannedFile(FileResult(name, error=f"{name}: {type(exc).__name__}: {exc}"), kind)
+    except Exception as exc:  # a reader bug must not hide every other file's result
+        return ScannedFile(FileResult(name, error=_unexpected(name, exc)), kind)
+
+
+def _unexpected(name: str, exc: Exception) -> str:
+    return f"{name}: could not be read: {type(exc).__name__}: {exc} (please report this)"
+
+
+def _scan_module(files: list[Path], max_bytes: int) -> dict[Path, ScannedFile]:
+    """All ``.tf`` files of one directory: read together, findings split by file."""
+    directory = files[0].parent
+    # Sibling files give context (variables, referenced resources) even when not selected.
+    all_tf = sorted({*files, *(p for p in directory.glob("*.tf") if p.is_file())})
+    try:
+        module = read_module(all_tf, max_bytes)
+        findings = detect(module.snapshot)
+    except (OSError, MemoryError, RecursionError) as exc:
+        return {
+            f: ScannedFile(FileResult(str(f), error=f"{f}: {type(exc).__name__}: {exc}"), "terraform")
+            for f in files
+        }
+    except Exception as exc:  # a reader bug must not hide every other file's result
+        return {
+            f: ScannedFile(FileResult(str(f), error=_unexpected(str(f), exc)), "terraform") for f in files
+        }
+    out: dict[Path, ScannedFile] = {}
+    for f in files:
+        key = str(f)
+        if key in module.errors:
+            out[f] = ScannedFile(FileResult(key, error=str(module.errors[key])), "terraform")
+            continue
+        tf = module.files[key]
+        mine = [x for x in findings if x.file == key]
+        if not mine:
+            out[f] = ScannedFile(FileResult(key, format=TERRAFORM), "terraform")
+            continue
+        out[f] = ScannedFile(
+            FileResult(key, findings=mine, format=TERRAFORM),
+            "terraform",
+            tf.text,
+            tf.layout.comments,
+            list(tf.layout.braces.items()),
+        )
+    return out
