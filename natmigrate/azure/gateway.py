@@ -29,12 +29,12 @@ from natmigrate import ids
 from natmigrate.azure.clients import Connection
 from natmigrate.azure.credential import AuthError
 from natmigrate.errors import NatMigrateError
-from natmigrate.execute.gateway import ArmError, Body, NotFound, PreconditionFailed
+from natmigrate.execute.gateway import ArmError, Body, NotFoundError, PreconditionFailedError
 
 T = TypeVar("T")
 
 
-class ConnectionFailed(NatMigrateError):
+class ConnectionFailedError(NatMigrateError):
     """ARM could not be reached at all."""
 
 
@@ -59,21 +59,22 @@ def _translated(request: str) -> Iterator[None]:
         yield
     except ResourceNotFoundError as exc:
         code, message = _code_message(exc)
-        raise NotFound(code or "NotFound", message, 404, request) from None
+        raise NotFoundError(code or "NotFound", message, 404, request) from None
     except ClientAuthenticationError as exc:
         first = str(exc.message or exc).splitlines()[0] if str(exc) else "authentication failed"
         raise AuthError(
-            f"{request}: {first} (run `az login`, or set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, "
+            f"{request}: {first} (run `az login`, or set AZURE_CLIENT_ID/AZURE_TENANT_ID/"
+            "AZURE_CLIENT_SECRET, "
             "or set AZURE_TOKEN_CREDENTIALS)"
         ) from None
     except HttpResponseError as exc:
         code, message = _code_message(exc)
         status = exc.status_code
         if status == 412 or code in ("PreconditionFailed", "PreconditionFailedEtagMismatch"):
-            raise PreconditionFailed(code or "PreconditionFailed", message, 412, request) from None
+            raise PreconditionFailedError(code or "PreconditionFailed", message, 412, request) from None
         raise ArmError(code or f"HTTP{status}", message, status, request) from None
     except (ServiceRequestError, ServiceResponseError) as exc:
-        raise ConnectionFailed(f"{request}: cannot reach Azure Resource Manager: {exc}") from None
+        raise ConnectionFailedError(f"{request}: cannot reach Azure Resource Manager: {exc}") from None
 
 
 def _code_message(exc: HttpResponseError) -> tuple[str, str]:
@@ -125,7 +126,8 @@ class SdkGateway:
         return self._call(
             f"GET {lb_id}/networkInterfaces",
             lambda: [
-                _as_dict(n) for n in self.network.load_balancer_network_interfaces.list(p.resource_group, p.name)
+                _as_dict(n)
+                for n in self.network.load_balancer_network_interfaces.list(p.resource_group, p.name)
             ],
         )
 
@@ -206,7 +208,8 @@ class SdkGateway:
         return self._call(
             f"GET {vmss_id}/virtualMachines",
             lambda: [
-                _as_dict(vm) for vm in self.compute.virtual_machine_scale_set_vms.list(p.resource_group, p.name)
+                _as_dict(vm)
+                for vm in self.compute.virtual_machine_scale_set_vms.list(p.resource_group, p.name)
             ],
         )
 
@@ -227,6 +230,9 @@ class SdkGateway:
         where = resource_group or f"/subscriptions/{self.connection.subscription}"
         if resource_group:
             return self._call(
-                f"GET {where}/virtualMachineScaleSets", lambda: [_as_dict(s) for s in ops.list(resource_group)]
+                f"GET {where}/virtualMachineScaleSets",
+                lambda: [_as_dict(s) for s in ops.list(resource_group)],
             )
-        return self._call(f"GET {where}/virtualMachineScaleSets", lambda: [_as_dict(s) for s in ops.list_all()])
+        return self._call(
+            f"GET {where}/virtualMachineScaleSets", lambda: [_as_dict(s) for s in ops.list_all()]
+        )

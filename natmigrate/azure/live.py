@@ -11,11 +11,12 @@ Everything that references the load balancer's pools and rules is found:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
 from natmigrate import ids
-from natmigrate.execute.gateway import Body, Gateway, NotFound
+from natmigrate.execute.gateway import Body, Gateway, NotFoundError
 from natmigrate.model import Inventory, Origin, Snapshot
 from natmigrate.sources.assemble import assemble
 
@@ -78,7 +79,7 @@ def read_live(gateway: Gateway, lb_id: str) -> tuple[Inventory, list[Body]]:
     for nic_id in sorted(nic_ids.values()):
         try:
             nic = gateway.get_network_interface(nic_id)
-        except NotFound:
+        except NotFoundError:
             continue
         bodies.append(nic)
         vm_ref = ((nic.get("properties") or {}).get("virtualMachine") or {}).get("id")
@@ -87,7 +88,7 @@ def read_live(gateway: Gateway, lb_id: str) -> tuple[Inventory, list[Body]]:
     for vm_id in sorted(vm_ids.values()):
         try:
             bodies.append(gateway.get_virtual_machine(vm_id))
-        except NotFound:
+        except NotFoundError:
             continue
 
     snapshot = snapshot_from_bodies(bodies, f"azure:{lb_id}")
@@ -99,3 +100,16 @@ def snapshot_from_bodies(bodies: list[Body], source: str) -> Snapshot:
     """Assemble REST bodies (as the gateway returns them) into a snapshot."""
     items = [(b, Origin(source, f"/{i}")) for i, b in enumerate(bodies)]
     return assemble(items, source, "rest")
+
+
+def live_inventory(resource_group: str, name: str, subscription: str | None) -> Inventory:
+    """The planner's seam (:mod:`natmigrate.sources.live`): read ``-g/-n`` from live Azure.
+
+    The cloud comes from ``NATMIGRATE_CLOUD`` (default AzureCloud); ``NATMIGRATE_ARM_ENDPOINT`` and
+    ``NATMIGRATE_CA_BUNDLE`` point it elsewhere (the simulator).
+    """
+    from natmigrate.azure.session import connect
+
+    gateway = connect(subscription, os.environ.get("NATMIGRATE_CLOUD", "AzureCloud"))
+    inventory, _ = read_live(gateway, load_balancer_id(gateway.connection.subscription, resource_group, name))
+    return inventory

@@ -26,7 +26,7 @@ from natmigrate import ids
 from natmigrate.errors import NatMigrateError
 from natmigrate.execute import events as ev
 from natmigrate.execute import transforms as tf
-from natmigrate.execute.gateway import ArmError, Body, Gateway, PreconditionFailed
+from natmigrate.execute.gateway import ArmError, Body, Gateway, PreconditionFailedError
 from natmigrate.execute.rundir import RunDir
 from natmigrate.plan.model import LoadBalancerPlan, ScaleSetChange
 
@@ -47,11 +47,11 @@ class StepError(NatMigrateError):
         super().__init__(f"step {step} failed: {cause} | completed: {finished} | {hint}")
 
 
-class ConcurrentChange(NatMigrateError):
+class ConcurrentChangeError(NatMigrateError):
     """Someone else changed a resource while natmigrate was working on it."""
 
 
-class VerificationFailed(NatMigrateError):
+class VerificationFailedError(NatMigrateError):
     """After the change, a target that had a NAT port has none."""
 
 
@@ -214,13 +214,13 @@ class Engine:
                 write(resource_id, desired, etag)
                 rec.writes += 1
                 return "done"
-            except PreconditionFailed:
+            except PreconditionFailedError:
                 again = read(resource_id)
                 if transform(again) is None:
                     return "done"  # the change is there: it was ours (an earlier attempt got through)
                 changed = tf.differences(tf.normalized(current), tf.normalized(again))
                 if changed:
-                    raise ConcurrentChange(
+                    raise ConcurrentChangeError(
                         f"{resource_id} was changed by someone else while natmigrate was working "
                         f"(changed: {', '.join(changed[:8])}); check the change, then "
                         f"{self.options.resume_hint or 'run natmigrate resume'}"
@@ -233,7 +233,7 @@ class Engine:
                     current = read(resource_id)
                     continue
                 raise
-        raise ConcurrentChange(f"{resource_id} keeps changing under natmigrate; try again later")
+        raise ConcurrentChangeError(f"{resource_id} keeps changing under natmigrate; try again later")
 
     def _ensure_lb(self, step: str, transform: tf.Transform) -> str:
         return self._ensure(
@@ -375,7 +375,7 @@ class Engine:
         if self.rundir is not None and not self.options.dry_run:
             self.rundir.write_ports(rows)
         if missing:
-            raise VerificationFailed(
+            raise VerificationFailedError(
                 f"{len(missing)} target(s) have no v2 NAT port: {', '.join(missing[:10])}"
             )
         return "done"
@@ -387,7 +387,7 @@ class Engine:
         try:
             return self._ensure_lb(step, tf.lb_swap_nat(self.plan))
         except ArmError as exc:
-            if isinstance(exc, PreconditionFailed) or exc.status != 400:
+            if isinstance(exc, PreconditionFailedError) or exc.status != 400:
                 raise
             self._note(
                 step,
@@ -405,7 +405,14 @@ class Engine:
         p = self.plan
         phases: list[list[Step]] = [[("backup", self.backup)]]
         if any(bp.action == "create" for bp in p.backend_pools):
-            phases.append([("lb-add-backend-pools", lambda: self._ensure_lb("lb-add-backend-pools", tf.lb_add_backend_pools(p)))])
+            phases.append(
+                [
+                    (
+                        "lb-add-backend-pools",
+                        lambda: self._ensure_lb("lb-add-backend-pools", tf.lb_add_backend_pools(p)),
+                    )
+                ]
+            )
         models: list[Step] = []
         for ss in p.scale_sets:
             name = f"vmss-update-model:{ss.name}"
@@ -415,7 +422,10 @@ class Engine:
             models.append((name, _bind(self._ensure_nic, name, nic.id, tf.nic_update(nic.edits))))
         if models:
             phases.append(models)
-        rollouts = [(f"vmss-rollout:{ss.name}", _bind(self.rollout, f"vmss-rollout:{ss.name}", ss)) for ss in p.scale_sets]
+        rollouts = [
+            (f"vmss-rollout:{ss.name}", _bind(self.rollout, f"vmss-rollout:{ss.name}", ss))
+            for ss in p.scale_sets
+        ]
         if rollouts:
             phases.append(rollouts)
         phases.append([("lb-swap-nat", lambda: self.swap("lb-swap-nat"))])
@@ -423,7 +433,9 @@ class Engine:
         for ss in p.scale_sets:
             if ss.switch_to_manual:
                 name = f"vmss-restore-upgrade-mode:{ss.name}"
-                restores.append((name, _bind(self._ensure_vmss, name, ss.id, tf.vmss_set_upgrade_mode(ss.upgrade_mode))))
+                restores.append(
+                    (name, _bind(self._ensure_vmss, name, ss.id, tf.vmss_set_upgrade_mode(ss.upgrade_mode)))
+                )
         if restores:
             phases.append(restores)
         phases.append([("verify-ports", self.verify)])
@@ -437,15 +449,24 @@ class Engine:
         rd = self.rundir
         original_lb = rd.backup(p.id)
         phases: list[list[Step]] = [
-            [("rollback-lb-restore-v1", lambda: self._ensure_lb("rollback-lb-restore-v1", tf.lb_restore_v1(p, original_lb)))]
+            [
+                (
+                    "rollback-lb-restore-v1",
+                    lambda: self._ensure_lb("rollback-lb-restore-v1", tf.lb_restore_v1(p, original_lb)),
+                )
+            ]
         ]
         models: list[Step] = []
         for ss in p.scale_sets:
             name = f"rollback-vmss-model:{ss.name}"
-            models.append((name, _bind(self._ensure_vmss, name, ss.id, tf.vmss_restore_model(ss, rd.backup(ss.id)))))
+            models.append(
+                (name, _bind(self._ensure_vmss, name, ss.id, tf.vmss_restore_model(ss, rd.backup(ss.id))))
+            )
         for nic in p.network_interfaces:
             name = f"rollback-nic:{nic.name}"
-            models.append((name, _bind(self._ensure_nic, name, nic.id, tf.nic_restore(nic.edits, rd.backup(nic.id)))))
+            models.append(
+                (name, _bind(self._ensure_nic, name, nic.id, tf.nic_restore(nic.edits, rd.backup(nic.id))))
+            )
         if models:
             phases.append(models)
         rollouts = [
@@ -463,7 +484,14 @@ class Engine:
         if policies:
             phases.append(policies)
         phases.append(
-            [("rollback-lb-remove-pools", lambda: self._ensure_lb("rollback-lb-remove-pools", tf.lb_remove_added_pools(p, original_lb)))]
+            [
+                (
+                    "rollback-lb-remove-pools",
+                    lambda: self._ensure_lb(
+                        "rollback-lb-remove-pools", tf.lb_remove_added_pools(p, original_lb)
+                    ),
+                )
+            ]
         )
         return phases
 
@@ -542,7 +570,9 @@ def describe_change(before: Body, after: Body, method: str) -> list[str]:
                 for ipc in (cfg.get("properties") or {}).get("ipConfigurations") or []:
                     props = ipc.get("properties") or {}
                     nat = [_last(str(x.get("id"))) for x in props.get("loadBalancerInboundNatPools") or []]
-                    bep = [_last(str(x.get("id"))) for x in props.get("loadBalancerBackendAddressPools") or []]
+                    bep = [
+                        _last(str(x.get("id"))) for x in props.get("loadBalancerBackendAddressPools") or []
+                    ]
                     lines.append(
                         f"{cfg.get('name')}/{ipc.get('name')}: NAT pools [{', '.join(nat)}], "
                         f"backend pools [{', '.join(bep)}]"

@@ -26,11 +26,11 @@ class ArmError(NatMigrateError):
         super().__init__(f"Azure error {code}{where}: {message}")
 
 
-class PreconditionFailed(ArmError):
+class PreconditionFailedError(ArmError):
     """HTTP 412: the resource's etag is no longer the one natmigrate sent in ``If-Match``."""
 
 
-class NotFound(ArmError):
+class NotFoundError(ArmError):
     """HTTP 404: the resource does not exist."""
 
 

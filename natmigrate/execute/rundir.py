@@ -58,7 +58,7 @@ class RunDirError(NatMigrateError):
     """The run directory is missing, unreadable or not a natmigrate run."""
 
 
-class RunLocked(NatMigrateError):
+class RunLockedError(NatMigrateError):
     """Another natmigrate process is working on the same load balancer."""
 
 
@@ -274,7 +274,7 @@ def run_lock(key: str, description: str) -> Iterator[None]:
             except (OSError, ValueError, TypeError, AttributeError):
                 pid = 0
             if _pid_alive(pid) and pid != os.getpid():
-                raise RunLocked(
+                raise RunLockedError(
                     f"another natmigrate process (pid {pid}) is working on {description}; "
                     f"wait for it to finish (lock file {path})"
                 ) from None
@@ -287,7 +287,7 @@ def run_lock(key: str, description: str) -> Iterator[None]:
             os.close(fd)
         break
     else:
-        raise RunLocked(f"cannot take the lock for {description} ({path})")
+        raise RunLockedError(f"cannot take the lock for {description} ({path})")
     try:
         yield
     finally:

@@ -33,7 +33,9 @@ READ_ONLY_KEYS = frozenset(
     }
 )
 # Back-references inside load-balancer children (a frontend's rules, a pool's rules).
-_CHILD_BACK_REFS = frozenset({"inboundNatRules", "inboundNatPools", "loadBalancingRules", "outboundRules", "outboundRule"})
+_CHILD_BACK_REFS = frozenset(
+    {"inboundNatRules", "inboundNatPools", "loadBalancingRules", "outboundRules", "outboundRule"}
+)
 _LB_COLLECTIONS = (
     "frontendIPConfigurations",
     "backendAddressPools",
@@ -255,7 +257,9 @@ def lb_restore_v1(plan: LoadBalancerPlan, original: Body) -> Transform:
     rules = _removed_rule_names(plan)
     orig_pools = [p for p in orig.get("inboundNatPools") or [] if _name_of(p).lower() in pools]
     orig_rules = [
-        r for r in orig.get("inboundNatRules") or [] if _name_of(r).lower() in rules and not is_generated_rule(r)
+        r
+        for r in orig.get("inboundNatRules") or []
+        if _name_of(r).lower() in rules and not is_generated_rule(r)
     ]
     added = {r.name.lower() for r in plan.nat_rules}
 
@@ -347,7 +351,9 @@ def _restore_edit(ipc: dict[str, Any], original: Mapping[str, Any] | None, ref_k
     for key in (ref_key, "loadBalancerBackendAddressPools"):
         want = copy.deepcopy(oprops.get(key) or [])
         have = props.get(key) or []
-        if sorted(_key(str(x.get("id", ""))) for x in have) != sorted(_key(str(x.get("id", ""))) for x in want):
+        if sorted(_key(str(x.get("id", ""))) for x in have) != sorted(
+            _key(str(x.get("id", ""))) for x in want
+        ):
             props[key] = want
             changed = True
     return changed
@@ -448,7 +454,9 @@ def nic_restore(edits: tuple[IpConfigEdit, ...], original: Body) -> Transform:
         changed = False
         for ipc in _props(new).get("ipConfigurations") or []:
             if any(_edit_matches(e, None, ipc) for e in edits):
-                changed |= _restore_edit(ipc, orig_ipcs.get(_name_of(ipc).lower()), "loadBalancerInboundNatRules")
+                changed |= _restore_edit(
+                    ipc, orig_ipcs.get(_name_of(ipc).lower()), "loadBalancerInboundNatRules"
+                )
         return new if changed else None
 
     return transform
