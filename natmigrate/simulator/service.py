@@ -131,7 +131,10 @@ class Simulator:
         self._ca_file = str(cert)
         self._endpoint = f"https://127.0.0.1:{port}"
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True, name="natmigrate-sim"
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            daemon=True,
+            name="natmigrate-sim",
         )
         self._thread.start()
         return self

@@ -34,6 +34,8 @@ class World:
         raise NotImplementedError
 
     @classmethod
-    def from_json(cls, data: dict[str, Any], subscription_id: str, clock: SimClock, latency: LatencyProfile) -> World:
+    def from_json(
+        cls, data: dict[str, Any], subscription_id: str, clock: SimClock, latency: LatencyProfile
+    ) -> World:
         """Inverse of :meth:`to_json`."""
         raise NotImplementedError

@@ -1,0 +1,202 @@
+"""A run from start to end: choose the plan, check it, create the run directory, hold the lock, run the
+engine, record the status. Used by ``migrate``, ``apply``, ``resume`` and ``rollback``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from natmigrate import __version__, ids
+from natmigrate.errors import NatMigrateError
+from natmigrate.execute import events as ev
+from natmigrate.execute.engine import Engine, RunOptions, RunOutcome, StepError
+from natmigrate.execute.gateway import Body, Gateway
+from natmigrate.execute.rundir import RUN_FORMAT_VERSION, RunDir, run_lock
+from natmigrate.model import Origin
+from natmigrate.plan.fingerprint import fingerprint
+from natmigrate.plan.model import LoadBalancerPlan, Plan
+from natmigrate.sources import resources as r
+
+
+class PlanBlockedError(NatMigrateError):
+    """The plan has error-severity problems: nothing is written."""
+
+
+class StalePlanError(NatMigrateError):
+    """A saved plan no longer matches Azure."""
+
+
+class NothingToDoError(NatMigrateError):
+    """The load balancer uses no inbound NAT v1."""
+
+    exit_code = NatMigrateError.exit_code
+
+
+@dataclass
+class RunResult:
+    """What ``-o json`` prints."""
+
+    status: str  # succeeded | failed | rolled-back | dry-run | rollback-failed
+    run_dir: str | None
+    load_balancer: str
+    outcome: RunOutcome
+    error: str | None = None
+    writes: list[dict[str, Any]] = field(default_factory=list)  # dry run: what would be sent
+    downtime: dict[str, float] | None = None  # simulated runs: NAT downtime per target (seconds)
+
+    def to_json(self) -> dict[str, Any]:
+        """The result document."""
+        data: dict[str, Any] = {
+            "status": self.status,
+            "run_dir": self.run_dir,
+            "load_balancer": self.load_balancer,
+            "steps": [s.to_json() for s in self.outcome.steps],
+            "port_mapping": [
+                {
+                    "target": p.get("target"),
+                    "target_id": p.get("target_id"),
+                    "rule": p.get("rule"),
+                    "old": p.get("old"),
+                    "new": p.get("new"),
+                    "predicted": p.get("predicted"),
+                    "status": p.get("status"),
+                }
+                for p in self.outcome.ports
+            ],
+            "notes": list(self.outcome.notes),
+        }
+        if self.error is not None:
+            data["error"] = self.error
+        if self.writes:
+            data["writes"] = self.writes
+        if self.downtime is not None:
+            data["nat_downtime_seconds"] = self.downtime
+        return data
+
+
+def select_load_balancer(plan: Plan, lb_id: str | None = None) -> LoadBalancerPlan:
+    """The one load balancer of a plan to run (``lb_id`` picks one when the plan has several)."""
+    candidates = [lb for lb in plan.load_balancers if lb.has_changes]
+    if lb_id is not None:
+        candidates = [lb for lb in plan.load_balancers if ids.id_key(lb.id) == ids.id_key(lb_id)]
+        if not candidates:
+            raise NothingToDoError(f"{lb_id}: not in the plan (it uses no inbound NAT v1)")
+    if not candidates:
+        raise NothingToDoError("the load balancer uses no inbound NAT v1: nothing to migrate")
+    if len(candidates) > 1:
+        names = ", ".join(lb.name for lb in candidates)
+        raise NatMigrateError(f"the plan covers several load balancers ({names}); name one with -n")
+    lb = candidates[0]
+    if not lb.has_changes:
+        raise NothingToDoError(f"{lb.name}: uses no inbound NAT v1: nothing to migrate")
+    return lb
+
+
+def check_feasible(lb: LoadBalancerPlan) -> None:
+    """Stop on error-severity problems, listing them."""
+    errors = [p for p in lb.problems if p.severity == "error"]
+    if errors:
+        listed = "; ".join(f"{p.code}: {p.message}" for p in errors)
+        raise PlanBlockedError(f"{lb.name}: the migration is blocked ({listed}); nothing was changed")
+
+
+def check_not_stale(gateway: Gateway, lb: LoadBalancerPlan) -> None:
+    """Refuse a saved plan when a resource changed since it was planned (etag, else fingerprint)."""
+    changed: list[str] = []
+
+    def compare(name: str, body: Body, etag: str | None, digest: str, kind: str) -> None:
+        live_etag = body.get("etag") if isinstance(body.get("etag"), str) else None
+        if etag and live_etag:
+            if etag != live_etag:
+                changed.append(f"{name} (etag {etag} -> {live_etag})")
+            return
+        origin = Origin(f"azure:{body.get('id')}")
+        model: Any
+        if kind == "lb":
+            model = r.build_load_balancer(body, origin)
+        elif kind == "vmss":
+            model = r.build_scale_set(body, origin)
+        else:
+            model = r.build_network_interface(body, origin)
+        if digest and fingerprint(model) != digest:
+            changed.append(f"{name} (its configuration differs from the plan)")
+
+    compare(lb.name, gateway.get_load_balancer(lb.id), lb.etag, lb.fingerprint, "lb")
+    for ss in lb.scale_sets:
+        compare(ss.name, gateway.get_scale_set(ss.id), ss.etag, ss.fingerprint, "vmss")
+    for nic in lb.network_interfaces:
+        compare(nic.name, gateway.get_network_interface(nic.id), nic.etag, nic.fingerprint, "nic")
+    if changed:
+        raise StalePlanError(
+            f"saved plan is stale: {', '.join(changed)} changed since it was planned; "
+            "make a new plan (natmigrate plan ... --out plan.json)"
+        )
+
+
+def new_run_dir(
+    state_dir: str | os.PathLike[str], plan: Plan, lb: LoadBalancerPlan, meta: dict[str, Any]
+) -> RunDir:
+    """Create the run directory with the plan and the run's description."""
+    rd = RunDir.create(state_dir, lb.name)
+    rd.write_json("plan.json", plan.to_dict())
+    rd.write_json(
+        "run.json",
+        {
+            "format_version": RUN_FORMAT_VERSION,
+            "natmigrate_version": __version__,
+            "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "load_balancer": lb.id,
+            "status": "started",
+            **meta,
+        },
+    )
+    return rd
+
+
+def load_run(rd: RunDir) -> tuple[Plan, LoadBalancerPlan, dict[str, Any]]:
+    """The plan and description of an existing run."""
+    meta = rd.meta
+    try:
+        plan = Plan.from_dict(rd.read_json("plan.json"))
+    except ValueError as exc:
+        raise NatMigrateError(f"{rd.path / 'plan.json'}: {exc}") from None
+    lb = select_load_balancer(plan, str(meta.get("load_balancer")))
+    return plan, lb, meta
+
+
+def lock_key(rd: RunDir, meta: dict[str, Any]) -> str:
+    """Runs on the same load balancer exclude each other; a rehearsal's Azure is its own run's."""
+    if meta.get("simulated"):
+        return f"simulated:{Path(rd.path).resolve()}"
+    return f"{meta.get('endpoint') or 'azure'}:{meta.get('load_balancer')}"
+
+
+def execute(
+    rd: RunDir,
+    gateway: Gateway,
+    lb: LoadBalancerPlan,
+    direction: str,
+    observer: ev.Observer = ev.ignore,
+    options: RunOptions | None = None,
+) -> RunResult:
+    """Run the engine forwards (``migrate``) or backwards (``rollback``) under the lock."""
+    meta = rd.meta
+    opts = options or RunOptions()
+    with run_lock(lock_key(rd, meta), f"load balancer {lb.name}"):
+        engine = Engine(gateway, lb, rd, observer, opts)
+        rd.update_meta(status="rolling-back" if direction == "rollback" else "running")
+        try:
+            outcome = engine.rollback() if direction == "rollback" else engine.migrate()
+        except StepError as exc:
+            status = "rollback-failed" if direction == "rollback" else "failed"
+            rd.update_meta(status=status, error=str(exc))
+            return RunResult(status, str(rd.path), lb.id, engine.outcome, error=str(exc))
+        except KeyboardInterrupt:
+            rd.update_meta(status="interrupted")
+            raise
+        status = "rolled-back" if direction == "rollback" else "succeeded"
+        rd.update_meta(status=status, error=None)
+        return RunResult(status, str(rd.path), lb.id, outcome)
