@@ -8,9 +8,11 @@ fault (which saves the state and ends the process at once, as if it had been kil
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -178,3 +180,38 @@ class Rehearsal:
 def describe_faults(faults: list[str]) -> list[dict[str, Any]]:
     """Parsed ``--simulate-fault`` values, for run.json."""
     return [{"spec": f} for f in faults]
+
+
+@contextlib.contextmanager
+def simulated_gateway(source: str) -> Iterator[SdkGateway]:
+    """A read-mostly gateway on a simulator made from ``source``: a seed file, a saved simulator state
+    (``simulated-final-state.json``) or a simulated run's directory. Nothing is saved back."""
+    path = Path(source)
+    state = path / STATE_FILE if path.is_dir() else path
+    if path.is_dir() and not state.exists():
+        raise InputError(source, "not a simulated run directory (no simulator-state.json)")
+    sim: Simulator
+    if _is_state_file(state):
+        sim = Simulator.load_state(state)
+    else:
+        sub = seed_subscription(source)
+        sim = Simulator(subscription_id=sub) if sub else Simulator()
+        sim.seed(source)
+    with sim:
+        conn = Connection(
+            subscription=sim.subscription_id,
+            endpoint=sim.endpoint,
+            ca_bundle=sim.ca_file,
+            polling_interval=0.0,
+            retry_backoff_factor=0.0,
+        )
+        yield SdkGateway(conn, SimulatorCredential())
+
+
+def _is_state_file(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(200)
+    except OSError:
+        return False
+    return b"natmigrate-simulator-state" in head
