@@ -1,0 +1,99 @@
+"""``natmigrate migrate --simulate``: whole runs through the real SDK against the simulator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.execute import topologies as t
+from tests.execute.helpers import (
+    FIXTURES,
+    cli,
+    collection,
+    names,
+    result_json,
+    seeded_resource,
+    state_resource,
+    without_etags,
+)
+
+UNTOUCHED = ("loadBalancingRules", "probes", "outboundRules", "frontendIPConfigurations")
+
+
+def _migrate(seed: Path, state_dir: Path, *extra: str) -> dict[str, object]:
+    result = cli("migrate", "--simulate", str(seed), "--yes", "-o", "json", "--state-dir", str(state_dir), *extra)
+    assert result.exit_code == 0, result.stderr + result.stdout
+    return result_json(result)
+
+
+def _assert_migrated(seed: Path, run_dir: Path, lb_id: str, report: dict[str, object]) -> None:
+    before = seeded_resource(seed, lb_id)
+    after = state_resource(run_dir / "simulated-final-state.json", lb_id)
+    assert collection(after, "inboundNatPools") == []
+    assert not [r for r in collection(after, "inboundNatRules") if "backendIPConfiguration" in r["properties"]]
+    for name in UNTOUCHED:
+        assert without_etags(collection(after, name)) == without_etags(collection(before, name)), name
+    # Every target that had a v1 port has a v2 port afterwards.
+    old_targets = {
+        r["properties"]["backendIPConfiguration"]["id"].lower()
+        for r in collection(before, "inboundNatRules")
+        if "backendIPConfiguration" in r["properties"]
+    }
+    mapping = report["port_mapping"]
+    assert isinstance(mapping, list)
+    new_targets = {str(m["target_id"]).lower() for m in mapping if m["new"] is not None}
+    assert old_targets <= new_targets
+
+
+def test_fixture_quick_start_migrates(tmp_path: Path) -> None:
+    seed = FIXTURES / "scale-set-nat-pools.json"
+    report = _migrate(seed, tmp_path)
+    assert report["status"] == "succeeded"
+    run_dir = Path(str(report["run_dir"]))
+    lb_id = str(report["load_balancer"])
+    _assert_migrated(seed, run_dir, lb_id, report)
+    assert (run_dir / "ports.json").exists() and (run_dir / "ports.csv").exists()
+    assert report["nat_downtime_seconds"]
+
+
+@pytest.mark.parametrize("name", [n for n in t.TOPOLOGIES])
+def test_topology_migrates_and_rolls_back(name: str, tmp_path: Path) -> None:
+    topo = t.TOPOLOGIES[name]
+    seed = topo.write(tmp_path / f"{name}.json")
+    report = _migrate(seed, tmp_path / "runs")
+    assert report["status"] == "succeeded", report
+    run_dir = Path(str(report["run_dir"]))
+    _assert_migrated(seed, run_dir, t.lb_id(topo.lb), report)
+
+    back = cli("rollback", str(run_dir), "-o", "json")
+    assert back.exit_code == 0, back.stderr
+    assert result_json(back)["status"] == "rolled-back"
+    before = seeded_resource(seed, t.lb_id(topo.lb))
+    after = state_resource(run_dir / "simulated-final-state.json", t.lb_id(topo.lb))
+    for coll in (*UNTOUCHED, "inboundNatPools", "backendAddressPools"):
+        assert names(collection(after, coll)) == names(collection(before, coll)), coll
+    assert names(collection(after, "inboundNatRules")) == names(collection(before, "inboundNatRules"))
+
+
+def test_rolling_is_refused_unless_opted_in(tmp_path: Path) -> None:
+    topo = t.Topology(
+        nat_pools=(t.ssh_pool(),),
+        scale_sets=(t.ScaleSet("vmss1", 2, "Rolling", ipconfigs=(t.IpConfig(nat_pools=("ssh",)),)),),
+    )
+    seed = topo.write(tmp_path / "rolling.json")
+    refused = cli("migrate", "--simulate", str(seed), "--yes", "--state-dir", str(tmp_path / "runs"))
+    assert refused.exit_code == 1
+    assert "Rolling" in refused.stderr or "ROLLING" in refused.stderr
+
+    report = _migrate(seed, tmp_path / "runs", "--rolling", "switch-to-manual")
+    run_dir = Path(str(report["run_dir"]))
+    vmss = state_resource(run_dir / "simulated-final-state.json", t.rid("Microsoft.Compute/virtualMachineScaleSets", "vmss1"))
+    assert vmss["properties"]["upgradePolicy"]["mode"] == "Rolling"
+    _assert_migrated(seed, run_dir, t.lb_id("lb"), report)
+
+
+def test_without_yes_and_without_a_terminal_nothing_happens(tmp_path: Path) -> None:
+    result = cli("migrate", "--simulate", str(FIXTURES / "scale-set-nat-pools.json"), "--state-dir", str(tmp_path))
+    assert result.exit_code == 2
+    assert "--yes" in result.stderr
