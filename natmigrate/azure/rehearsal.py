@@ -9,8 +9,10 @@ fault (which saves the state and ends the process at once, as if it had been kil
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +25,7 @@ from natmigrate.azure.credential import SimulatorCredential
 from natmigrate.azure.gateway import SdkGateway
 from natmigrate.errors import InputError, UsageError
 from natmigrate.execute.gateway import Body
-from natmigrate.execute.rundir import RunDir
+from natmigrate.execute.rundir import RunDir, redact
 from natmigrate.simulator import RequestRecord, Simulator, parse_fault
 from natmigrate.sources import read_path
 
@@ -115,7 +117,7 @@ class Rehearsal:
                 if sub
                 else Simulator(on_crash=self._crash)
             )
-            self.sim.seed(self.seed_file)
+            _seed_redacted(self.sim, self.seed_file)
         for spec in self.fault_specs:
             self.sim.add_fault_spec(spec)
         self.sim.start()
@@ -196,7 +198,7 @@ def simulated_gateway(source: str) -> Iterator[SdkGateway]:
     else:
         sub = seed_subscription(source)
         sim = Simulator(subscription_id=sub) if sub else Simulator()
-        sim.seed(source)
+        _seed_redacted(sim, source)
     with sim:
         conn = Connection(
             subscription=sim.subscription_id,
@@ -215,3 +217,19 @@ def _is_state_file(path: Path) -> bool:
     except OSError:
         return False
     return b"natmigrate-simulator-state" in head
+
+
+def _seed_redacted(sim: Simulator, seed_file: str) -> None:
+    """Seed from a copy without secrets: the simulator's state is saved into the run directory."""
+    try:
+        data = json.loads(Path(seed_file).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        sim.seed(seed_file)  # let the readers report the problem with its line and column
+        return
+    with tempfile.TemporaryDirectory(prefix="natmigrate-seed-") as tmp:
+        copy = Path(tmp) / Path(seed_file).name
+        copy.write_text(json.dumps(redact(data)), encoding="utf-8")
+        try:
+            sim.seed(copy)
+        except InputError as exc:
+            raise InputError(seed_file, exc.problem) from None
