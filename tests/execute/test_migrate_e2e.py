@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.execute import topologies as t
-from tests.execute.helpers import (
+from . import topologies as t
+from .helpers import (
     FIXTURES,
     cli,
     collection,
@@ -22,7 +22,9 @@ UNTOUCHED = ("loadBalancingRules", "probes", "outboundRules", "frontendIPConfigu
 
 
 def _migrate(seed: Path, state_dir: Path, *extra: str) -> dict[str, object]:
-    result = cli("migrate", "--simulate", str(seed), "--yes", "-o", "json", "--state-dir", str(state_dir), *extra)
+    result = cli(
+        "migrate", "--simulate", str(seed), "--yes", "-o", "json", "--state-dir", str(state_dir), *extra
+    )
     assert result.exit_code == 0, result.stderr + result.stdout
     return result_json(result)
 
@@ -31,7 +33,9 @@ def _assert_migrated(seed: Path, run_dir: Path, lb_id: str, report: dict[str, ob
     before = seeded_resource(seed, lb_id)
     after = state_resource(run_dir / "simulated-final-state.json", lb_id)
     assert collection(after, "inboundNatPools") == []
-    assert not [r for r in collection(after, "inboundNatRules") if "backendIPConfiguration" in r["properties"]]
+    assert not [
+        r for r in collection(after, "inboundNatRules") if "backendIPConfiguration" in r["properties"]
+    ]
     for name in UNTOUCHED:
         assert without_etags(collection(after, name)) == without_etags(collection(before, name)), name
     # Every target that had a v1 port has a v2 port afterwards.
@@ -57,7 +61,7 @@ def test_fixture_quick_start_migrates(tmp_path: Path) -> None:
     assert report["nat_downtime_seconds"]
 
 
-@pytest.mark.parametrize("name", [n for n in t.TOPOLOGIES])
+@pytest.mark.parametrize("name", list(t.TOPOLOGIES))
 def test_topology_migrates_and_rolls_back(name: str, tmp_path: Path) -> None:
     topo = t.TOPOLOGIES[name]
     seed = topo.write(tmp_path / f"{name}.json")
@@ -88,12 +92,16 @@ def test_rolling_is_refused_unless_opted_in(tmp_path: Path) -> None:
 
     report = _migrate(seed, tmp_path / "runs", "--rolling", "switch-to-manual")
     run_dir = Path(str(report["run_dir"]))
-    vmss = state_resource(run_dir / "simulated-final-state.json", t.rid("Microsoft.Compute/virtualMachineScaleSets", "vmss1"))
+    vmss = state_resource(
+        run_dir / "simulated-final-state.json", t.rid("Microsoft.Compute/virtualMachineScaleSets", "vmss1")
+    )
     assert vmss["properties"]["upgradePolicy"]["mode"] == "Rolling"
     _assert_migrated(seed, run_dir, t.lb_id("lb"), report)
 
 
 def test_without_yes_and_without_a_terminal_nothing_happens(tmp_path: Path) -> None:
-    result = cli("migrate", "--simulate", str(FIXTURES / "scale-set-nat-pools.json"), "--state-dir", str(tmp_path))
+    result = cli(
+        "migrate", "--simulate", str(FIXTURES / "scale-set-nat-pools.json"), "--state-dir", str(tmp_path)
+    )
     assert result.exit_code == 2
     assert "--yes" in result.stderr

@@ -91,8 +91,11 @@ class Topology:
 
     def resources(self) -> list[dict[str, Any]]:
         """REST bodies for the seed file."""
-        fe = {"id": lb_child(self.lb, "frontendIPConfigurations", "fe"), "name": "fe", "properties": {
-            "publicIPAddress": {"id": rid("Microsoft.Network/publicIPAddresses", "pip")}}}
+        fe = {
+            "id": lb_child(self.lb, "frontendIPConfigurations", "fe"),
+            "name": "fe",
+            "properties": {"publicIPAddress": {"id": rid("Microsoft.Network/publicIPAddresses", "pip")}},
+        }
         props: dict[str, Any] = {
             "frontendIPConfigurations": [fe],
             "backendAddressPools": [
@@ -137,8 +140,16 @@ class Topology:
         }
         if self.lb_rule and self.backend_pools:
             props["probes"].append(
-                {"id": lb_child(self.lb, "probes", "http"), "name": "http", "properties": {
-                    "protocol": "Tcp", "port": 80, "intervalInSeconds": 5, "numberOfProbes": 2}}
+                {
+                    "id": lb_child(self.lb, "probes", "http"),
+                    "name": "http",
+                    "properties": {
+                        "protocol": "Tcp",
+                        "port": 80,
+                        "intervalInSeconds": 5,
+                        "numberOfProbes": 2,
+                    },
+                }
             )
             props["loadBalancingRules"].append(
                 {
@@ -146,7 +157,9 @@ class Topology:
                     "name": "http",
                     "properties": {
                         "frontendIPConfiguration": {"id": fe["id"]},
-                        "backendAddressPool": {"id": lb_child(self.lb, "backendAddressPools", self.backend_pools[0])},
+                        "backendAddressPool": {
+                            "id": lb_child(self.lb, "backendAddressPools", self.backend_pools[0])
+                        },
                         "probe": {"id": lb_child(self.lb, "probes", "http")},
                         "protocol": "Tcp",
                         "frontendPort": 80,
@@ -164,7 +177,9 @@ class Topology:
                     "name": "out",
                     "properties": {
                         "frontendIPConfigurations": [{"id": fe["id"]}],
-                        "backendAddressPool": {"id": lb_child(self.lb, "backendAddressPools", self.backend_pools[0])},
+                        "backendAddressPool": {
+                            "id": lb_child(self.lb, "backendAddressPools", self.backend_pools[0])
+                        },
                         "protocol": "All",
                         "allocatedOutboundPorts": 1024,
                         "idleTimeoutInMinutes": 4,
@@ -256,7 +271,9 @@ def _vm(vm: Vm) -> list[dict[str, Any]]:
                     "properties": {
                         "primary": True,
                         "privateIPAllocationMethod": "Dynamic",
-                        "subnet": {"id": rid("Microsoft.Network/virtualNetworks", "vnet", "subnets", "default")},
+                        "subnet": {
+                            "id": rid("Microsoft.Network/virtualNetworks", "vnet", "subnets", "default")
+                        },
                         "loadBalancerBackendAddressPools": [
                             {"id": lb_child(vm.lb, "backendAddressPools", p)} for p in vm.backend_pools
                         ],
@@ -328,6 +345,10 @@ TOPOLOGIES: dict[str, Topology] = {
     "reuse-backend-pool": Topology(
         nat_pools=(ssh_pool(),),
         backend_pools=("bepool", "ssh-members"),
-        scale_sets=(ScaleSet("vmss1", 2, ipconfigs=(IpConfig(nat_pools=("ssh",), backend_pools=("bepool", "ssh-members")),)),),
+        scale_sets=(
+            ScaleSet(
+                "vmss1", 2, ipconfigs=(IpConfig(nat_pools=("ssh",), backend_pools=("bepool", "ssh-members")),)
+            ),
+        ),
     ),
 }
