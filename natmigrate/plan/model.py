@@ -189,6 +189,13 @@ class IpConfigEdit:
     remove: tuple[str, ...] = ()
     add_backend_pools: tuple[str, ...] = ()
     address: str = ""  # stable member address, e.g. <vmss id>/nic/ipconfig or the NIC ip config id
+    # The reference lists as they will be after the edit, and where the ip configuration sits in the
+    # input (scale set: networkInterfaceConfigurations[i].ipConfigurations[j]; NIC: ipConfigurations[j]).
+    # None when the owner was not in the input; the executor recomputes them from what it reads.
+    nat_after: tuple[str, ...] | None = None
+    backend_pools_after: tuple[str, ...] | None = None
+    nic_configuration_index: int | None = None
+    ip_configuration_index: int | None = None
 
 
 @dataclass(frozen=True)
@@ -331,6 +338,7 @@ class Plan:
     created_at: str = ""  # ISO 8601, UTC
     format_version: str = FORMAT_VERSION
     problems_outside: tuple[Problem, ...] = ()  # problems not tied to one load balancer
+    notes: tuple[str, ...] = ()
 
     @property
     def feasible(self) -> bool:
@@ -386,6 +394,7 @@ class Plan:
             },
             "problems": problems,
             "problems_outside": [codec.encode(p) for p in self.problems_outside],
+            "notes": list(self.notes),
             "load_balancers": lbs,
         }
 
