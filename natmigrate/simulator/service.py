@@ -97,6 +97,7 @@ class Simulator:
         self.subscription_id = subscription_id
         self.lro_style = lro_style
         self.on_crash = on_crash
+        self.page_size = 100  # list pages; tests lower it to exercise nextLink
         self._port = port
         self._cert_dir = Path(cert_dir) if cert_dir is not None else None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
@@ -206,13 +207,23 @@ class Simulator:
         scale set whose instances the input does not list gets ``sku.capacity`` instances that have
         applied the current model.
         """
-        from natmigrate.simulator.seed import seed_snapshot
+        from natmigrate.simulator.seed import seed_snapshot, snapshot_subscription
 
         if not isinstance(source, Snapshot):
             from natmigrate.sources import read_path
 
             source = read_path(source, input_format)
         with self._lock:
+            sub = snapshot_subscription(source)
+            if sub is not None and sub.lower() != self.subscription_id.lower():
+                if self._world.resources:
+                    raise InputError(
+                        source.source,
+                        f"resources are in subscription {sub}; this simulator already serves {self.subscription_id}",
+                    )
+                # The simulated Azure adopts the snapshot's subscription, so its ids stay valid.
+                self.subscription_id = sub
+                self._world.subscription_id = sub
             seed_snapshot(self._world, source)
 
     def seed_topology(

@@ -69,12 +69,16 @@ class Timeline:
         self._intervals: list[MappingInterval] = []
         self._open: dict[tuple[str, str, str, int, str, int], MappingInterval] = {}
 
-    def update(self, mappings: Iterable[Mapping], removed_at: float, added_at: float) -> None:
-        """Make ``mappings`` the complete current set: intervals of mappings not in it end at
-        ``removed_at``; mappings not yet open start at ``added_at`` (later than ``removed_at`` when
-        the change only takes effect once its operation completes)."""
+    def update(
+        self, mappings: Iterable[Mapping], removed_at: float, added_at: float, scope: set[str] | None = None
+    ) -> None:
+        """Make ``mappings`` the complete current set of the load balancers in ``scope`` (id keys; all
+        when ``None``): intervals of mappings not in it end at ``removed_at``; mappings not yet open
+        start at ``added_at`` (later than ``removed_at`` when the change only takes effect once its
+        operation completes)."""
         current = {m.key: m for m in mappings}
-        for key in [k for k in self._open if k not in current]:
+        gone = [k for k in self._open if k not in current and (scope is None or k[1] in scope)]
+        for key in gone:
             interval = self._open.pop(key)
             if interval.start >= removed_at:
                 # Never became effective before it was removed again: it never worked.
@@ -96,6 +100,10 @@ class Timeline:
                 )
                 self._open[key] = interval
                 self._intervals.append(interval)
+
+    def open_load_balancers(self) -> set[str]:
+        """Id keys of load balancers that have a mapping still open."""
+        return {k[1] for k in self._open}
 
     def intervals(self) -> dict[str, list[MappingInterval]]:
         """Copies of the intervals per target, in start order."""
