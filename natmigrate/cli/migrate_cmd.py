@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 
 from natmigrate import __version__, ids
-from natmigrate.cli.terminal import stderr_console, stdout_console, write_data
+from natmigrate.cli.terminal import error_line, stderr_console, stdout_console, write_data
 from natmigrate.errors import ExitCode, NatMigrateError, UsageError
 from natmigrate.execute.engine import Engine, RunOptions
 from natmigrate.execute.gateway import Gateway
@@ -133,6 +134,23 @@ Faults = Annotated[
 ]
 Debug = Annotated[bool, typer.Option("--debug", help="Show all debug logs (tokens are never logged).")]
 Verbose = Annotated[bool, typer.Option("--verbose", help="Increase logging verbosity.")]
+
+
+F = TypeVar("F", bound=Callable[..., None])
+
+
+def _reported(fn: F) -> F:
+    """Every natmigrate error ends as one line on stderr and its exit code, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            fn(*args, **kwargs)
+        except NatMigrateError as exc:
+            error_line(str(exc))
+            raise typer.Exit(int(exc.exit_code)) from None
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _configure_logging(debug: bool, verbose: bool) -> None:
@@ -309,6 +327,7 @@ def _dry_run(
 # ---------------------------------------------------------------------------------------------
 
 
+@_reported
 def migrate(
     resource_group: ResourceGroup = None,
     name: LbName = None,
@@ -447,6 +466,7 @@ def _migrate_with(
     _run(rd, gateway, lb, "migrate", _options(batch_size, rollout_timeout, rd, simulated), output, rehearsal)
 
 
+@_reported
 def apply(
     plan_file: Annotated[Path, typer.Argument(help="A plan written by `natmigrate plan --out`.")],
     name: LbName = None,
@@ -552,6 +572,7 @@ def _apply_with(
 RunDirArg = Annotated[Path, typer.Argument(help="The run directory printed when the run started.")]
 
 
+@_reported
 def resume(
     run_dir: RunDirArg,
     yes: Yes = False,
@@ -586,6 +607,7 @@ def resume(
         )
 
 
+@_reported
 def rollback(
     run_dir: RunDirArg,
     yes: Yes = False,
@@ -617,6 +639,7 @@ def rollback(
         )
 
 
+@_reported
 def ports(
     resource_group: ResourceGroup = None,
     name: LbName = None,

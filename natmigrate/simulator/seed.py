@@ -413,4 +413,4 @@ def generate_topology(
     )
 
 
-__all__ = ["generate_topology", "rest_shape", "seed_snapshot", "snapshot_subscription", "type_of", "copy_json"]
+__all__ = ["copy_json", "generate_topology", "rest_shape", "seed_snapshot", "snapshot_subscription", "type_of"]

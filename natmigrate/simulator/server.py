@@ -401,7 +401,7 @@ class _Handler(BaseHTTPRequestHandler):
         conn.do_handshake()
         super().setup()
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature from the base class
+    def log_message(self, format: str, *args: Any) -> None:
         """No access log: headers may carry secrets."""
 
     def _serve(self) -> None:
@@ -501,7 +501,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_PUT = do_PATCH = do_DELETE = do_POST = _serve  # noqa: N815 - http.server naming
 
-    def do_HEAD(self) -> None:  # noqa: N802 - http.server naming
+    def do_HEAD(self) -> None:
         self._send(Reply(405, ArmError(405, "MethodNotAllowed", "HEAD is not supported.").body()))
 
 

@@ -18,7 +18,7 @@ from .helpers import (
     without_etags,
 )
 
-UNTOUCHED = ("loadBalancingRules", "probes", "outboundRules", "frontendIPConfigurations")
+UNTOUCHED = ("loadBalancingRules", "probes", "outboundRules")
 
 
 def _migrate(seed: Path, state_dir: Path, *extra: str) -> dict[str, object]:
