@@ -68,7 +68,9 @@ class Fault:
         if self.occurrence < 1 or self.times < 1:
             raise ValueError("occurrence and times count from 1")
         if not _valid_outcome(self.outcome):
-            raise ValueError(f"unknown fault outcome {self.outcome!r}; expected one of {', '.join(FAULT_OUTCOMES)}")
+            raise ValueError(
+                f"unknown fault outcome {self.outcome!r}; expected one of {', '.join(FAULT_OUTCOMES)}"
+            )
 
     def matches(self, method: str, path: str) -> bool:
         """True when the request's method and path (no query) match this fault's pattern."""

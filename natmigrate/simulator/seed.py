@@ -109,7 +109,9 @@ def rest_shape(raw: Mapping[str, Any], rtype: str, where: str, source: str) -> d
                 nic = _nest(nic, _CHILD)
                 ipcs = nic["properties"].get("ipConfigurations")
                 if isinstance(ipcs, list):
-                    nic["properties"]["ipConfigurations"] = [_nest(i, _CHILD) for i in ipcs if isinstance(i, dict)]
+                    nic["properties"]["ipConfigurations"] = [
+                        _nest(i, _CHILD) for i in ipcs if isinstance(i, dict)
+                    ]
                 fixed.append(nic)
             np["networkInterfaceConfigurations"] = fixed  # type: ignore[index]
     return obj
@@ -117,7 +119,9 @@ def rest_shape(raw: Mapping[str, Any], rtype: str, where: str, source: str) -> d
 
 def _resource_id(res: Resource, source: str) -> str:
     if not isinstance(res.id, str) or ids.parse_id(res.id) is None:
-        raise InputError(source, f"resource {res.display_name} has no usable id; the simulator needs concrete ids")
+        raise InputError(
+            source, f"resource {res.display_name} has no usable id; the simulator needs concrete ids"
+        )
     return res.id
 
 
@@ -125,7 +129,12 @@ def snapshot_subscription(snapshot: Snapshot) -> str | None:
     """The one concrete subscription the snapshot's resources live in (``None`` when only
     placeholders); more than one is an :class:`InputError`."""
     subs: dict[str, str] = {}
-    for res in (*snapshot.load_balancers, *snapshot.network_interfaces, *snapshot.scale_sets, *snapshot.virtual_machines):
+    for res in (
+        *snapshot.load_balancers,
+        *snapshot.network_interfaces,
+        *snapshot.scale_sets,
+        *snapshot.virtual_machines,
+    ):
         parsed = ids.parse_id(res.id) if isinstance(res.id, str) else None
         if parsed is not None and parsed.subscription != ids.SUBSCRIPTION_PLACEHOLDER:
             subs.setdefault(parsed.subscription.lower(), parsed.subscription)
@@ -144,7 +153,9 @@ def seed_snapshot(world: World, snapshot: Snapshot) -> None:
     def fix(value: Any) -> Any:
         # Templates build ids with placeholders: put them in the simulator's subscription.
         if isinstance(value, str):
-            return value.replace(ids.SUBSCRIPTION_PLACEHOLDER, sub).replace(ids.RESOURCE_GROUP_PLACEHOLDER, "rg-sim")
+            return value.replace(ids.SUBSCRIPTION_PLACEHOLDER, sub).replace(
+                ids.RESOURCE_GROUP_PLACEHOLDER, "rg-sim"
+            )
         if isinstance(value, dict):
             return {k: fix(v) for k, v in value.items()}
         if isinstance(value, list):
@@ -161,7 +172,9 @@ def seed_snapshot(world: World, snapshot: Snapshot) -> None:
         for rtype, items in groups:
             for res in items:
                 if rtype == LB and getattr(res, "partial", False):
-                    raise InputError(source, f"load balancer {res.display_name} is only partly described in the input")
+                    raise InputError(
+                        source, f"load balancer {res.display_name} is only partly described in the input"
+                    )
                 rid = fix(_resource_id(res, source))
                 body = fix(rest_shape(res.raw, rtype, f"{rtype.split('/')[1]} {res.display_name}", source))
                 body["id"] = rid
@@ -247,13 +260,17 @@ def generate_topology(
                 "name": "fe-public",
                 "properties": {
                     "privateIPAllocationMethod": "Dynamic",
-                    "publicIPAddress": {"id": f"{rg_prefix}/Microsoft.Network/publicIPAddresses/pip-{load_balancer}"},
+                    "publicIPAddress": {
+                        "id": f"{rg_prefix}/Microsoft.Network/publicIPAddresses/pip-{load_balancer}"
+                    },
                 },
             }
         ],
         "backendAddressPools": [{"name": "bepool", "properties": {}}],
         "inboundNatPools": pools,
-        "probes": [{"name": "http-probe", "properties": {"protocol": "Tcp", "port": 80, "intervalInSeconds": 5}}],
+        "probes": [
+            {"name": "http-probe", "properties": {"protocol": "Tcp", "port": 80, "intervalInSeconds": 5}}
+        ],
         "loadBalancingRules": [],
         "outboundRules": [],
     }
@@ -286,8 +303,13 @@ def generate_topology(
         )
     world.seed_resource(
         LB,
-        {"id": lb_id, "name": load_balancer, "location": location,
-         "sku": {"name": "Standard", "tier": "Regional"}, "properties": lb_props},
+        {
+            "id": lb_id,
+            "name": load_balancer,
+            "location": location,
+            "sku": {"name": "Standard", "tier": "Regional"},
+            "properties": lb_props,
+        },
     )
     for s in range(scale_sets):
         name = f"vmss-{s}"
@@ -299,7 +321,9 @@ def generate_topology(
                 "primary": True,
                 "subnet": {"id": subnet},
                 "loadBalancerBackendAddressPools": [{"id": pool_id}],
-                "loadBalancerInboundNatPools": [{"id": pool_ids[s * nat_pools + p]} for p in range(nat_pools)],
+                "loadBalancerInboundNatPools": [
+                    {"id": pool_ids[s * nat_pools + p]} for p in range(nat_pools)
+                ],
             },
         }
         body = {
@@ -353,7 +377,14 @@ def generate_topology(
                 "sku": {"name": "Standard", "tier": "Regional"},
                 "properties": {
                     "frontendIPConfigurations": [
-                        {"name": "fe-vms", "properties": {"publicIPAddress": {"id": f"{rg_prefix}/Microsoft.Network/publicIPAddresses/pip-{vlb_name}"}}}
+                        {
+                            "name": "fe-vms",
+                            "properties": {
+                                "publicIPAddress": {
+                                    "id": f"{rg_prefix}/Microsoft.Network/publicIPAddresses/pip-{vlb_name}"
+                                }
+                            },
+                        }
                     ],
                     "backendAddressPools": [{"name": "bepool-vms", "properties": {}}],
                     "inboundNatRules": rules,
@@ -379,7 +410,9 @@ def generate_topology(
                                     "privateIPAddress": f"10.200.{v // 250}.{v % 250 + 4}",
                                     "privateIPAllocationMethod": "Dynamic",
                                     "subnet": {"id": subnet},
-                                    "loadBalancerBackendAddressPools": [{"id": f"{vlb_id}/backendAddressPools/bepool-vms"}],
+                                    "loadBalancerBackendAddressPools": [
+                                        {"id": f"{vlb_id}/backendAddressPools/bepool-vms"}
+                                    ],
                                     "loadBalancerInboundNatRules": [{"id": rule_ids[v]}],
                                 },
                             }
@@ -393,7 +426,11 @@ def generate_topology(
                     "id": vm_id,
                     "name": f"vm{v}",
                     "location": location,
-                    "properties": {"networkProfile": {"networkInterfaces": [{"id": nic_id, "properties": {"primary": True}}]}},
+                    "properties": {
+                        "networkProfile": {
+                            "networkInterfaces": [{"id": nic_id, "properties": {"primary": True}}]
+                        }
+                    },
                 },
             )
             nic_ids.append(nic_id)
@@ -413,4 +450,11 @@ def generate_topology(
     )
 
 
-__all__ = ["generate_topology", "rest_shape", "seed_snapshot", "snapshot_subscription", "type_of", "copy_json"]
+__all__ = [
+    "copy_json",
+    "generate_topology",
+    "rest_shape",
+    "seed_snapshot",
+    "snapshot_subscription",
+    "type_of",
+]

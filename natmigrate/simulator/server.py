@@ -6,6 +6,7 @@ ARM error body; nothing a client sends can end the server thread.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import socket
@@ -76,7 +77,11 @@ class Request:
         try:
             return json.loads(self.body)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise ArmError(400, "InvalidRequestContent", f"The request content was invalid and could not be deserialized: {exc}") from None
+            raise ArmError(
+                400,
+                "InvalidRequestContent",
+                f"The request content was invalid and could not be deserialized: {exc}",
+            ) from None
 
 
 def is_write(method: str, path: str) -> bool:
@@ -110,7 +115,12 @@ class Router:
         if low[1] != self.world.subscription_id.lower():
             raise ArmError(404, "SubscriptionNotFound", f"The subscription '{segs[1]}' could not be found.")
         # operation status: /subscriptions/S/providers/NS/locations/L/operations|operationResults/ID
-        if len(low) == 8 and low[2] == "providers" and low[4] == "locations" and low[6] in ("operations", "operationresults"):
+        if (
+            len(low) == 8
+            and low[2] == "providers"
+            and low[4] == "locations"
+            and low[6] in ("operations", "operationresults")
+        ):
             return self.poll(req, segs[7], location=low[6] == "operationresults")
         # subscription-wide list: /subscriptions/S/providers/NS/TYPE
         if len(low) == 5 and low[2] == "providers":
@@ -123,7 +133,9 @@ class Router:
         rtype = _TYPES.get((low[5], low[6]))
         if rtype is None:
             raise ArmError(
-                404, "InvalidResourceType", f"The resource type '{segs[6]}' could not be found in the namespace '{segs[5]}'."
+                404,
+                "InvalidResourceType",
+                f"The resource type '{segs[6]}' could not be found in the namespace '{segs[5]}'.",
             )
         if len(low) == 7:
             if req.method != "GET":
@@ -150,8 +162,13 @@ class Router:
             if m == "GET":
                 return Reply(200, w.view(key))
             if m == "PUT":
-                status, body, op = w.put_lb(rid, req.json(), if_match=req.headers.get("if-match"),
-                                            if_none_match=req.headers.get("if-none-match"), fail=fail)
+                status, body, op = w.put_lb(
+                    rid,
+                    req.json(),
+                    if_match=req.headers.get("if-match"),
+                    if_none_match=req.headers.get("if-none-match"),
+                    fail=fail,
+                )
                 return self.accepted(req, op, status, body)
             if m == "DELETE":
                 return self.accepted(req, w.delete_lb(rid, if_match=req.headers.get("if-match"), fail=fail))
@@ -163,8 +180,11 @@ class Router:
                 return self.page(req, w.lb_nics(key))
             if low[0] in _LB_READ_COLLECTIONS:
                 view = w.view(key)
-                coll = next(c for c in view["properties"] if c.lower() == low[0]) if any(
-                    c.lower() == low[0] for c in view["properties"]) else None
+                coll = (
+                    next(c for c in view["properties"] if c.lower() == low[0])
+                    if any(c.lower() == low[0] for c in view["properties"])
+                    else None
+                )
                 return self.page(req, list(view["properties"].get(coll, [])) if coll else [])
             raise _no_route(req)
         if len(rest) == 2 and low[0] in _LB_READ_COLLECTIONS:
@@ -173,13 +193,19 @@ class Router:
             if low[0] not in ("inboundnatrules", "backendaddresspools"):
                 raise _method(req)
             if m == "PUT":
-                status, body, op = w.put_lb(rid, req.json(), if_match=req.headers.get("if-match"),
-                                            if_none_match=req.headers.get("if-none-match"), fail=fail,
-                                            child=(rest[0], rest[1]))
+                status, body, op = w.put_lb(
+                    rid,
+                    req.json(),
+                    if_match=req.headers.get("if-match"),
+                    if_none_match=req.headers.get("if-none-match"),
+                    fail=fail,
+                    child=(rest[0], rest[1]),
+                )
                 return self.accepted(req, op, status, body)
             if m == "DELETE":
                 return self.accepted(
-                    req, w.delete_lb_child(rid, rest[0], rest[1], if_match=req.headers.get("if-match"), fail=fail)
+                    req,
+                    w.delete_lb_child(rid, rest[0], rest[1], if_match=req.headers.get("if-match"), fail=fail),
                 )
             raise _method(req)
         if len(rest) == 3 and low[0] == "backendaddresspools" and low[2] == "queryinboundnatruleportmapping":
@@ -197,8 +223,13 @@ class Router:
             if m == "GET":
                 return Reply(200, w.view(key))
             if m == "PUT":
-                status, body, op = w.put_nic(rid, req.json(), if_match=req.headers.get("if-match"),
-                                             if_none_match=req.headers.get("if-none-match"), fail=fail)
+                status, body, op = w.put_nic(
+                    rid,
+                    req.json(),
+                    if_match=req.headers.get("if-match"),
+                    if_none_match=req.headers.get("if-none-match"),
+                    fail=fail,
+                )
                 return self.accepted(req, op, status, body)
             if m == "DELETE":
                 return self.accepted(req, w.delete_nic(rid, if_match=req.headers.get("if-match"), fail=fail))
@@ -222,9 +253,14 @@ class Router:
             if m == "GET":
                 return Reply(200, w.view(key))
             if m in ("PUT", "PATCH"):
-                status, body, op = w.put_vmss(rid, req.json(), patch=m == "PATCH",
-                                              if_match=req.headers.get("if-match"),
-                                              if_none_match=req.headers.get("if-none-match"), fail=fail)
+                status, body, op = w.put_vmss(
+                    rid,
+                    req.json(),
+                    patch=m == "PATCH",
+                    if_match=req.headers.get("if-match"),
+                    if_none_match=req.headers.get("if-none-match"),
+                    fail=fail,
+                )
                 return self.accepted(req, op, 200 if m == "PATCH" else status, body)
             raise _method(req)
         if low == ["manualupgrade"]:
@@ -270,7 +306,8 @@ class Router:
         if op is None:
             return Reply(204)
         ns = op.get("namespace", "Microsoft.Network")
-        base = f"{req.base}/subscriptions/{self.world.subscription_id}/providers/{ns}/locations/{quote(op['location'])}"
+        loc = quote(op["location"])
+        base = f"{req.base}/subscriptions/{self.world.subscription_id}/providers/{ns}/locations/{loc}"
         api = f"?api-version={quote(req.api_version)}" if req.api_version else ""
         async_url = f"{base}/operations/{op['id']}{api}"
         location_url = f"{base}/operationResults/{op['id']}{api}"
@@ -300,7 +337,9 @@ class Router:
             else:
                 # Retry-After counts whole seconds; the SDK also honours retry-after-ms, which lets a
                 # sped-up clock keep polls few without sleeping longer than needed.
-                headers["retry-after-ms"] = str(max(1, min(5000, math.ceil(real * 1000)) if math.isfinite(real) else 50))
+                headers["retry-after-ms"] = str(
+                    max(1, min(5000, math.ceil(real * 1000)) if math.isfinite(real) else 50)
+                )
             if location:
                 headers["Location"] = f"{req.base}{req.path}" + (f"?{req.raw_query}" if req.raw_query else "")
                 return Reply(202, None, headers)
@@ -341,7 +380,9 @@ def _no_route(req: Request) -> ArmError:
 
 
 def _method(req: Request) -> ArmError:
-    return ArmError(405, "MethodNotAllowed", f"The requested method {req.method} is not allowed on {req.path}.")
+    return ArmError(
+        405, "MethodNotAllowed", f"The requested method {req.method} is not allowed on {req.path}."
+    )
 
 
 # ====================================================================== HTTP plumbing
@@ -377,14 +418,10 @@ class _Server(ThreadingHTTPServer):
             conns = list(self._conns)
             self._conns.clear()
         for c in conns:
-            try:
+            with contextlib.suppress(OSError):
                 c.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            try:
+            with contextlib.suppress(OSError):
                 c.close()
-            except OSError:
-                pass
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Client-side disconnects and TLS errors are not the server's business: stay quiet."""
@@ -401,7 +438,7 @@ class _Handler(BaseHTTPRequestHandler):
         conn.do_handshake()
         super().setup()
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature from the base class
+    def log_message(self, format: str, *args: Any) -> None:
         """No access log: headers may carry secrets."""
 
     def _serve(self) -> None:
@@ -424,7 +461,9 @@ class _Handler(BaseHTTPRequestHandler):
         fault = None
         reply: Reply
         if not auth.lower().startswith("bearer ") or not auth[7:].strip():
-            err = ArmError(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.")
+            err = ArmError(
+                401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing."
+            )
             reply = Reply(401, err.body())
         else:
             sim._saw_token(auth[7:].strip())
@@ -447,15 +486,19 @@ class _Handler(BaseHTTPRequestHandler):
             sim.on_crash(record)
         if reply.drop:
             self.close_connection = True
-            try:
+            with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             return
         self._send(reply)
 
     def _dispatch(
-        self, method: str, path: str, raw_query: str, headers: dict[str, str], body: bytes, fault: Fault | None
+        self,
+        method: str,
+        path: str,
+        raw_query: str,
+        headers: dict[str, str],
+        body: bytes,
+        fault: Fault | None,
     ) -> Reply:
         sim = self.server.sim
         if fault is not None:
@@ -481,7 +524,10 @@ class _Handler(BaseHTTPRequestHandler):
         except ArmError as err:
             reply = Reply(err.status, err.body(), dict(err.headers))
         except Exception as exc:  # never let a request end the server thread
-            reply = Reply(500, ArmError(500, "InternalServerError", f"Simulator error: {type(exc).__name__}: {exc}").body())
+            reply = Reply(
+                500,
+                ArmError(500, "InternalServerError", f"Simulator error: {type(exc).__name__}: {exc}").body(),
+            )
         if fault is not None and fault.outcome == "crash":
             reply.drop = True
         return reply
@@ -501,7 +547,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_PUT = do_PATCH = do_DELETE = do_POST = _serve  # noqa: N815 - http.server naming
 
-    def do_HEAD(self) -> None:  # noqa: N802 - http.server naming
+    def do_HEAD(self) -> None:
         self._send(Reply(405, ArmError(405, "MethodNotAllowed", "HEAD is not supported.").body()))
 
 
@@ -511,17 +557,37 @@ def _canned(fault: Fault) -> Reply | None:
     if outcome == "429":
         ra = fault.retry_after
         value = str(int(ra)) if float(ra).is_integer() else str(ra)
-        return Reply(429, ArmError(429, "TooManyRequests", "Too many requests (simulated fault).").body(), {"Retry-After": value})
+        return Reply(
+            429,
+            ArmError(429, "TooManyRequests", "Too many requests (simulated fault).").body(),
+            {"Retry-After": value},
+        )
     if outcome == "500":
-        return Reply(500, ArmError(500, "InternalServerError", "Internal server error (simulated fault).").body())
+        return Reply(
+            500, ArmError(500, "InternalServerError", "Internal server error (simulated fault).").body()
+        )
     if outcome == "503":
-        return Reply(503, ArmError(503, "ServiceUnavailable", "Service unavailable (simulated fault).").body())
+        return Reply(
+            503, ArmError(503, "ServiceUnavailable", "Service unavailable (simulated fault).").body()
+        )
     if outcome == "409":
-        return Reply(409, ArmError(409, "AnotherOperationInProgress",
-                                   "Another operation on this or dependent resource is in progress (simulated fault).").body())
+        return Reply(
+            409,
+            ArmError(
+                409,
+                "AnotherOperationInProgress",
+                "Another operation on this or dependent resource is in progress (simulated fault).",
+            ).body(),
+        )
     if outcome == "412":
-        return Reply(412, ArmError(412, "PreconditionFailed",
-                                   "The condition specified using HTTP conditional header(s) is not met (simulated fault).").body())
+        return Reply(
+            412,
+            ArmError(
+                412,
+                "PreconditionFailed",
+                "The condition specified using HTTP conditional header(s) is not met (simulated fault).",
+            ).body(),
+        )
     return None
 
 

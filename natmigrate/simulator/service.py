@@ -132,7 +132,10 @@ class Simulator:
         self._ca_file = str(cert)
         self._endpoint = f"https://127.0.0.1:{port}"
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True, name="natmigrate-sim"
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            daemon=True,
+            name="natmigrate-sim",
         )
         self._thread.start()
         return self
@@ -216,7 +219,8 @@ class Simulator:
                 if self._world.resources:
                     raise InputError(
                         source.source,
-                        f"resources are in subscription {sub}; this simulator already serves {self.subscription_id}",
+                        f"resources are in subscription {sub}; this simulator already serves "
+                        f"{self.subscription_id}",
                     )
                 # The simulated Azure adopts the snapshot's subscription, so its ids stay valid.
                 self.subscription_id = sub

@@ -149,8 +149,14 @@ class Timeline:
             tl._intervals.append(iv)
             if iv.end is None:
                 key = Mapping(
-                    iv.target, iv.load_balancer, iv.rule, iv.kind, iv.frontend_ip,
-                    iv.frontend_port, iv.protocol, iv.backend_port,
+                    iv.target,
+                    iv.load_balancer,
+                    iv.rule,
+                    iv.kind,
+                    iv.frontend_ip,
+                    iv.frontend_port,
+                    iv.protocol,
+                    iv.backend_port,
                 ).key
                 tl._open[key] = iv
         return tl
