@@ -35,11 +35,11 @@ from natmigrate.simulator.latency import INSTANT, PROFILES, REALISTIC, LatencyPr
 from natmigrate.simulator.service import (
     DEFAULT_SUBSCRIPTION,
     CrashCallback,
-    MappingInterval,
     RequestRecord,
     Simulator,
     TopologyIds,
 )
+from natmigrate.simulator.timeline import MappingInterval
 
 __all__ = [
     "DEFAULT_SUBSCRIPTION",

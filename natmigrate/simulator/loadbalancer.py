@@ -55,6 +55,11 @@ def _copy(value: Any) -> Any:
     return json.loads(json.dumps(value))
 
 
+def _copy_obj(value: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = json.loads(json.dumps(value))
+    return out
+
+
 def children(lb: Mapping[str, Any], collection: str) -> list[dict[str, Any]]:
     """One child collection of a stored load balancer (empty when absent)."""
     value = props(lb).get(collection)
@@ -86,7 +91,7 @@ def normalise(body: Any, lb_id: str, previous: Mapping[str, Any] | None) -> dict
     and types filled in. ``previous`` is the stored load balancer before the PUT (or ``None``)."""
     if not isinstance(body, Mapping):
         raise bad_request("InvalidRequestFormat", "The request body must be a JSON object.")
-    out = _copy(body)
+    out = _copy_obj(body)
     for key in ("etag", "id", "name", "type"):
         out.pop(key, None)
     p = out.get("properties")
@@ -123,7 +128,9 @@ def normalise(body: Any, lb_id: str, previous: Mapping[str, Any] | None) -> dict
             if cp is None:
                 cp = item["properties"] = {}
             if not isinstance(cp, dict):
-                raise bad_request("InvalidRequestFormat", f"'{coll}/{name}/properties' must be a JSON object.")
+                raise bad_request(
+                    "InvalidRequestFormat", f"'{coll}/{name}/properties' must be a JSON object."
+                )
             if coll == "inboundNatRules":
                 pools = [str(c.get("name")) for c in p.get("inboundNatPools") or [] if isinstance(c, dict)]
                 if generated_rule_pool(name, [*pools, *old_pool_names]) is not None and _was_generated(
@@ -146,7 +153,9 @@ def _was_generated(previous: Mapping[str, Any] | None, name: str) -> bool:
     generated ones never are)."""
     if previous is None:
         return True
-    return not any(str(c.get("name", "")).lower() == name.lower() for c in children(previous, "inboundNatRules"))
+    return not any(
+        str(c.get("name", "")).lower() == name.lower() for c in children(previous, "inboundNatRules")
+    )
 
 
 def _name_from_id(value: Any) -> str | None:
@@ -168,7 +177,9 @@ def _int(value: Any) -> int | None:
     return None
 
 
-def _port(cp: Mapping[str, Any], key: str, lo: int, hi: int, where: str, required: bool = False) -> int | None:
+def _port(
+    cp: Mapping[str, Any], key: str, lo: int, hi: int, where: str, required: bool = False
+) -> int | None:
     value = cp.get(key)
     if value is None:
         if required:
@@ -298,7 +309,8 @@ def validate(lb: Mapping[str, Any]) -> None:
         assert start is not None and end is not None and fe is not None and proto is not None
         if start > end:
             raise bad_request(
-                "InvalidFrontendPortRange", f"{where}: frontendPortRangeStart {start} is above frontendPortRangeEnd {end}."
+                "InvalidFrontendPortRange",
+                f"{where}: frontendPortRangeStart {start} is above frontendPortRangeEnd {end}.",
             )
         claims.append(PortClaim(where, fe, proto, start, end))
 
@@ -320,7 +332,7 @@ def validate(lb: Mapping[str, Any]) -> None:
         fport = _port(cp, "frontendPort", 0, 65534, where)
         start = _port(cp, "frontendPortRangeStart", 1, 65534, where)
         end = _port(cp, "frontendPortRangeEnd", 1, 65534, where)
-        pool = _ref(cp, "backendAddressPool")
+        target_pool = _ref(cp, "backendAddressPool")
         has_range = start is not None or end is not None
         if fport and has_range:
             # rule: frontendPort and a range are exclusive [issue Azure/azure-cli#21583]
@@ -329,14 +341,14 @@ def validate(lb: Mapping[str, Any]) -> None:
                 f"If FrontendPort {fport} is set, properties FrontendPortRangeStart, FrontendPortRangeEnd "
                 f"should be null. Rule: {where}.",
             )
-        if (pool is not None or has_range) and (start is None or end is None):
+        if (target_pool is not None or has_range) and (start is None or end is None):
             # rule: a v2 rule needs both range ends [issue Azure/azure-cli#21583]
             raise bad_request(
                 "MissedInboundNatRuleV2Properties",
                 "For inbound Nat rule V2 properties FrontendPortRangeStart, FrontendPortRangeEnd should not "
                 f"be null. Rule: {where}.",
             )
-        if pool is not None and pool not in pools:
+        if target_pool is not None and target_pool not in pools:
             raise _dangling(where, cp["backendAddressPool"]["id"])
         if start is not None and end is not None:
             if start > end:
@@ -365,8 +377,11 @@ def validate(lb: Mapping[str, Any]) -> None:
                 continue
             if _overlap(a.protocol, b.protocol):
                 raise bad_request(
-                    "FrontendPortRangeOverlap" if a.start != a.end or b.start != b.end else "DuplicateFrontendPort",
-                    f"{b.owner} uses frontend ports {b.start}-{b.end}, which overlap ports {a.start}-{a.end} of "
+                    "FrontendPortRangeOverlap"
+                    if a.start != a.end or b.start != b.end
+                    else "DuplicateFrontendPort",
+                    f"{b.owner} uses frontend ports {b.start}-{b.end}, which overlap ports "
+                    f"{a.start}-{a.end} of "
                     f"{a.owner} on frontend IP configuration {a.frontend}.",
                 )
 
@@ -393,7 +408,14 @@ def backend_uses(lb: Mapping[str, Any], target: Target) -> list[BackendUse]:
         rpools = {p for p in [_ref(cp, "backendAddressPool"), *_refs(cp, "backendAddressPools")] if p}
         port = _int(cp.get("backendPort"))
         if rpools & tpools and port:
-            uses.append(BackendUse(str(rule["name"]), str(cp.get("protocol", "tcp")).lower(), port, bool(cp.get("enableFloatingIP"))))
+            uses.append(
+                BackendUse(
+                    str(rule["name"]),
+                    str(cp.get("protocol", "tcp")).lower(),
+                    port,
+                    bool(cp.get("enableFloatingIP")),
+                )
+            )
     for rule in children(lb, "inboundNatRules"):
         cp = props(rule)
         port = _int(cp.get("backendPort"))
@@ -401,12 +423,26 @@ def backend_uses(lb: Mapping[str, Any], target: Target) -> list[BackendUse]:
             continue
         pool = _ref(cp, "backendAddressPool")
         if (pool is not None and pool in tpools) or id_key(str(rule["id"])) in target.nat_rules:
-            uses.append(BackendUse(str(rule["name"]), str(cp.get("protocol", "tcp")).lower(), port, bool(cp.get("enableFloatingIP"))))
-    for pool in children(lb, "inboundNatPools"):
-        cp = props(pool)
+            uses.append(
+                BackendUse(
+                    str(rule["name"]),
+                    str(cp.get("protocol", "tcp")).lower(),
+                    port,
+                    bool(cp.get("enableFloatingIP")),
+                )
+            )
+    for nat_pool in children(lb, "inboundNatPools"):
+        cp = props(nat_pool)
         port = _int(cp.get("backendPort"))
-        if port and id_key(str(pool["id"])) in target.nat_pools:
-            uses.append(BackendUse(str(pool["name"]), str(cp.get("protocol", "tcp")).lower(), port, bool(cp.get("enableFloatingIP"))))
+        if port and id_key(str(nat_pool["id"])) in target.nat_pools:
+            uses.append(
+                BackendUse(
+                    str(nat_pool["name"]),
+                    str(cp.get("protocol", "tcp")).lower(),
+                    port,
+                    bool(cp.get("enableFloatingIP")),
+                )
+            )
     return uses
 
 
@@ -464,7 +500,13 @@ def mappings(
         members = sorted(by_natpool.get(id_key(str(pool["id"])), []), key=lambda t: t.order)
         start, end = int(cp["frontendPortRangeStart"]), int(cp["frontendPortRangeEnd"])
         alloc = _allocate(
-            f"pool:{name.lower()}", members, allocations, start, end, prefer_instance_id=True, owner=pool["id"],
+            f"pool:{name.lower()}",
+            members,
+            allocations,
+            start,
+            end,
+            prefer_instance_id=True,
+            owner=pool["id"],
             code="InboundNatPoolFrontendPortRangeSmallerThanRequestedPorts",
         )
         new_alloc[f"pool:{name.lower()}"] = alloc
@@ -494,8 +536,14 @@ def mappings(
             members = sorted(by_pool.get(pool_ref, []), key=lambda t: t.order)
             start, end = int(cp["frontendPortRangeStart"]), int(cp["frontendPortRangeEnd"])
             alloc = _allocate(
-                f"rule:{name.lower()}", members, allocations, start, end, prefer_instance_id=False,
-                owner=rule["id"], code="InboundNatRuleFrontendPortRangeSmallerThanRequestedPorts",
+                f"rule:{name.lower()}",
+                members,
+                allocations,
+                start,
+                end,
+                prefer_instance_id=False,
+                owner=rule["id"],
+                code="InboundNatRuleFrontendPortRangeSmallerThanRequestedPorts",
             )
             new_alloc[f"rule:{name.lower()}"] = alloc
             for t in members:
@@ -577,7 +625,7 @@ def render(
 ) -> dict[str, Any]:
     """The GET body: the stored form plus every read-only field, computed from ``targets`` (the
     applied models of instances and the NICs)."""
-    view = _copy(lb)
+    view = _copy_obj(lb)
     p = view["properties"]
     p["provisioningState"] = state
     lb_id = str(view["id"])
@@ -655,7 +703,12 @@ def render(
                 "backendIPConfiguration": {"id": t.id},
             }
             rules_out.append(
-                {"name": rname, "id": rid, "type": "Microsoft.Network/loadBalancers/inboundNatRules", "properties": gcp}
+                {
+                    "name": rname,
+                    "id": rid,
+                    "type": "Microsoft.Network/loadBalancers/inboundNatRules",
+                    "properties": gcp,
+                }
             )
             back(cp.get("frontendIPConfiguration"), "inboundNatRules", rid)
     if rules_out or "inboundNatRules" in p:
@@ -673,12 +726,12 @@ def render(
             pool["properties"]["backendIPConfigurations"] = [
                 {"id": t.id} for t in sorted(members, key=lambda t: t.order)
             ]
-        for coll, refs in pool_back.get(pk, {}).items():
-            pool["properties"][coll] = refs
+        for coll, pool_refs in pool_back.get(pk, {}).items():
+            pool["properties"][coll] = pool_refs
     for probe in p.get("probes") or []:
-        refs = probe_back.get(id_key(str(probe["id"])))
-        if refs:
-            probe["properties"]["loadBalancingRules"] = refs
+        rule_refs = probe_back.get(id_key(str(probe["id"])))
+        if rule_refs:
+            probe["properties"]["loadBalancingRules"] = rule_refs
     for coll in COLLECTIONS:
         for child in p.get(coll) or []:
             child["etag"] = etag

@@ -219,7 +219,8 @@ class Simulator:
                 if self._world.resources:
                     raise InputError(
                         source.source,
-                        f"resources are in subscription {sub}; this simulator already serves {self.subscription_id}",
+                        f"resources are in subscription {sub}; this simulator already serves "
+                        f"{self.subscription_id}",
                     )
                 # The simulated Azure adopts the snapshot's subscription, so its ids stay valid.
                 self.subscription_id = sub

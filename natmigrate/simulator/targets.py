@@ -68,14 +68,13 @@ def model_ip_configurations(network_profile: Any) -> Iterator[tuple[str, str, Ma
                 yield str(nic.get("name", "")), str(ipc.get("name", "")), props(ipc)
 
 
-def instance_targets(
-    vmss_id: str, ordinal: int, instance_id: str, network_profile: Any
-) -> list[Target]:
+def instance_targets(vmss_id: str, ordinal: int, instance_id: str, network_profile: Any) -> list[Target]:
     """Targets of one scale-set instance under ``network_profile``."""
     out = []
     iid = int(instance_id) if instance_id.isdigit() else None
     for n, (nic_name, ipc_name, p) in enumerate(model_ip_configurations(network_profile)):
-        tid = f"{vmss_id}/virtualMachines/{instance_id}/networkInterfaces/{nic_name}/ipConfigurations/{ipc_name}"
+        nic_id = f"{vmss_id}/virtualMachines/{instance_id}/networkInterfaces/{nic_name}"
+        tid = f"{nic_id}/ipConfigurations/{ipc_name}"
         out.append(
             Target(
                 id=tid,
@@ -96,7 +95,8 @@ def model_targets(vmss_id: str, network_profile: Any) -> list[Target]:
     """Pseudo-targets for a scale-set *model* (validation of the model itself)."""
     out = []
     for n, (nic_name, ipc_name, p) in enumerate(model_ip_configurations(network_profile)):
-        tid = f"{vmss_id}/virtualMachineProfile/networkInterfaceConfigurations/{nic_name}/ipConfigurations/{ipc_name}"
+        config = f"{vmss_id}/virtualMachineProfile/networkInterfaceConfigurations/{nic_name}"
+        tid = f"{config}/ipConfigurations/{ipc_name}"
         out.append(
             Target(
                 id=tid,
@@ -114,7 +114,7 @@ def model_targets(vmss_id: str, network_profile: Any) -> list[Target]:
 def nic_targets(nic: Mapping[str, Any]) -> list[Target]:
     """Targets of a standalone NIC."""
     nic_id = str(nic.get("id", ""))
-    out = []
+    out: list[Target] = []
     ipcs = props(nic).get("ipConfigurations")
     if not isinstance(ipcs, list):
         return out

@@ -13,6 +13,7 @@ its end.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import json
 import math
@@ -54,6 +55,12 @@ def copy_json(value: Any) -> Any:
     return json.loads(json.dumps(value))
 
 
+def copy_obj(value: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`copy_json` of an object, typed."""
+    out: dict[str, Any] = json.loads(json.dumps(value))
+    return out
+
+
 def type_of(key: str) -> str | None:
     """The lower-case resource type of a top-level id key."""
     parsed = parse_id(key)
@@ -62,7 +69,7 @@ def type_of(key: str) -> str | None:
     return parsed.type.lower()
 
 
-class _Rollback(Exception):
+class _RollbackError(Exception):
     """Internal: undo a change that was applied only to be validated (``lro-failed``)."""
 
 
@@ -91,7 +98,7 @@ class World:
 
     def to_json(self) -> dict[str, Any]:
         """JSON-able state (the clock's time included)."""
-        return copy_json(
+        return copy_obj(
             {
                 "now": self.clock.now(),
                 "resources": self.resources,
@@ -215,16 +222,16 @@ class World:
         if self._undo is not None:
             self._undo.append(lambda: d.__setitem__(key, old))
 
-    def _transaction(self, change: Callable[[], list[tuple[set[str], list[NatMapping]]]], keep: bool) -> list[
-        tuple[set[str], list[NatMapping]]
-    ]:
+    def _transaction(
+        self, change: Callable[[], list[tuple[set[str], list[NatMapping]]]], keep: bool
+    ) -> list[tuple[set[str], list[NatMapping]]]:
         """Run ``change`` (which mutates through :meth:`_set`) and undo it when it raises or when
         ``keep`` is false. Returns the timeline updates to apply."""
         self._undo = []
         try:
             result = change()
             if not keep:
-                raise _Rollback
+                raise _RollbackError
             return result
         except BaseException:
             for undo in reversed(self._undo):
@@ -315,7 +322,9 @@ class World:
     def _check_sub(self, rid: str) -> None:
         parsed = parse_id(rid)
         if parsed is not None and parsed.subscription.lower() != self.subscription_id.lower():
-            raise ArmError(404, "SubscriptionNotFound", f"The subscription '{parsed.subscription}' could not be found.")
+            raise ArmError(
+                404, "SubscriptionNotFound", f"The subscription '{parsed.subscription}' could not be found."
+            )
 
     def _state(self, key: str) -> str:
         return str(self.meta.get(key, {}).get("state", "Succeeded"))
@@ -332,7 +341,11 @@ class World:
         meta = self.meta.get(key, {})
         if rtype == LB:
             view = lbs.render(
-                body, self.targets(effective=False), self.ports.get(key, {}), self._state(key), meta.get("etag", "")
+                body,
+                self.targets(effective=False),
+                self.ports.get(key, {}),
+                self._state(key),
+                meta.get("etag", ""),
             )
             view["properties"]["resourceGuid"] = meta.get("guid", "")
         else:
@@ -367,8 +380,10 @@ class World:
         parsed = parse_id(resource_id)
         if parsed is None:
             raise not_found(resource_id)
-        top = id_key(f"/subscriptions/{parsed.subscription}/resourceGroups/{parsed.resource_group}"
-                     f"/providers/{parsed.namespace}/{parsed.types[0]}/{parsed.names[0]}")
+        top = id_key(
+            f"/subscriptions/{parsed.subscription}/resourceGroups/{parsed.resource_group}"
+            f"/providers/{parsed.namespace}/{parsed.types[0]}/{parsed.names[0]}"
+        )
         if len(parsed.types) == 1:
             return self.view(top)
         kinds = tuple(t.lower() for t in parsed.types[1:])
@@ -421,7 +436,7 @@ class World:
         if inst is None:
             raise not_found(f"{body['id']}/virtualMachines/{instance_id}", "NotFound")
         vmss_id = str(body["id"])
-        raw = copy_json(inst.get("raw") or {})
+        raw = copy_obj(inst.get("raw") or {})
         p = raw.setdefault("properties", {})
         upgrading = inst.get("pending") is not None
         p["latestModelApplied"] = inst["appliedGen"] == self.vmss[vk]["generation"]
@@ -464,7 +479,9 @@ class World:
         """Every instance of a scale set, instance id ascending."""
         if vk not in self.resources or type_of(vk) != VMSS:
             raise not_found(vk)
-        return [self.instance_view(vk, iid, expand) for iid in sorted(self.instances.get(vk, {}), key=_iid_order)]
+        return [
+            self.instance_view(vk, iid, expand) for iid in sorted(self.instances.get(vk, {}), key=_iid_order)
+        ]
 
     def instance_nics(self, vk: str, instance_id: str) -> list[dict[str, Any]]:
         """The (virtual, read-only) NICs of one scale-set instance, as Microsoft.Network reports them."""
@@ -496,7 +513,8 @@ class World:
                             "privateIPAllocationMethod": "Dynamic",
                             "primary": ip.get("primary", True),
                             "subnet": ip.get("subnet"),
-                            "loadBalancerBackendAddressPools": ip.get("loadBalancerBackendAddressPools") or [],
+                            "loadBalancerBackendAddressPools": ip.get("loadBalancerBackendAddressPools")
+                            or [],
                             "loadBalancerInboundNatRules": generated.get(id_key(ipc_id), []),
                         },
                     }
@@ -530,7 +548,9 @@ class World:
         """NICs of every instance of a scale set (or of one instance)."""
         if vk not in self.resources or type_of(vk) != VMSS:
             raise not_found(vk)
-        iids = [instance_id] if instance_id is not None else sorted(self.instances.get(vk, {}), key=_iid_order)
+        iids = (
+            [instance_id] if instance_id is not None else sorted(self.instances.get(vk, {}), key=_iid_order)
+        )
         return [nic for iid in iids for nic in self.instance_nics(vk, iid)]
 
     def lb_nics(self, lk: str) -> list[dict[str, Any]]:
@@ -548,7 +568,10 @@ class World:
                 refs = [
                     id_key(r["id"])
                     for ipc in nic["properties"]["ipConfigurations"]
-                    for r in (*ipc["properties"]["loadBalancerBackendAddressPools"], *ipc["properties"]["loadBalancerInboundNatRules"])
+                    for r in (
+                        *ipc["properties"]["loadBalancerBackendAddressPools"],
+                        *ipc["properties"]["loadBalancerInboundNatRules"],
+                    )
                 ]
                 if any(r.startswith(prefix) for r in refs):
                     out.append(nic)
@@ -556,7 +579,9 @@ class World:
 
     # ================================================================== writes: common
 
-    def _check_preconditions(self, key: str, exists: bool, if_match: str | None, if_none_match: str | None) -> None:
+    def _check_preconditions(
+        self, key: str, exists: bool, if_match: str | None, if_none_match: str | None
+    ) -> None:
         """rule: If-Match / If-None-Match honoured with 412 [azure-facts 4: issue
         kubernetes-sigs/cloud-provider-azure#9729]; rule: one operation at a time per resource, 409
         AnotherOperationInProgress (assumed: ARM's documented code for the situation)."""
@@ -607,10 +632,8 @@ class World:
         done = now + (self.latency.duration(kind) if duration is None else duration)
         updates = self._transaction(change, keep=not fail) if not fail else []
         if fail:
-            try:
+            with contextlib.suppress(_RollbackError):
                 self._transaction(change, keep=False)
-            except _Rollback:
-                pass
         op_id = str(uuid.uuid4())
         op: dict[str, Any] = {
             "id": op_id,
@@ -624,7 +647,10 @@ class World:
             "after": after,
         }
         if fail:
-            op["error"] = {"code": "InternalServerError", "message": "The operation failed (simulated fault)."}
+            op["error"] = {
+                "code": "InternalServerError",
+                "message": "The operation failed (simulated fault).",
+            }
         self.operations[op_id] = op
         if key in self.resources:
             meta = self.meta.setdefault(key, {})
@@ -670,7 +696,10 @@ class World:
             name = child[1]
             if coll == "inboundNatRules":
                 pools = [str(c["name"]) for c in lbs.children(previous, "inboundNatPools")]
-                if lbs.generated_rule_pool(name, pools) and _find_named(lbs.children(previous, coll), name) is None:
+                if (
+                    lbs.generated_rule_pool(name, pools)
+                    and _find_named(lbs.children(previous, coll), name) is None
+                ):
                     # rule: rules generated from a NAT pool cannot be changed one by one
                     # [doc: update-load-balancer-with-vm-scale-set; issue MicrosoftDocs/azure-docs#70693]
                     raise bad_request(
@@ -708,7 +737,9 @@ class World:
                 self._set(self.meta, key, {"etag": "", "state": "Succeeded", "guid": str(uuid.uuid4())})
             return self._refresh()
 
-        op = self._accept(key, "lb_put", change, fail=fail, namespace="Microsoft.Network", result_id=result_id)
+        op = self._accept(
+            key, "lb_put", change, fail=fail, namespace="Microsoft.Network", result_id=result_id
+        )
         return status, self.get_any(result_id) if key in self.resources else {}, op
 
     def _check_lb_removals(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
@@ -725,8 +756,11 @@ class World:
         users = self._users()
         for rk, (coll, name) in removed.items():
             for owner_type, owner in users.get(rk, []):
-                what = {"inboundNatPools": "inbound nat pool", "backendAddressPools": "backend address pool",
-                        "inboundNatRules": "inbound nat rule"}[coll]
+                what = {
+                    "inboundNatPools": "inbound nat pool",
+                    "backendAddressPools": "backend address pool",
+                    "inboundNatRules": "inbound nat rule",
+                }[coll]
                 who = "virtual machine scale set" if owner_type == VMSS else "network interface"
                 code = {
                     ("inboundNatPools", VMSS): "InboundNatPoolInUseByVirtualMachineScaleSet",
@@ -752,7 +786,9 @@ class World:
                     users.setdefault(r, []).append((NIC, t.owner))
         return users
 
-    def delete_lb(self, lb_id: str, *, if_match: str | None = None, fail: bool = False) -> dict[str, Any] | None:
+    def delete_lb(
+        self, lb_id: str, *, if_match: str | None = None, fail: bool = False
+    ) -> dict[str, Any] | None:
         """DELETE a load balancer; ``None`` when it did not exist (ARM answers 204)."""
         self._check_sub(lb_id)
         key = id_key(lb_id)
@@ -764,14 +800,20 @@ class World:
         for rk, owners in users.items():
             if rk.startswith(prefix) and owners:
                 owner_type, owner = owners[0]
-                code = "LoadBalancerInUseByVirtualMachineScaleSet" if owner_type == VMSS else "LoadBalancerInUseByNetworkInterface"
+                code = (
+                    "LoadBalancerInUseByVirtualMachineScaleSet"
+                    if owner_type == VMSS
+                    else "LoadBalancerInUseByNetworkInterface"
+                )
                 raise bad_request(code, f"Cannot delete load balancer {lb_id} since it is in use by {owner}.")
 
         def change() -> list[tuple[set[str], list[NatMapping]]]:
             self._del(self.resources, key)
             return [*self._refresh(), ({key}, [])]
 
-        return self._accept(key, "delete", change, fail=fail, namespace="Microsoft.Network", result_id=None, result_status=204)
+        return self._accept(
+            key, "delete", change, fail=fail, namespace="Microsoft.Network", result_id=None, result_status=204
+        )
 
     def delete_lb_child(
         self, lb_id: str, collection: str, name: str, *, if_match: str | None = None, fail: bool = False
@@ -800,7 +842,9 @@ class World:
             return None
         self._check_preconditions(key, True, if_match, None)
         new = copy_json(previous)
-        new["properties"][coll] = [c for c in lbs.children(new, coll) if str(c["name"]).lower() != name.lower()]
+        new["properties"][coll] = [
+            c for c in lbs.children(new, coll) if str(c["name"]).lower() != name.lower()
+        ]
 
         def change() -> list[tuple[set[str], list[NatMapping]]]:
             lbs.validate(new)
@@ -808,7 +852,9 @@ class World:
             self._set(self.resources, key, new)
             return self._refresh()
 
-        return self._accept(key, "lb_put", change, fail=fail, namespace="Microsoft.Network", result_id=None, result_status=204)
+        return self._accept(
+            key, "lb_put", change, fail=fail, namespace="Microsoft.Network", result_id=None, result_status=204
+        )
 
     def query_port_mappings(self, lb_id: str, pool_name: str, body: Any) -> dict[str, Any]:
         """``queryInboundNatRulePortMapping``: the v2 mappings of one backend-pool member."""
@@ -870,7 +916,10 @@ class World:
             "result": result,
         }
         if fail:
-            op["error"] = {"code": "InternalServerError", "message": "The operation failed (simulated fault)."}
+            op["error"] = {
+                "code": "InternalServerError",
+                "message": "The operation failed (simulated fault).",
+            }
         self.operations[op_id] = op
         self._schedule(op["doneAt"], {"type": "op-done", "op": op_id})
         return op
@@ -878,7 +927,13 @@ class World:
     # ================================================================== NICs
 
     def put_nic(
-        self, nic_id: str, body: Any, *, if_match: str | None = None, if_none_match: str | None = None, fail: bool = False
+        self,
+        nic_id: str,
+        body: Any,
+        *,
+        if_match: str | None = None,
+        if_none_match: str | None = None,
+        fail: bool = False,
     ) -> tuple[int, dict[str, Any], dict[str, Any]]:
         """PUT a network interface (full replace of writable properties)."""
         self._check_sub(nic_id)
@@ -917,14 +972,21 @@ class World:
         return (200 if previous is not None else 201), self.view(key), op
 
     def _check_nic_refs(self, nic: Mapping[str, Any], previous: Mapping[str, Any] | None) -> None:
-        old_refs = {r for t in nic_targets(previous) for r in (*t.backend_pools, *t.nat_rules)} if previous else set()
+        old_refs = (
+            {r for t in nic_targets(previous) for r in (*t.backend_pools, *t.nat_rules)}
+            if previous
+            else set()
+        )
         claimed: dict[str, str] = {}
         for t in self.targets(effective=True):
             if t.kind == "nic" and id_key(t.owner) != id_key(str(nic["id"])):
                 for r in t.nat_rules:
                     claimed[r] = t.id
         for t in nic_targets(nic):
-            for ref, coll in [*((r, "backendAddressPools") for r in t.backend_pools), *((r, "inboundNatRules") for r in t.nat_rules)]:
+            for ref, coll in [
+                *((r, "backendAddressPools") for r in t.backend_pools),
+                *((r, "inboundNatRules") for r in t.nat_rules),
+            ]:
                 child = self._lb_child_stored(ref, coll)
                 if child is None:
                     if ref in old_refs and self._lb_of(ref) not in self.resources:
@@ -935,10 +997,11 @@ class World:
                         # rule: a NIC references v1 rules only; v2 rules reach it through a pool (assumed)
                         raise bad_request(
                             "InboundNatRuleV2CannotBeReferencedByNetworkInterface",
-                            f"Inbound NAT rule {ref} targets a backend pool; {t.id} cannot reference it directly.",
+                            f"Inbound NAT rule {ref} targets a backend pool; {t.id} cannot reference it "
+                            "directly.",
                         )
                     if ref in claimed:
-                        # rule: a v1 rule has one backendIPConfiguration [spec: a single object] (assumed code)
+                        # rule: a v1 rule has one backendIPConfiguration [spec] (assumed code)
                         raise bad_request(
                             "InboundNatRuleAlreadyInUse",
                             f"Inbound NAT rule {ref} is already used by ip configuration {claimed[ref]}.",
@@ -957,7 +1020,9 @@ class World:
             return None
         return next((c for c in lbs.children(lb, coll) if id_key(str(c["id"])) == ref), None)
 
-    def delete_nic(self, nic_id: str, *, if_match: str | None = None, fail: bool = False) -> dict[str, Any] | None:
+    def delete_nic(
+        self, nic_id: str, *, if_match: str | None = None, fail: bool = False
+    ) -> dict[str, Any] | None:
         """DELETE a NIC (refused while a VM uses it: ``NicInUse``)."""
         self._check_sub(nic_id)
         key = id_key(nic_id)
@@ -967,13 +1032,17 @@ class World:
         self._check_preconditions(key, True, if_match, None)
         vm = props(nic).get("virtualMachine")
         if isinstance(vm, Mapping) and vm.get("id"):
-            raise bad_request("NicInUse", f"Network interface {nic_id} is used by virtual machine {vm['id']}.")
+            raise bad_request(
+                "NicInUse", f"Network interface {nic_id} is used by virtual machine {vm['id']}."
+            )
 
         def change() -> list[tuple[set[str], list[NatMapping]]]:
             self._del(self.resources, key)
             return self._refresh()
 
-        return self._accept(key, "delete", change, fail=fail, namespace="Microsoft.Network", result_id=None, result_status=204)
+        return self._accept(
+            key, "delete", change, fail=fail, namespace="Microsoft.Network", result_id=None, result_status=204
+        )
 
     # ================================================================== scale sets
 
@@ -1011,12 +1080,17 @@ class World:
         mode = str(stored["properties"].get("orchestrationMode") or "Uniform")
         if mode.lower() != "uniform":
             raise bad_request(
-                "OperationNotAllowed", "The simulator models Uniform scale sets only (Flexible instances are VMs and NICs)."
+                "OperationNotAllowed",
+                "The simulator models Uniform scale sets only (Flexible instances are VMs and NICs).",
             )
         capacity = _capacity(stored)
-        model_changed = previous is None or _network_profile(previous) != _network_profile(stored) or (
-            (previous.get("properties") or {}).get("virtualMachineProfile")
-            != stored["properties"].get("virtualMachineProfile")
+        model_changed = (
+            previous is None
+            or _network_profile(previous) != _network_profile(stored)
+            or (
+                (previous.get("properties") or {}).get("virtualMachineProfile")
+                != stored["properties"].get("virtualMachineProfile")
+            )
         )
         upgrade_mode = _upgrade_mode(stored)
 
@@ -1042,14 +1116,31 @@ class World:
                 delay = 0.0
             after = {"delay": delay, "event": {"type": "rollout", "vmss": key, "batch": batch}}
         op = self._accept(
-            key, "vmss_update", change, fail=fail, namespace="Microsoft.Compute", result_id=vmss_id, after=after
+            key,
+            "vmss_update",
+            change,
+            fail=fail,
+            namespace="Microsoft.Compute",
+            result_id=vmss_id,
+            after=after,
         )
         return (200 if previous is not None else 201), self.view(key), op
 
     def _check_vmss_refs(self, vmss: Mapping[str, Any], previous: Mapping[str, Any] | None) -> None:
-        old = {r for t in model_targets("x", _network_profile(previous)) for r in (*t.backend_pools, *t.nat_pools)} if previous else set()
+        old = (
+            {
+                r
+                for t in model_targets("x", _network_profile(previous))
+                for r in (*t.backend_pools, *t.nat_pools)
+            }
+            if previous
+            else set()
+        )
         for t in model_targets(str(vmss["id"]), _network_profile(vmss)):
-            for ref, coll in [*((r, "backendAddressPools") for r in t.backend_pools), *((r, "inboundNatPools") for r in t.nat_pools)]:
+            for ref, coll in [
+                *((r, "backendAddressPools") for r in t.backend_pools),
+                *((r, "inboundNatPools") for r in t.nat_pools),
+            ]:
                 if self._lb_child_stored(ref, coll) is None:
                     if ref in old and self._lb_of(ref) not in self.resources:
                         continue
@@ -1075,8 +1166,14 @@ class World:
         key = id_key(vmss_id)
         if key not in self.resources or type_of(key) != VMSS:
             raise not_found(vmss_id)
-        if not isinstance(body, Mapping) or not isinstance(body.get("instanceIds"), list) or not body["instanceIds"]:
-            raise bad_request("InvalidParameter", "Required parameter 'instanceIds' is missing (null) or empty.")
+        if (
+            not isinstance(body, Mapping)
+            or not isinstance(body.get("instanceIds"), list)
+            or not body["instanceIds"]
+        ):
+            raise bad_request(
+                "InvalidParameter", "Required parameter 'instanceIds' is missing (null) or empty."
+            )
         self._check_preconditions(key, True, None, None)
         insts = self.instances.get(key, {})
         wanted = [str(i) for i in body["instanceIds"]]
@@ -1092,8 +1189,15 @@ class World:
             return self._start_upgrade(key, iids, self.clock.now())
 
         return self._accept(
-            key, "instance_upgrade", change, fail=fail, namespace="Microsoft.Compute", result_id=None,
-            result_status=200, duration=duration, new_etag=False,
+            key,
+            "instance_upgrade",
+            change,
+            fail=fail,
+            namespace="Microsoft.Compute",
+            result_id=None,
+            result_status=200,
+            duration=duration,
+            new_etag=False,
         )
 
     def _start_upgrade(self, key: str, iids: list[str], at: float) -> list[tuple[set[str], list[NatMapping]]]:
@@ -1151,11 +1255,24 @@ class World:
         gen = state["generation"] if latest is not False else state["generation"] - 1
         keep = {k: v for k, v in raw.items() if k not in ("id", "name", "type", "instanceId", "etag")}
         keep_props = {
-            k: v for k, v in props(raw).items()
-            if k not in ("networkProfileConfiguration", "networkProfile", "latestModelApplied", "provisioningState", "instanceView")
+            k: v
+            for k, v in props(raw).items()
+            if k
+            not in (
+                "networkProfileConfiguration",
+                "networkProfile",
+                "latestModelApplied",
+                "provisioningState",
+                "instanceView",
+            )
         }
         keep["properties"] = keep_props
-        self.instances.setdefault(vk, {})[instance_id] = {"applied": applied, "appliedGen": gen, "pending": None, "raw": keep}
+        self.instances.setdefault(vk, {})[instance_id] = {
+            "applied": applied,
+            "appliedGen": gen,
+            "pending": None,
+            "raw": keep,
+        }
         if instance_id.isdigit():
             state["nextId"] = max(int(state["nextId"]), int(instance_id) + 1)
         self._views.clear()
@@ -1184,7 +1301,8 @@ def _precondition(sent: str, current: str | None, key: str) -> ArmError:
         details=[
             {
                 "code": "PreconditionFailedEtagMismatch",
-                "message": f"Etag provided in if-match header {sent} does not match etag {current} of resource {key}.",
+                "message": f"Etag provided in if-match header {sent} does not match etag {current} "
+                f"of resource {key}.",
             }
         ],
     )
@@ -1219,7 +1337,8 @@ def _canonical_id(rid: str, type_name: str) -> str:
     """The id of a new resource, with the provider and type spelled canonically."""
     parsed = parse_id(rid)
     assert parsed is not None
-    return f"/subscriptions/{parsed.subscription}/resourceGroups/{parsed.resource_group}/providers/{type_name}/{parsed.names[0]}"
+    group = f"/subscriptions/{parsed.subscription}/resourceGroups/{parsed.resource_group}"
+    return f"{group}/providers/{type_name}/{parsed.names[0]}"
 
 
 def _normalise_top(body: Any, rid: str, type_name: str) -> dict[str, Any]:
