@@ -454,6 +454,8 @@ def _migrate_with(
     check_feasible(lb)
     print_plan_summary(err, lb)
     if dry_run:
+        if rd is not None:
+            rd.write_json("plan.json", plan.to_dict())
         _dry_run(gateway, lb, _options(batch_size, rollout_timeout, rd, simulated), output, rd)
         return
     _confirm(yes, f"Migrate {lb.name} now?")

@@ -44,7 +44,7 @@ class StepError(NatMigrateError):
         self.done = list(done)
         self.hint = hint
         finished = ", ".join(done) if done else "nothing yet"
-        super().__init__(f"step {step} failed: {cause} | completed: {finished} | {hint}")
+        super().__init__(f"step {step} failed: {cause} (completed before it: {finished})")
 
 
 class ConcurrentChangeError(NatMigrateError):
@@ -199,6 +199,10 @@ class Engine:
         busy = 0
         for _ in range(1 + _BUSY_RETRIES + 2):
             desired = transform(current)
+            if desired is None and _failed(current):
+                # A failed earlier write leaves the resource "Failed" even when its body is right;
+                # writing it again unchanged is how Azure is told to reconcile it.
+                desired = {"properties": {}} if method == "PATCH" else current
             if desired is None:
                 return "done" if rec.writes else "skipped"
             etag = current.get("etag") if isinstance(current.get("etag"), str) else None
@@ -506,6 +510,11 @@ class Engine:
 
 def _bind(fn: Callable[..., str], *args: Any) -> Callable[[], str]:
     return lambda: fn(*args)
+
+
+def _failed(body: Body) -> bool:
+    state = (body.get("properties") or {}).get("provisioningState")
+    return isinstance(state, str) and state.lower() == "failed"
 
 
 def _last(rid: str) -> str:

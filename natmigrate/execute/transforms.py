@@ -144,8 +144,21 @@ def differences(before: Any, after: Any, path: str = "") -> list[str]:
 
 
 def _lb_copy(lb: Body) -> tuple[Body, dict[str, Any]]:
+    """A copy to modify. Rules Azure generated from pools stay in (as ``az`` sends them back), but
+    only once per name: Azure recomputes them, and a repeated name would be refused."""
     new = copy.deepcopy(lb)
     props = new.setdefault("properties", {})
+    rules = props.get("inboundNatRules")
+    if isinstance(rules, list):
+        seen: set[str] = set()
+        kept = []
+        for rule in rules:
+            name = _name_of(rule).lower()
+            if is_generated_rule(rule) and name in seen:
+                continue
+            seen.add(name)
+            kept.append(rule)
+        props["inboundNatRules"] = kept
     return new, props
 
 
