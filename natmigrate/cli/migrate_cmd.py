@@ -561,7 +561,7 @@ def _apply_with(
     rehearsal: Any,
     simulated: bool,
 ) -> None:
-    check_not_stale(gateway, lb)
+    check_not_stale(gateway, lb, use_etags=not simulated)
     print_plan_summary(stderr_console(), lb)
     if dry_run:
         _dry_run(gateway, lb, _options(batch_size, rollout_timeout, rd, simulated), output, rd)
