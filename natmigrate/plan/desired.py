@@ -294,7 +294,22 @@ def _plan_nat_pool(draft: Draft, names: _Names, pool: InboundNatPool) -> None:
         targets=[],
     )
     reasons: list[str] = []
-    for ss_key in sorted(by_ss, key=lambda k: (display(by_ss[k][0].ss_id).lower(), k)):
+    first_port: dict[str, int] = {}
+    for ss_key in by_ss:
+        ports = [
+            rule[1]
+            for t in draft.instance_targets.get(ss_key, [])
+            if (rule := draft.generated_ports.get((pkey or "", key_of(_instance_ipc_id(t))))) is not None
+        ]
+        if ports:
+            first_port[ss_key] = min(ports)
+
+    def ss_order(k: str) -> tuple[bool, int, str, str]:
+        # Azure numbers one scale set after the other but does not say in which order; assume the
+        # order the v1 ports show (the pool's own order), else by name.
+        return (k not in first_port, first_port.get(k, 0), display(by_ss[k][0].ss_id).lower(), k)
+
+    for ss_key in sorted(by_ss, key=ss_order):
         ss = draft.scale_set(ss_key)
         ss_members = sorted(by_ss[ss_key], key=_member_order)
         ss_id = ss_members[0].ss_id

@@ -4,9 +4,9 @@ The v1 side is read from the input: the rules Azure generated from a NAT pool (`
 whose ``backendIPConfiguration`` names the instance) and the single-VM rules. The v2 side is a
 prediction: Azure numbers a v2 rule's members from the start of its range, "sequentially to instance
 ID numbers", one scale set after the other (Microsoft's migration module README). Azure documents
-neither the order of scale sets nor of NIC members, so natmigrate assumes scale sets in name order
-and single-VM targets in the order of their old ports, labels every prediction as such, and the
-executor's ``verify-ports`` step reads the real mapping afterwards.
+neither the order of scale sets nor of NIC members, so natmigrate assumes scale sets in the order
+their v1 ports show (else by name) and single-VM targets in the order of their old ports, labels
+every prediction as such, and the executor's ``verify-ports`` step reads the real mapping afterwards.
 """
 
 from __future__ import annotations
@@ -55,7 +55,8 @@ def port_mappings(draft: Draft) -> list[PortMapping]:
 
 def check_port_changes(draft: Draft, rows: list[PortMapping]) -> None:
     """PORT_MAPPING_CHANGES: some client-visible port moves (only when one really does)."""
-    changes = [r for r in rows if r.old_port is not None and r.changed]
+    # A target left without a port is the capacity check's to report (PORT_RANGE_TOO_SMALL).
+    changes = [r for r in rows if r.old_port is not None and r.new_port is not None and r.changed]
     if not changes:
         return
     shown = ", ".join(
