@@ -23,12 +23,15 @@ class AuthError(NatMigrateError):
     """No credential could get a token, or no subscription could be found."""
 
 
+SIMULATOR_TOKEN = "natmigrate-rehearsal-token-5d41402abc4b2a76"
+
+
 class SimulatorCredential:
     """The token the in-process simulator accepts. It never leaves the machine."""
 
     def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
         """A fixed token valid for an hour."""
-        return AccessToken("natmigrate-simulator", int(time.time()) + 3600)
+        return AccessToken(SIMULATOR_TOKEN, int(time.time()) + 3600)
 
 
 def default_credential(cloud: Cloud) -> TokenCredential:

@@ -32,6 +32,27 @@ from natmigrate.sources import read_path
 STATE_FILE = "simulator-state.json"
 FINAL_STATE_FILE = "simulated-final-state.json"
 CRASH_EXIT_CODE = 137  # what a shell reports for a process killed with SIGKILL
+# Rehearsals run on the simulator's "realistic" durations on a sped-up clock, so the NAT downtime
+# they report is in believable seconds while the run takes a second or two.
+DEFAULT_LATENCY = "realistic"
+DEFAULT_SPEEDUP = 200.0
+
+
+def _latency() -> str:
+    value = os.environ.get("NATMIGRATE_SIMULATE_LATENCY", DEFAULT_LATENCY)
+    if value not in ("instant", "realistic"):
+        raise UsageError("NATMIGRATE_SIMULATE_LATENCY must be 'instant' or 'realistic'")
+    return value
+
+
+def _speedup() -> float:
+    try:
+        value = float(os.environ.get("NATMIGRATE_SIMULATE_SPEEDUP", DEFAULT_SPEEDUP))
+    except ValueError:
+        raise UsageError("NATMIGRATE_SIMULATE_SPEEDUP must be a number") from None
+    if value <= 0:
+        raise UsageError("NATMIGRATE_SIMULATE_SPEEDUP must be positive")
+    return value
 
 
 def seed_subscription(seed_file: str) -> str | None:
@@ -107,16 +128,15 @@ class Rehearsal:
             except ValueError as exc:
                 raise UsageError(f"--simulate-fault {spec!r}: {exc}") from None
         if self.state_path.exists():
-            self.sim = Simulator.load_state(self.state_path, on_crash=self._crash)
+            self.sim = Simulator.load_state(self.state_path, on_crash=self._crash, speedup=_speedup())
         else:
             if self.seed_file is None:
                 raise InputError(str(self.state_path), "the simulated run has no saved simulator state")
             sub = seed_subscription(self.seed_file)
-            self.sim = (
-                Simulator(on_crash=self._crash, subscription_id=sub)
-                if sub
-                else Simulator(on_crash=self._crash)
-            )
+            kwargs: dict[str, Any] = {"latency": _latency(), "speedup": _speedup(), "on_crash": self._crash}
+            if sub:
+                kwargs["subscription_id"] = sub
+            self.sim = Simulator(**kwargs)
             _seed_redacted(self.sim, self.seed_file)
         for spec in self.fault_specs:
             self.sim.add_fault_spec(spec)

@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
 from enum import Enum
@@ -153,9 +154,19 @@ def _reported(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+_log_handler: logging.Handler | None = None
+
+
 def _configure_logging(debug: bool, verbose: bool) -> None:
+    global _log_handler
     level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    root = logging.getLogger()
+    if _log_handler is not None:
+        root.removeHandler(_log_handler)
+    _log_handler = logging.StreamHandler(sys.stderr)
+    _log_handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root.addHandler(_log_handler)
+    root.setLevel(level)
     # azure-core's HttpLoggingPolicy redacts headers; network tracing (which would not) stays off.
     logging.getLogger("azure").setLevel(logging.INFO if debug else logging.WARNING)
     logging.getLogger("urllib3").setLevel(logging.WARNING)
@@ -254,19 +265,30 @@ def _gateway_for(
     )
 
 
+def _data_console() -> Console:
+    """stdout for tables: as wide as the terminal, or wide enough not to fold ids when piped."""
+    console = stdout_console()
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console.width = 160
+    return console
+
+
 def _render(result: RunResult, output: RunOutput, rehearsal: Any, err: Console) -> None:
     if rehearsal is not None:
         result.downtime = rehearsal.downtime()
+        by_target = {k.lower(): v for k, v in result.downtime.items()}
+        for row in result.outcome.ports:
+            row["nat_downtime_seconds"] = by_target.get(str(row.get("target_id", "")).lower())
     if output is RunOutput.json:
         write_data(json.dumps(result.to_json(), indent=2))
     else:
         if result.outcome.ports:
-            stdout_console().print(ports_table(result.outcome.ports))
+            _data_console().print(ports_table(result.outcome.ports))
         if result.downtime:
-            worst = max(result.downtime.values()) if result.downtime else 0.0
+            worst = max(result.downtime.values())
             err.print(
                 f"Simulated NAT downtime: at most {worst:.1f} s per target "
-                f"({len(result.downtime)} target(s)); per target in -o json."
+                f"({len(result.downtime)} target(s))."
             )
     if result.status in ("succeeded", "rolled-back"):
         err.print(f"[green]{result.status}[/green]; run directory: {result.run_dir}")
@@ -291,6 +313,12 @@ def _run(
     observer = ConsoleObserver(err)
     try:
         result = execute(rd, gateway, lb, direction, observer, options)
+    except KeyboardInterrupt:
+        observer.close()
+        err.print(
+            f"Interrupted. Finish with: natmigrate resume {rd.path}  (or undo: natmigrate rollback {rd.path})"
+        )
+        raise typer.Exit(130) from None
     finally:
         observer.close()
     _render(result, output, rehearsal, err)
@@ -310,7 +338,7 @@ def _dry_run(
         result = RunResult("dry-run", str(rd.path) if rd else None, lb.id, outcome, writes=writes)
         write_data(json.dumps(result.to_json(), indent=2))
         return
-    out = stdout_console()
+    out = _data_console()
     out.print(f"Dry run: {len(writes)} write request(s) a real run would send, in order (none was sent):")
     for i, w in enumerate(writes, 1):
         out.print(f"{i}. {w['method']} {w['resource']}", markup=False, highlight=False)
@@ -319,7 +347,7 @@ def _dry_run(
         for cmd in w["az"]:
             out.print(f"     $ {cmd}", markup=False, highlight=False)
     if outcome.ports:
-        out.print(ports_table(outcome.ports, "Port mapping (old -> predicted)"))
+        _data_console().print(ports_table(outcome.ports, "Port mapping (old -> predicted)"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -671,4 +699,4 @@ def ports(
         write_data(rows_csv(rows, PORT_COLUMNS))
     else:
         table_rows = [{**r, "old": None, "new": r["frontend_port"], "status": r["version"]} for r in rows]
-        stdout_console().print(ports_table(table_rows, f"Frontend ports of {name}"))
+        _data_console().print(ports_table(table_rows, f"Frontend ports of {name}"))

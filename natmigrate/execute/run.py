@@ -63,6 +63,11 @@ class RunResult:
                     "new": p.get("new"),
                     "predicted": p.get("predicted"),
                     "status": p.get("status"),
+                    **(
+                        {"nat_downtime_seconds": p["nat_downtime_seconds"]}
+                        if "nat_downtime_seconds" in p
+                        else {}
+                    ),
                 }
                 for p in self.outcome.ports
             ],

@@ -136,9 +136,12 @@ def _generated(rule_id: str, lb: LoadBalancerPlan) -> bool:
 def ports_table(rows: list[dict[str, Any]], title: str = "Port mapping (old -> new)") -> Table:
     """Targets with their old and new frontend ports."""
     table = Table(title=title, expand=False)
-    for col in ("target", "rule", "protocol", "backend port", "old", "new", "status"):
+    downtime = any(row.get("nat_downtime_seconds") is not None for row in rows)
+    cols = ["target", "rule", "protocol", "backend port", "old", "new", "status"]
+    for col in [*cols, "NAT down (s)"] if downtime else cols:
         table.add_column(col, overflow="fold")
     for row in rows:
+        extra = [_s(row.get("nat_downtime_seconds"))] if downtime else []
         table.add_row(
             str(row.get("target") or row.get("target_id") or ""),
             str(row.get("rule") or ""),
@@ -147,6 +150,7 @@ def ports_table(rows: list[dict[str, Any]], title: str = "Port mapping (old -> n
             _s(row.get("old")),
             _s(row.get("new")),
             str(row.get("status") or ""),
+            *extra,
         )
     return table
 
