@@ -11,6 +11,7 @@ Everything that references the load balancer's pools and rules is found:
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -51,6 +52,7 @@ def read_live(gateway: Gateway, lb_id: str) -> tuple[Inventory, list[Body]]:
     lb = gateway.get_load_balancer(lb_id)
     lb_key = ids.id_key(str(lb.get("id") or lb_id))
     bodies: list[Body] = [lb]
+    listed: set[str] = set()  # scale sets whose instances were listed (an empty list means zero)
 
     for vmss in gateway.list_scale_sets(None):
         if not _refs_under(_network_profile(vmss), lb_key):
@@ -59,6 +61,7 @@ def read_live(gateway: Gateway, lb_id: str) -> tuple[Inventory, list[Body]]:
         bodies.append(vmss)
         flexible = str((vmss.get("properties") or {}).get("orchestrationMode") or "").lower() == "flexible"
         if not flexible:
+            listed.add(ids.id_key(vmss_id))
             for inst in gateway.list_scale_set_instances(vmss_id):
                 inst.setdefault("type", "Microsoft.Compute/virtualMachineScaleSets/virtualMachines")
                 bodies.append(inst)
@@ -92,6 +95,13 @@ def read_live(gateway: Gateway, lb_id: str) -> tuple[Inventory, list[Body]]:
             continue
 
     snapshot = snapshot_from_bodies(bodies, f"azure:{lb_id}")
+    snapshot = dataclasses.replace(
+        snapshot,
+        scale_sets=tuple(
+            dataclasses.replace(ss, instances=()) if ss.instances is None and ss.key in listed else ss
+            for ss in snapshot.scale_sets
+        ),
+    )
     lbs = [x for x in snapshot.load_balancers if x.key == ids.id_key(lb_id) or x.key == lb_key]
     return snapshot.inventory(lbs[0] if lbs else snapshot.load_balancers[0]), bodies
 
