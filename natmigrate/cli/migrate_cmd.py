@@ -24,7 +24,7 @@ from rich.console import Console
 from natmigrate import __version__, ids
 from natmigrate.cli.terminal import error_line, stderr_console, stdout_console, write_data
 from natmigrate.errors import ExitCode, NatMigrateError, UsageError
-from natmigrate.execute.engine import Engine, RunOptions
+from natmigrate.execute.engine import Engine, RunOptions, RunOutcome
 from natmigrate.execute.gateway import Gateway
 from natmigrate.execute.ports import PORT_COLUMNS, current_ports
 from natmigrate.execute.run import (
@@ -478,7 +478,16 @@ def _migrate_with(
 ) -> None:
     err = stderr_console()
     plan, lb = _plan_live(gateway, lb_id, rolling)
-    select_load_balancer(plan, lb.id)
+    if not lb.has_changes:
+        # Nothing to do is a success (exit 0), as with every other command.
+        if rd is not None:
+            rd.update_meta(status="nothing-to-do")
+        message = f"{lb.name} uses no inbound NAT v1: nothing to migrate"
+        if output is RunOutput.json:
+            empty = RunResult("succeeded", str(rd.path) if rd else None, lb.id, RunOutcome(notes=[message]))
+            write_data(json.dumps(empty.to_json(), indent=2))
+        err.print(message)
+        return
     check_feasible(lb)
     print_plan_summary(err, lb)
     if dry_run:

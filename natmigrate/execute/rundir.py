@@ -106,7 +106,7 @@ class RunDir:
     @classmethod
     def create(cls, state_dir: str | os.PathLike[str], lb_name: str) -> RunDir:
         """A new run directory under ``state_dir`` named after the time and the load balancer."""
-        base = Path(state_dir)
+        base = Path(state_dir).resolve()
         base.mkdir(mode=0o700, parents=True, exist_ok=True)
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         for n in range(1000):

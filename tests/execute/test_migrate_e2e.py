@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,40 @@ def test_without_yes_and_without_a_terminal_nothing_happens(tmp_path: Path) -> N
     )
     assert result.exit_code == 2
     assert "--yes" in result.stderr
+
+
+def test_batch_size_upgrades_instances_in_batches(tmp_path: Path) -> None:
+    seed = t.TOPOLOGIES["one-scale-set-manual"].write(tmp_path / "seed.json")
+    report = _migrate(seed, tmp_path / "runs", "--batch-size", "2")
+    run_dir = Path(str(report["run_dir"]))
+    journal = [json.loads(line) for line in (run_dir / "journal.jsonl").read_text().splitlines()]
+    batches = [e["instance_ids"] for e in journal if e["event"] == "write" and e.get("method") == "POST"]
+    assert batches == [["0", "1"], ["2"]]
+
+
+def test_nothing_to_migrate_is_a_success(tmp_path: Path) -> None:
+    result = cli(
+        "migrate",
+        "--simulate",
+        str(FIXTURES / "already-v2.json"),
+        "--yes",
+        "-o",
+        "json",
+        "--state-dir",
+        str(tmp_path),
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result_json(result)["steps"] == []
+
+
+def test_dry_run_prints_ordered_writes_and_az_commands(tmp_path: Path) -> None:
+    seed = t.TOPOLOGIES["vms-v1-rules"].write(tmp_path / "seed.json")
+    result = cli("migrate", "--simulate", str(seed), "--dry-run", "--state-dir", str(tmp_path / "runs"))
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    order = [out.index(s) for s in ("1. PUT", "2. PUT", "3. PUT", "4. PUT")]
+    assert order == sorted(order)
+    assert "az network lb address-pool create" in out
+    assert "az network nic ip-config inbound-nat-rule remove" in out
+    assert "az network lb inbound-nat-rule delete" in out
+    assert "az network lb inbound-nat-rule create" in out

@@ -351,4 +351,38 @@ TOPOLOGIES: dict[str, Topology] = {
             ),
         ),
     ),
+    "two-ipconfigs-two-pools": Topology(
+        nat_pools=(ssh_pool("natpool-01"), Pool("natpool-02", 51000, 51099, 3389)),
+        scale_sets=(
+            ScaleSet(
+                "vmss-01",
+                2,
+                ipconfigs=(
+                    IpConfig(name="ipconfig1", nat_pools=("natpool-01",)),
+                    IpConfig(name="ipconfig2", nat_pools=("natpool-02",), backend_pools=()),
+                ),
+            ),
+            ScaleSet("vmss-02", 1, ipconfigs=(IpConfig(nat_pools=("natpool-01",)),)),
+        ),
+    ),
+    "two-nic-configs": Topology(
+        nat_pools=(ssh_pool(),),
+        scale_sets=(
+            ScaleSet(
+                "vmss1",
+                2,
+                ipconfigs=(
+                    IpConfig(nic="nic-a", nat_pools=("ssh",)),
+                    IpConfig(nic="nic-b", backend_pools=()),
+                ),
+            ),
+        ),
+    ),
+    "unused-pool-and-bystander": Topology(
+        nat_pools=(ssh_pool(), Pool("unused", 53000, 53009, 2222)),
+        scale_sets=(
+            ScaleSet("vmss1", 2, ipconfigs=(IpConfig(nat_pools=("ssh",)),)),
+            ScaleSet("bystander", 2, ipconfigs=(IpConfig(),)),
+        ),
+    ),
 }
