@@ -7,7 +7,7 @@ import sys
 import typer
 
 from natmigrate import __version__
-from natmigrate.cli import detect_cmd, migrate_cmd, plan_cmd
+from natmigrate.cli import detect_cmd, migrate_cmd, plan_cmd, simulate_cmd
 from natmigrate.cli.terminal import error_line
 from natmigrate.errors import ExitCode, NatMigrateError
 
@@ -46,6 +46,7 @@ app.command("apply")(migrate_cmd.apply)
 app.command("resume")(migrate_cmd.resume)
 app.command("rollback")(migrate_cmd.rollback)
 app.command("ports")(migrate_cmd.ports)
+app.command("simulate")(simulate_cmd.simulate)
 
 
 def main() -> None:

@@ -151,8 +151,12 @@ def plan(
     """
     try:
         for template, flag in ((rule_name, "--rule-name"), (pool_name, "--pool-name")):
-            if "{source}" not in template:
-                raise typer.BadParameter("must contain {source}", param_hint=flag)
+            try:
+                valid = "{source}" in template and bool(template.format(source="x"))
+            except (KeyError, IndexError, ValueError):
+                valid = False
+            if not valid:
+                raise typer.BadParameter("must contain {source} and no other {placeholder}", param_hint=flag)
         if input_format not in JSON_FORMATS:
             raise typer.BadParameter(f"must be one of {', '.join(JSON_FORMATS)}", param_hint="--input-format")
         options = PlanOptions(

@@ -1,7 +1,7 @@
 """How many instances a scale set has now, and how many it may reach.
 
-Now: the instances listed in the input; else the instances seen in the rules Azure generated from
-NAT pools; else ``sku.capacity``. Peak (what a v2 range must serve without blocking scale-out):
+Now: the instances listed in the input (else the instances seen in the rules Azure generated from
+NAT pools), or ``sku.capacity`` when that is larger. Peak (what a v2 range must serve without blocking scale-out):
 ``--max-instances`` when given, else an autoscale maximum in the input, else the capacity, doubled
 when overprovisioning is on (Azure creates extra instances during scale-out and each needs a port;
 ``az vmss create`` sizes v2 ranges the same way, azure-facts.md §2). Overprovisioning absent means
@@ -54,7 +54,11 @@ def _headcount(draft: Draft, ss_key: str, ss: ScaleSet | None) -> Headcount:
                 draft.unresolved(f"capacity of scale set {ss.name}", ss.capacity, str(ss.id))
         elif isinstance(ss.capacity, int):
             capacity = ss.capacity
+    # Capacity is what Azure keeps the scale set at; a listed instance set smaller than it is a
+    # scale-out in progress (or an old listing), so the larger of the two must be served.
     now = len(ids) if ids is not None else capacity
+    if now is not None and capacity is not None:
+        now = max(now, capacity)
     return Headcount(ids, now, *_peak(draft, ss, now, capacity))
 
 

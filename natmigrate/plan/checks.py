@@ -484,17 +484,19 @@ def check_rule_limits(draft: Draft) -> None:
     for r in all_reach:
         for m in r.members:
             member_rules[m].add(r.id)
-    touched = {key_of(e.address) for acc in draft.owners.values() for e in acc.edits.values()}
     per_nic: dict[str, set[str]] = defaultdict(set)
-    for m in touched:
-        nic = m.rsplit("/ipconfigurations/", 1)[0]
-        per_nic[nic] |= member_rules.get(m, set())
+    nic_names: dict[str, str] = {}
+    for acc in draft.owners.values():
+        for e in acc.edits.values():
+            nic = f"{acc.id}/{e.nic_configuration}" if e.nic_configuration else acc.id
+            nic_names[nic] = f"{acc.name}/{e.nic_configuration}" if e.nic_configuration else acc.name
+            per_nic[nic] |= member_rules.get(key_of(e.address), set())
     for nic, rule_ids in sorted(per_nic.items()):
         if len(rule_ids) > RULES_PER_NIC:
             draft.problem(
                 RULE_LIMIT,
                 "error",
-                f"NIC {nic.rsplit('/', 1)[-1]} would be reached by {len(rule_ids)} rules; Azure allows "
+                f"NIC {nic_names[nic]} would be reached by {len(rule_ids)} rules; Azure allows "
                 f"{RULES_PER_NIC} per NIC (load-balancing, inbound NAT and outbound rules together)",
                 [nic],
                 rules=len(rule_ids),

@@ -711,8 +711,9 @@ def render(
                 }
             )
             back(cp.get("frontendIPConfiguration"), "inboundNatRules", rid)
-    if rules_out or "inboundNatRules" in p:
-        p["inboundNatRules"] = rules_out
+    p["inboundNatRules"] = rules_out
+    for coll in COLLECTIONS:
+        p.setdefault(coll, [])  # Azure answers empty collections as []
 
     for fe in p.get("frontendIPConfigurations") or []:
         refs = fe_back.get(id_key(str(fe["id"])), {})

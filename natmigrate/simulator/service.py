@@ -430,11 +430,13 @@ class Simulator:
     # ---------------------------------------------------------------- used by the server
 
     def _match_fault(self, method: str, path: str) -> Fault | None:
+        # Every matching fault counts the request; the first one due fires.
+        fired: Fault | None = None
         with self._lock:
             for fault in self._faults:
-                if fault.matches(method, path) and fault.hit():
-                    return fault
-        return None
+                if fault.matches(method, path) and fault.hit() and fired is None:
+                    fired = fault
+        return fired
 
     def _record(self, record: RequestRecord) -> None:
         with self._lock:

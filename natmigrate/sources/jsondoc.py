@@ -132,7 +132,8 @@ def parse_text(path: str, text: str) -> JsonDocument:
         raise InputError(path, "the file is empty")
     try:
         return JsonDocument(path, text, json.loads(text))
-    except json.JSONDecodeError:
+    except json.JSONDecodeError as exc:
+        first = exc
         if _looks_commented(text):
             blanked = _blank_comments(text)
             try:
