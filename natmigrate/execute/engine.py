@@ -30,8 +30,8 @@ from natmigrate.execute.gateway import ArmError, Body, Gateway, PreconditionFail
 from natmigrate.execute.rundir import RunDir
 from natmigrate.plan.model import LoadBalancerPlan, ScaleSetChange
 
-# How often to retry a write that ARM refused because another operation on the resource was running.
-_BUSY_RETRIES = 5
+# How often to retry a write refused with 412 when nothing of substance had changed.
+_MISMATCH_RETRIES = 3
 _BUSY_CODES = frozenset({"AnotherOperationInProgress", "RetryableError", "Conflict"})
 
 
@@ -63,6 +63,7 @@ class RunOptions:
     rollout_timeout: float = 3600.0  # Automatic roll-out: seconds to wait for latestModelApplied
     poll_interval: float = 15.0  # Automatic roll-out: seconds between instance listings
     max_workers: int = 8
+    busy_timeout: float = 900.0  # seconds to wait for another operation on a resource to finish
     dry_run: bool = False
     resume_hint: str = ""  # the command that resumes this run
     rollback_hint: str = ""  # the command that rolls it back
@@ -197,7 +198,9 @@ class Engine:
         rec = self._record(step)
         current = read(resource_id)
         busy = 0
-        for _ in range(1 + _BUSY_RETRIES + 2):
+        mismatches = 0
+        busy_until = time.monotonic() + self.options.busy_timeout
+        while True:
             desired = transform(current)
             if desired is None and _failed(current):
                 # A failed earlier write leaves the resource "Failed" even when its body is right;
@@ -229,15 +232,22 @@ class Engine:
                         f"(changed: {', '.join(changed[:8])}); check the change, then "
                         f"{self.options.resume_hint or 'run natmigrate resume'}"
                     ) from None
+                mismatches += 1
+                if mismatches > _MISMATCH_RETRIES:
+                    raise ConcurrentChangeError(
+                        f"{resource_id} keeps changing under natmigrate; try again later with "
+                        f"{self.options.resume_hint or 'natmigrate resume'}"
+                    ) from None
                 current = again  # only the etag moved: nothing of substance changed, try again
             except ArmError as exc:
-                if exc.code in _BUSY_CODES and busy < _BUSY_RETRIES:
+                # Another operation on the resource (one natmigrate started before an interruption,
+                # or someone else's) must finish first: wait for it, backing off.
+                if exc.code in _BUSY_CODES and time.monotonic() < busy_until:
                     busy += 1
-                    time.sleep(min(0.05 * 2**busy, 5.0))
+                    time.sleep(min(0.05 * 2**busy, 30.0))
                     current = read(resource_id)
                     continue
                 raise
-        raise ConcurrentChangeError(f"{resource_id} keeps changing under natmigrate; try again later")
 
     def _ensure_lb(self, step: str, transform: tf.Transform) -> str:
         return self._ensure(
@@ -292,7 +302,6 @@ class Engine:
         """Bring every instance to the latest model: Manual upgrades (in batches), else wait."""
         if change.orchestration_mode.lower() == "flexible":
             return "skipped"
-        rec = self._record(step)
         mode = self._scale_set_mode(change).lower()
         deadline = time.monotonic() + self.options.rollout_timeout
         upgraded = False
@@ -302,7 +311,8 @@ class Engine:
             total = len(instances)
             self._emit(ev.PROGRESS, step, "", done=total - len(pending), total=total)
             if not pending:
-                return "done" if upgraded else "skipped"
+                # Automatic scale sets are rolled out by Azure itself: done, not "already done".
+                return "done" if upgraded or mode == "automatic" else "skipped"
             if mode == "automatic" and not self.options.dry_run:
                 if time.monotonic() > deadline:
                     raise NatMigrateError(
@@ -311,24 +321,40 @@ class Engine:
                     )
                 time.sleep(self.options.poll_interval)
                 continue
-            size = self.options.batch_size or len(pending)
-            for start in range(0, len(pending), size):
-                batch = pending[start : start + size]
-                self._emit(
-                    ev.WRITE,
-                    step,
-                    f"POST {change.id}/manualupgrade",
-                    method="POST",
-                    resource=f"{change.id}/manualupgrade",
-                    changes=[f"upgrade instances {', '.join(batch)} to the latest model"],
-                    instance_ids=batch,
+            if time.monotonic() > deadline:
+                raise NatMigrateError(
+                    f"{change.name}: {len(pending)} instance(s) still not on the latest model after "
+                    f"{self.options.rollout_timeout:.0f} s"
                 )
-                self.gateway.upgrade_instances(change.id, batch)
-                rec.writes += 1
-                upgraded = True
-                self._emit(ev.PROGRESS, step, "", done=total - len(pending) + start + len(batch), total=total)
+            try:
+                upgraded |= self._upgrade_batches(step, change, pending, total)
+            except ArmError as exc:
+                if exc.code not in _BUSY_CODES:
+                    raise
+                # An upgrade started earlier (before an interruption) is still running: wait for it.
+                time.sleep(self.options.poll_interval)
+                continue
             if self.options.dry_run:
                 return "done"
+
+    def _upgrade_batches(self, step: str, change: ScaleSetChange, pending: list[str], total: int) -> bool:
+        rec = self._record(step)
+        size = self.options.batch_size or len(pending)
+        for start in range(0, len(pending), size):
+            batch = pending[start : start + size]
+            self._emit(
+                ev.WRITE,
+                step,
+                f"POST {change.id}/manualupgrade",
+                method="POST",
+                resource=f"{change.id}/manualupgrade",
+                changes=[f"upgrade instances {', '.join(batch)} to the latest model"],
+                instance_ids=batch,
+            )
+            self.gateway.upgrade_instances(change.id, batch)
+            rec.writes += 1
+            self._emit(ev.PROGRESS, step, "", done=total - len(pending) + start + len(batch), total=total)
+        return True
 
     # ------------------------------------------------------------------------------ verify
 
