@@ -372,3 +372,40 @@ def test_ctrl_c_mid_roll_out_then_resume(tmp_path: Path) -> None:
     assert resumed.returncode == 0, resumed.stderr
     assert json.loads(resumed.stdout)["status"] == "succeeded"
     _assert_v2_only(run_dir, seed)
+
+
+class CombinedChangeRefusingGateway(SdkGateway):
+    """An Azure that refuses NAT pools out and v2 rules in within one load-balancer write."""
+
+    def put_load_balancer(self, lb_id: str, body: Body, etag: str | None) -> Body:
+        props = body.get("properties") or {}
+        current = self.get_load_balancer(lb_id).get("properties") or {}
+        removes_pools = len(props.get("inboundNatPools") or []) < len(current.get("inboundNatPools") or [])
+        adds_v2 = any(
+            "backendAddressPool" in (r.get("properties") or {}) for r in props.get("inboundNatRules") or []
+        )
+        if removes_pools and adds_v2:
+            from natmigrate.execute.gateway import ArmError
+
+            raise ArmError("InvalidLoadBalancerUpdate", "combined change refused (test double)", 400, "PUT")
+        return super().put_load_balancer(lb_id, body, etag)
+
+
+def test_a_refused_combined_write_falls_back_to_two_writes(tmp_path: Path) -> None:
+    from natmigrate.execute import events as ev
+
+    seed = _seed(tmp_path, t.TOPOLOGIES["one-scale-set-manual"])
+    seen: list[ev.Event] = []
+    with Simulator(subscription_id=t.SUB) as sim:
+        sim.seed(seed)
+        plain = _gateway(sim)
+        inventory, _ = read_live(plain, t.lb_id("lb"))
+        plan = build_plan(inventory, PlanOptions())
+        gateway = CombinedChangeRefusingGateway(plain.connection, SimulatorCredential())
+        outcome = Engine(gateway, plan, None, observer=seen.append).migrate()
+        lb = gateway.get_load_balancer(t.lb_id("lb"))
+    assert collection(lb, "inboundNatPools") == []
+    assert names(collection(lb, "inboundNatRules")) == {"ssh-v2"}
+    assert any("two writes" in n for n in outcome.notes)
+    swap_writes = [e for e in seen if e.kind == ev.WRITE and e.step == "lb-swap-nat"]
+    assert len(swap_writes) == 3  # the refused combined write, then the two halves
