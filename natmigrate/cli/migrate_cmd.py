@@ -7,6 +7,7 @@ call :mod:`natmigrate.execute`, and render. Data goes to stdout, messages to std
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import json
@@ -33,7 +34,7 @@ from natmigrate.execute.run import (
     check_not_stale,
     execute,
     load_run,
-    select_load_balancer,
+    select_load_balancers,
 )
 from natmigrate.execute.rundir import RUN_FORMAT_VERSION, RunDir
 from natmigrate.plan.model import InputInfo, LoadBalancerPlan, Plan, PlanFormatError, PlanOptions
@@ -219,27 +220,26 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def _plan_live(gateway: Gateway, lb_id: str, rolling: Rolling) -> tuple[Plan, LoadBalancerPlan]:
+def _plan_live(gateway: Gateway, lb_ids: list[str], rolling: Rolling) -> Plan:
+    """Read each load balancer (and what uses it) through the gateway and plan its migration."""
     from natmigrate.azure.live import read_live
     from natmigrate.plan.build import build_plan
 
-    inventory, _ = read_live(gateway, lb_id)
     options = PlanOptions(rolling=rolling.value)
-    lb_plan = build_plan(inventory, options)
-    parsed = ids.parse_id(lb_id)
+    plans = tuple(build_plan(read_live(gateway, lb_id)[0], options) for lb_id in lb_ids)
+    parsed = ids.parse_id(lb_ids[0]) if len(lb_ids) == 1 else None
     live = (
         {"subscription": parsed.subscription, "resource_group": parsed.resource_group, "name": parsed.name}
         if parsed
         else None
     )
-    plan = Plan(
-        load_balancers=(lb_plan,),
+    return Plan(
+        load_balancers=plans,
         options=options,
         input=InputInfo(live=live, format="live"),
         natmigrate_version=__version__,
         created_at=_now(),
     )
-    return plan, lb_plan
 
 
 @contextlib.contextmanager
@@ -303,7 +303,7 @@ def _render(result: RunResult, output: RunOutput, rehearsal: Any, err: Console) 
 def _run(
     rd: RunDir,
     gateway: Gateway,
-    lb: LoadBalancerPlan,
+    lbs: list[LoadBalancerPlan],
     direction: str,
     options: RunOptions,
     output: RunOutput,
@@ -312,7 +312,7 @@ def _run(
     err = stderr_console()
     observer = ConsoleObserver(err)
     try:
-        result = execute(rd, gateway, lb, direction, observer, options)
+        result = execute(rd, gateway, lbs, direction, observer, options)
     except KeyboardInterrupt:
         observer.close()
         err.print(
@@ -325,17 +325,28 @@ def _run(
 
 
 def _dry_run(
-    gateway: Gateway, lb: LoadBalancerPlan, options: RunOptions, output: RunOutput, rd: RunDir | None
+    gateway: Gateway, lbs: list[LoadBalancerPlan], options: RunOptions, output: RunOutput, rd: RunDir | None
 ) -> None:
     from natmigrate.execute.dryrun import DryRunGateway
 
     dry = DryRunGateway(gateway)
     options.dry_run = True
-    engine = Engine(dry, lb, None, options=options)
-    outcome = engine.migrate()
+    outcome = RunOutcome()
+    for lb in lbs:
+        engine = Engine(dry, lb, None, options=options, step_prefix=f"{lb.name}/" if len(lbs) > 1 else "")
+        part = engine.migrate()
+        outcome.steps.extend(part.steps)
+        outcome.ports.extend(part.ports)
     writes = [w.to_json() for w in dry.writes]
     if output is RunOutput.json:
-        result = RunResult("dry-run", str(rd.path) if rd else None, lb.id, outcome, writes=writes)
+        result = RunResult(
+            "dry-run",
+            str(rd.path) if rd else None,
+            lbs[0].id,
+            outcome,
+            writes=writes,
+            load_balancers=[x.id for x in lbs],
+        )
         write_data(json.dumps(result.to_json(), indent=2))
         return
     out = _data_console()
@@ -403,24 +414,22 @@ def migrate(
                 for x in lbs
                 if (p := ids.parse_id(x)) is not None and p.resource_group.lower() == resource_group.lower()
             ]
-        if len(lbs) != 1:
-            raise UsageError(
-                f"{simulate}: {'no' if not lbs else 'several'} matching load balancer(s); name one with -g/-n"
-            )
-        lb_id = lbs[0]
+        if not lbs:
+            raise UsageError(f"{simulate}: no matching load balancer")
         meta = {
             "simulated": True,
             "seed": str(simulate.resolve()),
-            "load_balancer": lb_id,
+            "load_balancer": lbs[0],
+            "load_balancers": lbs,
             "faults": simulate_fault or [],
         }
-        rd = _new_run(state_dir, lb_id.rsplit("/", 1)[-1], meta)
+        rd = _new_run(state_dir, lbs[0].rsplit("/", 1)[-1] if len(lbs) == 1 else "several", meta)
         err.print(f"Rehearsal against the built-in simulator seeded from {simulate}; run directory {rd.path}")
         with Rehearsal(rd, str(simulate), simulate_fault) as rehearsal:
             gateway = rehearsal.gateway()
             _migrate_with(
                 gateway,
-                lb_id,
+                lbs,
                 rd,
                 rolling,
                 dry_run,
@@ -442,10 +451,11 @@ def migrate(
         "cloud": live_gateway.connection.cloud.name,
         "endpoint": live_gateway.connection.endpoint,
         "load_balancer": lb_id,
+        "load_balancers": [lb_id],
     }
     _migrate_with(
         live_gateway,
-        lb_id,
+        [lb_id],
         None,
         rolling,
         dry_run,
@@ -462,7 +472,7 @@ def migrate(
 
 def _migrate_with(
     gateway: Gateway,
-    lb_id: str,
+    lb_ids: list[str],
     rd: RunDir | None,
     rolling: Rolling,
     dry_run: bool,
@@ -477,32 +487,39 @@ def _migrate_with(
     meta: dict[str, Any] | None = None,
 ) -> None:
     err = stderr_console()
-    plan, lb = _plan_live(gateway, lb_id, rolling)
-    if not lb.has_changes:
+    plan = _plan_live(gateway, lb_ids, rolling)
+    lbs = [lb for lb in plan.load_balancers if lb.has_changes]
+    if not lbs:
         # Nothing to do is a success (exit 0), as with every other command.
         if rd is not None:
             rd.update_meta(status="nothing-to-do")
-        message = f"{lb.name} uses no inbound NAT v1: nothing to migrate"
+        names = ", ".join(lb.name for lb in plan.load_balancers)
+        message = f"{names}: no inbound NAT v1, nothing to migrate"
         if output is RunOutput.json:
-            empty = RunResult("succeeded", str(rd.path) if rd else None, lb.id, RunOutcome(notes=[message]))
+            empty = RunResult(
+                "succeeded", str(rd.path) if rd else None, lb_ids[0], RunOutcome(notes=[message])
+            )
             write_data(json.dumps(empty.to_json(), indent=2))
         err.print(message)
         return
-    check_feasible(lb)
-    print_plan_summary(err, lb)
+    plan = dataclasses.replace(plan, load_balancers=tuple(lbs))
+    check_feasible(lbs)
+    for lb in lbs:
+        print_plan_summary(err, lb)
+    if rd is not None:
+        rd.write_json("plan.json", plan.to_dict())
+        rd.update_meta(load_balancer=lbs[0].id, load_balancers=[lb.id for lb in lbs])
     if dry_run:
-        if rd is not None:
-            rd.write_json("plan.json", plan.to_dict())
-        _dry_run(gateway, lb, _options(batch_size, rollout_timeout, rd, simulated), output, rd)
+        _dry_run(gateway, lbs, _options(batch_size, rollout_timeout, rd, simulated), output, rd)
         return
-    _confirm(yes, f"Migrate {lb.name} now?")
+    _confirm(yes, f"Migrate {', '.join(lb.name for lb in lbs)} now?")
     if rd is None:
         assert state_dir is not None and meta is not None
-        rd = _new_run(state_dir, lb.name, meta)
-    rd.write_json("plan.json", plan.to_dict())
+        rd = _new_run(state_dir, lbs[0].name, meta)
+        rd.write_json("plan.json", plan.to_dict())
     rd.update_meta(status="started")
     err.print(f"Run directory: {rd.path}")
-    _run(rd, gateway, lb, "migrate", _options(batch_size, rollout_timeout, rd, simulated), output, rehearsal)
+    _run(rd, gateway, lbs, "migrate", _options(batch_size, rollout_timeout, rd, simulated), output, rehearsal)
 
 
 @_reported
@@ -533,25 +550,26 @@ def apply(
     if name:
         match = [x for x in plan.load_balancers if x.name.lower() == name.lower()]
         lb_pick = match[0].id if match else f"<{name}>"
-    lb = select_load_balancer(plan, lb_pick)
-    check_feasible(lb)
-    parsed = ids.parse_id(lb.id)
+    lbs = select_load_balancers(plan, lb_pick)
+    check_feasible(lbs)
+    parsed = ids.parse_id(lbs[0].id)
     subscription = parsed.subscription if parsed else None
+    common: dict[str, Any] = {"load_balancer": lbs[0].id, "load_balancers": [lb.id for lb in lbs]}
     if simulate is not None:
         from natmigrate.azure.rehearsal import Rehearsal
 
         meta: dict[str, Any] = {
             "simulated": True,
             "seed": str(simulate.resolve()),
-            "load_balancer": lb.id,
             "faults": simulate_fault or [],
+            **common,
         }
-        rd = _new_run(state_dir, lb.name, meta)
+        rd = _new_run(state_dir, lbs[0].name, meta)
         with Rehearsal(rd, str(simulate), simulate_fault) as rehearsal:
             _apply_with(
                 rehearsal.gateway(),
                 plan,
-                lb,
+                lbs,
                 rd,
                 dry_run,
                 yes,
@@ -570,25 +588,26 @@ def apply(
         "subscription": gateway.connection.subscription,
         "cloud": gateway.connection.cloud.name,
         "endpoint": gateway.connection.endpoint,
-        "load_balancer": lb.id,
+        **common,
     }
-    check_not_stale(gateway, lb)
+    for lb in lbs:
+        check_not_stale(gateway, lb)
+    for lb in lbs:
+        print_plan_summary(stderr_console(), lb)
     if dry_run:
         stderr_console().print("The plan is current.")
-        print_plan_summary(stderr_console(), lb)
-        _dry_run(gateway, lb, _options(batch_size, rollout_timeout, None, False), output, None)
+        _dry_run(gateway, lbs, _options(batch_size, rollout_timeout, None, False), output, None)
         return
-    print_plan_summary(stderr_console(), lb)
-    _confirm(yes, f"Apply the plan to {lb.name} now?")
-    rd = _new_run(state_dir, lb.name, meta)
-    rd.write_json("plan.json", plan.to_dict())
-    _run(rd, gateway, lb, "migrate", _options(batch_size, rollout_timeout, rd, False), output, None)
+    _confirm(yes, f"Apply the plan to {', '.join(lb.name for lb in lbs)} now?")
+    rd = _new_run(state_dir, lbs[0].name, meta)
+    rd.write_json("plan.json", dataclasses.replace(plan, load_balancers=tuple(lbs)).to_dict())
+    _run(rd, gateway, lbs, "migrate", _options(batch_size, rollout_timeout, rd, False), output, None)
 
 
 def _apply_with(
     gateway: Gateway,
     plan: Plan,
-    lb: LoadBalancerPlan,
+    lbs: list[LoadBalancerPlan],
     rd: RunDir,
     dry_run: bool,
     yes: bool,
@@ -598,14 +617,16 @@ def _apply_with(
     rehearsal: Any,
     simulated: bool,
 ) -> None:
-    check_not_stale(gateway, lb, use_etags=not simulated)
-    print_plan_summary(stderr_console(), lb)
+    for lb in lbs:
+        check_not_stale(gateway, lb, use_etags=not simulated)
+    for lb in lbs:
+        print_plan_summary(stderr_console(), lb)
+    rd.write_json("plan.json", dataclasses.replace(plan, load_balancers=tuple(lbs)).to_dict())
     if dry_run:
-        _dry_run(gateway, lb, _options(batch_size, rollout_timeout, rd, simulated), output, rd)
+        _dry_run(gateway, lbs, _options(batch_size, rollout_timeout, rd, simulated), output, rd)
         return
-    _confirm(yes, f"Apply the plan to {lb.name} now?")
-    rd.write_json("plan.json", plan.to_dict())
-    _run(rd, gateway, lb, "migrate", _options(batch_size, rollout_timeout, rd, simulated), output, rehearsal)
+    _confirm(yes, f"Apply the plan to {', '.join(lb.name for lb in lbs)} now?")
+    _run(rd, gateway, lbs, "migrate", _options(batch_size, rollout_timeout, rd, simulated), output, rehearsal)
 
 
 RunDirArg = Annotated[Path, typer.Argument(help="The run directory printed when the run started.")]
@@ -628,17 +649,17 @@ def resume(
     """
     _configure_logging(debug, verbose)
     rd = RunDir.open(run_dir)
-    _, lb, meta = load_run(rd)
+    _, lbs, meta = load_run(rd)
     if str(meta.get("status")) in ("rolled-back", "rolling-back", "rollback-failed"):
         raise UsageError(
             f"{rd.path}: this run was being rolled back; finish that with: natmigrate rollback {rd.path}"
         )
-    stderr_console().print(f"Resuming the migration of {lb.name} ({rd.path})")
+    stderr_console().print(f"Resuming the migration of {', '.join(lb.name for lb in lbs)} ({rd.path})")
     with _gateway_for(meta, rd) as (gateway, rehearsal):
         _run(
             rd,
             gateway,
-            lb,
+            lbs,
             "migrate",
             _options(batch_size, rollout_timeout, rd, bool(meta.get("simulated"))),
             output,
@@ -664,13 +685,14 @@ def rollback(
     """
     _configure_logging(debug, verbose)
     rd = RunDir.open(run_dir)
-    _, lb, meta = load_run(rd)
-    stderr_console().print(f"Rolling back {lb.name} to its original configuration ({rd.path})")
+    _, lbs, meta = load_run(rd)
+    names = ", ".join(lb.name for lb in lbs)
+    stderr_console().print(f"Rolling back {names} to its original configuration ({rd.path})")
     with _gateway_for(meta, rd) as (gateway, rehearsal):
         _run(
             rd,
             gateway,
-            lb,
+            lbs,
             "rollback",
             _options(batch_size, rollout_timeout, rd, bool(meta.get("simulated"))),
             output,

@@ -105,9 +105,11 @@ class Engine:
         rundir: RunDir | None,
         observer: ev.Observer = ev.ignore,
         options: RunOptions | None = None,
+        step_prefix: str = "",
     ):
         self.gateway = gateway
         self.plan = plan
+        self.step_prefix = step_prefix  # "<lb>/" when one run covers several load balancers
         self.rundir = rundir
         self.observer = observer
         self.options = options or RunOptions()
@@ -119,6 +121,7 @@ class Engine:
     # ------------------------------------------------------------------------------ plumbing
 
     def _emit(self, kind: str, step: str, message: str = "", **data: Any) -> None:
+        step = self.step_prefix + step
         self.observer(ev.Event(kind, step, message, data))
         if self.rundir is not None and kind != ev.PROGRESS:
             with self._lock:
@@ -127,7 +130,7 @@ class Engine:
     def _record(self, name: str) -> StepRecord:
         with self._lock:
             if name not in self._records:
-                self._records[name] = StepRecord(name)
+                self._records[name] = StepRecord(self.step_prefix + name)
                 self._order.append(name)
                 self.outcome.steps.append(self._records[name])
             return self._records[name]
@@ -402,8 +405,6 @@ class Engine:
                 row["status"] += " (differs from prediction)"
             rows.append(row)
         self.outcome.ports = rows
-        if self.rundir is not None and not self.options.dry_run:
-            self.rundir.write_ports(rows)
         if missing:
             raise VerificationFailedError(
                 f"{len(missing)} target(s) have no v2 NAT port: {', '.join(missing[:10])}"

@@ -3,18 +3,17 @@ engine, record the status. Used by ``migrate``, ``apply``, ``resume`` and ``roll
 
 from __future__ import annotations
 
-import datetime as dt
-import os
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from natmigrate import __version__, ids
+from natmigrate import ids
 from natmigrate.errors import NatMigrateError
 from natmigrate.execute import events as ev
 from natmigrate.execute.engine import Engine, RunOptions, RunOutcome, StepError
 from natmigrate.execute.gateway import Body, Gateway
-from natmigrate.execute.rundir import RUN_FORMAT_VERSION, RunDir, run_lock
+from natmigrate.execute.rundir import RunDir, run_lock
 from natmigrate.model import Origin
 from natmigrate.plan.fingerprint import fingerprint
 from natmigrate.plan.model import LoadBalancerPlan, Plan
@@ -46,6 +45,7 @@ class RunResult:
     error: str | None = None
     writes: list[dict[str, Any]] = field(default_factory=list)  # dry run: what would be sent
     downtime: dict[str, float] | None = None  # simulated runs: NAT downtime per target (seconds)
+    load_balancers: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The result document."""
@@ -53,6 +53,7 @@ class RunResult:
             "status": self.status,
             "run_dir": self.run_dir,
             "load_balancer": self.load_balancer,
+            "load_balancers": self.load_balancers or [self.load_balancer],
             "steps": [s.to_json() for s in self.outcome.steps],
             "port_mapping": [
                 {
@@ -82,30 +83,27 @@ class RunResult:
         return data
 
 
-def select_load_balancer(plan: Plan, lb_id: str | None = None) -> LoadBalancerPlan:
-    """The one load balancer of a plan to run (``lb_id`` picks one when the plan has several)."""
-    candidates = [lb for lb in plan.load_balancers if lb.has_changes]
+def select_load_balancers(plan: Plan, lb_id: str | None = None) -> list[LoadBalancerPlan]:
+    """The load balancers of a plan to run: ``lb_id``, or every one that has changes."""
     if lb_id is not None:
-        candidates = [lb for lb in plan.load_balancers if ids.id_key(lb.id) == ids.id_key(lb_id)]
-        if not candidates:
+        chosen = [lb for lb in plan.load_balancers if ids.id_key(lb.id) == ids.id_key(lb_id)]
+        if not chosen:
             raise NothingToDoError(f"{lb_id}: not in the plan (it uses no inbound NAT v1)")
-    if not candidates:
-        raise NothingToDoError("the load balancer uses no inbound NAT v1: nothing to migrate")
-    if len(candidates) > 1:
-        names = ", ".join(lb.name for lb in candidates)
-        raise NatMigrateError(f"the plan covers several load balancers ({names}); name one with -n")
-    lb = candidates[0]
-    if not lb.has_changes:
-        raise NothingToDoError(f"{lb.name}: uses no inbound NAT v1: nothing to migrate")
-    return lb
+    else:
+        chosen = list(plan.load_balancers)
+    chosen = [lb for lb in chosen if lb.has_changes]
+    if not chosen:
+        raise NothingToDoError("no inbound NAT v1 to migrate")
+    return chosen
 
 
-def check_feasible(lb: LoadBalancerPlan) -> None:
+def check_feasible(lbs: list[LoadBalancerPlan]) -> None:
     """Stop on error-severity problems, listing them."""
-    errors = [p for p in lb.problems if p.severity == "error"]
-    if errors:
-        listed = "; ".join(f"{p.code}: {p.message}" for p in errors)
-        raise PlanBlockedError(f"{lb.name}: the migration is blocked ({listed}); nothing was changed")
+    for lb in lbs:
+        errors = [p for p in lb.problems if p.severity == "error"]
+        if errors:
+            listed = "; ".join(f"{p.code}: {p.message}" for p in errors)
+            raise PlanBlockedError(f"{lb.name}: the migration is blocked ({listed}); nothing was changed")
 
 
 def check_not_stale(gateway: Gateway, lb: LoadBalancerPlan, use_etags: bool = True) -> None:
@@ -144,67 +142,68 @@ def check_not_stale(gateway: Gateway, lb: LoadBalancerPlan, use_etags: bool = Tr
         )
 
 
-def new_run_dir(
-    state_dir: str | os.PathLike[str], plan: Plan, lb: LoadBalancerPlan, meta: dict[str, Any]
-) -> RunDir:
-    """Create the run directory with the plan and the run's description."""
-    rd = RunDir.create(state_dir, lb.name)
-    rd.write_json("plan.json", plan.to_dict())
-    rd.write_json(
-        "run.json",
-        {
-            "format_version": RUN_FORMAT_VERSION,
-            "natmigrate_version": __version__,
-            "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "load_balancer": lb.id,
-            "status": "started",
-            **meta,
-        },
-    )
-    return rd
-
-
-def load_run(rd: RunDir) -> tuple[Plan, LoadBalancerPlan, dict[str, Any]]:
-    """The plan and description of an existing run."""
+def load_run(rd: RunDir) -> tuple[Plan, list[LoadBalancerPlan], dict[str, Any]]:
+    """The plan, the load balancers being migrated, and the description of an existing run."""
     meta = rd.meta
     try:
         plan = Plan.from_dict(rd.read_json("plan.json"))
     except ValueError as exc:
         raise NatMigrateError(f"{rd.path / 'plan.json'}: {exc}") from None
-    lb = select_load_balancer(plan, str(meta.get("load_balancer")))
-    return plan, lb, meta
+    wanted = meta.get("load_balancers") or [meta.get("load_balancer")]
+    lbs = [lb for want in wanted for lb in select_load_balancers(plan, str(want))]
+    return plan, lbs, meta
 
 
-def lock_key(rd: RunDir, meta: dict[str, Any]) -> str:
+def lock_keys(rd: RunDir, meta: dict[str, Any], lbs: list[LoadBalancerPlan]) -> list[str]:
     """Runs on the same load balancer exclude each other; a rehearsal's Azure is its own run's."""
     if meta.get("simulated"):
-        return f"simulated:{Path(rd.path).resolve()}"
-    return f"{meta.get('endpoint') or 'azure'}:{meta.get('load_balancer')}"
+        return [f"simulated:{Path(rd.path).resolve()}"]
+    return [f"{meta.get('endpoint') or 'azure'}:{lb.id}" for lb in lbs]
 
 
 def execute(
     rd: RunDir,
     gateway: Gateway,
-    lb: LoadBalancerPlan,
+    lbs: list[LoadBalancerPlan],
     direction: str,
     observer: ev.Observer = ev.ignore,
     options: RunOptions | None = None,
 ) -> RunResult:
-    """Run the engine forwards (``migrate``) or backwards (``rollback``) under the lock."""
+    """Run the engine forwards (``migrate``) or backwards (``rollback``) under the locks, one load
+    balancer after the other (backwards in reverse order)."""
     meta = rd.meta
     opts = options or RunOptions()
-    with run_lock(lock_key(rd, meta), f"load balancer {lb.name}"):
-        engine = Engine(gateway, lb, rd, observer, opts)
+    outcome = RunOutcome()
+    order = list(reversed(lbs)) if direction == "rollback" else list(lbs)
+    with contextlib.ExitStack() as stack:
+        for key in lock_keys(rd, meta, lbs):
+            stack.enter_context(run_lock(key, "load balancer " + ", ".join(lb.name for lb in lbs)))
         rd.update_meta(status="rolling-back" if direction == "rollback" else "running")
+        error: str | None = None
         try:
-            outcome = engine.rollback() if direction == "rollback" else engine.migrate()
+            for lb in order:
+                prefix = f"{lb.name}/" if len(lbs) > 1 else ""
+                engine = Engine(gateway, lb, rd, observer, opts, step_prefix=prefix)
+                try:
+                    engine.rollback() if direction == "rollback" else engine.migrate()
+                finally:
+                    outcome.steps.extend(engine.outcome.steps)
+                    outcome.ports.extend(engine.outcome.ports)
+                    outcome.notes.extend(engine.outcome.notes)
         except StepError as exc:
-            status = "rollback-failed" if direction == "rollback" else "failed"
-            rd.update_meta(status=status, error=str(exc))
-            return RunResult(status, str(rd.path), lb.id, engine.outcome, error=str(exc))
+            error = str(exc)
         except KeyboardInterrupt:
             rd.update_meta(status="interrupted")
             raise
+        if outcome.ports and direction != "rollback":
+            rd.write_ports(outcome.ports)
+        first = lbs[0].id
+        if error is not None:
+            status = "rollback-failed" if direction == "rollback" else "failed"
+            rd.update_meta(status=status, error=error)
+            return RunResult(
+                status, str(rd.path), first, outcome, error=error, load_balancers=[x.id for x in lbs]
+            )
         status = "rolled-back" if direction == "rollback" else "succeeded"
         rd.update_meta(status=status, error=None)
-        return RunResult(status, str(rd.path), lb.id, outcome)
+        return RunResult(status, str(rd.path), first, outcome, load_balancers=[x.id for x in lbs])

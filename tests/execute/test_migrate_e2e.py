@@ -143,3 +143,31 @@ def test_dry_run_prints_ordered_writes_and_az_commands(tmp_path: Path) -> None:
     assert "az network nic ip-config inbound-nat-rule remove" in out
     assert "az network lb inbound-nat-rule delete" in out
     assert "az network lb inbound-nat-rule create" in out
+
+
+def test_a_seed_with_several_load_balancers_migrates_and_rolls_back_each(tmp_path: Path) -> None:
+    vmss_lb = t.Topology(
+        lb="lb-vmss",
+        nat_pools=(t.ssh_pool(),),
+        scale_sets=(t.ScaleSet("vmss1", 2, ipconfigs=(t.IpConfig(lb="lb-vmss", nat_pools=("ssh",)),)),),
+    )
+    vm_lb = t.Topology(
+        lb="lb-vms",
+        nat_rules=(("ssh-vm1", 50001, 22),),
+        vms=(t.Vm("vm1", ("ssh-vm1",), ("bepool",), lb="lb-vms"),),
+    )
+    seed = tmp_path / "two-lbs.json"
+    seed.write_text(json.dumps({"value": vmss_lb.resources() + vm_lb.resources()}))
+    report = _migrate(seed, tmp_path / "runs")
+    assert report["status"] == "succeeded"
+    assert len(report["load_balancers"]) == 2  # type: ignore[arg-type]
+    run_dir = Path(str(report["run_dir"]))
+    for lb in ("lb-vmss", "lb-vms"):
+        _assert_migrated(seed, run_dir, t.lb_id(lb), report)
+    back = cli("rollback", str(run_dir), "-o", "json")
+    assert back.exit_code == 0, back.stderr
+    for lb in ("lb-vmss", "lb-vms"):
+        after = state_resource(run_dir / "simulated-final-state.json", t.lb_id(lb))
+        before = seeded_resource(seed, t.lb_id(lb))
+        assert names(collection(after, "inboundNatRules")) == names(collection(before, "inboundNatRules"))
+        assert names(collection(after, "inboundNatPools")) == names(collection(before, "inboundNatPools"))

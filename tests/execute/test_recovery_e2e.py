@@ -309,10 +309,12 @@ def test_two_runs_on_one_load_balancer_refuse_to_run_together(
     run_dir = Path(str(result_json(result)["run_dir"]))
     lock_dir = tmp_path / "locks"
     env = {**os.environ, "NATMIGRATE_LOCK_DIR": str(lock_dir)}
-    from natmigrate.execute.run import lock_key
+    from natmigrate.execute.run import load_run, lock_keys
     from natmigrate.execute.rundir import RunDir
 
-    key = lock_key(RunDir.open(run_dir), RunDir.open(run_dir).meta)
+    rd = RunDir.open(run_dir)
+    _, lbs, meta = load_run(rd)
+    (key,) = lock_keys(rd, meta, lbs)
     holder = subprocess.Popen(
         [sys.executable, "-c",
          "import sys,time\nfrom natmigrate.execute.rundir import run_lock\n"
