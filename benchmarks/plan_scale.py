@@ -12,6 +12,7 @@ instances should be linear: the "per 10×" column should stay near 10.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import tempfile
 import time
@@ -153,6 +154,7 @@ def best(fn: Callable[[], object], repeat: int) -> float:
     """The fastest of ``repeat`` runs, in seconds."""
     times = []
     for _ in range(repeat):
+        gc.collect()  # start each run with the same heap: a collection mid-run is noise, not planning
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
@@ -210,7 +212,8 @@ def main(argv: list[str] | None = None) -> None:
             scale = r["instances"] / prev["instances"]
             growth = f"{(r['plan'] / prev['plan']) * 10 / scale:.1f}"
         print(
-            f"{r['instances']:>9.0f} {r['instances']:>9.0f} {r['bytes'] / 2**20:>6.1f} {r['json'] * 1e3:>8.1f}ms "
+            f"{r['instances']:>9.0f} {r['instances']:>9.0f} {r['bytes'] / 2**20:>6.1f} "
+            f"{r['json'] * 1e3:>8.1f}ms "
             f"{r['read'] * 1e3:>7.1f}ms {r['plan'] * 1e3:>7.1f}ms {r['plan_ratio']:>9.2f} "
             f"{r['total_ratio']:>16.2f} {growth:>12}"
         )

@@ -1,11 +1,11 @@
 """How many instances a scale set has now, and how many it may reach.
 
-Now: the instances listed in the input (else the instances seen in the rules Azure generated from
-NAT pools), or ``sku.capacity`` when that is larger. Peak (what a v2 range must serve without blocking scale-out):
-``--max-instances`` when given, else an autoscale maximum in the input, else the capacity, doubled
-when overprovisioning is on (Azure creates extra instances during scale-out and each needs a port;
-``az vmss create`` sizes v2 ranges the same way, azure-facts.md §2). Overprovisioning absent means
-on, Azure's default; Flexible scale sets do not overprovision.
+Now: the instances listed in the input (else the instances seen in the rules Azure generated
+from NAT pools), or ``sku.capacity`` when that is larger. Peak (what a v2 range must serve without
+blocking scale-out): ``--max-instances`` when given, else an autoscale maximum in the input, else
+the capacity, doubled when overprovisioning is on (Azure creates extra instances during scale-out
+and each needs a port; ``az vmss create`` sizes v2 ranges the same way, azure-facts.md §2).
+Overprovisioning absent means on, Azure's default; Flexible scale sets do not overprovision.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ Sources of the rules are in azure-facts.md §2 and §6.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -208,27 +209,32 @@ def check_bounds(draft: Draft) -> None:
 
 def check_capacity(draft: Draft) -> None:
     """PORT_RANGE_TOO_SMALL: error below the current instances, warning below the peak."""
+    occupancy: Occupancy | None = None
     for v2 in draft.v2:
         size = v2.size
         who = ", ".join(v2.scale_sets) or "its targets"
-        hint = (
-            "; widen it with --widen-ranges (keeps the start) or move it with --frontend-port-start"
-            if v2.source == "nat-pool"
-            else ""
-        )
-        if v2.need_now is not None and size < v2.need_now:
+        short_now = v2.need_now is not None and size < v2.need_now
+        short_peak = v2.need_peak is not None and size < v2.need_peak
+        if not (short_now or short_peak):
+            continue
+        hint = ""
+        if v2.source == "nat-pool":
+            if occupancy is None:
+                occupancy = Occupancy([*kept_uses(draft), *(v2_use(o) for o in draft.v2)])
+            wanted = max(n for n in (v2.need_now, v2.need_peak) if n is not None)
+            hint = "; " + _widen_hint(occupancy, v2, wanted)
+        details = {"ports": size, "needed_now": v2.need_now, "needed_peak": v2.need_peak}
+        if short_now:
+            verb = "has" if len(v2.scale_sets) <= 1 else "have"
             draft.problem(
                 PORT_RANGE_TOO_SMALL,
                 "error",
-                f"NAT rule {v2.name} has {size} frontend ports ({v2.start}-{v2.end}) but {who} "
-                f"{'has' if len(v2.scale_sets) <= 1 else 'have'} {v2.need_now} instance ip configurations now"
-                + hint,
+                f"NAT rule {v2.name} has {size} frontend ports ({v2.start}-{v2.end}) but {who} {verb} "
+                f"{v2.need_now} instance ip configurations now" + hint,
                 [*v2.replaces, _rule_id(draft, v2)],
-                ports=size,
-                needed_now=v2.need_now,
-                needed_peak=v2.need_peak,
+                **details,
             )
-        elif v2.need_peak is not None and size < v2.need_peak:
+        else:
             draft.problem(
                 PORT_RANGE_TOO_SMALL,
                 "warning",
@@ -236,10 +242,18 @@ def check_capacity(draft: Draft) -> None:
                 f"{v2.need_peak} ({v2.peak_reason}), and Azure blocks scale-out when the range runs out"
                 + hint,
                 [*v2.replaces, _rule_id(draft, v2)],
-                ports=size,
-                needed_now=v2.need_now,
-                needed_peak=v2.need_peak,
+                **details,
             )
+
+
+def _widen_hint(occupancy: Occupancy, v2: V2Draft, wanted: int) -> str:
+    """Say whether --widen-ranges could fix it (the ports after the range are free) or not."""
+    new_end = v2.start + wanted - 1
+    if in_v2_bounds(v2.start, new_end):
+        extension = dataclasses.replace(v2_use(v2), start=v2.end + 1, end=new_end)
+        if not occupancy.conflicts(extension, ignore=frozenset({v2.name})):
+            return f"--widen-ranges would grow it to {v2.start}-{new_end} (keeping every current port)"
+    return "the ports after it are not free, so move it with --frontend-port-start (clients' ports change)"
 
 
 def check_frontend_overlap(draft: Draft) -> None:

@@ -80,17 +80,8 @@ class _Names:
         return _name_taken(self.pools, name)
 
 
-def _resolved_int(draft: Draft, value: object, what: str, resource: str) -> int | None:
-    if isinstance(value, Unresolved):
-        draft.unresolved(what, value, resource)
-        return None
-    if value is None:
-        draft.problem("UNRESOLVED_VALUE", "error", f"{what} is missing; planning needs it", [resource])
-        return None
-    return value if isinstance(value, int) else None
-
-
-def _resolved_str(draft: Draft, value: object, what: str, resource: str) -> str | None:
+def _required(draft: Draft, value: object, what: str, resource: str) -> object:
+    """``value`` when planning can use it; ``None`` (and an UNRESOLVED_VALUE problem) otherwise."""
     if isinstance(value, Ref):
         value = value.id
     if isinstance(value, Unresolved):
@@ -98,8 +89,17 @@ def _resolved_str(draft: Draft, value: object, what: str, resource: str) -> str 
         return None
     if value is None:
         draft.problem("UNRESOLVED_VALUE", "error", f"{what} is missing; planning needs it", [resource])
-        return None
-    return str(value)
+    return value
+
+
+def _resolved_int(draft: Draft, value: object, what: str, resource: str) -> int | None:
+    v = _required(draft, value, what, resource)
+    return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+
+def _resolved_str(draft: Draft, value: object, what: str, resource: str) -> str | None:
+    v = _required(draft, value, what, resource)
+    return None if v is None else str(v)
 
 
 def _optional(value: object) -> object:
@@ -265,10 +265,15 @@ def _plan_nat_pool(draft: Draft, names: _Names, pool: InboundNatPool) -> None:
     assert frontend is not None and protocol is not None and start is not None and end is not None
     assert backend_port is not None
 
-    # Group users by scale set, in a stable order (by name; Azure does not document its order).
+    # Group users by scale set (ordered below: Azure numbers one scale set after the other).
     by_ss: dict[str, list[_User]] = defaultdict(list)
     for u in users.values():
         by_ss[key_of(u.ss_id)].append(u)
+    if not users:
+        draft.notes.append(
+            f"NAT pool {pool.name} is used by no scale set in the input; its v2 rule targets an empty "
+            "backend pool (add the scale sets to the input if some use it)"
+        )
     floating = _optional(pool.enable_floating_ip) is True
     addresses = [scale_set_member(u.ss_id, u.nic_cfg, u.ipc_name) for u in users.values()]
     bpool = choose_pool(draft, names, set(users), protocol, backend_port, str(pool.name), floating, addresses)

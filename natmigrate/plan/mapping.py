@@ -11,7 +11,7 @@ every prediction as such, and the executor's ``verify-ports`` step reads the rea
 
 from __future__ import annotations
 
-from natmigrate.plan.draft import Draft, display
+from natmigrate.plan.draft import Draft, OrderedTarget, V2Draft, display
 from natmigrate.plan.model import PORT_MAPPING_CHANGES, PortMapping
 
 
@@ -19,38 +19,29 @@ def port_mappings(draft: Draft) -> list[PortMapping]:
     """The target → old port → new port table for every planned v2 rule."""
     rows: list[PortMapping] = []
     for v2 in draft.v2:
-        fe = display(v2.frontend_id)
         if v2.targets is not None:
-            for k, t in enumerate(v2.targets):
-                new = v2.start + k if k < v2.size else None
-                rows.append(
-                    PortMapping(
-                        t.target,
-                        t.target_id,
-                        fe,
-                        v2.protocol,
-                        v2.backend_port,
-                        t.old_rule,
-                        t.old_port,
-                        v2.name,
-                        new,
-                    )
-                )
-        for t in v2.unordered_targets:
-            rows.append(
-                PortMapping(
-                    t.target,
-                    t.target_id,
-                    fe,
-                    v2.protocol,
-                    v2.backend_port,
-                    t.old_rule,
-                    t.old_port,
-                    v2.name,
-                    None,
-                )
-            )
+            certain = v2.size == 1 and len(v2.targets) == 1  # one port, one member
+            rows += [
+                _row(v2, t, v2.start + k if k < v2.size else None, not certain)
+                for k, t in enumerate(v2.targets)
+            ]
+        rows += [_row(v2, t, None) for t in v2.unordered_targets]
     return rows
+
+
+def _row(v2: V2Draft, t: OrderedTarget, new: int | None, predicted: bool = True) -> PortMapping:
+    return PortMapping(
+        t.target,
+        t.target_id,
+        display(v2.frontend_id),
+        v2.protocol,
+        v2.backend_port,
+        t.old_rule,
+        t.old_port,
+        v2.name,
+        new,
+        predicted=predicted,
+    )
 
 
 def check_port_changes(draft: Draft, rows: list[PortMapping]) -> None:

@@ -101,7 +101,9 @@ def inventory_members(inv: Inventory) -> list[Member]:
                 addr = scale_set_member(ss.id, ipc.nic_configuration, ipc.name)
                 out.append(Member(addr, "scaleSet", ss, ipc))
     for nic in inv.network_interfaces:
-        if not isinstance(nic.id, str):
+        # A Uniform instance's NIC (``.../virtualMachineScaleSets/S/virtualMachines/N/networkInterfaces/C``)
+        # is its scale set's model at run time; the model stands for it.
+        if not isinstance(nic.id, str) or parse_instance_ipconfig(f"{nic.id}/ipConfigurations/x") is not None:
             continue
         for ipc in nic.ip_configurations:
             addr = ipc.id if isinstance(ipc.id, str) else f"{nic.id}/ipConfigurations/{ipc.name}"

@@ -244,6 +244,7 @@ class PortMapping:
     old_port: int | None
     new_rule: str
     new_port: int | None  # predicted; None when it cannot be predicted
+    predicted: bool = True  # False when certain (a one-port range on a one-member pool)
 
     @property
     def changed(self) -> bool:

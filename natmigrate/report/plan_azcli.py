@@ -19,6 +19,14 @@ from natmigrate.report.plan_text import short
 
 API_VERSION = "2024-05-01"
 
+# The load balancer's last write, as a jq program over its REST GET body: no NAT pools, the v1
+# rules named in $remove (lower case) gone, the v2 rules in $add appended; everything else kept.
+SWAP_FILTER = (
+    ".properties.inboundNatPools = [] | .properties.inboundNatRules = "
+    "([.properties.inboundNatRules[]? | select((.name | ascii_downcase) as $n | ($remove | index($n)) | not)]"
+    " + $add)"
+)
+
 
 def _q(value: str) -> str:
     return shlex.quote(value)
@@ -177,9 +185,7 @@ def _swap(lb: LoadBalancerPlan, step: int, name: str, tag: str) -> list[str]:
         f"REMOVE_{tag}={_q(json.dumps(remove))}",
         f"ADD_{tag}={_q(json.dumps(add, separators=(',', ':')))}",
         f'jq --argjson remove "$REMOVE_{tag}" --argjson add "$ADD_{tag}" \\',
-        "  '.properties.inboundNatPools = [] | .properties.inboundNatRules = "
-        "([.properties.inboundNatRules[]? "
-        "| select((.name | ascii_downcase) as $n | ($remove | index($n)) | not)] + $add)' \\",
+        f"  {_q(SWAP_FILTER)} \\",
         f"  {before} > {body}",
         f'ETAG="$(jq -r .etag {before})"',
         'az rest --method put --url "$ARM$LB_ID?api-version=$API" \\',

@@ -79,7 +79,8 @@ def _lb(lb: LoadBalancerPlan) -> list[str]:
         out.append("")
     if lb.port_mappings:
         out += [
-            "### Port mapping (v2 ports predicted)",
+            "### Port mapping"
+            + (" (v2 ports predicted)" if any(m.predicted for m in lb.port_mappings) else ""),
             "",
             "| target | frontend | protocol | backend | old port | new port | rule |",
             "|---|---|---|---|---|---|---|",

@@ -120,7 +120,7 @@ def _ports_table(rows: tuple[PortMapping, ...]) -> Table:
     shown = (
         list(rows) if len(rows) <= MAX_PORT_ROWS else (changed[:MAX_PORT_ROWS] or list(rows[:MAX_PORT_ROWS]))
     )
-    title = "Port mapping (v2 ports predicted)"
+    title = "Port mapping" + (" (v2 ports predicted)" if any(r.predicted for r in rows) else "")
     if len(shown) < len(rows):
         title += f": {len(shown)} of {len(rows)} rows shown (-o json or -o markdown lists all)"
     table = Table(title=title, title_justify="left")

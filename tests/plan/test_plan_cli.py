@@ -173,3 +173,25 @@ def test_python_m_natmigrate_plan_end_to_end(tmp_path: Path) -> None:
     )
     assert proc.returncode == 3, proc.stderr
     assert json.loads(proc.stdout)["summary"]["v2_rules"] == 2
+
+
+@pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed")
+def test_az_cli_swap_filter_turns_the_load_balancer_into_its_v2_form() -> None:
+    from natmigrate.report.plan_azcli import SWAP_FILTER
+
+    plan = Plan.from_json(run(SCALE_SET, "-o", "json")[1])
+    lbp = plan.load_balancers[0]
+    body = next(r for r in json.loads(Path(SCALE_SET).read_text())["value"] if r["name"] == "lb-web")
+    remove = json.dumps(sorted({r.rsplit("/", 1)[-1].lower() for r in lbp.remove_nat_rules}))
+    add = json.dumps([r.rest_body() for r in lbp.nat_rules])
+    proc = subprocess.run(
+        ["jq", "--argjson", "remove", remove, "--argjson", "add", add, SWAP_FILTER],
+        input=json.dumps(body),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    after = json.loads(proc.stdout)["properties"]
+    assert after["inboundNatPools"] == []
+    assert [r["name"] for r in after["inboundNatRules"]] == ["natpool-ssh-v2", "natpool-app-v2"]
+    assert after["loadBalancingRules"] == body["properties"]["loadBalancingRules"]

@@ -84,7 +84,8 @@ def test_range_below_autoscale_maximum_is_a_warning(tmp_path: Path) -> None:
     assert codes(plan) == ["PORT_RANGE_TOO_SMALL"]
     assert {p.severity for p in _problems(plan, "PORT_RANGE_TOO_SMALL")} == {"warning"}
     assert plan.feasible
-    assert "autoscale maximum 150" in _problems(plan, "PORT_RANGE_TOO_SMALL")[0].message
+    message = _problems(plan, "PORT_RANGE_TOO_SMALL")[0].message
+    assert "autoscale maximum 150" in message and "--widen-ranges would grow it to 50000-50149" in message
 
 
 def test_autoscale_maximum_within_range_passes(tmp_path: Path) -> None:
@@ -129,6 +130,7 @@ def test_widen_ranges_does_not_grow_into_another_rule(tmp_path: Path) -> None:
     assert ssh.frontend_port_range_end == 50099
     assert app.frontend_port_range_end == 51149
     assert codes(plan) == ["PORT_RANGE_TOO_SMALL"]
+    assert "not free" in _problems(plan, "PORT_RANGE_TOO_SMALL")[0].message
 
 
 # FRONTEND_PORT_OVERLAP --------------------------------------------------------------------------

@@ -51,6 +51,7 @@ def test_pool_shared_by_two_scale_sets_gets_one_rule_and_one_pool(tmp_path: Path
         ("vmss-api/1", 50005, 50005),
     ]
     assert codes(plan) == []
+    assert all(m.predicted for m in lbp.port_mappings)
 
 
 def test_shared_pool_capacity_counts_every_scale_set(tmp_path: Path) -> None:
@@ -151,6 +152,7 @@ def test_single_vm_rules_preserve_keeps_every_port(tmp_path: Path) -> None:
         (50003, 50003),
     ]
     assert all(not m.changed for m in lbp.port_mappings) and len(lbp.port_mappings) == 3
+    assert not any(m.predicted for m in lbp.port_mappings)  # one port, one member: certain
     assert any("does not retire single-VM" in n for n in lbp.notes)
     assert [n.name for n in lbp.network_interfaces] == ["nic-vm1", "nic-vm2", "nic-vm3"]
     assert codes(plan) == []
@@ -232,3 +234,37 @@ def test_plan_json_is_plain_json(tmp_path: Path) -> None:
         data["load_balancers"][0]["nat_rules"][0]["rest_body"]["properties"]["frontendPortRangeStart"]
         == 50000
     )
+
+
+def test_instance_nics_in_the_input_do_not_disturb_pool_reuse(tmp_path: Path) -> None:
+    doc = scale_set_pools()
+    vmss_id = f"{SUB}/Microsoft.Compute/virtualMachineScaleSets/vmss-web"
+    for i in range(4):
+        nic_id = f"{vmss_id}/virtualMachines/{i}/networkInterfaces/nic-web"
+        items(doc).append(
+            {
+                "name": "nic-web",
+                "id": nic_id,
+                "type": "Microsoft.Network/networkInterfaces",
+                "properties": {
+                    "ipConfigurations": [
+                        {
+                            "name": "ipconfig1",
+                            "id": f"{nic_id}/ipConfigurations/ipconfig1",
+                            "properties": {
+                                "loadBalancerBackendAddressPools": [
+                                    {"id": f"{LB_ID}/backendAddressPools/bepool-web"}
+                                ],
+                                "loadBalancerInboundNatRules": [
+                                    {"id": f"{LB_ID}/inboundNatRules/natpool-ssh.{i}"}
+                                ],
+                            },
+                        }
+                    ]
+                },
+            }
+        )
+    plan = plan_doc(doc, tmp_path)
+    lbp = plan.load_balancers[0]
+    assert [(p.name, p.action) for p in lbp.backend_pools] == [("bepool-web", "reuse")]
+    assert lbp.network_interfaces == () and codes(plan) == []
