@@ -156,10 +156,12 @@ def _reported(fn: F) -> F:
 
 
 _log_handler: logging.Handler | None = None
+_show_writes = False  # --verbose/--debug: print every write request as it is sent
 
 
 def _configure_logging(debug: bool, verbose: bool) -> None:
-    global _log_handler
+    global _log_handler, _show_writes
+    _show_writes = debug or verbose
     level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
     root = logging.getLogger()
     if _log_handler is not None:
@@ -310,7 +312,7 @@ def _run(
     rehearsal: Any,
 ) -> None:
     err = stderr_console()
-    observer = ConsoleObserver(err)
+    observer = ConsoleObserver(err, show_writes=_show_writes)
     try:
         result = execute(rd, gateway, lbs, direction, observer, options)
     except KeyboardInterrupt:

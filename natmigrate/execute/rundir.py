@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import getpass
 import hashlib
 import io
 import json
@@ -239,7 +240,8 @@ class RunDir:
 def lock_dir() -> Path:
     """Where locks live: ``NATMIGRATE_LOCK_DIR``, else a private per-user temporary directory."""
     env = os.environ.get("NATMIGRATE_LOCK_DIR")
-    base = Path(env) if env else Path(tempfile.gettempdir()) / f"natmigrate-{os.getuid()}" / "locks"
+    user = os.getuid() if hasattr(os, "getuid") else getpass.getuser()
+    base = Path(env) if env else Path(tempfile.gettempdir()) / f"natmigrate-{user}" / "locks"
     base.mkdir(mode=0o700, parents=True, exist_ok=True)
     return base
 

@@ -49,6 +49,8 @@ class ConsoleObserver:
                 self.console.print(Text(f"  note: {event.message}", style="yellow"))
             elif event.kind == ev.WRITE and self.show_writes:
                 self.console.print(Text(f"    {event.message}", style="dim"))
+                for change in event.data.get("changes") or []:
+                    self.console.print(Text(f"      {change}", style="dim"))
 
     def _on_progress(self, event: ev.Event) -> None:
         total = int(event.data.get("total") or 0)
