@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from azure.core import MatchConditions
 from azure.core.credentials import TokenCredential
 from azure.core.exceptions import (
+    AzureError,
     ClientAuthenticationError,
     HttpResponseError,
     ResourceNotFoundError,
@@ -75,6 +76,8 @@ def _translated(request: str) -> Iterator[None]:
         raise ArmError(code or f"HTTP{status}", message, status, request) from None
     except (ServiceRequestError, ServiceResponseError) as exc:
         raise ConnectionFailedError(f"{request}: cannot reach Azure Resource Manager: {exc}") from None
+    except AzureError as exc:  # anything else the SDK raises (decoding, polling): still one line
+        raise ArmError(type(exc).__name__, " ".join(str(exc).split()), None, request) from None
 
 
 def _code_message(exc: HttpResponseError) -> tuple[str, str]:
