@@ -478,6 +478,10 @@ class Engine:
             raise NatMigrateError("rollback needs the run directory's backups")
         p = self.plan
         rd = self.rundir
+        if not rd.has(rd.backup_name(p.id)):
+            raise NatMigrateError(
+                f"{p.name}: the run never got to change anything (no backups): nothing to roll back"
+            )
         original_lb = rd.backup(p.id)
         phases: list[list[Step]] = [
             [
