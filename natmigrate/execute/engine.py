@@ -479,9 +479,11 @@ class Engine:
         p = self.plan
         rd = self.rundir
         if not rd.has(rd.backup_name(p.id)):
-            raise NatMigrateError(
-                f"{p.name}: the run never got to change anything (no backups): nothing to roll back"
+            # Backups come before the first write: without them nothing was changed.
+            self._note(
+                "rollback", f"{p.name}: the run never changed anything (no backups); nothing to roll back"
             )
+            return []
         original_lb = rd.backup(p.id)
         phases: list[list[Step]] = [
             [
