@@ -259,13 +259,15 @@ def _widen_hint(occupancy: Occupancy, v2: V2Draft, wanted: int) -> str:
 def check_frontend_overlap(draft: Draft) -> None:
     """FRONTEND_PORT_OVERLAP: a v2 range against every port that stays, and against each other."""
     occupancy = Occupancy(kept_uses(draft))
-    planned = Occupancy()
+    uses = [v2_use(v2) for v2 in draft.v2]
+    planned = Occupancy(uses)  # built once: queried for every rule, never re-sorted
+    order = {u.owner_id: i for i, u in enumerate(uses)}
     fe_names = {key_of(str(f.id)): str(f.name) for f in draft.inv.load_balancer.frontend_ip_configurations}
-    for v2 in draft.v2:
-        use = v2_use(v2)
-        clashes = occupancy.conflicts(use) + planned.conflicts(use)
-        planned.add(use)
-        for other in clashes:
+    for i, (v2, use) in enumerate(zip(draft.v2, uses, strict=True)):
+        earlier = [
+            u for u in planned.conflicts(use, ignore=frozenset({use.owner_id})) if order[u.owner_id] < i
+        ]
+        for other in occupancy.conflicts(use) + earlier:
             fe = fe_names.get(use.frontend, display(v2.frontend_id))
             draft.problem(
                 FRONTEND_PORT_OVERLAP,
@@ -408,36 +410,39 @@ def check_backend_conflicts(draft: Draft) -> None:
     """
     after = membership_after(draft)
     rules = [r for r in reaches(draft, after) if r.kind != "outbound rule" and r.backend_port is not None]
-    by_port: dict[int, list[Reach]] = defaultdict(list)
-    for r in rules:
+    # Index by (backend port, member): only rules that meet on some member are compared, so a
+    # thousand one-member rules on one port cost a thousand lookups, not a million pairs.
+    by_target: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for i, r in enumerate(rules):
         assert r.backend_port is not None
-        by_port[r.backend_port].append(r)
-    for port, group in by_port.items():
-        for i, a in enumerate(group):
-            if not a.new:
-                continue
-            for j, b in enumerate(group):
-                if j == i or (b.new and j < i):
-                    continue
-                if not protocols_overlap(a.protocol, b.protocol):
+        for m in r.members:
+            by_target[(r.backend_port, m)].append(i)
+    shared: dict[tuple[int, int], set[str]] = defaultdict(set)
+    for (_, member), idx in by_target.items():
+        if len(idx) < 2:
+            continue
+        for x, i in enumerate(idx):
+            for j in idx[x + 1 :]:
+                a, b = rules[i], rules[j]
+                if not (a.new or b.new) or not protocols_overlap(a.protocol, b.protocol):
                     continue
                 if a.floating_ip and b.floating_ip:
                     continue
-                shared = a.members & b.members
-                if not shared:
-                    continue
-                sample = ", ".join(sorted(_member_label(draft, m) for m in shared)[:3])
-                more = f" and {len(shared) - 3} more" if len(shared) > 3 else ""
-                draft.problem(
-                    BACKEND_PORT_CONFLICT,
-                    "error",
-                    f"NAT rule {a.name} and {b.kind} {b.name} would both send {a.protocol} to backend "
-                    f"port {port} of the same ip configurations ({sample}{more}); Azure rejects two "
-                    "rules with one backend port on one ip configuration",
-                    [a.id, b.id],
-                    backend_port=port,
-                    ip_configurations=len(shared),
-                )
+                shared[(i, j) if a.new else (j, i)].add(member)
+    for (i, j), members in sorted(shared.items()):
+        a, b = rules[i], rules[j]
+        sample = ", ".join(sorted(_member_label(draft, m) for m in members)[:3])
+        more = f" and {len(members) - 3} more" if len(members) > 3 else ""
+        draft.problem(
+            BACKEND_PORT_CONFLICT,
+            "error",
+            f"NAT rule {a.name} and {b.kind} {b.name} would both send {a.protocol} to backend "
+            f"port {a.backend_port} of the same ip configurations ({sample}{more}); Azure rejects two "
+            "rules with one backend port on one ip configuration",
+            [a.id, b.id],
+            backend_port=a.backend_port,
+            ip_configurations=len(members),
+        )
 
 
 def _lb_rule_floating(draft: Draft) -> dict[str, bool]:

@@ -417,19 +417,25 @@ def _bool_or_none(value: object) -> bool | None:
 # --------------------------------------------------------------------------------------------
 
 
-def _rule_targets(draft: Draft, rule: InboundNatRule) -> list[tuple[str, Member | None, str]]:
+def _rule_referrers(draft: Draft) -> dict[str, list[Member]]:
+    """v1 rule id key → the NIC ip configurations whose ``loadBalancerInboundNatRules`` name it."""
+    out: dict[str, list[Member]] = defaultdict(list)
+    for m in draft.members.values():
+        if m.owner_kind == "networkInterface" and m.ip_configuration is not None:
+            for r in m.ip_configuration.nat_rules:
+                if isinstance(r.id, str):
+                    out[key_of(r.id)].append(m)
+    return out
+
+
+def _rule_targets(
+    draft: Draft, rule: InboundNatRule, referrers: dict[str, list[Member]]
+) -> list[tuple[str, Member | None, str]]:
     """(member key, member, ip configuration id) of the ip configuration a v1 rule reaches."""
     out: dict[str, tuple[str, Member | None, str]] = {}
     if isinstance(rule.id, str):
-        rkey = key_of(rule.id)
-        for m in draft.members.values():
-            ipc = m.ip_configuration
-            if (
-                m.owner_kind == "networkInterface"
-                and ipc is not None
-                and any(isinstance(r.id, str) and key_of(r.id) == rkey for r in ipc.nat_rules)
-            ):
-                out[m.key] = (m.key, m, m.address)
+        for m in referrers.get(key_of(rule.id), []):
+            out[m.key] = (m.key, m, m.address)
     bic = rule.backend_ip_configuration
     if bic is not None and isinstance(bic.id, str):
         addr = member_of_reported(bic.id)
@@ -444,6 +450,7 @@ def plan_v1_rules(draft: Draft, names: _Names) -> None:
     lb = draft.inv.load_balancer
     pool_names = {p.name.lower() for p in lb.inbound_nat_pools if isinstance(p.name, str)}
     candidates: list[tuple[InboundNatRule, str, Member | None, str, str, str, int, int]] = []
+    referrers = _rule_referrers(draft)
     for rule in lb.inbound_nat_rules:
         if rule.version == "indeterminate":
             for uf in rule.unresolved:
@@ -465,7 +472,7 @@ def plan_v1_rules(draft: Draft, names: _Names) -> None:
         if draft.options.scope == "pools":
             draft.keep_v1_rules.append(rid)
             continue
-        targets = _rule_targets(draft, rule)
+        targets = _rule_targets(draft, rule, referrers)
         if len(targets) != 1 or parse_instance_ipconfig(targets[0][2]) is not None:
             draft.keep_v1_rules.append(rid)
             why = (
@@ -588,10 +595,7 @@ def _consolidate(
         )
         first = rows[0][0]
         start = rows[0][4]
-        unique_targets: list[str] = []
-        for r in rows:
-            if r[1] not in unique_targets:
-                unique_targets.append(r[1])
+        unique_targets = list(dict.fromkeys(r[1] for r in rows))
         v2 = V2Draft(
             name=names.rule(draft.options.rule_name.format(source=source)),
             source="nat-rule",

@@ -9,6 +9,7 @@ found.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from natmigrate import ids
@@ -166,6 +167,7 @@ def _where(origin: Origin) -> str:
     return f" at {origin.file}:{line}" if line else f" at {origin.file} {origin.pointer}"
 
 
+@lru_cache(maxsize=1 << 20)
 def display(resource_id: str) -> str:
     """A short readable name for an id: ``name`` or ``parent/name`` for children."""
     parsed = ids.parse_id(resource_id)

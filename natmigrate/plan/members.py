@@ -59,7 +59,7 @@ def parse_instance_ipconfig(target_id: str) -> InstanceTarget | None:
     return InstanceTarget(ss_id, parsed.names[1], parsed.names[2], parsed.names[3])
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 20)
 def key_of(resource_id: str) -> str:
     """Comparison key of an id or member address: case-insensitive, and tolerant of the
     ``{subscriptionId}``/``{resourceGroup}`` placeholders template ids carry."""
