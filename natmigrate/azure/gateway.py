@@ -30,13 +30,15 @@ from natmigrate import ids
 from natmigrate.azure.clients import Connection
 from natmigrate.azure.credential import AuthError
 from natmigrate.errors import NatMigrateError
-from natmigrate.execute.gateway import ArmError, Body, NotFoundError, PreconditionFailedError
+from natmigrate.execute.gateway import (
+    ArmError,
+    Body,
+    ConnectionFailedError,
+    NotFoundError,
+    PreconditionFailedError,
+)
 
 T = TypeVar("T")
-
-
-class ConnectionFailedError(NatMigrateError):
-    """ARM could not be reached at all."""
 
 
 def _parts(resource_id: str) -> ids.ResourceId:

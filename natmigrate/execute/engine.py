@@ -26,12 +26,20 @@ from natmigrate import ids
 from natmigrate.errors import NatMigrateError
 from natmigrate.execute import events as ev
 from natmigrate.execute import transforms as tf
-from natmigrate.execute.gateway import ArmError, Body, Gateway, PreconditionFailedError
+from natmigrate.execute.gateway import (
+    ArmError,
+    Body,
+    ConnectionFailedError,
+    Gateway,
+    PreconditionFailedError,
+)
 from natmigrate.execute.rundir import RunDir
 from natmigrate.plan.model import LoadBalancerPlan, ScaleSetChange
 
 # How often to retry a write refused with 412 when nothing of substance had changed.
 _MISMATCH_RETRIES = 3
+# How often to re-read and retry a write whose connection broke before the answer.
+_DROPPED_RETRIES = 3
 _BUSY_CODES = frozenset({"AnotherOperationInProgress", "RetryableError", "Conflict"})
 
 
@@ -202,6 +210,7 @@ class Engine:
         current = read(resource_id)
         busy = 0
         mismatches = 0
+        dropped = 0
         busy_until = time.monotonic() + self.options.busy_timeout
         while True:
             desired = transform(current)
@@ -242,6 +251,14 @@ class Engine:
                         f"{self.options.resume_hint or 'natmigrate resume'}"
                     ) from None
                 current = again  # only the etag moved: nothing of substance changed, try again
+            except ConnectionFailedError:
+                # The answer was lost: the write may or may not have happened. Read and decide.
+                dropped += 1
+                if dropped > _DROPPED_RETRIES:
+                    raise
+                time.sleep(min(0.1 * 2**dropped, 5.0))
+                current = read(resource_id)
+                continue
             except ArmError as exc:
                 # Another operation on the resource (one natmigrate started before an interruption,
                 # or someone else's) must finish first: wait for it, backing off.
@@ -308,6 +325,7 @@ class Engine:
         mode = self._scale_set_mode(change).lower()
         deadline = time.monotonic() + self.options.rollout_timeout
         upgraded = False
+        dropped = 0
         while True:
             instances = self.gateway.list_scale_set_instances(change.id)
             pending = [str(i.get("instanceId") or _instance_id(i)) for i in instances if not _applied(i)]
@@ -331,6 +349,13 @@ class Engine:
                 )
             try:
                 upgraded |= self._upgrade_batches(step, change, pending, total)
+            except ConnectionFailedError:
+                # The answer was lost; the instances say what happened. Look again.
+                dropped += 1
+                if dropped > _DROPPED_RETRIES:
+                    raise
+                time.sleep(self.options.poll_interval)
+                continue
             except ArmError as exc:
                 if exc.code not in _BUSY_CODES:
                     raise

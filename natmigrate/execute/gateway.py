@@ -30,6 +30,10 @@ class PreconditionFailedError(ArmError):
     """HTTP 412: the resource's etag is no longer the one natmigrate sent in ``If-Match``."""
 
 
+class ConnectionFailedError(NatMigrateError):
+    """ARM could not be reached, or the connection broke before an answer came."""
+
+
 class NotFoundError(ArmError):
     """HTTP 404: the resource does not exist."""
 

@@ -154,6 +154,7 @@ def test_transient_errors_are_retried_without_failing_the_run(tmp_path: Path) ->
     faults = []
     for method, glob in WRITE_POINTS:
         faults += ["--simulate-fault", f"{method}:{glob}:1:500", "--simulate-fault", f"{method}:{glob}:2:429"]
+        faults += ["--simulate-fault", f"{method}:{glob}:3:drop"]  # the answer is lost
     result = cli(
         "migrate", "--simulate", str(seed), "--yes", "-o", "json", "--state-dir", str(tmp_path), *faults
     )
