@@ -38,7 +38,13 @@ from natmigrate.execute.run import (
 )
 from natmigrate.execute.rundir import RUN_FORMAT_VERSION, RunDir
 from natmigrate.plan.model import InputInfo, LoadBalancerPlan, Plan, PlanFormatError, PlanOptions
-from natmigrate.report.run_report import ConsoleObserver, ports_table, print_plan_summary, rows_csv
+from natmigrate.report.run_report import (
+    ConsoleObserver,
+    current_ports_table,
+    ports_table,
+    print_plan_summary,
+    rows_csv,
+)
 
 DEFAULT_STATE_DIR = "natmigrate-runs"
 
@@ -443,6 +449,10 @@ def migrate(
                 simulated=True,
             )
         return
+    if not resource_group or not name:
+        raise UsageError(
+            "name the load balancer with -g RESOURCE_GROUP -n NAME (or rehearse with --simulate FILE)"
+        )
     from natmigrate.azure.session import connect
 
     live_gateway = connect(subscription, cloud)
@@ -724,6 +734,8 @@ def ports(
     else:
         from natmigrate.azure.session import connect
 
+        if not resource_group or not name:
+            raise UsageError("name the load balancer with -g RESOURCE_GROUP -n NAME")
         gateway = connect(subscription, cloud)
         rows = current_ports(gateway, _lb_id(gateway.connection.subscription, resource_group, name))
     if output is PortsOutput.json:
@@ -731,5 +743,4 @@ def ports(
     elif output is PortsOutput.csv:
         write_data(rows_csv(rows, PORT_COLUMNS))
     else:
-        table_rows = [{**r, "old": None, "new": r["frontend_port"], "status": r["version"]} for r in rows]
-        _data_console().print(ports_table(table_rows, f"Frontend ports of {name}"))
+        _data_console().print(current_ports_table(rows, f"Frontend ports of {name}"))

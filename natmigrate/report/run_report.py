@@ -157,6 +157,23 @@ def ports_table(rows: list[dict[str, Any]], title: str = "Port mapping (old -> n
     return table
 
 
+def current_ports_table(rows: list[dict[str, Any]], title: str) -> Table:
+    """``natmigrate ports``: every target's frontend port now."""
+    table = Table(title=title, expand=False)
+    for col in ("target", "rule", "version", "protocol", "frontend port", "backend port"):
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(
+            str(row.get("target") or ""),
+            str(row.get("rule") or ""),
+            str(row.get("version") or ""),
+            str(row.get("protocol") or ""),
+            _s(row.get("frontend_port")),
+            _s(row.get("backend_port")),
+        )
+    return table
+
+
 def _s(value: Any) -> str:
     return "-" if value is None else str(value)
 
