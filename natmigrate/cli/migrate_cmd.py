@@ -136,7 +136,7 @@ Faults = Annotated[
         "--simulate-fault",
         metavar="METHOD:PATH_GLOB:N:OUTCOME",
         help="With --simulate: the N-th matching request fails with OUTCOME "
-        "(500, 429, 409, 412, lro-failed, crash). Repeatable.",
+        "(500, 503, 429, 409, 412, lro-failed, drop, crash). Repeatable.",
         rich_help_panel="Rehearsal",
     ),
 ]
