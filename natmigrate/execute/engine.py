@@ -31,6 +31,7 @@ from natmigrate.execute.gateway import (
     Body,
     ConnectionFailedError,
     Gateway,
+    NotFoundError,
     PreconditionFailedError,
 )
 from natmigrate.execute.rundir import RunDir
@@ -409,7 +410,12 @@ class Engine:
                 row["new"] = m.new_port if self.options.dry_run else None
                 rows.append(row)
                 continue
-            found = self.gateway.query_port_mapping(self.plan.id, _last(pool_id), m.target_id)
+            try:
+                found = self.gateway.query_port_mapping(self.plan.id, _last(pool_id), m.target_id)
+            except NotFoundError:
+                row["status"] = "gone (the instance or NIC no longer exists)"
+                rows.append(row)
+                continue
             port = next(
                 (
                     x.get("frontendPort")
