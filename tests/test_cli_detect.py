@@ -7,10 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conftest import FIXTURES
 from typer.testing import CliRunner
 
 from natmigrate.cli.app import app
-from tests.conftest import FIXTURES
 
 runner = CliRunner()
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from builders import child, findings, lb_id, load_balancer, nat_pool, nic, rules, scale_set, vmss_id
+
 from natmigrate.detect import RULES, verdict
-from tests.helpers import child, findings, lb_id, load_balancer, nat_pool, nic, rules, scale_set, vmss_id
 
 
 def test_nat_pool_on_load_balancer_is_natm001() -> None:

@@ -7,7 +7,7 @@ import sys
 import typer
 
 from natmigrate import __version__
-from natmigrate.cli import check_cmd, detect_cmd, plan_cmd
+from natmigrate.cli import check_cmd, detect_cmd, migrate_cmd, plan_cmd, simulate_cmd
 from natmigrate.cli.terminal import error_line
 from natmigrate.errors import ExitCode, NatMigrateError
 
@@ -42,6 +42,12 @@ def _root(
 app.command("detect")(detect_cmd.detect)
 app.command("check")(check_cmd.check)
 app.command("plan")(plan_cmd.plan)
+app.command("migrate")(migrate_cmd.migrate)
+app.command("apply")(migrate_cmd.apply)
+app.command("resume")(migrate_cmd.resume)
+app.command("rollback")(migrate_cmd.rollback)
+app.command("ports")(migrate_cmd.ports)
+app.command("simulate")(simulate_cmd.simulate)
 
 
 def main() -> None:

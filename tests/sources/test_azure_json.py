@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from builders import child, load_balancer, nat_pool, read, scale_set
+from conftest import FIXTURES
 
 from natmigrate.errors import InputError
 from natmigrate.sources import read_document, read_path
 from natmigrate.sources.azure_json import classify
 from natmigrate.sources.jsondoc import parse_text
-from tests.conftest import FIXTURES
-from tests.helpers import child, load_balancer, nat_pool, read, scale_set
 
 
 def test_single_resource_value_list_and_plain_array_read_the_same() -> None:

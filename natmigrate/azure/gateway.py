@@ -1,0 +1,243 @@
+"""The :class:`~natmigrate.execute.gateway.Gateway` over the real azure-mgmt-network/compute SDK.
+
+Bodies cross this boundary as REST JSON (``as_dict()``), so the rest of natmigrate never sees an SDK
+model. Writes go in as SDK models built from that JSON, which makes the SDK drop read-only fields
+(``etag``, ``provisioningState``, ``backendIPConfiguration``...) and keep unknown ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from azure.core import MatchConditions
+from azure.core.credentials import TokenCredential
+from azure.core.exceptions import (
+    AzureError,
+    ClientAuthenticationError,
+    HttpResponseError,
+    ResourceNotFoundError,
+    ServiceRequestError,
+    ServiceResponseError,
+)
+from azure.mgmt.compute import ComputeManagementClient
+from azure.mgmt.compute import models as cm
+from azure.mgmt.network import NetworkManagementClient
+from azure.mgmt.network import models as nm
+
+from natmigrate import ids
+from natmigrate.azure.clients import Connection
+from natmigrate.azure.credential import AuthError
+from natmigrate.errors import NatMigrateError
+from natmigrate.execute.gateway import (
+    ArmError,
+    Body,
+    ConnectionFailedError,
+    NotFoundError,
+    PreconditionFailedError,
+)
+
+T = TypeVar("T")
+
+
+def _parts(resource_id: str) -> ids.ResourceId:
+    parsed = ids.parse_id(resource_id)
+    if parsed is None:
+        raise NatMigrateError(f"not an Azure resource id: {resource_id}")
+    return parsed
+
+
+def _as_dict(model: Any) -> Body:
+    if model is None:
+        return {}
+    result: Body = model.as_dict()
+    return result
+
+
+@contextmanager
+def _translated(request: str) -> Iterator[None]:
+    """Turn SDK exceptions into natmigrate errors that name the request; never leak a token."""
+    try:
+        yield
+    except ResourceNotFoundError as exc:
+        code, message = _code_message(exc)
+        raise NotFoundError(code or "NotFound", message, 404, request) from None
+    except ClientAuthenticationError as exc:
+        first = str(exc.message or exc).splitlines()[0] if str(exc) else "authentication failed"
+        raise AuthError(
+            f"{request}: {first} (run `az login`, or set AZURE_CLIENT_ID/AZURE_TENANT_ID/"
+            "AZURE_CLIENT_SECRET, "
+            "or set AZURE_TOKEN_CREDENTIALS)"
+        ) from None
+    except HttpResponseError as exc:
+        code, message = _code_message(exc)
+        status = exc.status_code
+        if status == 412 or code in ("PreconditionFailed", "PreconditionFailedEtagMismatch"):
+            raise PreconditionFailedError(code or "PreconditionFailed", message, 412, request) from None
+        raise ArmError(code or f"HTTP{status}", message, status, request) from None
+    except (ServiceRequestError, ServiceResponseError) as exc:
+        raise ConnectionFailedError(f"{request}: cannot reach Azure Resource Manager: {exc}") from None
+    except AzureError as exc:  # anything else the SDK raises (decoding, polling): still one line
+        raise ArmError(type(exc).__name__, " ".join(str(exc).split()), None, request) from None
+
+
+def _code_message(exc: HttpResponseError) -> tuple[str, str]:
+    err = getattr(exc, "error", None)
+    code = getattr(err, "code", None) or ""
+    message = getattr(err, "message", None) or (exc.message or str(exc))
+    return str(code), " ".join(str(message).split())
+
+
+class SdkGateway:
+    """Gateway implementation: one network and one compute client for one subscription."""
+
+    def __init__(self, connection: Connection, credential: TokenCredential):
+        self.connection = connection
+        kwargs = connection.client_kwargs()
+        self.network = NetworkManagementClient(credential, connection.subscription, **kwargs)
+        self.compute = ComputeManagementClient(credential, connection.subscription, **kwargs)
+
+    def _call(self, request: str, fn: Callable[[], T]) -> T:
+        with _translated(request):
+            return fn()
+
+    # Load balancers ------------------------------------------------------------------------
+
+    def get_load_balancer(self, lb_id: str) -> Body:
+        """GET a load balancer."""
+        p = _parts(lb_id)
+        return _as_dict(
+            self._call(f"GET {lb_id}", lambda: self.network.load_balancers.get(p.resource_group, p.name))
+        )
+
+    def put_load_balancer(self, lb_id: str, body: Body, etag: str | None) -> Body:
+        """PUT a load balancer with ``If-Match``."""
+        p = _parts(lb_id)
+        headers = {"If-Match": etag} if etag else {}
+        model = nm.LoadBalancer(body)
+        return _as_dict(
+            self._call(
+                f"PUT {lb_id}",
+                lambda: self.network.load_balancers.begin_create_or_update(
+                    p.resource_group, p.name, model, headers=headers
+                ).result(),
+            )
+        )
+
+    def list_load_balancer_nics(self, lb_id: str) -> list[Body]:
+        """NICs associated with the load balancer."""
+        p = _parts(lb_id)
+        return self._call(
+            f"GET {lb_id}/networkInterfaces",
+            lambda: [
+                _as_dict(n)
+                for n in self.network.load_balancer_network_interfaces.list(p.resource_group, p.name)
+            ],
+        )
+
+    def query_port_mapping(self, lb_id: str, pool_name: str, ip_configuration_id: str) -> list[Body]:
+        """POST queryInboundNatRulePortMapping for one ip configuration."""
+        p = _parts(lb_id)
+        request = nm.QueryInboundNatRulePortMappingRequest(
+            ip_configuration=nm.SubResource(id=ip_configuration_id)
+        )
+        result = self._call(
+            f"POST {lb_id}/backendAddressPools/{pool_name}/queryInboundNatRulePortMapping",
+            lambda: self.network.load_balancers.begin_list_inbound_nat_rule_port_mappings(
+                p.resource_group, p.name, pool_name, request
+            ).result(),
+        )
+        mappings = _as_dict(result).get("inboundNatRulePortMappings") or []
+        return [dict(m) for m in mappings if isinstance(m, dict)]
+
+    # Network interfaces, virtual machines -----------------------------------------------------
+
+    def get_network_interface(self, nic_id: str) -> Body:
+        """GET a network interface."""
+        p = _parts(nic_id)
+        return _as_dict(
+            self._call(f"GET {nic_id}", lambda: self.network.network_interfaces.get(p.resource_group, p.name))
+        )
+
+    def put_network_interface(self, nic_id: str, body: Body, etag: str | None) -> Body:
+        """PUT a network interface with ``If-Match``."""
+        p = _parts(nic_id)
+        headers = {"If-Match": etag} if etag else {}
+        model = nm.NetworkInterface(body)
+        return _as_dict(
+            self._call(
+                f"PUT {nic_id}",
+                lambda: self.network.network_interfaces.begin_create_or_update(
+                    p.resource_group, p.name, model, headers=headers
+                ).result(),
+            )
+        )
+
+    def get_virtual_machine(self, vm_id: str) -> Body:
+        """GET a virtual machine."""
+        p = _parts(vm_id)
+        return _as_dict(
+            self._call(f"GET {vm_id}", lambda: self.compute.virtual_machines.get(p.resource_group, p.name))
+        )
+
+    # Scale sets -------------------------------------------------------------------------------
+
+    def get_scale_set(self, vmss_id: str) -> Body:
+        """GET a scale set."""
+        p = _parts(vmss_id)
+        return _as_dict(
+            self._call(
+                f"GET {vmss_id}",
+                lambda: self.compute.virtual_machine_scale_sets.get(p.resource_group, p.name),
+            )
+        )
+
+    def update_scale_set(self, vmss_id: str, patch: Body, etag: str | None) -> Body:
+        """PATCH a scale set model with ``If-Match``."""
+        p = _parts(vmss_id)
+        model = cm.VirtualMachineScaleSetUpdate(patch)
+        condition = MatchConditions.IfNotModified if etag else None
+        return _as_dict(
+            self._call(
+                f"PATCH {vmss_id}",
+                lambda: self.compute.virtual_machine_scale_sets.begin_update(
+                    p.resource_group, p.name, model, etag=etag, match_condition=condition
+                ).result(),
+            )
+        )
+
+    def list_scale_set_instances(self, vmss_id: str) -> list[Body]:
+        """Instances of a Uniform scale set."""
+        p = _parts(vmss_id)
+        return self._call(
+            f"GET {vmss_id}/virtualMachines",
+            lambda: [
+                _as_dict(vm)
+                for vm in self.compute.virtual_machine_scale_set_vms.list(p.resource_group, p.name)
+            ],
+        )
+
+    def upgrade_instances(self, vmss_id: str, instance_ids: list[str]) -> None:
+        """POST manualupgrade for ``instance_ids`` and wait."""
+        p = _parts(vmss_id)
+        request = cm.VirtualMachineScaleSetVMInstanceRequiredIDs(instance_ids=list(instance_ids))
+        self._call(
+            f"POST {vmss_id}/manualupgrade",
+            lambda: self.compute.virtual_machine_scale_sets.begin_update_instances(
+                p.resource_group, p.name, request
+            ).result(),
+        )
+
+    def list_scale_sets(self, resource_group: str | None) -> list[Body]:
+        """Scale sets of a resource group, or of the subscription."""
+        ops = self.compute.virtual_machine_scale_sets
+        where = resource_group or f"/subscriptions/{self.connection.subscription}"
+        if resource_group:
+            return self._call(
+                f"GET {where}/virtualMachineScaleSets",
+                lambda: [_as_dict(s) for s in ops.list(resource_group)],
+            )
+        return self._call(
+            f"GET {where}/virtualMachineScaleSets", lambda: [_as_dict(s) for s in ops.list_all()]
+        )

@@ -1,0 +1,255 @@
+"""``--simulate``: the real SDK gateway against the built-in simulator, its state kept in the run dir.
+
+The simulator runs in this process over HTTPS on 127.0.0.1. Its whole state is written to
+``simulator-state.json`` in the run directory after every accepted write, so that ``resume`` and
+``rollback`` of a simulated run continue against the same simulated Azure, even after a ``crash``
+fault (which saves the state and ends the process at once, as if it had been killed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from natmigrate import ids
+from natmigrate.azure.clients import Connection
+from natmigrate.azure.credential import SimulatorCredential
+from natmigrate.azure.gateway import SdkGateway
+from natmigrate.errors import InputError, UsageError
+from natmigrate.execute.gateway import Body
+from natmigrate.execute.rundir import RunDir, redact
+from natmigrate.simulator import RequestRecord, Simulator, parse_fault
+from natmigrate.sources import read_path
+
+STATE_FILE = "simulator-state.json"
+FINAL_STATE_FILE = "simulated-final-state.json"
+CRASH_EXIT_CODE = 137  # what a shell reports for a process killed with SIGKILL
+# Rehearsals run on the simulator's "realistic" durations on a sped-up clock, so the NAT downtime
+# they report is in believable seconds while the run takes a second or two.
+DEFAULT_LATENCY = "realistic"
+DEFAULT_SPEEDUP = 200.0
+
+
+def _latency() -> str:
+    value = os.environ.get("NATMIGRATE_SIMULATE_LATENCY", DEFAULT_LATENCY)
+    if value not in ("instant", "realistic"):
+        raise UsageError("NATMIGRATE_SIMULATE_LATENCY must be 'instant' or 'realistic'")
+    return value
+
+
+def _speedup() -> float:
+    try:
+        value = float(os.environ.get("NATMIGRATE_SIMULATE_SPEEDUP", DEFAULT_SPEEDUP))
+    except ValueError:
+        raise UsageError("NATMIGRATE_SIMULATE_SPEEDUP must be a number") from None
+    if value <= 0:
+        raise UsageError("NATMIGRATE_SIMULATE_SPEEDUP must be positive")
+    return value
+
+
+def seed_subscription(seed_file: str) -> str | None:
+    """The subscription of the first load balancer in a seed file (the simulator serves that one)."""
+    snapshot = read_path(seed_file)
+    for lb in snapshot.load_balancers:
+        parsed = ids.parse_id(lb.id) if isinstance(lb.id, str) else None
+        if parsed is not None and not parsed.subscription.startswith("{"):
+            return parsed.subscription
+    return None
+
+
+def seed_load_balancers(seed_file: str) -> list[str]:
+    """Ids of the load balancers in a seed file."""
+    return [str(lb.id) for lb in read_path(seed_file).load_balancers if isinstance(lb.id, str)]
+
+
+class PersistingGateway(SdkGateway):
+    """An SDK gateway that saves the simulator's state after every write it makes."""
+
+    def __init__(self, connection: Connection, rehearsal: Rehearsal):
+        super().__init__(connection, SimulatorCredential())
+        self._rehearsal = rehearsal
+
+    def put_load_balancer(self, lb_id: str, body: Body, etag: str | None) -> Body:
+        """PUT, then save."""
+        try:
+            return super().put_load_balancer(lb_id, body, etag)
+        finally:
+            self._rehearsal.save()
+
+    def update_scale_set(self, vmss_id: str, patch: Body, etag: str | None) -> Body:
+        """PATCH, then save."""
+        try:
+            return super().update_scale_set(vmss_id, patch, etag)
+        finally:
+            self._rehearsal.save()
+
+    def put_network_interface(self, nic_id: str, body: Body, etag: str | None) -> Body:
+        """PUT, then save."""
+        try:
+            return super().put_network_interface(nic_id, body, etag)
+        finally:
+            self._rehearsal.save()
+
+    def upgrade_instances(self, vmss_id: str, instance_ids: list[str]) -> None:
+        """Upgrade, then save."""
+        try:
+            super().upgrade_instances(vmss_id, instance_ids)
+        finally:
+            self._rehearsal.save()
+
+
+class Rehearsal:
+    """An in-process simulator bound to a run directory."""
+
+    def __init__(self, rundir: RunDir, seed_file: str | None = None, faults: list[str] | None = None):
+        self.rundir = rundir
+        self.seed_file = seed_file
+        self.fault_specs = list(faults or [])
+        self.sim: Simulator | None = None
+        self._save_lock = threading.Lock()
+
+    @property
+    def state_path(self) -> Path:
+        """Where the simulated Azure is kept between commands."""
+        return self.rundir.path / STATE_FILE
+
+    def __enter__(self) -> Rehearsal:
+        for spec in self.fault_specs:
+            try:
+                parse_fault(spec)
+            except ValueError as exc:
+                raise UsageError(f"--simulate-fault {spec!r}: {exc}") from None
+        if self.state_path.exists():
+            self.sim = Simulator.load_state(self.state_path, on_crash=self._crash, speedup=_speedup())
+        else:
+            if self.seed_file is None:
+                raise InputError(str(self.state_path), "the simulated run has no saved simulator state")
+            sub = seed_subscription(self.seed_file)
+            kwargs: dict[str, Any] = {"latency": _latency(), "speedup": _speedup(), "on_crash": self._crash}
+            if sub:
+                kwargs["subscription_id"] = sub
+            self.sim = Simulator(**kwargs)
+            _seed_redacted(self.sim, self.seed_file)
+        for spec in self.fault_specs:
+            self.sim.add_fault_spec(spec)
+        self.sim.start()
+        self.save()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self.sim is None:
+            return
+        self.save()
+        self.sim.dump_state(self.rundir.path / FINAL_STATE_FILE)
+        self.sim.stop()
+
+    @property
+    def simulator(self) -> Simulator:
+        """The running simulator."""
+        if self.sim is None:
+            raise RuntimeError("the rehearsal is not started")
+        return self.sim
+
+    def gateway(self) -> PersistingGateway:
+        """The real SDK gateway, pointed at the simulator (no retry back-off, no poll delay)."""
+        sim = self.simulator
+        conn = Connection(
+            subscription=sim.subscription_id,
+            endpoint=sim.endpoint,
+            ca_bundle=sim.ca_file,
+            polling_interval=0.0,
+            retry_total=4,
+            retry_backoff_factor=0.0,
+        )
+        return PersistingGateway(conn, self)
+
+    def save(self) -> None:
+        """Write the simulated Azure to the run directory."""
+        if self.sim is None:
+            return
+        with self._save_lock:
+            self.sim.dump_state(self.state_path)
+
+    def downtime(self) -> dict[str, float]:
+        """Simulated seconds of NAT downtime per target."""
+        return {k: round(v, 3) for k, v in self.simulator.downtime().items()}
+
+    def _crash(self, record: RequestRecord) -> None:
+        """A ``crash`` fault: the write was accepted; save and die now, as if killed."""
+        try:
+            # Not through save(): another thread may hold its lock while waiting for this request.
+            self.simulator.dump_state(self.state_path)
+            self.rundir.journal("crash", "-", message=f"simulated crash after {record.method} {record.path}")
+        finally:
+            sys.stderr.write(
+                f"natmigrate: simulated crash after {record.method} {record.path} "
+                f"(resume with: natmigrate resume {self.rundir.path})\n"
+            )
+            sys.stderr.flush()
+            os._exit(CRASH_EXIT_CODE)
+
+
+def describe_faults(faults: list[str]) -> list[dict[str, Any]]:
+    """Parsed ``--simulate-fault`` values, for run.json."""
+    return [{"spec": f} for f in faults]
+
+
+@contextlib.contextmanager
+def simulated_gateway(source: str) -> Iterator[SdkGateway]:
+    """A read-mostly gateway on a simulator made from ``source``: a seed file, a saved simulator state
+    (``simulated-final-state.json``) or a simulated run's directory. Nothing is saved back."""
+    path = Path(source)
+    state = path / STATE_FILE if path.is_dir() else path
+    if path.is_dir() and not state.exists():
+        raise InputError(source, "not a simulated run directory (no simulator-state.json)")
+    sim: Simulator
+    if _is_state_file(state):
+        sim = Simulator.load_state(state)
+    else:
+        sub = seed_subscription(source)
+        sim = Simulator(subscription_id=sub) if sub else Simulator()
+        _seed_redacted(sim, source)
+    with sim:
+        conn = Connection(
+            subscription=sim.subscription_id,
+            endpoint=sim.endpoint,
+            ca_bundle=sim.ca_file,
+            polling_interval=0.0,
+            retry_backoff_factor=0.0,
+        )
+        yield SdkGateway(conn, SimulatorCredential())
+
+
+def _is_state_file(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(200)
+    except OSError:
+        return False
+    return b"natmigrate-simulator-state" in head
+
+
+def _seed_redacted(sim: Simulator, seed_file: str) -> None:
+    """Seed from a copy without secrets: the simulator's state is saved into the run directory."""
+    try:
+        data = json.loads(Path(seed_file).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        sim.seed(seed_file)  # let the readers report the problem with its line and column
+        return
+    with tempfile.TemporaryDirectory(prefix="natmigrate-seed-") as tmp:
+        copy = Path(tmp) / Path(seed_file).name
+        copy.write_text(json.dumps(redact(data)), encoding="utf-8")
+        try:
+            sim.seed(copy)
+        except InputError as exc:
+            raise InputError(seed_file, exc.problem) from None

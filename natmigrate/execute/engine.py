@@ -1,0 +1,667 @@
+"""The step engine: runs a :class:`~natmigrate.plan.model.LoadBalancerPlan` forwards or backwards.
+
+Forwards (``design.md``): back up; load balancer + backend pools; scale-set models and NICs in
+parallel; roll out; load balancer: NAT pools and v1 rules out and v2 rules in, in one write (two if
+Azure rejects one); restore a switched upgrade policy; verify the port mapping.
+
+Backwards (rollback), in the order Azure accepts: load balancer: v2 rules out and NAT pools and v1
+rules back in one write (scale sets may still reference the new backend pools); scale-set models
+and NICs back; roll out; upgrade policies back; the created backend pools out.
+
+Every step reads its resource, asks a pure transform (:mod:`natmigrate.execute.transforms`) what it
+should look like, and writes only when that differs, with ``If-Match`` set to the etag it just read.
+So any step can run again; ``resume`` simply runs the whole list again.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from natmigrate import ids
+from natmigrate.errors import NatMigrateError
+from natmigrate.execute import events as ev
+from natmigrate.execute import transforms as tf
+from natmigrate.execute.gateway import (
+    ArmError,
+    Body,
+    ConnectionFailedError,
+    Gateway,
+    NotFoundError,
+    PreconditionFailedError,
+)
+from natmigrate.execute.rundir import RunDir
+from natmigrate.plan.model import LoadBalancerPlan, ScaleSetChange
+
+# How often to retry a write refused with 412 when nothing of substance had changed.
+_MISMATCH_RETRIES = 3
+# How often to re-read and retry a write whose connection broke before the answer.
+_DROPPED_RETRIES = 3
+_BUSY_CODES = frozenset({"AnotherOperationInProgress", "RetryableError", "Conflict"})
+
+
+class StepError(NatMigrateError):
+    """A step failed. The message says what failed, what was done, and how to resume or roll back."""
+
+    def __init__(self, step: str, cause: Exception, done: Sequence[str], hint: str):
+        self.step = step
+        self.cause = cause
+        self.done = list(done)
+        self.hint = hint
+        finished = ", ".join(done) if done else "nothing yet"
+        super().__init__(f"step {step} failed: {cause} (completed before it: {finished})")
+
+
+class ConcurrentChangeError(NatMigrateError):
+    """Someone else changed a resource while natmigrate was working on it."""
+
+
+class VerificationFailedError(NatMigrateError):
+    """After the change, a target that had a NAT port has none."""
+
+
+@dataclass
+class RunOptions:
+    """How to run."""
+
+    batch_size: int | None = None  # Manual roll-out: instances per upgrade call (None: all at once)
+    rollout_timeout: float = 3600.0  # Automatic roll-out: seconds to wait for latestModelApplied
+    poll_interval: float = 15.0  # Automatic roll-out: seconds between instance listings
+    max_workers: int = 8
+    busy_timeout: float = 900.0  # seconds to wait for another operation on a resource to finish
+    dry_run: bool = False
+    resume_hint: str = ""  # the command that resumes this run
+    rollback_hint: str = ""  # the command that rolls it back
+
+
+@dataclass
+class StepRecord:
+    """What one step did."""
+
+    name: str
+    status: str = "pending"  # done | skipped | failed | pending
+    writes: int = 0
+    message: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form for ``-o json``."""
+        return {"name": self.name, "status": self.status, "writes": self.writes, "message": self.message}
+
+
+@dataclass
+class RunOutcome:
+    """The result of running a plan forwards or backwards."""
+
+    steps: list[StepRecord] = field(default_factory=list)
+    ports: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+Step = tuple[str, Callable[[], str]]  # (name, action returning "done" or "skipped")
+
+
+class Engine:
+    """Runs one load balancer's plan through a gateway, journaling into a run directory."""
+
+    def __init__(
+        self,
+        gateway: Gateway,
+        plan: LoadBalancerPlan,
+        rundir: RunDir | None,
+        observer: ev.Observer = ev.ignore,
+        options: RunOptions | None = None,
+        step_prefix: str = "",
+    ):
+        self.gateway = gateway
+        self.plan = plan
+        self.step_prefix = step_prefix  # "<lb>/" when one run covers several load balancers
+        self.rundir = rundir
+        self.observer = observer
+        self.options = options or RunOptions()
+        self._lock = threading.Lock()
+        self._records: dict[str, StepRecord] = {}
+        self._order: list[str] = []
+        self.outcome = RunOutcome()
+
+    # ------------------------------------------------------------------------------ plumbing
+
+    def _emit(self, kind: str, step: str, message: str = "", **data: Any) -> None:
+        step = self.step_prefix + step
+        self.observer(ev.Event(kind, step, message, data))
+        if self.rundir is not None and kind != ev.PROGRESS:
+            with self._lock:
+                self.rundir.journal(kind, step, message=message, **data)
+
+    def _record(self, name: str) -> StepRecord:
+        with self._lock:
+            if name not in self._records:
+                self._records[name] = StepRecord(self.step_prefix + name)
+                self._order.append(name)
+                self.outcome.steps.append(self._records[name])
+            return self._records[name]
+
+    def _note(self, step: str, message: str) -> None:
+        with self._lock:
+            self.outcome.notes.append(message)
+        self._emit(ev.NOTE, step, message)
+
+    def _run_step(self, name: str, action: Callable[[], str]) -> None:
+        rec = self._record(name)
+        self._emit(ev.STEP_START, name)
+        try:
+            status = action()
+        except Exception as exc:
+            rec.status = "failed"
+            rec.message = str(exc)
+            self._emit(ev.STEP_FAILED, name, str(exc))
+            raise
+        rec.status = status
+        self._emit(ev.STEP_DONE if status == "done" else ev.STEP_SKIPPED, name, rec.message)
+
+    def _run(self, phases: list[list[Step]]) -> RunOutcome:
+        for phase in phases:
+            for name, _ in phase:
+                self._record(name)
+        try:
+            for phase in phases:
+                if len(phase) == 1 or self.options.max_workers <= 1:
+                    for name, action in phase:
+                        self._run_step(name, action)
+                    continue
+                with ThreadPoolExecutor(max_workers=min(self.options.max_workers, len(phase))) as pool:
+                    futures = [pool.submit(self._run_step, name, action) for name, action in phase]
+                    errors = [f.exception() for f in futures]
+                first = next((e for e in errors if e is not None), None)
+                if first is not None:
+                    raise first
+        except NatMigrateError as exc:
+            failed = next((r.name for r in self.outcome.steps if r.status == "failed"), "?")
+            done = [r.name for r in self.outcome.steps if r.status in ("done", "skipped")]
+            hint = self._hint()
+            if isinstance(exc, StepError):
+                raise
+            raise StepError(failed, exc, done, hint) from None
+        return self.outcome
+
+    def _hint(self) -> str:
+        parts = []
+        if self.options.resume_hint:
+            parts.append(f"to finish: {self.options.resume_hint}")
+        if self.options.rollback_hint:
+            parts.append(f"to undo: {self.options.rollback_hint}")
+        return "; ".join(parts) or "nothing was written"
+
+    # ------------------------------------------------------------------------------ ensure
+
+    def _ensure(
+        self,
+        step: str,
+        resource_id: str,
+        read: Callable[[str], Body],
+        write: Callable[[str, Body, str | None], Body],
+        transform: tf.Transform,
+        method: str,
+    ) -> str:
+        """Make ``transform`` hold for a resource: read, compare, write with If-Match, handle 412/409."""
+        rec = self._record(step)
+        current = read(resource_id)
+        busy = 0
+        mismatches = 0
+        dropped = 0
+        busy_until = time.monotonic() + self.options.busy_timeout
+        while True:
+            desired = transform(current)
+            if desired is None and _failed(current):
+                # A failed earlier write leaves the resource "Failed" even when its body is right;
+                # writing it again unchanged is how Azure is told to reconcile it.
+                desired = {"properties": {}} if method == "PATCH" else current
+            if desired is None:
+                return "done" if rec.writes else "skipped"
+            etag = current.get("etag") if isinstance(current.get("etag"), str) else None
+            self._emit(
+                ev.WRITE,
+                step,
+                f"{method} {resource_id}",
+                method=method,
+                resource=resource_id,
+                changes=describe_change(current, desired, method),
+            )
+            try:
+                write(resource_id, desired, etag)
+                rec.writes += 1
+                return "done"
+            except PreconditionFailedError:
+                again = read(resource_id)
+                if transform(again) is None:
+                    return "done"  # the change is there: it was ours (an earlier attempt got through)
+                changed = tf.differences(tf.normalized(current), tf.normalized(again))
+                if changed:
+                    raise ConcurrentChangeError(
+                        f"{resource_id} was changed by someone else while natmigrate was working "
+                        f"(changed: {', '.join(changed[:8])}); check the change, then "
+                        f"{self.options.resume_hint or 'run natmigrate resume'}"
+                    ) from None
+                mismatches += 1
+                if mismatches > _MISMATCH_RETRIES:
+                    raise ConcurrentChangeError(
+                        f"{resource_id} keeps changing under natmigrate; try again later with "
+                        f"{self.options.resume_hint or 'natmigrate resume'}"
+                    ) from None
+                current = again  # only the etag moved: nothing of substance changed, try again
+            except ConnectionFailedError:
+                # The answer was lost: the write may or may not have happened. Read and decide.
+                dropped += 1
+                if dropped > _DROPPED_RETRIES:
+                    raise
+                time.sleep(min(0.1 * 2**dropped, 5.0))
+                current = read(resource_id)
+                continue
+            except ArmError as exc:
+                # Another operation on the resource (one natmigrate started before an interruption,
+                # or someone else's) must finish first: wait for it, backing off.
+                if exc.code in _BUSY_CODES and time.monotonic() < busy_until:
+                    busy += 1
+                    time.sleep(min(0.05 * 2**busy, 30.0))
+                    current = read(resource_id)
+                    continue
+                raise
+
+    def _ensure_lb(self, step: str, transform: tf.Transform) -> str:
+        return self._ensure(
+            step,
+            self.plan.id,
+            self.gateway.get_load_balancer,
+            self.gateway.put_load_balancer,
+            transform,
+            "PUT",
+        )
+
+    def _ensure_vmss(self, step: str, vmss_id: str, transform: tf.Transform) -> str:
+        return self._ensure(
+            step, vmss_id, self.gateway.get_scale_set, self.gateway.update_scale_set, transform, "PATCH"
+        )
+
+    def _ensure_nic(self, step: str, nic_id: str, transform: tf.Transform) -> str:
+        return self._ensure(
+            step,
+            nic_id,
+            self.gateway.get_network_interface,
+            self.gateway.put_network_interface,
+            transform,
+            "PUT",
+        )
+
+    # ------------------------------------------------------------------------------ backup
+
+    def backup(self) -> str:
+        """Save every resource as it is now (first time only) and the v1 port mapping."""
+        if self.rundir is None:
+            return "skipped"
+        rd = self.rundir
+        lb = self.gateway.get_load_balancer(self.plan.id)
+        already = rd.has(rd.backup_name(self.plan.id))
+        rd.save_backup(lb)
+        for ss in self.plan.scale_sets:
+            rd.save_backup(self.gateway.get_scale_set(ss.id))
+        for nic in self.plan.network_interfaces:
+            rd.save_backup(self.gateway.get_network_interface(nic.id))
+        if not rd.has("ports-before.json"):
+            rd.write_json("ports-before.json", v1_port_mapping(lb))
+        return "skipped" if already else "done"
+
+    # ------------------------------------------------------------------------------ roll-out
+
+    def _scale_set_mode(self, change: ScaleSetChange) -> str:
+        body = self.gateway.get_scale_set(change.id)
+        return tf.upgrade_mode(body)
+
+    def rollout(self, step: str, change: ScaleSetChange) -> str:
+        """Bring every instance to the latest model: Manual upgrades (in batches), else wait."""
+        if change.orchestration_mode.lower() == "flexible":
+            return "skipped"
+        mode = self._scale_set_mode(change).lower()
+        deadline = time.monotonic() + self.options.rollout_timeout
+        upgraded = False
+        dropped = 0
+        while True:
+            instances = self.gateway.list_scale_set_instances(change.id)
+            pending = [str(i.get("instanceId") or _instance_id(i)) for i in instances if not _applied(i)]
+            total = len(instances)
+            self._emit(ev.PROGRESS, step, "", done=total - len(pending), total=total)
+            if not pending:
+                # Automatic scale sets are rolled out by Azure itself: done, not "already done".
+                return "done" if upgraded or mode == "automatic" else "skipped"
+            if mode == "automatic" and not self.options.dry_run:
+                if time.monotonic() > deadline:
+                    raise NatMigrateError(
+                        f"{change.name}: {len(pending)} instance(s) still not on the latest model after "
+                        f"{self.options.rollout_timeout:.0f} s (automatic upgrade policy)"
+                    )
+                time.sleep(self.options.poll_interval)
+                continue
+            if time.monotonic() > deadline:
+                raise NatMigrateError(
+                    f"{change.name}: {len(pending)} instance(s) still not on the latest model after "
+                    f"{self.options.rollout_timeout:.0f} s"
+                )
+            try:
+                upgraded |= self._upgrade_batches(step, change, pending, total)
+            except ConnectionFailedError:
+                # The answer was lost; the instances say what happened. Look again.
+                dropped += 1
+                if dropped > _DROPPED_RETRIES:
+                    raise
+                time.sleep(self.options.poll_interval)
+                continue
+            except ArmError as exc:
+                if exc.code not in _BUSY_CODES:
+                    raise
+                # An upgrade started earlier (before an interruption) is still running: wait for it.
+                time.sleep(self.options.poll_interval)
+                continue
+            if self.options.dry_run:
+                return "done"
+
+    def _upgrade_batches(self, step: str, change: ScaleSetChange, pending: list[str], total: int) -> bool:
+        rec = self._record(step)
+        size = self.options.batch_size or len(pending)
+        for start in range(0, len(pending), size):
+            batch = pending[start : start + size]
+            self._emit(
+                ev.WRITE,
+                step,
+                f"POST {change.id}/manualupgrade",
+                method="POST",
+                resource=f"{change.id}/manualupgrade",
+                changes=[f"upgrade instances {', '.join(batch)} to the latest model"],
+                instance_ids=batch,
+            )
+            self.gateway.upgrade_instances(change.id, batch)
+            rec.writes += 1
+            self._emit(ev.PROGRESS, step, "", done=total - len(pending) + start + len(batch), total=total)
+        return True
+
+    # ------------------------------------------------------------------------------ verify
+
+    def verify(self) -> str:
+        """Query the v2 port of every target, compare with the prediction, write ports.json/.csv."""
+        pools = {r.name.lower(): r.backend_address_pool for r in self.plan.nat_rules}
+        rows: list[dict[str, Any]] = []
+        missing = []
+        for m in self.plan.port_mappings:
+            row: dict[str, Any] = {
+                "target": m.target,
+                "target_id": m.target_id,
+                "rule": m.new_rule,
+                "old_rule": m.old_rule,
+                "protocol": m.protocol,
+                "backend_port": m.backend_port,
+                "old": m.old_port,
+                "predicted": m.new_port,
+                "new": None,
+            }
+            pool_id = pools.get(m.new_rule.lower())
+            if self.options.dry_run or pool_id is None or ids.parse_id(m.target_id) is None:
+                row["status"] = "predicted"
+                row["new"] = m.new_port if self.options.dry_run else None
+                rows.append(row)
+                continue
+            try:
+                found = self.gateway.query_port_mapping(self.plan.id, _last(pool_id), m.target_id)
+            except NotFoundError:
+                row["status"] = "gone (the instance or NIC no longer exists)"
+                rows.append(row)
+                continue
+            port = next(
+                (
+                    x.get("frontendPort")
+                    for x in found
+                    if str(x.get("inboundNatRuleName", "")).lower() == m.new_rule.lower()
+                ),
+                None,
+            )
+            row["new"] = port
+            if port is None:
+                row["status"] = "missing"
+                missing.append(m.target)
+            elif m.old_port == port:
+                row["status"] = "unchanged"
+            else:
+                row["status"] = "changed"
+            if m.new_port is not None and port is not None and port != m.new_port:
+                row["status"] += " (differs from prediction)"
+            rows.append(row)
+        self.outcome.ports = rows
+        if missing:
+            raise VerificationFailedError(
+                f"{len(missing)} target(s) have no v2 NAT port: {', '.join(missing[:10])}"
+            )
+        return "done"
+
+    # ------------------------------------------------------------------------------ swap
+
+    def swap(self, step: str) -> str:
+        """NAT pools and v1 rules out, v2 rules in: one write, or two if Azure rejects one."""
+        try:
+            return self._ensure_lb(step, tf.lb_swap_nat(self.plan))
+        except ArmError as exc:
+            if isinstance(exc, PreconditionFailedError) or exc.status != 400:
+                raise
+            self._note(
+                step,
+                f"Azure rejected the combined load-balancer change ({exc.code}: {exc.message}); "
+                "falling back to two writes: NAT pools and v1 rules out, then v2 rules in",
+            )
+        first = self._ensure_lb(step, tf.lb_remove_v1(self.plan))
+        second = self._ensure_lb(step, tf.lb_add_v2(self.plan))
+        return "done" if "done" in (first, second) else "skipped"
+
+    # ------------------------------------------------------------------------------ plans
+
+    def forward_phases(self) -> list[list[Step]]:
+        """The migration, as phases of steps (steps inside a phase run in parallel)."""
+        p = self.plan
+        phases: list[list[Step]] = [[("backup", self.backup)]]
+        if any(bp.action == "create" for bp in p.backend_pools):
+            phases.append(
+                [
+                    (
+                        "lb-add-backend-pools",
+                        lambda: self._ensure_lb("lb-add-backend-pools", tf.lb_add_backend_pools(p)),
+                    )
+                ]
+            )
+        models: list[Step] = []
+        for ss in p.scale_sets:
+            name = f"vmss-update-model:{ss.name}"
+            models.append((name, _bind(self._ensure_vmss, name, ss.id, tf.vmss_update_model(ss))))
+        for nic in p.network_interfaces:
+            name = f"nic-update:{nic.name}"
+            models.append((name, _bind(self._ensure_nic, name, nic.id, tf.nic_update(nic.edits))))
+        if models:
+            phases.append(models)
+        rollouts = [
+            (f"vmss-rollout:{ss.name}", _bind(self.rollout, f"vmss-rollout:{ss.name}", ss))
+            for ss in p.scale_sets
+        ]
+        if rollouts:
+            phases.append(rollouts)
+        phases.append([("lb-swap-nat", lambda: self.swap("lb-swap-nat"))])
+        restores: list[Step] = []
+        for ss in p.scale_sets:
+            if ss.switch_to_manual:
+                name = f"vmss-restore-upgrade-mode:{ss.name}"
+                restores.append(
+                    (name, _bind(self._ensure_vmss, name, ss.id, tf.vmss_set_upgrade_mode(ss.upgrade_mode)))
+                )
+        if restores:
+            phases.append(restores)
+        phases.append([("verify-ports", self.verify)])
+        return phases
+
+    def rollback_phases(self) -> list[list[Step]]:
+        """Undo, from whatever point the run reached, using the backups."""
+        if self.rundir is None:
+            raise NatMigrateError("rollback needs the run directory's backups")
+        p = self.plan
+        rd = self.rundir
+        if not rd.has(rd.backup_name(p.id)):
+            # Backups come before the first write: without them nothing was changed.
+            self._note(
+                "rollback", f"{p.name}: the run never changed anything (no backups); nothing to roll back"
+            )
+            return []
+        original_lb = rd.backup(p.id)
+        phases: list[list[Step]] = [
+            [
+                (
+                    "rollback-lb-restore-v1",
+                    lambda: self._ensure_lb("rollback-lb-restore-v1", tf.lb_restore_v1(p, original_lb)),
+                )
+            ]
+        ]
+        models: list[Step] = []
+        for ss in p.scale_sets:
+            name = f"rollback-vmss-model:{ss.name}"
+            models.append(
+                (name, _bind(self._ensure_vmss, name, ss.id, tf.vmss_restore_model(ss, rd.backup(ss.id))))
+            )
+        for nic in p.network_interfaces:
+            name = f"rollback-nic:{nic.name}"
+            models.append(
+                (name, _bind(self._ensure_nic, name, nic.id, tf.nic_restore(nic.edits, rd.backup(nic.id))))
+            )
+        if models:
+            phases.append(models)
+        rollouts = [
+            (f"rollback-vmss-rollout:{ss.name}", _bind(self.rollout, f"rollback-vmss-rollout:{ss.name}", ss))
+            for ss in p.scale_sets
+        ]
+        if rollouts:
+            phases.append(rollouts)
+        policies: list[Step] = []
+        for ss in p.scale_sets:
+            if ss.switch_to_manual:
+                name = f"rollback-vmss-upgrade-mode:{ss.name}"
+                mode = tf.upgrade_mode(rd.backup(ss.id))
+                policies.append((name, _bind(self._ensure_vmss, name, ss.id, tf.vmss_set_upgrade_mode(mode))))
+        if policies:
+            phases.append(policies)
+        phases.append(
+            [
+                (
+                    "rollback-lb-remove-pools",
+                    lambda: self._ensure_lb(
+                        "rollback-lb-remove-pools", tf.lb_remove_added_pools(p, original_lb)
+                    ),
+                )
+            ]
+        )
+        return phases
+
+    def migrate(self) -> RunOutcome:
+        """Run (or resume) the migration."""
+        return self._run(self.forward_phases())
+
+    def rollback(self) -> RunOutcome:
+        """Roll back (or resume a rollback)."""
+        return self._run(self.rollback_phases())
+
+
+def _bind(fn: Callable[..., str], *args: Any) -> Callable[[], str]:
+    return lambda: fn(*args)
+
+
+def _failed(body: Body) -> bool:
+    state = (body.get("properties") or {}).get("provisioningState")
+    return isinstance(state, str) and state.lower() == "failed"
+
+
+def _last(rid: str) -> str:
+    return rid.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _instance_id(instance: Body) -> str:
+    name = str(instance.get("name") or "")
+    return name.rsplit("_", 1)[-1]
+
+
+def _applied(instance: Body) -> bool:
+    props = instance.get("properties") or {}
+    value = props.get("latestModelApplied", instance.get("latestModelApplied"))
+    return value is not False
+
+
+def v1_port_mapping(lb: Body) -> list[dict[str, Any]]:
+    """Every v1 NAT rule with a target, as read: the mapping clients use before the change."""
+    rows = []
+    for rule in (lb.get("properties") or {}).get("inboundNatRules") or []:
+        props = rule.get("properties") or {}
+        target = (props.get("backendIPConfiguration") or {}).get("id")
+        if not isinstance(target, str):
+            continue
+        rows.append(
+            {
+                "rule": rule.get("name"),
+                "target_id": target,
+                "protocol": props.get("protocol"),
+                "frontend_port": props.get("frontendPort"),
+                "backend_port": props.get("backendPort"),
+            }
+        )
+    return rows
+
+
+def describe_change(before: Body, after: Body, method: str) -> list[str]:
+    """Human lines for what a write changes (dry run output, journal)."""
+    rtype = str(before.get("type") or before.get("id") or "").lower()
+    if "loadbalancers" in rtype:
+        b, a = tf.lb_summary(before), tf.lb_summary(after)
+        lines = []
+        for coll in b:
+            added = sorted(set(a[coll]) - set(b[coll]))
+            removed = sorted(set(b[coll]) - set(a[coll]))
+            if coll == "inboundNatRules":
+                removed = [r for r in removed if not _generated_name(before, r)]
+            if added:
+                lines.append(f"{coll}: add {', '.join(added)}")
+            if removed:
+                lines.append(f"{coll}: remove {', '.join(removed)}")
+        return lines or ["no visible change"]
+    if method == "PATCH" or "virtualmachinescalesets" in rtype:
+        lines = []
+        mode = (after.get("properties") or {}).get("upgradePolicy")
+        if mode:
+            lines.append(f"upgradePolicy.mode -> {mode.get('mode')}")
+        vmp = (after.get("properties") or {}).get("virtualMachineProfile")
+        if vmp:
+            for cfg in vmp["networkProfile"]["networkInterfaceConfigurations"]:
+                for ipc in (cfg.get("properties") or {}).get("ipConfigurations") or []:
+                    props = ipc.get("properties") or {}
+                    nat = [_last(str(x.get("id"))) for x in props.get("loadBalancerInboundNatPools") or []]
+                    bep = [
+                        _last(str(x.get("id"))) for x in props.get("loadBalancerBackendAddressPools") or []
+                    ]
+                    lines.append(
+                        f"{cfg.get('name')}/{ipc.get('name')}: NAT pools [{', '.join(nat)}], "
+                        f"backend pools [{', '.join(bep)}]"
+                    )
+        return lines
+    lines = []
+    for ipc in (after.get("properties") or {}).get("ipConfigurations") or []:
+        props = ipc.get("properties") or {}
+        nat = [_last(str(x.get("id"))) for x in props.get("loadBalancerInboundNatRules") or []]
+        bep = [_last(str(x.get("id"))) for x in props.get("loadBalancerBackendAddressPools") or []]
+        lines.append(f"{ipc.get('name')}: NAT rules [{', '.join(nat)}], backend pools [{', '.join(bep)}]")
+    return lines
+
+
+def _generated_name(lb: Body, name: str) -> bool:
+    for rule in (lb.get("properties") or {}).get("inboundNatRules") or []:
+        if rule.get("name") == name:
+            return tf.is_generated_rule(rule)
+    return False

@@ -1,0 +1,188 @@
+"""How a run looks on a terminal: step lines and roll-out progress on stderr, ports old -> new."""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn
+from rich.table import Table
+from rich.text import Text
+
+from natmigrate.execute import events as ev
+from natmigrate.plan.model import LoadBalancerPlan
+
+_MARK = {
+    ev.STEP_DONE: ("done", "green"),
+    ev.STEP_SKIPPED: ("already done", "cyan"),
+    ev.STEP_FAILED: ("FAILED", "bold red"),
+}
+
+
+class ConsoleObserver:
+    """Prints each step as it finishes, and a progress bar per scale set while instances roll out."""
+
+    def __init__(self, console: Console, show_writes: bool = False):
+        self.console = console
+        self.show_writes = show_writes
+        self._lock = threading.Lock()
+        self._progress: Progress | None = None
+        self._tasks: dict[str, TaskID] = {}
+
+    def __call__(self, event: ev.Event) -> None:
+        """Render one event."""
+        with self._lock:
+            if event.kind == ev.PROGRESS:
+                self._on_progress(event)
+                return
+            if event.kind in _MARK:
+                self._finish_progress(event.step)
+                label, style = _MARK[event.kind]
+                line = Text.assemble(("  " + label.ljust(13), style), (event.step, "bold"))
+                if event.kind == ev.STEP_FAILED and event.message:
+                    line.append(f"  {event.message}")
+                self.console.print(line)
+            elif event.kind == ev.NOTE:
+                self.console.print(Text(f"  note: {event.message}", style="yellow"))
+            elif event.kind == ev.WRITE and self.show_writes:
+                self.console.print(Text(f"    {event.message}", style="dim"))
+                for change in event.data.get("changes") or []:
+                    self.console.print(Text(f"      {change}", style="dim"))
+
+    def _on_progress(self, event: ev.Event) -> None:
+        total = int(event.data.get("total") or 0)
+        done = int(event.data.get("done") or 0)
+        if not self.console.is_terminal or total == 0:
+            return
+        if self._progress is None:
+            self._progress = Progress(
+                TextColumn("  {task.description}"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total} instances on the new model"),
+                console=self.console,
+                transient=True,
+            )
+            self._progress.start()
+        if event.step not in self._tasks:
+            self._tasks[event.step] = self._progress.add_task(event.step, total=total)
+        self._progress.update(self._tasks[event.step], completed=done, total=total)
+
+    def _finish_progress(self, step: str) -> None:
+        if self._progress is None:
+            return
+        task = self._tasks.pop(step, None)
+        if task is not None:
+            self._progress.remove_task(task)
+        if not self._tasks:
+            self._progress.stop()
+            self._progress = None
+
+    def close(self) -> None:
+        """Stop any live display."""
+        with self._lock:
+            if self._progress is not None:
+                self._progress.stop()
+                self._progress = None
+
+
+def print_plan_summary(console: Console, lb: LoadBalancerPlan) -> None:
+    """What the migration will do, what it costs in NAT downtime, and the plan's warnings."""
+    pools = [bp.name for bp in lb.backend_pools if bp.action == "create"]
+    console.print(Text(f"Migration of load balancer {lb.name}", style="bold"))
+    console.print(f"  v2 NAT rules to create:   {', '.join(r.name for r in lb.nat_rules) or '-'}")
+    console.print(f"  backend pools to create:  {', '.join(pools) or '-'}")
+    console.print(f"  NAT pools to remove:      {', '.join(_last(x) for x in lb.remove_nat_pools) or '-'}")
+    user_rules = [_last(x) for x in lb.remove_nat_rules if not _generated(x, lb)]
+    console.print(f"  v1 NAT rules to remove:   {', '.join(user_rules) or '-'}")
+    for ss in lb.scale_sets:
+        extra = " (temporarily switched to Manual)" if ss.switch_to_manual else ""
+        count = "?" if ss.instance_ids is None else str(len(ss.instance_ids))
+        console.print(
+            f"  scale set {ss.name}: {ss.upgrade_mode}{extra}, {count} instance(s), one model update"
+        )
+    for nic in lb.network_interfaces:
+        console.print(f"  network interface {nic.name}: one update")
+    changing = sum(1 for m in lb.port_mappings if m.changed)
+    console.print(f"  client-visible ports that change: {changing} of {len(lb.port_mappings)}")
+    for p in lb.problems:
+        if p.severity != "info":
+            console.print(
+                Text(
+                    f"  {p.severity}: {p.code}: {p.message}",
+                    style="yellow" if p.severity == "warning" else "red",
+                )
+            )
+    console.print(
+        Text(
+            "Inbound NAT (the per-instance frontend ports) is down from the instance roll-out until the "
+            "load balancer's NAT rules are swapped: one roll-out plus one load-balancer update. "
+            "Load-balancing and outbound rules are not affected.",
+            style="bold yellow",
+        )
+    )
+
+
+def _last(rid: str) -> str:
+    return rid.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _generated(rule_id: str, lb: LoadBalancerPlan) -> bool:
+    pools = {_last(p).lower() for p in lb.remove_nat_pools}
+    name = _last(rule_id).lower()
+    return "." in name and name.split(".", 1)[0] in pools
+
+
+def ports_table(rows: list[dict[str, Any]], title: str = "Port mapping (old -> new)") -> Table:
+    """Targets with their old and new frontend ports."""
+    table = Table(title=title, expand=False)
+    downtime = any(row.get("nat_downtime_seconds") is not None for row in rows)
+    cols = ["target", "rule", "protocol", "backend port", "old", "new", "status"]
+    for col in [*cols, "NAT down (s)"] if downtime else cols:
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        extra = [_s(row.get("nat_downtime_seconds"))] if downtime else []
+        table.add_row(
+            str(row.get("target") or row.get("target_id") or ""),
+            str(row.get("rule") or ""),
+            str(row.get("protocol") or ""),
+            _s(row.get("backend_port")),
+            _s(row.get("old")),
+            _s(row.get("new")),
+            str(row.get("status") or ""),
+            *extra,
+        )
+    return table
+
+
+def current_ports_table(rows: list[dict[str, Any]], title: str) -> Table:
+    """``natmigrate ports``: every target's frontend port now."""
+    table = Table(title=title, expand=False)
+    for col in ("target", "rule", "version", "protocol", "frontend port", "backend port"):
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(
+            str(row.get("target") or ""),
+            str(row.get("rule") or ""),
+            str(row.get("version") or ""),
+            str(row.get("protocol") or ""),
+            _s(row.get("frontend_port")),
+            _s(row.get("backend_port")),
+        )
+    return table
+
+
+def _s(value: Any) -> str:
+    return "-" if value is None else str(value)
+
+
+def rows_csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    """CSV text of ``rows`` with ``columns``."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in columns})
+    return buf.getvalue()

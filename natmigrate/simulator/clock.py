@@ -1,0 +1,54 @@
+"""Simulated time: seconds of Azure time, which may run faster than the wall clock.
+
+Every timestamp the simulator records (the request log's ``sim_time``, the NAT timeline, when an
+operation completes) is in simulated seconds since the simulator's epoch. ``speedup=600`` makes a
+60-second Azure operation take 0.1 s of real time; ``advance()`` jumps ahead at once (tests).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+
+class SimClock:
+    """A monotonic clock in simulated seconds: ``start + real_elapsed * speedup + advanced``."""
+
+    def __init__(self, speedup: float = 1.0, start: float = 0.0, frozen: bool = False) -> None:
+        """``speedup``: simulated seconds per real second. ``frozen``: time moves only by
+        :meth:`advance` (deterministic tests)."""
+        if speedup <= 0:
+            raise ValueError("speedup must be positive")
+        self.speedup = float(speedup)
+        self.frozen = frozen
+        self._lock = threading.Lock()
+        self._base = float(start)
+        self._real0 = time.monotonic()
+
+    def now(self) -> float:
+        """Current simulated time in seconds."""
+        with self._lock:
+            if self.frozen:
+                return self._base
+            return self._base + (time.monotonic() - self._real0) * self.speedup
+
+    def advance(self, seconds: float) -> float:
+        """Move simulated time forward by ``seconds``; returns the new time."""
+        if seconds < 0:
+            raise ValueError("time only moves forward")
+        with self._lock:
+            self._base += seconds
+            base = self._base
+        return base if self.frozen else self.now()
+
+    def set(self, seconds: float) -> None:
+        """Restart the clock at ``seconds`` (used when a saved state is loaded)."""
+        with self._lock:
+            self._base = float(seconds)
+            self._real0 = time.monotonic()
+
+    def real_seconds(self, sim_seconds: float) -> float:
+        """How long ``sim_seconds`` of simulated time takes on the wall clock (``inf`` when frozen)."""
+        if sim_seconds <= 0:
+            return 0.0
+        return float("inf") if self.frozen else sim_seconds / self.speedup

@@ -1,0 +1,173 @@
+"""``natmigrate migrate --simulate``: whole runs through the real SDK against the simulator."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from . import topologies as t
+from .helpers import (
+    FIXTURES,
+    cli,
+    collection,
+    names,
+    result_json,
+    seeded_resource,
+    state_resource,
+    without_etags,
+)
+
+UNTOUCHED = ("loadBalancingRules", "probes", "outboundRules")
+
+
+def _migrate(seed: Path, state_dir: Path, *extra: str) -> dict[str, object]:
+    result = cli(
+        "migrate", "--simulate", str(seed), "--yes", "-o", "json", "--state-dir", str(state_dir), *extra
+    )
+    assert result.exit_code == 0, result.stderr + result.stdout
+    return result_json(result)
+
+
+def _assert_migrated(seed: Path, run_dir: Path, lb_id: str, report: dict[str, object]) -> None:
+    before = seeded_resource(seed, lb_id)
+    after = state_resource(run_dir / "simulated-final-state.json", lb_id)
+    assert collection(after, "inboundNatPools") == []
+    assert not [
+        r for r in collection(after, "inboundNatRules") if "backendIPConfiguration" in r["properties"]
+    ]
+    for name in UNTOUCHED:
+        assert without_etags(collection(after, name)) == without_etags(collection(before, name)), name
+    # Every target that had a v1 port has a v2 port afterwards.
+    old_targets = {
+        r["properties"]["backendIPConfiguration"]["id"].lower()
+        for r in collection(before, "inboundNatRules")
+        if "backendIPConfiguration" in r["properties"]
+    }
+    mapping = report["port_mapping"]
+    assert isinstance(mapping, list)
+    new_targets = {str(m["target_id"]).lower() for m in mapping if m["new"] is not None}
+    assert old_targets <= new_targets
+
+
+def test_fixture_quick_start_migrates(tmp_path: Path) -> None:
+    seed = FIXTURES / "scale-set-nat-pools.json"
+    report = _migrate(seed, tmp_path)
+    assert report["status"] == "succeeded"
+    run_dir = Path(str(report["run_dir"]))
+    lb_id = str(report["load_balancer"])
+    _assert_migrated(seed, run_dir, lb_id, report)
+    assert (run_dir / "ports.json").exists() and (run_dir / "ports.csv").exists()
+    assert report["nat_downtime_seconds"]
+
+
+@pytest.mark.parametrize("name", list(t.TOPOLOGIES))
+def test_topology_migrates_and_rolls_back(name: str, tmp_path: Path) -> None:
+    topo = t.TOPOLOGIES[name]
+    seed = topo.write(tmp_path / f"{name}.json")
+    report = _migrate(seed, tmp_path / "runs")
+    assert report["status"] == "succeeded", report
+    run_dir = Path(str(report["run_dir"]))
+    _assert_migrated(seed, run_dir, t.lb_id(topo.lb), report)
+
+    back = cli("rollback", str(run_dir), "-o", "json")
+    assert back.exit_code == 0, back.stderr
+    assert result_json(back)["status"] == "rolled-back"
+    before = seeded_resource(seed, t.lb_id(topo.lb))
+    after = state_resource(run_dir / "simulated-final-state.json", t.lb_id(topo.lb))
+    for coll in (*UNTOUCHED, "inboundNatPools", "backendAddressPools"):
+        assert names(collection(after, coll)) == names(collection(before, coll)), coll
+    assert names(collection(after, "inboundNatRules")) == names(collection(before, "inboundNatRules"))
+
+
+def test_rolling_is_refused_unless_opted_in(tmp_path: Path) -> None:
+    topo = t.Topology(
+        nat_pools=(t.ssh_pool(),),
+        scale_sets=(t.ScaleSet("vmss1", 2, "Rolling", ipconfigs=(t.IpConfig(nat_pools=("ssh",)),)),),
+    )
+    seed = topo.write(tmp_path / "rolling.json")
+    refused = cli("migrate", "--simulate", str(seed), "--yes", "--state-dir", str(tmp_path / "runs"))
+    assert refused.exit_code == 1
+    assert "Rolling" in refused.stderr or "ROLLING" in refused.stderr
+
+    report = _migrate(seed, tmp_path / "runs", "--rolling", "switch-to-manual")
+    run_dir = Path(str(report["run_dir"]))
+    vmss = state_resource(
+        run_dir / "simulated-final-state.json", t.rid("Microsoft.Compute/virtualMachineScaleSets", "vmss1")
+    )
+    assert vmss["properties"]["upgradePolicy"]["mode"] == "Rolling"
+    _assert_migrated(seed, run_dir, t.lb_id("lb"), report)
+
+
+def test_without_yes_and_without_a_terminal_nothing_happens(tmp_path: Path) -> None:
+    result = cli(
+        "migrate", "--simulate", str(FIXTURES / "scale-set-nat-pools.json"), "--state-dir", str(tmp_path)
+    )
+    assert result.exit_code == 2
+    assert "--yes" in result.stderr
+
+
+def test_batch_size_upgrades_instances_in_batches(tmp_path: Path) -> None:
+    seed = t.TOPOLOGIES["one-scale-set-manual"].write(tmp_path / "seed.json")
+    report = _migrate(seed, tmp_path / "runs", "--batch-size", "2")
+    run_dir = Path(str(report["run_dir"]))
+    journal = [json.loads(line) for line in (run_dir / "journal.jsonl").read_text().splitlines()]
+    batches = [e["instance_ids"] for e in journal if e["event"] == "write" and e.get("method") == "POST"]
+    assert batches == [["0", "1"], ["2"]]
+
+
+def test_nothing_to_migrate_is_a_success(tmp_path: Path) -> None:
+    result = cli(
+        "migrate",
+        "--simulate",
+        str(FIXTURES / "already-v2.json"),
+        "--yes",
+        "-o",
+        "json",
+        "--state-dir",
+        str(tmp_path),
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result_json(result)["steps"] == []
+
+
+def test_dry_run_prints_ordered_writes_and_az_commands(tmp_path: Path) -> None:
+    seed = t.TOPOLOGIES["vms-v1-rules"].write(tmp_path / "seed.json")
+    result = cli("migrate", "--simulate", str(seed), "--dry-run", "--state-dir", str(tmp_path / "runs"))
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    order = [out.index(s) for s in ("1. PUT", "2. PUT", "3. PUT", "4. PUT")]
+    assert order == sorted(order)
+    assert "az network lb address-pool create" in out
+    assert "az network nic ip-config inbound-nat-rule remove" in out
+    assert "az network lb inbound-nat-rule delete" in out
+    assert "az network lb inbound-nat-rule create" in out
+
+
+def test_a_seed_with_several_load_balancers_migrates_and_rolls_back_each(tmp_path: Path) -> None:
+    vmss_lb = t.Topology(
+        lb="lb-vmss",
+        nat_pools=(t.ssh_pool(),),
+        scale_sets=(t.ScaleSet("vmss1", 2, ipconfigs=(t.IpConfig(lb="lb-vmss", nat_pools=("ssh",)),)),),
+    )
+    vm_lb = t.Topology(
+        lb="lb-vms",
+        nat_rules=(("ssh-vm1", 50001, 22),),
+        vms=(t.Vm("vm1", ("ssh-vm1",), ("bepool",), lb="lb-vms"),),
+    )
+    seed = tmp_path / "two-lbs.json"
+    seed.write_text(json.dumps({"value": vmss_lb.resources() + vm_lb.resources()}))
+    report = _migrate(seed, tmp_path / "runs")
+    assert report["status"] == "succeeded"
+    assert len(report["load_balancers"]) == 2  # type: ignore[arg-type]
+    run_dir = Path(str(report["run_dir"]))
+    for lb in ("lb-vmss", "lb-vms"):
+        _assert_migrated(seed, run_dir, t.lb_id(lb), report)
+    back = cli("rollback", str(run_dir), "-o", "json")
+    assert back.exit_code == 0, back.stderr
+    for lb in ("lb-vmss", "lb-vms"):
+        after = state_resource(run_dir / "simulated-final-state.json", t.lb_id(lb))
+        before = seeded_resource(seed, t.lb_id(lb))
+        assert names(collection(after, "inboundNatRules")) == names(collection(before, "inboundNatRules"))
+        assert names(collection(after, "inboundNatPools")) == names(collection(before, "inboundNatPools"))
