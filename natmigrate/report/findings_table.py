@@ -19,7 +19,7 @@ def render(results: list[FileResult]) -> RenderableType:
     summary.add_column("file", overflow="fold")
     summary.add_column("findings", justify="right")
     for r in results:
-        summary.add_row(Text(r.verdict, style=VERDICT_STYLE[r.verdict]), r.path, str(len(r.findings)))
+        summary.add_row(Text(r.verdict, style=VERDICT_STYLE[r.verdict]), Text(r.path), str(len(r.findings)))
     parts.append(summary)
 
     findings = Table(title="Findings", expand=False)
@@ -33,7 +33,8 @@ def render(results: list[FileResult]) -> RenderableType:
             any_finding = True
             where = f"{r.path}:{f.line}" if f.line else r.path
             style = "red" if f.severity == "error" else "yellow"
-            findings.add_row(Text(f.rule, style=style), where, f.resource, f.message)
+            # Text(), not markup: template expressions such as "[variables('x')]" look like rich tags.
+            findings.add_row(Text(f.rule, style=style), Text(where), Text(f.resource), Text(f.message))
     if any_finding:
         parts.append(findings)
     errors = [r for r in results if r.error]

@@ -1,12 +1,606 @@
-"""ARM templates and ``az group export`` output (implemented in the template-reader work)."""
+"""ARM templates and ``az group export`` output.
+
+The template is expanded the way Azure Resource Manager would deploy it, as far as that can be
+known without deploying: parameters take their supplied or default values, variables and
+expressions are evaluated (:mod:`natmigrate.sources.arm_expressions`), ``copy`` loops on resources,
+properties and variables are unrolled, resources whose ``condition`` is false are skipped, child
+resources written inside a parent's ``resources`` array get their full type and name, and nested
+deployments (``Microsoft.Resources/deployments`` with an inline ``template``) are read
+recursively with inner or outer expression scope. Both ``resources`` forms are accepted: an array,
+or a ``languageVersion: "2.0"`` object keyed by symbolic names (``existing`` resources are
+references, not deployments, and are skipped).
+
+Whatever cannot be known becomes :class:`~natmigrate.model.Unresolved` carrying the expression as
+written and its location; it is never guessed. Decisions that hide whole resources (an unresolved
+``condition`` or copy ``count``) are reported in :attr:`Snapshot.unresolved` when the resource
+they guard holds inbound NAT, so the verdict can never be a silent pass.
+
+Every evaluated object is a :class:`~natmigrate.sources.resources.Located` dict carrying the
+origin of the template text it came from (for copy-expanded items: the loop's ``input``), so
+findings point at the right line. Only resource types natmigrate models are evaluated in full;
+the others are read for type and name only, which keeps large exports cheap.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from natmigrate import ids
 from natmigrate.errors import InputError
-from natmigrate.model import Snapshot
+from natmigrate.model import NO_ORIGIN, Origin, Snapshot, Unresolved, UnresolvedField
+from natmigrate.sources.arm_expressions import (
+    MAX_COPY_COUNT,
+    Evaluator,
+    UnknownValueError,
+    is_expression,
+    literal_text,
+)
+from natmigrate.sources.assemble import NAT_RULE_CHILD_TYPE, VMSS_VM_TYPE, assemble
+from natmigrate.sources.azure_json import ARM_TEMPLATE
 from natmigrate.sources.jsondoc import JsonDocument
+from natmigrate.sources.resources import Located
+
+DEPLOYMENT_TYPE = "microsoft.resources/deployments"
+
+# Types evaluated in full; everything else is kept as an UnknownResource with its type and id.
+MODELLED_TYPES = frozenset(
+    {
+        ids.LB_TYPE,
+        ids.NIC_TYPE,
+        ids.VMSS_TYPE,
+        ids.VM_TYPE,
+        ids.AUTOSCALE_TYPE,
+        NAT_RULE_CHILD_TYPE,
+        VMSS_VM_TYPE,
+    }
+)
+# Keys of a resource that say how to deploy it rather than what it is.
+_DEPLOY_KEYS = frozenset({"copy", "condition", "dependson", "resources", "comments", "existing"})
+# Properties whose presence means the resource uses (or may use) inbound NAT.
+_NAT_KEYS = frozenset(
+    {"inboundnatpools", "inboundnatrules", "loadbalancerinboundnatpools", "loadbalancerinboundnatrules"}
+)
+
+MAX_DEPLOYMENT_DEPTH = 16
+# All copy loops of one file together; past this the template is not expanded further.
+MAX_EXPANDED_COPIES = 20_000
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
 
 
 def read_template(doc: JsonDocument) -> Snapshot:
-    """Read an ARM template."""
-    raise InputError(doc.path, "ARM templates are not supported yet")
+    """Read an ARM template (or ``az group export`` output) into a snapshot."""
+    data = doc.data
+    if not isinstance(data, Mapping):
+        raise InputError(doc.path, "an ARM template must be a JSON object")
+    reader = _Reader(doc)
+    state = _TemplateState(
+        reader, data, "", None, ids.SUBSCRIPTION_PLACEHOLDER, ids.RESOURCE_GROUP_PLACEHOLDER
+    )
+    reader.template(data, "", TemplateScope(state), 0, (), _Target(state.subscription, state.resource_group))
+    return assemble(reader.items, doc.path, ARM_TEMPLATE, reader.unresolved)
+
+
+@dataclass(frozen=True)
+class _Target:
+    """The subscription and resource group resources are deployed to (for their ids)."""
+
+    subscription: str
+    resource_group: str
+
+
+@dataclass(frozen=True)
+class _Loop:
+    name: str
+    index: Any  # int, or Unresolved when the count is unknown
+    resource: bool
+
+
+class _TemplateState:
+    """One template's parameters, variables and functions, evaluated lazily and once."""
+
+    def __init__(
+        self,
+        reader: _Reader,
+        template: Mapping[str, Any],
+        pointer: str,
+        supplied: Mapping[str, tuple[Any, str, TemplateScope]] | None,
+        subscription: str,
+        resource_group: str,
+        deployment_name: Any = None,
+    ):
+        self.reader = reader
+        self.pointer = pointer
+        self.supplied = supplied
+        self.subscription = subscription
+        self.resource_group = resource_group
+        self.deployment_name = (
+            deployment_name
+            if deployment_name is not None
+            else Unresolved("deployment().name", NO_ORIGIN, "the deployment name is chosen at deployment")
+        )
+        self.params = _index(template.get("parameters"), f"{pointer}/parameters")
+        self.variables = _index(template.get("variables"), f"{pointer}/variables")
+        self.variable_copies: dict[str, tuple[Mapping[str, Any], str]] = {}
+        raw_vars = template.get("variables")
+        if isinstance(raw_vars, Mapping) and isinstance(raw_vars.get("copy"), list):
+            self.variables.pop("copy", None)
+            for i, spec in enumerate(raw_vars["copy"]):
+                if isinstance(spec, Mapping) and isinstance(spec.get("name"), str):
+                    self.variable_copies[spec["name"].lower()] = (spec, f"{pointer}/variables/copy/{i}")
+        self.functions = _functions(template.get("functions"), f"{pointer}/functions")
+        self.memo: dict[tuple[str, str], Any] = {}
+        self.busy: set[tuple[str, str]] = set()
+
+    def origin(self, pointer: str) -> Origin:
+        return self.reader.origin(pointer)
+
+
+def _index(section: Any, pointer: str) -> dict[str, tuple[Any, str]]:
+    if not isinstance(section, Mapping):
+        return {}
+    return {str(k).lower(): (v, f"{pointer}/{_escape(str(k))}") for k, v in section.items()}
+
+
+def _functions(section: Any, pointer: str) -> dict[str, tuple[Sequence[str], Any, str]]:
+    out: dict[str, tuple[Sequence[str], Any, str]] = {}
+    if not isinstance(section, list):
+        return out
+    for i, ns in enumerate(section):
+        if not isinstance(ns, Mapping) or not isinstance(ns.get("members"), Mapping):
+            continue
+        for name, member in ns["members"].items():
+            if not isinstance(member, Mapping) or not isinstance(member.get("output"), Mapping):
+                continue
+            params = [p.get("name", "") for p in member.get("parameters") or [] if isinstance(p, Mapping)]
+            ptr = f"{pointer}/{i}/members/{_escape(name)}/output/value"
+            out[f"{ns.get('namespace', '')}.{name}".lower()] = (params, member["output"].get("value"), ptr)
+    return out
+
+
+class TemplateScope:
+    """What expressions at one place in a template see (a :class:`~arm_expressions.Scope`)."""
+
+    def __init__(self, state: _TemplateState, loops: tuple[_Loop, ...] = ()):
+        self.state = state
+        self.loops = loops
+
+    def with_loop(self, name: str, index: Any, resource: bool) -> TemplateScope:
+        """This scope inside one iteration of a copy loop."""
+        return TemplateScope(self.state, (*self.loops, _Loop(name, index, resource)))
+
+    # -- Scope protocol ---------------------------------------------------------------------
+
+    def parameter(self, name: str) -> Any:
+        st = self.state
+        key = ("p", name.lower())
+        if key in st.memo:
+            return st.memo[key]
+        found = st.params.get(name.lower())
+        if found is None:
+            raise UnknownValueError(f"parameter {name!r} is not declared")
+        if key in st.busy:
+            raise UnknownValueError(f"parameter {name!r} refers to itself")
+        decl, ptr = found
+        st.busy.add(key)
+        try:
+            value = self._parameter_value(name, decl, ptr)
+        finally:
+            st.busy.discard(key)
+        st.memo[key] = value
+        return value
+
+    def _parameter_value(self, name: str, decl: Any, ptr: str) -> Any:
+        st = self.state
+        reader = st.reader
+        ptype = str(decl.get("type", "")).lower() if isinstance(decl, Mapping) else ""
+        if ptype in ("securestring", "secureobject"):
+            # Secrets never enter the model, and never decide inbound NAT.
+            return Unresolved(f"parameters('{name}')", st.origin(ptr), f"parameter {name!r} is secure")
+        if st.supplied is not None and name.lower() in st.supplied:
+            raw, sptr, outer = st.supplied[name.lower()]
+            if isinstance(raw, Mapping) and "value" in raw:
+                return reader.value(raw["value"], f"{sptr}/value", outer)
+            return Unresolved(
+                f"parameters('{name}')",
+                st.origin(sptr),
+                f"parameter {name!r} comes from a Key Vault reference",
+            )
+        if isinstance(decl, Mapping) and "defaultValue" in decl:
+            return reader.value(decl["defaultValue"], f"{ptr}/defaultValue", TemplateScope(st))
+        return Unresolved(f"parameters('{name}')", st.origin(ptr), f"parameter {name!r} has no default value")
+
+    def variable(self, name: str) -> Any:
+        st = self.state
+        key = ("v", name.lower())
+        if key in st.memo:
+            return st.memo[key]
+        if key in st.busy:
+            raise UnknownValueError(f"variable {name!r} refers to itself")
+        st.busy.add(key)
+        try:
+            if name.lower() in st.variable_copies:
+                spec, ptr = st.variable_copies[name.lower()]
+                value = st.reader.copy_array(spec, ptr, TemplateScope(st))
+            elif name.lower() in st.variables:
+                raw, ptr = st.variables[name.lower()]
+                value = st.reader.value(raw, ptr, TemplateScope(st))
+            else:
+                raise UnknownValueError(f"variable {name!r} is not defined")
+        finally:
+            st.busy.discard(key)
+        st.memo[key] = value
+        return value
+
+    def copy_index(self, loop: str | None) -> Any:
+        for lp in reversed(self.loops):
+            if (loop is None and lp.resource) or (loop is not None and lp.name.lower() == loop.lower()):
+                return lp.index
+        if loop is None and self.loops:
+            return self.loops[-1].index
+        raise UnknownValueError(f"copyIndex({repr(loop) if loop else ''}) is used outside its copy loop")
+
+    def builtin_object(self, name: str) -> Any:
+        st = self.state
+        if name == "resourceGroup":
+            return {
+                "id": f"/subscriptions/{st.subscription}/resourceGroups/{st.resource_group}",
+                "name": st.resource_group,
+                "type": "Microsoft.Resources/resourceGroups",
+                "location": Unresolved(
+                    "resourceGroup().location", NO_ORIGIN, "the location is known at deployment"
+                ),
+                "properties": {"provisioningState": "Succeeded"},
+            }
+        if name == "subscription":
+            unknown = "known at deployment"
+            return {
+                "id": f"/subscriptions/{st.subscription}",
+                "subscriptionId": st.subscription,
+                "tenantId": Unresolved("subscription().tenantId", NO_ORIGIN, unknown),
+                "displayName": Unresolved("subscription().displayName", NO_ORIGIN, unknown),
+            }
+        return {
+            "name": st.deployment_name,
+            "properties": Unresolved("deployment().properties", NO_ORIGIN, "known at deployment"),
+        }
+
+    def user_function(self, name: str) -> tuple[Sequence[str], Any, Origin] | None:
+        found = self.state.functions.get(name.lower())
+        if found is None:
+            return None
+        params, output, ptr = found
+        return params, output, self.state.origin(ptr)
+
+
+@dataclass
+class _Reader:
+    doc: JsonDocument
+    items: list[tuple[Mapping[str, Any], Origin]] = field(default_factory=list)
+    unresolved: list[UnresolvedField] = field(default_factory=list)
+    copies: int = 0
+    _seen_unresolved: set[tuple[str, str]] = field(default_factory=set)
+
+    def origin(self, pointer: str) -> Origin:
+        return Origin(self.doc.path, pointer, self.doc)
+
+    def fail(self, pointer: str, problem: str) -> InputError:
+        pos = self.doc.position(pointer)
+        return InputError(self.doc.path, problem, pos[0] if pos else None, pos[1] if pos else None)
+
+    # -- values -----------------------------------------------------------------------------
+
+    def value(self, node: Any, pointer: str, scope: TemplateScope) -> Any:
+        """Evaluate a template JSON value; objects become :class:`Located` at their own pointer."""
+        if isinstance(node, str):
+            if node[:1] == "[":
+                return Evaluator(scope).evaluate(node, self.origin(pointer))
+            return node
+        if isinstance(node, Mapping):
+            out = Located({}, self.origin(pointer))
+            copies = node.get("copy")
+            property_copy = isinstance(copies, list) and all(
+                isinstance(c, Mapping) and "input" in c for c in copies
+            )
+            for k, v in node.items():
+                if property_copy and k == "copy":
+                    continue
+                key = k
+                if k[:1] == "[":
+                    ek = Evaluator(scope).evaluate(k, self.origin(pointer))
+                    key = ek if isinstance(ek, str) else k
+                out[key] = self.value(v, f"{pointer}/{_escape(k)}", scope)
+            if property_copy and isinstance(copies, list):
+                for i, spec in enumerate(copies):
+                    name = self.value(spec.get("name"), f"{pointer}/copy/{i}/name", scope)
+                    if isinstance(name, str):
+                        out[name] = self.copy_array(spec, f"{pointer}/copy/{i}", scope)
+            return out
+        if isinstance(node, list):
+            return [self.value(v, f"{pointer}/{i}", scope) for i, v in enumerate(node)]
+        return node
+
+    def copy_count(self, spec: Mapping[str, Any], pointer: str, scope: TemplateScope) -> int | Unresolved:
+        """A copy loop's count: an int in 0..800, or Unresolved with the reason."""
+        raw = spec.get("count")
+        count = self.value(raw, f"{pointer}/count", scope)
+        text = raw if isinstance(raw, str) else str(raw)
+        where = self.origin(f"{pointer}/count" if "count" in spec else pointer)
+        if isinstance(count, Unresolved):
+            return Unresolved(text, where, count.reason)
+        if isinstance(count, str) and count.strip().lstrip("-").isdigit():
+            count = int(count)
+        if isinstance(count, bool) or not isinstance(count, int):
+            return Unresolved(text, where, "the copy count is not a number")
+        if count < 0 or count > MAX_COPY_COUNT:
+            return Unresolved(text, where, f"copy count {count} is outside Azure's 0..{MAX_COPY_COUNT}")
+        if self.copies + count > MAX_EXPANDED_COPIES:
+            return Unresolved(text, where, f"the template expands to more than {MAX_EXPANDED_COPIES} copies")
+        self.copies += count
+        return count
+
+    def copy_array(self, spec: Mapping[str, Any], pointer: str, scope: TemplateScope) -> Any:
+        """A property or variable copy loop: the list of evaluated ``input`` values."""
+        name = self.value(spec.get("name"), f"{pointer}/name", scope)
+        count = self.copy_count(spec, pointer, scope)
+        if isinstance(count, Unresolved):
+            return count
+        loop = str(name)
+        return [
+            self.value(spec.get("input"), f"{pointer}/input", scope.with_loop(loop, i, False))
+            for i in range(count)
+        ]
+
+    # -- resources --------------------------------------------------------------------------
+
+    def template(
+        self,
+        template: Mapping[str, Any],
+        pointer: str,
+        scope: TemplateScope,
+        depth: int,
+        gates: tuple[UnresolvedField, ...],
+        target: _Target,
+    ) -> None:
+        """Expand every resource of one template (the file's, or a nested deployment's)."""
+        resources = template.get("resources")
+        entries: Iterator[tuple[str, Any]]
+        if isinstance(resources, list):
+            entries = ((str(i), r) for i, r in enumerate(resources))
+        elif isinstance(resources, Mapping):  # languageVersion 2.0: keyed by symbolic name
+            entries = ((_escape(str(k)), r) for k, r in resources.items())
+        elif resources is None:
+            raise self.fail(pointer, "the template has no resources section")
+        else:
+            raise self.fail(f"{pointer}/resources", "resources must be an array or an object")
+        for key, res in entries:
+            self.resource(res, f"{pointer}/resources/{key}", scope, None, depth, gates, target)
+
+    def resource(
+        self,
+        node: Any,
+        pointer: str,
+        scope: TemplateScope,
+        parent: tuple[Any, Any] | None,
+        depth: int,
+        gates: tuple[UnresolvedField, ...],
+        target: _Target,
+    ) -> None:
+        if not isinstance(node, Mapping):
+            raise self.fail(pointer, f"the resource at {pointer or '/'} is not an object")
+        if node.get("existing") is True:
+            return  # a reference to a resource deployed elsewhere
+        copy = node.get("copy")
+        iterations: list[tuple[TemplateScope, tuple[UnresolvedField, ...]]]
+        if copy is None:
+            iterations = [(scope, gates)]
+        elif not isinstance(copy, Mapping):
+            raise self.fail(f"{pointer}/copy", "a resource's copy must be an object with name and count")
+        else:
+            loop = str(self.value(copy.get("name"), f"{pointer}/copy/name", scope))
+            count = self.copy_count(copy, f"{pointer}/copy", scope)
+            if isinstance(count, Unresolved):
+                # Read one representative copy, whose copyIndex() is unknown, and say so.
+                gate = UnresolvedField(f"{_label(node, scope)}.copy.count", count)
+                iterations = [(scope.with_loop(loop, count, True), (*gates, gate))]
+            else:
+                iterations = [(scope.with_loop(loop, i, True), gates) for i in range(count)]
+        for it_scope, it_gates in iterations:
+            self.instance(node, pointer, it_scope, parent, depth, it_gates, target)
+
+    def instance(
+        self,
+        node: Mapping[str, Any],
+        pointer: str,
+        scope: TemplateScope,
+        parent: tuple[Any, Any] | None,
+        depth: int,
+        gates: tuple[UnresolvedField, ...],
+        target: _Target,
+    ) -> None:
+        """One deployed copy of a resource (and its nested child resources)."""
+        if "condition" in node:
+            cond = self.value(node["condition"], f"{pointer}/condition", scope)
+            if isinstance(cond, str) and cond.strip().lower() in ("true", "false"):
+                cond = cond.strip().lower() == "true"
+            if cond is False:
+                return
+            if cond is not True:
+                if not isinstance(cond, Unresolved):
+                    cond = Unresolved(
+                        str(node["condition"]), self.origin(f"{pointer}/condition"), "not a bool"
+                    )
+                gates = (*gates, UnresolvedField(f"{_label(node, scope)}.condition", cond))
+        rtype = self.value(node.get("type"), f"{pointer}/type", scope)
+        name = self.value(node.get("name"), f"{pointer}/name", scope)
+        rtype, name = _full_type_and_name(rtype, name, parent)
+        origin = self.origin(pointer)
+        low = rtype.lower() if isinstance(rtype, str) else None
+        if low == DEPLOYMENT_TYPE:
+            self.deployment(node, pointer, scope, name, depth, gates, target)
+            body: Mapping[str, Any] = _envelope(rtype, name, origin, target)
+        elif low in MODELLED_TYPES:
+            body = self.body(node, pointer, scope, rtype, name, target)
+            if gates and _uses_nat(body, low):
+                self.report(gates)
+        else:
+            body = _envelope(rtype, name, origin, target)
+            if low is None and gates and _mentions_nat(node):
+                self.report(gates)
+        self.items.append((body, origin))
+        children = node.get("resources")
+        if isinstance(children, list):
+            for i, child in enumerate(children):
+                self.resource(child, f"{pointer}/resources/{i}", scope, (rtype, name), depth, gates, target)
+
+    def body(
+        self,
+        node: Mapping[str, Any],
+        pointer: str,
+        scope: TemplateScope,
+        rtype: str,
+        name: Any,
+        target: _Target,
+    ) -> Located:
+        """A modelled resource, evaluated in full."""
+        out = Located({}, self.origin(pointer))
+        for k, v in node.items():
+            if k.lower() not in _DEPLOY_KEYS:
+                out[k] = self.value(v, f"{pointer}/{_escape(k)}", scope)
+        out.update(_identity(rtype, name, target))
+        return out
+
+    def deployment(
+        self,
+        node: Mapping[str, Any],
+        pointer: str,
+        scope: TemplateScope,
+        name: Any,
+        depth: int,
+        gates: tuple[UnresolvedField, ...],
+        target: _Target,
+    ) -> None:
+        """A nested deployment: read its inline template (a linked template is not available)."""
+        props = node.get("properties")
+        if not isinstance(props, Mapping) or not isinstance(props.get("template"), Mapping):
+            return
+        tptr = f"{pointer}/properties/template"
+        if depth + 1 > MAX_DEPLOYMENT_DEPTH:
+            self.report(
+                (
+                    UnresolvedField(
+                        f"{_label(node, scope)}.template",
+                        Unresolved(
+                            "<nested deployment>",
+                            self.origin(tptr),
+                            f"deployments are nested more than {MAX_DEPLOYMENT_DEPTH} deep",
+                        ),
+                    ),
+                )
+            )
+            return
+        sub = self.value(props.get("subscriptionId"), f"{pointer}/properties/subscriptionId", scope)
+        rg = self.value(props.get("resourceGroup"), f"{pointer}/properties/resourceGroup", scope)
+        inner_target = _Target(
+            sub if isinstance(sub, str) and sub else target.subscription,
+            rg if isinstance(rg, str) and rg else target.resource_group,
+        )
+        options = props.get("expressionEvaluationOptions")
+        scope_kind = options.get("scope") if isinstance(options, Mapping) else None
+        template = props["template"]
+        if isinstance(scope_kind, str) and scope_kind.lower() == "inner":
+            supplied: dict[str, tuple[Any, str, TemplateScope]] = {}
+            params = props.get("parameters")
+            if isinstance(params, Mapping):
+                for k, v in params.items():
+                    supplied[str(k).lower()] = (
+                        v,
+                        f"{pointer}/properties/parameters/{_escape(str(k))}",
+                        scope,
+                    )
+            state = _TemplateState(
+                self, template, tptr, supplied, inner_target.subscription, inner_target.resource_group, name
+            )
+            inner_scope = TemplateScope(state)
+        else:
+            # Outer scope: the nested template sees the parent's parameters and variables.
+            inner_scope = scope
+        self.template(template, tptr, inner_scope, depth + 1, gates, inner_target)
+
+    def report(self, gates: tuple[UnresolvedField, ...]) -> None:
+        for g in gates:
+            key = (g.property, g.value.origin.pointer)
+            if key not in self._seen_unresolved:
+                self._seen_unresolved.add(key)
+                self.unresolved.append(g)
+
+
+def _label(node: Mapping[str, Any], scope: TemplateScope) -> str:
+    """A short, readable name for a resource in messages: ``loadBalancers/lb-1``."""
+    rtype = node.get("type")
+    short = rtype.rsplit("/", 1)[-1] if isinstance(rtype, str) else "resource"
+    name = node.get("name")
+    text = literal_text(name) if isinstance(name, str) and not is_expression(name) else str(name)
+    return f"{short}/{text}"
+
+
+def _full_type_and_name(rtype: Any, name: Any, parent: tuple[Any, Any] | None) -> tuple[Any, Any]:
+    """Child resources nested in a parent's ``resources`` may use short type and name."""
+    if parent is None:
+        return rtype, name
+    ptype, pname = parent
+    if isinstance(rtype, str) and "/" not in rtype.strip("/"):
+        rtype = f"{ptype}/{rtype}" if isinstance(ptype, str) else ptype
+    if isinstance(name, str) and isinstance(rtype, str) and name.count("/") < rtype.count("/") - 1:
+        if isinstance(pname, Unresolved):
+            return rtype, Unresolved(f"{pname.expression}/{name}", pname.origin, pname.reason)
+        name = f"{pname}/{name}"
+    return rtype, name
+
+
+def _identity(rtype: Any, name: Any, target: _Target) -> dict[str, Any]:
+    """``type``, ``name`` (last segment) and ``id`` of a template resource."""
+    out: dict[str, Any] = {"type": rtype, "name": name}
+    if isinstance(name, Unresolved):
+        out["id"] = name
+    elif isinstance(rtype, str) and isinstance(name, str):
+        names = name.split("/")
+        try:
+            out["id"] = ids.build_id(target.subscription, target.resource_group, rtype, *names)
+            out["name"] = names[-1]
+        except ValueError:
+            out["id"] = Unresolved(name, NO_ORIGIN, f"the name {name!r} does not fit the type {rtype}")
+    return out
+
+
+def _envelope(rtype: Any, name: Any, origin: Origin, target: _Target) -> Located:
+    return Located(_identity(rtype, name, target), origin)
+
+
+def _uses_nat(body: Mapping[str, Any], rtype: str) -> bool:
+    """Whether an evaluated resource holds (or may hold) inbound NAT."""
+    if rtype == NAT_RULE_CHILD_TYPE:
+        return True
+    props = body.get("properties")
+    return isinstance(props, Unresolved) or _has_nat_value(body)
+
+
+def _has_nat_value(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            if isinstance(k, str) and k.lower() in _NAT_KEYS and (isinstance(v, Unresolved) or v):
+                return True
+            if _has_nat_value(v):
+                return True
+    elif isinstance(value, list):
+        return any(_has_nat_value(v) for v in value)
+    return False
+
+
+def _mentions_nat(node: Any) -> bool:
+    """The raw template text of a resource names inbound NAT (used when its type is unknown)."""
+    return _has_nat_value(node)
