@@ -582,22 +582,53 @@ def _envelope(rtype: Any, name: Any, origin: Origin, target: _Target) -> Located
 
 
 def _uses_nat(body: Mapping[str, Any], rtype: str) -> bool:
-    """Whether an evaluated resource holds (or may hold) inbound NAT."""
-    if rtype == NAT_RULE_CHILD_TYPE:
-        return True
+    """Whether an evaluated resource holds (or may hold) inbound NAT v1.
+
+    Load balancers list their rules on each frontend too, so only their own NAT pools and
+    rules count; a rule with a frontend port range is v2.
+    """
     props = body.get("properties")
-    return isinstance(props, Unresolved) or _has_nat_value(body)
+    if isinstance(props, Unresolved):
+        return True
+    if rtype == NAT_RULE_CHILD_TYPE:
+        return not _has_port_range(body)
+    if rtype == ids.LB_TYPE:
+        if not isinstance(props, Mapping):
+            return False
+        pools, rules = _get(props, "inboundNatPools"), _get(props, "inboundNatRules")
+        if isinstance(pools, Unresolved) or pools or isinstance(rules, Unresolved):
+            return True
+        return isinstance(rules, list) and any(
+            not (isinstance(r, Mapping) and _has_port_range(r)) for r in rules
+        )
+    return _has_nat_value(body, _REFERENCE_KEYS)
 
 
-def _has_nat_value(value: Any) -> bool:
+def _get(obj: Mapping[str, Any], key: str) -> Any:
+    for k, v in obj.items():
+        if k.lower() == key.lower():
+            return v
+    return None
+
+
+def _has_port_range(rule: Mapping[str, Any]) -> bool:
+    props = _get(rule, "properties")
+    bag = props if isinstance(props, Mapping) else rule
+    return _get(bag, "frontendPortRangeStart") is not None
+
+
+_REFERENCE_KEYS = frozenset({"loadbalancerinboundnatpools", "loadbalancerinboundnatrules"})
+
+
+def _has_nat_value(value: Any, keys: frozenset[str] = _NAT_KEYS) -> bool:
     if isinstance(value, Mapping):
         for k, v in value.items():
-            if isinstance(k, str) and k.lower() in _NAT_KEYS and (isinstance(v, Unresolved) or v):
+            if isinstance(k, str) and k.lower() in keys and (isinstance(v, Unresolved) or v):
                 return True
-            if _has_nat_value(v):
+            if _has_nat_value(v, keys):
                 return True
     elif isinstance(value, list):
-        return any(_has_nat_value(v) for v in value)
+        return any(_has_nat_value(v, keys) for v in value)
     return False
 
 
