@@ -379,11 +379,11 @@ class _Run:
                     if isinstance(a, Unresolved):
                         return Unresolved(self.text(node), self.origin, a.reason)
             result = fn(self, args)
+            _check_size(result)
         except UnknownValueError as exc:
             return self.unresolved(node, str(exc))
         except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError, OverflowError) as exc:
             return self.unresolved(node, f"{name}() cannot be evaluated: {exc}")
-        _check_size(result)
         return result
 
     def user_function(self, node: Call) -> Any:
@@ -420,7 +420,7 @@ class _FunctionScope:
         raise UnknownValueError("user-defined functions cannot use copyIndex()")
 
     def builtin_object(self, name: str) -> Any:
-        raise UnknownValueError(f"user-defined functions cannot use {name}()")
+        return self.outer.builtin_object(name)
 
     def user_function(self, name: str) -> tuple[Sequence[str], Any, Origin] | None:
         return self.outer.user_function(name)
@@ -1304,6 +1304,6 @@ for _name in (
     "groupBy",
 ):
     _FUNCTIONS[_name.lower()] = (
-        _deploy_time(f"lambda function {_name}() is not supported by natmigrate"),
+        _deploy_time(f"{_name}() (lambdas) is not supported by natmigrate"),
         False,
     )
