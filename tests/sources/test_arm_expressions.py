@@ -202,7 +202,8 @@ def test_function_values(expression: str, expected: Any) -> None:
             f"/subscriptions/{SUB}/resourceGroups/other-rg/providers/Microsoft.Network/loadBalancers/lb",
         ),
         (
-            "[resourceId('11111111-2222-3333-4444-555555555555', 'rg', 'Microsoft.Network/loadBalancers', 'lb')]",
+            "[resourceId('11111111-2222-3333-4444-555555555555', 'rg',"
+            " 'Microsoft.Network/loadBalancers', 'lb')]",
             "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg"
             "/providers/Microsoft.Network/loadBalancers/lb",
         ),
@@ -314,7 +315,8 @@ def test_user_defined_function() -> None:
     scope = FakeScope()
     scope.functions["nat.poolid"] = (
         ["lb", "pool"],
-        "[resourceId('Microsoft.Network/loadBalancers/inboundNatPools', parameters('lb'), parameters('pool'))]",
+        "[resourceId('Microsoft.Network/loadBalancers/inboundNatPools',"
+        " parameters('lb'), parameters('pool'))]",
         Origin("t.json", "/functions/0"),
     )
     assert ev("[nat.poolId('lb', 'p')]", scope) == (
