@@ -308,7 +308,7 @@ def test_top_level_child_rules_fold_into_their_load_balancer(tmp_path: Path) -> 
 
 
 def test_child_rules_nested_in_the_parent_resources_array(tmp_path: Path) -> None:
-    short = {"type": "inboundNatRules", "name": "ssh-2", **{"properties": nat_rule("x", 50002)["properties"]}}
+    short = {"type": "inboundNatRules", "name": "ssh-2", "properties": nat_rule("x", 50002)["properties"]}
     full = {
         "type": "Microsoft.Network/loadBalancers/inboundNatRules",
         "name": "lb/ssh-3",
