@@ -38,6 +38,9 @@ MAX_ARRAY_LENGTH = 100_000
 _MAX_PARSE_DEPTH = 200
 
 
+_MISSING = object()
+
+
 class Scope(Protocol):
     """What an expression can see: the template's parameters, variables, loops and deployment."""
 
@@ -81,6 +84,7 @@ class Literal:
 
     value: Any
     span: tuple[int, int]
+    slot: int = -1  # in a shape (see _shape): the index of the string literal this stands for
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +117,8 @@ class Index:
 Node = Literal | Call | Member | Index
 
 _TOKEN = re.compile(
-    r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<num>-?\d+(?:\.\d+)?)|(?P<id>[A-Za-z_$][A-Za-z0-9_$]*)|(?P<p>[(),.\[\]]))"
+    r"(?P<ws>\s+)|(?P<str>'(?:[^']|'')*')|(?P<num>-?\d+(?:\.\d+)?)|(?P<id>[A-Za-z_$][A-Za-z0-9_$]*)"
+    r"|(?P<p>[(),.\[\]])"
 )
 
 
@@ -121,29 +126,31 @@ def _tokens(text: str) -> list[tuple[str, Any, int, int]]:
     out: list[tuple[str, Any, int, int]] = []
     pos = 0
     end = len(text)
+    match = _TOKEN.match
     while pos < end:
-        if text[pos:].strip() == "":
-            break
-        m = _TOKEN.match(text, pos)
+        m = match(text, pos)
         if m is None:
-            raise ExpressionSyntaxError(f"unexpected character {text[pos:].lstrip()[:1]!r}")
+            raise ExpressionSyntaxError(f"unexpected character {text[pos]!r}")
         kind = m.lastgroup or ""
-        raw = m.group(kind)
-        start = m.start(kind)
+        start, pos = m.start(), m.end()
+        if kind == "ws":
+            continue
+        raw = m.group()
         if kind == "str":
-            out.append(("str", raw[1:-1].replace("''", "'"), start, m.end()))
+            out.append(("str", raw[1:-1].replace("''", "'"), start, pos))
         elif kind == "num":
-            out.append(("num", float(raw) if "." in raw else int(raw), start, m.end()))
+            out.append(("num", float(raw) if "." in raw else int(raw), start, pos))
         else:
-            out.append((kind, raw, start, m.end()))
-        pos = m.end()
+            out.append((kind, raw, start, pos))
     return out
 
 
 class _Parser:
-    def __init__(self, text: str):
+    def __init__(self, text: str, slots: bool = False):
         self.toks = _tokens(text)
         self.i = 0
+        self.slots = slots
+        self.strings = 0
 
     def peek(self, k: int = 0) -> tuple[str, Any, int, int] | None:
         j = self.i + k
@@ -184,6 +191,9 @@ class _Parser:
     def primary(self, depth: int) -> Node:
         tok = self.take()
         kind, value, start, end = tok
+        if kind == "str" and self.slots:
+            self.strings += 1
+            return Literal(None, (start, end), self.strings - 1)
         if kind in ("str", "num"):
             return Literal(value, (start, end))
         if kind != "id":
@@ -220,9 +230,9 @@ class _ParseFailure:
 
 
 @lru_cache(maxsize=4096)
-def _parse_cached(body: str) -> Node | _ParseFailure:
+def _parse_cached(body: str, slots: bool = False) -> Node | _ParseFailure:
     try:
-        parser = _Parser(body)
+        parser = _Parser(body, slots)
         node = parser.expression(0)
         if parser.peek() is not None:
             raise ExpressionSyntaxError(f"unexpected {parser.peek()[1]!r} after the expression")  # type: ignore[index]
@@ -239,6 +249,19 @@ def parse(body: str) -> Node:
     if isinstance(result, _ParseFailure):
         raise ExpressionSyntaxError(result.message)
     return result
+
+
+_STRING = re.compile(r"'(?:[^']|'')*'")
+
+
+def _shape(body: str) -> tuple[str, list[str]]:
+    """The expression with every string literal emptied, and the literals as written.
+
+    Exports repeat a handful of shapes (``concat(resourceId('', parameters('')), '')``) with
+    different names; parsing each shape once keeps large templates cheap.
+    """
+    literals = _STRING.findall(body)
+    return (_STRING.sub("''", body) if literals else body), literals
 
 
 def is_expression(text: str) -> bool:
@@ -286,10 +309,15 @@ def _first_unresolved(value: Any) -> Unresolved | None:
 
 
 class Evaluator:
-    """Evaluates expressions against a :class:`Scope`."""
+    """Evaluates expressions against a :class:`Scope`.
 
-    def __init__(self, scope: Scope):
+    ``cache`` (shared by every evaluator of one template) remembers results of expressions that
+    do not use ``copyIndex()``: exports repeat the same ``resourceId(...)`` many times.
+    """
+
+    def __init__(self, scope: Scope, cache: dict[str, Any] | None = None):
         self.scope = scope
+        self.cache = cache
 
     def evaluate(self, text: str, origin: Origin = NO_ORIGIN) -> Any:
         """The value of a template string: literal, escaped literal or ``[expression]``.
@@ -298,36 +326,57 @@ class Evaluator:
         """
         if not is_expression(text):
             return literal_text(text)
-        body = text[1:-1]
-        try:
-            node = parse(body)
-        except ExpressionSyntaxError as exc:
-            return Unresolved(text, origin, f"cannot parse the expression: {exc}")
-        result = _Run(self.scope, body, origin).eval(node)
+        cache = self.cache
+        result = cache.get(text, _MISSING) if cache is not None else _MISSING
+        if result is _MISSING:
+            shape, literals = _shape(text[1:-1])
+            node = _parse_cached(shape, True)
+            if isinstance(node, _ParseFailure):
+                return Unresolved(text, origin, f"cannot parse the expression: {node.message}")
+            result = _Run(self.scope, shape, origin, literals).eval(node)
+            if cache is not None and _cacheable(text, result):
+                cache[text] = result
         if isinstance(result, Unresolved):
             return Unresolved(text, origin, result.reason)
         return result
 
 
+def _cacheable(text: str, result: Any) -> bool:
+    # Unresolved leaves inside a container carry the origin of where they were evaluated.
+    if isinstance(result, (list, Mapping)) and contains_unresolved(result):
+        return False
+    return "copyindex" not in text.lower()
+
+
 class _Run:
     """One evaluation: the expression text (for spans) and where it is in the template."""
 
-    __slots__ = ("body", "origin", "scope")
+    __slots__ = ("literals", "origin", "scope", "shape", "values")
 
-    def __init__(self, scope: Scope, body: str, origin: Origin):
+    def __init__(self, scope: Scope, shape: str, origin: Origin, literals: list[str]):
         self.scope = scope
-        self.body = body
+        self.shape = shape
         self.origin = origin
+        self.literals = literals
+        self.values = [lit[1:-1].replace("''", "'") for lit in literals]
 
     def text(self, node: Node) -> str:
-        return self.body[node.span[0] : node.span[1]].strip()
+        """The sub-expression as written (string literals put back into the shape)."""
+        start, end = node.span
+        pieces = self.shape[start:end].split("''")
+        first = self.shape.count("''", 0, start)
+        out = [pieces[0]]
+        for j, piece in enumerate(pieces[1:]):
+            out.append(self.literals[first + j])
+            out.append(piece)
+        return "".join(out).strip()
 
     def unresolved(self, node: Node, reason: str) -> Unresolved:
         return Unresolved(self.text(node), self.origin, reason)
 
     def eval(self, node: Node) -> Any:
         if isinstance(node, Literal):
-            return node.value
+            return self.values[node.slot] if node.slot >= 0 else node.value
         if isinstance(node, Member):
             target = self.eval(node.target)
             if isinstance(target, Unresolved):
@@ -435,9 +484,6 @@ def _evaluate_json(ev: Evaluator, value: Any, origin: Origin) -> Any:
     if isinstance(value, list):
         return [_evaluate_json(ev, v, origin.child(i)) for i, v in enumerate(value)]
     return value
-
-
-_MISSING = object()
 
 
 def _get_ci(obj: Mapping[str, Any], key: str) -> Any:

@@ -23,7 +23,9 @@ the others are read for type and name only, which keeps large exports cheap.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,12 +65,15 @@ _NAT_KEYS = frozenset(
     {"inboundnatpools", "inboundnatrules", "loadbalancerinboundnatpools", "loadbalancerinboundnatrules"}
 )
 
+_SCALARS = (int, float, bool, type(None))
 MAX_DEPLOYMENT_DEPTH = 16
 # All copy loops of one file together; past this the template is not expanded further.
 MAX_EXPANDED_COPIES = 20_000
 
 
 def _escape(token: str) -> str:
+    if "/" not in token and "~" not in token:
+        return token
     return token.replace("~", "~0").replace("/", "~1")
 
 
@@ -78,11 +83,24 @@ def read_template(doc: JsonDocument) -> Snapshot:
     if not isinstance(data, Mapping):
         raise InputError(doc.path, "an ARM template must be a JSON object")
     reader = _Reader(doc)
-    state = _TemplateState(
-        reader, data, "", None, ids.SUBSCRIPTION_PLACEHOLDER, ids.RESOURCE_GROUP_PLACEHOLDER
-    )
-    reader.template(data, "", TemplateScope(state), 0, (), _Target(state.subscription, state.resource_group))
-    return assemble(reader.items, doc.path, ARM_TEMPLATE, reader.unresolved)
+    sub, rg = ids.SUBSCRIPTION_PLACEHOLDER, ids.RESOURCE_GROUP_PLACEHOLDER
+    state = _TemplateState(reader, data, "", None, sub, rg)
+    with _without_cycle_collection():
+        reader.template(data, "", TemplateScope(state), 0, (), _Target(sub, rg))
+        return assemble(reader.items, doc.path, ARM_TEMPLATE, reader.unresolved)
+
+
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Expansion allocates a great many small dicts and no reference cycles; on a large export the
+    cyclic collector rescanning the growing heap took longer than the expansion itself."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True)
@@ -134,6 +152,7 @@ class _TemplateState:
                     self.variable_copies[spec["name"].lower()] = (spec, f"{pointer}/variables/copy/{i}")
         self.functions = _functions(template.get("functions"), f"{pointer}/functions")
         self.memo: dict[tuple[str, str], Any] = {}
+        self.cache: dict[str, Any] = {}
         self.busy: set[tuple[str, str]] = set()
 
     def origin(self, pointer: str) -> Origin:
@@ -168,6 +187,13 @@ class TemplateScope:
     def __init__(self, state: _TemplateState, loops: tuple[_Loop, ...] = ()):
         self.state = state
         self.loops = loops
+        self._evaluator: Evaluator | None = None
+
+    def evaluator(self) -> Evaluator:
+        """An evaluator for this scope, sharing the template's result cache."""
+        if self._evaluator is None:
+            self._evaluator = Evaluator(self, self.state.cache)
+        return self._evaluator
 
     def with_loop(self, name: str, index: Any, resource: bool) -> TemplateScope:
         """This scope inside one iteration of a copy loop."""
@@ -296,27 +322,33 @@ class _Reader:
 
     def value(self, node: Any, pointer: str, scope: TemplateScope) -> Any:
         """Evaluate a template JSON value; objects become :class:`Located` at their own pointer."""
-        if isinstance(node, str):
+        # Exact type checks first: this walk visits every value of every modelled resource.
+        if type(node) is str:
             if node[:1] == "[":
-                return Evaluator(scope).evaluate(node, self.origin(pointer))
+                return scope.evaluator().evaluate(node, self.origin(pointer))
             return node
-        if isinstance(node, Mapping):
+        if isinstance(node, dict):
             out = Located({}, self.origin(pointer))
-            copies = node.get("copy")
+            copies = node.get("copy") if "copy" in node else None
             property_copy = isinstance(copies, list) and all(
-                isinstance(c, Mapping) and "input" in c for c in copies
+                isinstance(c, dict) and "input" in c for c in copies
             )
+            value = self.value
             for k, v in node.items():
                 if property_copy and k == "copy":
                     continue
                 key = k
                 if k[:1] == "[":
-                    ek = Evaluator(scope).evaluate(k, self.origin(pointer))
+                    ek = scope.evaluator().evaluate(k, self.origin(pointer))
                     key = ek if isinstance(ek, str) else k
-                out[key] = self.value(v, f"{pointer}/{_escape(k)}", scope)
+                vt = type(v)
+                if (vt is str and v[:1] != "[") or vt in _SCALARS:
+                    out[key] = v  # a literal: nothing to evaluate
+                else:
+                    out[key] = value(v, f"{pointer}/{_escape(k)}", scope)
             if property_copy and isinstance(copies, list):
                 for i, spec in enumerate(copies):
-                    name = self.value(spec.get("name"), f"{pointer}/copy/{i}/name", scope)
+                    name = value(spec.get("name"), f"{pointer}/copy/{i}/name", scope)
                     if isinstance(name, str):
                         out[name] = self.copy_array(spec, f"{pointer}/copy/{i}", scope)
             return out
