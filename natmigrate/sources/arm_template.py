@@ -437,7 +437,7 @@ class _Reader:
             count = self.copy_count(copy, f"{pointer}/copy", scope)
             if isinstance(count, Unresolved):
                 # Read one representative copy, whose copyIndex() is unknown, and say so.
-                gate = UnresolvedField(f"{_label(node, scope)}.copy.count", count)
+                gate = UnresolvedField(f"{_label(None, None, node)}.copy.count", count)
                 iterations = [(scope.with_loop(loop, count, True), (*gates, gate))]
             else:
                 iterations = [(scope.with_loop(loop, i, True), gates) for i in range(count)]
@@ -455,6 +455,12 @@ class _Reader:
         target: _Target,
     ) -> None:
         """One deployed copy of a resource (and its nested child resources)."""
+        if not isinstance(node.get("type"), str):
+            raise self.fail(pointer, f"the resource at {pointer} has no type")
+        rtype = self.value(node["type"], f"{pointer}/type", scope)
+        name = self.value(node.get("name"), f"{pointer}/name", scope)
+        rtype, name = _full_type_and_name(rtype, name, parent)
+        label = _label(rtype, name, node)
         if "condition" in node:
             cond = self.value(node["condition"], f"{pointer}/condition", scope)
             if isinstance(cond, str) and cond.strip().lower() in ("true", "false"):
@@ -463,13 +469,12 @@ class _Reader:
                 return
             if cond is not True:
                 if not isinstance(cond, Unresolved):
-                    cond = Unresolved(
-                        str(node["condition"]), self.origin(f"{pointer}/condition"), "not a bool"
-                    )
-                gates = (*gates, UnresolvedField(f"{_label(node, scope)}.condition", cond))
-        rtype = self.value(node.get("type"), f"{pointer}/type", scope)
-        name = self.value(node.get("name"), f"{pointer}/name", scope)
-        rtype, name = _full_type_and_name(rtype, name, parent)
+                    where = self.origin(f"{pointer}/condition")
+                    cond = Unresolved(str(node["condition"]), where, "the condition is not a bool")
+                gates = (*gates, UnresolvedField(f"{label}.condition", cond))
+        if isinstance(rtype, Unresolved) and _mentions_nat(node):
+            # Cannot tell what this is, but it is written with inbound NAT properties.
+            self.report((UnresolvedField(f"{label}.type", rtype),))
         origin = self.origin(pointer)
         low = rtype.lower() if isinstance(rtype, str) else None
         if low == DEPLOYMENT_TYPE:
@@ -525,7 +530,7 @@ class _Reader:
             self.report(
                 (
                     UnresolvedField(
-                        f"{_label(node, scope)}.template",
+                        f"{_label(None, name, node)}.template",
                         Unresolved(
                             "<nested deployment>",
                             self.origin(tptr),
@@ -571,13 +576,15 @@ class _Reader:
                 self.unresolved.append(g)
 
 
-def _label(node: Mapping[str, Any], scope: TemplateScope) -> str:
+def _label(rtype: Any, name: Any, node: Mapping[str, Any]) -> str:
     """A short, readable name for a resource in messages: ``loadBalancers/lb-1``."""
-    rtype = node.get("type")
+    if not isinstance(rtype, str):
+        rtype = node.get("type")
     short = rtype.rsplit("/", 1)[-1] if isinstance(rtype, str) else "resource"
-    name = node.get("name")
-    text = literal_text(name) if isinstance(name, str) and not is_expression(name) else str(name)
-    return f"{short}/{text}"
+    if not isinstance(name, str):
+        raw = node.get("name")
+        name = literal_text(raw) if isinstance(raw, str) and not is_expression(raw) else str(raw or name)
+    return f"{short}/{name}"
 
 
 def _full_type_and_name(rtype: Any, name: Any, parent: tuple[Any, Any] | None) -> tuple[Any, Any]:

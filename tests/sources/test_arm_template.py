@@ -745,3 +745,90 @@ def test_exploding_variables_are_cut_off(tmp_path: Path) -> None:
     findings = scan(tmp_path, doc)
     assert rules(findings) == ["NATM002"]  # one reference, whose id is unresolved
     assert "limit" in findings[0].message or "unresolved" in findings[0].message
+
+
+def test_quickstart_style_vms_with_nat_rule_children_in_a_copy_loop(tmp_path: Path) -> None:
+    """The shape of quickstarts' 2-vms-loadbalancer-natrules: lower-case copyindex(), a space
+    before the parenthesis, NAT rules as copied child resources, ports from copyIndex(5000)."""
+    rules_child = {
+        "apiVersion": "2020-11-01",
+        "type": "Microsoft.Network/loadBalancers/inboundNatRules",
+        "name": "[concat(parameters('lbName'), '/', 'RDP-VM', copyIndex())]",
+        "copy": {"name": "lbNatLoop", "count": "[variables('numberOfInstances')]"},
+        "properties": {
+            "frontendIPConfiguration": {
+                "id": "[resourceId('Microsoft.Network/loadBalancers/frontendIPConfigurations',"
+                "parameters('lbName'), 'loadBalancerFrontend')]"
+            },
+            "protocol": "Tcp",
+            "frontendPort": "[copyIndex(5000)]",
+            "backendPort": 3389,
+        },
+    }
+    nics = nic(
+        "[concat(parameters('nicNamePrefix'), copyindex())]",
+        [
+            {
+                "id": "[resourceId('Microsoft.Network/loadBalancers/inboundNatRules',"
+                "parameters('lbName'), concat('RDP-VM', copyIndex()))]"
+            }
+        ],
+        copy={"name": "nicLoop", "count": "[variables ('numberOfInstances')]"},
+    )
+    doc = template(
+        [nics, load_balancer("[parameters('lbName')]"), rules_child],
+        parameters={
+            "lbName": {"type": "string", "defaultValue": "myLB"},
+            "nicNamePrefix": {"type": "string", "defaultValue": "nic"},
+        },
+        variables={**COMMON_VARS, "numberOfInstances": 2},
+    )
+    snap = read(tmp_path, doc)
+    (lb,) = snap.load_balancers
+    assert [(r.name, r.frontend_port) for r in lb.inbound_nat_rules] == [("RDP-VM0", 5000), ("RDP-VM1", 5001)]
+    assert [n.name for n in snap.network_interfaces] == ["nic0", "nic1"]
+    assert [n.name for n in snap.inventory(lb).network_interfaces] == ["nic0", "nic1"]
+    assert rules(detect(snap)) == ["NATM003", "NATM003", "NATM004", "NATM004"]
+
+
+def test_unresolved_condition_on_a_nested_deployment_covers_its_resources(tmp_path: Path) -> None:
+    inner = template([load_balancer("lb-legacy", inboundNatPools=[nat_pool()])])
+    dep = deployment(inner)
+    dep["condition"] = "[parameters('legacy')]"
+    findings = scan(tmp_path, template([dep], parameters={"legacy": {"type": "bool"}}))
+    assert rules(findings) == ["NATM001", "NATM005"]
+    assert "deployments/nested.condition" in findings[1].message
+
+
+def test_condition_message_names_the_resource(tmp_path: Path) -> None:
+    lb_res = load_balancer("[concat('lb-', 'legacy')]", inboundNatPools=[nat_pool()])
+    lb_res["condition"] = "[parameters('legacy')]"
+    findings = scan(tmp_path, template([lb_res], parameters={"legacy": {"type": "bool"}}))
+    assert "loadBalancers/lb-legacy.condition" in findings[-1].message
+
+
+def test_properties_from_a_variable_point_at_the_variable(tmp_path: Path) -> None:
+    variables = {"lbProps": {"inboundNatPools": [nat_pool("from-variable")]}}
+    path = write(
+        tmp_path,
+        template(
+            [{"type": LB_TYPE, "name": "lb", "properties": "[variables('lbProps')]"}], variables=variables
+        ),
+    )
+    (finding,) = detect(read_path(path))
+    assert finding.pointer == "/variables/lbProps/inboundNatPools/0"
+    assert finding.line == line_of(path, '"name": "from-variable"') - 1
+
+
+def test_unresolved_type_with_nat_properties_warns(tmp_path: Path) -> None:
+    res = {"type": "[parameters('kind')]", "name": "x", "properties": {"inboundNatPools": [nat_pool()]}}
+    findings = scan(tmp_path, template([res], parameters={"kind": {"type": "string"}}))
+    assert rules(findings) == ["NATM005"]
+    assert ".type" in findings[0].message
+
+
+def test_resource_without_type_is_an_input_error(tmp_path: Path) -> None:
+    path = write(tmp_path, template([{"name": "lb", "properties": {}}]))
+    with pytest.raises(InputError, match="has no type") as info:
+        read_path(path)
+    assert info.value.line == line_of(path, '"name": "lb"') - 1
