@@ -40,10 +40,11 @@ from natmigrate.sources.arm_expressions import (
     literal_text,
 )
 from natmigrate.sources.assemble import NAT_RULE_CHILD_TYPE, VMSS_VM_TYPE, assemble
-from natmigrate.sources.azure_json import ARM_TEMPLATE
+from natmigrate.sources.azure_json import ARM_TEMPLATE, is_parameters_file
 from natmigrate.sources.jsondoc import JsonDocument
 from natmigrate.sources.resources import Located
 
+ARM_PARAMETERS = "arm-parameters"
 DEPLOYMENT_TYPE = "microsoft.resources/deployments"
 
 # Types evaluated in full; everything else is kept as an UnknownResource with its type and id.
@@ -82,6 +83,9 @@ def read_template(doc: JsonDocument) -> Snapshot:
     data = doc.data
     if not isinstance(data, Mapping):
         raise InputError(doc.path, "an ARM template must be a JSON object")
+    if is_parameters_file(data):
+        # Parameter values without resources: nothing is deployed from this file itself.
+        return Snapshot(source=doc.path, format=ARM_PARAMETERS)
     reader = _Reader(doc)
     sub, rg = ids.SUBSCRIPTION_PLACEHOLDER, ids.RESOURCE_GROUP_PLACEHOLDER
     state = _TemplateState(reader, data, "", None, sub, rg)

@@ -44,8 +44,16 @@ def _blank_comments(text: str) -> str:
     return _COMMENT_OR_STRING.sub(repl, text)
 
 
-def _looks_commented(text: str) -> bool:
-    return "//" in text or "/*" in text
+# Outside strings, Azure's JSON reader (Json.NET) also accepts any Unicode white space (templates
+# with a stray U+202F deploy) and a trailing comma before } or ]. Each is replaced by one space.
+_LENIENT = re.compile(
+    r'"(?:[^"\\\n]|\\.)*"|[\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]|,(?=\s*[}\]])'
+)
+
+
+def _lenient(text: str) -> str:
+    """Comments, Unicode white space and trailing commas blanked; positions are unchanged."""
+    return _LENIENT.sub(lambda m: m.group(0) if m.group(0).startswith('"') else " ", _blank_comments(text))
 
 
 @dataclass
@@ -132,9 +140,10 @@ def parse_text(path: str, text: str) -> JsonDocument:
         raise InputError(path, "the file is empty")
     try:
         return JsonDocument(path, text, json.loads(text))
-    except json.JSONDecodeError:
-        if _looks_commented(text):
-            blanked = _blank_comments(text)
+    except json.JSONDecodeError as plain:
+        first = plain
+        blanked = _lenient(text)
+        if blanked != text:
             try:
                 return JsonDocument(path, blanked, json.loads(blanked))
             except json.JSONDecodeError as second:

@@ -832,3 +832,29 @@ def test_resource_without_type_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="has no type") as info:
         read_path(path)
     assert info.value.line == line_of(path, '"name": "lb"') - 1
+
+
+def test_parameters_files_are_read_as_empty(tmp_path: Path) -> None:
+    """A folder of templates has azuredeploy.parameters.json beside each: no resources, no error."""
+    params = {
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+        "contentVersion": "1.0.0.0",
+        "parameters": {"inboundNatRules": {"value": [nat_rule("x", 50001)]}},
+    }
+    result = scan_file(write(tmp_path, params, "azuredeploy.parameters.json"), json_reader())
+    assert (result.error, result.verdict, result.format) == (None, "pass", "arm-parameters")
+    # Some repositories copy the template $schema into their parameters files.
+    params["$schema"] = SCHEMA
+    result = scan_file(write(tmp_path, params, "other.parameters.json"), json_reader())
+    assert (result.error, result.verdict) == (None, "pass")
+
+
+def test_json_that_azure_accepts_is_accepted(tmp_path: Path) -> None:
+    """Azure's JSON reader takes any Unicode white space and trailing commas; lines stay right."""
+    text = json.dumps(template([load_balancer(inboundNatPools=[nat_pool()])]), indent=2)
+    text = text.replace('"protocol": "Tcp"', '"protocol":\u202f"Tcp"')
+    text = text.replace('"backendPort": 22', '"backendPort": 22,')
+    path = write(tmp_path, text)
+    (finding,) = detect(read_path(path))
+    assert finding.rule == "NATM001"
+    assert finding.line == line_of(path, '"name": "natpool"') - 1
