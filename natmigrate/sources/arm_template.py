@@ -24,6 +24,7 @@ the others are read for type and name only, which keeps large exports cheap.
 from __future__ import annotations
 
 import gc
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -492,11 +493,30 @@ class _Reader:
             body = _envelope(rtype, name, origin, target)
             if low is None and gates and _mentions_nat(node):
                 self.report(gates)
+            elif low is not None:
+                self.unmodelled_nat(node, pointer, scope, label, rtype)
         self.items.append((body, origin))
         children = node.get("resources")
         if isinstance(children, list):
             for i, child in enumerate(children):
                 self.resource(child, f"{pointer}/resources/{i}", scope, (rtype, name), depth, gates, target)
+
+    def unmodelled_nat(
+        self, node: Mapping[str, Any], pointer: str, scope: TemplateScope, label: str, rtype: str
+    ) -> None:
+        """A resource type natmigrate does not model that binds to inbound NAT (a Service Fabric
+        managed cluster node type's ``loadBalancerInboundNatPoolId``, a NIC ip configuration written
+        as a child resource): reported as indeterminate rather than passed over."""
+        found = _find_nat_reference(node.get("properties"), f"{pointer}/properties")
+        if found is None:
+            return
+        ptr, key, raw = found
+        value = self.value(raw, ptr, scope)
+        if value in (None, "", [], {}):
+            return
+        text = raw if isinstance(raw, str) else json.dumps(raw, separators=(",", ":"))[:200]
+        why = f"{rtype} binds to inbound NAT through {key}; natmigrate does not model this type"
+        self.report((UnresolvedField(f"{label}.{key}", Unresolved(text, self.origin(ptr), why)),))
 
     def body(
         self,
@@ -673,6 +693,27 @@ def _has_nat_value(value: Any, keys: frozenset[str] = _NAT_KEYS) -> bool:
     elif isinstance(value, list):
         return any(_has_nat_value(v, keys) for v in value)
     return False
+
+
+def _find_nat_reference(value: Any, pointer: str) -> tuple[str, str, Any] | None:
+    """The first inbound NAT reference key (and its pointer and raw value) inside ``value``."""
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            ptr = f"{pointer}/{_escape(str(k))}"
+            if isinstance(k, str) and k.lower() in _UNMODELLED_REFERENCE_KEYS and v:
+                return ptr, k, v
+            found = _find_nat_reference(v, ptr)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            found = _find_nat_reference(v, f"{pointer}/{i}")
+            if found is not None:
+                return found
+    return None
+
+
+_UNMODELLED_REFERENCE_KEYS = _REFERENCE_KEYS | {"loadbalancerinboundnatpoolid"}
 
 
 def _mentions_nat(node: Any) -> bool:

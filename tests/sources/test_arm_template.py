@@ -858,3 +858,34 @@ def test_json_that_azure_accepts_is_accepted(tmp_path: Path) -> None:
     (finding,) = detect(read_path(path))
     assert finding.rule == "NATM001"
     assert finding.line == line_of(path, '"name": "natpool"') - 1
+
+
+def test_service_fabric_managed_node_type_bound_to_a_nat_pool_warns(tmp_path: Path) -> None:
+    """Bring-your-own-LB managed clusters hand the node type's scale set a NAT pool id."""
+    node_type = {
+        "type": "Microsoft.ServiceFabric/managedclusters/nodetypes",
+        "apiVersion": "2021-07-01-preview",
+        "name": "[concat(parameters('clusterName'), '/nt2')]",
+        "properties": {
+            "isPrimary": False,
+            "frontendConfigurations": [
+                {
+                    "loadBalancerBackendAddressPoolId": "[parameters('backendPoolId')]",
+                    "loadBalancerInboundNatPoolId": "[parameters('natPoolId')]",
+                }
+            ],
+        },
+    }
+    params = {
+        "clusterName": {"type": "string", "defaultValue": "sfmc"},
+        "backendPoolId": {"type": "string", "defaultValue": ""},
+        "natPoolId": {"type": "string"},
+    }
+    path = write(tmp_path, template([node_type], parameters=params))
+    result = scan_file(path, json_reader())
+    (finding,) = result.findings
+    assert finding.rule == "NATM005" and "nodetypes/sfmc/nt2.loadBalancerInboundNatPoolId" in finding.message
+    assert finding.line == line_of(path, '"loadBalancerInboundNatPoolId"')
+    # Without a NAT pool (the parameter defaults to empty) there is nothing to report.
+    params["natPoolId"]["defaultValue"] = ""
+    assert scan(tmp_path, template([node_type], parameters=params)) == []
