@@ -25,11 +25,12 @@ from natmigrate.errors import InputError
 
 DEFAULT_MAX_BYTES = 1024 * 1024 * 1024  # 1 GiB; larger inputs are refused with a clear message
 
-_DECODER = json.JSONDecoder()
+# Azure accepts multi-line strings (raw newlines inside a string); so must the position walker.
+_DECODER = json.JSONDecoder(strict=False)
 _WS = re.compile(r"[ \t\n\r]*")
 # A JSON string, a line comment or a block comment. Strings come first so that "//" inside a
 # string (every URL) is never taken for a comment.
-_COMMENT_OR_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"|//[^\n]*|/\*.*?\*/', re.S)
+_COMMENT_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*.*?\*/', re.S)
 
 
 def _blank_comments(text: str) -> str:
@@ -44,10 +45,11 @@ def _blank_comments(text: str) -> str:
     return _COMMENT_OR_STRING.sub(repl, text)
 
 
-# Outside strings, Azure's JSON reader (Json.NET) also accepts any Unicode white space (templates
-# with a stray U+202F deploy) and a trailing comma before } or ]. Each is replaced by one space.
+# Azure's JSON reader (Json.NET) also accepts, outside strings, any Unicode white space (templates
+# with a stray U+202F deploy) and a trailing comma before } or ]; each is replaced by one space.
+# Inside strings it accepts raw newlines (multi-line scripts): see strict=False below.
 _LENIENT = re.compile(
-    r'"(?:[^"\\\n]|\\.)*"|[\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]|,(?=\s*[}\]])'
+    r'"(?:[^"\\]|\\.)*"|[\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]|,(?=\s*[}\]])'
 )
 
 
@@ -117,7 +119,7 @@ class JsonDocument:
         close = "}" if is_obj else "]"
         while i < len(text) and text[i] != close:
             if is_obj:
-                key, i = json.decoder.scanstring(text, i + 1)  # type: ignore[attr-defined]
+                key, i = json.decoder.scanstring(text, i + 1, False)  # type: ignore[attr-defined]
                 i = _WS.match(text, i).end()  # type: ignore[union-attr]
                 i = _WS.match(text, i + 1).end()  # type: ignore[union-attr]  # skip ':'
                 name = key
@@ -143,11 +145,10 @@ def parse_text(path: str, text: str) -> JsonDocument:
     except json.JSONDecodeError as plain:
         first = plain
         blanked = _lenient(text)
-        if blanked != text:
-            try:
-                return JsonDocument(path, blanked, json.loads(blanked))
-            except json.JSONDecodeError as second:
-                first = second
+        try:
+            return JsonDocument(path, blanked, json.loads(blanked, strict=False))
+        except json.JSONDecodeError as second:
+            first = second
         msg = first.msg
         if first.pos >= len(text.rstrip()):
             msg = "unexpected end of file (truncated JSON?)"

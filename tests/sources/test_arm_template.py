@@ -850,10 +850,12 @@ def test_parameters_files_are_read_as_empty(tmp_path: Path) -> None:
 
 
 def test_json_that_azure_accepts_is_accepted(tmp_path: Path) -> None:
-    """Azure's JSON reader takes any Unicode white space and trailing commas; lines stay right."""
+    """Azure's JSON reader takes any Unicode white space, trailing commas and multi-line strings;
+    lines stay right."""
     text = json.dumps(template([load_balancer(inboundNatPools=[nat_pool()])]), indent=2)
     text = text.replace('"protocol": "Tcp"', '"protocol":\u202f"Tcp"')
     text = text.replace('"backendPort": 22', '"backendPort": 22,')
+    text = text.replace('"apiVersion": "2023-09-01"', '"apiVersion": "2023-09-01",\n"comments": "two\nlines"')
     path = write(tmp_path, text)
     (finding,) = detect(read_path(path))
     assert finding.rule == "NATM001"
