@@ -800,12 +800,24 @@ def _equals(run: _Run, args: list[Any]) -> bool:
     return _deep_equal(args[0], args[1])
 
 
+_ALNUM = re.compile(r"[A-Za-z0-9]*")
+
+
+def _culture_key(text: str) -> tuple[str, str]:
+    """ARM orders strings by culture, not by code point: ``greater('A', 'a')`` is true. For letters
+    and digits that order is: ignoring case first, then lower case before upper case. Other
+    characters are ordered by rules natmigrate does not reproduce, so they are left unresolved."""
+    if not _ALNUM.fullmatch(text):
+        raise UnknownValueError("comparing strings with punctuation depends on Azure's culture rules")
+    return text.lower(), text.swapcase()
+
+
 def _compare(op: Callable[[Any, Any], bool]) -> Fn:
     def cmp(run: _Run, args: list[Any]) -> bool:
         _arity(args, 2)
         a, b = args
         if isinstance(a, str) and isinstance(b, str):
-            return op(a, b)
+            return op(_culture_key(a), _culture_key(b))
         return op(_int(a) if isinstance(a, int) else float(a), _int(b) if isinstance(b, int) else float(b))
 
     return cmp
@@ -973,6 +985,8 @@ def _format(run: _Run, args: list[Any]) -> str:
                 text = "-" + text if v < 0 else text
             elif kind == "X" and isinstance(v, int) and (digits == "" or digits.isdigit()):
                 text = format(v, "x" if spec[0] == "x" else "X").zfill(int(digits or 0))
+            elif kind == "N" and isinstance(v, int) and not isinstance(v, bool) and digits in ("", "0"):
+                text = f"{v:,}" if digits == "0" else f"{v:,.2f}"  # invariant culture: 1,234.00
             else:
                 raise UnknownValueError(f"format specifier {spec!r} is not supported")
         else:
@@ -1105,6 +1119,33 @@ def _base64(run: _Run, args: list[Any]) -> str:
 def _base64_to_string(run: _Run, args: list[Any]) -> str:
     _arity(args, 1)
     return base64.b64decode(_str(args[0])).decode()
+
+
+@_fn("join")
+def _join(run: _Run, args: list[Any]) -> str:
+    _arity(args, 2)
+    if not isinstance(args[0], list):
+        raise UnknownValueError(f"join() needs an array, got a {_kind(args[0])}")
+    return _str(args[1]).join(_to_text(v) for v in args[0])
+
+
+@_fn("base64ToJson")
+def _base64_to_json(run: _Run, args: list[Any]) -> Any:
+    _arity(args, 1)
+    return json.loads(base64.b64decode(_str(args[0])).decode())
+
+
+@_fn("dataUri")
+def _data_uri(run: _Run, args: list[Any]) -> str:
+    _arity(args, 1)
+    return "data:text/plain;charset=utf8;base64," + base64.b64encode(_str(args[0]).encode()).decode()
+
+
+@_fn("dataUriToString")
+def _data_uri_to_string(run: _Run, args: list[Any]) -> str:
+    _arity(args, 1)
+    head, _, data = _str(args[0]).partition(",")
+    return base64.b64decode(data).decode() if head.endswith(";base64") else urllib.parse.unquote(data)
 
 
 @_fn("uriComponent")

@@ -132,6 +132,12 @@ def ev(text: str, scope: FakeScope | None = None) -> Any:
         ("[less(1, 2)]", True),
         ("[greaterOrEquals(2, 2)]", True),
         ("[greater('b', 'a')]", True),
+        ("[greater('A', 'a')]", True),  # culture order: lower case before upper case
+        ("[less('a', 'B')]", True),  # and case is compared last
+        ("[join(createArray('a', 'b', 1), ',')]", "a,b,1"),
+        ("[base64ToJson(base64('{\"a\": 1}'))]", {"a": 1}),
+        ("[dataUriToString(dataUri('nat'))]", "nat"),
+        ("[format('{0:N0}', 8175133)]", "8,175,133"),
         ("[lessOrEquals(3, 2)]", False),
         ("[coalesce(null(), '', 'x')]", ""),
         ("[coalesce(null(), 5)]", 5),
@@ -289,6 +295,7 @@ def test_unique_string_and_guid_are_stable_placeholders() -> None:
         ("[unterminated('a)]", "cannot parse"),
         ("[range(0, 100000)]", "outside"),
         ("[substring('abc', 2, 5)]", "outside the string"),
+        ("[less('a-b', 'a_b')]", "culture"),
     ],
 )
 def test_unresolved_keeps_the_expression_text(expression: str, reason_part: str) -> None:
