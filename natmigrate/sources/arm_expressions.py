@@ -1095,11 +1095,12 @@ def _stable_hash(args: list[Any]) -> bytes:
 
 @_fn("uniqueString")
 def _unique_string(run: _Run, args: list[Any]) -> str:
-    # Azure's value cannot be computed here without its exact hash; a stable stand-in of the same
-    # shape (13 lower-case characters) keeps names built from it consistent across the template.
+    # Azure's value is not reproduced here. A stable, visibly made-up stand-in keeps names built
+    # from it consistent across the template (so references still match) without passing it off
+    # as the name Azure will choose.
     if not args:
         raise UnknownValueError("uniqueString() needs arguments")
-    return base64.b32encode(_stable_hash(args)).decode().lower()[:13]
+    return "{uniqueString:" + base64.b32encode(_stable_hash(args)).decode().lower()[:8] + "}"
 
 
 @_fn("guid")

@@ -262,7 +262,7 @@ def test_copy_index_forms() -> None:
 def test_unique_string_and_guid_are_stable_placeholders() -> None:
     a = ev("[uniqueString(resourceGroup().id)]")
     assert a == ev("[uniqueString(resourceGroup().id)]")
-    assert len(a) == 13 and a.isalnum() and a == a.lower()
+    assert a.startswith("{uniqueString:") and a.endswith("}")  # visibly not Azure's value
     assert a != ev("[uniqueString(resourceGroup().id, 'x')]")
     g = ev("[guid('a', 'b')]")
     assert g == ev("[guid('a', 'b')]") and len(g) == 36
