@@ -24,7 +24,7 @@ import urllib.parse
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cmp_to_key, lru_cache
 from typing import Any, Protocol
 
 from natmigrate.model import NO_ORIGIN, Origin, Unresolved
@@ -334,6 +334,8 @@ class Evaluator:
             if isinstance(node, _ParseFailure):
                 return Unresolved(text, origin, f"cannot parse the expression: {node.message}")
             result = _Run(self.scope, shape, origin, literals).eval(node)
+            if isinstance(result, _Lambda):
+                result = Unresolved(text, origin, "a lambda is only valid as a function argument")
             if cache is not None and _cacheable(text, result):
                 cache[text] = result
         if isinstance(result, Unresolved):
@@ -351,9 +353,10 @@ def _cacheable(text: str, result: Any) -> bool:
 class _Run:
     """One evaluation: the expression text (for spans) and where it is in the template."""
 
-    __slots__ = ("literals", "origin", "scope", "shape", "values")
+    __slots__ = ("env", "literals", "origin", "scope", "shape", "values")
 
     def __init__(self, scope: Scope, shape: str, origin: Origin, literals: list[str]):
+        self.env: list[dict[str, Any]] = []  # lambda parameters, innermost last
         self.scope = scope
         self.shape = shape
         self.origin = origin
@@ -1380,18 +1383,126 @@ def _flatten(run: _Run, args: list[Any]) -> list[Any]:
     return out
 
 
-for _name in (
-    "map",
-    "filter",
-    "reduce",
-    "sort",
-    "toObject",
-    "lambda",
-    "lambdaVariables",
-    "mapValues",
-    "groupBy",
-):
-    _FUNCTIONS[_name.lower()] = (
-        _deploy_time(f"{_name}() (lambdas) is not supported by natmigrate"),
-        False,
-    )
+# -- lambdas ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Lambda:
+    """``lambda('x', 'i', body)``: parameter names and the unevaluated body."""
+
+    names: tuple[str, ...]
+    body: Node
+
+
+def _lazy_lambda(run: _Run, node: Call) -> Any:
+    if len(node.args) < 2:
+        raise UnknownValueError("lambda() needs parameter names and a body")
+    names = [run.eval(a) for a in node.args[:-1]]
+    if not all(isinstance(n, str) for n in names):
+        raise UnknownValueError("lambda() parameter names must be strings")
+    return _Lambda(tuple(n.lower() for n in names), node.args[-1])
+
+
+_LAZY["lambda"] = _lazy_lambda
+
+
+def _apply(run: _Run, fn: Any, *args: Any) -> Any:
+    if not isinstance(fn, _Lambda):
+        raise UnknownValueError(f"expected a lambda, got a {_kind(fn)}")
+    if len(fn.names) > len(args):
+        raise UnknownValueError(f"the lambda takes {len(fn.names)} arguments, {len(args)} are given")
+    run.env.append(dict(zip(fn.names, args, strict=False)))
+    try:
+        return run.eval(fn.body)
+    finally:
+        run.env.pop()
+
+
+@_fn("lambdaVariables")
+def _lambda_variables(run: _Run, args: list[Any]) -> Any:
+    _arity(args, 1)
+    name = _str(args[0]).lower()
+    for frame in reversed(run.env):
+        if name in frame:
+            return frame[name]
+    raise UnknownValueError(f"lambdaVariables({args[0]!r}) is used outside its lambda")
+
+
+def _items_of(value: Any, what: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise UnknownValueError(f"{what}() needs an array, got a {_kind(value)}")
+    return value
+
+
+def _known(value: Any) -> Any:
+    if isinstance(value, Unresolved):
+        raise UnknownValueError(value.reason)
+    return value
+
+
+@_fn("map")
+def _map(run: _Run, args: list[Any]) -> list[Any]:
+    _arity(args, 2)
+    return [_apply(run, args[1], v, i) for i, v in enumerate(_items_of(args[0], "map"))]
+
+
+@_fn("filter")
+def _filter(run: _Run, args: list[Any]) -> list[Any]:
+    _arity(args, 2)
+    out = []
+    for i, v in enumerate(_items_of(args[0], "filter")):
+        keep = _known(_apply(run, args[1], v, i))
+        if not isinstance(keep, bool):
+            raise UnknownValueError("the filter() lambda must return a bool")
+        if keep:
+            out.append(v)
+    return out
+
+
+@_fn("reduce")
+def _reduce(run: _Run, args: list[Any]) -> Any:
+    _arity(args, 3)
+    acc = args[1]
+    for i, v in enumerate(_items_of(args[0], "reduce")):
+        acc = _known(_apply(run, args[2], acc, v, i))
+    return acc
+
+
+@_fn("sort")
+def _sort(run: _Run, args: list[Any]) -> list[Any]:
+    _arity(args, 2)
+    items = list(_items_of(args[0], "sort"))
+
+    def before(a: Any, b: Any) -> int:
+        first = _known(_apply(run, args[1], a, b))
+        second = _known(_apply(run, args[1], b, a))
+        return -1 if first is True else (1 if second is True else 0)
+
+    return sorted(items, key=cmp_to_key(before))
+
+
+@_fn("toObject")
+def _to_object(run: _Run, args: list[Any]) -> dict[str, Any]:
+    _arity(args, 2, 3)
+    out: dict[str, Any] = {}
+    for v in _items_of(args[0], "toObject"):
+        key = _known(_apply(run, args[1], v))
+        out[_str(key)] = _apply(run, args[2], v) if len(args) == 3 else v
+    return out
+
+
+@_fn("mapValues")
+def _map_values(run: _Run, args: list[Any]) -> dict[str, Any]:
+    _arity(args, 2)
+    if not isinstance(args[0], Mapping):
+        raise UnknownValueError(f"mapValues() needs an object, got a {_kind(args[0])}")
+    return {k: _apply(run, args[1], v) for k, v in args[0].items()}
+
+
+@_fn("groupBy")
+def _group_by(run: _Run, args: list[Any]) -> dict[str, list[Any]]:
+    _arity(args, 2)
+    out: dict[str, list[Any]] = {}
+    for v in _items_of(args[0], "groupBy"):
+        out.setdefault(_str(_known(_apply(run, args[1], v))), []).append(v)
+    return out

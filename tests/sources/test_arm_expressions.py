@@ -162,6 +162,33 @@ def ev(text: str, scope: FakeScope | None = None) -> Any:
         ("[items(createObject('b', 2, 'a', 1))[0].key]", "a"),
         ("[tryGet(variables('obj'), 'nope')]", None),
         ("[flatten(createArray(createArray(1), createArray(2)))]", [1, 2]),
+        # lambdas (Bicep's map/filter/reduce compile to these)
+        ("[map(createArray(1, 2), lambda('x', mul(lambdaVariables('x'), 10)))]", [10, 20]),
+        (
+            "[map(createArray('a', 'b'),"
+            " lambda('x', 'i', concat(lambdaVariables('x'), string(lambdaVariables('i')))))]",
+            ["a0", "b1"],
+        ),
+        ("[filter(variables('ports'), lambda('p', greater(lambdaVariables('p'), 50000)))]", [50001]),
+        (
+            "[reduce(createArray(1, 2, 3), 0,"
+            " lambda('acc', 'n', add(lambdaVariables('acc'), lambdaVariables('n'))))]",
+            6,
+        ),
+        (
+            "[sort(createArray(3, 1, 2),"
+            " lambda('a', 'b', less(lambdaVariables('a'), lambdaVariables('b'))))]",
+            [1, 2, 3],
+        ),
+        (
+            "[toObject(createArray('a', 'b'), lambda('k', lambdaVariables('k')), lambda('k', 1))]",
+            {"a": 1, "b": 1},
+        ),
+        ("[mapValues(createObject('a', 1), lambda('v', add(lambdaVariables('v'), 1)))]", {"a": 2}),
+        (
+            "[groupBy(createArray('ab', 'ac', 'b'), lambda('s', first(lambdaVariables('s'))))]",
+            {"a": ["ab", "ac"], "b": ["b"]},
+        ),
         # scope
         ("[resourceGroup().id]", RG_ID),
         ("[resourceGroup().name]", RG),
@@ -289,7 +316,10 @@ def test_unique_string_and_guid_are_stable_placeholders() -> None:
         ("[copyIndex()]", "outside its copy loop"),
         ("[utcNow()]", "deployment time"),
         ("[newGuid()]", "random"),
-        ("[map(createArray(1), lambda('x', lambdaVariables('x')))]", "lambdas"),
+        ("[lambda('x', lambdaVariables('x'))]", "only valid as a function argument"),
+        ("[lambdaVariables('x')]", "outside its lambda"),
+        ("[filter(createArray(1), lambda('x', 'yes'))]", "must return a bool"),
+        ("[dateTimeAdd(utcNow(), 'PT1H')]", "not supported"),
         ("[concat('a', ]", "cannot parse"),
         ("[concat('a' 'b')]", "cannot parse"),
         ("[unterminated('a)]", "cannot parse"),

@@ -42,6 +42,11 @@ FUNCTIONS = [
     "take",
     "first",
     "contains",
+    "map",
+    "filter",
+    "reduce",
+    "lambda",
+    "lambdaVariables",
 ]
 NAMES = ["a", "b", "natPools", "lbName", "loop", ""]
 
