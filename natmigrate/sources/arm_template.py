@@ -43,7 +43,7 @@ from natmigrate.sources.arm_expressions import (
 from natmigrate.sources.assemble import NAT_RULE_CHILD_TYPE, VMSS_VM_TYPE, assemble
 from natmigrate.sources.azure_json import ARM_TEMPLATE, is_parameters_file
 from natmigrate.sources.jsondoc import JsonDocument
-from natmigrate.sources.resources import Located
+from natmigrate.sources.resources import Located, lookup
 
 ARM_PARAMETERS = "arm-parameters"
 DEPLOYMENT_TYPE = "microsoft.resources/deployments"
@@ -668,10 +668,7 @@ def _uses_nat(body: Mapping[str, Any], rtype: str) -> bool:
 
 
 def _get(obj: Mapping[str, Any], key: str) -> Any:
-    for k, v in obj.items():
-        if k.lower() == key.lower():
-            return v
-    return None
+    return lookup(obj, key)[1]
 
 
 def _has_port_range(rule: Mapping[str, Any]) -> bool:
