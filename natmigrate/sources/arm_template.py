@@ -236,11 +236,12 @@ class TemplateScope:
             raw, sptr, outer = st.supplied[name.lower()]
             if isinstance(raw, Mapping) and "value" in raw:
                 return reader.value(raw["value"], f"{sptr}/value", outer)
-            return Unresolved(
-                f"parameters('{name}')",
-                st.origin(sptr),
-                f"parameter {name!r} comes from a Key Vault reference",
+            why = (
+                "comes from a Key Vault reference"
+                if isinstance(raw, Mapping) and "reference" in raw
+                else "has no value"
             )
+            return Unresolved(f"parameters('{name}')", st.origin(sptr), f"parameter {name!r} {why}")
         if isinstance(decl, Mapping) and "defaultValue" in decl:
             return reader.value(decl["defaultValue"], f"{ptr}/defaultValue", TemplateScope(st))
         return Unresolved(f"parameters('{name}')", st.origin(ptr), f"parameter {name!r} has no default value")
