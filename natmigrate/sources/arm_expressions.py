@@ -264,6 +264,19 @@ def _shape(body: str) -> tuple[str, list[str]]:
     return (_STRING.sub("''", body) if literals else body), literals
 
 
+def canonical_text(expression: str) -> str:
+    """An expression's tokens without white space and with function names in lower case: two
+    spellings of one expression compare equal."""
+    try:
+        toks = _tokens(expression)
+    except ExpressionSyntaxError:
+        return expression
+    return "".join(
+        expression[start:end].lower() if kind == "id" else expression[start:end]
+        for kind, _, start, end in toks
+    )
+
+
 def is_expression(text: str) -> bool:
     """True for ``"[...]"`` (but not the ``"[[...]"`` escape)."""
     return len(text) >= 2 and text[0] == "[" and text[-1] == "]" and text[1] != "["

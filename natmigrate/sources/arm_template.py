@@ -35,10 +35,15 @@ from natmigrate.errors import InputError
 from natmigrate.model import NO_ORIGIN, Origin, Snapshot, Unresolved, UnresolvedField
 from natmigrate.sources.arm_expressions import (
     MAX_COPY_COUNT,
+    Call,
     Evaluator,
+    ExpressionSyntaxError,
+    Literal,
     UnknownValueError,
+    canonical_text,
     is_expression,
     literal_text,
+    parse,
 )
 from natmigrate.sources.assemble import NAT_RULE_CHILD_TYPE, VMSS_VM_TYPE, assemble
 from natmigrate.sources.azure_json import ARM_TEMPLATE, is_parameters_file
@@ -92,7 +97,7 @@ def read_template(doc: JsonDocument) -> Snapshot:
     state = _TemplateState(reader, data, "", None, sub, rg)
     with _without_cycle_collection():
         reader.template(data, "", TemplateScope(state), 0, (), _Target(sub, rg))
-        return assemble(reader.items, doc.path, ARM_TEMPLATE, reader.unresolved)
+        return assemble(reader.finish(), doc.path, ARM_TEMPLATE, reader.unresolved)
 
 
 @contextmanager
@@ -316,6 +321,10 @@ class _Reader:
     unresolved: list[UnresolvedField] = field(default_factory=list)
     copies: int = 0
     _seen_unresolved: set[tuple[str, str]] = field(default_factory=set)
+    # Load balancers whose name is unresolved, by (template, name expression): an export without
+    # parameter defaults still writes each NAT rule twice, inline and as a child resource.
+    _lbs_by_name: dict[tuple[int, str], Located] = field(default_factory=dict)
+    _orphan_rules: list[tuple[int, Unresolved, Located, Origin]] = field(default_factory=list)
 
     def origin(self, pointer: str) -> Origin:
         return Origin(self.doc.path, pointer, self.doc)
@@ -423,7 +432,7 @@ class _Reader:
         node: Any,
         pointer: str,
         scope: TemplateScope,
-        parent: tuple[Any, Any] | None,
+        parent: tuple[Any, Any, Any] | None,
         depth: int,
         gates: tuple[UnresolvedField, ...],
         target: _Target,
@@ -455,7 +464,7 @@ class _Reader:
         node: Mapping[str, Any],
         pointer: str,
         scope: TemplateScope,
-        parent: tuple[Any, Any] | None,
+        parent: tuple[Any, Any, Any] | None,
         depth: int,
         gates: tuple[UnresolvedField, ...],
         target: _Target,
@@ -464,8 +473,8 @@ class _Reader:
         if not isinstance(node.get("type"), str):
             raise self.fail(pointer, f"the resource at {pointer} has no type")
         rtype = self.value(node["type"], f"{pointer}/type", scope)
-        name = self.value(node.get("name"), f"{pointer}/name", scope)
-        rtype, name = _full_type_and_name(rtype, name, parent)
+        own_name = self.value(node.get("name"), f"{pointer}/name", scope)
+        rtype, name = _full_type_and_name(rtype, own_name, parent)
         label = _label(rtype, name, node)
         if "condition" in node:
             cond = self.value(node["condition"], f"{pointer}/condition", scope)
@@ -490,6 +499,8 @@ class _Reader:
             body = self.body(node, pointer, scope, rtype, name, target)
             if gates and _uses_nat(body, low):
                 self.report(gates)
+            if isinstance(name, Unresolved) and self.fold_unnamed(body, low, own_name, name, parent, scope):
+                return
         else:
             body = _envelope(rtype, name, origin, target)
             if low is None and gates and _mentions_nat(node):
@@ -500,7 +511,52 @@ class _Reader:
         children = node.get("resources")
         if isinstance(children, list):
             for i, child in enumerate(children):
-                self.resource(child, f"{pointer}/resources/{i}", scope, (rtype, name), depth, gates, target)
+                self.resource(
+                    child, f"{pointer}/resources/{i}", scope, (rtype, name, body), depth, gates, target
+                )
+
+    def fold_unnamed(
+        self,
+        body: Located,
+        rtype: str,
+        own_name: Any,
+        name: Unresolved,
+        parent: tuple[Any, Any, Any] | None,
+        scope: TemplateScope,
+    ) -> bool:
+        """Tie NAT rule child resources to a load balancer whose name is unresolved.
+
+        Their ids cannot be built, so the usual fold by id cannot see that the child
+        ``[concat(parameters('lb'), '/ssh')]`` belongs to the load balancer
+        ``[parameters('lb')]``. The same expression in the same template has the same value,
+        whatever it is, so the two are matched by expression. Returns True when ``body`` was
+        folded into its load balancer (and must not be emitted on its own).
+        """
+        key_text = canonical_text(name.expression[1:-1]) if is_expression(name.expression) else None
+        if rtype == ids.LB_TYPE:
+            if key_text is not None and "copyindex" not in key_text:
+                self._lbs_by_name[(id(scope.state), key_text)] = body
+            return False
+        if rtype != NAT_RULE_CHILD_TYPE:
+            return False
+        if parent is not None:
+            parent_body = parent[2]
+            return (
+                isinstance(own_name, str)
+                and isinstance(parent_body, Located)
+                and _merge_rule(parent_body, body, own_name)
+            )
+        self._orphan_rules.append((id(scope.state), name, body, body.origin))
+        return True
+
+    def finish(self) -> list[tuple[Mapping[str, Any], Origin]]:
+        """The resources, with NAT rule children of unresolved-name load balancers folded in."""
+        for state_id, name, body, origin in self._orphan_rules:
+            split = _split_child_name(name.expression)
+            lb = self._lbs_by_name.get((state_id, split[0])) if split else None
+            if lb is None or split is None or not _merge_rule(lb, body, split[1]):
+                self.items.append((body, origin))
+        return self.items
 
     def unmodelled_nat(
         self, node: Mapping[str, Any], pointer: str, scope: TemplateScope, label: str, rtype: str
@@ -612,11 +668,11 @@ def _label(rtype: Any, name: Any, node: Mapping[str, Any]) -> str:
     return f"{short}/{name}"
 
 
-def _full_type_and_name(rtype: Any, name: Any, parent: tuple[Any, Any] | None) -> tuple[Any, Any]:
+def _full_type_and_name(rtype: Any, name: Any, parent: tuple[Any, Any, Any] | None) -> tuple[Any, Any]:
     """Child resources nested in a parent's ``resources`` may use short type and name."""
     if parent is None:
         return rtype, name
-    ptype, pname = parent
+    ptype, pname, _ = parent
     if isinstance(rtype, str) and "/" not in rtype.strip("/"):
         rtype = f"{ptype}/{rtype}" if isinstance(ptype, str) else ptype
     if isinstance(name, str) and isinstance(rtype, str) and name.count("/") < rtype.count("/") - 1:
@@ -624,6 +680,65 @@ def _full_type_and_name(rtype: Any, name: Any, parent: tuple[Any, Any] | None) -
             return rtype, Unresolved(f"{pname.expression}/{name}", pname.origin, pname.reason)
         name = f"{pname}/{name}"
     return rtype, name
+
+
+def _split_child_name(expression: str) -> tuple[str, str] | None:
+    """``[concat(P, '/rule')]``, ``[concat(P, '/', 'rule')]`` or ``[format('{0}/{1}', P, 'rule')]``:
+    the canonical text of P and the rule name."""
+    if not is_expression(expression):
+        return None
+    body = expression[1:-1]
+    try:
+        node = parse(body)
+    except ExpressionSyntaxError:
+        return None
+    if not isinstance(node, Call) or len(node.args) < 2:
+        return None
+    first, rest = node.args[0], node.args[1:]
+    if node.name == "concat" and all(isinstance(a, Literal) and isinstance(a.value, str) for a in rest):
+        parent, tail = first, "".join(a.value for a in rest if isinstance(a, Literal))
+    elif node.name == "format" and isinstance(first, Literal) and isinstance(first.value, str):
+        if len(rest) == 1 and first.value.startswith("{0}/"):
+            parent, tail = rest[0], first.value[3:]
+        elif (
+            len(rest) == 2
+            and first.value == "{0}/{1}"
+            and isinstance(rest[1], Literal)
+            and isinstance(rest[1].value, str)
+        ):
+            parent, tail = rest[0], "/" + rest[1].value
+        else:
+            return None
+    else:
+        return None
+    if not tail.startswith("/") or "/" in tail[1:] or len(tail) < 2:
+        return None
+    return canonical_text(body[parent.span[0] : parent.span[1]]), tail[1:]
+
+
+def _merge_rule(lb: Located, rule: Located, rule_name: str) -> bool:
+    """Add a child-resource NAT rule to its load balancer's inline rules, unless one of that
+    name is already there (an export writes each rule in both places). False when the load
+    balancer's rules cannot be extended (unresolved)."""
+    key, props = lookup(lb, "properties")
+    if props is None:
+        props, key = Located({}, lb.origin.child("properties")), "properties"
+    if not isinstance(props, Mapping):
+        return False
+    rules_key, rules = lookup(props, "inboundNatRules")
+    if rules is None:
+        rules, rules_key = [], "inboundNatRules"
+    if not isinstance(rules, list):
+        return False
+    if any(isinstance(r, Mapping) and lookup(r, "name")[1] == rule_name for r in rules):
+        return True
+    element = Located({k: v for k, v in rule.items() if k not in ("id", "type")}, rule.origin)
+    element["name"] = rule_name
+    # Copies: the properties may be a value shared with a variable.
+    new_props = Located(dict(props), props.origin if isinstance(props, Located) else lb.origin)
+    new_props[rules_key or "inboundNatRules"] = [*rules, element]
+    lb[key or "properties"] = new_props
+    return True
 
 
 def _identity(rtype: Any, name: Any, target: _Target) -> dict[str, Any]:

@@ -891,3 +891,38 @@ def test_service_fabric_managed_node_type_bound_to_a_nat_pool_warns(tmp_path: Pa
     # Without a NAT pool (the parameter defaults to empty) there is nothing to report.
     params["natPoolId"]["defaultValue"] = ""
     assert scan(tmp_path, template([node_type], parameters=params)) == []
+
+
+def test_export_without_parameter_defaults_reports_each_rule_once(tmp_path: Path) -> None:
+    """`az group export` leaves out default values unless asked: names are unresolved, yet the
+    child-resource copy of each inline NAT rule must still be recognised as the same rule."""
+    doc = json.loads((FIXTURES / "group-export.json").read_text())
+    for decl in doc["parameters"].values():
+        decl.pop("defaultValue", None)
+    findings = scan(tmp_path, doc)
+    assert rules(findings) == ["NATM001", "NATM001", "NATM002", "NATM002", "NATM003", "NATM003", "NATM004"]
+    assert all(f.line is not None for f in findings)
+
+
+def test_unresolved_parent_names_match_by_expression(tmp_path: Path) -> None:
+    lb_res = load_balancer("[parameters('lbName')]", inboundNatRules=[nat_rule("ssh", 50001)])
+    lb_res["resources"] = [
+        {"type": "inboundNatRules", "name": "rdp", "properties": nat_rule("x", 53389)["properties"]}
+    ]
+    children = [
+        {
+            "type": "Microsoft.Network/loadBalancers/inboundNatRules",
+            "name": name,
+            "properties": nat_rule("x", 50001)["properties"],
+        }
+        for name in (
+            "[concat(parameters('lbName'), '/ssh')]",  # the inline rule again
+            "[format('{0}/{1}', parameters( 'lbName' ), 'web')]",  # another spelling, a new rule
+            "[concat(parameters('otherLb'), '/ssh')]",  # a different load balancer
+        )
+    ]
+    params = {"lbName": {"type": "string"}, "otherLb": {"type": "string"}}
+    snap = read(tmp_path, template([*children, lb_res], parameters=params, variables=COMMON_VARS))
+    names = {str(lb.name): [str(r.name) for r in lb.inbound_nat_rules] for lb in snap.load_balancers}
+    assert names["[parameters('lbName')]"] == ["ssh", "rdp", "web"]
+    assert len(snap.load_balancers) == 2  # the other one is a partial load balancer of its own
