@@ -39,15 +39,41 @@ class PositionSource(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
 class Origin:
-    """Where a value came from. Line and column are computed only when asked for."""
+    """Where a value came from: file, JSON pointer, and (computed only when asked) line and column.
 
-    file: str
-    pointer: str = ""
-    source: PositionSource | None = field(default=None, compare=False, repr=False, hash=False)
-    fixed_line: int | None = field(default=None, compare=False)
-    fixed_column: int | None = field(default=None, compare=False)
+    Immutable by convention. Readers create one per value, millions for a large export, so it is a
+    small slotted node that links to its parent; the pointer string is built only when needed.
+    """
+
+    __slots__ = ("_parent", "_pointer", "_token", "file", "fixed_column", "fixed_line", "source")
+
+    def __init__(
+        self,
+        file: str,
+        pointer: str = "",
+        source: PositionSource | None = None,
+        fixed_line: int | None = None,
+        fixed_column: int | None = None,
+    ):
+        self.file = file
+        self.source = source
+        self.fixed_line = fixed_line
+        self.fixed_column = fixed_column
+        self._pointer: str | None = pointer
+        self._parent: Origin | None = None
+        self._token: str | int | None = None
+
+    @property
+    def pointer(self) -> str:
+        """RFC 6901 JSON pointer (or a construct path for Bicep/Terraform)."""
+        if self._pointer is None:
+            assert self._parent is not None
+            text = self._token if isinstance(self._token, str) else str(self._token)
+            if "~" in text or "/" in text:
+                text = text.replace("~", "~0").replace("/", "~1")
+            self._pointer = f"{self._parent.pointer}/{text}"
+        return self._pointer
 
     @property
     def line(self) -> int | None:
@@ -66,11 +92,28 @@ class Origin:
         return pos[1] if pos else None
 
     def child(self, *tokens: str | int) -> Origin:
-        """The origin of a value below this one (JSON-pointer escaped)."""
-        ptr = self.pointer
+        """The origin of a value below this one."""
+        node = self
         for tok in tokens:
-            ptr += "/" + str(tok).replace("~", "~0").replace("/", "~1")
-        return Origin(self.file, ptr, self.source)
+            nxt = Origin.__new__(Origin)
+            nxt.file = node.file
+            nxt.source = node.source
+            nxt.fixed_line = None
+            nxt.fixed_column = None
+            nxt._pointer = None
+            nxt._parent = node
+            nxt._token = tok
+            node = nxt
+        return node
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Origin) and (self.file, self.pointer) == (other.file, other.pointer)
+
+    def __hash__(self) -> int:
+        return hash((self.file, self.pointer))
+
+    def __repr__(self) -> str:
+        return f"Origin({self.file!r}, {self.pointer!r})"
 
 
 NO_ORIGIN = Origin("<memory>")

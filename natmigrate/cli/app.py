@@ -7,7 +7,7 @@ import sys
 import typer
 
 from natmigrate import __version__
-from natmigrate.cli import detect_cmd
+from natmigrate.cli import detect_cmd, plan_cmd
 from natmigrate.cli.terminal import error_line
 from natmigrate.errors import ExitCode, NatMigrateError
 
@@ -40,6 +40,7 @@ def _root(
 
 
 app.command("detect")(detect_cmd.detect)
+app.command("plan")(plan_cmd.plan)
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ import typer
 
 from natmigrate.cli.terminal import stdout_console, write_data
 from natmigrate.report import findings_table
-from natmigrate.scan import exit_code, json_reader, results_document, scan_paths
+from natmigrate.scan import exit_code, json_reader, paused_gc, results_document, scan_paths
 from natmigrate.sources import JSON_FORMATS
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES
 
@@ -47,9 +47,10 @@ def detect(
     """
     if input_format not in JSON_FORMATS:
         raise typer.BadParameter(f"must be one of {', '.join(JSON_FORMATS)}", param_hint="--input-format")
-    results = scan_paths(paths, json_reader(input_format, max_file_size * 2**20))
-    if output is DetectOutput.json:
-        write_data(json.dumps(results_document(results), indent=2))
-    else:
-        findings_table.print_results(stdout_console(), results)
+    with paused_gc():
+        results = scan_paths(paths, json_reader(input_format, max_file_size * 2**20))
+        if output is DetectOutput.json:
+            write_data(json.dumps(results_document(results), indent=2))
+        else:
+            findings_table.print_results(stdout_console(), results)
     raise typer.Exit(int(exit_code(results)))

@@ -11,8 +11,13 @@ from natmigrate.scan import FileResult
 VERDICT_STYLE = {"fail": "bold red", "warn": "yellow", "pass": "green", "error": "bold magenta"}
 
 
-def render(results: list[FileResult]) -> RenderableType:
-    """Files with their verdicts, and every finding with its place."""
+# A table is for people: past this many rows it stops helping (and rich takes seconds to lay out
+# tens of thousands of rows). The rest is counted, and ``-o json`` has everything.
+TABLE_LIMIT = 200
+
+
+def render(results: list[FileResult], limit: int = TABLE_LIMIT) -> RenderableType:
+    """Files with their verdicts, and the findings (up to ``limit``) with their places."""
     parts: list[RenderableType] = []
     summary = Table(title="Files", show_lines=False, expand=False)
     summary.add_column("verdict")
@@ -27,16 +32,21 @@ def render(results: list[FileResult]) -> RenderableType:
     findings.add_column("where", overflow="fold")
     findings.add_column("resource", overflow="fold")
     findings.add_column("message", overflow="fold")
-    any_finding = False
+    shown = 0
+    total = sum(len(r.findings) for r in results)
     for r in results:
         for f in r.findings:
-            any_finding = True
+            if shown == limit:
+                break
+            shown += 1
             where = f"{r.path}:{f.line}" if f.line else r.path
             style = "red" if f.severity == "error" else "yellow"
             # Text(), not markup: template expressions such as "[variables('x')]" look like rich tags.
             findings.add_row(Text(f.rule, style=style), Text(where), Text(f.resource), Text(f.message))
-    if any_finding:
+    if shown:
         parts.append(findings)
+    if total > shown:
+        parts.append(Text(f"... and {total - shown} more findings (use -o json to see them all)"))
     errors = [r for r in results if r.error]
     for r in errors:
         parts.append(Text(f"error: {r.error}", style="magenta"))

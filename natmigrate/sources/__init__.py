@@ -19,12 +19,16 @@ from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES, JsonDocument, load_jso
 JSON_FORMATS = ("auto", azure_json.REST, azure_json.AZ_CLI, azure_json.ARM_TEMPLATE, azure_json.REST_EXAMPLE)
 
 
-def read_document(doc: JsonDocument, input_format: str = "auto") -> Snapshot:
-    """Read a parsed JSON document."""
+def read_document(doc: JsonDocument, input_format: str = "auto", nat_only: bool = False) -> Snapshot:
+    """Read a parsed JSON document.
+
+    ``nat_only`` lets a reader leave out resources that cannot carry inbound NAT (detection only;
+    planning needs every resource).
+    """
     fmt = azure_json.classify(doc.data) if input_format == "auto" else input_format
     readers: dict[str, Callable[[], Snapshot]] = {
-        azure_json.REST: lambda: azure_json.read_rest_like(doc, azure_json.REST),
-        azure_json.AZ_CLI: lambda: azure_json.read_rest_like(doc, azure_json.AZ_CLI),
+        azure_json.REST: lambda: azure_json.read_rest_like(doc, azure_json.REST, nat_only),
+        azure_json.AZ_CLI: lambda: azure_json.read_rest_like(doc, azure_json.AZ_CLI, nat_only),
         azure_json.REST_EXAMPLE: lambda: azure_json.read_rest_example(doc),
         azure_json.ARM_TEMPLATE: lambda: _read_template(doc),
     }
@@ -51,10 +55,13 @@ def _read_template(doc: JsonDocument) -> Snapshot:
 
 
 def read_path(
-    path: str | os.PathLike[str], input_format: str = "auto", max_bytes: int = DEFAULT_MAX_BYTES
+    path: str | os.PathLike[str],
+    input_format: str = "auto",
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    nat_only: bool = False,
 ) -> Snapshot:
     """Read one file of any supported kind."""
-    return read_document(load_json(path, max_bytes), input_format)
+    return read_document(load_json(path, max_bytes), input_format, nat_only)
 
 
 def expand_paths(

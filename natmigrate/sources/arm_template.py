@@ -23,10 +23,8 @@ the others are read for type and name only, which keeps large exports cheap.
 
 from __future__ import annotations
 
-import gc
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,22 +93,8 @@ def read_template(doc: JsonDocument) -> Snapshot:
     reader = _Reader(doc)
     sub, rg = ids.SUBSCRIPTION_PLACEHOLDER, ids.RESOURCE_GROUP_PLACEHOLDER
     state = _TemplateState(reader, data, "", None, sub, rg)
-    with _without_cycle_collection():
-        reader.template(data, "", TemplateScope(state), 0, (), _Target(sub, rg))
-        return assemble(reader.finish(), doc.path, ARM_TEMPLATE, reader.unresolved)
-
-
-@contextmanager
-def _without_cycle_collection() -> Iterator[None]:
-    """Expansion allocates a great many small dicts and no reference cycles; on a large export the
-    cyclic collector rescanning the growing heap took longer than the expansion itself."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+    reader.template(data, "", TemplateScope(state), 0, (), _Target(sub, rg))
+    return assemble(reader.finish(), doc.path, ARM_TEMPLATE, reader.unresolved)
 
 
 @dataclass(frozen=True)

@@ -55,8 +55,9 @@ def assemble(
     source: str,
     fmt: str,
     unresolved: Iterable[UnresolvedField] = (),
+    nat_only: bool = False,
 ) -> Snapshot:
-    """Build a snapshot from resource objects."""
+    """Build a snapshot from resource objects (``nat_only``: see :func:`resources.build_load_balancer`)."""
     lbs: list[LoadBalancer] = []
     nics = []
     scale_sets: list[ScaleSet] = []
@@ -73,7 +74,7 @@ def assemble(
             continue
         obj = with_id(obj, rtype)
         if rtype == ids.LB_TYPE:
-            lbs.append(r.build_load_balancer(obj, origin))
+            lbs.append(r.build_load_balancer(obj, origin, nat_only=nat_only))
         elif rtype == ids.NIC_TYPE:
             nics.append(r.build_network_interface(obj, origin))
         elif rtype == ids.VMSS_TYPE:

@@ -10,6 +10,7 @@ The shape is recognised from the document itself:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -25,6 +26,13 @@ AZ_CLI = "az-cli"
 ARM_TEMPLATE = "arm-template"
 
 _SUCCESS_CODES = ("200", "201", "202", "204")
+
+# A key of an inbound NAT construct with a value that is not an empty array: inboundNatRules,
+# inboundNatPools, loadBalancerInboundNatRules/Pools, and their read-only back-references.
+# The literal prefix keeps the search at memchr speed (re.IGNORECASE would make it ten times
+# slower); it covers every spelling Azure, the CLI generations and templates use (inboundNat,
+# InboundNat, inboundNAT, loadBalancerInboundNat...).
+_NAT_KEY = re.compile(r'nbound[Nn][Aa][Tt]\w*"\s*:(?!\s*\[\s*\])')
 
 
 def is_template(data: Any) -> bool:
@@ -97,15 +105,29 @@ def _candidates(data: Any, origin: Origin) -> Iterator[tuple[Mapping[str, Any], 
             yield data, origin
 
 
-def read_rest_like(doc: JsonDocument, fmt: str) -> Snapshot:
-    """Read a REST body/list or ``az`` CLI output."""
+def read_rest_like(doc: JsonDocument, fmt: str, nat_only: bool = False) -> Snapshot:
+    """Read a REST body/list or ``az`` CLI output.
+
+    ``nat_only`` (used by detection) models only resources whose text has a non-empty inbound NAT
+    key. That is exact for detection here: REST and CLI output hold concrete values only, so a
+    resource without such a key cannot produce a finding. Planning reads everything.
+    """
     base = Origin(doc.path, "", doc)
     items = list(_candidates(doc.data, base))
     if not items:
         raise InputError(
             doc.path, 'no Azure resources found (expected a resource, a list, or {"value": [...]})'
         )
-    return assemble(items, doc.path, fmt)
+    if nat_only:
+        items = [item for item in items if _mentions_nat(doc, item[1].pointer)]
+    return assemble(items, doc.path, fmt, nat_only=nat_only)
+
+
+def _mentions_nat(doc: JsonDocument, pointer: str) -> bool:
+    span = doc.element_span(pointer)
+    if span is None:
+        return True  # position unknown (small document): model it
+    return _NAT_KEY.search(doc.text, span[0], span[1]) is not None
 
 
 def read_rest_example(doc: JsonDocument) -> Snapshot:

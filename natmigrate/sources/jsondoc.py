@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,8 +25,13 @@ from natmigrate.errors import InputError
 
 DEFAULT_MAX_BYTES = 1024 * 1024 * 1024  # 1 GiB; larger inputs are refused with a clear message
 
-# Azure accepts multi-line strings (raw newlines inside a string); so must the position walker.
+# strict=False: Azure accepts multi-line strings (raw newlines inside a string) in templates.
 _DECODER = json.JSONDecoder(strict=False)
+_BLOCK = 1 << 12
+_KEY = re.compile(r'"((?:[^"\\]|\\.)*)"[ \t\n\r]*:[ \t\n\r]*')
+_AFTER_VALUE = re.compile(r"[ \t\n\r]*(?:,[ \t\n\r]*)?")
+# Documents larger than this are parsed element by element (see ``_parse_indexed``).
+_INDEXED_PARSE_THRESHOLD = 1 << 20
 _WS = re.compile(r"[ \t\n\r]*")
 # A JSON string, a line comment or a block comment. Strings come first so that "//" inside a
 # string (every URL) is never taken for a comment.
@@ -47,7 +52,6 @@ def _blank_comments(text: str) -> str:
 
 # Azure's JSON reader (Json.NET) also accepts, outside strings, any Unicode white space (templates
 # with a stray U+202F deploy) and a trailing comma before } or ]; each is replaced by one space.
-# Inside strings it accepts raw newlines (multi-line scripts): see strict=False below.
 _LENIENT = re.compile(
     r'"(?:[^"\\]|\\.)*"|[\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]|,(?=\s*[}\]])'
 )
@@ -65,73 +69,203 @@ class JsonDocument:
     path: str
     text: str
     data: Any
-    _container_children: dict[str, dict[str, int]] = field(default_factory=dict, repr=False)
-    _line_starts: list[int] | None = field(default=None, repr=False)
+    _containers: dict[str, _ContainerIndex] = field(default_factory=dict, repr=False)
+    _block_lines: list[int] | None = field(default=None, repr=False)
+    _positions: dict[str, tuple[int, int] | None] = field(default_factory=dict, repr=False)
 
     # -- positions ---------------------------------------------------------------------------
 
     def position(self, pointer: str) -> tuple[int, int] | None:
         """1-based (line, column) of the value at ``pointer``; ``None`` if it does not exist."""
+        if pointer in self._positions:
+            return self._positions[pointer]
         offset = self.offset(pointer)
-        if offset is None:
-            return None
-        return self.line_column(offset)
+        found = None if offset is None else self.line_column(offset)
+        self._positions[pointer] = found
+        return found
 
     def line_column(self, offset: int) -> tuple[int, int]:
-        """1-based (line, column) of a character offset."""
-        if self._line_starts is None:
-            starts = [0]
-            find = self.text.find
-            i = find("\n")
-            while i != -1:
-                starts.append(i + 1)
-                i = find("\n", i + 1)
-            self._line_starts = starts
-        idx = bisect_right(self._line_starts, offset) - 1
-        return idx + 1, offset - self._line_starts[idx] + 1
+        """1-based (line, column) of a character offset.
+
+        Newlines are counted per 4 KiB block once (C speed), so a lookup scans at most one block
+        instead of building a table of every line of a 100 MB file.
+        """
+        text = self.text
+        if self._block_lines is None:
+            counts = [0]
+            total = 0
+            for begin in range(0, len(text), _BLOCK):
+                total += text.count("\n", begin, begin + _BLOCK)
+                counts.append(total)
+            self._block_lines = counts
+        block = offset // _BLOCK
+        line = self._block_lines[block] + text.count("\n", block * _BLOCK, offset) + 1
+        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        return line, column
+
+    def element_span(self, pointer: str) -> tuple[int, int] | None:
+        """Text span of an element whose parent container was indexed while parsing; else ``None``.
+
+        The span ends where the next sibling starts, so it may include a comma and white space.
+        """
+        parent, _, last = pointer.rpartition("/")
+        index = self._containers.get(parent)
+        if index is None or not index.done:
+            return None
+        start = index.children.get(last)
+        if start is None:
+            return None
+        following = index.children.get(str(int(last) + 1)) if last.isdigit() else None
+        return start, following if following is not None else index.pos
 
     def offset(self, pointer: str) -> int | None:
         """Character offset where the value at ``pointer`` starts."""
         tokens = [] if pointer in ("", "/") else pointer.lstrip("/").split("/")
-        at = _WS.match(self.text, 0).end()  # type: ignore[union-attr]
         path = ""
+        at = _WS.match(self.text, 0).end()  # type: ignore[union-attr]
         for raw in tokens:
-            tok = raw.replace("~1", "/").replace("~0", "~")
-            children = self._container_children.get(path)
-            if children is None:
-                children = self._index_container(at)
-                self._container_children[path] = children
-            if tok not in children:
+            index = self._containers.get(path)
+            if index is None:
+                index = _ContainerIndex(self.text, at)
+                self._containers[path] = index
+            found = index.find(raw.replace("~1", "/").replace("~0", "~"))
+            if found is None:
                 return None
-            at = children[tok]
+            at = found
             path += "/" + raw
         return at
 
-    def _index_container(self, at: int) -> dict[str, int]:
-        """Start offsets of the direct children of the container starting at ``at``."""
+
+class _ContainerIndex:
+    """Start offsets of a container's children, scanned lazily and resumably.
+
+    A lookup scans forward only until the wanted child is found, and a later lookup resumes where
+    the last one stopped, so every sibling is skipped at most once however many findings point into
+    the container. Skipping uses the C scanner (``raw_decode``).
+    """
+
+    __slots__ = ("children", "done", "is_object", "next_index", "pending", "pos", "text")
+
+    def __init__(self, text: str, start: int):
+        self.text = text
+        self.children: dict[str, int] = {}
+        self.next_index = 0
+        self.pending = False  # the child at ``pos`` is recorded but not yet skipped
+        self.is_object = start < len(text) and text[start] == "{"
+        self.done = start >= len(text) or text[start] not in "{["
+        self.pos = start if self.done else _WS.match(text, start + 1).end()  # type: ignore[union-attr]
+
+    def find(self, token: str) -> int | None:
+        """Offset of the child named ``token`` (an object key or an array index)."""
+        found = self.children.get(token)
+        while found is None and not self.done:
+            self._scan_one()
+            found = self.children.get(token)
+        return found
+
+    def decode_all(self, decode: Callable[[str, int], tuple[Any, int]]) -> tuple[Any, int]:
+        """Decode the whole container, child by child with ``decode``, recording every offset.
+
+        Returns the value and the offset just past the container. Raises ``JSONDecodeError``.
+        """
         text = self.text
-        out: dict[str, int] = {}
-        if at >= len(text) or text[at] not in "{[":
-            return out
-        is_obj = text[at] == "{"
-        i = _WS.match(text, at + 1).end()  # type: ignore[union-attr]
-        index = 0
-        close = "}" if is_obj else "]"
-        while i < len(text) and text[i] != close:
-            if is_obj:
+        out_obj: dict[str, Any] = {}
+        out_arr: list[Any] = []
+        i = self.pos
+        close = "}" if self.is_object else "]"
+        while True:
+            if i >= len(text):
+                raise json.JSONDecodeError("unexpected end of data", text, i)
+            if text[i] == close:
+                break
+            if self.is_object:
+                if text[i] != '"':
+                    raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, i)
                 key, i = json.decoder.scanstring(text, i + 1, False)  # type: ignore[attr-defined]
                 i = _WS.match(text, i).end()  # type: ignore[union-attr]
-                i = _WS.match(text, i + 1).end()  # type: ignore[union-attr]  # skip ':'
-                name = key
+                if i >= len(text) or text[i] != ":":
+                    raise json.JSONDecodeError("Expecting ':' delimiter", text, i)
+                i = _WS.match(text, i + 1).end()  # type: ignore[union-attr]
             else:
-                name = str(index)
-                index += 1
-            out[name] = i
-            _, i = _DECODER.raw_decode(text, i)
+                key = str(self.next_index)
+                self.next_index += 1
+            self.children.setdefault(key, i)
+            value, i = decode(key, i)
+            if self.is_object:
+                out_obj[key] = value
+            else:
+                out_arr.append(value)
             i = _WS.match(text, i).end()  # type: ignore[union-attr]
             if i < len(text) and text[i] == ",":
                 i = _WS.match(text, i + 1).end()  # type: ignore[union-attr]
-        return out
+                if i < len(text) and text[i] == close:
+                    raise json.JSONDecodeError("Illegal trailing comma", text, i)
+            elif i < len(text) and text[i] != close:
+                raise json.JSONDecodeError("Expecting ',' delimiter", text, i)
+        self.done = True
+        self.pos = i
+        return (out_obj if self.is_object else out_arr), i + 1
+
+    def _scan_one(self) -> None:
+        """Skip the child recorded last (if any), then record the next one without decoding it."""
+        text, i = self.text, self.pos
+        try:
+            if self.pending:
+                _, i = _DECODER.raw_decode(text, i)
+                i = _AFTER_VALUE.match(text, i).end()  # type: ignore[union-attr]
+                self.pending = False
+            if i >= len(text) or text[i] in "}]":
+                self.done = True
+                return
+            if self.is_object:
+                m = _KEY.match(text, i)
+                if m is None:
+                    self.done = True
+                    return
+                raw_key = m.group(1)
+                key = json.loads(f'"{raw_key}"') if "\\" in raw_key else raw_key
+                i = m.end()
+            else:
+                key = str(self.next_index)
+                self.next_index += 1
+        except (json.JSONDecodeError, ValueError):
+            self.done = True
+            return
+        self.children.setdefault(key, i)
+        self.pending = True
+        self.pos = i
+
+
+def _parse_indexed(path: str, text: str) -> JsonDocument:
+    """Parse a large document by walking its top two container levels and decoding each element
+    with the C scanner: the same work as ``json.loads``, plus the start offset of every element,
+    so that later line lookups only scan inside the few elements findings point into.
+    """
+    doc = JsonDocument(path, text, None)
+    root_at = _WS.match(text, 0).end()  # type: ignore[union-attr]
+    if root_at >= len(text) or text[root_at] not in "{[":
+        doc.data = json.loads(text, strict=False)
+        return doc
+    root = _ContainerIndex(text, root_at)
+    doc._containers[""] = root
+    data, end = root.decode_all(lambda key, at: _decode_child(doc, "/" + _escape(key), at))
+    if _WS.match(text, end).end() != len(text):  # type: ignore[union-attr]
+        raise json.JSONDecodeError("Extra data", text, end)
+    doc.data = data
+    return doc
+
+
+def _decode_child(doc: JsonDocument, path: str, at: int) -> tuple[Any, int]:
+    """Decode a root child; arrays are walked so their elements' offsets are recorded too."""
+    if doc.text[at] == "[":
+        index = _ContainerIndex(doc.text, at)
+        doc._containers[path] = index
+        return index.decode_all(lambda _key, pos: _DECODER.raw_decode(doc.text, pos))
+    return _DECODER.raw_decode(doc.text, at)
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
 
 
 def parse_text(path: str, text: str) -> JsonDocument:
@@ -141,18 +275,25 @@ def parse_text(path: str, text: str) -> JsonDocument:
     if not text.strip():
         raise InputError(path, "the file is empty")
     try:
-        return JsonDocument(path, text, json.loads(text))
-    except json.JSONDecodeError as plain:
-        first = plain
-        blanked = _lenient(text)
-        try:
-            return JsonDocument(path, blanked, json.loads(blanked, strict=False))
-        except json.JSONDecodeError as second:
-            first = second
-        msg = first.msg
-        if first.pos >= len(text.rstrip()):
-            msg = "unexpected end of file (truncated JSON?)"
-        raise InputError(path, f"not valid JSON: {msg}", first.lineno, first.colno) from None
+        return _parse(path, text)
+    except json.JSONDecodeError as exc:
+        error = exc
+    try:
+        return _parse(path, _lenient(text))
+    except json.JSONDecodeError as exc:
+        error = exc
+    except_msg = error.msg
+    if error.pos >= len(text.rstrip()):
+        except_msg = "unexpected end of file (truncated JSON?)"
+    line, column = JsonDocument(path, text, None).line_column(min(error.pos, len(text)))
+    raise InputError(path, f"not valid JSON: {except_msg}", line, column)
+
+
+def _parse(path: str, text: str) -> JsonDocument:
+    try:
+        if len(text) > _INDEXED_PARSE_THRESHOLD:
+            return _parse_indexed(path, text)
+        return JsonDocument(path, text, json.loads(text, strict=False))
     except RecursionError:
         raise InputError(path, "JSON nested too deeply") from None
 
@@ -169,6 +310,8 @@ def read_text(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES) 
         raise InputError(name, f"cannot read: {exc.strerror or exc}") from None
     if p.is_dir():
         raise InputError(name, "is a directory")
+    if not p.is_file():
+        raise InputError(name, "not a regular file (a pipe, socket or device)")
     if size > max_bytes:
         raise InputError(
             name,

@@ -12,8 +12,7 @@ template reader uses that for values produced by ``copy`` loops, whose position 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from natmigrate import ids
@@ -101,34 +100,199 @@ def lookup(obj: Mapping[str, Any], name: str) -> tuple[str | None, Any]:
     return None, None
 
 
-@dataclass(frozen=True)
-class Props:
-    """The property bag of one object, REST-nested or CLI-flattened, with origins for each key."""
+# Property names natmigrate reads, spelled as REST returns them. An object whose keys are all in
+# this set (or are other names natmigrate never reads) can be served by exact-case lookups; only
+# objects with other spellings pay for a case-insensitive key map.
+_READ_NAMES = frozenset(
+    [
+        "id",
+        "name",
+        "type",
+        "location",
+        "tags",
+        "etag",
+        "sku",
+        "zones",
+        "properties",
+        "resourceGroup",
+        "capacity",
+        "tier",
+        "mode",
+        "frontendIPConfigurations",
+        "backendAddressPools",
+        "loadBalancingRules",
+        "probes",
+        "outboundRules",
+        "inboundNatRules",
+        "inboundNatPools",
+        "publicIPAddress",
+        "publicIPPrefix",
+        "subnet",
+        "privateIPAddress",
+        "backendIPConfigurations",
+        "loadBalancerBackendAddresses",
+        "backendAddressPool",
+        "probe",
+        "protocol",
+        "frontendPort",
+        "backendPort",
+        "disableOutboundSnat",
+        "port",
+        "frontendIPConfiguration",
+        "allocatedOutboundPorts",
+        "frontendPortRangeStart",
+        "frontendPortRangeEnd",
+        "backendIPConfiguration",
+        "idleTimeoutInMinutes",
+        "enableFloatingIP",
+        "enableTcpReset",
+        "primary",
+        "loadBalancerBackendAddressPools",
+        "loadBalancerInboundNatRules",
+        "loadBalancerInboundNatPools",
+        "ipConfigurations",
+        "virtualMachine",
+        "upgradePolicy",
+        "virtualMachineProfile",
+        "networkProfile",
+        "networkInterfaceConfigurations",
+        "orchestrationMode",
+        "overprovision",
+        "instanceId",
+        "latestModelApplied",
+        "networkInterfaces",
+        "targetResourceUri",
+        "profiles",
+    ]
+)
+_READ_LOWER = {n.lower(): n for n in _READ_NAMES}
 
-    obj: Mapping[str, Any]
-    origin: Origin
+
+def _needs_key_map(obj: Mapping[str, Any]) -> bool:
+    """True when some key is another spelling of a name natmigrate reads (``frontendIpConfiguration``)."""
+    if _READ_NAMES.issuperset(obj):
+        return False
+    return any(k not in _READ_NAMES and k.lower() in _READ_LOWER for k in obj)
+
+
+def _key_map(obj: Mapping[str, Any]) -> dict[str, str] | None:
+    """Canonical name -> actual key for objects with unusual spellings; ``None`` when exact keys suffice."""
+    if not _needs_key_map(obj):
+        return None
+    out: dict[str, str] = {}
+    for k in obj:
+        canonical = _READ_LOWER.get(k.lower())
+        if canonical is not None and canonical not in out:
+            out[canonical] = k
+    return out
+
+
+class Props:
+    """The property bag of one object, REST-nested or CLI-flattened, with origins for each key.
+
+    Built once per object. Callers ask for names spelled as REST spells them (all in
+    ``_READ_NAMES``); other spellings are mapped once per object, only when present.
+    """
+
+    __slots__ = ("_bag", "_bag_keys", "_bag_origin", "_bag_token", "_top_keys", "obj", "origin")
+
+    def __init__(self, obj: Mapping[str, Any], origin: Origin):
+        self.obj = obj
+        self.origin = origin
+        self._top_keys = _key_map(obj)
+        key = self._top_keys.get("properties", "properties") if self._top_keys else "properties"
+        props = obj.get(key)
+        if isinstance(props, dict):
+            self._bag: Mapping[str, Any] = props
+            self._bag_keys = _key_map(props)
+            self._bag_token: str | None = key
+            self._bag_origin: Origin | None = props.origin if isinstance(props, Located) else None
+        else:
+            self._bag = obj
+            self._bag_keys = self._top_keys
+            self._bag_token = None
+            self._bag_origin = origin
 
     @property
     def bag(self) -> tuple[Mapping[str, Any], Origin]:
         """The mapping properties live in, and its origin."""
-        key, props = lookup(self.obj, "properties")
-        if isinstance(props, Mapping):
-            return props, origin_of(props, self.origin.child(key or "properties"))
-        return self.obj, self.origin
+        return self._bag, self._bag_origin_value()
+
+    def _bag_origin_value(self) -> Origin:
+        if self._bag_origin is None:
+            self._bag_origin = self.origin.child(self._bag_token or "properties")
+        return self._bag_origin
 
     def get(self, *names: str) -> tuple[Any, Origin]:
         """The first property present among ``names`` (aliases), and its origin."""
-        bag, borigin = self.bag
+        bag = self._bag
+        keys = self._bag_keys
         for name in names:
-            key, value = lookup(bag, name)
-            if key is not None and value is not None:
-                return value, origin_of(value, borigin.child(key))
-        return None, borigin
+            key = keys.get(name, name) if keys else name
+            value = bag.get(key)
+            if value is not None:
+                if isinstance(value, Located):
+                    return value, value.origin
+                return value, self._bag_origin_value().child(key)
+        return None, self.origin
+
+    def _find(self, names: tuple[str, ...]) -> tuple[Any, str]:
+        """The first present value among ``names``, and the key it was found under."""
+        bag = self._bag
+        keys = self._bag_keys
+        for name in names:
+            key = keys.get(name, name) if keys else name
+            value = bag.get(key)
+            if value is not None:
+                return value, key
+        return None, ""
+
+    def _origin(self, value: Any, key: str) -> Origin:
+        return value.origin if isinstance(value, Located) else self._bag_origin_value().child(key)
+
+    def get_int(self, *names: str) -> Maybe[int] | None:
+        """An integer property (see :func:`as_int`); origins are built only for unusable values."""
+        value, key = self._find(names)
+        if value is None or type(value) is int:
+            return value
+        return as_int(value, self._origin(value, key))
+
+    def get_str(self, *names: str) -> Maybe[str] | None:
+        """A string property (see :func:`as_str`)."""
+        value, key = self._find(names)
+        if value is None or type(value) is str:
+            return value
+        return as_str(value, self._origin(value, key))
+
+    def get_bool(self, *names: str) -> Maybe[bool] | None:
+        """A boolean property (see :func:`as_bool`)."""
+        value, key = self._find(names)
+        if value is None or type(value) is bool:
+            return value
+        return as_bool(value, self._origin(value, key))
+
+    def get_ref(self, *names: str) -> Ref | None:
+        """A SubResource property (see :func:`as_ref`)."""
+        value, key = self._find(names)
+        if value is None:
+            return None
+        return as_ref(value, self._origin(value, key))
+
+    def top_str(self, name: str) -> Maybe[str] | None:
+        """A top-level string (``name``, ``id``); an origin is built only for unusable values."""
+        key = self._top_keys.get(name, name) if self._top_keys else name
+        value = self.obj.get(key)
+        if value is None or type(value) is str:
+            return value
+        return as_str(value, origin_of(value, self.origin.child(key)))
 
     def top(self, name: str) -> tuple[Any, Origin]:
         """A top-level (envelope) key."""
-        key, value = lookup(self.obj, name)
-        return value, (origin_of(value, self.origin.child(key)) if key else self.origin)
+        key = self._top_keys.get(name, name) if self._top_keys else name
+        value = self.obj.get(key)
+        if value is None:
+            return None, self.origin
+        return value, origin_of(value, self.origin.child(key))
 
 
 # --------------------------------------------------------------------------------------------
@@ -185,8 +349,10 @@ def as_ref(value: Any, origin: Origin) -> Ref | None:
         return Ref(value, origin)
     if isinstance(value, str):
         return Ref(value, origin)
-    if isinstance(value, Mapping):
-        _, rid = lookup(value, "id")
+    if isinstance(value, dict):
+        rid = value.get("id")
+        if rid is None:
+            _, rid = lookup(value, "id")
         if rid is None:
             return None
         rorigin = origin_of(value, origin)
@@ -205,7 +371,7 @@ def ref_list(value: Any, origin: Origin, prop: str, unresolved: list[UnresolvedF
     if isinstance(value, Unresolved):
         unresolved.append(UnresolvedField(prop, value))
         return ()
-    if not isinstance(value, Sequence) or isinstance(value, str):
+    if not isinstance(value, list):
         unresolved.append(UnresolvedField(prop, Unresolved(_short(value), origin, "expected a list")))
         return ()
     out = []
@@ -229,13 +395,13 @@ def objects(
     if isinstance(value, Unresolved):
         unresolved.append(UnresolvedField(prop, value))
         return ()
-    if not isinstance(value, Sequence) or isinstance(value, str):
+    if not isinstance(value, list):
         unresolved.append(UnresolvedField(prop, Unresolved(_short(value), origin, "expected a list")))
         return ()
     out = []
     for i, item in enumerate(value):
-        iorigin = origin_of(item, origin.child(i))
-        if isinstance(item, Mapping):
+        iorigin = item.origin if isinstance(item, Located) else origin.child(i)
+        if isinstance(item, dict):
             out.append(build(item, iorigin))
         elif isinstance(item, Unresolved):
             unresolved.append(UnresolvedField(f"{prop}[{i}]", item))
@@ -251,13 +417,10 @@ def objects(
 # --------------------------------------------------------------------------------------------
 
 
-def _child_fields(
-    obj: Mapping[str, Any], origin: Origin, parent_id: Maybe[str] | None, collection: str
-) -> dict[str, Any]:
-    name_v, name_o = Props(obj, origin).top("name")
-    id_v, id_o = Props(obj, origin).top("id")
-    name = as_str(name_v, name_o)
-    cid = as_str(id_v, id_o)
+def _child_fields(p: Props, parent_id: Maybe[str] | None, collection: str) -> dict[str, Any]:
+    origin = p.origin
+    name = p.top_str("name")
+    cid = p.top_str("id")
     if cid is None and isinstance(parent_id, str) and isinstance(name, str):
         cid = f"{parent_id}/{collection}/{name}"
     if cid is None:
@@ -278,18 +441,18 @@ def build_nat_rule(
     if isinstance(obj.get("properties"), Unresolved):
         unresolved.append(UnresolvedField("properties", obj["properties"]))
     return InboundNatRule(
-        **_child_fields(obj, origin, parent_id, "inboundNatRules"),
-        frontend_ip=as_ref(*p.get("frontendIPConfiguration")),
-        protocol=as_str(*p.get("protocol")),
-        frontend_port=as_int(*p.get("frontendPort")),
-        frontend_port_range_start=as_int(*p.get("frontendPortRangeStart")),
-        frontend_port_range_end=as_int(*p.get("frontendPortRangeEnd")),
-        backend_port=as_int(*p.get("backendPort")),
-        backend_pool=as_ref(*p.get("backendAddressPool")),
-        backend_ip_configuration=as_ref(*p.get("backendIPConfiguration")),
-        idle_timeout_minutes=as_int(*p.get("idleTimeoutInMinutes")),
-        enable_floating_ip=as_bool(*p.get("enableFloatingIP")),
-        enable_tcp_reset=as_bool(*p.get("enableTcpReset")),
+        **_child_fields(p, parent_id, "inboundNatRules"),
+        frontend_ip=p.get_ref("frontendIPConfiguration"),
+        protocol=p.get_str("protocol"),
+        frontend_port=p.get_int("frontendPort"),
+        frontend_port_range_start=p.get_int("frontendPortRangeStart"),
+        frontend_port_range_end=p.get_int("frontendPortRangeEnd"),
+        backend_port=p.get_int("backendPort"),
+        backend_pool=p.get_ref("backendAddressPool"),
+        backend_ip_configuration=p.get_ref("backendIPConfiguration"),
+        idle_timeout_minutes=p.get_int("idleTimeoutInMinutes"),
+        enable_floating_ip=p.get_bool("enableFloatingIP"),
+        enable_tcp_reset=p.get_bool("enableTcpReset"),
         unresolved=tuple(unresolved),
     )
 
@@ -303,37 +466,44 @@ def build_nat_pool(
     if isinstance(obj.get("properties"), Unresolved):
         unresolved.append(UnresolvedField("properties", obj["properties"]))
     return InboundNatPool(
-        **_child_fields(obj, origin, parent_id, "inboundNatPools"),
-        frontend_ip=as_ref(*p.get("frontendIPConfiguration")),
-        protocol=as_str(*p.get("protocol")),
-        frontend_port_range_start=as_int(*p.get("frontendPortRangeStart")),
-        frontend_port_range_end=as_int(*p.get("frontendPortRangeEnd")),
-        backend_port=as_int(*p.get("backendPort")),
-        idle_timeout_minutes=as_int(*p.get("idleTimeoutInMinutes")),
-        enable_floating_ip=as_bool(*p.get("enableFloatingIP")),
-        enable_tcp_reset=as_bool(*p.get("enableTcpReset")),
+        **_child_fields(p, parent_id, "inboundNatPools"),
+        frontend_ip=p.get_ref("frontendIPConfiguration"),
+        protocol=p.get_str("protocol"),
+        frontend_port_range_start=p.get_int("frontendPortRangeStart"),
+        frontend_port_range_end=p.get_int("frontendPortRangeEnd"),
+        backend_port=p.get_int("backendPort"),
+        idle_timeout_minutes=p.get_int("idleTimeoutInMinutes"),
+        enable_floating_ip=p.get_bool("enableFloatingIP"),
+        enable_tcp_reset=p.get_bool("enableTcpReset"),
         unresolved=tuple(unresolved),
     )
 
 
-def build_load_balancer(obj: Mapping[str, Any], origin: Origin, partial: bool = False) -> LoadBalancer:
-    """A load balancer resource body."""
+def build_load_balancer(
+    obj: Mapping[str, Any], origin: Origin, partial: bool = False, nat_only: bool = False
+) -> LoadBalancer:
+    """A load balancer resource body.
+
+    ``nat_only`` (detection) builds only the inbound NAT collections; the others stay empty.
+    """
     p = Props(obj, origin)
     envelope = _envelope(p)
     lb_id = envelope["id"]
     unresolved: list[UnresolvedField] = list(envelope.pop("unresolved"))
 
     def coll(prop: str, build: Callable[[Mapping[str, Any], Origin], T]) -> tuple[T, ...]:
+        if nat_only and prop not in ("inboundNatRules", "inboundNatPools"):
+            return ()
         value, vorigin = p.get(prop)
         return objects(value, vorigin, prop, unresolved, build)
 
     def fe(o: Mapping[str, Any], org: Origin) -> FrontendIPConfiguration:
         q = Props(o, org)
         return FrontendIPConfiguration(
-            **_child_fields(o, org, lb_id, "frontendIPConfigurations"),
-            public_ip=as_ref(*q.get("publicIPAddress")) or as_ref(*q.get("publicIPPrefix")),
-            subnet=as_ref(*q.get("subnet")),
-            private_ip=as_str(*q.get("privateIPAddress")),
+            **_child_fields(q, lb_id, "frontendIPConfigurations"),
+            public_ip=q.get_ref("publicIPAddress") or q.get_ref("publicIPPrefix"),
+            subnet=q.get_ref("subnet"),
+            private_ip=q.get_str("privateIPAddress"),
         )
 
     def pool(o: Mapping[str, Any], org: Origin) -> BackendAddressPool:
@@ -341,7 +511,7 @@ def build_load_balancer(obj: Mapping[str, Any], origin: Origin, partial: bool = 
         members = ref_list(*q.get("backendIPConfigurations"), "backendIPConfigurations", [])
         addrs, _ = q.get("loadBalancerBackendAddresses")
         return BackendAddressPool(
-            **_child_fields(o, org, lb_id, "backendAddressPools"),
+            **_child_fields(q, lb_id, "backendAddressPools"),
             members=members,
             addresses=tuple(a for a in addrs if isinstance(a, Mapping)) if isinstance(addrs, list) else (),
         )
@@ -349,36 +519,36 @@ def build_load_balancer(obj: Mapping[str, Any], origin: Origin, partial: bool = 
     def lbrule(o: Mapping[str, Any], org: Origin) -> LoadBalancingRule:
         q = Props(o, org)
         pools = list(ref_list(*q.get("backendAddressPools"), "backendAddressPools", unresolved))
-        single = as_ref(*q.get("backendAddressPool"))
+        single = q.get_ref("backendAddressPool")
         if single is not None and not any(r.key == single.key and r.key is not None for r in pools):
             pools.insert(0, single)
         return LoadBalancingRule(
-            **_child_fields(o, org, lb_id, "loadBalancingRules"),
-            frontend_ip=as_ref(*q.get("frontendIPConfiguration")),
+            **_child_fields(q, lb_id, "loadBalancingRules"),
+            frontend_ip=q.get_ref("frontendIPConfiguration"),
             backend_pools=tuple(pools),
-            probe=as_ref(*q.get("probe")),
-            protocol=as_str(*q.get("protocol")),
-            frontend_port=as_int(*q.get("frontendPort")),
-            backend_port=as_int(*q.get("backendPort")),
-            disable_outbound_snat=as_bool(*q.get("disableOutboundSnat")),
+            probe=q.get_ref("probe"),
+            protocol=q.get_str("protocol"),
+            frontend_port=q.get_int("frontendPort"),
+            backend_port=q.get_int("backendPort"),
+            disable_outbound_snat=q.get_bool("disableOutboundSnat"),
         )
 
     def probe(o: Mapping[str, Any], org: Origin) -> Probe:
         q = Props(o, org)
         return Probe(
-            **_child_fields(o, org, lb_id, "probes"),
-            protocol=as_str(*q.get("protocol")),
-            port=as_int(*q.get("port")),
+            **_child_fields(q, lb_id, "probes"),
+            protocol=q.get_str("protocol"),
+            port=q.get_int("port"),
         )
 
     def outbound(o: Mapping[str, Any], org: Origin) -> OutboundRule:
         q = Props(o, org)
         return OutboundRule(
-            **_child_fields(o, org, lb_id, "outboundRules"),
+            **_child_fields(q, lb_id, "outboundRules"),
             frontend_ips=ref_list(*q.get("frontendIPConfigurations"), "frontendIPConfigurations", unresolved),
-            backend_pool=as_ref(*q.get("backendAddressPool")),
-            protocol=as_str(*q.get("protocol")),
-            allocated_outbound_ports=as_int(*q.get("allocatedOutboundPorts")),
+            backend_pool=q.get_ref("backendAddressPool"),
+            protocol=q.get_str("protocol"),
+            allocated_outbound_ports=q.get_int("allocatedOutboundPorts"),
         )
 
     sku_v, sku_o = p.top("sku")
@@ -420,15 +590,15 @@ def build_ip_configuration(
     unresolved: list[UnresolvedField] = []
     if isinstance(obj.get("properties"), Unresolved):
         unresolved.append(UnresolvedField("properties", obj["properties"]))
-    name = as_str(*p.top("name"))
-    ipc_id = as_str(*p.top("id"))
+    name = p.top_str("name")
+    ipc_id = p.top_str("id")
     if ipc_id is None and isinstance(parent_id, str) and isinstance(name, str):
         ipc_id = f"{parent_id}/ipConfigurations/{name}"
     return IpConfiguration(
         name=name if name is not None else Unresolved("<no name>", origin),
         origin=origin,
         id=ipc_id,
-        primary=as_bool(*p.get("primary")),
+        primary=p.get_bool("primary"),
         backend_pools=ref_list(
             *p.get("loadBalancerBackendAddressPools"), "loadBalancerBackendAddressPools", unresolved
         ),
@@ -452,7 +622,7 @@ def build_network_interface(obj: Mapping[str, Any], origin: Origin) -> NetworkIn
     return NetworkInterface(
         **envelope,
         ip_configurations=ipcs,
-        virtual_machine=as_ref(*p.get("virtualMachine")),
+        virtual_machine=p.get_ref("virtualMachine"),
         unresolved=tuple(unresolved),
     )
 
@@ -496,10 +666,10 @@ def build_scale_set(obj: Mapping[str, Any], origin: Origin) -> ScaleSet:
             objects(nics_v, nics_o, "networkInterfaceConfigurations", unresolved, nic_config)
     return ScaleSet(
         **envelope,
-        orchestration_mode=as_str(*p.get("orchestrationMode")),
+        orchestration_mode=p.get_str("orchestrationMode"),
         upgrade_mode=upgrade_mode,
         capacity=capacity,
-        overprovision=as_bool(*p.get("overprovision")),
+        overprovision=p.get_bool("overprovision"),
         ip_configurations=tuple(ipcs),
         unresolved=tuple(unresolved),
     )
@@ -556,10 +726,8 @@ def build_autoscale(obj: Mapping[str, Any], origin: Origin) -> AutoscaleSetting:
 
 
 def _envelope(p: Props) -> dict[str, Any]:
-    id_v, id_o = p.top("id")
-    name_v, name_o = p.top("name")
-    rid = as_str(id_v, id_o)
-    name = as_str(name_v, name_o)
+    rid = p.top_str("id")
+    name = p.top_str("name")
     rg_v, _ = p.top("resourceGroup")
     resource_group = rg_v if isinstance(rg_v, str) else None
     if isinstance(rid, str):
@@ -569,16 +737,16 @@ def _envelope(p: Props) -> dict[str, Any]:
             if name is None:
                 name = parsed.name
     etag_v, _ = p.top("etag")
-    loc_v, loc_o = p.top("location")
     unresolved: list[UnresolvedField] = []
-    if isinstance(lookup(p.obj, "properties")[1], Unresolved):
-        unresolved.append(UnresolvedField("properties", lookup(p.obj, "properties")[1]))
+    _, props = lookup(p.obj, "properties")
+    if isinstance(props, Unresolved):
+        unresolved.append(UnresolvedField("properties", props))
     return {
         "id": rid if rid is not None else Unresolved("<no id>", p.origin, "the resource has no id"),
         "name": name if name is not None else Unresolved("<no name>", p.origin),
         "origin": p.origin,
         "resource_group": resource_group,
-        "location": as_str(loc_v, loc_o),
+        "location": p.top_str("location"),
         "etag": etag_v if isinstance(etag_v, str) else None,
         "raw": p.obj,
         "unresolved": unresolved,

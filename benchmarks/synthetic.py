@@ -1,0 +1,201 @@
+"""Synthetic Azure exports for benchmarks: many load balancers, scale sets and NICs, REST-shaped."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+SUB = "00000000-0000-0000-0000-00000000b0b0"
+
+
+def _lb(rg: str, i: int, with_pools: bool) -> dict[str, Any]:
+    lb = f"lb-{i}"
+    base = f"/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.Network/loadBalancers/{lb}"
+    fe = {"id": f"{base}/frontendIPConfigurations/fe"}
+    pools = (
+        [
+            {
+                "name": f"natpool-{p}",
+                "id": f"{base}/inboundNatPools/natpool-{p}",
+                "etag": 'W/"1"',
+                "properties": {
+                    "provisioningState": "Succeeded",
+                    "frontendPortRangeStart": 50000 + p * 1000,
+                    "frontendPortRangeEnd": 50999 + p * 1000,
+                    "backendPort": 22 + p,
+                    "protocol": "Tcp",
+                    "idleTimeoutInMinutes": 4,
+                    "enableFloatingIP": False,
+                    "enableTcpReset": False,
+                    "frontendIPConfiguration": fe,
+                },
+            }
+            for p in range(2)
+        ]
+        if with_pools
+        else []
+    )
+    rules = [
+        {
+            "name": f"natpool-0.{n}",
+            "id": f"{base}/inboundNatRules/natpool-0.{n}",
+            "etag": 'W/"1"',
+            "properties": {
+                "frontendIPConfiguration": fe,
+                "frontendPort": 50000 + n,
+                "backendPort": 22,
+                "protocol": "Tcp",
+                "backendIPConfiguration": {
+                    "id": f"/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.Compute/"
+                    f"virtualMachineScaleSets/vmss-{i}/virtualMachines/{n}/networkInterfaces/nic/ipConfigurations/ipc"
+                },
+            },
+        }
+        for n in range(8 if with_pools else 0)
+    ]
+    return {
+        "name": lb,
+        "id": base,
+        "type": "Microsoft.Network/loadBalancers",
+        "location": "westeurope",
+        "etag": 'W/"1"',
+        "sku": {"name": "Standard", "tier": "Regional"},
+        "properties": {
+            "provisioningState": "Succeeded",
+            "frontendIPConfigurations": [
+                {
+                    "name": "fe",
+                    "id": fe["id"],
+                    "properties": {
+                        "publicIPAddress": {
+                            "id": f"/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.Network/"
+                            f"publicIPAddresses/pip-{i}"
+                        }
+                    },
+                }
+            ],
+            "backendAddressPools": [{"name": "be", "id": f"{base}/backendAddressPools/be", "properties": {}}],
+            "loadBalancingRules": [
+                {
+                    "name": "http",
+                    "id": f"{base}/loadBalancingRules/http",
+                    "properties": {
+                        "frontendIPConfiguration": fe,
+                        "backendAddressPool": {"id": f"{base}/backendAddressPools/be"},
+                        "frontendPort": 80,
+                        "backendPort": 80,
+                        "protocol": "Tcp",
+                        "probe": {"id": f"{base}/probes/p"},
+                    },
+                }
+            ],
+            "probes": [
+                {"name": "p", "id": f"{base}/probes/p", "properties": {"protocol": "Tcp", "port": 80}}
+            ],
+            "inboundNatRules": rules,
+            "inboundNatPools": pools,
+            "outboundRules": [],
+        },
+    }
+
+
+def _vmss(rg: str, i: int, with_pools: bool) -> dict[str, Any]:
+    lb = f"/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.Network/loadBalancers/lb-{i}"
+    ipc: dict[str, Any] = {
+        "subnet": {
+            "id": f"/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.Network/virtualNetworks/v/subnets/s"
+        },
+        "loadBalancerBackendAddressPools": [{"id": f"{lb}/backendAddressPools/be"}],
+    }
+    if with_pools:
+        ipc["loadBalancerInboundNatPools"] = [{"id": f"{lb}/inboundNatPools/natpool-{p}"} for p in range(2)]
+    return {
+        "name": f"vmss-{i}",
+        "id": f"/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.Compute/virtualMachineScaleSets/vmss-{i}",
+        "type": "Microsoft.Compute/virtualMachineScaleSets",
+        "location": "westeurope",
+        "sku": {"name": "Standard_D2s_v5", "capacity": 8},
+        "properties": {
+            "orchestrationMode": "Uniform",
+            "upgradePolicy": {"mode": "Manual"},
+            "overprovision": False,
+            "virtualMachineProfile": {
+                "osProfile": {"computerNamePrefix": f"vm{i}", "adminUsername": "azureuser"},
+                "storageProfile": {
+                    "imageReference": {
+                        "publisher": "Canonical",
+                        "offer": "ubuntu",
+                        "sku": "server",
+                        "version": "latest",
+                    },
+                    "osDisk": {"createOption": "FromImage", "caching": "ReadWrite"},
+                },
+                "networkProfile": {
+                    "networkInterfaceConfigurations": [
+                        {
+                            "name": "nic",
+                            "properties": {
+                                "primary": True,
+                                "ipConfigurations": [{"name": "ipc", "properties": ipc}],
+                            },
+                        }
+                    ]
+                },
+            },
+        },
+    }
+
+
+def _nic(rg: str, i: int) -> dict[str, Any]:
+    nic = f"/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.Network/networkInterfaces/nic-{i}"
+    return {
+        "name": f"nic-{i}",
+        "id": nic,
+        "type": "Microsoft.Network/networkInterfaces",
+        "location": "westeurope",
+        "etag": 'W/"1"',
+        "properties": {
+            "provisioningState": "Succeeded",
+            "ipConfigurations": [
+                {
+                    "name": "ipconfig1",
+                    "id": f"{nic}/ipConfigurations/ipconfig1",
+                    "properties": {
+                        "privateIPAddress": f"10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}",
+                        "privateIPAllocationMethod": "Dynamic",
+                        "primary": True,
+                        "subnet": {
+                            "id": f"/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.Network/virtualNetworks/v/subnets/s"
+                        },
+                        "loadBalancerBackendAddressPools": [],
+                        "loadBalancerInboundNatRules": [],
+                    },
+                }
+            ],
+            "enableAcceleratedNetworking": True,
+        },
+    }
+
+
+def write_export(path: Path, target_bytes: int) -> int:
+    """Write a ``{"value": [...]}`` export of at least ``target_bytes``; returns the resource count."""
+    count = 0
+    with path.open("w") as out:
+        out.write('{"value": [\n')
+        written = 0
+        first = True
+        i = 0
+        while written < target_bytes:
+            rg = f"rg-{i // 50}"
+            for res in (_lb(rg, i, i % 3 == 0), _vmss(rg, i, i % 3 == 0), _nic(rg, i), _nic(rg, i + 10**6)):
+                text = json.dumps(res, indent=2)
+                if not first:
+                    out.write(",\n")
+                out.write(text)
+                written += len(text) + 2
+                first = False
+                count += 1
+            i += 1
+        out.write("\n]}\n")
+    return count

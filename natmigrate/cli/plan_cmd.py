@@ -1,0 +1,271 @@
+"""``natmigrate plan``: what a migration would do, whether it fits, which ports move; a saved plan."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from datetime import datetime, timezone
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from natmigrate import __version__
+from natmigrate.cli.terminal import fail, stdout_console, write_data
+from natmigrate.errors import ExitCode, InputError, NatMigrateError, UsageError
+from natmigrate.model import Snapshot
+from natmigrate.plan.build import plan_snapshot
+from natmigrate.plan.model import InputInfo, Plan, PlanOptions
+from natmigrate.sources import JSON_FORMATS, read_path
+from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES
+
+
+class PlanOutput(str, Enum):
+    """``plan -o`` choices."""
+
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    az_cli = "az-cli"
+
+
+class ScopeChoice(str, Enum):
+    """``--scope`` choices."""
+
+    pools = "pools"
+    rules = "rules"
+    all = "all"
+
+
+class RulesModeChoice(str, Enum):
+    """``--rules-mode`` choices."""
+
+    preserve = "preserve"
+    consolidate = "consolidate"
+
+
+class RollingChoice(str, Enum):
+    """``--rolling`` choices."""
+
+    refuse = "refuse"
+    switch_to_manual = "switch-to-manual"
+
+
+def plan(
+    path: Annotated[
+        str | None,
+        typer.Argument(
+            help="A file holding the load balancer and the scale sets and NICs that use it "
+            "(REST or az CLI JSON, a list, or an ARM template).",
+            show_default=False,
+        ),
+    ] = None,
+    resource_group: Annotated[
+        str | None, typer.Option("-g", "--resource-group", help="Resource group (live Azure).")
+    ] = None,
+    name: Annotated[str | None, typer.Option("-n", "--name", help="Load balancer name (live Azure).")] = None,
+    subscription: Annotated[
+        str | None,
+        typer.Option("--subscription", envvar="AZURE_SUBSCRIPTION_ID", help="Subscription id (live Azure)."),
+    ] = None,
+    output: Annotated[PlanOutput, typer.Option("-o", "--output", help="Output format.")] = PlanOutput.table,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Also save the plan (JSON) to this file, for `apply`.")
+    ] = None,
+    scope: Annotated[
+        ScopeChoice,
+        typer.Option("--scope", help="Migrate NAT pools, single-VM v1 rules, or both."),
+    ] = ScopeChoice.all,
+    rules_mode: Annotated[
+        RulesModeChoice,
+        typer.Option(
+            "--rules-mode",
+            help="Single-VM v1 rules: preserve (each keeps its exact port; default) or consolidate "
+            "(one v2 rule per frontend/protocol/backend port; ports may move).",
+        ),
+    ] = RulesModeChoice.preserve,
+    frontend_port_start: Annotated[
+        int | None,
+        typer.Option(
+            "--frontend-port-start",
+            min=1,
+            max=65534,
+            help="Lay the NAT pools' v2 ranges out from this port instead of keeping the pools' ranges.",
+        ),
+    ] = None,
+    widen_ranges: Annotated[
+        bool,
+        typer.Option(
+            "--widen-ranges",
+            help="Grow a range that is too small for the peak instance count (keeps its start).",
+        ),
+    ] = False,
+    max_instances: Annotated[
+        int | None,
+        typer.Option(
+            "--max-instances", min=0, help="The most instances a scale set may reach (sizes the ranges)."
+        ),
+    ] = None,
+    rolling: Annotated[
+        RollingChoice,
+        typer.Option(
+            "--rolling", help="Scale sets with Rolling upgrades: refuse, or switch to Manual and back."
+        ),
+    ] = RollingChoice.refuse,
+    reuse_backend_pools: Annotated[
+        bool,
+        typer.Option(
+            "--reuse-backend-pools/--no-reuse-backend-pools",
+            help="Reuse a backend pool whose members are exactly a NAT pool's.",
+        ),
+    ] = True,
+    rule_name: Annotated[
+        str,
+        typer.Option("--rule-name", help="Name of each v2 rule; {source} is the NAT pool or v1 rule name."),
+    ] = "{source}-v2",
+    pool_name: Annotated[
+        str, typer.Option("--pool-name", help="Name of each new backend pool; {source} as for --rule-name.")
+    ] = "{source}-v2-pool",
+    detailed_exitcode: Annotated[
+        bool,
+        typer.Option(
+            "--detailed-exitcode",
+            help="Exit 0 when there is nothing to migrate, 3 when changes are planned and feasible, "
+            "4 when an error-severity problem blocks the plan.",
+        ),
+    ] = False,
+    input_format: Annotated[
+        str,
+        typer.Option("--input-format", help=f"Treat the input as this shape: {', '.join(JSON_FORMATS)}."),
+    ] = "auto",
+    max_file_size: Annotated[
+        int, typer.Option("--max-file-size", help="Refuse files larger than this many MiB.", min=1)
+    ] = DEFAULT_MAX_BYTES // 2**20,
+) -> None:
+    """Plan the migration of inbound NAT v1 to v2: the end state, the checks, the port table.
+
+    Pure planning: nothing in Azure changes. Exit codes: 0 the plan was produced (with
+    --detailed-exitcode: 0 nothing to migrate, 3 changes planned and feasible, 4 blocked),
+    1 the input could not be read, 2 usage error.
+    """
+    try:
+        for template, flag in ((rule_name, "--rule-name"), (pool_name, "--pool-name")):
+            try:
+                valid = "{source}" in template and bool(template.format(source="x"))
+            except (KeyError, IndexError, ValueError):
+                valid = False
+            if not valid:
+                raise typer.BadParameter("must contain {source} and no other {placeholder}", param_hint=flag)
+        if input_format not in JSON_FORMATS:
+            raise typer.BadParameter(f"must be one of {', '.join(JSON_FORMATS)}", param_hint="--input-format")
+        options = PlanOptions(
+            scope=scope.value,
+            rules_mode=rules_mode.value,
+            frontend_port_start=frontend_port_start,
+            widen_ranges=widen_ranges,
+            max_instances=max_instances,
+            rolling=rolling.value,
+            reuse_backend_pools=reuse_backend_pools,
+            rule_name=rule_name,
+            pool_name=pool_name,
+        )
+        snapshot, info = _read_input(path, resource_group, name, subscription, input_format, max_file_size)
+        if not snapshot.load_balancers:
+            raise InputError(
+                info.path or "input",
+                "no load balancer in the input; planning needs the load balancer and the scale sets and NICs "
+                "that use it",
+            )
+        result = plan_snapshot(
+            snapshot,
+            options,
+            info,
+            natmigrate_version=__version__,
+            created_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        )
+        if out is not None:
+            _save(out, result)
+        _render(result, output)
+    except NatMigrateError as exc:
+        fail(exc)
+    raise typer.Exit(int(exit_code(result, detailed_exitcode)))
+
+
+def exit_code(result: Plan, detailed: bool) -> ExitCode:
+    """0 when the plan was produced; with ``--detailed-exitcode`` 0 / 3 / 4 (see ``plan --help``)."""
+    if not detailed:
+        return ExitCode.OK
+    if not result.feasible:
+        return ExitCode.BLOCKED
+    return ExitCode.FOUND if result.has_changes else ExitCode.OK
+
+
+def _read_input(
+    path: str | None,
+    resource_group: str | None,
+    name: str | None,
+    subscription: str | None,
+    input_format: str,
+    max_file_size: int,
+) -> tuple[Snapshot, InputInfo]:
+    live = resource_group is not None or name is not None
+    if path is not None and live:
+        raise UsageError("give either a file or -g/--resource-group with -n/--name, not both")
+    if live:
+        if not (resource_group and name):
+            raise UsageError("live Azure needs both -g/--resource-group and -n/--name")
+        from natmigrate.sources.live import live_inventory
+
+        inv = live_inventory(resource_group, name, subscription)
+        snapshot = Snapshot(
+            source=f"azure:{resource_group}/{name}",
+            load_balancers=(inv.load_balancer,),
+            network_interfaces=inv.network_interfaces,
+            scale_sets=inv.scale_sets,
+            virtual_machines=inv.virtual_machines,
+            autoscale_settings=inv.autoscale_settings,
+            format="live",
+        )
+        live_info = {"resource_group": resource_group, "name": name}
+        if subscription:
+            live_info["subscription"] = subscription
+        return snapshot, InputInfo(format="live", live=live_info)
+    if path is None:
+        raise UsageError("give a file to plan from, or -g/--resource-group and -n/--name")
+    try:
+        data = Path(path).read_bytes() if Path(path).is_file() else None
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror}") from None
+    if data is None:
+        raise InputError(path, "no such file" if not Path(path).exists() else "not a file")
+    snapshot = read_path(path, input_format, max_file_size * 2**20)
+    digest = hashlib.sha256(data).hexdigest()
+    return snapshot, InputInfo(path=path, sha256=digest, format=snapshot.format)
+
+
+def _save(out: Path, result: Plan) -> None:
+    """Write the plan file (owner-only: it maps the whole NAT surface of the load balancers)."""
+    try:
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(result.to_json())
+    except OSError as exc:
+        raise InputError(str(out), f"cannot write the plan: {exc.strerror}") from None
+
+
+def _render(result: Plan, output: PlanOutput) -> None:
+    if output is PlanOutput.json:
+        write_data(result.to_json())
+    elif output is PlanOutput.markdown:
+        from natmigrate.report.plan_markdown import render_markdown
+
+        write_data(render_markdown(result))
+    elif output is PlanOutput.az_cli:
+        from natmigrate.report.plan_azcli import render_az_cli
+
+        write_data(render_az_cli(result))
+    else:
+        from natmigrate.report.plan_table import print_plan
+
+        print_plan(stdout_console(), result)
