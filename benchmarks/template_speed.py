@@ -9,13 +9,12 @@ rules written inline and again as child resources, and many resources natmigrate
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.detect_speed import _best  # the same timing for both benchmarks
 from natmigrate.scan import json_reader, paused_gc, results_document, scan_paths
 
 
@@ -190,16 +189,6 @@ def write_template(path: Path, target_bytes: int) -> int:
     }
     path.write_text(json.dumps(doc, indent=4))
     return len(resources)
-
-
-def _best(fn: Any, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def measure(mb: int, repeat: int = 3) -> dict[str, Any]:
