@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
-CORPUS = ROOT.parent / "shared" / "corpus"
+# NATMIGRATE_CORPUS lets a worktree outside the main checkout point at the shared corpus.
+CORPUS = Path(os.environ.get("NATMIGRATE_CORPUS") or ROOT.parent / "shared" / "corpus")
 
 
 @pytest.fixture(autouse=True)

@@ -47,6 +47,23 @@ def is_template(data: Any) -> bool:
     )
 
 
+def is_parameters_file(data: Any) -> bool:
+    """An ARM deployment parameters file (``azuredeploy.parameters.json``): values, no resources."""
+    if not isinstance(data, Mapping) or "resources" in data:
+        return False
+    schema = data.get("$schema")
+    if isinstance(schema, str) and "deploymentparameters" in schema.lower():
+        return True
+    params = data.get("parameters")
+    return (
+        isinstance(schema, str)
+        and "deploymenttemplate" in schema.lower()
+        and isinstance(params, Mapping)
+        and bool(params)
+        and all(isinstance(p, Mapping) and ("value" in p or "reference" in p) for p in params.values())
+    )
+
+
 def is_rest_example(data: Any) -> bool:
     """A REST API example file from azure-rest-api-specs."""
     return isinstance(data, Mapping) and isinstance(data.get("responses"), Mapping) and "parameters" in data
@@ -64,8 +81,8 @@ def classify(data: Any) -> str | None:
     """The shape of a parsed JSON document, or ``None`` when it is not one natmigrate reads."""
     if is_rest_example(data):
         return REST_EXAMPLE
-    if is_template(data):
-        return ARM_TEMPLATE
+    if is_template(data) or is_parameters_file(data):
+        return ARM_TEMPLATE  # the template reader returns nothing for a parameters file
     items = list(_candidates(data, Origin("")))
     if not items:
         return None

@@ -25,7 +25,8 @@ from natmigrate.errors import InputError
 
 DEFAULT_MAX_BYTES = 1024 * 1024 * 1024  # 1 GiB; larger inputs are refused with a clear message
 
-_DECODER = json.JSONDecoder()
+# strict=False: Azure accepts multi-line strings (raw newlines inside a string) in templates.
+_DECODER = json.JSONDecoder(strict=False)
 _BLOCK = 1 << 12
 _KEY = re.compile(r'"((?:[^"\\]|\\.)*)"[ \t\n\r]*:[ \t\n\r]*')
 _AFTER_VALUE = re.compile(r"[ \t\n\r]*(?:,[ \t\n\r]*)?")
@@ -34,7 +35,7 @@ _INDEXED_PARSE_THRESHOLD = 1 << 20
 _WS = re.compile(r"[ \t\n\r]*")
 # A JSON string, a line comment or a block comment. Strings come first so that "//" inside a
 # string (every URL) is never taken for a comment.
-_COMMENT_OR_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"|//[^\n]*|/\*.*?\*/', re.S)
+_COMMENT_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*.*?\*/', re.S)
 
 
 def _blank_comments(text: str) -> str:
@@ -49,8 +50,16 @@ def _blank_comments(text: str) -> str:
     return _COMMENT_OR_STRING.sub(repl, text)
 
 
-def _looks_commented(text: str) -> bool:
-    return "//" in text or "/*" in text
+# Azure's JSON reader (Json.NET) also accepts, outside strings, any Unicode white space (templates
+# with a stray U+202F deploy) and a trailing comma before } or ]; each is replaced by one space.
+_LENIENT = re.compile(
+    r'"(?:[^"\\]|\\.)*"|[\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]|,(?=\s*[}\]])'
+)
+
+
+def _lenient(text: str) -> str:
+    """Comments, Unicode white space and trailing commas blanked; positions are unchanged."""
+    return _LENIENT.sub(lambda m: m.group(0) if m.group(0).startswith('"') else " ", _blank_comments(text))
 
 
 @dataclass
@@ -172,7 +181,7 @@ class _ContainerIndex:
             if self.is_object:
                 if text[i] != '"':
                     raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, i)
-                key, i = json.decoder.scanstring(text, i + 1)  # type: ignore[attr-defined]
+                key, i = json.decoder.scanstring(text, i + 1, False)  # type: ignore[attr-defined]
                 i = _WS.match(text, i).end()  # type: ignore[union-attr]
                 if i >= len(text) or text[i] != ":":
                     raise json.JSONDecodeError("Expecting ':' delimiter", text, i)
@@ -235,7 +244,7 @@ def _parse_indexed(path: str, text: str) -> JsonDocument:
     doc = JsonDocument(path, text, None)
     root_at = _WS.match(text, 0).end()  # type: ignore[union-attr]
     if root_at >= len(text) or text[root_at] not in "{[":
-        doc.data = json.loads(text)
+        doc.data = json.loads(text, strict=False)
         return doc
     root = _ContainerIndex(text, root_at)
     doc._containers[""] = root
@@ -269,11 +278,10 @@ def parse_text(path: str, text: str) -> JsonDocument:
         return _parse(path, text)
     except json.JSONDecodeError as exc:
         error = exc
-    if _looks_commented(text):
-        try:
-            return _parse(path, _blank_comments(text))
-        except json.JSONDecodeError as exc:
-            error = exc
+    try:
+        return _parse(path, _lenient(text))
+    except json.JSONDecodeError as exc:
+        error = exc
     except_msg = error.msg
     if error.pos >= len(text.rstrip()):
         except_msg = "unexpected end of file (truncated JSON?)"
@@ -285,7 +293,7 @@ def _parse(path: str, text: str) -> JsonDocument:
     try:
         if len(text) > _INDEXED_PARSE_THRESHOLD:
             return _parse_indexed(path, text)
-        return JsonDocument(path, text, json.loads(text))
+        return JsonDocument(path, text, json.loads(text, strict=False))
     except RecursionError:
         raise InputError(path, "JSON nested too deeply") from None
 
