@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.synthetic import write_export
-from natmigrate.scan import json_reader, paused_gc, results_document, scan_paths
+from natmigrate.check import inputs
+from natmigrate.scan import paused_gc, results_document
 
 JQ_QUERY = "[.value[] | select((.properties.inboundNatPools // []) | length > 0) ] | length"
 
@@ -48,7 +49,7 @@ def measure(mb: int, repeat: int = 3) -> dict[str, Any]:
             # What `natmigrate detect -o json` does: read, detect, and render every finding with
             # its line and column.
             with paused_gc():
-                results = scan_paths([str(path)], json_reader())
+                results = [s.result for s in inputs.scan(inputs.expand([str(path)]))]
                 document = json.dumps(results_document(results))
             findings.append(sum(len(r.findings) for r in results))
             assert document

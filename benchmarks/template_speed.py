@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.detect_speed import _best  # the same timing for both benchmarks
-from natmigrate.scan import json_reader, paused_gc, results_document, scan_paths
+from natmigrate.check import inputs
+from natmigrate.scan import paused_gc, results_document
 
 
 def _lb_child(param: str, coll: str, name: str) -> str:
@@ -205,7 +206,7 @@ def measure(mb: int, repeat: int = 3) -> dict[str, Any]:
         def run_detect() -> None:
             # What `natmigrate detect -o json` does: read, detect, render every finding's line.
             with paused_gc():
-                results = scan_paths([str(path)], json_reader())
+                results = [s.result for s in inputs.scan(inputs.expand([str(path)]))]
                 document = json.dumps(results_document(results))
             findings.append(sum(len(r.findings) for r in results))
             assert document

@@ -7,7 +7,7 @@ one-line message, never an exception that stops the other files.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +16,7 @@ from typing import Any
 from natmigrate.detect import Finding, Verdict, detect, verdict
 from natmigrate.errors import ExitCode, InputError
 from natmigrate.model import Snapshot
-from natmigrate.sources import expand_paths, read_path
+from natmigrate.sources import read_path
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES
 
 
@@ -80,16 +80,6 @@ def scan_file(path: Path, reader: Reader) -> FileResult:
 def json_reader(input_format: str = "auto", max_bytes: int = DEFAULT_MAX_BYTES) -> Reader:
     """The reader for JSON inputs (REST, az CLI, ARM templates, REST examples), for detection."""
     return lambda p: read_path(p, input_format, max_bytes, nat_only=True)
-
-
-def scan_paths(
-    paths: Iterable[str], reader: Reader, suffixes: tuple[str, ...] = (".json", ".jsonc")
-) -> list[FileResult]:
-    """Scan files and directories (recursing into files with ``suffixes``)."""
-    files, errors = expand_paths(list(paths), suffixes)
-    results = [FileResult(e.location, error=str(e)) for e in errors]
-    results.extend(scan_file(f, reader) for f in files)
-    return results
 
 
 def exit_code(results: list[FileResult]) -> ExitCode:

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import FIXTURES
+from paths import FIXTURES
 from typer.testing import CliRunner
 
 from natmigrate.cli.app import app
@@ -100,3 +100,33 @@ def test_garbage_file_as_a_real_process_prints_one_line_and_no_traceback(tmp_pat
 def test_version() -> None:
     code, out, _ = run("--version")
     assert code == 0 and out.startswith("natmigrate ")
+
+
+def test_other_tools_json_in_a_directory_is_skipped_but_named_it_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "package.json").write_text('{"name": "web", "version": "1.0.0"}')
+    (tmp_path / "lb.json").write_text((FIXTURES / "vm-nat-rules.json").read_text())
+    code, out, _ = run("detect", str(tmp_path), "-o", "json")
+    assert code == 3
+    assert [Path(f["path"]).name for f in json.loads(out)["files"]] == ["lb.json"]
+    code, _, err = run("detect", str(tmp_path / "package.json"))
+    assert code == 1 and "package.json" in err
+
+
+def test_a_garbage_file_gives_exactly_one_line_on_stderr_and_nothing_else(tmp_path: Path) -> None:
+    garbage = tmp_path / "garbage.json"
+    garbage.write_text("{{{ definitely not json")
+    proc = subprocess.run(
+        [sys.executable, "-m", "natmigrate", "detect", str(garbage)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("natmigrate: error: ")
+    assert f"{garbage}:1:2: not valid JSON" in proc.stderr
+
+
+def test_nothing_to_read_is_an_error(tmp_path: Path) -> None:
+    code, _, err = run("detect", str(tmp_path))
+    assert code == 1 and "no input files" in err

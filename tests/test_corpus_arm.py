@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from paths import CORPUS, corpus_manifest
 
 from natmigrate.scan import json_reader, scan_file
-from tests.conftest import CORPUS, corpus_manifest
 
 ARM_FORMATS = ("arm-template", "arm-rest-example")
 ENTRIES = [e for e in corpus_manifest() if e.get("format") in ARM_FORMATS]

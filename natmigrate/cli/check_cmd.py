@@ -174,12 +174,12 @@ def check(
         stdout_console().print(check_text.render(report))
     else:
         write_data(RENDERERS[console_format](report))
-        # Machine output on stdout; people still see what went wrong on stderr.
-        for f in report.files:
-            if f.error:
-                error_line(f.error)
         for w in report.warnings:
             typer.echo(f"natmigrate: warning: {w}", err=True)
+    # Data on stdout; what went wrong, one line per file, on stderr (as detect does).
+    for f in report.files:
+        if f.error:
+            error_line(f.error)
 
     if create_baseline is not None:
         n = len(report.baseline_keys())

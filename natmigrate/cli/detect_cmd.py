@@ -8,11 +8,15 @@ from typing import Annotated
 
 import typer
 
-from natmigrate.cli.terminal import stdout_console, write_data
+from natmigrate.check import inputs
+from natmigrate.cli.terminal import error_line, stdout_console, write_data
 from natmigrate.report import findings_table
-from natmigrate.scan import exit_code, json_reader, paused_gc, results_document, scan_paths
-from natmigrate.sources import JSON_FORMATS
+from natmigrate.scan import FileResult, exit_code, paused_gc, results_document
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES
+
+# Directories are searched for JSON; Bicep and Terraform files are read when named (``check``
+# searches directories for them too).
+DETECT_SUFFIXES = (".json", ".jsonc")
 
 
 class DetectOutput(str, Enum):
@@ -24,7 +28,7 @@ class DetectOutput(str, Enum):
 
 def detect(
     paths: Annotated[
-        list[str], typer.Argument(help="Files or directories (directories are searched for *.json).")
+        list[str], typer.Argument(help="Files, directories (searched for *.json) or quoted globs.")
     ],
     output: Annotated[
         DetectOutput, typer.Option("-o", "--output", help="Output format.")
@@ -33,7 +37,7 @@ def detect(
         str,
         typer.Option(
             "--input-format",
-            help=f"Treat every input as this shape instead of recognising it: {', '.join(JSON_FORMATS)}.",
+            help=f"Treat every input as this shape instead of recognising it: {', '.join(inputs.INPUT_FORMATS)}.",
         ),
     ] = "auto",
     max_file_size: Annotated[
@@ -42,15 +46,31 @@ def detect(
 ) -> None:
     """List inbound NAT v1 use (NAT pools, scale-set pool references, v1 rules, NIC rule references).
 
+    JSON files found in directories that are not Azure documents (package.json, editor settings)
+    are skipped; a file named on the command line must be readable.
+
     Exit codes: 0 every file passes (or only indeterminate findings), 3 v1 found, 1 a file could not
     be read, 2 usage error.
     """
-    if input_format not in JSON_FORMATS:
-        raise typer.BadParameter(f"must be one of {', '.join(JSON_FORMATS)}", param_hint="--input-format")
+    if input_format not in inputs.INPUT_FORMATS:
+        raise typer.BadParameter(
+            f"must be one of {', '.join(inputs.INPUT_FORMATS)}", param_hint="--input-format"
+        )
     with paused_gc():
-        results = scan_paths(paths, json_reader(input_format, max_file_size * 2**20))
+        expanded = inputs.expand(paths, DETECT_SUFFIXES)
+        results = [FileResult(e.location, error=str(e)) for e in expanded.errors]
+        results += [
+            FileResult(g, error=f"{g}: no file matches this pattern") for g in expanded.unmatched_globs
+        ]
+        results += [s.result for s in inputs.scan(expanded, input_format, max_file_size * 2**20)]
         if output is DetectOutput.json:
             write_data(json.dumps(results_document(results), indent=2))
-        else:
+        elif any(r.error is None for r in results):
             findings_table.print_results(stdout_console(), results)
+    for r in results:
+        if r.error is not None:
+            error_line(r.error)
+    if not results:
+        error_line("no input files found (directories are searched for *.json)")
+        raise typer.Exit(1)
     raise typer.Exit(int(exit_code(results)))

@@ -66,12 +66,15 @@ def simulate(
             "file written by --save-state.",
         ),
     ],
-    port: Annotated[int, typer.Option("--port", "-p", help="TCP port on 127.0.0.1 (0 picks a free one).")] = 0,
+    port: Annotated[
+        int, typer.Option("--port", "-p", help="TCP port on 127.0.0.1 (0 picks a free one).")
+    ] = 0,
     latency: Annotated[
         Latency, typer.Option("--latency", help="instant (tests) or realistic operation durations.")
     ] = Latency.instant,
     speedup: Annotated[
-        float, typer.Option("--speedup", help="Simulated seconds per real second (realistic latency).", min=0.001)
+        float,
+        typer.Option("--speedup", help="Simulated seconds per real second (realistic latency).", min=0.001),
     ] = 1.0,
     lro_style: Annotated[
         LroStyle, typer.Option("--lro-style", help="Azure-AsyncOperation (async) or Location polling.")

@@ -1,65 +1,98 @@
-"""A rich table of findings per file (``detect -o table``, ``check -o text``)."""
+"""The rich tables of files and findings that ``detect -o table`` and ``check -o text`` print."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from natmigrate.detect import Finding
 from natmigrate.scan import FileResult
 
 VERDICT_STYLE = {"fail": "bold red", "warn": "yellow", "pass": "green", "error": "bold magenta"}
-
 
 # A table is for people: past this many rows it stops helping (and rich takes seconds to lay out
 # tens of thousands of rows). The rest is counted, and ``-o json`` has everything.
 TABLE_LIMIT = 200
 
 
-def render(results: list[FileResult], limit: int = TABLE_LIMIT) -> RenderableType:
-    """Files with their verdicts, and the findings (up to ``limit``) with their places."""
+@dataclass
+class FileRows:
+    """One file as the table shows it. ``suppressed`` maps a finding to its suppression's reason."""
+
+    path: str
+    verdict: str
+    findings: list[Finding]
+    error: str | None = None
+    suppressed: dict[int, str] = field(default_factory=dict)  # id(finding) -> reason
+
+    @property
+    def active_count(self) -> int:
+        """Findings that are not suppressed."""
+        return len(self.findings) - len(self.suppressed)
+
+
+def render_rows(
+    files: list[FileRows], summary: str, warnings: Iterable[str] = (), limit: int = TABLE_LIMIT
+) -> RenderableType:
+    """Files with their verdicts, the findings (up to ``limit``) with their places, and warnings.
+
+    Errors are not repeated here: the commands print each on stderr as one line.
+    """
     parts: list[RenderableType] = []
-    summary = Table(title="Files", show_lines=False, expand=False)
-    summary.add_column("verdict")
-    summary.add_column("file", overflow="fold")
-    summary.add_column("findings", justify="right")
-    for r in results:
-        summary.add_row(Text(r.verdict, style=VERDICT_STYLE[r.verdict]), Text(r.path), str(len(r.findings)))
-    parts.append(summary)
+    table = Table(title="Files", expand=False)
+    table.add_column("verdict")
+    table.add_column("file", overflow="fold")
+    table.add_column("findings", justify="right")
+    for f in files:
+        hidden = len(f.suppressed)
+        count = f"{f.active_count}" + (f" (+{hidden} suppressed)" if hidden else "")
+        table.add_row(Text(f.verdict, style=VERDICT_STYLE[f.verdict]), Text(f.path), count)
+    parts.append(table)
 
     findings = Table(title="Findings", expand=False)
-    findings.add_column("rule")
-    findings.add_column("where", overflow="fold")
-    findings.add_column("resource", overflow="fold")
-    findings.add_column("message", overflow="fold")
+    for column in ("rule", "where", "resource", "message"):
+        findings.add_column(column, overflow="fold")
     shown = 0
-    total = sum(len(r.findings) for r in results)
-    for r in results:
-        for f in r.findings:
+    total = sum(len(f.findings) for f in files)
+    for f in files:
+        for finding in f.findings:
             if shown == limit:
                 break
             shown += 1
-            where = f"{r.path}:{f.line}" if f.line else r.path
-            style = "red" if f.severity == "error" else "yellow"
+            where = f"{f.path}:{finding.line}" if finding.line else f.path
+            reason = f.suppressed.get(id(finding))
+            if reason is not None:
+                rule = Text(f"{finding.rule} (suppressed)", style="dim")
+                message = f"{finding.message} — suppressed: {reason}"
+            else:
+                rule = Text(finding.rule, style="red" if finding.severity == "error" else "yellow")
+                message = finding.message
             # Text(), not markup: template expressions such as "[variables('x')]" look like rich tags.
-            findings.add_row(Text(f.rule, style=style), Text(where), Text(f.resource), Text(f.message))
+            findings.add_row(rule, Text(where), Text(finding.resource), Text(message))
     if shown:
         parts.append(findings)
     if total > shown:
         parts.append(Text(f"... and {total - shown} more findings (use -o json to see them all)"))
-    errors = [r for r in results if r.error]
-    for r in errors:
-        parts.append(Text(f"error: {r.error}", style="magenta"))
-    counts = {v: sum(1 for r in results if r.verdict == v) for v in VERDICT_STYLE}
-    parts.append(
-        Text(
-            f"{len(results)} file(s): {counts['fail']} fail, {counts['warn']} warn, "
-            f"{counts['pass']} pass, {counts['error']} error"
-        )
-    )
+    parts.extend(Text(f"warning: {w}", style="yellow") for w in warnings)
+    parts.append(Text(summary))
     return Group(*parts)
 
 
+def render(results: list[FileResult], limit: int = TABLE_LIMIT) -> RenderableType:
+    """``detect``'s table."""
+    counts = {v: sum(1 for r in results if r.verdict == v) for v in VERDICT_STYLE}
+    summary = (
+        f"{len(results)} file(s): {counts['fail']} fail, {counts['warn']} warn, "
+        f"{counts['pass']} pass, {counts['error']} error"
+    )
+    rows = [FileRows(r.path, r.verdict, r.findings, r.error) for r in results]
+    return render_rows(rows, summary, limit=limit)
+
+
 def print_results(console: Console, results: list[FileResult]) -> None:
-    """Print the table to ``console``."""
+    """Print ``detect``'s table to ``console``."""
     console.print(render(results))

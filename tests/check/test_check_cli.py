@@ -173,7 +173,7 @@ def test_markdown_comment(run_cli: Runner, repo: Path) -> None:
 def test_explicit_non_azure_json_is_an_error(run_cli: Runner, repo: Path) -> None:
     r = run_cli("check", "package.json", cwd=repo)
     assert r.code == 1
-    assert "error: " in r.out and "package.json" in r.out
+    assert "error: " in r.err and "package.json" in r.err
     r = run_cli("check", "package.json", "-o", "json", cwd=repo)
     assert r.code == 1
     assert "natmigrate: error: package.json: JSON, but not an Azure resource" in r.err

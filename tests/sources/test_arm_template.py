@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from paths import FIXTURES
 
 from natmigrate.detect import Finding, detect, verdict
 from natmigrate.errors import InputError
 from natmigrate.model import Snapshot, Unresolved
 from natmigrate.scan import json_reader, scan_file
 from natmigrate.sources import read_path
-from tests.conftest import FIXTURES
 
 SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
 LB_TYPE = "Microsoft.Network/loadBalancers"

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from builders import child, load_balancer, nat_pool, read, scale_set
-from conftest import FIXTURES
+from paths import FIXTURES
 
 from natmigrate.errors import InputError
 from natmigrate.sources import read_document, read_path
