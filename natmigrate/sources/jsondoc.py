@@ -16,9 +16,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from natmigrate.errors import InputError
@@ -300,25 +300,25 @@ def _parse(path: str, text: str) -> JsonDocument:
 
 def read_text(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     """Read a text file, with one-line errors for every way that can fail."""
-    p = Path(path)
-    name = str(path)
+    name = os.fspath(path)
     try:
-        size = p.stat().st_size
+        info = os.stat(name)  # one stat: a repository scan reads thousands of small files
     except FileNotFoundError:
         raise InputError(name, "no such file") from None
     except OSError as exc:
         raise InputError(name, f"cannot read: {exc.strerror or exc}") from None
-    if p.is_dir():
+    if stat.S_ISDIR(info.st_mode):
         raise InputError(name, "is a directory")
-    if not p.is_file():
+    if not stat.S_ISREG(info.st_mode):
         raise InputError(name, "not a regular file (a pipe, socket or device)")
-    if size > max_bytes:
+    if info.st_size > max_bytes:
         raise InputError(
             name,
-            f"file is {size / 2**20:.0f} MiB, over the {max_bytes / 2**20:.0f} MiB limit (--max-file-size)",
+            f"file is {info.st_size / 2**20:.0f} MiB, over the {max_bytes / 2**20:.0f} MiB limit (--max-file-size)",
         )
     try:
-        raw = p.read_bytes()
+        with open(name, "rb") as fh:
+            raw = fh.read()
     except PermissionError:
         raise InputError(name, "permission denied") from None
     except OSError as exc:

@@ -174,7 +174,7 @@ def test_simulate_command_serves_a_fixture_the_stock_sdk_can_use() -> None:
             ).load_balancers.get(RG, "lb-web")
     finally:
         proc.send_signal(signal.SIGINT)
-        out, errs = proc.communicate(timeout=20)
+        _out, errs = proc.communicate(timeout=20)
     assert proc.returncode == 0, errs
     assert "simulator stopped" in errs
 

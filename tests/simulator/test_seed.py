@@ -172,7 +172,7 @@ def test_corpus_files_seed_or_fail_in_one_line() -> None:
     seeded = 0
     for entry in manifest:
         path = CORPUS / entry["file"]
-        if not path.suffix == ".json" or not path.exists():
+        if path.suffix != ".json" or not path.exists():
             continue
         try:
             with Simulator(clock=SimClock(frozen=True)) as sim:
