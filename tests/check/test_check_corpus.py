@@ -51,4 +51,4 @@ def test_whole_corpus_in_one_run(run_cli: Runner) -> None:
         if got[name]["verdict"] != "error" or "ARM templates are not supported" not in got[name]["error"]:
             assert got[name]["verdict"] == verdict, name
     assert r.code in (1, 3)
-    assert Path(doc["root"]) == CORPUS.resolve()
+    assert Path(doc["root"]).resolve() == CORPUS.resolve()
