@@ -1,8 +1,7 @@
 """Every file of the shared corpus reaches its manifest verdict under ``natmigrate check``.
 
 The corpus lives outside the project (``../shared/corpus``; ``NATMIGRATE_CORPUS`` overrides) and is
-never copied in; without it these tests skip. ARM templates are read by the template reader; until
-that reader is present the ARM entries skip with that reason rather than fail.
+never copied in; without it these tests skip.
 """
 
 from __future__ import annotations
@@ -32,8 +31,6 @@ def test_manifest_verdict(run_cli: Runner, entry: dict[str, Any]) -> None:
     r = run_cli("check", str(path), "-o", "json", "--no-config")
     doc = json.loads(r.out)
     (result,) = doc["files"]
-    if result["verdict"] == "error" and "ARM templates are not supported yet" in (result["error"] or ""):
-        pytest.skip("ARM template reader not merged into this branch yet")
     assert result["verdict"] == entry["verdict"], (entry["expect"], result)
     expected_code = {"fail": 3, "warn": 0, "pass": 0}[entry["verdict"]]
     assert r.code == expected_code
@@ -48,7 +45,6 @@ def test_whole_corpus_in_one_run(run_cli: Runner) -> None:
     got = {f["relative_path"]: f for f in doc["files"]}
     assert set(got) == set(manifest)  # every file found, nothing else (manifest.json is not an input)
     for name, verdict in manifest.items():
-        if got[name]["verdict"] != "error" or "ARM templates are not supported" not in got[name]["error"]:
-            assert got[name]["verdict"] == verdict, name
-    assert r.code in (1, 3)
+        assert got[name]["verdict"] == verdict, name
+    assert r.code == 3
     assert Path(doc["root"]).resolve() == CORPUS.resolve()
