@@ -1,0 +1,1 @@
+"""Benchmarks: ``python -m benchmarks.<name>``. Each prints what it measured and the goal."""
