@@ -96,7 +96,16 @@ def measure(style: str, workers: int, operations: int, nat: bool) -> tuple[float
         procs = [
             ctx.Process(
                 target=_worker,
-                args=(sim.endpoint, sim.ca_file, sim.subscription_id, f"rg{w}", f"lb{w}", operations, queues[w], go),
+                args=(
+                    sim.endpoint,
+                    sim.ca_file,
+                    sim.subscription_id,
+                    f"rg{w}",
+                    f"lb{w}",
+                    operations,
+                    queues[w],
+                    go,
+                ),
             )
             for w in range(workers)
         ]
@@ -125,7 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 when no configuration reaches the goal")
     args = parser.parse_args(argv)
     best = 0.0
-    print(f"{args.workers} client processes x {args.operations} LB PUT LROs, instant latency, goal {GOAL:.0f}/s")
+    print(
+        f"{args.workers} client processes x {args.operations} LB PUT LROs, instant latency, goal {GOAL:.0f}/s"
+    )
     for nat in (False, True):
         for style in ("async", "location"):
             rate, per_op, server_ms = measure(style, args.workers, args.operations, nat)

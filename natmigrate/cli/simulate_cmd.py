@@ -51,7 +51,8 @@ def settings_text(sim: Simulator) -> str:
         "#   from azure.core.credentials import AccessToken",
         "#   from azure.mgmt.network import NetworkManagementClient",
         "#   class Token:",
-        "#       def get_token(self, *scopes, **kw): return AccessToken('simulated', int(time.time()) + 3600)",
+        "#       def get_token(self, *scopes, **kw):",
+        "#           return AccessToken('simulated', int(time.time()) + 3600)",
         f"#   net = NetworkManagementClient(Token(), '{sim.subscription_id}', base_url='{sim.endpoint}',",
         f"#                                 connection_verify='{sim.ca_file}', polling_interval=0)",
     ]
@@ -66,12 +67,15 @@ def simulate(
             "file written by --save-state.",
         ),
     ],
-    port: Annotated[int, typer.Option("--port", "-p", help="TCP port on 127.0.0.1 (0 picks a free one).")] = 0,
+    port: Annotated[
+        int, typer.Option("--port", "-p", help="TCP port on 127.0.0.1 (0 picks a free one).")
+    ] = 0,
     latency: Annotated[
         Latency, typer.Option("--latency", help="instant (tests) or realistic operation durations.")
     ] = Latency.instant,
     speedup: Annotated[
-        float, typer.Option("--speedup", help="Simulated seconds per real second (realistic latency).", min=0.001)
+        float,
+        typer.Option("--speedup", help="Simulated seconds per real second (realistic latency).", min=0.001),
     ] = 1.0,
     lro_style: Annotated[
         LroStyle, typer.Option("--lro-style", help="Azure-AsyncOperation (async) or Location polling.")

@@ -17,7 +17,9 @@ RG, LB = "rg-sim", "lb-sim"
 
 
 def generated(az: Clients) -> list[str]:
-    return sorted(r.name for r in az.net.load_balancers.get(RG, LB).inbound_nat_rules if r.backend_ip_configuration)
+    return sorted(
+        r.name for r in az.net.load_balancers.get(RG, LB).inbound_nat_rules if r.backend_ip_configuration
+    )
 
 
 def test_automatic_mode_rolls_out_after_a_delay() -> None:
@@ -27,13 +29,17 @@ def test_automatic_mode_rolls_out_after_a_delay() -> None:
         az = clients(sim)
         poller = None
         ss = az.cmp.virtual_machine_scale_sets.get(RG, "vmss-0")
-        ss.virtual_machine_profile.network_profile.network_interface_configurations[0].ip_configurations[0].load_balancer_inbound_nat_pools = []
+        ss.virtual_machine_profile.network_profile.network_interface_configurations[0].ip_configurations[
+            0
+        ].load_balancer_inbound_nat_pools = []
         poller = az.cmp.virtual_machine_scale_sets.begin_create_or_update(RG, "vmss-0", ss, polling=False)
         clock.advance(15)  # the model update completes
         assert poller.result() is not None
         assert len(generated(az)) == 3
         clock.advance(29)  # Automatic: the roll-out starts 30 s after the model change
-        assert not any(v.latest_model_applied for v in az.cmp.virtual_machine_scale_set_vms.list(RG, "vmss-0"))
+        assert not any(
+            v.latest_model_applied for v in az.cmp.virtual_machine_scale_set_vms.list(RG, "vmss-0")
+        )
         clock.advance(1 + 90)  # every instance upgrades at once, 90 s each
         assert all(v.latest_model_applied for v in az.cmp.virtual_machine_scale_set_vms.list(RG, "vmss-0"))
         assert generated(az) == []
@@ -45,12 +51,16 @@ def test_rolling_mode_upgrades_in_batches() -> None:
         sim.seed_topology(scale_sets=1, instances=5, nat_pools=1, upgrade_mode="Rolling")
         az = clients(sim)
         ss = az.cmp.virtual_machine_scale_sets.get(RG, "vmss-0")
-        ss.virtual_machine_profile.network_profile.network_interface_configurations[0].ip_configurations[0].load_balancer_inbound_nat_pools = []
+        ss.virtual_machine_profile.network_profile.network_interface_configurations[0].ip_configurations[
+            0
+        ].load_balancer_inbound_nat_pools = []
         az.cmp.virtual_machine_scale_sets.begin_create_or_update(RG, "vmss-0", ss, polling=False)
         counts = []
         for _ in range(6):
             clock.advance(90)
-            counts.append(sum(v.latest_model_applied for v in az.cmp.virtual_machine_scale_set_vms.list(RG, "vmss-0")))
+            counts.append(
+                sum(v.latest_model_applied for v in az.cmp.virtual_machine_scale_set_vms.list(RG, "vmss-0"))
+            )
         assert counts == [0, 1, 2, 3, 4, 5]  # 20 % of 5 = one instance per batch, one batch after another
 
 
@@ -59,10 +69,17 @@ def test_v2_ports_are_stable_when_members_leave_and_reused_when_they_join() -> N
         sim.seed_topology(scale_sets=1, instances=4, nat_pools=0)
         az = clients(sim)
         lb = az.net.load_balancers.get(RG, LB)
-        lb.inbound_nat_rules = [nm.InboundNatRule(
-            name="ssh", frontend_ip_configuration=nm.SubResource(id=lb.frontend_ip_configurations[0].id), protocol="Tcp",
-            backend_port=22, frontend_port_range_start=7000, frontend_port_range_end=7009,
-            backend_address_pool=nm.SubResource(id=lb.backend_address_pools[0].id))]
+        lb.inbound_nat_rules = [
+            nm.InboundNatRule(
+                name="ssh",
+                frontend_ip_configuration=nm.SubResource(id=lb.frontend_ip_configurations[0].id),
+                protocol="Tcp",
+                backend_port=22,
+                frontend_port_range_start=7000,
+                frontend_port_range_end=7009,
+                backend_address_pool=nm.SubResource(id=lb.backend_address_pools[0].id),
+            )
+        ]
         az.net.load_balancers.begin_create_or_update(RG, LB, lb).result()
 
         def ports() -> dict[str, int]:
@@ -74,9 +91,13 @@ def test_v2_ports_are_stable_when_members_leave_and_reused_when_they_join() -> N
             return out
 
         assert ports() == {"0": 7000, "1": 7001, "2": 7002, "3": 7003}
-        az.cmp.virtual_machine_scale_sets.begin_update(RG, "vmss-0", cm.VirtualMachineScaleSetUpdate(sku=cm.Sku(capacity=2))).result()
+        az.cmp.virtual_machine_scale_sets.begin_update(
+            RG, "vmss-0", cm.VirtualMachineScaleSetUpdate(sku=cm.Sku(capacity=2))
+        ).result()
         assert ports() == {"0": 7000, "1": 7001}
-        az.cmp.virtual_machine_scale_sets.begin_update(RG, "vmss-0", cm.VirtualMachineScaleSetUpdate(sku=cm.Sku(capacity=3))).result()
+        az.cmp.virtual_machine_scale_sets.begin_update(
+            RG, "vmss-0", cm.VirtualMachineScaleSetUpdate(sku=cm.Sku(capacity=3))
+        ).result()
         assert ports() == {"0": 7000, "1": 7001, "4": 7002}  # new instance id 4 takes the lowest free port
 
 
@@ -89,21 +110,31 @@ def test_timeline_and_downtime_of_a_migration() -> None:
         lb = az.net.load_balancers.get(RG, LB)
         pool_id = lb.backend_address_pools[0].id
         ss = az.cmp.virtual_machine_scale_sets.get(RG, "vmss-0")
-        ss.virtual_machine_profile.network_profile.network_interface_configurations[0].ip_configurations[0].load_balancer_inbound_nat_pools = []
+        ss.virtual_machine_profile.network_profile.network_interface_configurations[0].ip_configurations[
+            0
+        ].load_balancer_inbound_nat_pools = []
         p = az.cmp.virtual_machine_scale_sets.begin_create_or_update(RG, "vmss-0", ss, polling=False)
         clock.advance(15)
         p.result()
         p = az.cmp.virtual_machine_scale_sets.begin_update_instances(
-            RG, "vmss-0", cm.VirtualMachineScaleSetVMInstanceRequiredIDs(instance_ids=["*"]), polling=False)
+            RG, "vmss-0", cm.VirtualMachineScaleSetVMInstanceRequiredIDs(instance_ids=["*"]), polling=False
+        )
         upgrade_started = clock.now()
         clock.advance(90)
         p.result()
         lb = az.net.load_balancers.get(RG, LB)
         lb.inbound_nat_pools = []
-        lb.inbound_nat_rules = [nm.InboundNatRule(
-            name="ssh", frontend_ip_configuration=nm.SubResource(id=lb.frontend_ip_configurations[0].id), protocol="Tcp",
-            backend_port=22, frontend_port_range_start=50000, frontend_port_range_end=50099,
-            backend_address_pool=nm.SubResource(id=pool_id))]
+        lb.inbound_nat_rules = [
+            nm.InboundNatRule(
+                name="ssh",
+                frontend_ip_configuration=nm.SubResource(id=lb.frontend_ip_configurations[0].id),
+                protocol="Tcp",
+                backend_port=22,
+                frontend_port_range_start=50000,
+                frontend_port_range_end=50099,
+                backend_address_pool=nm.SubResource(id=pool_id),
+            )
+        ]
         p = az.net.load_balancers.begin_create_or_update(RG, LB, lb, polling=False)
         clock.advance(20)
         p.result()
@@ -114,7 +145,12 @@ def test_timeline_and_downtime_of_a_migration() -> None:
         assert all(d == pytest.approx(90 + 20) for d in down.values())
         target = sorted(sim.timeline)[0]
         (old, new) = sim.timeline[target]
-        assert (old.kind, old.rule, old.start, old.end) == ("nat-pool", "natpool-s0-p0.0", 0.0, upgrade_started)
+        assert (old.kind, old.rule, old.start, old.end) == (
+            "nat-pool",
+            "natpool-s0-p0.0",
+            0.0,
+            upgrade_started,
+        )
         assert (new.kind, new.rule, new.frontend_port, new.end) == ("v2-rule", "ssh", 50000, None)
         assert new.start == pytest.approx(upgrade_started + 110)
         # Downtime can be asked for a window.
@@ -147,12 +183,15 @@ def test_state_round_trip_continues_the_same_azure(tmp_path: Path) -> None:
         sim.seed_topology(scale_sets=1, instances=2, nat_pools=1)
         az = clients(sim)
         ss = az.cmp.virtual_machine_scale_sets.get(RG, "vmss-0")
-        ss.virtual_machine_profile.network_profile.network_interface_configurations[0].ip_configurations[0].load_balancer_inbound_nat_pools = []
+        ss.virtual_machine_profile.network_profile.network_interface_configurations[0].ip_configurations[
+            0
+        ].load_balancer_inbound_nat_pools = []
         p = az.cmp.virtual_machine_scale_sets.begin_create_or_update(RG, "vmss-0", ss, polling=False)
         clock.advance(15)
         p.result()
         az.cmp.virtual_machine_scale_sets.begin_update_instances(
-            RG, "vmss-0", cm.VirtualMachineScaleSetVMInstanceRequiredIDs(instance_ids=["0"]), polling=False)
+            RG, "vmss-0", cm.VirtualMachineScaleSetVMInstanceRequiredIDs(instance_ids=["0"]), polling=False
+        )
         clock.advance(10)  # instance 0 is mid-upgrade when the state is saved
         sim.dump_state(path)
         timeline = {k: [iv.to_json() for iv in v] for k, v in sim.timeline.items()}
@@ -166,7 +205,10 @@ def test_state_round_trip_continues_the_same_azure(tmp_path: Path) -> None:
         vms = {v.instance_id: v for v in az.cmp.virtual_machine_scale_set_vms.list(RG, "vmss-0")}
         assert vms["0"].provisioning_state == "Updating" and not vms["0"].latest_model_applied
         restored.clock.advance(90)  # the upgrade started at 25 and takes 90
-        vms = {v.instance_id: v.latest_model_applied for v in az.cmp.virtual_machine_scale_set_vms.list(RG, "vmss-0")}
+        vms = {
+            v.instance_id: v.latest_model_applied
+            for v in az.cmp.virtual_machine_scale_set_vms.list(RG, "vmss-0")
+        }
         assert vms == {"0": True, "1": False}
         assert generated(az) == ["natpool-s0-p0.1"]
 
@@ -187,7 +229,9 @@ def test_settle_finishes_everything_pending() -> None:
         sim.seed_topology(scale_sets=1, instances=2, nat_pools=1, upgrade_mode="Automatic")
         az = clients(sim)
         ss = az.cmp.virtual_machine_scale_sets.get(RG, "vmss-0")
-        ss.virtual_machine_profile.network_profile.network_interface_configurations[0].ip_configurations[0].load_balancer_inbound_nat_pools = []
+        ss.virtual_machine_profile.network_profile.network_interface_configurations[0].ip_configurations[
+            0
+        ].load_balancer_inbound_nat_pools = []
         az.cmp.virtual_machine_scale_sets.begin_create_or_update(RG, "vmss-0", ss, polling=False)
         assert sim.settle() == pytest.approx(15 + 30 + 90)
         assert generated(az) == []

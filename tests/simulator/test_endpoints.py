@@ -35,7 +35,9 @@ def test_generated_rules_and_back_references(az: Clients) -> None:
     gen = {r.name: r for r in lb.inbound_nat_rules}
     assert sorted(gen) == sorted(f"{p}.{i}" for p in ("natpool-ssh", "natpool-app") for i in range(4))
     assert gen["natpool-ssh.2"].frontend_port == 50002
-    assert gen["natpool-ssh.2"].backend_ip_configuration.id.endswith("/virtualMachines/2/networkInterfaces/nic-web/ipConfigurations/ipconfig1")
+    assert gen["natpool-ssh.2"].backend_ip_configuration.id.endswith(
+        "/virtualMachines/2/networkInterfaces/nic-web/ipConfigurations/ipconfig1"
+    )
     fe = lb.frontend_ip_configurations[0]
     assert len(fe.inbound_nat_rules) == 8 and len(fe.inbound_nat_pools) == 2
     assert [r.id.rsplit("/", 1)[1] for r in fe.load_balancing_rules] == ["http"]
@@ -53,7 +55,9 @@ def test_load_balancer_put_creates_and_delete_removes(az: Clients) -> None:
     )
     created = az.net.load_balancers.begin_create_or_update(RG, "lb-new", body).result()
     assert created.provisioning_state == "Succeeded"
-    assert created.frontend_ip_configurations[0].id.endswith("/loadBalancers/lb-new/frontendIPConfigurations/fe")
+    assert created.frontend_ip_configurations[0].id.endswith(
+        "/loadBalancers/lb-new/frontendIPConfigurations/fe"
+    )
     assert created.etag and created.etag != lb.etag
     az.net.load_balancers.begin_delete(RG, "lb-new").result()
     with pytest.raises(ResourceNotFoundError):
@@ -69,8 +73,15 @@ def test_nat_rule_child_endpoints(az: Clients) -> None:
     assert one.frontend_port == 51001
     with pytest.raises(HttpResponseError) as err:
         az.net.inbound_nat_rules.begin_create_or_update(
-            RG, LB, "extra", nm.InboundNatRule(frontend_ip_configuration=nm.SubResource(id=lb.frontend_ip_configurations[0].id),
-                                              protocol="Tcp", frontend_port=2222, backend_port=22)
+            RG,
+            LB,
+            "extra",
+            nm.InboundNatRule(
+                frontend_ip_configuration=nm.SubResource(id=lb.frontend_ip_configurations[0].id),
+                protocol="Tcp",
+                frontend_port=2222,
+                backend_port=22,
+            ),
         )
     assert err.value.error.code == "InboundNatPoolsAndInboundNatRulesCannotCoexist"
 
@@ -88,13 +99,23 @@ def test_nat_rule_and_backend_pool_child_put_get_delete(sim: Simulator) -> None:
             rg, vlb, "bp2", nm.BackendAddressPool()
         ).result()
         assert pool.name == "bp2"
-        assert [p.name for p in az.net.load_balancer_backend_address_pools.list(rg, vlb)] == ["bepool-vms", "bp2"]
+        assert [p.name for p in az.net.load_balancer_backend_address_pools.list(rg, vlb)] == [
+            "bepool-vms",
+            "bp2",
+        ]
         assert az.net.load_balancer_backend_address_pools.get(rg, vlb, "bepool-vms").backend_ip_configurations
         rule = az.net.inbound_nat_rules.begin_create_or_update(
-            rg, vlb, "ssh-v2",
-            nm.InboundNatRule(frontend_ip_configuration=nm.SubResource(id=fe), protocol="Tcp", backend_port=22,
-                              frontend_port_range_start=500, frontend_port_range_end=600,
-                              backend_address_pool=nm.SubResource(id=pool.id)),
+            rg,
+            vlb,
+            "ssh-v2",
+            nm.InboundNatRule(
+                frontend_ip_configuration=nm.SubResource(id=fe),
+                protocol="Tcp",
+                backend_port=22,
+                frontend_port_range_start=500,
+                frontend_port_range_end=600,
+                backend_address_pool=nm.SubResource(id=pool.id),
+            ),
         ).result()
         assert rule.frontend_port_range_start == 500 and rule.frontend_port == 0
         assert az.net.inbound_nat_rules.get(rg, vlb, "ssh-v2").backend_address_pool.id == pool.id
@@ -121,9 +142,9 @@ def test_network_interfaces_get_put_list(sim: Simulator) -> None:
         assert after.ip_configurations[0].load_balancer_inbound_nat_rules in (None, [])
         rule = az.net.inbound_nat_rules.get("rg-sim", "lb-sim-vms", "rdp-vm0")
         assert rule.backend_ip_configuration is None
-        assert az.net.inbound_nat_rules.get("rg-sim", "lb-sim-vms", "rdp-vm1").backend_ip_configuration.id.endswith(
-            "nic-vm1/ipConfigurations/ipconfig1"
-        )
+        assert az.net.inbound_nat_rules.get(
+            "rg-sim", "lb-sim-vms", "rdp-vm1"
+        ).backend_ip_configuration.id.endswith("nic-vm1/ipConfigurations/ipconfig1")
         lb_nics = list(az.net.load_balancer_network_interfaces.list("rg-sim", "lb-sim-vms"))
         assert sorted(n.name for n in lb_nics) == ["nic-vm0", "nic-vm1"]
         vm = az.cmp.virtual_machines.get("rg-sim", "vm1")
@@ -138,7 +159,9 @@ def test_scale_set_nic_endpoints(az: Clients) -> None:
     nic = az.net.network_interfaces.get_virtual_machine_scale_set_network_interface(RG, VMSS, "2", "nic-web")
     rules = sorted(r.id.rsplit("/", 1)[1] for r in nic.ip_configurations[0].load_balancer_inbound_nat_rules)
     assert rules == ["natpool-app.2", "natpool-ssh.2"]
-    ipc = az.net.network_interfaces.get_virtual_machine_scale_set_ip_configuration(RG, VMSS, "2", "nic-web", "ipconfig1")
+    ipc = az.net.network_interfaces.get_virtual_machine_scale_set_ip_configuration(
+        RG, VMSS, "2", "nic-web", "ipconfig1"
+    )
     assert ipc.private_ip_address and ipc.load_balancer_backend_address_pools[0].id.endswith("bepool-web")
 
 
@@ -150,11 +173,21 @@ def test_scale_set_get_patch_put_and_instances(az: Clients) -> None:
     assert all(v.latest_model_applied for v in vms)
     one = az.cmp.virtual_machine_scale_set_vms.get(RG, VMSS, "1", expand="instanceView")
     assert one.instance_view.statuses[0].code == "ProvisioningState/succeeded"
-    grown = az.cmp.virtual_machine_scale_sets.begin_update(RG, VMSS, cm.VirtualMachineScaleSetUpdate(sku=cm.Sku(capacity=5))).result()
+    grown = az.cmp.virtual_machine_scale_sets.begin_update(
+        RG, VMSS, cm.VirtualMachineScaleSetUpdate(sku=cm.Sku(capacity=5))
+    ).result()
     assert grown.sku.capacity == 5
-    assert [v.instance_id for v in az.cmp.virtual_machine_scale_set_vms.list(RG, VMSS)] == ["0", "1", "2", "3", "4"]
+    assert [v.instance_id for v in az.cmp.virtual_machine_scale_set_vms.list(RG, VMSS)] == [
+        "0",
+        "1",
+        "2",
+        "3",
+        "4",
+    ]
     lb = az.net.load_balancers.get(RG, "lb-web")
-    assert sorted(r.name for r in lb.inbound_nat_rules if r.name.startswith("natpool-ssh")) == [f"natpool-ssh.{i}" for i in range(5)]
+    assert sorted(r.name for r in lb.inbound_nat_rules if r.name.startswith("natpool-ssh")) == [
+        f"natpool-ssh.{i}" for i in range(5)
+    ]
     ss = az.cmp.virtual_machine_scale_sets.get(RG, VMSS)
     ss.sku.capacity = 3
     shrunk = az.cmp.virtual_machine_scale_sets.begin_create_or_update(RG, VMSS, ss).result()
@@ -165,10 +198,17 @@ def test_scale_set_get_patch_put_and_instances(az: Clients) -> None:
 def test_manual_upgrade_applies_the_latest_model(az: Clients) -> None:
     ss = az.cmp.virtual_machine_scale_sets.get(RG, VMSS)
     ipc = ss.virtual_machine_profile.network_profile.network_interface_configurations[0].ip_configurations[0]
-    ipc.load_balancer_inbound_nat_pools = [p for p in ipc.load_balancer_inbound_nat_pools if p.id.endswith("natpool-ssh")]
+    ipc.load_balancer_inbound_nat_pools = [
+        p for p in ipc.load_balancer_inbound_nat_pools if p.id.endswith("natpool-ssh")
+    ]
     az.cmp.virtual_machine_scale_sets.begin_update(
-        RG, VMSS, cm.VirtualMachineScaleSetUpdate(virtual_machine_profile=cm.VirtualMachineScaleSetUpdateVMProfile(
-            network_profile=ss.virtual_machine_profile.network_profile))
+        RG,
+        VMSS,
+        cm.VirtualMachineScaleSetUpdate(
+            virtual_machine_profile=cm.VirtualMachineScaleSetUpdateVMProfile(
+                network_profile=ss.virtual_machine_profile.network_profile
+            )
+        ),
     ).result()
     assert not any(v.latest_model_applied for v in az.cmp.virtual_machine_scale_set_vms.list(RG, VMSS))
     # The model changed but instances keep what they applied: the app pool's rules are still there.
@@ -177,7 +217,9 @@ def test_manual_upgrade_applies_the_latest_model(az: Clients) -> None:
     az.cmp.virtual_machine_scale_sets.begin_update_instances(
         RG, VMSS, cm.VirtualMachineScaleSetVMInstanceRequiredIDs(instance_ids=["0", "2"])
     ).result()
-    latest = {v.instance_id: v.latest_model_applied for v in az.cmp.virtual_machine_scale_set_vms.list(RG, VMSS)}
+    latest = {
+        v.instance_id: v.latest_model_applied for v in az.cmp.virtual_machine_scale_set_vms.list(RG, VMSS)
+    }
     assert latest == {"0": True, "1": False, "2": True, "3": False}
     names = {r.name for r in az.net.load_balancers.get(RG, "lb-web").inbound_nat_rules}
     assert {"natpool-app.1", "natpool-app.3"} <= names and not {"natpool-app.0", "natpool-app.2"} & names
@@ -192,27 +234,55 @@ def test_port_mapping_query(sim: Simulator) -> None:
         lb = az.net.load_balancers.get("rg-sim", "lb-sim")
         fe = lb.frontend_ip_configurations[0].id
         pool = lb.backend_address_pools[0]
-        lb.inbound_nat_rules = [nm.InboundNatRule(name="ssh", frontend_ip_configuration=nm.SubResource(id=fe), protocol="Tcp",
-                                                  backend_port=22, frontend_port_range_start=6000, frontend_port_range_end=6099,
-                                                  backend_address_pool=nm.SubResource(id=pool.id))]
+        lb.inbound_nat_rules = [
+            nm.InboundNatRule(
+                name="ssh",
+                frontend_ip_configuration=nm.SubResource(id=fe),
+                protocol="Tcp",
+                backend_port=22,
+                frontend_port_range_start=6000,
+                frontend_port_range_end=6099,
+                backend_address_pool=nm.SubResource(id=pool.id),
+            )
+        ]
         az.net.load_balancers.begin_create_or_update("rg-sim", "lb-sim", lb).result()
-        members = az.net.load_balancers.get("rg-sim", "lb-sim").backend_address_pools[0].backend_ip_configurations
+        members = (
+            az.net.load_balancers.get("rg-sim", "lb-sim").backend_address_pools[0].backend_ip_configurations
+        )
         ports = []
         for m in members:
             res = az.net.load_balancers.begin_list_inbound_nat_rule_port_mappings(
-                "rg-sim", "lb-sim", "bepool", nm.QueryInboundNatRulePortMappingRequest(ip_configuration=nm.SubResource(id=m.id))
+                "rg-sim",
+                "lb-sim",
+                "bepool",
+                nm.QueryInboundNatRulePortMappingRequest(ip_configuration=nm.SubResource(id=m.id)),
             ).result()
             (only,) = res.inbound_nat_rule_port_mappings
             assert only.inbound_nat_rule_name == "ssh" and only.backend_port == 22
-            ports.append((m.id.split("/virtualMachineScaleSets/")[1].split("/")[0], m.id.split("/virtualMachines/")[1].split("/")[0], only.frontend_port))
+            ports.append(
+                (
+                    m.id.split("/virtualMachineScaleSets/")[1].split("/")[0],
+                    m.id.split("/virtualMachines/")[1].split("/")[0],
+                    only.frontend_port,
+                )
+            )
         # Scale set after scale set, instance id ascending.
         assert sorted(ports, key=lambda p: p[2]) == [
-            ("vmss-0", "0", 6000), ("vmss-0", "1", 6001), ("vmss-0", "2", 6002),
-            ("vmss-1", "0", 6003), ("vmss-1", "1", 6004), ("vmss-1", "2", 6005),
+            ("vmss-0", "0", 6000),
+            ("vmss-0", "1", 6001),
+            ("vmss-0", "2", 6002),
+            ("vmss-1", "0", 6003),
+            ("vmss-1", "1", 6004),
+            ("vmss-1", "2", 6005),
         ]
-        nic = az.net.network_interfaces.get_virtual_machine_scale_set_ip_configuration("rg-sim", "vmss-1", "2", "nic", "ipconfig1")
+        nic = az.net.network_interfaces.get_virtual_machine_scale_set_ip_configuration(
+            "rg-sim", "vmss-1", "2", "nic", "ipconfig1"
+        )
         by_ip = az.net.load_balancers.begin_list_inbound_nat_rule_port_mappings(
-            "rg-sim", "lb-sim", "bepool", nm.QueryInboundNatRulePortMappingRequest(ip_address=nic.private_ip_address)
+            "rg-sim",
+            "lb-sim",
+            "bepool",
+            nm.QueryInboundNatRulePortMappingRequest(ip_address=nic.private_ip_address),
         ).result()
         assert by_ip.inbound_nat_rule_port_mappings[0].frontend_port == 6005
         with pytest.raises(HttpResponseError) as err:

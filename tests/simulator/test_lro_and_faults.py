@@ -5,7 +5,12 @@ from __future__ import annotations
 import time
 
 import pytest
-from azure.core.exceptions import HttpResponseError, ResourceExistsError, ServiceRequestError, ServiceResponseError
+from azure.core.exceptions import (
+    HttpResponseError,
+    ResourceExistsError,
+    ServiceRequestError,
+    ServiceResponseError,
+)
 from azure.mgmt.compute import models as cm
 from conftest import RG
 from helpers.azure_sdk import Clients, clients
@@ -74,13 +79,19 @@ def test_if_match(az: Clients, sim: Simulator) -> None:
 
     with pytest.raises(HttpResponseError) as err:
         az.cmp.virtual_machine_scale_sets.begin_update(
-            RG, "vmss-web", cm.VirtualMachineScaleSetUpdate(sku=cm.Sku(capacity=4)),
-            etag='"999"', match_condition=MatchConditions.IfNotModified,
+            RG,
+            "vmss-web",
+            cm.VirtualMachineScaleSetUpdate(sku=cm.Sku(capacity=4)),
+            etag='"999"',
+            match_condition=MatchConditions.IfNotModified,
         )
     assert err.value.status_code == 412
     az.cmp.virtual_machine_scale_sets.begin_update(
-        RG, "vmss-web", cm.VirtualMachineScaleSetUpdate(sku=cm.Sku(capacity=4)),
-        etag=ss.etag, match_condition=MatchConditions.IfNotModified,
+        RG,
+        "vmss-web",
+        cm.VirtualMachineScaleSetUpdate(sku=cm.Sku(capacity=4)),
+        etag=ss.etag,
+        match_condition=MatchConditions.IfNotModified,
     ).result()
 
 
@@ -101,10 +112,17 @@ def test_another_operation_in_progress_is_409() -> None:
 
 @pytest.mark.parametrize(
     ("outcome", "code"),
-    [("500", "InternalServerError"), ("503", "ServiceUnavailable"), ("409", "AnotherOperationInProgress"),
-     ("412", "PreconditionFailed"), ("429", "TooManyRequests")],
+    [
+        ("500", "InternalServerError"),
+        ("503", "ServiceUnavailable"),
+        ("409", "AnotherOperationInProgress"),
+        ("412", "PreconditionFailed"),
+        ("429", "TooManyRequests"),
+    ],
 )
-def test_error_faults_change_nothing_and_are_retried_or_raised(sim: Simulator, outcome: str, code: str) -> None:
+def test_error_faults_change_nothing_and_are_retried_or_raised(
+    sim: Simulator, outcome: str, code: str
+) -> None:
     before = sim.resource(_lb_id(sim))
     sim.add_fault("PUT", LB_PATH, 1, outcome)
     az = clients(sim, retry_total=0)
@@ -117,12 +135,16 @@ def test_error_faults_change_nothing_and_are_retried_or_raised(sim: Simulator, o
         # The SDK's own retry policy gets past a one-off fault of a retryable kind.
         sim.add_fault("PUT", LB_PATH, 1, outcome)
         retrying = clients(sim, retry_total=2)
-        assert retrying.net.load_balancers.begin_create_or_update(RG, LB, lb).result().provisioning_state == "Succeeded"
+        assert (
+            retrying.net.load_balancers.begin_create_or_update(RG, LB, lb).result().provisioning_state
+            == "Succeeded"
+        )
         assert [r.fault for r in sim.requests if r.method == "PUT"] == [outcome, outcome, None]
 
 
 def _lb_id(sim: Simulator) -> str:
-    return f"/subscriptions/{sim.subscription_id}/resourceGroups/{RG}/providers/Microsoft.Network/loadBalancers/{LB}"
+    group = f"/subscriptions/{sim.subscription_id}/resourceGroups/{RG}"
+    return f"{group}/providers/Microsoft.Network/loadBalancers/{LB}"
 
 
 def test_429_carries_retry_after(sim: Simulator) -> None:
@@ -149,7 +171,8 @@ def test_lro_failed_in_location_style(sim: Simulator, az: Clients) -> None:
     sim.add_fault("POST", "*/manualupgrade", 1, "lro-failed")
     with pytest.raises(HttpResponseError) as err:
         az.cmp.virtual_machine_scale_sets.begin_update_instances(
-            RG, "vmss-web", cm.VirtualMachineScaleSetVMInstanceRequiredIDs(instance_ids=["0"])).result()
+            RG, "vmss-web", cm.VirtualMachineScaleSetVMInstanceRequiredIDs(instance_ids=["0"])
+        ).result()
     assert err.value.error.code == "InternalServerError"
 
 

@@ -20,7 +20,9 @@ from helpers.azure_sdk import StaticCredential
 from natmigrate.simulator import Simulator
 
 
-def raw(sim: Simulator, method: str, path: str, body: bytes | None = None, auth: bool = True) -> tuple[int, Any]:
+def raw(
+    sim: Simulator, method: str, path: str, body: bytes | None = None, auth: bool = True
+) -> tuple[int, Any]:
     ctx = ssl.create_default_context(cafile=sim.ca_file)
     conn = http.client.HTTPSConnection("127.0.0.1", sim.port, context=ctx, timeout=10)
     headers = {"Authorization": "Bearer t"} if auth else {}
@@ -34,7 +36,8 @@ def raw(sim: Simulator, method: str, path: str, body: bytes | None = None, auth:
 
 
 def lb_path(sim: Simulator, name: str = "lb-web") -> str:
-    return f"/subscriptions/{sim.subscription_id}/resourceGroups/{RG}/providers/Microsoft.Network/loadBalancers/{name}?api-version=2026-03-01"
+    group = f"/subscriptions/{sim.subscription_id}/resourceGroups/{RG}"
+    return f"{group}/providers/Microsoft.Network/loadBalancers/{name}?api-version=2026-03-01"
 
 
 @pytest.mark.parametrize(
@@ -43,17 +46,55 @@ def lb_path(sim: Simulator, name: str = "lb-web") -> str:
         ("PUT", "LB", b"{not json", 400, "InvalidRequestContent"),
         ("PUT", "LB", b"[1, 2]", 400, "InvalidRequestFormat"),
         ("PUT", "LB", b'{"properties": {"inboundNatRules": 5}}', 400, "InvalidRequestFormat"),
-        ("PUT", "LB", b'{"properties": {"inboundNatRules": [{"properties": {}}]}}', 400, "InvalidRequestFormat"),
-        ("PUT", "LB", b'{"properties": {"probes": [{"name": "p", "properties": {"port": "x"}}]}}', 400, "InvalidRequestFormat"),
-        ("GET", "/subscriptions/SUB/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/x", None, 404, "InvalidResourceType"),
-        ("GET", "/subscriptions/other/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/x", None, 404, "SubscriptionNotFound"),
+        (
+            "PUT",
+            "LB",
+            b'{"properties": {"inboundNatRules": [{"properties": {}}]}}',
+            400,
+            "InvalidRequestFormat",
+        ),
+        (
+            "PUT",
+            "LB",
+            b'{"properties": {"probes": [{"name": "p", "properties": {"port": "x"}}]}}',
+            400,
+            "InvalidRequestFormat",
+        ),
+        (
+            "GET",
+            "/subscriptions/SUB/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/x",
+            None,
+            404,
+            "InvalidResourceType",
+        ),
+        (
+            "GET",
+            "/subscriptions/other/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/x",
+            None,
+            404,
+            "SubscriptionNotFound",
+        ),
         ("GET", "/nothing/here", None, 404, "InvalidResourceType"),
         ("PATCH", "LB", b"{}", 405, "MethodNotAllowed"),
-        ("GET", "/subscriptions/SUB/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb-web/inboundNatPools/natpool-ssh", None, 404, "InvalidResourceType"),
-        ("POST", "/subscriptions/SUB/resourceGroups/rg-natmigrate-demo/providers/Microsoft.Compute/virtualMachineScaleSets/vmss-web/manualupgrade", b"{}", 400, "InvalidParameter"),
+        (
+            "GET",
+            "/subscriptions/SUB/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb-web/inboundNatPools/natpool-ssh",
+            None,
+            404,
+            "InvalidResourceType",
+        ),
+        (
+            "POST",
+            "/subscriptions/SUB/resourceGroups/rg-natmigrate-demo/providers/Microsoft.Compute/virtualMachineScaleSets/vmss-web/manualupgrade",
+            b"{}",
+            400,
+            "InvalidParameter",
+        ),
     ],
 )
-def test_bad_requests_get_arm_errors(sim: Simulator, method: str, path: str, body: bytes | None, status: int, code: str) -> None:
+def test_bad_requests_get_arm_errors(
+    sim: Simulator, method: str, path: str, body: bytes | None, status: int, code: str
+) -> None:
     path = lb_path(sim) if path == "LB" else path.replace("SUB", sim.subscription_id)
     got_status, got = raw(sim, method, path, body)
     assert (got_status, got["error"]["code"]) == (status, code)
@@ -68,7 +109,9 @@ def test_missing_token_is_401(sim: Simulator) -> None:
 
 
 def test_stock_client_with_a_bad_verify_setting_is_refused(sim: Simulator) -> None:
-    net = NetworkManagementClient(StaticCredential(), sim.subscription_id, base_url=sim.endpoint, retry_total=0)  # type: ignore[arg-type]
+    net = NetworkManagementClient(
+        StaticCredential(), sim.subscription_id, base_url=sim.endpoint, retry_total=0
+    )  # type: ignore[arg-type]
     with pytest.raises(Exception, match="CERTIFICATE_VERIFY_FAILED"):
         net.load_balancers.get(RG, "lb-web")
 
@@ -91,7 +134,10 @@ def test_simulate_command_serves_a_fixture_the_stock_sdk_can_use() -> None:
     env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "natmigrate", "simulate", str(FIXTURES / "scale-set-nat-pools.json")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     try:
         settings: dict[str, str] = {}
@@ -100,11 +146,15 @@ def test_simulate_command_serves_a_fixture_the_stock_sdk_can_use() -> None:
             line = proc.stdout.readline()
             assert line, proc.stderr.read() if proc.stderr else "no output"
             if line.startswith("export "):
-                key, _, value = line[len("export "):].strip().partition("=")
+                key, _, value = line[len("export ") :].strip().partition("=")
                 settings[key] = value
         net = NetworkManagementClient(
-            StaticCredential(), settings["AZURE_SUBSCRIPTION_ID"], base_url=settings["NATMIGRATE_ARM_ENDPOINT"],  # type: ignore[arg-type]
-            connection_verify=settings["REQUESTS_CA_BUNDLE"], polling_interval=0, retry_total=0,
+            StaticCredential(),
+            settings["AZURE_SUBSCRIPTION_ID"],
+            base_url=settings["NATMIGRATE_ARM_ENDPOINT"],  # type: ignore[arg-type]
+            connection_verify=settings["REQUESTS_CA_BUNDLE"],
+            polling_interval=0,
+            retry_total=0,
         )
         assert [lb.name for lb in net.load_balancers.list(RG)] == ["lb-web"]
         lb = net.load_balancers.get(RG, "lb-web")
@@ -116,12 +166,15 @@ def test_simulate_command_serves_a_fixture_the_stock_sdk_can_use() -> None:
         assert "vmss-web" in err.value.error.message
         with pytest.raises(ClientAuthenticationError):
             NetworkManagementClient(
-                _NoToken(), settings["AZURE_SUBSCRIPTION_ID"], base_url=settings["NATMIGRATE_ARM_ENDPOINT"],  # type: ignore[arg-type]
-                connection_verify=settings["REQUESTS_CA_BUNDLE"], retry_total=0,
+                _NoToken(),
+                settings["AZURE_SUBSCRIPTION_ID"],
+                base_url=settings["NATMIGRATE_ARM_ENDPOINT"],  # type: ignore[arg-type]
+                connection_verify=settings["REQUESTS_CA_BUNDLE"],
+                retry_total=0,
             ).load_balancers.get(RG, "lb-web")
     finally:
         proc.send_signal(signal.SIGINT)
-        out, errs = proc.communicate(timeout=20)
+        _, errs = proc.communicate(timeout=20)
     assert proc.returncode == 0, errs
     assert "simulator stopped" in errs
 
@@ -136,16 +189,28 @@ def test_simulate_command_refuses_bad_input_in_one_line(tmp_path: Any) -> None:
     lb = data["value"][0]
     fe = lb["properties"]["frontendIPConfigurations"][0]["id"]
     lb["properties"]["inboundNatRules"].append(
-        {"name": "user-rule", "properties": {"frontendIPConfiguration": {"id": fe}, "frontendPort": 2222, "backendPort": 22}}
+        {
+            "name": "user-rule",
+            "properties": {"frontendIPConfiguration": {"id": fe}, "frontendPort": 2222, "backendPort": 22},
+        }
     )
     bad = tmp_path / "pools-and-rules.json"
     bad.write_text(json.dumps(data))
     for path in (bad, FIXTURES / "missing.json"):
         proc = subprocess.run(
-            [sys.executable, "-m", "natmigrate", "simulate", str(path)], capture_output=True, text=True, timeout=30
+            [sys.executable, "-m", "natmigrate", "simulate", str(path)],
+            capture_output=True,
+            text=True,
+            timeout=30,
         )
         assert proc.returncode == 1, proc.stdout
         assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("natmigrate: error:")
-    assert "InboundNatPoolsAndInboundNatRulesCannotCoexist" in subprocess.run(
-        [sys.executable, "-m", "natmigrate", "simulate", str(bad)], capture_output=True, text=True, timeout=30
-    ).stderr
+    assert (
+        "InboundNatPoolsAndInboundNatRulesCannotCoexist"
+        in subprocess.run(
+            [sys.executable, "-m", "natmigrate", "simulate", str(bad)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        ).stderr
+    )

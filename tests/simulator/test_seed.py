@@ -20,7 +20,8 @@ CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"  # as 
 
 
 def lb_view(sim: Simulator, name: str = "lb-web") -> dict[str, Any]:
-    rid = f"/subscriptions/{sim.subscription_id}/resourceGroups/{RG}/providers/Microsoft.Network/loadBalancers/{name}"
+    group = f"/subscriptions/{sim.subscription_id}/resourceGroups/{RG}"
+    rid = f"{group}/providers/Microsoft.Network/loadBalancers/{name}"
     view = sim.resource(rid)
     assert view is not None
     return view
@@ -40,7 +41,10 @@ def test_generated_rules_in_the_snapshot_are_recomputed_not_trusted(tmp_path: Pa
     for rule in lb["properties"]["inboundNatRules"]:
         rule["properties"]["frontendPort"] = 1  # nonsense a reader must not believe
     lb["properties"]["inboundNatRules"].append(
-        {"name": "natpool-ssh.9", "properties": {"frontendPort": 50009, "backendPort": 22, "backendIPConfiguration": {"id": "/x"}}}
+        {
+            "name": "natpool-ssh.9",
+            "properties": {"frontendPort": 50009, "backendPort": 22, "backendIPConfiguration": {"id": "/x"}},
+        }
     )
     path = tmp_path / "tampered.json"
     path.write_text(json.dumps(data))
@@ -48,7 +52,9 @@ def test_generated_rules_in_the_snapshot_are_recomputed_not_trusted(tmp_path: Pa
         sim.seed(path)
         got = rules(lb_view(sim))
     assert sorted(got) == sorted(f"{p}.{i}" for p in ("natpool-ssh", "natpool-app") for i in range(4))
-    assert got["natpool-app.3"][0] == 51003 and got["natpool-app.3"][1].endswith("/virtualMachines/3/networkInterfaces/nic-web/ipConfigurations/ipconfig1")  # type: ignore[union-attr]
+    assert got["natpool-app.3"][0] == 51003 and got["natpool-app.3"][1].endswith(
+        "/virtualMachines/3/networkInterfaces/nic-web/ipConfigurations/ipconfig1"
+    )  # type: ignore[union-attr]
 
 
 def _flatten(obj: Any, casing: bool) -> Any:
@@ -71,7 +77,11 @@ def _flatten(obj: Any, casing: bool) -> Any:
 
 
 def _case(key: str, casing: bool) -> str:
-    return key.replace("IPConfiguration", "IpConfiguration").replace("FloatingIP", "FloatingIp") if casing else key
+    return (
+        key.replace("IPConfiguration", "IpConfiguration").replace("FloatingIP", "FloatingIp")
+        if casing
+        else key
+    )
 
 
 @pytest.mark.parametrize("casing", [False, True])
@@ -115,7 +125,9 @@ def test_vm_rules_fixture_maps_nics_and_already_v2_fixture_maps_members() -> Non
         sim.seed(FIXTURES / "vm-nat-rules.json")
         got = rules(lb_view(sim, "lb-vms"))
         assert {k: v[1].split("/networkInterfaces/")[1].split("/")[0] for k, v in got.items() if v[1]} == {
-            "rdp-vm1": "nic-vm1", "rdp-vm2": "nic-vm2", "rdp-vm3": "nic-vm3"
+            "rdp-vm1": "nic-vm1",
+            "rdp-vm2": "nic-vm2",
+            "rdp-vm3": "nic-vm3",
         }
     with Simulator(clock=SimClock(frozen=True)) as sim:
         sim.seed(FIXTURES / "already-v2.json")
@@ -160,7 +172,7 @@ def test_corpus_files_seed_or_fail_in_one_line() -> None:
     seeded = 0
     for entry in manifest:
         path = CORPUS / entry["file"]
-        if not path.suffix == ".json" or not path.exists():
+        if path.suffix != ".json" or not path.exists():
             continue
         try:
             with Simulator(clock=SimClock(frozen=True)) as sim:

@@ -42,20 +42,36 @@ def fe(lb: nm.LoadBalancer) -> nm.SubResource:
 
 def v2(lb: nm.LoadBalancer, name: str, start: int, end: int, backend: int, **kw: Any) -> nm.InboundNatRule:
     return nm.InboundNatRule(
-        name=name, frontend_ip_configuration=fe(lb), protocol=kw.pop("protocol", "Tcp"), backend_port=backend,
-        frontend_port_range_start=start, frontend_port_range_end=end,
-        backend_address_pool=nm.SubResource(id=lb.backend_address_pools[0].id), **kw,
+        name=name,
+        frontend_ip_configuration=fe(lb),
+        protocol=kw.pop("protocol", "Tcp"),
+        backend_port=backend,
+        frontend_port_range_start=start,
+        frontend_port_range_end=end,
+        backend_address_pool=nm.SubResource(id=lb.backend_address_pools[0].id),
+        **kw,
     )
 
 
 def v1(lb: nm.LoadBalancer, name: str, port: int, backend: int, protocol: str = "Tcp") -> nm.InboundNatRule:
-    return nm.InboundNatRule(name=name, frontend_ip_configuration=fe(lb), protocol=protocol, frontend_port=port,
-                             backend_port=backend)
+    return nm.InboundNatRule(
+        name=name,
+        frontend_ip_configuration=fe(lb),
+        protocol=protocol,
+        frontend_port=port,
+        backend_port=backend,
+    )
 
 
 def pool(lb: nm.LoadBalancer, name: str, start: int, end: int, backend: int) -> nm.InboundNatPool:
-    return nm.InboundNatPool(name=name, frontend_ip_configuration=fe(lb), protocol="Tcp", frontend_port_range_start=start,
-                             frontend_port_range_end=end, backend_port=backend)
+    return nm.InboundNatPool(
+        name=name,
+        frontend_ip_configuration=fe(lb),
+        protocol="Tcp",
+        frontend_port_range_start=start,
+        frontend_port_range_end=end,
+        backend_port=backend,
+    )
 
 
 def get(az: Clients, name: str = LB) -> nm.LoadBalancer:
@@ -73,7 +89,7 @@ def test_nat_pools_and_user_rules_are_exclusive(world: tuple[Simulator, Clients]
 
 
 def test_nat_pool_in_use_by_model_or_instance_cannot_be_removed(world: tuple[Simulator, Clients]) -> None:
-    sim, az = world
+    _, az = world
     lb = get(az)
     lb.inbound_nat_pools = [pool(lb, "np", 50000, 50099, 22)]
     lb = put(az, lb)
@@ -82,7 +98,8 @@ def test_nat_pool_in_use_by_model_or_instance_cannot_be_removed(world: tuple[Sim
     ipc.load_balancer_inbound_nat_pools = [cm.SubResource(id=lb.inbound_nat_pools[0].id)]
     az.cmp.virtual_machine_scale_sets.begin_create_or_update(RG, "vmss-0", ss).result()
     az.cmp.virtual_machine_scale_sets.begin_update_instances(
-        RG, "vmss-0", cm.VirtualMachineScaleSetVMInstanceRequiredIDs(instance_ids=["*"])).result()
+        RG, "vmss-0", cm.VirtualMachineScaleSetVMInstanceRequiredIDs(instance_ids=["*"])
+    ).result()
     assert len(get(az).inbound_nat_rules) == 2
     lb = get(az)
     lb.inbound_nat_pools = []
@@ -90,11 +107,13 @@ def test_nat_pool_in_use_by_model_or_instance_cannot_be_removed(world: tuple[Sim
     # The model no longer references it, but the instances have not applied that model yet.
     ipc.load_balancer_inbound_nat_pools = []
     az.cmp.virtual_machine_scale_sets.begin_create_or_update(RG, "vmss-0", ss).result()
-    err = pytest.raises(HttpResponseError, put, az, lb)
+    with pytest.raises(HttpResponseError) as err:
+        put(az, lb)
     assert err.value.error.code == "InboundNatPoolInUseByVirtualMachineScaleSet"
     assert "vmss-0" in err.value.error.message
     az.cmp.virtual_machine_scale_sets.begin_update_instances(
-        RG, "vmss-0", cm.VirtualMachineScaleSetVMInstanceRequiredIDs(instance_ids=["0", "1"])).result()
+        RG, "vmss-0", cm.VirtualMachineScaleSetVMInstanceRequiredIDs(instance_ids=["0", "1"])
+    ).result()
     assert put(az, lb).inbound_nat_pools in (None, [])
 
 
@@ -147,7 +166,9 @@ def test_overlapping_frontend_ports_and_ranges(world: tuple[Simulator, Clients])
     assert len(put(az, lb).inbound_nat_pools) == 2
 
 
-def test_same_protocol_and_backend_port_twice_on_one_ip_configuration(world: tuple[Simulator, Clients]) -> None:
+def test_same_protocol_and_backend_port_twice_on_one_ip_configuration(
+    world: tuple[Simulator, Clients],
+) -> None:
     _, az = world
     lb = get(az)
     lb.inbound_nat_rules = [v2(lb, "web", 40000, 40099, 80)]
@@ -156,7 +177,10 @@ def test_same_protocol_and_backend_port_twice_on_one_ip_configuration(world: tup
     assert len(put(az, lb).inbound_nat_rules) == 1
     vlb = get(az, "lb-sim-vms")
     vlb.inbound_nat_rules.append(v2(vlb, "rdp-all", 40000, 40099, 3389))
-    assert code(lambda: put(az, vlb, "lb-sim-vms")) == "RulesOfSameLoadBalancerTypeUseSameBackendPortProtocolAndIPConfig"
+    assert (
+        code(lambda: put(az, vlb, "lb-sim-vms"))
+        == "RulesOfSameLoadBalancerTypeUseSameBackendPortProtocolAndIPConfig"
+    )
 
 
 def test_port_bounds(world: tuple[Simulator, Clients]) -> None:
@@ -205,27 +229,33 @@ def test_dangling_references(world: tuple[Simulator, Clients]) -> None:
     rule.frontend_ip_configuration = fe(lb)
     assert put(az, lb).inbound_nat_rules[0].name == "a"
     nic = az.net.network_interfaces.get(RG, "nic-vm0")
-    nic.ip_configurations[0].load_balancer_inbound_nat_rules = [nm.SubResource(id=lb.id + "/inboundNatRules/nope")]
+    nic.ip_configurations[0].load_balancer_inbound_nat_rules = [
+        nm.SubResource(id=lb.id + "/inboundNatRules/nope")
+    ]
     assert code(lambda: az.net.network_interfaces.begin_create_or_update(RG, "nic-vm0", nic).result()) == (
         "InvalidResourceReference"
     )
     ss = az.cmp.virtual_machine_scale_sets.get(RG, "vmss-0")
     ipc = ss.virtual_machine_profile.network_profile.network_interface_configurations[0].ip_configurations[0]
     ipc.load_balancer_inbound_nat_pools = [cm.SubResource(id=lb.id + "/inboundNatPools/nope")]
-    assert code(lambda: az.cmp.virtual_machine_scale_sets.begin_create_or_update(RG, "vmss-0", ss).result()) == (
-        "InvalidResourceReference"
-    )
+    assert code(
+        lambda: az.cmp.virtual_machine_scale_sets.begin_create_or_update(RG, "vmss-0", ss).result()
+    ) == ("InvalidResourceReference")
 
 
 def test_v1_rule_belongs_to_one_ip_configuration(world: tuple[Simulator, Clients]) -> None:
     _, az = world
     vlb = get(az, "lb-sim-vms")
     nic = az.net.network_interfaces.get(RG, "nic-vm1")
-    nic.ip_configurations[0].load_balancer_inbound_nat_rules = [nm.SubResource(id=vlb.inbound_nat_rules[0].id)]
+    nic.ip_configurations[0].load_balancer_inbound_nat_rules = [
+        nm.SubResource(id=vlb.inbound_nat_rules[0].id)
+    ]
     assert code(lambda: az.net.network_interfaces.begin_create_or_update(RG, "nic-vm1", nic).result()) == (
         "InboundNatRuleAlreadyInUse"
     )
-    nic.ip_configurations[0].load_balancer_inbound_nat_rules = [nm.SubResource(id=vlb.inbound_nat_rules[1].id)]
+    nic.ip_configurations[0].load_balancer_inbound_nat_rules = [
+        nm.SubResource(id=vlb.inbound_nat_rules[1].id)
+    ]
     az.net.network_interfaces.begin_create_or_update(RG, "nic-vm1", nic).result()
 
 
@@ -266,9 +296,9 @@ def test_pool_generated_rules_cannot_be_changed_one_by_one() -> None:
             "CannotModifyRuleCreatedByInboundNatPool"
         )
         rule.frontend_port = 1234
-        assert code(lambda: az.net.inbound_nat_rules.begin_create_or_update(RG, LB, "natpool-s0-p0.1", rule).result()) == (
-            "CannotModifyRuleCreatedByInboundNatPool"
-        )
+        assert code(
+            lambda: az.net.inbound_nat_rules.begin_create_or_update(RG, LB, "natpool-s0-p0.1", rule).result()
+        ) == ("CannotModifyRuleCreatedByInboundNatPool")
         # GET -> PUT of the whole load balancer carries the generated rules back unchanged: accepted.
         lb = az.net.load_balancers.get(RG, LB)
         assert len(put(az, lb).inbound_nat_rules) == 2
