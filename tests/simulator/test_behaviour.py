@@ -201,6 +201,7 @@ def test_state_round_trip_continues_the_same_azure(tmp_path: Path) -> None:
     assert restored.clock.now() == 25
     with restored:
         assert {k: [iv.to_json() for iv in v] for k, v in restored.timeline.items()} == timeline
+        assert [r.method for r in restored.requests][-1] == "POST"  # the request log continues too
         az = clients(restored)
         vms = {v.instance_id: v for v in az.cmp.virtual_machine_scale_set_vms.list(RG, "vmss-0")}
         assert vms["0"].provisioning_state == "Updating" and not vms["0"].latest_model_applied
