@@ -434,7 +434,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         conn = self.request
-        conn.settimeout(30)
+        conn.settimeout(120)  # idle keep-alive connections close after two minutes
         conn.do_handshake()
         super().setup()
 

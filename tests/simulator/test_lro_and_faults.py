@@ -12,6 +12,7 @@ from azure.core.exceptions import (
     ServiceResponseError,
 )
 from azure.mgmt.compute import models as cm
+from azure.mgmt.network import models as nm
 from conftest import RG
 from helpers.azure_sdk import Clients, clients
 
@@ -45,6 +46,11 @@ def test_put_is_updating_then_succeeded_in_both_styles(style: str) -> None:
             "rg-sim", "vmss-0", cm.VirtualMachineScaleSetVMInstanceRequiredIDs(instance_ids=["0"])
         ).result()
         assert [r.status for r in sim.requests if r.path.endswith("/manualupgrade")] == [202]
+        body = nm.LoadBalancer(location="westeurope", sku=nm.LoadBalancerSku(name="Standard"))
+        az.net.load_balancers.begin_create_or_update("rg-sim", "lb-extra", body).result()
+        az.net.load_balancers.begin_delete("rg-sim", "lb-extra").result()
+        assert [lb.name for lb in az.net.load_balancers.list("rg-sim")] == ["lb-sim"]
+        assert [r.status for r in sim.requests if r.method == "DELETE"] == [202]
 
 
 def test_realistic_latency_polls_until_the_operation_completes() -> None:
