@@ -10,6 +10,7 @@ from natmigrate.ids import id_key, parse_id
 from natmigrate.simulator import loadbalancer as lbs
 from natmigrate.simulator.armerror import ArmError, bad_request, not_found
 from natmigrate.simulator.state import (
+    FAILED_OPERATION,
     LB,
     NIC,
     TYPE_NAMES,
@@ -276,10 +277,7 @@ class NetworkOps(WorldState):
             "result": result,
         }
         if fail:
-            op["error"] = {
-                "code": "InternalServerError",
-                "message": "The operation failed (simulated fault).",
-            }
+            op["error"] = dict(FAILED_OPERATION)
         self.operations[op_id] = op
         self._schedule(op["doneAt"], {"type": "op-done", "op": op_id})
         return op

@@ -36,6 +36,9 @@ from natmigrate.simulator.targets import (
 from natmigrate.simulator.timeline import Mapping as NatMapping
 from natmigrate.simulator.timeline import Timeline
 
+# The error of an operation a ``lro-failed`` fault makes fail.
+FAILED_OPERATION = {"code": "InternalServerError", "message": "The operation failed (simulated fault)."}
+
 LB = "microsoft.network/loadbalancers"
 NIC = "microsoft.network/networkinterfaces"
 VMSS = "microsoft.compute/virtualmachinescalesets"
@@ -396,10 +399,7 @@ class WorldState:
             "after": after,
         }
         if fail:
-            op["error"] = {
-                "code": "InternalServerError",
-                "message": "The operation failed (simulated fault).",
-            }
+            op["error"] = dict(FAILED_OPERATION)
         self.operations[op_id] = op
         if key in self.resources:
             meta = self.meta.setdefault(key, {})
@@ -519,17 +519,7 @@ def _canonical_id(rid: str, type_name: str) -> str:
 
 
 def _normalise_top(body: Any, rid: str, type_name: str) -> dict[str, Any]:
-    if not isinstance(body, Mapping):
-        raise bad_request("InvalidRequestFormat", "The request body must be a JSON object.")
-    out = copy_json(body)
-    for key in ("etag", "id", "name", "type"):
-        out.pop(key, None)
-    p = out.get("properties")
-    if p is None:
-        p = out["properties"] = {}
-    if not isinstance(p, dict):
-        raise bad_request("InvalidRequestFormat", "Property 'properties' must be a JSON object.")
-    p.pop("provisioningState", None)
+    out = lbs.writable_copy(body)
     parsed = parse_id(rid)
     return {"id": rid, "name": parsed.name if parsed else rid, "type": type_name, **out}
 
