@@ -16,6 +16,7 @@ from natmigrate.simulator.state import (
     WorldState,
     _canonical_id,
     _capacity,
+    _drop_secrets,
     _iid_order,
     _merge,
     _network_profile,
@@ -389,6 +390,7 @@ class ComputeOps(WorldState):
             )
         }
         keep["properties"] = keep_props
+        _drop_secrets(keep)
         self.instances.setdefault(vk, {})[instance_id] = {
             "applied": applied,
             "appliedGen": gen,

@@ -518,8 +518,25 @@ def _canonical_id(rid: str, type_name: str) -> str:
     return f"{group}/providers/{type_name}/{parsed.names[0]}"
 
 
+# Write-only secrets Azure never returns on GET; the simulator does not keep them either, so they
+# never reach a GET answer, a saved state file or a log.
+_SECRETS = ("adminPassword", "customData", "protectedSettings", "protectedSettingsFromKeyVault")
+
+
+def _drop_secrets(value: Any) -> None:
+    if isinstance(value, dict):
+        for key in _SECRETS:
+            value.pop(key, None)
+        for v in value.values():
+            _drop_secrets(v)
+    elif isinstance(value, list):
+        for v in value:
+            _drop_secrets(v)
+
+
 def _normalise_top(body: Any, rid: str, type_name: str) -> dict[str, Any]:
     out = lbs.writable_copy(body)
+    _drop_secrets(out)
     parsed = parse_id(rid)
     return {"id": rid, "name": parsed.name if parsed else rid, "type": type_name, **out}
 
