@@ -6,8 +6,8 @@ import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.compute import models as cm
 from azure.mgmt.network import models as nm
-from conftest import RG
 from helpers.azure_sdk import Clients
+from helpers.fixture_paths import FIXTURE_RG as RG
 
 from natmigrate.simulator import Simulator
 

@@ -13,8 +13,8 @@ from azure.core.exceptions import (
 )
 from azure.mgmt.compute import models as cm
 from azure.mgmt.network import models as nm
-from conftest import RG
 from helpers.azure_sdk import Clients, clients
+from helpers.fixture_paths import FIXTURE_RG as RG
 
 from natmigrate.simulator import RequestRecord, SimClock, Simulator, parse_fault
 

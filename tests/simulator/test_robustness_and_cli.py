@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 from azure.mgmt.network import NetworkManagementClient
-from conftest import FIXTURES, RG
 from helpers.azure_sdk import StaticCredential
+from helpers.fixture_paths import FIXTURE_RG as RG
+from helpers.fixture_paths import FIXTURES
 
 from natmigrate.simulator import Simulator
 

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXTURES, RG
 from helpers.azure_sdk import clients
+from helpers.fixture_paths import FIXTURE_RG as RG
+from helpers.fixture_paths import FIXTURES
 
 from natmigrate.errors import InputError, NatMigrateError
 from natmigrate.model import Unresolved
