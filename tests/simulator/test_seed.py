@@ -106,6 +106,18 @@ def _no_etags(obj: Any) -> Any:
     return obj
 
 
+def test_template_only_keys_are_not_stored(tmp_path: Path) -> None:
+    data = json.loads((FIXTURES / "scale-set-nat-pools.json").read_text())
+    data["value"][0].update({"apiVersion": "2024-05-01", "dependsOn": ["x"], "comments": "exported"})
+    path = tmp_path / "with-template-keys.json"
+    path.write_text(json.dumps(data))
+    with Simulator(clock=SimClock(frozen=True)) as sim:
+        sim.seed(path)
+        view = lb_view(sim)
+    assert not {"apiVersion", "dependsOn", "comments"} & set(view)
+    assert view["sku"]["name"] == "Standard" and view["location"] == "westeurope"
+
+
 def test_scale_set_without_listed_instances_gets_its_capacity(tmp_path: Path) -> None:
     data = json.loads((FIXTURES / "scale-set-nat-pools.json").read_text())
     data["value"] = [r for r in data["value"] if not r["type"].endswith("/virtualMachines")]
