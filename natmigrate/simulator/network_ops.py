@@ -278,7 +278,7 @@ class NetworkOps(WorldState):
         }
         if fail:
             op["error"] = dict(FAILED_OPERATION)
-        self.operations[op_id] = op
+        self._remember(op)
         self._schedule(op["doneAt"], {"type": "op-done", "op": op_id})
         return op
 

@@ -39,6 +39,8 @@ from natmigrate.simulator.timeline import Timeline
 # The error of an operation a ``lro-failed`` fault makes fail.
 FAILED_OPERATION = {"code": "InternalServerError", "message": "The operation failed (simulated fault)."}
 
+MAX_OPERATIONS = 4000  # finished operations kept for late polls
+
 LB = "microsoft.network/loadbalancers"
 NIC = "microsoft.network/networkinterfaces"
 VMSS = "microsoft.compute/virtualmachinescalesets"
@@ -361,6 +363,16 @@ class WorldState:
             return f'"{self._compute_etag}"'
         return f'W/"{uuid.uuid4()}"'
 
+    def _remember(self, op: dict[str, Any]) -> None:
+        """Keep an operation for polling; forget the oldest finished ones beyond a few thousand, so
+        long sessions and saved states stay small."""
+        self.operations[op["id"]] = op
+        if len(self.operations) > MAX_OPERATIONS:
+            for old in [k for k, v in self.operations.items() if v["status"] != "InProgress"][
+                : MAX_OPERATIONS // 4
+            ]:
+                del self.operations[old]
+
     def _accept(
         self,
         key: str,
@@ -400,7 +412,7 @@ class WorldState:
         }
         if fail:
             op["error"] = dict(FAILED_OPERATION)
-        self.operations[op_id] = op
+        self._remember(op)
         if key in self.resources:
             meta = self.meta.setdefault(key, {})
             meta["state"] = "Updating"

@@ -296,3 +296,19 @@ def test_vm_migration_timeline_from_v1_rules_to_a_v2_rule() -> None:
             for k, v in sim.timeline.items()
         }
         assert ports == {"nic-vm0": 60000, "nic-vm1": 60001}
+
+
+def test_finished_operations_are_forgotten_beyond_a_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    from natmigrate.simulator import state
+
+    monkeypatch.setattr(state, "MAX_OPERATIONS", 8)
+    with Simulator(clock=SimClock(frozen=True)) as sim:
+        sim.seed_topology()
+        az = clients(sim)
+        lb = az.net.load_balancers.get(RG, LB)
+        for _ in range(30):
+            assert (
+                az.net.load_balancers.begin_create_or_update(RG, LB, lb).result().provisioning_state
+                == "Succeeded"
+            )
+        assert len(sim.state()["world"]["operations"]) <= 8
