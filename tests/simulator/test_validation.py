@@ -89,7 +89,7 @@ def test_nat_pools_and_user_rules_are_exclusive(world: tuple[Simulator, Clients]
 
 
 def test_nat_pool_in_use_by_model_or_instance_cannot_be_removed(world: tuple[Simulator, Clients]) -> None:
-    _sim, az = world
+    _, az = world
     lb = get(az)
     lb.inbound_nat_pools = [pool(lb, "np", 50000, 50099, 22)]
     lb = put(az, lb)
