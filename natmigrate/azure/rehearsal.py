@@ -26,7 +26,8 @@ from natmigrate.azure.gateway import SdkGateway
 from natmigrate.errors import InputError, UsageError
 from natmigrate.execute.gateway import Body
 from natmigrate.execute.rundir import RunDir, redact
-from natmigrate.simulator import RequestRecord, Simulator, parse_fault
+from natmigrate.simulator import DEFAULT_SUBSCRIPTION, RequestRecord, Simulator, parse_fault
+from natmigrate.simulator.seed import concrete
 from natmigrate.sources import read_path
 
 STATE_FILE = "simulator-state.json"
@@ -66,8 +67,12 @@ def seed_subscription(seed_file: str) -> str | None:
 
 
 def seed_load_balancers(seed_file: str) -> list[str]:
-    """Ids of the load balancers in a seed file."""
-    return [str(lb.id) for lb in read_path(seed_file).load_balancers if isinstance(lb.id, str)]
+    """Ids of the load balancers in a seed file, as the simulator serves them (a template's
+    ``{subscriptionId}``/``{resourceGroup}`` placeholders become concrete)."""
+    subscription = seed_subscription(seed_file) or DEFAULT_SUBSCRIPTION
+    return [
+        concrete(lb.id, subscription) for lb in read_path(seed_file).load_balancers if isinstance(lb.id, str)
+    ]
 
 
 class PersistingGateway(SdkGateway):

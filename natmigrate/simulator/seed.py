@@ -159,6 +159,17 @@ def snapshot_subscription(snapshot: Snapshot) -> str | None:
     return next(iter(subs.values()), None)
 
 
+# The resource group that template placeholders (``{resourceGroup}``) become in the simulator.
+TEMPLATE_RESOURCE_GROUP = "rg-sim"
+
+
+def concrete(text: str, subscription: str) -> str:
+    """``text`` with template placeholders replaced by the simulator's subscription and group."""
+    return text.replace(ids.SUBSCRIPTION_PLACEHOLDER, subscription).replace(
+        ids.RESOURCE_GROUP_PLACEHOLDER, TEMPLATE_RESOURCE_GROUP
+    )
+
+
 def seed_snapshot(world: World, snapshot: Snapshot) -> None:
     """Add every modelled resource of ``snapshot`` to ``world`` and recompute derived state."""
     source = snapshot.source
@@ -169,9 +180,7 @@ def seed_snapshot(world: World, snapshot: Snapshot) -> None:
     def fix(value: Any) -> Any:
         # Templates build ids with placeholders: put them in the simulator's subscription.
         if isinstance(value, str):
-            return value.replace(ids.SUBSCRIPTION_PLACEHOLDER, sub).replace(
-                ids.RESOURCE_GROUP_PLACEHOLDER, "rg-sim"
-            )
+            return concrete(value, sub)
         if isinstance(value, dict):
             return {k: fix(v) for k, v in value.items()}
         if isinstance(value, list):
