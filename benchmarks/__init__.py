@@ -1,1 +1,1 @@
-"""Benchmarks: each measures natmigrate against a baseline in the same run and reports ratios."""
+"""Benchmarks: ``python -m benchmarks`` runs them all; each also runs alone as ``python -m benchmarks.<name>``."""
