@@ -189,9 +189,7 @@ def topologies(quick: bool = False) -> list[Topology]:
     del quick  # every topology is small enough in simulated time; kept for symmetry
     return [
         Topology("1 scale set x 2 pools x 10 instances", "scale-set", 10, _pools_per_set(1, 2, 10)),
-        Topology(
-            "3 scale sets x 3 pools x 50 instances (one pool shared)", "scale-set", 150, _shared(3, 50)
-        ),
+        Topology("3 scale sets x 3 pools x 50 instances (one pool shared)", "scale-set", 150, _shared(3, 50)),
         Topology("200 VMs with v1 rules", "vm", 200, _vms(200)),
         Topology("1 scale set x 1 pool x 1,000 instances", "scale-set", 1000, _pools_per_set(1, 1, 1000)),
     ]

@@ -61,7 +61,7 @@ def _wait_jobs(jobs: list[Callable[[], Any]], clock: SimClock) -> list[Any]:
     def work(i: int, job: Callable[[], Any]) -> None:
         try:
             results[i] = job()
-        except BaseException as exc:  # noqa: BLE001 - reported to the polling loop
+        except BaseException as exc:  # reported to the polling loop
             errors.append(exc)
 
     threads = [threading.Thread(target=work, args=(i, j), daemon=True) for i, j in enumerate(jobs)]
@@ -93,7 +93,9 @@ def _ipconfigs(vmss: cm.VirtualMachineScaleSet) -> list[tuple[str, cm.VirtualMac
     return out
 
 
-def _rollout(compute: ComputeManagementClient, scale_sets: list[cm.VirtualMachineScaleSet], clock: SimClock) -> None:
+def _rollout(
+    compute: ComputeManagementClient, scale_sets: list[cm.VirtualMachineScaleSet], clock: SimClock
+) -> None:
     """B3/D3: Manual: list the instances, upgrade all of them in one call per scale set (parallel
     jobs). Automatic: poll the instances every 15 s until all report ``latestModelApplied``."""
     jobs: list[Callable[[], Any]] = []
@@ -102,7 +104,10 @@ def _rollout(compute: ComputeManagementClient, scale_sets: list[cm.VirtualMachin
         assert p is not None
         mode = _text(vmss.upgrade_policy.mode if vmss.upgrade_policy else None) or "Manual"
         if mode.lower() == "manual":
-            instance_ids = [str(vm.instance_id) for vm in compute.virtual_machine_scale_set_vms.list(p.resource_group, p.name)]
+            instance_ids = [
+                str(vm.instance_id)
+                for vm in compute.virtual_machine_scale_set_vms.list(p.resource_group, p.name)
+            ]
 
             def upgrade(rg: str = p.resource_group, name: str = p.name, i: list[str] = instance_ids) -> None:
                 compute.virtual_machine_scale_sets.begin_update_instances(
@@ -122,14 +127,18 @@ def _rollout(compute: ComputeManagementClient, scale_sets: list[cm.VirtualMachin
     _wait_jobs(jobs, clock)
 
 
-def _put_models(compute: ComputeManagementClient, scale_sets: list[cm.VirtualMachineScaleSet], clock: SimClock) -> None:
+def _put_models(
+    compute: ComputeManagementClient, scale_sets: list[cm.VirtualMachineScaleSet], clock: SimClock
+) -> None:
     """B2/D2: ``Update-AzVmss -AsJob`` for every scale set: one model PUT each, in parallel."""
     jobs: list[Callable[[], Any]] = []
     for vmss in scale_sets:
         p = ids.parse_id(str(vmss.id))
         assert p is not None
 
-        def put(rg: str = p.resource_group, name: str = p.name, body: cm.VirtualMachineScaleSet = vmss) -> Any:
+        def put(
+            rg: str = p.resource_group, name: str = p.name, body: cm.VirtualMachineScaleSet = vmss
+        ) -> Any:
             return compute.virtual_machine_scale_sets.begin_create_or_update(rg, name, body).result()
 
         jobs.append(put)
@@ -213,27 +222,29 @@ def start_az_nat_pool_migration(connection: Connection, lb_id: str, clock: SimCl
     lb = network.load_balancers.begin_create_or_update(rg, lb_name, lb).result()
     for pool in pools:
         key = str(pool.id).lower()
-        bp_id = mapping[key]
-        if bp_id is None:  # C2
+        mapped = mapping[key]
+        if mapped is None:  # C2
             name = f"be_migrated_{pool.name}"
             lb.backend_address_pools = [*(lb.backend_address_pools or []), nm.BackendAddressPool(name=name)]
             lb = network.load_balancers.begin_create_or_update(rg, lb_name, lb).result()
-            bp_id = f"{lb_id}/backendAddressPools/{name}"
-            mapping[key] = bp_id.lower()
+            mapped = f"{lb_id}/backendAddressPools/{name}".lower()
+            mapping[key] = mapped
         rule = nm.InboundNatRule(  # C3
             name=f"natrule_migrated_{pool.name}",
-            protocol=pool.protocol,
-            frontend_port_range_start=pool.frontend_port_range_start,
-            frontend_port_range_end=pool.frontend_port_range_end,
-            backend_port=pool.backend_port,
-            frontend_ip_configuration=nm.SubResource(id=pool.frontend_ip_configuration.id),
-            backend_address_pool=nm.SubResource(id=bp_id),
+            properties=nm.InboundNatRulePropertiesFormat(
+                protocol=pool.protocol,
+                frontend_port_range_start=pool.frontend_port_range_start,
+                frontend_port_range_end=pool.frontend_port_range_end,
+                backend_port=pool.backend_port,
+                frontend_ip_configuration=nm.SubResource(id=pool.frontend_ip_configuration.id),
+                backend_address_pool=nm.SubResource(id=_spelled(lb, mapped)),
+            ),
         )
         lb.inbound_nat_rules = [*(lb.inbound_nat_rules or []), rule]
         lb = network.load_balancers.begin_create_or_update(rg, lb_name, lb).result()
 
     # ---- D: attach the scale sets to the backend pools
-    for _vmss, ipc, pool_key in recorded:  # D1
+    for _owner, ipc, pool_key in recorded:  # D1
         target = mapping[pool_key]
         refs = list(ipc.load_balancer_backend_address_pools or [])
         if target is not None and all(str(r.id).lower() != target for r in refs):

@@ -33,7 +33,9 @@ def _text(value: object) -> str:
 
 def migrate_vms_one_at_a_time(connection: Connection, lb_id: str) -> None:
     """Move every single-VM v1 rule of ``lb_id`` to v2, VM after VM."""
-    network = NetworkManagementClient(SimulatorCredential(), connection.subscription, **connection.client_kwargs())
+    network = NetworkManagementClient(
+        SimulatorCredential(), connection.subscription, **connection.client_kwargs()
+    )
     lbp = ids.parse_id(lb_id)
     assert lbp is not None
     rg, lb_name = lbp.resource_group, lbp.name
@@ -41,7 +43,11 @@ def migrate_vms_one_at_a_time(connection: Connection, lb_id: str) -> None:
     v1 = [r for r in lb.inbound_nat_rules or [] if r.backend_ip_configuration is not None]
     groups: dict[tuple[str, str, int], list[nm.InboundNatRule]] = {}
     for rule in v1:
-        key = (str(rule.frontend_ip_configuration.id).lower(), _text(rule.protocol).lower(), int(rule.backend_port))
+        key = (
+            str(rule.frontend_ip_configuration.id).lower(),
+            _text(rule.protocol).lower(),
+            int(rule.backend_port),
+        )
         groups.setdefault(key, []).append(rule)
     pools: dict[tuple[str, str, int], str] = {}
     for rule in v1:
@@ -55,9 +61,15 @@ def migrate_vms_one_at_a_time(connection: Connection, lb_id: str) -> None:
             if str(ipc.name).lower() != ipc_name.lower():
                 continue
             ipc.load_balancer_inbound_nat_rules = [
-                r for r in ipc.load_balancer_inbound_nat_rules or [] if str(r.id).lower() != str(rule.id).lower()
+                r
+                for r in ipc.load_balancer_inbound_nat_rules or []
+                if str(r.id).lower() != str(rule.id).lower()
             ]
-            key = (str(rule.frontend_ip_configuration.id).lower(), _text(rule.protocol).lower(), int(rule.backend_port))
+            key = (
+                str(rule.frontend_ip_configuration.id).lower(),
+                _text(rule.protocol).lower(),
+                int(rule.backend_port),
+            )
             if ipc.load_balancer_backend_address_pools and key not in pools:
                 pools[key] = str(ipc.load_balancer_backend_address_pools[0].id)
         network.network_interfaces.begin_create_or_update(nicp.resource_group, nicp.name, nic).result()
@@ -72,12 +84,14 @@ def migrate_vms_one_at_a_time(connection: Connection, lb_id: str) -> None:
             lb_name,
             f"natrule-v2-{_text(first.protocol)}-{first.backend_port}".lower(),
             nm.InboundNatRule(
-                protocol=first.protocol,
-                frontend_ip_configuration=nm.SubResource(id=first.frontend_ip_configuration.id),
-                frontend_port_range_start=start,
-                frontend_port_range_end=start + 2 * len(rules) - 1,
-                backend_port=first.backend_port,
-                backend_address_pool=nm.SubResource(id=pools[key]),
-                idle_timeout_in_minutes=first.idle_timeout_in_minutes,
+                properties=nm.InboundNatRulePropertiesFormat(
+                    protocol=first.protocol,
+                    frontend_ip_configuration=nm.SubResource(id=first.frontend_ip_configuration.id),
+                    frontend_port_range_start=start,
+                    frontend_port_range_end=start + 2 * len(rules) - 1,
+                    backend_port=first.backend_port,
+                    backend_address_pool=nm.SubResource(id=pools[key]),
+                    idle_timeout_in_minutes=first.idle_timeout_in_minutes,
+                )
             ),
         ).result()

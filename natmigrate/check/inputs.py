@@ -68,7 +68,9 @@ def drop_non_nat_collections(node: Any) -> None:
                 if low.endswith("/loadbalancers"):
                     props = cur.get("properties")
                     bag = props if isinstance(props, dict) else cur
-                    for key in [k for k in bag if k.lower() in _NOT_NAT_COLLECTIONS and isinstance(bag[k], list)]:
+                    for key in [
+                        k for k in bag if k.lower() in _NOT_NAT_COLLECTIONS and isinstance(bag[k], list)
+                    ]:
                         del bag[key]
                     continue  # nothing inside a load balancer is another load balancer
                 if "/deployments" not in low:
