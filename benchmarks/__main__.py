@@ -95,17 +95,19 @@ def evaluate(results: dict[str, Any]) -> list[str]:
 def table(results: dict[str, Any]) -> str:
     """The printed table (also the body of RESULTS.md)."""
     lines = ["## Migration (simulated seconds, realistic latency profile)", ""]
-    lines.append("| topology | who | max NAT down (s) | mean NAT down (s) | duration (s) | writes |")
-    lines.append("|---|---|---:|---:|---:|---:|")
+    lines.append(
+        "| topology | who | max NAT down (s) | mean NAT down (s) | NAT back at (s) | duration (s) | writes |"
+    )
+    lines.append("|---|---|---:|---:|---:|---:|---:|")
     for r in results["migration"]:
         for who in ("natmigrate", "baseline"):
             s = r[who]
             label = "natmigrate" if who == "natmigrate" else r["baseline_name"]
             lines.append(
                 f"| {r['topology']} | {label} | {s['max_downtime_s']:.1f} | {s['mean_downtime_s']:.1f} "
-                f"| {s['duration_s']:.1f} | {s['writes']} |"
+                f"| {s['nat_restored_s']:.1f} | {s['duration_s']:.1f} | {s['writes']} |"
             )
-        lines.append(f"| {r['topology']} | floor | {r['floor_downtime_s']:.1f} | | | |")
+        lines.append(f"| {r['topology']} | floor | {r['floor_downtime_s']:.1f} | | | | |")
     lines += [
         "",
         "| topology | downtime ours/baseline (<= 0.5) | ours/floor (<= 1.1) | floor/baseline | writes ours/baseline (<= 1) |",

@@ -75,7 +75,10 @@ def _stats(sim: Simulator, since: float, until: float) -> dict[str, float]:
     downtime = sim.downtime(since=since, until=until)
     values = list(downtime.values())
     writes = [r for r in sim.requests if r.write and r.sim_time >= since]
+    opened = [iv.start for ivs in sim.timeline.values() for iv in ivs if iv.start >= since]
     return {
+        # when the last target had its NAT back (the rest of the run is verification or clean-up)
+        "nat_restored_s": round(max(opened) - since, 1) if opened else 0.0,
         "max_downtime_s": round(max(values), 1) if values else 0.0,
         "mean_downtime_s": round(sum(values) / len(values), 1) if values else 0.0,
         "duration_s": round(until - since, 1),
