@@ -48,6 +48,42 @@ def _parts(resource_id: str) -> ids.ResourceId:
     return parsed
 
 
+# Read-only back-references Azure computes and ignores on PUT. A pool of 1,000 instances lists
+# 1,000 ip configurations; sending them back only makes the write slower to build and send, and
+# the load-balancer write is what ends the NAT downtime.
+_READ_ONLY_LB_CHILD_PROPS = {
+    "frontendIPConfigurations": ("inboundNatRules", "inboundNatPools", "outboundRules", "loadBalancingRules"),
+    "backendAddressPools": (
+        "backendIPConfigurations",
+        "loadBalancingRules",
+        "outboundRule",
+        "outboundRules",
+        "inboundNatRules",
+    ),
+    "probes": ("loadBalancingRules",),
+}
+
+
+def writable_load_balancer(body: Body) -> Body:
+    """``body`` without the read-only back-references of its children (a copy; ``body`` is kept)."""
+    props = body.get("properties")
+    if not isinstance(props, dict):
+        return body
+    new_props = dict(props)
+    for coll, drop in _READ_ONLY_LB_CHILD_PROPS.items():
+        items = props.get(coll)
+        if not isinstance(items, list):
+            continue
+        slim = []
+        for item in items:
+            child = item.get("properties") if isinstance(item, dict) else None
+            if isinstance(child, dict) and any(k in child for k in drop):
+                item = {**item, "properties": {k: v for k, v in child.items() if k not in drop}}
+            slim.append(item)
+        new_props[coll] = slim
+    return {**body, "properties": new_props}
+
+
 def _as_dict(model: Any) -> Body:
     if model is None:
         return {}
@@ -115,7 +151,7 @@ class SdkGateway:
         """PUT a load balancer with ``If-Match``."""
         p = _parts(lb_id)
         headers = {"If-Match": etag} if etag else {}
-        model = nm.LoadBalancer(body)
+        model = nm.LoadBalancer(writable_load_balancer(body))
         return _as_dict(
             self._call(
                 f"PUT {lb_id}",

@@ -63,11 +63,24 @@ def drop_non_nat_collections(node: Any) -> None:
         cur = stack.pop()
         if isinstance(cur, dict):
             rtype = cur.get("type")
-            if isinstance(rtype, str) and rtype.lower().endswith("/loadbalancers"):
-                props = cur.get("properties")
-                bag = props if isinstance(props, dict) else cur
-                for key in [k for k in bag if k.lower() in _NOT_NAT_COLLECTIONS and isinstance(bag[k], list)]:
-                    del bag[key]
+            if isinstance(rtype, str):
+                low = rtype.lower()
+                if low.endswith("/loadbalancers"):
+                    props = cur.get("properties")
+                    bag = props if isinstance(props, dict) else cur
+                    for key in [
+                        k for k in bag if k.lower() in _NOT_NAT_COLLECTIONS and isinstance(bag[k], list)
+                    ]:
+                        del bag[key]
+                    continue  # nothing inside a load balancer is another load balancer
+                if "/deployments" not in low:
+                    # Another resource (or a typed value such as an identity): a load balancer can
+                    # only sit in its child resources. Skipping the rest is what keeps this walk
+                    # cheap on exports of big scale sets; missing a load balancer only costs time.
+                    children = cur.get("resources")
+                    if isinstance(children, list):
+                        stack.append(children)
+                    continue
             stack.extend(v for v in cur.values() if isinstance(v, (dict, list)))
         elif isinstance(cur, list):
             stack.extend(v for v in cur if isinstance(v, (dict, list)))

@@ -35,13 +35,49 @@ from natmigrate.execute.gateway import (
     PreconditionFailedError,
 )
 from natmigrate.execute.rundir import RunDir
-from natmigrate.plan.model import LoadBalancerPlan, ScaleSetChange
+from natmigrate.plan.model import LoadBalancerPlan, PortMapping, ScaleSetChange
 
 # How often to retry a write refused with 412 when nothing of substance had changed.
 _MISMATCH_RETRIES = 3
 # How often to re-read and retry a write whose connection broke before the answer.
 _DROPPED_RETRIES = 3
 _BUSY_CODES = frozenset({"AnotherOperationInProgress", "RetryableError", "Conflict"})
+# Longest a roll-out holds its first upgrade back for the other scale sets' (seconds).
+_GATE_TIMEOUT = 60.0
+
+
+class StartGate:
+    """Lets parallel roll-outs send their first upgrade together.
+
+    A target's NAT goes down when its own instances start applying the model without the pool, and
+    comes back with the load-balancer write that follows the last roll-out. A scale set whose
+    upgrade starts while another is still reading its instances waits that much longer, so each
+    roll-out reads first, then waits here until every roll-out of the phase is ready (or is not
+    going to upgrade anything), and all upgrades leave at once.
+    """
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self._waiting = set(names)
+        self._passed: set[str] = set()
+        self._cond = threading.Condition()
+
+    def arrive(self, name: str) -> None:
+        """``name`` is ready (or will not upgrade); never blocks."""
+        with self._cond:
+            self._waiting.discard(name)
+            if not self._waiting:
+                self._cond.notify_all()
+
+    def wait(self, name: str, timeout: float = _GATE_TIMEOUT) -> None:
+        """Arrive, then wait until everyone has (at most ``timeout`` seconds)."""
+        with self._cond:
+            if name in self._passed:
+                return  # only the first upgrade waits
+            self._passed.add(name)
+            self._waiting.discard(name)
+            if not self._waiting:
+                self._cond.notify_all()
+            self._cond.wait_for(lambda: not self._waiting, timeout)
 
 
 class StepError(NatMigrateError):
@@ -319,11 +355,23 @@ class Engine:
         body = self.gateway.get_scale_set(change.id)
         return tf.upgrade_mode(body)
 
-    def rollout(self, step: str, change: ScaleSetChange) -> str:
-        """Bring every instance to the latest model: Manual upgrades (in batches), else wait."""
+    def rollout(self, step: str, change: ScaleSetChange, gate: StartGate | None = None) -> str:
+        """Bring every instance to the latest model: Manual upgrades (in batches), else wait.
+
+        With a ``gate``, the first upgrade waits for the other roll-outs of the phase (see
+        :class:`StartGate`)."""
+        try:
+            return self._rollout(step, change, gate)
+        finally:
+            if gate is not None:
+                gate.arrive(step)
+
+    def _rollout(self, step: str, change: ScaleSetChange, gate: StartGate | None) -> str:
         if change.orchestration_mode.lower() == "flexible":
             return "skipped"
         mode = self._scale_set_mode(change).lower()
+        if gate is not None and (mode == "automatic" or self.options.dry_run):
+            gate.arrive(step)  # nothing to send: do not hold the others back
         deadline = time.monotonic() + self.options.rollout_timeout
         upgraded = False
         dropped = 0
@@ -348,6 +396,8 @@ class Engine:
                     f"{change.name}: {len(pending)} instance(s) still not on the latest model after "
                     f"{self.options.rollout_timeout:.0f} s"
                 )
+            if gate is not None:
+                gate.wait(step)
             try:
                 upgraded |= self._upgrade_batches(step, change, pending, total)
             except ConnectionFailedError:
@@ -363,7 +413,10 @@ class Engine:
                 # An upgrade started earlier (before an interruption) is still running: wait for it.
                 time.sleep(self.options.poll_interval)
                 continue
-            if self.options.dry_run:
+            if self.options.dry_run or mode == "manual":
+                # Every upgrade call succeeded, so every instance listed runs the latest model:
+                # listing them again (pages of instances, while NAT is down) would only delay the
+                # load-balancer write that ends the downtime.
                 return "done"
 
     def _upgrade_batches(self, step: str, change: ScaleSetChange, pending: list[str], total: int) -> bool:
@@ -388,59 +441,66 @@ class Engine:
     # ------------------------------------------------------------------------------ verify
 
     def verify(self) -> str:
-        """Query the v2 port of every target, compare with the prediction, write ports.json/.csv."""
+        """Query the v2 port of every target, compare with the prediction, write ports.json/.csv.
+
+        One query per target, each a long-running operation in Azure: they run in parallel
+        (``max_workers``), the rows stay in plan order."""
         pools = {r.name.lower(): r.backend_address_pool for r in self.plan.nat_rules}
-        rows: list[dict[str, Any]] = []
-        missing = []
-        for m in self.plan.port_mappings:
-            row: dict[str, Any] = {
-                "target": m.target,
-                "target_id": m.target_id,
-                "rule": m.new_rule,
-                "old_rule": m.old_rule,
-                "protocol": m.protocol,
-                "backend_port": m.backend_port,
-                "old": m.old_port,
-                "predicted": m.new_port,
-                "new": None,
-            }
-            pool_id = pools.get(m.new_rule.lower())
-            if self.options.dry_run or pool_id is None or ids.parse_id(m.target_id) is None:
-                row["status"] = "predicted"
-                row["new"] = m.new_port if self.options.dry_run else None
-                rows.append(row)
-                continue
-            try:
-                found = self.gateway.query_port_mapping(self.plan.id, _last(pool_id), m.target_id)
-            except NotFoundError:
-                row["status"] = "gone (the instance or NIC no longer exists)"
-                rows.append(row)
-                continue
-            port = next(
-                (
-                    x.get("frontendPort")
-                    for x in found
-                    if str(x.get("inboundNatRuleName", "")).lower() == m.new_rule.lower()
-                ),
-                None,
-            )
-            row["new"] = port
-            if port is None:
-                row["status"] = "missing"
-                missing.append(m.target)
-            elif m.old_port == port:
-                row["status"] = "unchanged"
-            else:
-                row["status"] = "changed"
-            if m.new_port is not None and port is not None and port != m.new_port:
-                row["status"] += " (differs from prediction)"
-            rows.append(row)
+        mappings = list(self.plan.port_mappings)
+        workers = max(1, min(self.options.max_workers, len(mappings)))
+        if workers > 1 and not self.options.dry_run:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                rows = list(pool.map(lambda m: self._verify_one(m, pools), mappings))
+        else:
+            rows = [self._verify_one(m, pools) for m in mappings]
+        missing = [row["target"] for row in rows if row["new"] is None and row["status"] == "missing"]
         self.outcome.ports = rows
         if missing:
             raise VerificationFailedError(
                 f"{len(missing)} target(s) have no v2 NAT port: {', '.join(missing[:10])}"
             )
         return "done"
+
+    def _verify_one(self, m: PortMapping, pools: dict[str, str]) -> dict[str, Any]:
+        row: dict[str, Any] = {
+            "target": m.target,
+            "target_id": m.target_id,
+            "rule": m.new_rule,
+            "old_rule": m.old_rule,
+            "protocol": m.protocol,
+            "backend_port": m.backend_port,
+            "old": m.old_port,
+            "predicted": m.new_port,
+            "new": None,
+        }
+        pool_id = pools.get(m.new_rule.lower())
+        if self.options.dry_run or pool_id is None or ids.parse_id(m.target_id) is None:
+            row["status"] = "predicted"
+            row["new"] = m.new_port if self.options.dry_run else None
+            return row
+        try:
+            found = self.gateway.query_port_mapping(self.plan.id, _last(pool_id), m.target_id)
+        except NotFoundError:
+            row["status"] = "gone (the instance or NIC no longer exists)"
+            return row
+        port = next(
+            (
+                x.get("frontendPort")
+                for x in found
+                if str(x.get("inboundNatRuleName", "")).lower() == m.new_rule.lower()
+            ),
+            None,
+        )
+        row["new"] = port
+        if port is None:
+            row["status"] = "missing"
+        elif m.old_port == port:
+            row["status"] = "unchanged"
+        else:
+            row["status"] = "changed"
+        if m.new_port is not None and port is not None and port != m.new_port:
+            row["status"] += " (differs from prediction)"
+        return row
 
     # ------------------------------------------------------------------------------ swap
 
@@ -461,6 +521,16 @@ class Engine:
         return "done" if "done" in (first, second) else "skipped"
 
     # ------------------------------------------------------------------------------ plans
+
+    def _rollout_steps(self, prefix: str) -> list[Step]:
+        """One roll-out step per scale set, started together when they all run at once."""
+        names = [f"{prefix}:{ss.name}" for ss in self.plan.scale_sets]
+        together = 1 < len(names) <= self.options.max_workers
+        gate = StartGate(names) if together else None
+        return [
+            (name, _bind(self.rollout, name, ss, gate))
+            for name, ss in zip(names, self.plan.scale_sets, strict=True)
+        ]
 
     def forward_phases(self) -> list[list[Step]]:
         """The migration, as phases of steps (steps inside a phase run in parallel)."""
@@ -484,10 +554,7 @@ class Engine:
             models.append((name, _bind(self._ensure_nic, name, nic.id, tf.nic_update(nic.edits))))
         if models:
             phases.append(models)
-        rollouts = [
-            (f"vmss-rollout:{ss.name}", _bind(self.rollout, f"vmss-rollout:{ss.name}", ss))
-            for ss in p.scale_sets
-        ]
+        rollouts = self._rollout_steps("vmss-rollout")
         if rollouts:
             phases.append(rollouts)
         phases.append([("lb-swap-nat", lambda: self.swap("lb-swap-nat"))])
@@ -537,10 +604,7 @@ class Engine:
             )
         if models:
             phases.append(models)
-        rollouts = [
-            (f"rollback-vmss-rollout:{ss.name}", _bind(self.rollout, f"rollback-vmss-rollout:{ss.name}", ss))
-            for ss in p.scale_sets
-        ]
+        rollouts = self._rollout_steps("rollback-vmss-rollout")
         if rollouts:
             phases.append(rollouts)
         policies: list[Step] = []

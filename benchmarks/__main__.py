@@ -1,0 +1,197 @@
+"""``python -m benchmarks [--quick]``: every benchmark of issue 7, one table, two result files.
+
+1. migration downtime and duration (``benchmarks.migration``): natmigrate vs a re-enactment of
+   Microsoft's sequence vs the floor, on four topologies;
+2. detection (``benchmarks.detect_speed``): ``detect`` vs ``json.load`` vs ``jq``;
+3. planning scale (``benchmarks.plan_scale``): plan time for 100, 1,000 and 10,000 instances.
+
+Writes ``benchmarks/results.json`` (machine-readable) and ``benchmarks/RESULTS.md``, prints the
+table, and exits 1 when a target is missed. ``--quick`` (CI) repeats each timing once instead of
+three times; sizes stay as the issue defines them (the detection target is defined for 100 MB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks import detect_speed, migration, plan_scale
+
+HERE = Path(__file__).resolve().parent
+DETECT_TARGET_VS_JSON = 1.5
+
+
+def machine() -> dict[str, Any]:
+    """Where the numbers came from."""
+    info: dict[str, Any] = {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+    }
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu"] = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                info["memory_gib"] = round(int(line.split()[1]) / 2**20, 1)
+                break
+        info["load_average"] = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        pass
+    return info
+
+
+def run_planning(sizes: list[int], repeat: int) -> list[dict[str, float]]:
+    """Plan time per size (``benchmarks.plan_scale``), with the growth per tenfold size."""
+    with tempfile.TemporaryDirectory(prefix="natmigrate-bench-") as tmp:
+        rows = [plan_scale.measure(n, repeat, Path(tmp)) for n in sizes]
+    out = []
+    prev: dict[str, float] | None = None
+    for r in rows:
+        row = {
+            "instances": int(r["instances"]),
+            "plan_s": round(r["plan"], 4),
+            "read_s": round(r["read"], 4),
+            "json_load_s": round(r["json"], 4),
+        }
+        if prev is not None:
+            row["growth_per_10x"] = round(
+                (r["plan"] / prev["plan"]) * 10 / (r["instances"] / prev["instances"]), 2
+            )
+        out.append(row)
+        prev = r
+    return out
+
+
+def evaluate(results: dict[str, Any]) -> list[str]:
+    """Every missed target, as a sentence."""
+    missed = []
+    for row in results["migration"]:
+        for name, ok in row["targets_met"].items():
+            if not ok:
+                why = next((n for n in row.get("notes", []) if n.startswith(name)), "")
+                missed.append(
+                    f"migration, {row['topology']}: {name} = {row['ratios'][name]}"
+                    + (f" ({why})" if why else "")
+                )
+    det = results["detection"]
+    if det["detect_over_json_load"] > DETECT_TARGET_VS_JSON:
+        missed.append(f"detection: detect / json.load = {det['detect_over_json_load']} (target <= 1.5)")
+    if "detect_over_jq" in det and det["detect_over_jq"] >= 1.0:
+        missed.append(f"detection: detect / jq = {det['detect_over_jq']} (target < 1)")
+    return missed
+
+
+def table(results: dict[str, Any]) -> str:
+    """The printed table (also the body of RESULTS.md)."""
+    lines = ["## Migration (simulated seconds, realistic latency profile)", ""]
+    lines.append(
+        "| topology | who | max NAT down (s) | mean NAT down (s) | NAT back at (s) | duration (s) | writes |"
+    )
+    lines.append("|---|---|---:|---:|---:|---:|---:|")
+    for r in results["migration"]:
+        for who in ("natmigrate", "baseline"):
+            s = r[who]
+            label = "natmigrate" if who == "natmigrate" else r["baseline_name"]
+            lines.append(
+                f"| {r['topology']} | {label} | {s['max_downtime_s']:.1f} | {s['mean_downtime_s']:.1f} "
+                f"| {s['nat_restored_s']:.1f} | {s['duration_s']:.1f} | {s['writes']} |"
+            )
+        lines.append(f"| {r['topology']} | floor | {r['floor_downtime_s']:.1f} | | | | |")
+    lines += [
+        "",
+        "| topology | downtime ours/baseline (<= 0.5) | ours/floor (<= 1.1) | floor/baseline | writes ours/baseline (<= 1) |",
+    ]
+    lines.append("|---|---:|---:|---:|---:|")
+    for r in results["migration"]:
+        q = r["ratios"]
+        fb = r["floor_downtime_s"] / r["baseline"]["max_downtime_s"] if r["baseline"]["max_downtime_s"] else 0
+        lines.append(
+            f"| {r['topology']} | {q['downtime_vs_baseline']} | {q['downtime_vs_floor']} | {fb:.3f} "
+            f"| {q['writes_vs_baseline']} |"
+        )
+    det = results["detection"]
+    lines += ["", "## Detection", ""]
+    lines.append(
+        "| file (MiB) | resources | json.load (s) | detect (s) | jq (s) | detect/json.load (<= 1.5) | detect/jq (< 1) |"
+    )
+    lines.append("|---:|---:|---:|---:|---:|---:|---:|")
+    lines.append(
+        f"| {det['file_mb']} | {det['resources']} | {det['json_load_s']} | {det['detect_s']} | "
+        f"{det.get('jq_s', 'not installed')} | {det['detect_over_json_load']} | {det.get('detect_over_jq', '-')} |"
+    )
+    lines += ["", "## Planning scale", ""]
+    lines.append("| instances | plan (s) | read (s) | json.load (s) | growth per 10x (10 = linear) |")
+    lines.append("|---:|---:|---:|---:|---:|")
+    for p in results["planning"]:
+        lines.append(
+            f"| {p['instances']} | {p['plan_s']} | {p['read_s']} | {p['json_load_s']} | {p.get('growth_per_10x', '')} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run everything, write the result files, print the table; 1 when a target is missed."""
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--quick", action="store_true", help="CI-sized run: one repeat per timing")
+    parser.add_argument("--out", type=Path, default=HERE, help="folder for results.json and RESULTS.md")
+    parser.add_argument(
+        "--speedup", type=float, default=migration.SPEEDUP, help="simulator clock speed-up (migration)"
+    )
+    parser.add_argument("--detect-mb", type=int, default=100, help="size of the synthetic export (MiB)")
+    args = parser.parse_args(argv)
+    repeat = 1 if args.quick else 3
+    started = time.perf_counter()
+    print("migration ...", file=sys.stderr, flush=True)
+    mig = migration.run(quick=args.quick, speedup=args.speedup)
+    print("detection ...", file=sys.stderr, flush=True)
+    det = detect_speed.measure(args.detect_mb, repeat=max(repeat, 2))
+    print("planning ...", file=sys.stderr, flush=True)
+    plan = run_planning([100, 1000, 10000], repeat)
+    results: dict[str, Any] = {
+        "generated": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "command": "python -m benchmarks" + (" --quick" if args.quick else ""),
+        "machine": machine(),
+        "migration": mig,
+        "detection": det,
+        "planning": plan,
+    }
+    results["missed_targets"] = evaluate(results)
+    results["wall_seconds"] = round(time.perf_counter() - started, 1)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    body = table(results)
+    m = results["machine"]
+    header = (
+        "# Benchmark results\n\n"
+        f"`{results['command']}` on {results['generated']}: {m.get('cpu', '?')}, {m['cpus']} CPUs, "
+        f"{m.get('memory_gib', '?')} GiB, Python {m['python']}, {m['platform']} "
+        f"(load average at the end: {m.get('load_average', '?')}); {results['wall_seconds']} s in all.\n\n"
+        "Migration numbers are simulated seconds on the simulator's `realistic` profile; the baselines are "
+        "re-enactments (see `benchmarks/baselines/`), not Microsoft's code.\n\n"
+    )
+    missed = results["missed_targets"]
+    footer = "\n\n## Targets\n\n" + (
+        "\n".join(f"- MISSED: {x}" for x in missed) if missed else "All targets met."
+    )
+    (args.out / "RESULTS.md").write_text(header + body + footer + "\n", encoding="utf-8")
+    print(body + footer)
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
