@@ -1,1 +1,1 @@
-"""Benchmarks: each measures natmigrate against a baseline in the same run and reports ratios."""
+"""Benchmarks: ``python -m benchmarks.<name>``. Each measures natmigrate against a baseline in the same run and reports ratios."""

@@ -51,7 +51,8 @@ def settings_text(sim: Simulator) -> str:
         "#   from azure.core.credentials import AccessToken",
         "#   from azure.mgmt.network import NetworkManagementClient",
         "#   class Token:",
-        "#       def get_token(self, *scopes, **kw): return AccessToken('simulated', int(time.time()) + 3600)",
+        "#       def get_token(self, *scopes, **kw):",
+        "#           return AccessToken('simulated', int(time.time()) + 3600)",
         f"#   net = NetworkManagementClient(Token(), '{sim.subscription_id}', base_url='{sim.endpoint}',",
         f"#                                 connection_verify='{sim.ca_file}', polling_interval=0)",
     ]

@@ -541,9 +541,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("x-ms-ratelimit-remaining-subscription-writes", "1199")
         for k, v in reply.headers.items():
             self.send_header(k, v)
-        self.end_headers()
-        if data:
-            self.wfile.write(data)
+        # Headers and body in one TLS record and one send: half the syscalls of end_headers() + write().
+        self._headers_buffer.append(b"\r\n" + data)  # type: ignore[attr-defined]
+        self.flush_headers()
 
     do_GET = do_PUT = do_PATCH = do_DELETE = do_POST = _serve  # noqa: N815 - http.server naming
 

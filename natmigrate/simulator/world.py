@@ -92,6 +92,7 @@ class World:
         self._seq = 0
         self._undo: list[Callable[[], None]] | None = None
         self._views: dict[str, dict[str, Any]] = {}
+        self._targets: dict[bool, list[Target]] = {}  # cache; cleared when NICs or instances change
         self._compute_etag = 0
 
     # ================================================================== persistence
@@ -165,7 +166,7 @@ class World:
         meta = self.meta.get(res)
         if meta is not None:
             meta["state"] = "Failed" if op.get("error") else "Succeeded"
-        self._views.clear()
+        self._views.pop(res, None)  # only its provisioningState changed
         after = op.get("after")
         if after and not op.get("error"):
             self._schedule(at + float(after.get("delay", 0.0)), after["event"])
@@ -180,6 +181,7 @@ class World:
         inst.pop("doneAt", None)
         insts[event["instance"]] = inst
         self._views.clear()
+        self._targets.clear()
 
     def _on_rollout(self, at: float, event: dict[str, Any]) -> None:
         """Automatic or Rolling upgrade mode: bring instances to the latest model in batches."""
@@ -206,7 +208,12 @@ class World:
 
     # ================================================================== transactions
 
+    def _touch(self, d: dict[str, Any], key: str) -> None:
+        if d is self.instances or (d is self.resources and type_of(key) in (NIC, VMSS)):
+            self._targets.clear()
+
     def _set(self, d: dict[str, Any], key: str, value: Any) -> None:
+        self._touch(d, key)
         if self._undo is not None:
             if key in d:
                 old = d[key]
@@ -218,6 +225,7 @@ class World:
     def _del(self, d: dict[str, Any], key: str) -> None:
         if key not in d:
             return
+        self._touch(d, key)
         old = d.pop(key)
         if self._undo is not None:
             self._undo.append(lambda: d.__setitem__(key, old))
@@ -236,6 +244,7 @@ class World:
         except BaseException:
             for undo in reversed(self._undo):
                 undo()
+            self._targets.clear()
             raise
         finally:
             self._undo = None
@@ -251,6 +260,9 @@ class World:
     def targets(self, effective: bool) -> list[Target]:
         """Every NIC and instance ip configuration; ``effective``: instances being upgraded count
         with the model they move to (NAT mappings), else with the model they have applied (views)."""
+        cached = self._targets.get(effective)
+        if cached is not None:
+            return cached
         out: list[Target] = []
         for key, body in self.resources.items():
             rtype = type_of(key)
@@ -261,6 +273,7 @@ class World:
                 for iid, inst in self.instances.get(key, {}).items():
                     for model in self._instance_models(key, inst, effective):
                         out.extend(instance_targets(str(body["id"]), ordinal, iid, model))
+        self._targets[effective] = out
         return out
 
     def _all_instance_refs(self) -> list[Target]:
@@ -1234,6 +1247,7 @@ class World:
                         ipc.pop("etag", None)
                         ipc.setdefault("properties", {}).pop("provisioningState", None)
         self.resources[key] = stored
+        self._targets.clear()
         self.meta[key] = {"etag": self._new_etag(key), "state": "Succeeded", "guid": str(uuid.uuid4())}
         if rtype == VMSS:
             self.vmss[key] = {"generation": 1, "nextId": 0, "ordinal": len(self.vmss)}
@@ -1276,6 +1290,7 @@ class World:
         if instance_id.isdigit():
             state["nextId"] = max(int(state["nextId"]), int(instance_id) + 1)
         self._views.clear()
+        self._targets.clear()
 
     def seed_capacity(self, vk: str) -> None:
         """Create ``sku.capacity`` instances for a scale set the snapshot listed none for."""

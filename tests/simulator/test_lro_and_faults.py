@@ -143,7 +143,8 @@ def test_error_faults_change_nothing_and_are_retried_or_raised(
 
 
 def _lb_id(sim: Simulator) -> str:
-    return f"/subscriptions/{sim.subscription_id}/resourceGroups/{RG}/providers/Microsoft.Network/loadBalancers/{LB}"
+    group = f"/subscriptions/{sim.subscription_id}/resourceGroups/{RG}"
+    return f"{group}/providers/Microsoft.Network/loadBalancers/{LB}"
 
 
 def test_429_carries_retry_after(sim: Simulator) -> None:

@@ -37,7 +37,8 @@ def raw(
 
 
 def lb_path(sim: Simulator, name: str = "lb-web") -> str:
-    return f"/subscriptions/{sim.subscription_id}/resourceGroups/{RG}/providers/Microsoft.Network/loadBalancers/{name}?api-version=2026-03-01"
+    group = f"/subscriptions/{sim.subscription_id}/resourceGroups/{RG}"
+    return f"{group}/providers/Microsoft.Network/loadBalancers/{name}?api-version=2026-03-01"
 
 
 @pytest.mark.parametrize(
@@ -174,7 +175,7 @@ def test_simulate_command_serves_a_fixture_the_stock_sdk_can_use() -> None:
             ).load_balancers.get(RG, "lb-web")
     finally:
         proc.send_signal(signal.SIGINT)
-        out, errs = proc.communicate(timeout=20)
+        _, errs = proc.communicate(timeout=20)
     assert proc.returncode == 0, errs
     assert "simulator stopped" in errs
 

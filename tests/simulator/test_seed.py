@@ -21,7 +21,8 @@ CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"  # as 
 
 
 def lb_view(sim: Simulator, name: str = "lb-web") -> dict[str, Any]:
-    rid = f"/subscriptions/{sim.subscription_id}/resourceGroups/{RG}/providers/Microsoft.Network/loadBalancers/{name}"
+    group = f"/subscriptions/{sim.subscription_id}/resourceGroups/{RG}"
+    rid = f"{group}/providers/Microsoft.Network/loadBalancers/{name}"
     view = sim.resource(rid)
     assert view is not None
     return view
@@ -172,7 +173,7 @@ def test_corpus_files_seed_or_fail_in_one_line() -> None:
     seeded = 0
     for entry in manifest:
         path = CORPUS / entry["file"]
-        if not path.suffix == ".json" or not path.exists():
+        if path.suffix != ".json" or not path.exists():
             continue
         try:
             with Simulator(clock=SimClock(frozen=True)) as sim:

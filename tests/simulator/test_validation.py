@@ -89,7 +89,7 @@ def test_nat_pools_and_user_rules_are_exclusive(world: tuple[Simulator, Clients]
 
 
 def test_nat_pool_in_use_by_model_or_instance_cannot_be_removed(world: tuple[Simulator, Clients]) -> None:
-    sim, az = world
+    _, az = world
     lb = get(az)
     lb.inbound_nat_pools = [pool(lb, "np", 50000, 50099, 22)]
     lb = put(az, lb)
@@ -107,7 +107,8 @@ def test_nat_pool_in_use_by_model_or_instance_cannot_be_removed(world: tuple[Sim
     # The model no longer references it, but the instances have not applied that model yet.
     ipc.load_balancer_inbound_nat_pools = []
     az.cmp.virtual_machine_scale_sets.begin_create_or_update(RG, "vmss-0", ss).result()
-    err = pytest.raises(HttpResponseError, put, az, lb)
+    with pytest.raises(HttpResponseError) as err:
+        put(az, lb)
     assert err.value.error.code == "InboundNatPoolInUseByVirtualMachineScaleSet"
     assert "vmss-0" in err.value.error.message
     az.cmp.virtual_machine_scale_sets.begin_update_instances(
