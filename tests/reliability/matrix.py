@@ -44,6 +44,8 @@ KINDS = ("500", "429-storm", "lro-failed", "409", "drop", "crash", "412-foreign"
 PERSISTENT = 25  # a "persistent" 500: more consecutive failures than every retry layer together
 STORM = 3  # consecutive 429s with Retry-After
 FOREIGN_TAG = "changed-by-someone-else"
+# Faults that must stop the run (exit code), so that the scenario really exercises resume/rollback.
+_MUST_STOP = {"500": 1, "lro-failed": 1, "crash": 137}
 _NAT_KEYS = {"inboundNatPools", "inboundNatRules", "backendAddressPools", "networkProfile", "upgradePolicy"}
 
 
@@ -322,6 +324,9 @@ def run_scenario(name: str, clean: CleanRun, kind: str, write: Write, work: Path
     out = Outcome(name, kind, write.short(), code, traceback="Traceback" in stderr)
     if code not in (0, 1, 137):
         out.problems.append(f"migrate exited {code}: {stderr.strip()[-300:]}")
+    if kind in _MUST_STOP and code != _MUST_STOP[kind]:
+        # The fault did not take effect (or was silently ignored): the scenario would prove nothing.
+        out.problems.append(f"migrate exited {code}, expected {_MUST_STOP[kind]} for {kind}")
     foreign = kind == "412-foreign"
     copy = run_dir.with_name(run_dir.name + "-rollback")
     shutil.copytree(run_dir, copy)
