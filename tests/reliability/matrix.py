@@ -37,7 +37,7 @@ from natmigrate.azure import rehearsal
 from natmigrate.azure.clients import Connection
 from natmigrate.azure.credential import SimulatorCredential
 from natmigrate.azure.gateway import SdkGateway
-from natmigrate.execute.transforms import differences, normalized
+from natmigrate.execute.transforms import differences, normalized, unchanged
 from natmigrate.simulator import Simulator
 
 KINDS = ("500", "429-storm", "lro-failed", "409", "drop", "crash", "412-foreign")
@@ -46,7 +46,16 @@ STORM = 3  # consecutive 429s with Retry-After
 FOREIGN_TAG = "changed-by-someone-else"
 # Faults that must stop the run (exit code), so that the scenario really exercises resume/rollback.
 _MUST_STOP = {"500": 1, "lro-failed": 1, "crash": 137}
-_NAT_KEYS = {"inboundNatPools", "inboundNatRules", "backendAddressPools", "networkProfile", "upgradePolicy"}
+_NAT_KEYS = {
+    "inboundNatPools",
+    "inboundNatRules",
+    "backendAddressPools",
+    "networkProfile",
+    "upgradePolicy",
+    "loadBalancerBackendAddressPools",
+    "loadBalancerInboundNatRules",
+    "loadBalancerInboundNatPools",
+}
 
 
 @dataclass(frozen=True)
@@ -272,16 +281,16 @@ def _foreign_change(sim: Simulator, resource_id: str) -> None:
         get, put = other.get_network_interface, other.put_network_interface
     else:
         get, put = other.get_load_balancer, other.put_load_balancer
-    body = get(resource_id)
+    body = unchanged(get(resource_id))  # each generated NAT rule once, as az sends it back
     body["tags"] = {**(body.get("tags") or {}), FOREIGN_TAG: "yes"}
     put(resource_id, body, body.get("etag"))
 
 
 @contextlib.contextmanager
-def foreign_change_before(write: Write) -> Iterator[dict[str, int]]:
+def foreign_change_before(write: Write) -> Iterator[dict[str, Any]]:
     """Just before the simulator handles ``write``, another client changes the same resource."""
     original = Simulator._match_fault
-    state = {"seen": 0, "busy": 0, "done": 0}
+    state: dict[str, Any] = {"seen": 0, "busy": 0, "done": 0, "error": None}
 
     def hooked(self: Simulator, method: str, path: str) -> Any:
         if not state["busy"] and method.upper() == write.method and path.lower() == write.path.lower():
@@ -291,6 +300,8 @@ def foreign_change_before(write: Write) -> Iterator[dict[str, int]]:
                 try:
                     _foreign_change(self, write.resource)
                     state["done"] = 1
+                except Exception as exc:  # reported by the scenario, not lost in a server thread
+                    state["error"] = f"{type(exc).__name__}: {exc}"
                 finally:
                     state["busy"] = 0
         return original(self, method, path)
@@ -311,7 +322,7 @@ def _migrate(clean: CleanRun, kind: str, write: Write, runs: Path) -> tuple[int,
     if kind == "412-foreign":
         with foreign_change_before(write) as hook:
             done = cli(*args)
-        assert hook["done"], f"the foreign change before {write.short()} did not happen"
+        assert hook["done"], f"the foreign change before {write.short()} failed: {hook['error']}"
     else:
         done = cli(*args)
     return done.exit_code, done.stderr, _run_dir(done.stdout)
