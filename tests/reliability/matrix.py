@@ -194,20 +194,29 @@ def diff_summary(want: dict[str, Any], got: dict[str, Any]) -> str:
 # ------------------------------------------------------------------------------ runs
 
 
+@dataclass
+class Seen:
+    """What the simulators of this process's ``--simulate`` runs received."""
+
+    requests: list[Any] = field(default_factory=list)
+    tokens: set[str] = field(default_factory=set)
+
+
 @contextlib.contextmanager
-def capture_requests() -> Iterator[list[Any]]:
-    """Collect the request log of every ``--simulate`` rehearsal run in this process."""
-    logs: list[Any] = []
+def capture_rehearsals() -> Iterator[Seen]:
+    """Collect the request log and the bearer tokens of every ``--simulate`` run in this process."""
+    seen = Seen()
     original = rehearsal.Rehearsal.__exit__
 
     def exit_and_keep(self: rehearsal.Rehearsal, *exc: Any) -> None:
         if self.sim is not None:
-            logs.extend(self.sim.requests)
+            seen.requests.extend(self.sim.requests)
+            seen.tokens |= self.sim.token_seen
         original(self, *exc)
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(rehearsal.Rehearsal, "__exit__", exit_and_keep)
-        yield logs
+        yield seen
 
 
 def _run_dir(stdout: str) -> Path:
@@ -218,13 +227,13 @@ def clean_run(topo: t.Topology, work: Path) -> CleanRun:
     """Migrate without faults; the writes it sent, in order, and the states before and after."""
     work.mkdir(parents=True, exist_ok=True)
     seed = topo.write(work / "seed.json")
-    with capture_requests() as log:
+    with capture_rehearsals() as seen:
         done = cli("migrate", "--simulate", str(seed), "--yes", "-o", "json", "--state-dir", str(work / "clean"))
     assert done.exit_code == 0, done.stderr
     run_dir = _run_dir(done.stdout)
     seen: dict[tuple[str, str], int] = {}
     writes: list[Write] = []
-    for record in log:
+    for record in seen.requests:
         if record.write:
             key = (record.method, record.path.lower())
             seen[key] = seen.get(key, 0) + 1
