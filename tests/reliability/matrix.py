@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from execute import topologies as t
 from execute.helpers import cli, cli_process
+
 from natmigrate.azure import rehearsal
 from natmigrate.azure.clients import Connection
 from natmigrate.azure.credential import SimulatorCredential
@@ -228,7 +228,9 @@ def clean_run(topo: t.Topology, work: Path) -> CleanRun:
     work.mkdir(parents=True, exist_ok=True)
     seed = topo.write(work / "seed.json")
     with capture_rehearsals() as seen:
-        done = cli("migrate", "--simulate", str(seed), "--yes", "-o", "json", "--state-dir", str(work / "clean"))
+        done = cli(
+            "migrate", "--simulate", str(seed), "--yes", "-o", "json", "--state-dir", str(work / "clean")
+        )
     assert done.exit_code == 0, done.stderr
     run_dir = _run_dir(done.stdout)
     seen: dict[tuple[str, str], int] = {}
@@ -383,7 +385,9 @@ def run_scenario(name: str, clean: CleanRun, kind: str, write: Write, work: Path
     if foreign and tagged_back != 1:
         out.problems.append(f"after rollback the foreign tag is on {tagged_back} resources, not 1")
     if got_back != clean.original:
-        out.problems.append(f"rollback: state differs from the original: {diff_summary(clean.original, got_back)}")
+        out.problems.append(
+            f"rollback: state differs from the original: {diff_summary(clean.original, got_back)}"
+        )
     out.restored = len(out.problems) == problems_before
     return out
 

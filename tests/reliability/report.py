@@ -111,7 +111,9 @@ def summary_lines() -> list[str]:
         f"tracebacks in fault runs:            {c['fault_tracebacks']}",
     ]
     for kind, k in c["by_kind"].items():
-        lines.append(f"  {kind:<12} tried {k['tried']:>4}  recovered {k['recovered']:>4}  restored {k['restored']:>4}")
+        lines.append(
+            f"  {kind:<12} tried {k['tried']:>4}  recovered {k['recovered']:>4}  restored {k['restored']:>4}"
+        )
     lines.append(
         f"generated inputs tried:              {c['generated_inputs_tried']}"
         f"  (tracebacks: {c['input_tracebacks']})"

@@ -15,15 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from execute import topologies as t
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from paths import CORPUS, corpus_manifest
 from typer.testing import CliRunner
 
-from execute import topologies as t
 from natmigrate.cli.app import app
 from natmigrate.errors import NatMigrateError
 from natmigrate.sources import read_path
-from paths import CORPUS, corpus_manifest
 from reliability.report import RESULTS, full_matrix
 
 EXAMPLES = 2000 if full_matrix() else 100
@@ -48,7 +48,9 @@ JSON_LEAF = st.one_of(
     st.integers(min_value=-(2**63), max_value=2**64),
     st.floats(allow_nan=False),
     st.text(max_size=12),
-    st.sampled_from(["", "[parameters('x')]", "/subscriptions/x", "${var.x}", "Microsoft.Network/loadBalancers"]),
+    st.sampled_from(
+        ["", "[parameters('x')]", "/subscriptions/x", "${var.x}", "Microsoft.Network/loadBalancers"]
+    ),
 )
 ANY_JSON = st.recursive(
     JSON_LEAF,
@@ -73,7 +75,8 @@ def topology(draw: st.DrawFn) -> t.Topology:
         for i in range(draw(st.integers(0, 3)))
     )
     rules = tuple(
-        (f"rule{i}", draw(st.integers(0, 65536)), draw(st.integers(0, 65535))) for i in range(draw(st.integers(0, 3)))
+        (f"rule{i}", draw(st.integers(0, 65536)), draw(st.integers(0, 65535)))
+        for i in range(draw(st.integers(0, 3)))
     )
     pool_names = [p.name for p in pools]
     scale_sets = tuple(
@@ -82,13 +85,17 @@ def topology(draw: st.DrawFn) -> t.Topology:
             draw(st.integers(0, 4)),
             draw(st.sampled_from(["Manual", "Automatic", "Rolling"])),
             ipconfigs=(
-                t.IpConfig(nat_pools=tuple(draw(st.lists(st.sampled_from(pool_names or ["missing"]), max_size=2)))),
+                t.IpConfig(
+                    nat_pools=tuple(draw(st.lists(st.sampled_from(pool_names or ["missing"]), max_size=2)))
+                ),
             ),
         )
         for i in range(draw(st.integers(0, 2)))
     )
     vms = tuple(
-        t.Vm(f"vm{i}", tuple(draw(st.lists(st.sampled_from([r[0] for r in rules] or ["missing"]), max_size=2))))
+        t.Vm(
+            f"vm{i}", tuple(draw(st.lists(st.sampled_from([r[0] for r in rules] or ["missing"]), max_size=2)))
+        )
         for i in range(draw(st.integers(0, 2)))
     )
     return t.Topology(nat_pools=pools, nat_rules=rules, scale_sets=scale_sets, vms=vms)
@@ -140,7 +147,9 @@ def generated_resources(draw: st.DrawFn) -> tuple[str, str]:
 
 
 def _corpus_files() -> list[Path]:
-    return [CORPUS / str(entry["file"]) for entry in corpus_manifest() if (CORPUS / str(entry["file"])).is_file()]
+    return [
+        CORPUS / str(entry["file"]) for entry in corpus_manifest() if (CORPUS / str(entry["file"])).is_file()
+    ]
 
 
 @st.composite
@@ -160,7 +169,11 @@ def mutated_corpus(draw: st.DrawFn, files: list[Path]) -> tuple[str, str]:
         elif op == "repeat":
             text = text[:b] + text[a:b] + text[b:]
         elif op == "insert":
-            text = text[:a] + draw(st.sampled_from(["{", "}", "[", '"', "${", "'", "\\", "\x00", "é", "\n"])) + text[a:]
+            text = (
+                text[:a]
+                + draw(st.sampled_from(["{", "}", "[", '"', "${", "'", "\\", "\x00", "é", "\n"]))
+                + text[a:]
+            )
         else:
             text = text[:a]
     return path.suffix, text

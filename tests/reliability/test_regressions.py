@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from execute.helpers import cli, result_json
+
 from natmigrate.azure.rehearsal import FINAL_STATE_FILE
 from natmigrate.simulator import Simulator
 from reliability.matrix import picture

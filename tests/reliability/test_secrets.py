@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from execute import topologies as t
 from execute.helpers import cli
+
 from natmigrate.azure import rehearsal
 from natmigrate.simulator import Simulator
 from reliability.matrix import capture_rehearsals
@@ -83,9 +83,14 @@ def _private(run_dir: Path) -> list[str]:
     return wrong
 
 
-@pytest.mark.parametrize("responses_carry_secrets", [False, True], ids=["redacted-seed", "secrets-in-responses"])
+@pytest.mark.parametrize(
+    "responses_carry_secrets", [False, True], ids=["redacted-seed", "secrets-in-responses"]
+)
 def test_no_token_or_secret_is_written_and_run_directories_are_private(
-    responses_carry_secrets: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    responses_carry_secrets: bool,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     seed = _seed(tmp_path)
@@ -110,7 +115,9 @@ def test_no_token_or_secret_is_written_and_run_directories_are_private(
     assert seen.tokens, "the simulator saw the token natmigrate sent"
     assert any("azure" in o for o in outputs), "--debug logged the requests"
 
-    vmss = Simulator.load_state(run_dir / rehearsal.STATE_FILE).resource(t.rid("Microsoft.Compute/virtualMachineScaleSets", "vmss1"))
+    vmss = Simulator.load_state(run_dir / rehearsal.STATE_FILE).resource(
+        t.rid("Microsoft.Compute/virtualMachineScaleSets", "vmss1")
+    )
     carried = SECRETS["customData"] in str(vmss)
     assert carried == responses_carry_secrets
 
@@ -120,7 +127,9 @@ def test_no_token_or_secret_is_written_and_run_directories_are_private(
     for f in run_dir.rglob("*"):
         if f.is_file() and not (responses_carry_secrets and f.name in SIMULATOR_FILES):
             places[str(f.relative_to(run_dir))] = f.read_text(encoding="utf-8", errors="replace")
-    leaks = [f"{where}: {needle[:6]}..." for where, text in places.items() for needle in needles if needle in text]
+    leaks = [
+        f"{where}: {needle[:6]}..." for where, text in places.items() for needle in needles if needle in text
+    ]
     RESULTS.add_secrets(len(places), len(leaks))
     assert not leaks
     assert (run_dir / "backups").is_dir() and list((run_dir / "backups").iterdir())
