@@ -91,10 +91,10 @@ def simulate(
         Path | None, typer.Option("--save-state", help="Write the simulator's state here when it stops.")
     ] = None,
 ) -> None:
-    """Serve a local Azure Resource Manager (HTTPS on 127.0.0.1) seeded from FILE until Ctrl-C.
+    """Serve a local Azure Resource Manager, seeded from FILE, on https://127.0.0.1 until Ctrl-C.
 
-    Prints the endpoint, the CA file and the environment settings that point natmigrate and any
-    SDK-based tool at it. Exit codes: 0 stopped normally, 1 the file could not be used, 2 usage error.
+    Prints the endpoint, the CA file and the environment settings that point natmigrate and any SDK-based
+    tool at it. Exit codes: 0 stopped normally, 1 the file could not be used, 2 usage error.
     """
     if not file.exists():
         raise InputError(str(file), "no such file")

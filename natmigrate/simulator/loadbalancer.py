@@ -86,9 +86,9 @@ def generated_rule_pool(rule_name: str, pool_names: Iterable[str]) -> str | None
 # ------------------------------------------------------------------------------------ normalise
 
 
-def normalise(body: Any, lb_id: str, previous: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The stored form of a PUT body: read-only fields and pool-generated rules dropped, child ids
-    and types filled in. ``previous`` is the stored load balancer before the PUT (or ``None``)."""
+def writable_copy(body: Any) -> dict[str, Any]:
+    """A copy of a PUT body without the envelope's read-only fields (``etag``, ``id``, ``name``,
+    ``type``, ``provisioningState``), with a ``properties`` object (400 when the shape is wrong)."""
     if not isinstance(body, Mapping):
         raise bad_request("InvalidRequestFormat", "The request body must be a JSON object.")
     out = _copy_obj(body)
@@ -99,8 +99,16 @@ def normalise(body: Any, lb_id: str, previous: Mapping[str, Any] | None) -> dict
         p = out["properties"] = {}
     if not isinstance(p, dict):
         raise bad_request("InvalidRequestFormat", "Property 'properties' must be a JSON object.")
-    for key in ("provisioningState", "resourceGuid"):
-        p.pop(key, None)
+    p.pop("provisioningState", None)
+    return out
+
+
+def normalise(body: Any, lb_id: str, previous: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The stored form of a PUT body: read-only fields and pool-generated rules dropped, child ids
+    and types filled in. ``previous`` is the stored load balancer before the PUT (or ``None``)."""
+    out = writable_copy(body)
+    p = out["properties"]
+    p.pop("resourceGuid", None)
     old_pool_names = [str(c.get("name")) for c in children(previous, "inboundNatPools")] if previous else []
     for coll in COLLECTIONS:
         items = p.get(coll)

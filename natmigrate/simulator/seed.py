@@ -81,12 +81,28 @@ def _nest(obj: dict[str, Any], top_level: frozenset[str]) -> dict[str, Any]:
 
 _TOP = frozenset(k for k in ENVELOPE_KEYS if k != "properties") | {"properties"}
 _CHILD = frozenset(k.lower() for k in _CHILD_ENVELOPE)
+# Template-only keys that are not part of a resource as ARM stores it.
+_TEMPLATE_ONLY = frozenset(
+    (
+        "apiversion",
+        "dependson",
+        "copy",
+        "condition",
+        "comments",
+        "metadata",
+        "scope",
+        "resources",
+        "resourcegroup",
+    )
+)
 
 
 def rest_shape(raw: Mapping[str, Any], rtype: str, where: str, source: str) -> dict[str, Any]:
     """A REST-shaped copy of a resource's JSON (``properties`` nested at every level natmigrate
     writes), with unresolved values refused."""
     obj = _nest(_concrete(raw, where, source), _TOP)
+    for key in [k for k in obj if k.lower() in _TEMPLATE_ONLY]:
+        del obj[key]
     p = obj["properties"]
     if rtype == LB:
         for coll in lbs.COLLECTIONS:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote
 
 from natmigrate.ids import id_key
+from natmigrate.simulator import loadbalancer as lbs
 from natmigrate.simulator.armerror import ArmError, not_found
 from natmigrate.simulator.faults import Fault
 from natmigrate.simulator.world import LB, NIC, VM, VMSS, World
@@ -179,13 +180,8 @@ class Router:
             if low[0] == "networkinterfaces":
                 return self.page(req, w.lb_nics(key))
             if low[0] in _LB_READ_COLLECTIONS:
-                view = w.view(key)
-                coll = (
-                    next(c for c in view["properties"] if c.lower() == low[0])
-                    if any(c.lower() == low[0] for c in view["properties"])
-                    else None
-                )
-                return self.page(req, list(view["properties"].get(coll, [])) if coll else [])
+                coll = next(c for c in lbs.COLLECTIONS if c.lower() == low[0])
+                return self.page(req, list(w.view(key)["properties"][coll]))
             raise _no_route(req)
         if len(rest) == 2 and low[0] in _LB_READ_COLLECTIONS:
             if m == "GET":
@@ -434,7 +430,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         conn = self.request
-        conn.settimeout(30)
+        conn.settimeout(120)  # idle keep-alive connections close after two minutes
         conn.do_handshake()
         super().setup()
 

@@ -277,7 +277,8 @@ class Simulator:
 
     def state(self) -> dict[str, Any]:
         """Everything, JSON-able: resources, instances and their applied models, port allocations,
-        operations in flight, the NAT timeline, faults with their counters and the clock."""
+        operations in flight, the NAT timeline, faults with their counters, the request log and the
+        clock. Bearer tokens are never part of it."""
         with self._lock:
             self._world.advance()
             return {
@@ -288,6 +289,7 @@ class Simulator:
                 "lroStyle": self.lro_style,
                 "world": self._world.to_json(),
                 "faults": [f.to_json() for f in self._faults],
+                "requests": [r.to_json() for r in self._requests],
             }
 
     def dump_state(self, path: str | os.PathLike[str]) -> None:
@@ -337,6 +339,7 @@ class Simulator:
         try:
             sim._world = World.from_json(data["world"], sim.subscription_id, sim.clock, sim.latency)
             sim._faults = [Fault.from_json(f) for f in data.get("faults", [])]
+            sim._requests = [RequestRecord(**r) for r in data.get("requests", [])]
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(str(path), f"damaged simulator state: {type(exc).__name__}: {exc}") from None
         return sim

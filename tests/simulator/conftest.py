@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from helpers.azure_sdk import Clients, clients
+from helpers.fixture_paths import FIXTURES
 
 from natmigrate.simulator import SimClock, Simulator
-
-RG = "rg-natmigrate-demo"
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 
 @pytest.fixture

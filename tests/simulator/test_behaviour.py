@@ -201,6 +201,7 @@ def test_state_round_trip_continues_the_same_azure(tmp_path: Path) -> None:
     assert restored.clock.now() == 25
     with restored:
         assert {k: [iv.to_json() for iv in v] for k, v in restored.timeline.items()} == timeline
+        assert [r.method for r in restored.requests][-1] == "POST"  # the request log continues too
         az = clients(restored)
         vms = {v.instance_id: v for v in az.cmp.virtual_machine_scale_set_vms.list(RG, "vmss-0")}
         assert vms["0"].provisioning_state == "Updating" and not vms["0"].latest_model_applied
@@ -235,3 +236,79 @@ def test_settle_finishes_everything_pending() -> None:
         az.cmp.virtual_machine_scale_sets.begin_create_or_update(RG, "vmss-0", ss, polling=False)
         assert sim.settle() == pytest.approx(15 + 30 + 90)
         assert generated(az) == []
+
+
+def test_write_only_secrets_are_not_kept(tmp_path: Path) -> None:
+    with Simulator(clock=SimClock(frozen=True)) as sim:
+        sim.seed_topology()
+        az = clients(sim)
+        ss = az.cmp.virtual_machine_scale_sets.get(RG, "vmss-0")
+        raw = ss.as_dict()
+        raw["properties"]["virtualMachineProfile"]["osProfile"] = {
+            "computerNamePrefix": "web",
+            "adminUsername": "azureuser",
+            "adminPassword": "Sup3r-secret!",
+            "customData": "c2VjcmV0LXNjcmlwdA==",
+        }
+        az.cmp.virtual_machine_scale_sets.begin_create_or_update(RG, "vmss-0", raw).result()
+        got = az.cmp.virtual_machine_scale_sets.get(RG, "vmss-0")
+        assert got.virtual_machine_profile.os_profile.admin_username == "azureuser"
+        assert got.virtual_machine_profile.os_profile.admin_password is None  # Azure never returns it either
+        sim.dump_state(tmp_path / "s.json")
+        text = (tmp_path / "s.json").read_text()
+        assert "Sup3r-secret!" not in text and "c2VjcmV0LXNjcmlwdA==" not in text
+
+
+def test_vm_migration_timeline_from_v1_rules_to_a_v2_rule() -> None:
+    clock = SimClock(frozen=True)
+    with Simulator(clock=clock, latency="realistic") as sim:
+        sim.seed_topology(scale_sets=0, instances=0, nat_pools=0, vms=2)
+        az = clients(sim)
+        clock.advance(10)
+        vlb = az.net.load_balancers.get(RG, "lb-sim-vms")
+        pool = vlb.backend_address_pools[0]
+        for n in ("nic-vm0", "nic-vm1"):
+            nic = az.net.network_interfaces.get(RG, n)
+            nic.ip_configurations[0].load_balancer_inbound_nat_rules = []
+            p = az.net.network_interfaces.begin_create_or_update(RG, n, nic, polling=False)
+            clock.advance(8)
+            p.result()
+        vlb = az.net.load_balancers.get(RG, "lb-sim-vms")
+        vlb.inbound_nat_rules = [
+            nm.InboundNatRule(
+                name="rdp",
+                frontend_ip_configuration=nm.SubResource(id=vlb.frontend_ip_configurations[0].id),
+                protocol="Tcp",
+                backend_port=3389,
+                frontend_port_range_start=60000,
+                frontend_port_range_end=60099,
+                backend_address_pool=nm.SubResource(id=pool.id),
+            )
+        ]
+        p = az.net.load_balancers.begin_create_or_update(RG, "lb-sim-vms", vlb, polling=False)
+        clock.advance(20)
+        p.result()
+        down = {k.split("/networkInterfaces/")[1].split("/")[0]: v for k, v in sim.downtime().items()}
+        # nic-vm0 lost its v1 mapping at 10 s, nic-vm1 at 18 s; both got the v2 mapping at 46 s.
+        assert down == {"nic-vm0": pytest.approx(36), "nic-vm1": pytest.approx(28)}
+        ports = {
+            k.split("/networkInterfaces/")[1].split("/")[0]: v[-1].frontend_port
+            for k, v in sim.timeline.items()
+        }
+        assert ports == {"nic-vm0": 60000, "nic-vm1": 60001}
+
+
+def test_finished_operations_are_forgotten_beyond_a_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    from natmigrate.simulator import state
+
+    monkeypatch.setattr(state, "MAX_OPERATIONS", 8)
+    with Simulator(clock=SimClock(frozen=True)) as sim:
+        sim.seed_topology()
+        az = clients(sim)
+        lb = az.net.load_balancers.get(RG, LB)
+        for _ in range(30):
+            assert (
+                az.net.load_balancers.begin_create_or_update(RG, LB, lb).result().provisioning_state
+                == "Succeeded"
+            )
+        assert len(sim.state()["world"]["operations"]) <= 8

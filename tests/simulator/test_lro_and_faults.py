@@ -12,8 +12,14 @@ from azure.core.exceptions import (
     ServiceResponseError,
 )
 from azure.mgmt.compute import models as cm
+<<<<<<< HEAD
 from helpers.azure_sdk import Clients, clients
 from paths import FIXTURE_RG as RG
+=======
+from azure.mgmt.network import models as nm
+from helpers.azure_sdk import Clients, clients
+from helpers.fixture_paths import FIXTURE_RG as RG
+>>>>>>> sim
 
 from natmigrate.simulator import RequestRecord, SimClock, Simulator, parse_fault
 
@@ -45,6 +51,11 @@ def test_put_is_updating_then_succeeded_in_both_styles(style: str) -> None:
             "rg-sim", "vmss-0", cm.VirtualMachineScaleSetVMInstanceRequiredIDs(instance_ids=["0"])
         ).result()
         assert [r.status for r in sim.requests if r.path.endswith("/manualupgrade")] == [202]
+        body = nm.LoadBalancer(location="westeurope", sku=nm.LoadBalancerSku(name="Standard"))
+        az.net.load_balancers.begin_create_or_update("rg-sim", "lb-extra", body).result()
+        az.net.load_balancers.begin_delete("rg-sim", "lb-extra").result()
+        assert [lb.name for lb in az.net.load_balancers.list("rg-sim")] == ["lb-sim"]
+        assert [r.status for r in sim.requests if r.method == "DELETE"] == [202]
 
 
 def test_realistic_latency_polls_until_the_operation_completes() -> None:
@@ -211,10 +222,9 @@ def test_added_latency(sim: Simulator, az: Clients) -> None:
     sim.add_fault("GET", LB_PATH, 1, "latency=0.3")
     t0 = time.monotonic()
     az.net.load_balancers.get(RG, LB)
-    slow = time.monotonic() - t0
-    t0 = time.monotonic()
+    assert time.monotonic() - t0 >= 0.3
     az.net.load_balancers.get(RG, LB)
-    assert slow >= 0.3 > time.monotonic() - t0
+    assert [r.fault for r in sim.requests] == ["latency=0.3", None]  # only the first one was delayed
 
 
 def test_fault_occurrence_counts_matching_requests_only(sim: Simulator, az: Clients) -> None:

@@ -15,8 +15,13 @@ import pytest
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 from azure.mgmt.network import NetworkManagementClient
 from helpers.azure_sdk import StaticCredential
+<<<<<<< HEAD
 from paths import FIXTURE_RG as RG
 from paths import FIXTURES
+=======
+from helpers.fixture_paths import FIXTURE_RG as RG
+from helpers.fixture_paths import FIXTURES
+>>>>>>> sim
 
 from natmigrate.simulator import Simulator
 
@@ -129,12 +134,20 @@ def test_stopped_simulator_closes_keep_alive_connections() -> None:
         az.net.load_balancers.get("rg-sim", "lb-sim")
 
 
-def test_simulate_command_serves_a_fixture_the_stock_sdk_can_use() -> None:
+def test_simulate_command_serves_a_fixture_the_stock_sdk_can_use(tmp_path: Any) -> None:
     """The acceptance scenario: start ``natmigrate simulate FILE``, point the stock clients at it with
     the printed settings, list the load balancer, and be refused deleting a NAT pool in use."""
     env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "natmigrate", "simulate", str(FIXTURES / "scale-set-nat-pools.json")],
+        [
+            sys.executable,
+            "-m",
+            "natmigrate",
+            "simulate",
+            str(FIXTURES / "scale-set-nat-pools.json"),
+            "--save-state",
+            str(tmp_path / "state.json"),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -178,6 +191,13 @@ def test_simulate_command_serves_a_fixture_the_stock_sdk_can_use() -> None:
         _, errs = proc.communicate(timeout=20)
     assert proc.returncode == 0, errs
     assert "simulator stopped" in errs
+    # The saved state starts the same simulated Azure again, with its request log.
+    state = tmp_path / "state.json"
+    assert oct(state.stat().st_mode & 0o777) == "0o600"
+    with Simulator.load_state(state) as again:
+        assert again.subscription_id == settings["AZURE_SUBSCRIPTION_ID"]
+        assert any(r.status == 400 for r in again.requests)
+        assert again.resource(lb.id)["properties"]["inboundNatPools"]  # type: ignore[index]
 
 
 class _NoToken(StaticCredential):

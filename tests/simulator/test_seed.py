@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 from helpers.azure_sdk import clients
-from paths import FIXTURE_RG as RG
-from paths import FIXTURES
+from helpers.fixture_paths import FIXTURE_RG as RG
+from helpers.fixture_paths import FIXTURES
 
 from natmigrate.errors import InputError, NatMigrateError
 from natmigrate.model import Unresolved
@@ -104,6 +104,18 @@ def _no_etags(obj: Any) -> Any:
     if isinstance(obj, list):
         return [_no_etags(v) for v in obj]
     return obj
+
+
+def test_template_only_keys_are_not_stored(tmp_path: Path) -> None:
+    data = json.loads((FIXTURES / "scale-set-nat-pools.json").read_text())
+    data["value"][0].update({"apiVersion": "2024-05-01", "dependsOn": ["x"], "comments": "exported"})
+    path = tmp_path / "with-template-keys.json"
+    path.write_text(json.dumps(data))
+    with Simulator(clock=SimClock(frozen=True)) as sim:
+        sim.seed(path)
+        view = lb_view(sim)
+    assert not {"apiVersion", "dependsOn", "comments"} & set(view)
+    assert view["sku"]["name"] == "Standard" and view["location"] == "westeurope"
 
 
 def test_scale_set_without_listed_instances_gets_its_capacity(tmp_path: Path) -> None:
