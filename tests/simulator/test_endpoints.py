@@ -7,11 +7,7 @@ from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.compute import models as cm
 from azure.mgmt.network import models as nm
 from helpers.azure_sdk import Clients
-<<<<<<< HEAD
-from paths import FIXTURE_RG as RG
-=======
 from helpers.fixture_paths import FIXTURE_RG as RG
->>>>>>> sim
 
 from natmigrate.simulator import Simulator
 

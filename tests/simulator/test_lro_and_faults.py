@@ -12,14 +12,9 @@ from azure.core.exceptions import (
     ServiceResponseError,
 )
 from azure.mgmt.compute import models as cm
-<<<<<<< HEAD
-from helpers.azure_sdk import Clients, clients
-from paths import FIXTURE_RG as RG
-=======
 from azure.mgmt.network import models as nm
 from helpers.azure_sdk import Clients, clients
 from helpers.fixture_paths import FIXTURE_RG as RG
->>>>>>> sim
 
 from natmigrate.simulator import RequestRecord, SimClock, Simulator, parse_fault
 

@@ -15,13 +15,8 @@ import pytest
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 from azure.mgmt.network import NetworkManagementClient
 from helpers.azure_sdk import StaticCredential
-<<<<<<< HEAD
-from paths import FIXTURE_RG as RG
-from paths import FIXTURES
-=======
 from helpers.fixture_paths import FIXTURE_RG as RG
 from helpers.fixture_paths import FIXTURES
->>>>>>> sim
 
 from natmigrate.simulator import Simulator
 
