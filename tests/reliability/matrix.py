@@ -227,7 +227,7 @@ def clean_run(topo: t.Topology, work: Path) -> CleanRun:
     """Migrate without faults; the writes it sent, in order, and the states before and after."""
     work.mkdir(parents=True, exist_ok=True)
     seed = topo.write(work / "seed.json")
-    with capture_rehearsals() as seen:
+    with capture_rehearsals() as rehearsals:
         done = cli(
             "migrate", "--simulate", str(seed), "--yes", "-o", "json", "--state-dir", str(work / "clean")
         )
@@ -235,7 +235,7 @@ def clean_run(topo: t.Topology, work: Path) -> CleanRun:
     run_dir = _run_dir(done.stdout)
     seen: dict[tuple[str, str], int] = {}
     writes: list[Write] = []
-    for record in seen.requests:
+    for record in rehearsals.requests:
         if record.write:
             key = (record.method, record.path.lower())
             seen[key] = seen.get(key, 0) + 1
