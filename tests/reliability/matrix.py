@@ -21,7 +21,6 @@ natmigrate must neither clobber nor undo another client's change.
 from __future__ import annotations
 
 import contextlib
-import fnmatch
 import json
 import shutil
 from collections.abc import Callable, Iterator
@@ -91,7 +90,8 @@ class Outcome:
     topology: str
     kind: str
     write: str
-    migrate_exit: int
+    migrate_exit: int  # exit code of the faulted command (migrate, or rollback in that phase)
+    phase: str = "migrate"  # the command the fault hit: migrate, or rollback
     recovered: bool = False
     restored: bool = False
     unmapped_after_resume: int = 0
@@ -110,7 +110,9 @@ class CleanRun:
     """A fault-free migration: its writes, its final picture, the original picture."""
 
     seed: Path
+    run_dir: Path  # the clean run's directory (left migrated)
     writes: list[Write]
+    rollback_writes: list[Write]
     final: dict[str, Any]
     original: dict[str, Any]
     mapped_targets: set[str]
@@ -206,15 +208,22 @@ class Seen:
 def capture_rehearsals() -> Iterator[Seen]:
     """Collect the request log and the bearer tokens of every ``--simulate`` run in this process."""
     seen = Seen()
-    original = rehearsal.Rehearsal.__exit__
+    original_enter, original_exit = rehearsal.Rehearsal.__enter__, rehearsal.Rehearsal.__exit__
+    earlier: dict[int, int] = {}  # the saved state carries the log of earlier commands: skip it
+
+    def enter_and_mark(self: rehearsal.Rehearsal) -> rehearsal.Rehearsal:
+        entered = original_enter(self)
+        earlier[id(self)] = len(self.simulator.requests)
+        return entered
 
     def exit_and_keep(self: rehearsal.Rehearsal, *exc: Any) -> None:
         if self.sim is not None:
-            seen.requests.extend(self.sim.requests)
+            seen.requests.extend(self.sim.requests[earlier.get(id(self), 0) :])
             seen.tokens |= self.sim.token_seen
-        original(self, *exc)
+        original_exit(self, *exc)
 
     with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(rehearsal.Rehearsal, "__enter__", enter_and_mark)
         mp.setattr(rehearsal.Rehearsal, "__exit__", exit_and_keep)
         yield seen
 
@@ -233,13 +242,13 @@ def clean_run(topo: t.Topology, work: Path) -> CleanRun:
         )
     assert done.exit_code == 0, done.stderr
     run_dir = _run_dir(done.stdout)
-    seen: dict[tuple[str, str], int] = {}
-    writes: list[Write] = []
-    for record in rehearsals.requests:
-        if record.write:
-            key = (record.method, record.path.lower())
-            seen[key] = seen.get(key, 0) + 1
-            writes.append(Write(len(writes), record.method, record.path, seen[key]))
+    writes = _writes(rehearsals.requests)
+    undone = work / "clean-rollback"
+    shutil.copytree(run_dir, undone)
+    with capture_rehearsals() as rehearsals:
+        back = cli("rollback", str(undone), "-o", "json")
+    assert back.exit_code == 0, back.stderr
+    rollback_writes = _writes(rehearsals.requests)
     original_sim = Simulator(subscription_id=t.SUB)
     original_sim.seed(seed)
     original_file = work / "original-state.json"
@@ -247,12 +256,33 @@ def clean_run(topo: t.Topology, work: Path) -> CleanRun:
     final_file = run_dir / rehearsal.FINAL_STATE_FILE
     return CleanRun(
         seed,
+        run_dir,
         writes,
+        rollback_writes,
         picture(final_file),
         picture(original_file),
         mapped_targets(final_file),
         mapped_targets(original_file),
     )
+
+
+def _writes(requests: list[Any]) -> list[Write]:
+    seen: dict[tuple[str, str], int] = {}
+    writes: list[Write] = []
+    for record in requests:
+        if record.write:
+            key = (record.method, record.path.lower())
+            seen[key] = seen.get(key, 0) + 1
+            writes.append(Write(len(writes), record.method, record.path, seen[key]))
+    return writes
+
+
+def _add_faults(run_dir: Path, specs: list[str]) -> None:
+    state = run_dir / rehearsal.STATE_FILE
+    sim = Simulator.load_state(state)
+    for spec in specs:
+        sim.add_fault_spec(spec)
+    sim.dump_state(state)
 
 
 def _clear_faults(run_dir: Path) -> None:
@@ -392,20 +422,55 @@ def run_scenario(name: str, clean: CleanRun, kind: str, write: Write, work: Path
     return out
 
 
-def scenarios(clean: CleanRun, kinds: tuple[str, ...], sample: int | None) -> list[tuple[str, Write]]:
+def run_rollback_scenario(name: str, clean: CleanRun, kind: str, write: Write, work: Path) -> Outcome:
+    """A migrated load balancer; one fault at one write of its rollback; then rollback again."""
+    run_dir = work / f"rollback-{kind}-{write.index}" / clean.run_dir.name
+    shutil.copytree(clean.run_dir, run_dir)
+    _add_faults(run_dir, _fault_specs(kind, write))
+    args = ["rollback", str(run_dir), "-o", "json"]
+    if kind == "crash":
+        proc = cli_process(*args)
+        code, stderr = proc.returncode, proc.stderr
+    elif kind == "412-foreign":
+        with foreign_change_before(write) as hook:
+            done = cli(*args)
+        assert hook["done"], f"the foreign change before {write.short()} failed: {hook['error']}"
+        code, stderr = done.exit_code, done.stderr
+    else:
+        done = cli(*args)
+        code, stderr = done.exit_code, done.stderr
+    out = Outcome(name, kind, write.short(), code, phase="rollback", traceback="Traceback" in stderr)
+    if code not in (0, 1, 137):
+        out.problems.append(f"rollback exited {code}: {stderr.strip()[-300:]}")
+    if kind in _MUST_STOP and code != _MUST_STOP[kind]:
+        out.problems.append(f"rollback exited {code}, expected {_MUST_STOP[kind]} for {kind}")
+    _clear_faults(run_dir)
+    if code != 0:
+        again = cli(*args)
+        out.traceback |= "Traceback" in again.stderr
+        if again.exit_code != 0:
+            out.problems.append(f"second rollback exited {again.exit_code}: {again.stderr.strip()[-300:]}")
+    final_file = run_dir / rehearsal.FINAL_STATE_FILE
+    got, tagged = without_foreign_tag(picture(final_file))
+    out.unmapped_after_rollback = len(clean.original_targets - mapped_targets(final_file))
+    out.other_changed = len(other_changes(clean.original, got))
+    if kind == "412-foreign" and tagged != 1:
+        out.problems.append(f"after rollback the foreign tag is on {tagged} resources, not 1")
+    if got != clean.original:
+        out.problems.append(f"rollback: state differs from the original: {diff_summary(clean.original, got)}")
+    out.restored = not out.problems
+    return out
+
+
+def scenarios(writes: list[Write], kinds: tuple[str, ...], sample: int | None) -> list[tuple[str, Write]]:
     """(kind, write) pairs: all of them, or a deterministic sample of ``sample`` per kind spread
     evenly over the writes (always including the first and the last write)."""
     out: list[tuple[str, Write]] = []
-    n = len(clean.writes)
+    n = len(writes)
     for kind in kinds:
         if sample is None or sample >= n:
             picked = list(range(n))
         else:
             picked = sorted({round(i * (n - 1) / max(sample - 1, 1)) for i in range(sample)})
-        out += [(kind, clean.writes[i]) for i in picked]
+        out += [(kind, writes[i]) for i in picked]
     return out
-
-
-def matches_path(pattern: str, path: str) -> bool:
-    """Whether a fault pattern made by :attr:`Write.glob` matches ``path`` (used by a self-test)."""
-    return fnmatch.fnmatchcase(path.lower(), pattern.lower())

@@ -49,34 +49,40 @@ class Results:
         self.touched = True
 
     def counts(self) -> dict[str, Any]:
-        f = self.faults
+        every = self.faults
+        f = [o for o in every if o.get("phase", "migrate") == "migrate"]
+        rb = [o for o in every if o.get("phase") == "rollback"]
         return {
             "mode": "full" if full_matrix() else "ci",
             "machine": machine(),
             "fault_scenarios_tried": len(f),
-            "topologies": sorted({o["topology"] for o in f}),
+            "topologies": sorted({o["topology"] for o in every}),
             "recovered_by_resume": sum(1 for o in f if o["recovered"]),
             "recovered_without_resume": sum(1 for o in f if o["recovered"] and o["migrate_exit"] == 0),
             "restored_by_rollback": sum(1 for o in f if o["restored"]),
+            "rollback_fault_scenarios_tried": len(rb),
+            "restored_by_rollback_after_a_faulted_rollback": sum(1 for o in rb if o["restored"]),
             "targets_without_nat_mapping": sum(
-                o["unmapped_after_resume"] + o["unmapped_after_rollback"] for o in f
+                o["unmapped_after_resume"] + o["unmapped_after_rollback"] for o in every
             ),
-            "resources_with_other_changes": sum(o["other_changed"] for o in f),
-            "fault_tracebacks": sum(1 for o in f if o["traceback"]),
+            "resources_with_other_changes": sum(o["other_changed"] for o in every),
+            "fault_tracebacks": sum(1 for o in every if o["traceback"]),
             "by_kind": {
                 kind: {
                     "tried": sum(1 for o in f if o["kind"] == kind),
                     "recovered": sum(1 for o in f if o["kind"] == kind and o["recovered"]),
                     "restored": sum(1 for o in f if o["kind"] == kind and o["restored"]),
+                    "rollback_tried": sum(1 for o in rb if o["kind"] == kind),
+                    "rollback_restored": sum(1 for o in rb if o["kind"] == kind and o["restored"]),
                 }
-                for kind in sorted({o["kind"] for o in f})
+                for kind in sorted({o["kind"] for o in every})
             },
             "generated_inputs_tried": sum(self.inputs.values()),
             "generated_inputs_by_target": dict(sorted(self.inputs.items())),
             "input_tracebacks": self.tracebacks,
             "secret_checks": self.secrets_checked,
             "secrets_found": self.secrets_found,
-            "failures": [o for o in f if o["problems"]][:20],
+            "failures": [o for o in every if o["problems"]][:20],
         }
 
 
@@ -106,6 +112,8 @@ def summary_lines() -> list[str]:
         f"recovered by resume:                 {c['recovered_by_resume']}"
         f"  (of which the run recovered on its own: {c['recovered_without_resume']})",
         f"restored by rollback:                {c['restored_by_rollback']}",
+        f"faults during rollback tried:        {c['rollback_fault_scenarios_tried']}"
+        f"  (restored by rolling back again: {c['restored_by_rollback_after_a_faulted_rollback']})",
         f"targets without a NAT mapping:       {c['targets_without_nat_mapping']}",
         f"resources whose other rules changed: {c['resources_with_other_changes']}",
         f"tracebacks in fault runs:            {c['fault_tracebacks']}",
@@ -113,6 +121,7 @@ def summary_lines() -> list[str]:
     for kind, k in c["by_kind"].items():
         lines.append(
             f"  {kind:<12} tried {k['tried']:>4}  recovered {k['recovered']:>4}  restored {k['restored']:>4}"
+            f"  | during rollback: tried {k['rollback_tried']:>4}  restored {k['rollback_restored']:>4}"
         )
     lines.append(
         f"generated inputs tried:              {c['generated_inputs_tried']}"
