@@ -77,7 +77,9 @@ class Results:
                 }
                 for kind in sorted({o["kind"] for o in every})
             },
-            "generated_inputs_tried": sum(self.inputs.values()),
+            # Each input goes through the reader and then detect, check and plan.
+            "generated_inputs_tried": sum(n for k, n in self.inputs.items() if k.startswith("reader")),
+            "generated_input_runs": sum(self.inputs.values()),
             "generated_inputs_by_target": dict(sorted(self.inputs.items())),
             "input_tracebacks": self.tracebacks,
             "secret_checks": self.secrets_checked,
@@ -125,7 +127,7 @@ def summary_lines() -> list[str]:
         )
     lines.append(
         f"generated inputs tried:              {c['generated_inputs_tried']}"
-        f"  (tracebacks: {c['input_tracebacks']})"
+        f"  (runs of a reader, detect, check, plan: {c['generated_input_runs']}; tracebacks: {c['input_tracebacks']})"
     )
     for target, n in c["generated_inputs_by_target"].items():
         lines.append(f"  {target:<28} {n:>6}")
