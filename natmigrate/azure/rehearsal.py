@@ -33,6 +33,7 @@ from natmigrate.sources import read_path
 STATE_FILE = "simulator-state.json"
 FINAL_STATE_FILE = "simulated-final-state.json"
 CRASH_EXIT_CODE = 137  # what a shell reports for a process killed with SIGKILL
+CRASH_SAVE_WAIT = 30.0  # seconds a crash waits for a save in progress in another thread
 # Rehearsals run on the simulator's "realistic" durations on a sped-up clock, so the NAT downtime
 # they report is in believable seconds while the run takes a second or two.
 DEFAULT_LATENCY = "realistic"
@@ -192,7 +193,11 @@ class Rehearsal:
     def _crash(self, record: RequestRecord) -> None:
         """A ``crash`` fault: the write was accepted; save and die now, as if killed."""
         try:
-            # Not through save(): another thread may hold its lock while waiting for this request.
+            # A parallel step may be saving right now (its own write finished): two dumps of one file
+            # at once interleave into a damaged state that resume cannot read. Wait for that save,
+            # then keep the lock: no save may start after this one. A save never waits for a
+            # request, so this cannot deadlock; the timeout is a last resort only.
+            self._save_lock.acquire(timeout=CRASH_SAVE_WAIT)
             self.simulator.dump_state(self.state_path)
             self.rundir.journal("crash", "-", message=f"simulated crash after {record.method} {record.path}")
         finally:

@@ -254,7 +254,7 @@ class Engine:
             if desired is None and _failed(current):
                 # A failed earlier write leaves the resource "Failed" even when its body is right;
                 # writing it again unchanged is how Azure is told to reconcile it.
-                desired = {"properties": {}} if method == "PATCH" else current
+                desired = {"properties": {}} if method == "PATCH" else tf.unchanged(current)
             if desired is None:
                 return "done" if rec.writes else "skipped"
             etag = current.get("etag") if isinstance(current.get("etag"), str) else None

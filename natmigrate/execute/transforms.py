@@ -162,6 +162,13 @@ def _lb_copy(lb: Body) -> tuple[Body, dict[str, Any]]:
     return new, props
 
 
+def unchanged(body: Body) -> Body:
+    """The body to write back unchanged, which is how Azure is told to reconcile a resource an
+    earlier write left ``Failed``: a copy in which each rule Azure generated from a NAT pool appears
+    once (a GET can list a generated name twice when a pool is shared; such a body is refused)."""
+    return _lb_copy(body)[0]
+
+
 def lb_add_backend_pools(plan: LoadBalancerPlan) -> Transform:
     """Add the backend pools the v2 rules target (no traffic changes)."""
     wanted = [bp for bp in plan.backend_pools if bp.action == "create"]
