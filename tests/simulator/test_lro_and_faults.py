@@ -54,7 +54,7 @@ def test_put_is_updating_then_succeeded_in_both_styles(style: str) -> None:
 
 
 def test_realistic_latency_polls_until_the_operation_completes() -> None:
-    with Simulator(latency="realistic", speedup=2000) as sim:
+    with Simulator(latency="realistic", speedup=200) as sim:
         sim.seed_topology(scale_sets=1, instances=1, nat_pools=1)
         az = clients(sim)
         lb = az.net.load_balancers.get("rg-sim", "lb-sim")
