@@ -27,7 +27,9 @@ def paused_gc() -> Iterator[None]:
     Parsing a large export allocates millions of containers, and CPython's cyclic collector would
     traverse all of them again and again while they are being created (it took longer than the
     parse itself in our measurements). JSON data and the model hold no reference cycles, so
-    reference counting frees everything anyway; the collector is restored afterwards.
+    reference counting frees everything anyway. On the way out the objects are frozen (moved out of
+    the collector's sight) before collection resumes; otherwise the first collection afterwards
+    would walk all of them once more.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -35,6 +37,7 @@ def paused_gc() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            gc.freeze()
             gc.enable()
 
 

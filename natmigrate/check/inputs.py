@@ -46,6 +46,7 @@ _MAYBE_NAT_WORDS = (
     "templatelink",
 )
 _TYPE_EXPRESSION = re.compile(r'"type"\s*:\s*"\[', re.I)
+_WORD_TEST_LIMIT = 1 << 20
 
 
 # Load balancer collections that cannot hold or hide inbound NAT. ``check`` only detects, so it
@@ -209,12 +210,20 @@ def _scan_one(path: Path, kind: str, input_format: str, max_bytes: int, explicit
             fmt = azure_json.classify(doc.data) if input_format == "auto" else input_format
             if fmt is None and not explicit:
                 return None  # some other tool's JSON found while walking a directory
-        if fmt is not None and not may_hold_nat(doc.text):
+        # The word test pays off on the many small files of a repository; a large export is read
+        # with NAT-only modelling instead (lower-casing 100 MB costs more than it saves).
+        if fmt is not None and len(doc.text) <= _WORD_TEST_LIMIT and not may_hold_nat(doc.text):
             # Nothing in the file can be (or hide) inbound NAT: skip building the model.
             return ScannedFile(FileResult(name, findings=[], format=fmt), "json")
-        if fmt != TERRAFORM_JSON:
+        if fmt == azure_json.ARM_TEMPLATE:
+            # Templates are evaluated: trimming first saves evaluating rules and probes. REST and
+            # CLI documents skip those collections (and NAT-free resources) while modelling instead.
             drop_non_nat_collections(doc.data)
-        snap = read_terraform_json(doc) if fmt == TERRAFORM_JSON else read_document(doc, fmt or input_format)
+        snap = (
+            read_terraform_json(doc)
+            if fmt == TERRAFORM_JSON
+            else read_document(doc, fmt or input_format, nat_only=True)
+        )
         result = FileResult(name, findings=detect(snap), format=snap.format)
         # The parsed document is kept only when suppression may need it: holding every file's data
         # would make a 5,000-file run slow down under garbage collection.

@@ -73,10 +73,6 @@ def _is_resource(obj: Any) -> bool:
     return isinstance(obj, Mapping) and (r.resource_type(obj) is not None or "properties" in obj)
 
 
-def _looks_flattened(obj: Mapping[str, Any]) -> bool:
-    return "properties" not in obj and any(k.lower() not in r.ENVELOPE_KEYS for k in obj)
-
-
 def classify(data: Any) -> str | None:
     """The shape of a parsed JSON document, or ``None`` when it is not one natmigrate reads."""
     if is_rest_example(data):
@@ -86,7 +82,8 @@ def classify(data: Any) -> str | None:
     items = list(_candidates(data, Origin("")))
     if not items:
         return None
-    return AZ_CLI if all(_looks_flattened(obj) for obj, _ in items) else REST
+    # az CLI output flattens ``properties`` into every object; REST keeps it (one is enough to tell).
+    return REST if any(r.lookup(obj, "properties")[0] is not None for obj, _ in items) else AZ_CLI
 
 
 def _candidates(data: Any, origin: Origin) -> Iterator[tuple[Mapping[str, Any], Origin]]:
