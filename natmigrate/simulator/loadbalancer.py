@@ -407,57 +407,81 @@ class BackendUse:
     floating: bool
 
 
-def backend_uses(lb: Mapping[str, Any], target: Target) -> list[BackendUse]:
-    """Every rule of ``lb`` that delivers traffic to ``target``, with its protocol and backend port."""
-    uses: list[BackendUse] = []
-    tpools = set(target.backend_pools)
+def _use(element: Mapping[str, Any], cp: Mapping[str, Any], port: int) -> BackendUse:
+    return BackendUse(
+        str(element["name"]), str(cp.get("protocol", "tcp")).lower(), port, bool(cp.get("enableFloatingIP"))
+    )
+
+
+@dataclass(slots=True)
+class BackendIndex:
+    """The rules of one load balancer that deliver to backends, indexed by what they target.
+
+    Built once per refresh: checking every ip configuration against every rule on every write made
+    a migration of N single-VM rules cost N² per write.
+    """
+
+    lb_rules: list[tuple[BackendUse, frozenset[str]]]  # in order, with the pools each rule targets
+    nat_rules_by_pool: dict[str, list[tuple[int, BackendUse]]]  # pool key -> (position, use)
+    nat_rules_by_id: dict[str, tuple[int, BackendUse]]  # rule id key -> (position, use)
+    nat_pools_by_id: dict[str, tuple[int, BackendUse]]  # pool id key -> (position, use)
+
+
+def backend_index(lb: Mapping[str, Any]) -> BackendIndex:
+    """Index ``lb``'s load-balancing rules, NAT rules and NAT pools for :func:`backend_uses`."""
+    index = BackendIndex([], {}, {}, {})
     for rule in children(lb, "loadBalancingRules"):
         cp = props(rule)
-        rpools = {p for p in [_ref(cp, "backendAddressPool"), *_refs(cp, "backendAddressPools")] if p}
         port = _int(cp.get("backendPort"))
-        if rpools & tpools and port:
-            uses.append(
-                BackendUse(
-                    str(rule["name"]),
-                    str(cp.get("protocol", "tcp")).lower(),
-                    port,
-                    bool(cp.get("enableFloatingIP")),
-                )
-            )
-    for rule in children(lb, "inboundNatRules"):
+        rpools = frozenset(
+            p for p in [_ref(cp, "backendAddressPool"), *_refs(cp, "backendAddressPools")] if p
+        )
+        if port:
+            index.lb_rules.append((_use(rule, cp, port), rpools))
+    for position, rule in enumerate(children(lb, "inboundNatRules")):
         cp = props(rule)
         port = _int(cp.get("backendPort"))
         if not port:
             continue
+        use = (position, _use(rule, cp, port))
         pool = _ref(cp, "backendAddressPool")
-        if (pool is not None and pool in tpools) or id_key(str(rule["id"])) in target.nat_rules:
-            uses.append(
-                BackendUse(
-                    str(rule["name"]),
-                    str(cp.get("protocol", "tcp")).lower(),
-                    port,
-                    bool(cp.get("enableFloatingIP")),
-                )
-            )
-    for nat_pool in children(lb, "inboundNatPools"):
+        if pool is not None:
+            index.nat_rules_by_pool.setdefault(pool, []).append(use)
+        index.nat_rules_by_id[id_key(str(rule["id"]))] = use
+    for position, nat_pool in enumerate(children(lb, "inboundNatPools")):
         cp = props(nat_pool)
         port = _int(cp.get("backendPort"))
-        if port and id_key(str(nat_pool["id"])) in target.nat_pools:
-            uses.append(
-                BackendUse(
-                    str(nat_pool["name"]),
-                    str(cp.get("protocol", "tcp")).lower(),
-                    port,
-                    bool(cp.get("enableFloatingIP")),
-                )
-            )
+        if port:
+            index.nat_pools_by_id[id_key(str(nat_pool["id"]))] = (position, _use(nat_pool, cp, port))
+    return index
+
+
+def backend_uses(
+    lb: Mapping[str, Any], target: Target, index: BackendIndex | None = None
+) -> list[BackendUse]:
+    """Every rule of ``lb`` that delivers traffic to ``target``, with its protocol and backend port
+    (load-balancing rules, then NAT rules, then NAT pools, each in the load balancer's order)."""
+    index = index if index is not None else backend_index(lb)
+    tpools = set(target.backend_pools)
+    uses = [use for use, rpools in index.lb_rules if rpools & tpools]
+    nat: dict[int, BackendUse] = {}
+    for pool in tpools:
+        for position, use in index.nat_rules_by_pool.get(pool, ()):
+            nat[position] = use
+    for rule_key in target.nat_rules:
+        found = index.nat_rules_by_id.get(rule_key)
+        if found is not None:
+            nat[found[0]] = found[1]
+    uses.extend(nat[p] for p in sorted(nat))
+    pools = [index.nat_pools_by_id[k] for k in set(target.nat_pools) if k in index.nat_pools_by_id]
+    uses.extend(use for _, use in sorted(pools, key=lambda pu: pu[0]))
     return uses
 
 
-def check_backend_ports(lb: Mapping[str, Any], target: Target) -> None:
+def check_backend_ports(lb: Mapping[str, Any], target: Target, index: BackendIndex | None = None) -> None:
     """rule: one load balancer may not send the same protocol and backend port to one ip
     configuration twice [doc: load-balancer-common-deployment-errors; doc: nat-pool-migration]."""
-    uses = backend_uses(lb, target)
+    uses = backend_uses(lb, target, index)
     for i, a in enumerate(uses):
         for b in uses[i + 1 :]:
             if a.port == b.port and _overlap(a.protocol, b.protocol) and not (a.floating and b.floating):

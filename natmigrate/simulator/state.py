@@ -248,9 +248,10 @@ class WorldState:
         for lk in self._lb_keys():
             lb = self.resources[lk]
             prefix = lk + "/"
+            index = lbs.backend_index(lb)
             for t in checked:
                 if any(r.startswith(prefix) for r in (*t.backend_pools, *t.nat_pools, *t.nat_rules)):
-                    lbs.check_backend_ports(lb, t)
+                    lbs.check_backend_ports(lb, t, index)
             result = lbs.mappings(lb, effective, self.ports.get(lk, {}))
             if result.allocations != self.ports.get(lk):
                 self._set(self.ports, lk, result.allocations)
