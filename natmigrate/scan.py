@@ -7,17 +7,13 @@ one-line message, never an exception that stops the other files.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from natmigrate.detect import Finding, Verdict, detect, verdict
-from natmigrate.errors import ExitCode, InputError
-from natmigrate.model import Snapshot
-from natmigrate.sources import read_path
-from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES
+from natmigrate.detect import Finding, Verdict, verdict
+from natmigrate.errors import ExitCode
 
 
 @contextmanager
@@ -64,25 +60,6 @@ class FileResult:
             "findings": [f.as_dict() for f in self.findings],
             "error": self.error,
         }
-
-
-Reader = Callable[[Path], Snapshot]
-
-
-def scan_file(path: Path, reader: Reader) -> FileResult:
-    """Read and detect one file; errors are captured in the result."""
-    try:
-        snapshot = reader(path)
-    except InputError as exc:
-        return FileResult(str(path), error=str(exc))
-    except (OSError, MemoryError, RecursionError) as exc:
-        return FileResult(str(path), error=f"{path}: {type(exc).__name__}: {exc}")
-    return FileResult(str(path), findings=detect(snapshot), format=snapshot.format)
-
-
-def json_reader(input_format: str = "auto", max_bytes: int = DEFAULT_MAX_BYTES) -> Reader:
-    """The reader for JSON inputs (REST, az CLI, ARM templates, REST examples), for detection."""
-    return lambda p: read_path(p, input_format, max_bytes, nat_only=True)
 
 
 def exit_code(results: list[FileResult]) -> ExitCode:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from natmigrate.detect import Finding, detect
+from natmigrate.errors import InputError
 from natmigrate.model import Snapshot
-from natmigrate.sources import read_document
+from natmigrate.scan import FileResult
+from natmigrate.sources import read_document, read_path
 from natmigrate.sources.jsondoc import parse_text
 
 SUB = "11111111-2222-3333-4444-555555555555"
@@ -114,3 +117,12 @@ def findings(data: Any) -> list[Finding]:
 
 def rules(data: Any) -> list[str]:
     return [f.rule for f in findings(data)]
+
+
+def scan(path: Path) -> FileResult:
+    """Read one file through the readers and detect: the reader's own errors become the result's."""
+    try:
+        snapshot = read_path(path, nat_only=True)
+    except InputError as exc:
+        return FileResult(str(path), error=str(exc))
+    return FileResult(str(path), findings=detect(snapshot), format=snapshot.format)

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from builders import scan as scan_one
 from paths import FIXTURES
 
 from natmigrate.detect import Finding, detect, verdict
 from natmigrate.errors import InputError
 from natmigrate.model import Snapshot, Unresolved
-from natmigrate.scan import json_reader, scan_file
 from natmigrate.sources import read_path
 
 SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
@@ -41,7 +41,7 @@ def read(tmp_path: Path, doc: Any) -> Snapshot:
 
 
 def scan(tmp_path: Path, doc: Any) -> list[Finding]:
-    result = scan_file(write(tmp_path, doc), json_reader())
+    result = scan_one(write(tmp_path, doc))
     assert result.error is None, result.error
     return result.findings
 
@@ -345,7 +345,7 @@ def test_child_rule_without_its_parent_is_a_partial_load_balancer(tmp_path: Path
 
 
 def test_export_duplicates_are_reported_once(tmp_path: Path) -> None:
-    findings = scan_file(FIXTURES / "group-export.json", json_reader()).findings
+    findings = scan_one(FIXTURES / "group-export.json").findings
     assert rules(findings) == ["NATM001", "NATM001", "NATM002", "NATM002", "NATM003", "NATM003", "NATM004"]
     text = (FIXTURES / "group-export.json").read_text().splitlines()
     for f in findings:
@@ -723,7 +723,7 @@ def test_resources_of_the_wrong_shape_are_one_line_errors(tmp_path: Path) -> Non
     with pytest.raises(InputError) as info:
         read_path(path)
     assert info.value.line == line_of(path, '"not a resource"')
-    result = scan_file(write(tmp_path, {"$schema": SCHEMA, "parameters": {}}), json_reader())
+    result = scan_one(write(tmp_path, {"$schema": SCHEMA, "parameters": {}}))
     assert result.verdict == "error" and "no resources" in str(result.error)
 
 
@@ -841,11 +841,11 @@ def test_parameters_files_are_read_as_empty(tmp_path: Path) -> None:
         "contentVersion": "1.0.0.0",
         "parameters": {"inboundNatRules": {"value": [nat_rule("x", 50001)]}},
     }
-    result = scan_file(write(tmp_path, params, "azuredeploy.parameters.json"), json_reader())
+    result = scan_one(write(tmp_path, params, "azuredeploy.parameters.json"))
     assert (result.error, result.verdict, result.format) == (None, "pass", "arm-parameters")
     # Some repositories copy the template $schema into their parameters files.
     params["$schema"] = SCHEMA
-    result = scan_file(write(tmp_path, params, "other.parameters.json"), json_reader())
+    result = scan_one(write(tmp_path, params, "other.parameters.json"))
     assert (result.error, result.verdict) == (None, "pass")
 
 
@@ -884,7 +884,7 @@ def test_service_fabric_managed_node_type_bound_to_a_nat_pool_warns(tmp_path: Pa
         "natPoolId": {"type": "string"},
     }
     path = write(tmp_path, template([node_type], parameters=params))
-    result = scan_file(path, json_reader())
+    result = scan_one(path)
     (finding,) = result.findings
     assert finding.rule == "NATM005" and "nodetypes/sfmc/nt2.loadBalancerInboundNatPoolId" in finding.message
     assert finding.line == line_of(path, '"loadBalancerInboundNatPoolId"')
