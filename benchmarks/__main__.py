@@ -1,7 +1,9 @@
 """``python -m benchmarks [--quick]``: every benchmark of issue 7, one table, two result files.
 
 1. migration downtime and duration (``benchmarks.migration``): natmigrate vs a re-enactment of
-   Microsoft's sequence vs the floor, on four topologies;
+   Microsoft's sequence vs the floor, on the issue's four topologies (``migration``), plus the
+   variant where the module can reuse a backend pool (``migration_variants``, reported, with the
+   downtime-vs-baseline target not applying: see ``benchmarks/topologies.py``);
 2. detection (``benchmarks.detect_speed``): ``detect`` vs ``json.load`` vs ``jq``;
 3. planning scale (``benchmarks.plan_scale``): plan time for 100, 1,000 and 10,000 instances.
 
@@ -76,7 +78,7 @@ def run_planning(sizes: list[int], repeat: int) -> list[dict[str, float]]:
 def evaluate(results: dict[str, Any]) -> list[str]:
     """Every missed target, as a sentence."""
     missed = []
-    for row in results["migration"]:
+    for row in results["migration"] + results["migration_variants"]:
         for name, ok in row["targets_met"].items():
             if not ok:
                 why = next((n for n in row.get("notes", []) if n.startswith(name)), "")
@@ -99,7 +101,8 @@ def table(results: dict[str, Any]) -> str:
         "| topology | who | max NAT down (s) | mean NAT down (s) | NAT back at (s) | duration (s) | writes |"
     )
     lines.append("|---|---|---:|---:|---:|---:|---:|")
-    for r in results["migration"]:
+    rows = results["migration"] + results["migration_variants"]
+    for r in rows:
         for who in ("natmigrate", "baseline"):
             s = r[who]
             label = "natmigrate" if who == "natmigrate" else r["baseline_name"]
@@ -113,12 +116,16 @@ def table(results: dict[str, Any]) -> str:
         "| topology | downtime ours/baseline (<= 0.5) | ours/floor (<= 1.1) | floor/baseline | writes ours/baseline (<= 1) |",
     ]
     lines.append("|---|---:|---:|---:|---:|")
-    for r in results["migration"]:
+    for r in rows:
         q = r["ratios"]
         fb = r["floor_downtime_s"] / r["baseline"]["max_downtime_s"] if r["baseline"]["max_downtime_s"] else 0
+        vs_base = (
+            q["downtime_vs_baseline"]
+            if "downtime_vs_baseline" in r["targets_met"]
+            else (f"{q['downtime_vs_baseline']} (not a target: floor/baseline > 0.5)")
+        )
         lines.append(
-            f"| {r['topology']} | {q['downtime_vs_baseline']} | {q['downtime_vs_floor']} | {fb:.3f} "
-            f"| {q['writes_vs_baseline']} |"
+            f"| {r['topology']} | {vs_base} | {q['downtime_vs_floor']} | {fb:.3f} | {q['writes_vs_baseline']} |"
         )
     det = results["detection"]
     lines += ["", "## Detection", ""]
@@ -157,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     repeat = 1 if args.quick else 3
     started = time.perf_counter()
     print("migration ...", file=sys.stderr, flush=True)
-    mig = migration.run(quick=args.quick, speedup=args.speedup)
+    mig = migration.run(quick=args.quick, speedup=args.speedup, with_variants=True)
     print("detection ...", file=sys.stderr, flush=True)
     det = detect_speed.measure(args.detect_mb, repeat=max(repeat, 2))
     print("planning ...", file=sys.stderr, flush=True)
@@ -166,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
         "generated": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "command": "python -m benchmarks" + (" --quick" if args.quick else ""),
         "machine": machine(),
-        "migration": mig,
+        "migration": [r for r in mig if not r["variant"]],
+        "migration_variants": [r for r in mig if r["variant"]],
         "detection": det,
         "planning": plan,
     }

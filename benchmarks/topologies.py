@@ -1,5 +1,16 @@
 """The topologies the migration benchmark runs, seeded identically into each fresh simulator.
 
+The four of issue 7 (:func:`topologies`) are what the issue names. Their single-pool scale sets use
+the load balancer for NAT only (they are in none of its backend pools), so Microsoft's module must
+create a ``be_migrated_<pool>`` per NAT pool and roll its instances out twice, the sequence
+``design.md`` compares against. The shared-pool topology also serves HTTP from one backend pool
+holding every scale set, as exported load balancers often do.
+
+:func:`variants` adds the case that is best for the module: the scale set is already in a backend
+pool whose members are exactly the NAT pool's, which 2.0.7 reuses, so it rolls out once. It is
+reported next to the four, with its own note, because there no tool can reach the issue's
+"half the baseline's downtime": one roll-out plus one load-balancer write is the floor for both.
+
 Each topology is a function of a :class:`~natmigrate.simulator.Simulator`; it seeds the simulated
 Azure and returns the id of the load balancer to migrate. The same function on a fresh simulator
 gives the same resources, names and ports, so natmigrate and the baseline start from one state.
@@ -25,15 +36,19 @@ class Topology:
     kind: str  # "scale-set" (NAT pools) or "vm" (single-VM v1 rules)
     targets: int  # NATed backend ip configurations
     seed: Callable[[Simulator], str]  # seeds a fresh simulator; returns the load balancer id
+    reusable_pool: bool = False  # the scale sets already sit in a backend pool of exactly their members
 
 
-def _pools_per_set(scale_sets: int, pools: int, instances: int) -> Callable[[Simulator], str]:
+def _pools_per_set(
+    scale_sets: int, pools: int, instances: int, in_backend_pool: bool = False
+) -> Callable[[Simulator], str]:
     def seed(sim: Simulator) -> str:
         ids = sim.seed_topology(
             scale_sets=scale_sets,
             instances=instances,
             nat_pools=pools,
             port_range=max(100, instances * 2),
+            scale_sets_in_backend_pool=in_backend_pool,
         )
         return ids.load_balancer
 
@@ -192,4 +207,17 @@ def topologies(quick: bool = False) -> list[Topology]:
         Topology("3 scale sets x 3 pools x 50 instances (one pool shared)", "scale-set", 150, _shared(3, 50)),
         Topology("200 VMs with v1 rules", "vm", 200, _vms(200)),
         Topology("1 scale set x 1 pool x 1,000 instances", "scale-set", 1000, _pools_per_set(1, 1, 1000)),
+    ]
+
+
+def variants() -> list[Topology]:
+    """Reported beside the four: the topology where Microsoft's module rolls out only once."""
+    return [
+        Topology(
+            "1 scale set x 2 pools x 10 instances, already in a backend pool of the same members",
+            "scale-set",
+            10,
+            _pools_per_set(1, 2, 10, in_backend_pool=True),
+            reusable_pool=True,
+        )
     ]

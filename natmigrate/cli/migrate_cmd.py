@@ -114,7 +114,10 @@ StateDir = Annotated[
 BatchSize = Annotated[
     int | None,
     typer.Option(
-        "--batch-size", min=1, help="Manual roll-out: upgrade this many instances per call (default: all)."
+        "--batch-size",
+        min=1,
+        help="Manual roll-out: upgrade this many instances per call (default: all). Single-VM rules: "
+        "update this many NICs per wave, each wave followed by one load-balancer write (default: 8).",
     ),
 ]
 RolloutTimeout = Annotated[
@@ -201,6 +204,12 @@ def _options(
         resume_hint=f"natmigrate resume {rd.path}" if rd else "",
         rollback_hint=f"natmigrate rollback {rd.path}" if rd else "",
     )
+
+
+def _batch(given: int | None, meta: dict[str, Any]) -> int | None:
+    """``--batch-size`` on resume/rollback, else the one the run started with."""
+    recorded = meta.get("batch_size")
+    return given if given is not None else recorded if isinstance(recorded, int) else None
 
 
 def _lb_id(gateway_subscription: str, resource_group: str | None, name: str | None) -> str:
@@ -430,6 +439,7 @@ def migrate(
             "load_balancer": lbs[0],
             "load_balancers": lbs,
             "faults": simulate_fault or [],
+            "batch_size": batch_size,
         }
         rd = _new_run(state_dir, lbs[0].rsplit("/", 1)[-1] if len(lbs) == 1 else "several", meta)
         err.print(f"Rehearsal against the built-in simulator seeded from {simulate}; run directory {rd.path}")
@@ -464,6 +474,7 @@ def migrate(
         "endpoint": live_gateway.connection.endpoint,
         "load_balancer": lb_id,
         "load_balancers": [lb_id],
+        "batch_size": batch_size,
     }
     _migrate_with(
         live_gateway,
@@ -566,7 +577,11 @@ def apply(
     check_feasible(lbs)
     parsed = ids.parse_id(lbs[0].id)
     subscription = parsed.subscription if parsed else None
-    common: dict[str, Any] = {"load_balancer": lbs[0].id, "load_balancers": [lb.id for lb in lbs]}
+    common: dict[str, Any] = {
+        "load_balancer": lbs[0].id,
+        "load_balancers": [lb.id for lb in lbs],
+        "batch_size": batch_size,
+    }
     if simulate is not None:
         from natmigrate.azure.rehearsal import Rehearsal
 
@@ -673,7 +688,7 @@ def resume(
             gateway,
             lbs,
             "migrate",
-            _options(batch_size, rollout_timeout, rd, bool(meta.get("simulated"))),
+            _options(_batch(batch_size, meta), rollout_timeout, rd, bool(meta.get("simulated"))),
             output,
             rehearsal,
         )
@@ -706,7 +721,7 @@ def rollback(
             gateway,
             lbs,
             "rollback",
-            _options(batch_size, rollout_timeout, rd, bool(meta.get("simulated"))),
+            _options(_batch(batch_size, meta), rollout_timeout, rd, bool(meta.get("simulated"))),
             output,
             rehearsal,
         )

@@ -35,6 +35,7 @@ from natmigrate.execute.gateway import (
     PreconditionFailedError,
 )
 from natmigrate.execute.rundir import RunDir
+from natmigrate.execute.waves import nic_waves
 from natmigrate.plan.model import LoadBalancerPlan, PortMapping, ScaleSetChange
 
 # How often to retry a write refused with 412 when nothing of substance had changed.
@@ -104,7 +105,9 @@ class VerificationFailedError(NatMigrateError):
 class RunOptions:
     """How to run."""
 
-    batch_size: int | None = None  # Manual roll-out: instances per upgrade call (None: all at once)
+    # Manual roll-out: instances per upgrade call (None: all at once). Single-VM rules: NICs per
+    # wave, each wave followed by its own load-balancer write (None: max_workers); see waves.py.
+    batch_size: int | None = None
     rollout_timeout: float = 3600.0  # Automatic roll-out: seconds to wait for latestModelApplied
     poll_interval: float = 15.0  # Automatic roll-out: seconds between instance listings
     max_workers: int = 8
@@ -161,6 +164,7 @@ class Engine:
         self._lock = threading.Lock()
         self._records: dict[str, StepRecord] = {}
         self._order: list[str] = []
+        self._lb_known: Body | None = None  # see _read_lb
         self.outcome = RunOutcome()
 
     # ------------------------------------------------------------------------------ plumbing
@@ -241,8 +245,27 @@ class Engine:
         write: Callable[[str, Body, str | None], Body],
         transform: tf.Transform,
         method: str,
+        gate: StartGate | None = None,
     ) -> str:
-        """Make ``transform`` hold for a resource: read, compare, write with If-Match, handle 412/409."""
+        """Make ``transform`` hold for a resource: read, compare, write with If-Match, handle 412/409.
+
+        With ``gate``, the first write waits until every step of the gate has read its resource."""
+        try:
+            return self._ensure_once(step, resource_id, read, write, transform, method, gate)
+        finally:
+            if gate is not None:
+                gate.arrive(step)
+
+    def _ensure_once(
+        self,
+        step: str,
+        resource_id: str,
+        read: Callable[[str], Body],
+        write: Callable[[str, Body, str | None], Body],
+        transform: tf.Transform,
+        method: str,
+        gate: StartGate | None,
+    ) -> str:
         rec = self._record(step)
         current = read(resource_id)
         busy = 0
@@ -266,6 +289,8 @@ class Engine:
                 resource=resource_id,
                 changes=describe_change(current, desired, method),
             )
+            if gate is not None:
+                gate.wait(step)
             try:
                 write(resource_id, desired, etag)
                 rec.writes += 1
@@ -307,21 +332,35 @@ class Engine:
                 raise
 
     def _ensure_lb(self, step: str, transform: tf.Transform) -> str:
-        return self._ensure(
-            step,
-            self.plan.id,
-            self.gateway.get_load_balancer,
-            self.gateway.put_load_balancer,
-            transform,
-            "PUT",
-        )
+        return self._ensure(step, self.plan.id, self._read_lb, self._write_lb, transform, "PUT")
+
+    def _read_lb(self, lb_id: str) -> Body:
+        """The load balancer as natmigrate's own last write left it, else a fresh GET.
+
+        Between two writes of one run only NICs and scale sets change, which touches nothing but the
+        load balancer's read-only back-references, so the next write can start from the answer to
+        the last one instead of a GET: in a wave of single-VM rules, that GET would be downtime.
+        If anyone else wrote in between, the etag no longer matches, Azure answers 412, and
+        :meth:`_ensure` reads again and stops on any change of substance."""
+        with self._lock:
+            known, self._lb_known = self._lb_known, None
+        return known if known is not None else self.gateway.get_load_balancer(lb_id)
+
+    def _write_lb(self, lb_id: str, body: Body, etag: str | None) -> Body:
+        result = self.gateway.put_load_balancer(lb_id, body, etag)
+        if isinstance(result.get("etag"), str):
+            with self._lock:
+                self._lb_known = result
+        return result
 
     def _ensure_vmss(self, step: str, vmss_id: str, transform: tf.Transform) -> str:
         return self._ensure(
             step, vmss_id, self.gateway.get_scale_set, self.gateway.update_scale_set, transform, "PATCH"
         )
 
-    def _ensure_nic(self, step: str, nic_id: str, transform: tf.Transform) -> str:
+    def _ensure_nic(
+        self, step: str, nic_id: str, transform: tf.Transform, gate: StartGate | None = None
+    ) -> str:
         return self._ensure(
             step,
             nic_id,
@@ -329,6 +368,7 @@ class Engine:
             self.gateway.put_network_interface,
             transform,
             "PUT",
+            gate,
         )
 
     # ------------------------------------------------------------------------------ backup
@@ -504,10 +544,13 @@ class Engine:
 
     # ------------------------------------------------------------------------------ swap
 
-    def swap(self, step: str) -> str:
-        """NAT pools and v1 rules out, v2 rules in: one write, or two if Azure rejects one."""
+    def swap(self, step: str, plan: LoadBalancerPlan | None = None) -> str:
+        """NAT pools and v1 rules out, v2 rules in: one write, or two if Azure rejects one.
+
+        ``plan``: the part of the plan to move (a wave of single-VM rules); default all of it."""
+        plan = plan or self.plan
         try:
-            return self._ensure_lb(step, tf.lb_swap_nat(self.plan))
+            return self._ensure_lb(step, tf.lb_swap_nat(plan))
         except ArmError as exc:
             if isinstance(exc, PreconditionFailedError) or exc.status != 400:
                 raise
@@ -516,8 +559,8 @@ class Engine:
                 f"Azure rejected the combined load-balancer change ({exc.code}: {exc.message}); "
                 "falling back to two writes: NAT pools and v1 rules out, then v2 rules in",
             )
-        first = self._ensure_lb(step, tf.lb_remove_v1(self.plan))
-        second = self._ensure_lb(step, tf.lb_add_v2(self.plan))
+        first = self._ensure_lb(step, tf.lb_remove_v1(plan))
+        second = self._ensure_lb(step, tf.lb_add_v2(plan))
         return "done" if "done" in (first, second) else "skipped"
 
     # ------------------------------------------------------------------------------ plans
@@ -545,19 +588,30 @@ class Engine:
                     )
                 ]
             )
+        waves = nic_waves(p, self.options.batch_size or self.options.max_workers)
         models: list[Step] = []
         for ss in p.scale_sets:
             name = f"vmss-update-model:{ss.name}"
             models.append((name, _bind(self._ensure_vmss, name, ss.id, tf.vmss_update_model(ss))))
-        for nic in p.network_interfaces:
-            name = f"nic-update:{nic.name}"
-            models.append((name, _bind(self._ensure_nic, name, nic.id, tf.nic_update(nic.edits))))
-        if models:
-            phases.append(models)
+        for k, wave in enumerate(waves, 1):
+            names = [f"nic-update:{nic.name}" for nic in wave.nics]
+            # A wave's NICs are read first and written together: the first write starts the
+            # downtime of its VM, which lasts until the wave's load-balancer write.
+            together = len(waves) > 1 and 1 < len(names) <= self.options.max_workers
+            gate = StartGate(names) if together else None
+            for name, nic in zip(names, wave.nics, strict=True):
+                models.append((name, _bind(self._ensure_nic, name, nic.id, tf.nic_update(nic.edits), gate)))
+            if models:
+                phases.append(models)
+            models = []
+            if k < len(waves):
+                swap = f"lb-swap-nat:wave-{k}-of-{len(waves)}"
+                phases.append([(swap, _bind(self.swap, swap, wave.plan))])
         rollouts = self._rollout_steps("vmss-rollout")
         if rollouts:
             phases.append(rollouts)
-        phases.append([("lb-swap-nat", lambda: self.swap("lb-swap-nat"))])
+        last = "lb-swap-nat" if len(waves) == 1 else f"lb-swap-nat:wave-{len(waves)}-of-{len(waves)}"
+        phases.append([(last, _bind(self.swap, last))])
         restores: list[Step] = []
         for ss in p.scale_sets:
             if ss.switch_to_manual:

@@ -2,7 +2,8 @@
 
 backup → add backend pools (one LB write, no traffic change) → [switch Rolling to Manual] → one
 model update per scale set (NAT pools out, backend pools in) and one update per NIC → one roll-out
-per scale set → one LB write that removes the NAT pools and v1 rules and adds the v2 rules →
+per scale set → one LB write that removes the NAT pools and v1 rules and adds the v2 rules (NICs
+alone: in waves, each wave's NIC updates followed by the LB write for their rules) →
 [restore Rolling] → read the new port mapping and compare.
 
 This is the order Azure accepts: a NAT pool cannot be deleted while a scale set (model or instance)
@@ -62,11 +63,14 @@ def build_steps(
                 parallel=True,
             )
         )
+    # Without scale sets, NICs go in waves, each followed by its own swap (execute/waves.py).
+    waves = bool(nic_ids) and not ss_ids
     if nic_ids:
         steps.append(
             Step(
                 "nic-update",
-                "update each NIC once: v1 NAT rule references out, backend pool references in",
+                "update each NIC once: v1 NAT rule references out, backend pool references in"
+                + (" (in waves of --batch-size NICs, default 8)" if waves else ""),
                 nic_ids,
                 parallel=True,
             )
@@ -86,14 +90,14 @@ def build_steps(
                 True,
             )
         )
-    steps.append(
-        Step(
-            "lb-swap-nat",
-            f"one write to {lb_name}: remove the NAT pools and v1 rules, add the v2 rules (the migrated "
-            "NAT ports are down from the roll-out or NIC update until this completes)",
-            (lb_id,),
-        )
+    swap = (
+        f"after each wave, one write to {lb_name}: remove the wave's v1 rules, add their v2 rules (a "
+        "VM's NAT port is down from its NIC update until its wave's write completes)"
+        if waves
+        else f"one write to {lb_name}: remove the NAT pools and v1 rules, add the v2 rules (the migrated "
+        "NAT ports are down from the roll-out or NIC update until this completes)"
     )
+    steps.append(Step("lb-swap-nat", swap, (lb_id,)))
     if switch:
         steps.append(
             Step(

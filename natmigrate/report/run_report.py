@@ -115,14 +115,14 @@ def print_plan_summary(console: Console, lb: LoadBalancerPlan) -> None:
                     style="yellow" if p.severity == "warning" else "red",
                 )
             )
-    console.print(
-        Text(
-            "Inbound NAT (the per-instance frontend ports) is down from the instance roll-out until the "
-            "load balancer's NAT rules are swapped: one roll-out plus one load-balancer update. "
-            "Load-balancing and outbound rules are not affected.",
-            style="bold yellow",
-        )
+    window = (
+        "Inbound NAT (the per-instance frontend ports) is down from the instance roll-out until the "
+        "load balancer's NAT rules are swapped: one roll-out plus one load-balancer update. "
+        if lb.scale_sets or not lb.network_interfaces
+        else "Each VM's inbound NAT port is down from its NIC update until the load-balancer write "
+        "for its wave of NICs completes: one NIC update plus one load-balancer update. "
     )
+    console.print(Text(window + "Load-balancing and outbound rules are not affected.", style="bold yellow"))
 
 
 def _last(rid: str) -> str:

@@ -7,12 +7,17 @@ operation completes) is in simulated seconds since the simulator's epoch. ``spee
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
+from collections.abc import Iterator
 
 
 class SimClock:
-    """A monotonic clock in simulated seconds: ``start + real_elapsed * speedup + advanced``."""
+    """A monotonic clock in simulated seconds: ``start + real_elapsed * speedup + advanced``.
+
+    ``real_elapsed`` leaves out the time spent inside :meth:`held` (the simulator's own request
+    handling, when the simulator is told to hold the clock while serving)."""
 
     def __init__(self, speedup: float = 1.0, start: float = 0.0, frozen: bool = False) -> None:
         """``speedup``: simulated seconds per real second. ``frozen``: time moves only by
@@ -24,13 +29,32 @@ class SimClock:
         self._lock = threading.Lock()
         self._base = float(start)
         self._real0 = time.monotonic()
+        self._held_for = 0.0  # real seconds spent inside held()
+        self._holds = 0
+        self._held_at = 0.0
 
     def now(self) -> float:
         """Current simulated time in seconds."""
         with self._lock:
             if self.frozen:
                 return self._base
-            return self._base + (time.monotonic() - self._real0) * self.speedup
+            real = self._held_at if self._holds else time.monotonic()
+            return self._base + (real - self._real0 - self._held_for) * self.speedup
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """Simulated time stands still inside this block (re-entrant)."""
+        with self._lock:
+            if not self._holds:
+                self._held_at = time.monotonic()
+            self._holds += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._holds -= 1
+                if not self._holds:
+                    self._held_for += time.monotonic() - self._held_at
 
     def advance(self, seconds: float) -> float:
         """Move simulated time forward by ``seconds``; returns the new time."""
@@ -46,6 +70,9 @@ class SimClock:
         with self._lock:
             self._base = float(seconds)
             self._real0 = time.monotonic()
+            self._held_for = 0.0
+            if self._holds:
+                self._held_at = self._real0
 
     def real_seconds(self, sim_seconds: float) -> float:
         """How long ``sim_seconds`` of simulated time takes on the wall clock (``inf`` when frozen)."""

@@ -241,6 +241,7 @@ def generate_topology(
     load_balancing_rule: bool,
     outbound_rule: bool,
     location: str,
+    scale_sets_in_backend_pool: bool = True,
 ) -> TopologyIds:
     """Build the resources :meth:`Simulator.seed_topology` describes and seed them."""
     from natmigrate.simulator.service import TopologyIds
@@ -345,7 +346,7 @@ def generate_topology(
             "properties": {
                 "primary": True,
                 "subnet": {"id": subnet},
-                "loadBalancerBackendAddressPools": [{"id": pool_id}],
+                "loadBalancerBackendAddressPools": [{"id": pool_id}] if scale_sets_in_backend_pool else [],
                 "loadBalancerInboundNatPools": [
                     {"id": pool_ids[s * nat_pools + p]} for p in range(nat_pools)
                 ],

@@ -515,7 +515,8 @@ class _Handler(BaseHTTPRequestHandler):
             base=f"https://{headers.get('host') or '127.0.0.1'}",
         )
         try:
-            with sim._lock:
+            hold = sim.clock.held() if sim.hold_clock_while_serving else contextlib.nullcontext()
+            with sim._lock, hold:
                 reply = self.server.router.handle(req, fault)
         except ArmError as err:
             reply = Reply(err.status, err.body(), dict(err.headers))

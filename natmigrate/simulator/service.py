@@ -70,7 +70,9 @@ class Simulator:
     ``Azure-AsyncOperation`` header, plus ``Location`` on 202 answers, as ARM does) or
     ``"location"`` (only ``Location``); may be changed while running. ``on_crash``: called for a
     ``crash`` fault after the change is applied and before the connection is dropped (the caller
-    may save the state and end its process there).
+    may save the state and end its process there). ``hold_clock_while_serving``: simulated time
+    stands still while the simulator handles a request, so that its own (Python) processing time
+    is not counted as Azure's; the latency profile alone says how long Azure takes (benchmarks).
 
     Use as a context manager, or call :meth:`start` and :meth:`stop`.
     """
@@ -85,6 +87,7 @@ class Simulator:
         lro_style: str = "async",
         on_crash: CrashCallback | None = None,
         cert_dir: str | os.PathLike[str] | None = None,
+        hold_clock_while_serving: bool = False,
     ) -> None:
         if isinstance(latency, str):
             if latency not in PROFILES:
@@ -97,6 +100,7 @@ class Simulator:
         self.subscription_id = subscription_id
         self.lro_style = lro_style
         self.on_crash = on_crash
+        self.hold_clock_while_serving = hold_clock_while_serving
         self.page_size = 100  # list pages; tests lower it to exercise nextLink
         self._port = port
         self._cert_dir = Path(cert_dir) if cert_dir is not None else None
@@ -241,12 +245,15 @@ class Simulator:
         load_balancing_rule: bool = True,
         outbound_rule: bool = True,
         location: str = "westeurope",
+        scale_sets_in_backend_pool: bool = True,
     ) -> TopologyIds:
         """Generate a Standard load balancer with ``scale_sets`` Uniform scale sets of ``instances``
         instances, each referencing ``nat_pools`` NAT pools (of ``port_range`` ports, backend ports
         22, 10001, 10002, ...), plus ``vms`` VMs whose NICs use v1 NAT rules, a backend pool, an
         HTTP load-balancing rule and an outbound rule. A load balancer holds either NAT pools or
         user NAT rules, so VM rules go on a second load balancer ``<load_balancer>-vms``.
+        ``scale_sets_in_backend_pool=False`` leaves the scale sets out of that backend pool (they
+        use the load balancer for NAT only).
         """
         from natmigrate.simulator.seed import generate_topology
 
@@ -264,6 +271,7 @@ class Simulator:
                 load_balancing_rule=load_balancing_rule,
                 outbound_rule=outbound_rule,
                 location=location,
+                scale_sets_in_backend_pool=scale_sets_in_backend_pool,
             )
 
     # ---------------------------------------------------------------- inspection

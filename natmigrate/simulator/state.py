@@ -15,6 +15,7 @@ its end.
 from __future__ import annotations
 
 import contextlib
+import functools
 import heapq
 import json
 import uuid
@@ -65,8 +66,9 @@ def copy_obj(value: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def type_of(key: str) -> str | None:
-    """The lower-case resource type of a top-level id key."""
+    """The lower-case resource type of a top-level id key (cached: every write walks every key)."""
     parsed = parse_id(key)
     if parsed is None or len(parsed.types) != 1:
         return None

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from natmigrate.azure import rehearsal
+from natmigrate.simulator import Simulator
+
 from . import topologies as t
 from .helpers import (
     FIXTURES,
@@ -171,3 +174,73 @@ def test_a_seed_with_several_load_balancers_migrates_and_rolls_back_each(tmp_pat
         before = seeded_resource(seed, t.lb_id(lb))
         assert names(collection(after, "inboundNatRules")) == names(collection(before, "inboundNatRules"))
         assert names(collection(after, "inboundNatPools")) == names(collection(before, "inboundNatPools"))
+
+
+def _vms(count: int) -> t.Topology:
+    rules = tuple((f"ssh-vm{i}", 50001 + i, 22) for i in range(count))
+    return t.Topology(
+        nat_rules=rules, vms=tuple(t.Vm(f"vm{i}", (f"ssh-vm{i}",), ("bepool",)) for i in range(count))
+    )
+
+
+def test_single_vm_rules_move_in_waves_each_swapped_right_after_its_nics(tmp_path: Path) -> None:
+    topo = _vms(5)
+    seed = topo.write(tmp_path / "seed.json")
+    report = _migrate(seed, tmp_path / "runs", "--batch-size", "2")
+    run_dir = Path(str(report["run_dir"]))
+    _assert_migrated(seed, run_dir, t.lb_id(topo.lb), report)
+    journal = [json.loads(line) for line in (run_dir / "journal.jsonl").read_text().splitlines()]
+    writes = [str(e["step"]) for e in journal if e["event"] == "write"]
+    # 2 + 2 + 1 NICs, each wave followed by its own load-balancer write; ports kept exactly.
+    order = [w.split(":")[0] if w.startswith("nic-update") else w for w in writes]
+    assert order == [
+        "lb-add-backend-pools",
+        *["nic-update"] * 2,
+        "lb-swap-nat:wave-1-of-3",
+        *["nic-update"] * 2,
+        "lb-swap-nat:wave-2-of-3",
+        "nic-update",
+        "lb-swap-nat:wave-3-of-3",
+    ]
+    mapping = report["port_mapping"]
+    assert isinstance(mapping, list)
+    assert sorted((m["old"], m["new"]) for m in mapping) == [(50001 + i, 50001 + i) for i in range(5)]
+
+    back = cli("rollback", str(run_dir), "-o", "json")
+    assert back.exit_code == 0, back.stderr
+    after = state_resource(run_dir / "simulated-final-state.json", t.lb_id(topo.lb))
+    before = seeded_resource(seed, t.lb_id(topo.lb))
+    assert names(collection(after, "inboundNatRules")) == names(collection(before, "inboundNatRules"))
+    assert names(collection(after, "backendAddressPools")) == names(collection(before, "backendAddressPools"))
+
+
+def test_a_run_stopped_between_waves_resumes_from_there(tmp_path: Path) -> None:
+    topo = _vms(5)
+    seed = topo.write(tmp_path / "seed.json")
+    lb_path = "/subscriptions/*/providers/Microsoft.Network/loadBalancers/lb"
+    # Load-balancer PUTs: backend pools, wave 1's swap, then wave 2's swap, which fails for good.
+    faults = [arg for n in range(25) for arg in ("--simulate-fault", f"PUT:{lb_path}:{3 + n}:500")]
+    stopped = cli(
+        "migrate", "--simulate", str(seed), "--yes", "-o", "json", "--state-dir", str(tmp_path / "runs"),
+        "--batch-size", "2", *faults,
+    )  # fmt: skip
+    assert stopped.exit_code == 1, stopped.stdout + stopped.stderr
+    run_dir = next((tmp_path / "runs").iterdir())
+    state = run_dir / "simulated-final-state.json"
+    half = state_resource(state, t.lb_id(topo.lb))
+    kinds = sorted(
+        "v2" if "backendAddressPool" in r["properties"] else "v1" for r in collection(half, "inboundNatRules")
+    )
+    assert kinds == ["v1", "v1", "v1", "v2", "v2"]  # wave 1 moved; waves 2 and 3 still on v1
+
+    # The outage is over: the simulated Azure stops failing, and the run is resumed.
+    saved = run_dir / rehearsal.STATE_FILE
+    sim = Simulator.load_state(saved)
+    sim.clear_faults()
+    sim.dump_state(saved)
+    resumed = cli("resume", str(run_dir), "-o", "json")
+    assert resumed.exit_code == 0, resumed.stdout + resumed.stderr
+    report = result_json(resumed)
+    _assert_migrated(seed, run_dir, t.lb_id(topo.lb), report)
+    steps = [s["name"] for s in report["steps"] if s["name"].startswith("lb-swap-nat")]
+    assert steps == [f"lb-swap-nat:wave-{k}-of-3" for k in (1, 2, 3)]  # the run's --batch-size 2
