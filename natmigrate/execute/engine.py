@@ -544,11 +544,38 @@ class Engine:
 
     # ------------------------------------------------------------------------------ swap
 
-    def swap(self, step: str, plan: LoadBalancerPlan | None = None) -> str:
+    def _add_backend_pools(self, then: LoadBalancerPlan | None) -> str:
+        status = self._ensure_lb("lb-add-backend-pools", tf.lb_add_backend_pools(self.plan))
+        self._prepare_swap(then)
+        return status
+
+    def _prepare_swap(self, plan: LoadBalancerPlan | None) -> None:
+        """Build the next wave's load-balancer write now, while nothing waits for it.
+
+        Turning a large load balancer into the SDK's request takes a moment of CPU; done before the
+        wave's NICs are touched, it is not part of any VM's downtime. The gateway uses it only if it
+        is asked to send exactly this body (see :meth:`_read_lb` for why it usually is)."""
+        prepare = getattr(self.gateway, "prepare_load_balancer", None)
+        with self._lock:
+            known = self._lb_known
+        if plan is None or known is None or prepare is None:
+            return
+        desired = tf.lb_swap_nat(plan)(known)
+        if desired is not None:
+            prepare(desired)
+
+    def swap(
+        self, step: str, plan: LoadBalancerPlan | None = None, then: LoadBalancerPlan | None = None
+    ) -> str:
         """NAT pools and v1 rules out, v2 rules in: one write, or two if Azure rejects one.
 
-        ``plan``: the part of the plan to move (a wave of single-VM rules); default all of it."""
-        plan = plan or self.plan
+        ``plan``: the part of the plan to move (a wave of single-VM rules); default all of it.
+        ``then``: the next wave's part, whose write is prepared once this one is done."""
+        status = self._swap(step, plan or self.plan)
+        self._prepare_swap(then)
+        return status
+
+    def _swap(self, step: str, plan: LoadBalancerPlan) -> str:
         try:
             return self._ensure_lb(step, tf.lb_swap_nat(plan))
         except ArmError as exc:
@@ -579,16 +606,10 @@ class Engine:
         """The migration, as phases of steps (steps inside a phase run in parallel)."""
         p = self.plan
         phases: list[list[Step]] = [[("backup", self.backup)]]
-        if any(bp.action == "create" for bp in p.backend_pools):
-            phases.append(
-                [
-                    (
-                        "lb-add-backend-pools",
-                        lambda: self._ensure_lb("lb-add-backend-pools", tf.lb_add_backend_pools(p)),
-                    )
-                ]
-            )
         waves = nic_waves(p, self.options.batch_size or self.options.max_workers)
+        first_wave = waves[0].plan if len(waves) > 1 else None
+        if any(bp.action == "create" for bp in p.backend_pools):
+            phases.append([("lb-add-backend-pools", lambda: self._add_backend_pools(first_wave))])
         models: list[Step] = []
         for ss in p.scale_sets:
             name = f"vmss-update-model:{ss.name}"
@@ -606,7 +627,7 @@ class Engine:
             models = []
             if k < len(waves):
                 swap = f"lb-swap-nat:wave-{k}-of-{len(waves)}"
-                phases.append([(swap, _bind(self.swap, swap, wave.plan))])
+                phases.append([(swap, _bind(self.swap, swap, wave.plan, waves[k].plan))])
         rollouts = self._rollout_steps("vmss-rollout")
         if rollouts:
             phases.append(rollouts)
