@@ -249,23 +249,8 @@ class Engine:
     ) -> str:
         """Make ``transform`` hold for a resource: read, compare, write with If-Match, handle 412/409.
 
-        With ``gate``, the first write waits until every step of the gate has read its resource."""
-        try:
-            return self._ensure_once(step, resource_id, read, write, transform, method, gate)
-        finally:
-            if gate is not None:
-                gate.arrive(step)
-
-    def _ensure_once(
-        self,
-        step: str,
-        resource_id: str,
-        read: Callable[[str], Body],
-        write: Callable[[str, Body, str | None], Body],
-        transform: tf.Transform,
-        method: str,
-        gate: StartGate | None,
-    ) -> str:
+        With ``gate``, the first write waits until every step of the gate has read its resource (the
+        caller arrives at the gate however this ends)."""
         rec = self._record(step)
         current = read(resource_id)
         busy = 0
@@ -361,15 +346,19 @@ class Engine:
     def _ensure_nic(
         self, step: str, nic_id: str, transform: tf.Transform, gate: StartGate | None = None
     ) -> str:
-        return self._ensure(
-            step,
-            nic_id,
-            self.gateway.get_network_interface,
-            self.gateway.put_network_interface,
-            transform,
-            "PUT",
-            gate,
-        )
+        try:
+            return self._ensure(
+                step,
+                nic_id,
+                self.gateway.get_network_interface,
+                self.gateway.put_network_interface,
+                transform,
+                "PUT",
+                gate,
+            )
+        finally:
+            if gate is not None:
+                gate.arrive(step)  # done, failed or nothing to write: do not hold the wave back
 
     # ------------------------------------------------------------------------------ backup
 
