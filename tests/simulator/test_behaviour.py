@@ -4,7 +4,9 @@ persistence, and properties the SDK does not know."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from azure.mgmt.compute import models as cm
@@ -12,6 +14,7 @@ from azure.mgmt.network import models as nm
 from helpers.azure_sdk import TOKEN, Clients, clients
 
 from natmigrate.simulator import SimClock, Simulator
+from natmigrate.simulator.server import Router
 
 RG, LB = "rg-sim", "lb-sim"
 
@@ -312,3 +315,35 @@ def test_finished_operations_are_forgotten_beyond_a_bound(monkeypatch: pytest.Mo
                 == "Succeeded"
             )
         assert len(sim.state()["world"]["operations"]) <= 8
+
+
+def test_a_held_clock_stands_still_and_then_goes_on_from_where_it_stood() -> None:
+    clock = SimClock(speedup=1000.0)
+    with clock.held():
+        stood = clock.now()
+        with clock.held():  # re-entrant
+            inside = [clock.now() for _ in range(3)]
+        time.sleep(0.01)  # 10 simulated seconds that do not count
+        assert clock.now() == stood and inside == [stood] * 3
+    assert stood <= clock.now() < stood + 5.0  # goes on from where it stood, not 10 s later
+
+
+@pytest.mark.parametrize("hold", [True, False])
+def test_holding_the_clock_while_serving_leaves_the_simulators_own_time_out(
+    hold: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handle = Router.handle
+
+    def slow(self: Router, req: Any, fault: Any) -> Any:
+        time.sleep(0.05)  # the simulator busy for 50 ms: 50 simulated seconds at this speed-up
+        return handle(self, req, fault)
+
+    with Simulator(latency="realistic", speedup=1000.0, hold_clock_while_serving=hold) as sim:
+        sim.seed_topology(scale_sets=1, instances=2)
+        az = clients(sim)
+        az.net.load_balancers.get(RG, LB)  # connection and client set up
+        monkeypatch.setattr(Router, "handle", slow)
+        before = sim.clock.now()
+        az.net.load_balancers.get(RG, LB)
+        spent = sim.clock.now() - before
+    assert (spent < 50.0) is hold
