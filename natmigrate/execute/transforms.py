@@ -297,15 +297,24 @@ def lb_restore_v1(plan: LoadBalancerPlan, original: Body) -> Transform:
         nat_rules = [r for r in nprops.get("inboundNatRules") or [] if _name_of(r).lower() not in added]
         have_rules = _names(nat_rules)
         nat_rules += [copy.deepcopy(r) for r in orig_rules if _name_of(r).lower() not in have_rules]
-        nprops["inboundNatRules"] = nat_rules
+        nprops["inboundNatRules"] = _in_order_of(nat_rules, orig.get("inboundNatRules") or [])
         current_pools = list(nprops.get("inboundNatPools") or [])
         have_pools = _names(current_pools)
-        nprops["inboundNatPools"] = current_pools + [
-            copy.deepcopy(p) for p in orig_pools if _name_of(p).lower() not in have_pools
-        ]
+        current_pools += [copy.deepcopy(p) for p in orig_pools if _name_of(p).lower() not in have_pools]
+        nprops["inboundNatPools"] = _in_order_of(current_pools, orig.get("inboundNatPools") or [])
         return new
 
     return transform
+
+
+def _in_order_of(items: list[Any], original: list[Any]) -> list[Any]:
+    """``items`` in the order ``original`` had them (a run that stopped between waves restores rules
+    around ones it never moved); items the original did not have keep their place at the end."""
+    order = {_name_of(x).lower(): n for n, x in enumerate(original)}
+    known = sorted(
+        (x for x in items if _name_of(x).lower() in order), key=lambda x: order[_name_of(x).lower()]
+    )
+    return known + [x for x in items if _name_of(x).lower() not in order]
 
 
 def lb_remove_added_pools(plan: LoadBalancerPlan, original: Body) -> Transform:

@@ -214,8 +214,8 @@ def test_single_vm_rules_move_in_waves_each_swapped_right_after_its_nics(tmp_pat
     assert names(collection(after, "backendAddressPools")) == names(collection(before, "backendAddressPools"))
 
 
-def test_a_run_stopped_between_waves_resumes_from_there(tmp_path: Path) -> None:
-    topo = _vms(5)
+def _stopped_in_wave_2(topo: t.Topology, tmp_path: Path) -> Path:
+    """A ``--batch-size 2`` run whose wave-2 load-balancer write fails for good; then the outage ends."""
     seed = topo.write(tmp_path / "seed.json")
     lb_path = "/subscriptions/*/providers/Microsoft.Network/loadBalancers/lb"
     # Load-balancer PUTs: backend pools, wave 1's swap, then wave 2's swap, which fails for good.
@@ -226,18 +226,36 @@ def test_a_run_stopped_between_waves_resumes_from_there(tmp_path: Path) -> None:
     )  # fmt: skip
     assert stopped.exit_code == 1, stopped.stdout + stopped.stderr
     run_dir = next((tmp_path / "runs").iterdir())
-    state = run_dir / "simulated-final-state.json"
-    half = state_resource(state, t.lb_id(topo.lb))
+    half = state_resource(run_dir / "simulated-final-state.json", t.lb_id(topo.lb))
     kinds = sorted(
         "v2" if "backendAddressPool" in r["properties"] else "v1" for r in collection(half, "inboundNatRules")
     )
     assert kinds == ["v1", "v1", "v1", "v2", "v2"]  # wave 1 moved; waves 2 and 3 still on v1
-
-    # The outage is over: the simulated Azure stops failing, and the run is resumed.
     saved = run_dir / rehearsal.STATE_FILE
     sim = Simulator.load_state(saved)
     sim.clear_faults()
     sim.dump_state(saved)
+    return run_dir
+
+
+def test_a_run_stopped_between_waves_rolls_back_to_the_original_exactly(tmp_path: Path) -> None:
+    topo = _vms(5)
+    run_dir = _stopped_in_wave_2(topo, tmp_path)
+    back = cli("rollback", str(run_dir), "-o", "json")
+    assert back.exit_code == 0, back.stdout + back.stderr
+    before = seeded_resource(tmp_path / "seed.json", t.lb_id(topo.lb))
+    after = state_resource(run_dir / "simulated-final-state.json", t.lb_id(topo.lb))
+    # Same rules in the same order (wave 1's come back in their places, not after the others).
+    assert [r["name"] for r in collection(after, "inboundNatRules")] == [
+        r["name"] for r in collection(before, "inboundNatRules")
+    ]
+    assert names(collection(after, "backendAddressPools")) == names(collection(before, "backendAddressPools"))
+
+
+def test_a_run_stopped_between_waves_resumes_from_there(tmp_path: Path) -> None:
+    topo = _vms(5)
+    seed = tmp_path / "seed.json"
+    run_dir = _stopped_in_wave_2(topo, tmp_path)
     resumed = cli("resume", str(run_dir), "-o", "json")
     assert resumed.exit_code == 0, resumed.stdout + resumed.stderr
     report = result_json(resumed)
