@@ -30,6 +30,11 @@ _DECODER = json.JSONDecoder(strict=False)
 _BLOCK = 1 << 12
 _KEY = re.compile(r'"((?:[^"\\]|\\.)*)"[ \t\n\r]*:[ \t\n\r]*')
 _AFTER_VALUE = re.compile(r"[ \t\n\r]*(?:,[ \t\n\r]*)?")
+# After a value in an object: the separator and, when there is one, the next key and its colon.
+_AFTER_VALUE_KEY = re.compile(r'[ \t\n\r]*(?:,[ \t\n\r]*)?(?:"((?:[^"\\]|\\.)*)"[ \t\n\r]*:[ \t\n\r]*)?')
+# The C scanner behind ``raw_decode``, called directly: (value, end), StopIteration when there is
+# no value at the offset.
+_SCAN_ONCE = _DECODER.scan_once  # type: ignore[attr-defined]
 # Documents larger than this are parsed element by element (see ``_parse_indexed``).
 _INDEXED_PARSE_THRESHOLD = 1 << 20
 _WS = re.compile(r"[ \t\n\r]*")
@@ -72,6 +77,7 @@ class JsonDocument:
     _containers: dict[str, _ContainerIndex] = field(default_factory=dict, repr=False)
     _block_lines: list[int] | None = field(default=None, repr=False)
     _positions: dict[str, tuple[int, int] | None] = field(default_factory=dict, repr=False)
+    _offsets: dict[str, int] = field(default_factory=dict, repr=False)
 
     # -- positions ---------------------------------------------------------------------------
 
@@ -119,20 +125,43 @@ class JsonDocument:
         return start, following if following is not None else index.pos
 
     def offset(self, pointer: str) -> int | None:
-        """Character offset where the value at ``pointer`` starts."""
-        tokens = [] if pointer in ("", "/") else pointer.lstrip("/").split("/")
-        path = ""
-        at = _WS.match(self.text, 0).end()  # type: ignore[union-attr]
-        for raw in tokens:
-            index = self._containers.get(path)
+        """Character offset where the value at ``pointer`` starts.
+
+        The walk starts at the deepest ancestor already resolved (a finding's siblings share
+        most of its path), and every container it passes keeps its own index for later walks.
+        """
+        if not pointer.startswith("/") or pointer.startswith("//"):
+            pointer = "/" + pointer.lstrip("/")
+        if pointer == "/":
+            pointer = ""
+        offsets = self._offsets
+        at = offsets.get(pointer)
+        if at is not None:
+            return at
+        tokens = []
+        path = pointer
+        while path:
+            path, _, raw = path.rpartition("/")
+            tokens.append(raw)
+            if path:
+                known = offsets.get(path)
+                if known is not None:
+                    at = known
+                    break
+        if at is None:
+            at = _WS.match(self.text, 0).end()  # type: ignore[union-attr]
+        containers = self._containers
+        for raw in reversed(tokens):
+            index = containers.get(path)
             if index is None:
                 index = _ContainerIndex(self.text, at)
-                self._containers[path] = index
-            found = index.find(raw.replace("~1", "/").replace("~0", "~"))
+                containers[path] = index
+            found = index.find(raw.replace("~1", "/").replace("~0", "~") if "~" in raw else raw)
             if found is None:
                 return None
+            path = f"{path}/{raw}"
+            offsets[path] = found
             at = found
-            path += "/" + raw
         return at
 
 
@@ -156,12 +185,51 @@ class _ContainerIndex:
         self.pos = start if self.done else _WS.match(text, start + 1).end()  # type: ignore[union-attr]
 
     def find(self, token: str) -> int | None:
-        """Offset of the child named ``token`` (an object key or an array index)."""
-        found = self.children.get(token)
-        while found is None and not self.done:
-            self._scan_one()
-            found = self.children.get(token)
-        return found
+        """Offset of the child named ``token`` (an object key or an array index).
+
+        One tight loop per lookup (this runs for every container on every finding's path): the C
+        scanner skips each value, and one regular expression takes the separator and the next key
+        together.
+        """
+        children = self.children
+        found = children.get(token)
+        if found is not None or self.done:
+            return found
+        text, i, pending, is_object = self.text, self.pos, self.pending, self.is_object
+        end = len(text)
+        scan = _SCAN_ONCE
+        after = _AFTER_VALUE_KEY if is_object else _AFTER_VALUE
+        try:
+            while True:
+                if pending:
+                    i = scan(text, i)[1]
+                    m = after.match(text, i)
+                    i = m.end()  # type: ignore[union-attr]
+                    pending = False
+                else:
+                    m = _KEY.match(text, i) if is_object else None
+                    if m is not None:
+                        i = m.end()
+                if i >= end or text[i] in "}]":
+                    break
+                if is_object:
+                    raw_key = m.group(1) if m is not None else None
+                    if raw_key is None:
+                        break
+                    key = json.loads(f'"{raw_key}"') if "\\" in raw_key else raw_key
+                else:
+                    key = str(self.next_index)
+                    self.next_index += 1
+                children.setdefault(key, i)
+                pending = True
+                if key == token:
+                    self.pos, self.pending = i, True
+                    return children[key]
+        except (StopIteration, json.JSONDecodeError, ValueError):
+            pass
+        self.done = True
+        self.pos, self.pending = i, False
+        return None
 
     def decode_all(self, decode: Callable[[str, int], tuple[Any, int]]) -> tuple[Any, int]:
         """Decode the whole container, child by child with ``decode``, recording every offset.
@@ -206,35 +274,6 @@ class _ContainerIndex:
         self.pos = i
         return (out_obj if self.is_object else out_arr), i + 1
 
-    def _scan_one(self) -> None:
-        """Skip the child recorded last (if any), then record the next one without decoding it."""
-        text, i = self.text, self.pos
-        try:
-            if self.pending:
-                _, i = _DECODER.raw_decode(text, i)
-                i = _AFTER_VALUE.match(text, i).end()  # type: ignore[union-attr]
-                self.pending = False
-            if i >= len(text) or text[i] in "}]":
-                self.done = True
-                return
-            if self.is_object:
-                m = _KEY.match(text, i)
-                if m is None:
-                    self.done = True
-                    return
-                raw_key = m.group(1)
-                key = json.loads(f'"{raw_key}"') if "\\" in raw_key else raw_key
-                i = m.end()
-            else:
-                key = str(self.next_index)
-                self.next_index += 1
-        except (json.JSONDecodeError, ValueError):
-            self.done = True
-            return
-        self.children.setdefault(key, i)
-        self.pending = True
-        self.pos = i
-
 
 def _parse_indexed(path: str, text: str) -> JsonDocument:
     """Parse a large document by walking its top two container levels and decoding each element
@@ -260,8 +299,16 @@ def _decode_child(doc: JsonDocument, path: str, at: int) -> tuple[Any, int]:
     if doc.text[at] == "[":
         index = _ContainerIndex(doc.text, at)
         doc._containers[path] = index
-        return index.decode_all(lambda _key, pos: _DECODER.raw_decode(doc.text, pos))
-    return _DECODER.raw_decode(doc.text, at)
+        return index.decode_all(lambda _key, pos: _raw_decode(doc.text, pos))
+    return _raw_decode(doc.text, at)
+
+
+def _raw_decode(text: str, at: int) -> tuple[Any, int]:
+    """``JSONDecoder.raw_decode`` without its Python frame (called once per element of a big list)."""
+    try:
+        return _SCAN_ONCE(text, at)  # type: ignore[no-any-return]
+    except StopIteration as err:
+        raise json.JSONDecodeError("Expecting value", text, err.value) from None
 
 
 def _escape(token: str) -> str:
@@ -272,7 +319,7 @@ def parse_text(path: str, text: str) -> JsonDocument:
     """Parse ``text`` (already decoded) as JSON, accepting ARM-style comments."""
     if text.startswith("\ufeff"):
         text = " " + text[1:]  # keep offsets; a BOM is legal in files Azure accepts
-    if not text.strip():
+    if not text or text.isspace():  # (not ``text.strip()``: that copies a 100 MB file)
         raise InputError(path, "the file is empty")
     try:
         return _parse(path, text)
