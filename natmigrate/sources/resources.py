@@ -436,6 +436,9 @@ def build_nat_rule(
     obj: Mapping[str, Any], origin: Origin, parent_id: Maybe[str] | None = None
 ) -> InboundNatRule:
     """An inbound NAT rule element (inline in a load balancer, or a child resource body)."""
+    plain = _plain_nat_rule(obj, origin)
+    if plain is not None:
+        return plain
     p = Props(obj, origin)
     unresolved: list[UnresolvedField] = []
     if isinstance(obj.get("properties"), Unresolved):
@@ -454,6 +457,81 @@ def build_nat_rule(
         enable_floating_ip=p.get_bool("enableFloatingIP"),
         enable_tcp_reset=p.get_bool("enableTcpReset"),
         unresolved=tuple(unresolved),
+    )
+
+
+_NAT_RULE_INTS = (
+    "frontendPort",
+    "frontendPortRangeStart",
+    "frontendPortRangeEnd",
+    "backendPort",
+    "idleTimeoutInMinutes",
+)
+_NAT_RULE_REFS = ("frontendIPConfiguration", "backendAddressPool", "backendIPConfiguration")
+
+
+def _plain_nat_rule(obj: Mapping[str, Any], origin: Origin) -> InboundNatRule | None:
+    """:func:`build_nat_rule` for the rule as REST and ``az`` write it, or ``None`` for anything else.
+
+    A large export holds tens of thousands of rules (Azure generates one per scale-set instance
+    and NAT pool), so the usual shape is read here without the general machinery: exact key
+    spellings, a name and an id, integers, booleans, a string protocol and ``{"id": "..."}``
+    references. Any other value (and every template value) goes the general way, which builds
+    exactly the same rule for these inputs.
+    """
+    if type(obj) is not dict or _needs_key_map(obj):
+        return None
+    name = obj.get("name")
+    rid = obj.get("id")
+    if type(name) is not str or type(rid) is not str:
+        return None
+    props = obj.get("properties")
+    if props is None:
+        bag: Mapping[str, Any] = obj  # az CLI output: the properties are flattened into the rule
+        bag_origin: Origin | None = origin
+    elif type(props) is dict and not _needs_key_map(props):
+        bag, bag_origin = props, None  # the origin of "properties" is made only when needed
+    else:
+        return None
+    get = bag.get
+    ints = [get(key) for key in _NAT_RULE_INTS]
+    if any(v is not None and type(v) is not int for v in ints):
+        return None
+    protocol = get("protocol")
+    floating = get("enableFloatingIP")
+    reset = get("enableTcpReset")
+    if (protocol is not None and type(protocol) is not str) or any(
+        v is not None and type(v) is not bool for v in (floating, reset)
+    ):
+        return None
+    refs: list[Ref | None] = []
+    for key in _NAT_RULE_REFS:
+        value = get(key)
+        if value is None:
+            refs.append(None)
+            continue
+        target = value.get("id") if type(value) is dict else None
+        if type(target) is not str:
+            return None
+        if bag_origin is None:
+            bag_origin = origin.child("properties")
+        refs.append(Ref(target, bag_origin.child(key)))
+    return InboundNatRule(
+        name=name,
+        id=rid,
+        origin=origin,
+        frontend_ip=refs[0],
+        protocol=protocol,
+        frontend_port=ints[0],
+        frontend_port_range_start=ints[1],
+        frontend_port_range_end=ints[2],
+        backend_port=ints[3],
+        backend_pool=refs[1],
+        backend_ip_configuration=refs[2],
+        idle_timeout_minutes=ints[4],
+        enable_floating_ip=floating,
+        enable_tcp_reset=reset,
+        unresolved=(),
     )
 
 
