@@ -37,6 +37,7 @@ from natmigrate.model import (
     Unresolved,
     UnresolvedField,
     VirtualMachine,
+    generated_pool_name,
 )
 
 T = TypeVar("T")
@@ -562,7 +563,10 @@ def build_load_balancer(
 ) -> LoadBalancer:
     """A load balancer resource body.
 
-    ``nat_only`` (detection) builds only the inbound NAT collections; the others stay empty.
+    ``nat_only`` (detection) builds only the inbound NAT collections; the others stay empty, and
+    so do the rules Azure generated from this load balancer's own NAT pools (one per instance and
+    pool, most of a large export), which detection reports through their pool; see
+    :func:`_nat_collections`.
     """
     p = Props(obj, origin)
     envelope = _envelope(p)
@@ -637,6 +641,16 @@ def build_load_balancer(
     else:
         sku = Sku(None)
 
+    if nat_only:
+        nat_rules, nat_pools = _nat_collections(p, lb_id, unresolved)
+        return LoadBalancer(
+            **envelope,
+            sku=sku,
+            inbound_nat_rules=nat_rules,
+            inbound_nat_pools=nat_pools,
+            unresolved=tuple(unresolved),
+            partial=partial,
+        )
     return LoadBalancer(
         **envelope,
         sku=sku,
@@ -650,6 +664,56 @@ def build_load_balancer(
         unresolved=tuple(unresolved),
         partial=partial,
     )
+
+
+def _nat_collections(
+    p: Props, lb_id: Maybe[str], unresolved: list[UnresolvedField]
+) -> tuple[tuple[InboundNatRule, ...], tuple[InboundNatPool, ...]]:
+    """A load balancer's NAT rules and pools for detection, without the rules detection skips.
+
+    A rule Azure generated from one of this load balancer's pools (``<pool>.<n>`` bound to a
+    scale-set instance) is reported once, through the pool, so detection passes over it; it is
+    not built at all here. Only rules of the plain REST/``az`` shape are recognised as such (see
+    :func:`_generated_from_own_pool`); any other rule is built and left to detection. Unresolved
+    entries are recorded in the same order as the full reader records them.
+    """
+    pools_v, pools_o = p.get("inboundNatPools")
+    pool_unresolved: list[UnresolvedField] = []
+    pools = objects(
+        pools_v, pools_o, "inboundNatPools", pool_unresolved, lambda o, org: build_nat_pool(o, org, lb_id)
+    )
+    pool_names = frozenset(x.name.lower() for x in pools if isinstance(x.name, str))
+
+    def rule(o: Mapping[str, Any], org: Origin) -> InboundNatRule | None:
+        if pool_names and _generated_from_own_pool(o, pool_names):
+            return None
+        return build_nat_rule(o, org, lb_id)
+
+    rules_v, rules_o = p.get("inboundNatRules")
+    built = objects(rules_v, rules_o, "inboundNatRules", unresolved, rule)
+    unresolved.extend(pool_unresolved)
+    return tuple(x for x in built if x is not None), pools
+
+
+def _generated_from_own_pool(obj: Mapping[str, Any], pool_names: frozenset[str]) -> bool:
+    """True when :func:`build_nat_rule` would build, from ``obj``, a rule whose
+    ``generated_from_pool`` (lower-cased) is in ``pool_names``; decided for the plain shape only."""
+    if type(obj) is not dict or _needs_key_map(obj):
+        return False
+    name = obj.get("name")
+    props = obj.get("properties")
+    if type(name) is not str:
+        return False
+    if props is None:
+        bag: Mapping[str, Any] = obj
+    elif type(props) is dict and not _needs_key_map(props):
+        bag = props
+    else:
+        return False
+    target = bag.get("backendIPConfiguration")
+    target_id = target.get("id") if type(target) is dict else None
+    pool = generated_pool_name(name, target_id) if type(target_id) is str else None
+    return pool is not None and pool.lower() in pool_names
 
 
 # --------------------------------------------------------------------------------------------
