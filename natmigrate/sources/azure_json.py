@@ -157,7 +157,8 @@ def _nat_candidates(
     items: list[tuple[Mapping[str, Any], Origin]] = []
     any_resource = False
     for i, item in enumerate(elements):
-        if _mentions_nat(doc, f"{path}/{i}"):
+        # (a skeleton is known to have no inbound NAT key: its text was searched while parsing)
+        if type(item) is not _Skeleton and _mentions_nat(doc, f"{path}/{i}"):
             if _is_resource(item):
                 any_resource = True
                 items.append((item, base.child(*prefix, i)))
@@ -167,6 +168,10 @@ def _nat_candidates(
 
 
 _SKELETON_KEYS = frozenset(("type", "id", "properties"))
+
+
+class _Skeleton(dict[str, Any]):
+    """What :func:`skeleton_unless_nat` keeps of a resource without inbound NAT."""
 
 
 def skeleton_unless_nat(value: Any, text: str, start: int, end: int) -> Any:
@@ -181,11 +186,11 @@ def skeleton_unless_nat(value: Any, text: str, start: int, end: int) -> Any:
     """
     if not isinstance(value, dict) or _NAT_KEY.search(text, start, end) is not None:
         return value
-    return {
-        key: ({} if item is not None else None) if key.lower() == "properties" else item
+    return _Skeleton(
+        (key, ({} if item is not None else None) if key.lower() == "properties" else item)
         for key, item in value.items()
         if key.lower() in _SKELETON_KEYS
-    }
+    )
 
 
 def _mentions_nat(doc: JsonDocument, pointer: str) -> bool:
