@@ -135,29 +135,29 @@ class JsonDocument:
         The walk starts at the deepest ancestor already resolved (a finding's siblings share
         most of its path), and every container it passes keeps its own index for later walks.
         """
-        if not pointer.startswith("/") or pointer.startswith("//"):
-            pointer = "/" + pointer.lstrip("/")
-        if pointer == "/":
-            pointer = ""
         offsets = self._offsets
         at = offsets.get(pointer)
         if at is not None:
             return at
-        tokens = []
-        path = pointer
-        while path:
-            path, _, raw = path.rpartition("/")
-            tokens.append(raw)
-            if path:
-                known = offsets.get(path)
-                if known is not None:
-                    at = known
-                    break
-        if at is None:
-            at = _WS.match(self.text, 0).end()  # type: ignore[union-attr]
+        if not pointer.startswith("/") or pointer.startswith("//"):
+            pointer = "/" + pointer.lstrip("/")
+        if pointer == "/":
+            pointer = ""
+        if "" not in offsets:
+            offsets[""] = _WS.match(self.text, 0).end()  # type: ignore[union-attr]
+        # The deepest ancestor already resolved ("" at the latest).
+        end = len(pointer)
+        while True:
+            end = pointer.rfind("/", 0, end)
+            if end < 0:
+                return offsets[""]  # the root itself
+            at = offsets.get(pointer[:end])
+            if at is not None:
+                break
+        path = pointer[:end]
         containers = self._containers
         text = self.text
-        for raw in reversed(tokens):
+        for raw in pointer[end + 1 :].split("/"):
             token = raw.replace("~1", "/").replace("~0", "~") if "~" in raw else raw
             index = containers.get(path)
             found = _child_by_pattern(text, at, token) if index is None else None
@@ -166,8 +166,8 @@ class JsonDocument:
                     index = _ContainerIndex(text, at)
                     containers[path] = index
                 found = index.find(token)
-            if found is None:
-                return None
+                if found is None:
+                    return None
             path = f"{path}/{raw}"
             offsets[path] = found
             at = found
@@ -187,10 +187,14 @@ _P_WS = r"[ \t\n\r]*+"
 _P_STRING = r'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
 
 
+# Inside a container: runs of other characters and whole strings, one iteration per string.
+_P_FLAT = r'(?:[^"\[\]{}]*+' + _P_STRING + r')*+[^"\[\]{}]*+'
+
+
 def _p_container(depth: int) -> str:
     if depth == 0:
         return "(?!)"
-    return r'[\[{](?:[^"\[\]{}]++|' + _P_STRING + "|" + _p_container(depth - 1) + r")*+[\]}]"
+    return r"[\[{]" + _P_FLAT + "(?:" + _p_container(depth - 1) + _P_FLAT + r")*+[\]}]"
 
 
 _P_VALUE = "(?:" + _P_STRING + "|" + _p_container(_PATTERN_DEPTH) + r"|[-+.\w]++)"
