@@ -1,4 +1,9 @@
-"""Synthetic Azure exports for benchmarks: many load balancers, scale sets and NICs, REST-shaped."""
+"""Synthetic Azure exports for benchmarks: many load balancers, scale sets and NICs, REST-shaped.
+
+Every third load balancer has NAT pools used by a scale set (and the rules Azure generated from
+them); every third one after that has a v1 NAT rule bound to a standalone VM's NIC, so all four
+v1 findings (NATM001-NATM004) occur.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,11 @@ from pathlib import Path
 from typing import Any
 
 SUB = "00000000-0000-0000-0000-00000000b0b0"
+
+
+def _vm_rule_target(rg: str, i: int) -> str:
+    """The ip configuration of ``nic-{i}``, bound to a v1 NAT rule when ``i % 3 == 1``."""
+    return f"/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.Network/networkInterfaces/nic-{i}/ipConfigurations/ipconfig1"
 
 
 def _lb(rg: str, i: int, with_pools: bool) -> dict[str, Any]:
@@ -54,6 +64,21 @@ def _lb(rg: str, i: int, with_pools: bool) -> dict[str, Any]:
         }
         for n in range(8 if with_pools else 0)
     ]
+    if i % 3 == 1:
+        rules.append(
+            {
+                "name": "ssh-vm",
+                "id": f"{base}/inboundNatRules/ssh-vm",
+                "etag": 'W/"1"',
+                "properties": {
+                    "frontendIPConfiguration": fe,
+                    "frontendPort": 50022,
+                    "backendPort": 22,
+                    "protocol": "Tcp",
+                    "backendIPConfiguration": {"id": _vm_rule_target(rg, i)},
+                },
+            }
+        )
     return {
         "name": lb,
         "id": base,
@@ -147,8 +172,12 @@ def _vmss(rg: str, i: int, with_pools: bool) -> dict[str, Any]:
     }
 
 
-def _nic(rg: str, i: int) -> dict[str, Any]:
+def _nic(rg: str, i: int, nat_rule_lb: int | None = None) -> dict[str, Any]:
+    """NIC ``nic-{i}``; bound to the v1 rule ``ssh-vm`` of ``lb-{nat_rule_lb}`` when given."""
     nic = f"/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.Network/networkInterfaces/nic-{i}"
+    lb = (
+        f"/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.Network/loadBalancers/lb-{nat_rule_lb}"
+    )
     return {
         "name": f"nic-{i}",
         "id": nic,
@@ -169,7 +198,9 @@ def _nic(rg: str, i: int) -> dict[str, Any]:
                             "id": f"/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.Network/virtualNetworks/v/subnets/s"
                         },
                         "loadBalancerBackendAddressPools": [],
-                        "loadBalancerInboundNatRules": [],
+                        "loadBalancerInboundNatRules": [
+                            {"id": f"{lb}/inboundNatRules/ssh-vm"} for _ in range(nat_rule_lb is not None)
+                        ],
                     },
                 }
             ],
@@ -188,7 +219,12 @@ def write_export(path: Path, target_bytes: int) -> int:
         i = 0
         while written < target_bytes:
             rg = f"rg-{i // 50}"
-            for res in (_lb(rg, i, i % 3 == 0), _vmss(rg, i, i % 3 == 0), _nic(rg, i), _nic(rg, i + 10**6)):
+            for res in (
+                _lb(rg, i, i % 3 == 0),
+                _vmss(rg, i, i % 3 == 0),
+                _nic(rg, i, i if i % 3 == 1 else None),
+                _nic(rg, i + 10**6),
+            ):
                 text = json.dumps(res, indent=2)
                 if not first:
                     out.write(",\n")

@@ -1,5 +1,5 @@
 """Allow ``python -m natmigrate``."""
 
-from natmigrate.cli.app import main
+from natmigrate.cli.launch import main
 
 main()

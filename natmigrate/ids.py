@@ -7,6 +7,7 @@ placeholders below, and :func:`ids_match` lets a placeholder match any concrete 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 SUBSCRIPTION_PLACEHOLDER = "{subscriptionId}"
@@ -55,8 +56,13 @@ class ResourceId:
         )
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def parse_id(text: str) -> ResourceId | None:
-    """Parse an ARM id; ``None`` when ``text`` is not one."""
+    """Parse an ARM id; ``None`` when ``text`` is not one.
+
+    Cached: readers and the detector parse the same ids several times each (a large export has
+    tens of thousands), and a :class:`ResourceId` is immutable.
+    """
     parts = [p for p in text.strip().split("/") if p != ""]
     if len(parts) < 7 or parts[0].lower() != "subscriptions" or parts[2].lower() != "resourcegroups":
         return None

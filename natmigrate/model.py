@@ -297,11 +297,16 @@ class InboundNatRule(Child):
         name, when the rule points at a scale-set instance; otherwise ``None``."""
         if not isinstance(self.name, str) or self.backend_ip_configuration is None:
             return None
-        target = self.backend_ip_configuration.id
-        if not isinstance(target, str) or "/virtualmachinescalesets/" not in target.lower():
-            return None
-        m = _GENERATED_RULE_NAME.match(self.name)
-        return m.group(1) if m else None
+        return generated_pool_name(self.name, self.backend_ip_configuration.id)
+
+
+def generated_pool_name(rule_name: str, target: object) -> str | None:
+    """The NAT pool a rule named ``rule_name`` bound to ``target`` (an ip configuration id) was
+    generated from: ``<pool>.<n>[...]`` bound to a scale-set instance; otherwise ``None``."""
+    if not isinstance(target, str) or "/virtualmachinescalesets/" not in target.lower():
+        return None
+    m = _GENERATED_RULE_NAME.match(rule_name)
+    return m.group(1) if m else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -202,7 +202,8 @@ def _scan_one(path: Path, kind: str, input_format: str, max_bytes: int, explicit
             if not res.findings:
                 return ScannedFile(res, "bicep")
             return ScannedFile(res, "bicep", text, parsed.comments, parsed.spans)
-        doc = load_json(path, max_bytes)
+        # Resources of a large list that cannot hold inbound NAT are kept only as skeletons.
+        doc = load_json(path, max_bytes, azure_json.skeleton_unless_nat)
         fmt: str | None
         if input_format == TERRAFORM_JSON or (input_format == "auto" and is_terraform_json(doc.data)):
             fmt = TERRAFORM_JSON

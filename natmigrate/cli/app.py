@@ -2,43 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
-import typer
-
-from natmigrate import __version__
 from natmigrate.cli import check_cmd, detect_cmd, migrate_cmd, plan_cmd, simulate_cmd
-from natmigrate.cli.terminal import error_line
-from natmigrate.errors import ExitCode, NatMigrateError
+from natmigrate.cli.root import new_app, run
 
-app = typer.Typer(
-    name="natmigrate",
-    help=(
-        "Find, plan and migrate Azure Load Balancer inbound NAT v1 (NAT pools and single-VM NAT rules) "
-        "to inbound NAT rules v2."
-    ),
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
-
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"natmigrate {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
-    ),
-) -> None:
-    """Find, plan and migrate Azure Load Balancer inbound NAT v1 to v2."""
-
-
+app = new_app()
 app.command("detect")(detect_cmd.detect)
 app.command("check")(check_cmd.check)
 app.command("plan")(plan_cmd.plan)
@@ -52,16 +19,4 @@ app.command("simulate")(simulate_cmd.simulate)
 
 def main() -> None:
     """Console-script entry point: never lets a traceback reach the user."""
-    try:
-        app()
-    except NatMigrateError as exc:
-        error_line(str(exc))
-        sys.exit(int(exc.exit_code))
-    except KeyboardInterrupt:
-        error_line("interrupted")
-        sys.exit(130)
-    except SystemExit:
-        raise
-    except Exception as exc:  # last line of defence: one line, and a hint where to report it
-        error_line(f"internal error: {type(exc).__name__}: {exc} (please report this)")
-        sys.exit(int(ExitCode.ERROR))
+    run(app)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from enum import Enum
 from typing import Annotated
 
@@ -10,7 +9,7 @@ import typer
 
 from natmigrate.check import inputs
 from natmigrate.cli.terminal import error_line, stdout_console, write_data
-from natmigrate.report import findings_table
+from natmigrate.report.json_text import dumps_indented
 from natmigrate.scan import FileResult, exit_code, paused_gc, results_document
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES
 
@@ -64,8 +63,10 @@ def detect(
         ]
         results += [s.result for s in inputs.scan(expanded, input_format, max_file_size * 2**20)]
         if output is DetectOutput.json:
-            write_data(json.dumps(results_document(results), indent=2))
+            write_data(dumps_indented(results_document(results)))
         elif any(r.error is None for r in results):
+            from natmigrate.report import findings_table  # rich: only the table needs it
+
             findings_table.print_results(stdout_console(), results)
     for r in results:
         if r.error is not None:

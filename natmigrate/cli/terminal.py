@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import sys
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
-from rich.console import Console
 
 from natmigrate.errors import ExitCode, NatMigrateError
+
+if TYPE_CHECKING:  # rich is imported when a console is made: ``detect -o json`` never needs it
+    from rich.console import Console
 
 
 def stdout_console() -> Console:
     """Console for data (tables, reports)."""
+    from rich.console import Console
+
     return Console(file=sys.stdout, soft_wrap=False, highlight=False)
 
 
 def stderr_console() -> Console:
     """Console for people-facing messages."""
+    from rich.console import Console
+
     return Console(file=sys.stderr, soft_wrap=True, highlight=False)
 
 

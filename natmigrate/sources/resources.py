@@ -37,6 +37,7 @@ from natmigrate.model import (
     Unresolved,
     UnresolvedField,
     VirtualMachine,
+    generated_pool_name,
 )
 
 T = TypeVar("T")
@@ -436,6 +437,9 @@ def build_nat_rule(
     obj: Mapping[str, Any], origin: Origin, parent_id: Maybe[str] | None = None
 ) -> InboundNatRule:
     """An inbound NAT rule element (inline in a load balancer, or a child resource body)."""
+    plain = _plain_nat_rule(obj, origin)
+    if plain is not None:
+        return plain
     p = Props(obj, origin)
     unresolved: list[UnresolvedField] = []
     if isinstance(obj.get("properties"), Unresolved):
@@ -454,6 +458,81 @@ def build_nat_rule(
         enable_floating_ip=p.get_bool("enableFloatingIP"),
         enable_tcp_reset=p.get_bool("enableTcpReset"),
         unresolved=tuple(unresolved),
+    )
+
+
+_NAT_RULE_INTS = (
+    "frontendPort",
+    "frontendPortRangeStart",
+    "frontendPortRangeEnd",
+    "backendPort",
+    "idleTimeoutInMinutes",
+)
+_NAT_RULE_REFS = ("frontendIPConfiguration", "backendAddressPool", "backendIPConfiguration")
+
+
+def _plain_nat_rule(obj: Mapping[str, Any], origin: Origin) -> InboundNatRule | None:
+    """:func:`build_nat_rule` for the rule as REST and ``az`` write it, or ``None`` for anything else.
+
+    A large export holds tens of thousands of rules (Azure generates one per scale-set instance
+    and NAT pool), so the usual shape is read here without the general machinery: exact key
+    spellings, a name and an id, integers, booleans, a string protocol and ``{"id": "..."}``
+    references. Any other value (and every template value) goes the general way, which builds
+    exactly the same rule for these inputs.
+    """
+    if type(obj) is not dict or _needs_key_map(obj):
+        return None
+    name = obj.get("name")
+    rid = obj.get("id")
+    if type(name) is not str or type(rid) is not str:
+        return None
+    props = obj.get("properties")
+    if props is None:
+        bag: Mapping[str, Any] = obj  # az CLI output: the properties are flattened into the rule
+        bag_origin: Origin | None = origin
+    elif type(props) is dict and not _needs_key_map(props):
+        bag, bag_origin = props, None  # the origin of "properties" is made only when needed
+    else:
+        return None
+    get = bag.get
+    ints = [get(key) for key in _NAT_RULE_INTS]
+    if any(v is not None and type(v) is not int for v in ints):
+        return None
+    protocol = get("protocol")
+    floating = get("enableFloatingIP")
+    reset = get("enableTcpReset")
+    if (protocol is not None and type(protocol) is not str) or any(
+        v is not None and type(v) is not bool for v in (floating, reset)
+    ):
+        return None
+    refs: list[Ref | None] = []
+    for key in _NAT_RULE_REFS:
+        value = get(key)
+        if value is None:
+            refs.append(None)
+            continue
+        target = value.get("id") if type(value) is dict else None
+        if type(target) is not str:
+            return None
+        if bag_origin is None:
+            bag_origin = origin.child("properties")
+        refs.append(Ref(target, bag_origin.child(key)))
+    return InboundNatRule(
+        name=name,
+        id=rid,
+        origin=origin,
+        frontend_ip=refs[0],
+        protocol=protocol,
+        frontend_port=ints[0],
+        frontend_port_range_start=ints[1],
+        frontend_port_range_end=ints[2],
+        backend_port=ints[3],
+        backend_pool=refs[1],
+        backend_ip_configuration=refs[2],
+        idle_timeout_minutes=ints[4],
+        enable_floating_ip=floating,
+        enable_tcp_reset=reset,
+        unresolved=(),
     )
 
 
@@ -484,7 +563,10 @@ def build_load_balancer(
 ) -> LoadBalancer:
     """A load balancer resource body.
 
-    ``nat_only`` (detection) builds only the inbound NAT collections; the others stay empty.
+    ``nat_only`` (detection) builds only the inbound NAT collections; the others stay empty, and
+    so do the rules Azure generated from this load balancer's own NAT pools (one per instance and
+    pool, most of a large export), which detection reports through their pool; see
+    :func:`_nat_collections`.
     """
     p = Props(obj, origin)
     envelope = _envelope(p)
@@ -559,6 +641,16 @@ def build_load_balancer(
     else:
         sku = Sku(None)
 
+    if nat_only:
+        nat_rules, nat_pools = _nat_collections(p, lb_id, unresolved)
+        return LoadBalancer(
+            **envelope,
+            sku=sku,
+            inbound_nat_rules=nat_rules,
+            inbound_nat_pools=nat_pools,
+            unresolved=tuple(unresolved),
+            partial=partial,
+        )
     return LoadBalancer(
         **envelope,
         sku=sku,
@@ -572,6 +664,56 @@ def build_load_balancer(
         unresolved=tuple(unresolved),
         partial=partial,
     )
+
+
+def _nat_collections(
+    p: Props, lb_id: Maybe[str], unresolved: list[UnresolvedField]
+) -> tuple[tuple[InboundNatRule, ...], tuple[InboundNatPool, ...]]:
+    """A load balancer's NAT rules and pools for detection, without the rules detection skips.
+
+    A rule Azure generated from one of this load balancer's pools (``<pool>.<n>`` bound to a
+    scale-set instance) is reported once, through the pool, so detection passes over it; it is
+    not built at all here. Only rules of the plain REST/``az`` shape are recognised as such (see
+    :func:`_generated_from_own_pool`); any other rule is built and left to detection. Unresolved
+    entries are recorded in the same order as the full reader records them.
+    """
+    pools_v, pools_o = p.get("inboundNatPools")
+    pool_unresolved: list[UnresolvedField] = []
+    pools = objects(
+        pools_v, pools_o, "inboundNatPools", pool_unresolved, lambda o, org: build_nat_pool(o, org, lb_id)
+    )
+    pool_names = frozenset(x.name.lower() for x in pools if isinstance(x.name, str))
+
+    def rule(o: Mapping[str, Any], org: Origin) -> InboundNatRule | None:
+        if pool_names and _generated_from_own_pool(o, pool_names):
+            return None
+        return build_nat_rule(o, org, lb_id)
+
+    rules_v, rules_o = p.get("inboundNatRules")
+    built = objects(rules_v, rules_o, "inboundNatRules", unresolved, rule)
+    unresolved.extend(pool_unresolved)
+    return tuple(x for x in built if x is not None), pools
+
+
+def _generated_from_own_pool(obj: Mapping[str, Any], pool_names: frozenset[str]) -> bool:
+    """True when :func:`build_nat_rule` would build, from ``obj``, a rule whose
+    ``generated_from_pool`` (lower-cased) is in ``pool_names``; decided for the plain shape only."""
+    if type(obj) is not dict or _needs_key_map(obj):
+        return False
+    name = obj.get("name")
+    props = obj.get("properties")
+    if type(name) is not str:
+        return False
+    if props is None:
+        bag: Mapping[str, Any] = obj
+    elif type(props) is dict and not _needs_key_map(props):
+        bag = props
+    else:
+        return False
+    target = bag.get("backendIPConfiguration")
+    target_id = target.get("id") if type(target) is dict else None
+    pool = generated_pool_name(name, target_id) if type(target_id) is str else None
+    return pool is not None and pool.lower() in pool_names
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,0 +1,56 @@
+"""``natmigrate detect`` as a process starts lean (only the detect command) and ends without
+freeing its input; it must behave exactly like the full app."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from paths import FIXTURES
+from typer.testing import CliRunner
+
+from natmigrate.cli.app import app
+
+runner = CliRunner()
+
+
+def _process(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "natmigrate", *args], capture_output=True, text=True, check=False
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("detect", str(FIXTURES / "scale-set-nat-pools.json"), "-o", "json"),
+        ("detect", str(FIXTURES / "already-v2.json"), "-o", "json"),
+        ("detect", str(FIXTURES / "vm-nat-rules.json"), "-o", "table"),
+        ("detect", str(FIXTURES), "-o", "json"),
+        ("detect", "--help"),
+        ("detect",),
+        ("detect", "--output", "xml", str(FIXTURES / "vm-nat-rules.json")),
+    ],
+    ids=["pools-json", "v2-json", "table", "directory", "help", "no-paths", "bad-option"],
+)
+def test_detect_process_matches_the_full_app(args: tuple[str, ...]) -> None:
+    proc = _process(*args)
+    full = runner.invoke(app, list(args), prog_name="python -m natmigrate")
+    assert proc.returncode == full.exit_code
+    assert proc.stdout == full.stdout
+    assert proc.stderr == full.stderr
+
+
+def test_other_commands_still_start_the_full_app() -> None:
+    proc = _process("--help")
+    assert proc.returncode == 0
+    for command in ("detect", "check", "plan", "migrate", "simulate"):
+        assert command in proc.stdout
+
+
+def test_detect_exit_code_and_output_survive_the_quick_exit() -> None:
+    proc = _process("detect", str(FIXTURES / "vm-nat-rules.json"), str(FIXTURES / "nope.json"), "-o", "json")
+    assert proc.returncode == 1  # a file could not be read
+    assert proc.stdout.rstrip().endswith("}")  # the whole document was flushed
+    assert "nope.json" in proc.stderr
