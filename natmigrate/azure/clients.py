@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import urlparse
 
 from natmigrate import __version__
 from natmigrate.errors import UsageError
@@ -111,9 +112,18 @@ class Connection:
         }
         if self.ca_bundle:
             kwargs["connection_verify"] = self.ca_bundle
+        if _is_loopback(self.base_url):
+            # The local simulator: no proxy applies, and requests would otherwise read the proxy
+            # environment again on every request.
+            kwargs["use_env_settings"] = False
         return kwargs
 
     @property
     def scope(self) -> str:
         """The token scope: the cloud's, even when the endpoint is overridden."""
         return self.cloud.scope
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlparse(url).hostname or ""
+    return host == "localhost" or host == "::1" or host.startswith("127.")

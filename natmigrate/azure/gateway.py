@@ -165,7 +165,7 @@ class SdkGateway:
         headers = {"If-Match": etag} if etag else {}
         with self._prepared_lock:
             prepared, self._prepared = self._prepared, None
-        if prepared is not None and prepared[0] == body:
+        if prepared is not None and (prepared[0] is body or prepared[0] == body):
             model = prepared[1]
         else:
             model = nm.LoadBalancer(writable_load_balancer(body))

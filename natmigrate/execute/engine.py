@@ -165,6 +165,7 @@ class Engine:
         self._records: dict[str, StepRecord] = {}
         self._order: list[str] = []
         self._lb_known: Body | None = None  # see _read_lb
+        self._prepared_swap: tuple[Body, LoadBalancerPlan, Body] | None = None  # see _prepare_swap
         self.outcome = RunOutcome()
 
     # ------------------------------------------------------------------------------ plumbing
@@ -552,6 +553,8 @@ class Engine:
         desired = tf.lb_swap_nat(plan)(known)
         if desired is not None:
             prepare(desired)
+            with self._lock:
+                self._prepared_swap = (known, plan, desired)
 
     def swap(
         self, step: str, plan: LoadBalancerPlan | None = None, then: LoadBalancerPlan | None = None
@@ -564,9 +567,19 @@ class Engine:
         self._prepare_swap(then)
         return status
 
+    def _swap_transform(self, plan: LoadBalancerPlan) -> tf.Transform:
+        """:func:`tf.lb_swap_nat`, answering with the prepared body when it reads what was prepared."""
+        computed = tf.lb_swap_nat(plan)
+        with self._lock:
+            prepared, self._prepared_swap = self._prepared_swap, None
+        if prepared is None or prepared[1] is not plan:
+            return computed
+        known, _, desired = prepared
+        return lambda lb: desired if lb is known else computed(lb)
+
     def _swap(self, step: str, plan: LoadBalancerPlan) -> str:
         try:
-            return self._ensure_lb(step, tf.lb_swap_nat(plan))
+            return self._ensure_lb(step, self._swap_transform(plan))
         except ArmError as exc:
             if isinstance(exc, PreconditionFailedError) or exc.status != 400:
                 raise

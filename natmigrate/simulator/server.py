@@ -437,6 +437,23 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """No access log: headers may carry secrets."""
 
+    def handle_one_request(self) -> None:
+        self._held: contextlib.AbstractContextManager[None] | None = None
+        try:
+            super().handle_one_request()
+        finally:
+            if self._held is not None:
+                self._held.__exit__(None, None, None)
+                self._held = None
+
+    def parse_request(self) -> bool:
+        # The request line is in: from here until the answer is sent, the time is the simulator's
+        # own (parsing, TLS, JSON), which Simulator(hold_clock_while_serving=True) leaves out.
+        if self.server.sim.hold_clock_while_serving and self._held is None:
+            self._held = self.server.sim.clock.held()
+            self._held.__enter__()
+        return super().parse_request()
+
     def _serve(self) -> None:
         sim = self.server.sim
         arrival_real = time.time()
@@ -515,8 +532,7 @@ class _Handler(BaseHTTPRequestHandler):
             base=f"https://{headers.get('host') or '127.0.0.1'}",
         )
         try:
-            hold = sim.clock.held() if sim.hold_clock_while_serving else contextlib.nullcontext()
-            with sim._lock, hold:
+            with sim._lock:
                 reply = self.server.router.handle(req, fault)
         except ArmError as err:
             reply = Reply(err.status, err.body(), dict(err.headers))

@@ -71,8 +71,9 @@ class Simulator:
     ``"location"`` (only ``Location``); may be changed while running. ``on_crash``: called for a
     ``crash`` fault after the change is applied and before the connection is dropped (the caller
     may save the state and end its process there). ``hold_clock_while_serving``: simulated time
-    stands still while the simulator handles a request, so that its own (Python) processing time
-    is not counted as Azure's; the latency profile alone says how long Azure takes (benchmarks).
+    stands still while the simulator handles a request (from its request line to its answer, a
+    ``latency=S`` fault's wait included), so that its own (Python) processing time is not counted
+    as Azure's; the latency profile alone says how long Azure takes (benchmarks).
 
     Use as a context manager, or call :meth:`start` and :meth:`stop`.
     """
