@@ -35,8 +35,8 @@ from natmigrate.execute.gateway import (
     PreconditionFailedError,
 )
 from natmigrate.execute.rundir import RunDir
-from natmigrate.execute.waves import nic_waves
 from natmigrate.plan.model import LoadBalancerPlan, PortMapping, ScaleSetChange
+from natmigrate.plan.waves import DEFAULT_WAVE, nic_waves
 
 # How often to retry a write refused with 412 when nothing of substance had changed.
 _MISMATCH_RETRIES = 3
@@ -106,7 +106,7 @@ class RunOptions:
     """How to run."""
 
     # Manual roll-out: instances per upgrade call (None: all at once). Single-VM rules: NICs per
-    # wave, each wave followed by its own load-balancer write (None: max_workers); see waves.py.
+    # wave, each wave followed by its own load-balancer write (None: DEFAULT_WAVE); see plan/waves.py.
     batch_size: int | None = None
     rollout_timeout: float = 3600.0  # Automatic roll-out: seconds to wait for latestModelApplied
     poll_interval: float = 15.0  # Automatic roll-out: seconds between instance listings
@@ -608,7 +608,7 @@ class Engine:
         """The migration, as phases of steps (steps inside a phase run in parallel)."""
         p = self.plan
         phases: list[list[Step]] = [[("backup", self.backup)]]
-        waves = nic_waves(p, self.options.batch_size or self.options.max_workers)
+        waves = nic_waves(p, self.options.batch_size or DEFAULT_WAVE)
         first_wave = waves[0].plan if len(waves) > 1 else None
         if any(bp.action == "create" for bp in p.backend_pools):
             phases.append([("lb-add-backend-pools", lambda: self._add_backend_pools(first_wave))])

@@ -63,7 +63,7 @@ def build_steps(
                 parallel=True,
             )
         )
-    # Without scale sets, NICs go in waves, each followed by its own swap (execute/waves.py).
+    # Without scale sets, NICs go in waves, each followed by its own swap (plan/waves.py).
     waves = bool(nic_ids) and not ss_ids
     if nic_ids:
         steps.append(

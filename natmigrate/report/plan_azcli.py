@@ -14,17 +14,20 @@ import re
 import shlex
 
 from natmigrate import ids
-from natmigrate.plan.model import LoadBalancerPlan, Plan, ScaleSetChange
+from natmigrate.plan.model import LoadBalancerPlan, NicChange, Plan, ScaleSetChange
+from natmigrate.plan.waves import DEFAULT_WAVE, nic_waves
 from natmigrate.report.plan_text import short
 
 API_VERSION = "2024-05-01"
 
 # The load balancer's last write, as a jq program over its REST GET body: no NAT pools, the v1
 # rules named in $remove (lower case) gone, the v2 rules in $add appended; everything else kept.
+# The removed rules out, every rule of $add in unless a rule of that name is already there (an earlier
+# wave's, or a re-run of this script), so the filter can be applied again without harm.
 SWAP_FILTER = (
     ".properties.inboundNatPools = [] | .properties.inboundNatRules = "
     "([.properties.inboundNatRules[]? | select((.name | ascii_downcase) as $n | ($remove | index($n)) | not)]"
-    " + $add)"
+    " | . + [$add[] as $a | select([.[].name | ascii_downcase] | index($a.name | ascii_downcase) | not) | $a])"
 )
 
 
@@ -110,22 +113,22 @@ def _lb(lb: LoadBalancerPlan) -> list[str]:
             out += _vmss_update(ss)
         out.append("")
         step += 1
+    waves = nic_waves(lb, DEFAULT_WAVE)
+    if len(waves) > 1:
+        # Single-VM rules: as natmigrate runs them, each wave's NICs and then that wave's swap.
+        for k, wave in enumerate(waves, 1):
+            out.append(
+                f"# {step}. wave {k} of {len(waves)}: these NICs, once: v1 NAT rule references out, backend pool references in"
+            )
+            out += _nic_updates(wave.nics, name)
+            out.append("")
+            out += _swap(wave.plan, f"{step}b", name, f"{tag}_W{k}", f"wave {k}'s")
+            step += 1
+        out += _verify(lb, step)
+        return out
     if lb.network_interfaces:
         out.append(f"# {step}. each NIC, once: v1 NAT rule references out, backend pool references in")
-        for nic in lb.network_interfaces:
-            nrg, nname = _rg_name(nic.id)
-            for e in nic.edits:
-                for rule in e.remove:
-                    out.append(
-                        f"az network nic ip-config inbound-nat-rule remove -g {_q(nrg)} "
-                        f"--nic-name {_q(nname)} -n {_q(e.ip_configuration)} --lb-name {_q(name)} "
-                        f"--inbound-nat-rule {_q(short(rule))}"
-                    )
-                for pool in e.add_backend_pools:
-                    out.append(
-                        f"az network nic ip-config address-pool add -g {_q(nrg)} --nic-name {_q(nname)} "
-                        f"-n {_q(e.ip_configuration)} --lb-name {_q(name)} --address-pool {_q(short(pool))}"
-                    )
+        out += _nic_updates(lb.network_interfaces, name)
         out.append("")
         step += 1
     if lb.scale_sets:
@@ -153,6 +156,25 @@ def _lb(lb: LoadBalancerPlan) -> list[str]:
     return out
 
 
+def _nic_updates(nics: tuple[NicChange, ...], lb_name: str) -> list[str]:
+    out: list[str] = []
+    for nic in nics:
+        nrg, nname = _rg_name(nic.id)
+        for e in nic.edits:
+            for rule in e.remove:
+                out.append(
+                    f"az network nic ip-config inbound-nat-rule remove -g {_q(nrg)} "
+                    f"--nic-name {_q(nname)} -n {_q(e.ip_configuration)} --lb-name {_q(lb_name)} "
+                    f"--inbound-nat-rule {_q(short(rule))}"
+                )
+            for pool in e.add_backend_pools:
+                out.append(
+                    f"az network nic ip-config address-pool add -g {_q(nrg)} --nic-name {_q(nname)} "
+                    f"-n {_q(e.ip_configuration)} --lb-name {_q(lb_name)} --address-pool {_q(short(pool))}"
+                )
+    return out
+
+
 def _vmss_update(ss: ScaleSetChange) -> list[str]:
     sets: list[str] = []
     for e in ss.edits:
@@ -174,13 +196,15 @@ def _vmss_update(ss: ScaleSetChange) -> list[str]:
     return [f"az vmss update --ids {_q(ss.id)} --set " + " \\\n    ".join(sets)]
 
 
-def _swap(lb: LoadBalancerPlan, step: int, name: str, tag: str) -> list[str]:
+def _swap(lb: LoadBalancerPlan, step: int | str, name: str, tag: str, which: str = "") -> list[str]:
     remove = sorted({short(r).lower() for r in lb.remove_nat_rules})
     add = [r.rest_body() for r in lb.nat_rules]
-    before = f'"$BACKUP_DIR/{name}.before-swap.json"'
-    body = f'"$BACKUP_DIR/{name}.swap.json"'
+    suffix = f"-{tag.rsplit('_', 1)[-1].lower()}" if which else ""
+    before = f'"$BACKUP_DIR/{name}.before-swap{suffix}.json"'
+    body = f'"$BACKUP_DIR/{name}.swap{suffix}.json"'
+    what = f"{which} v1 rules out, their v2 rules in" if which else "NAT pools and v1 rules out, v2 rules in"
     return [
-        f"# {step}. one load balancer write: NAT pools and v1 rules out, v2 rules in",
+        f"# {step}. one load balancer write: {what}",
         f'az rest --method get --url "$ARM$LB_ID?api-version=$API" > {before}',
         f"REMOVE_{tag}={_q(json.dumps(remove))}",
         f"ADD_{tag}={_q(json.dumps(add, separators=(',', ':')))}",

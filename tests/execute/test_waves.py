@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from natmigrate.execute.waves import nic_waves
 from natmigrate.plan.build import plan_snapshot
 from natmigrate.plan.model import LoadBalancerPlan, PlanOptions
+from natmigrate.plan.waves import nic_waves
 from natmigrate.sources import read_path
 
 from . import topologies as t

@@ -195,3 +195,33 @@ def test_az_cli_swap_filter_turns_the_load_balancer_into_its_v2_form() -> None:
     assert after["inboundNatPools"] == []
     assert [r["name"] for r in after["inboundNatRules"]] == ["natpool-ssh-v2", "natpool-app-v2"]
     assert after["loadBalancingRules"] == body["properties"]["loadBalancingRules"]
+    again = subprocess.run(
+        ["jq", "--argjson", "remove", remove, "--argjson", "add", add, SWAP_FILTER],
+        input=proc.stdout,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(again.stdout) == json.loads(proc.stdout)  # a second run adds nothing twice
+
+
+def test_az_cli_script_for_many_single_vm_rules_swaps_after_each_wave(tmp_path: Path) -> None:
+    from execute import topologies as t
+
+    topo = t.Topology(
+        nat_rules=tuple((f"rdp-vm{i}", 51000 + i, 3389) for i in range(10)),
+        vms=tuple(t.Vm(f"vm{i}", (f"rdp-vm{i}",), ("bepool",)) for i in range(10)),
+    )
+    seed = topo.write(tmp_path / "vms.json")
+    code, script, _ = run(str(seed), "-o", "az-cli")
+    assert code == 0, script
+    steps = [line for line in script.splitlines() if line.startswith("# ") and "wave" in line]
+    assert steps == [
+        "# 3. wave 1 of 2: these NICs, once: v1 NAT rule references out, backend pool references in",
+        "# 3b. one load balancer write: wave 1's v1 rules out, their v2 rules in",
+        "# 4. wave 2 of 2: these NICs, once: v1 NAT rule references out, backend pool references in",
+        "# 4b. one load balancer write: wave 2's v1 rules out, their v2 rules in",
+    ]
+    # The first wave's write moves the first 8 rules only; the last one moves whatever is left.
+    first = script.split("# 3b.")[1].split("# 4.")[0]
+    assert "rdp-vm7" in first and "rdp-vm8" not in first

@@ -19,6 +19,9 @@ from dataclasses import dataclass, replace
 
 from natmigrate.plan.model import LoadBalancerPlan, NicChange
 
+# NICs per wave unless --batch-size says otherwise: as many as natmigrate updates at once.
+DEFAULT_WAVE = 8
+
 
 @dataclass(frozen=True)
 class Wave:
