@@ -104,7 +104,7 @@ def measure(mb: int, repeat: int = 3) -> dict[str, Any]:
             # What `natmigrate detect -o json` does: read, detect, and render every finding with
             # its line and column.
             with paused_gc():
-                results = [s.result for s in inputs.scan(inputs.expand([str(path)]))]
+                results = [s.result for s in inputs.scan(inputs.expand([str(path)]), split=True)]
                 document = json.dumps(results_document(results))
             per_rule.append(Counter(f.rule for r in results for f in r.findings))
             assert document
