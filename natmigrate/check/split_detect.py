@@ -48,6 +48,7 @@ _FORMATS = ("auto", azure_json.REST, azure_json.AZ_CLI)
 _SPLIT_AT = 0.5
 _FIRST_ELEMENT = re.compile(r"\[[ \t]*(\r?\n)([ \t]*)\{")
 _HEAD = 1 << 16
+_VALUE_KEY = re.compile(r'"value"[ \t\r\n]*:[ \t\r\n]*\Z')
 
 # One finding as the child sends it: rule, resource, message, element index in the child's part,
 # the rest of the pointer below that element, line, column.
@@ -82,6 +83,10 @@ def candidate_split(text: str) -> int | None:
     """
     first = _FIRST_ELEMENT.search(text, 0, _HEAD)
     if first is None:
+        return None
+    # The list must be the root or the root's "value" (an ARM template's "resources" is not split).
+    before = text[: first.start()]
+    if before.strip() and _VALUE_KEY.search(before) is None:
         return None
     newline, indent = first.group(1), first.group(2)
     separator = re.compile(r",[ \t]*" + re.escape(newline) + re.escape(indent) + r"\{")
@@ -211,12 +216,22 @@ def _child_part(name: str, text: str, list_path: str, split: int) -> dict[str, A
 def _parent_part(
     name: str, text: str, input_format: str, list_path: str, split: int, child: _Child
 ) -> FileResult | None:
-    def tail_end() -> int | None:
+    mine: list[list[Finding]] = []
+
+    def tail_end(head: JsonDocument) -> int | None:
+        # This part's work first (modelling, detection, positions), then the child's answer.
+        items = azure_json.listed_nat_items(head)
+        if items is None:
+            return None
+        mine.extend(_findings_by_kind(head, items))
+        for group in mine:
+            for f in group:
+                _ = f.line  # located now, while the child is still working (then cached)
         child.payload = child.receive()
         return None if child.payload is None else int(child.payload["close"])
 
     doc = parse_list_head(name, text, list_path, split, tail_end, azure_json.skeleton_unless_nat)
-    if doc is None or child.payload is None:
+    if doc is None or child.payload is None or not mine:
         return None
     theirs = child.payload
     fmt = input_format
@@ -228,10 +243,8 @@ def _parent_part(
             return None  # no resource before the cut, or another shape altogether
         # The whole document is REST when any resource in it has ``properties``.
         fmt = azure_json.REST if azure_json.REST in (fmt_here, theirs["format"]) else azure_json.AZ_CLI
-    items = azure_json.listed_nat_items(doc)
-    if items is None:
-        return None
-    mine = _findings_by_kind(doc, items)
+    if azure_json.listed_nat_items(doc) is None:
+        return None  # the root is a resource itself, not a list (its members are read otherwise)
     data = doc.data if not list_path else doc.data["value"]
     offset = len(data)  # elements before the cut: the child's indexes start after them
     findings: list[Finding] = []

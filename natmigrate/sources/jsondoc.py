@@ -582,14 +582,15 @@ def parse_list_head(
     text: str,
     list_path: str,
     split: int,
-    tail_end: Callable[[], int | None],
+    tail_end: Callable[[JsonDocument], int | None],
     element_filter: ElementFilter | None = None,
 ) -> JsonDocument | None:
     """The document up to ``split`` (where :func:`parse_list_tail` takes over) and after the list.
 
     Parses the root, walks the top-level list element by element and checks that an element starts
-    exactly at ``split``; then ``tail_end()`` gives the offset of the list's ``]`` (``None``: give
-    up), and the rest of the root is parsed. The list holds only the elements before ``split``.
+    exactly at ``split``; then ``tail_end(doc)`` gives the offset of the list's ``]`` (``None``:
+    give up), and the rest of the root is parsed. The list holds only the elements before
+    ``split``; ``tail_end`` already sees it (as ``doc.data``, or its ``value``), with its offsets.
     ``None`` whenever anything differs from that shape or is not strictly valid JSON: the caller
     then reads the file the ordinary way (which reports errors as usual).
     """
@@ -604,7 +605,7 @@ def _parse_list_head(
     text: str,
     list_path: str,
     split: int,
-    tail_end: Callable[[], int | None],
+    tail_end: Callable[[JsonDocument], int | None],
     element_filter: ElementFilter | None,
 ) -> JsonDocument | None:
     end = len(text)
@@ -615,12 +616,13 @@ def _parse_list_head(
     def walk_list(at: int) -> tuple[list[Any], int] | None:
         first = _WS.match(text, at + 1).end()  # type: ignore[union-attr]
         values, children, _ = _decode_elements(text, first, split, element_filter)
-        close = tail_end() if values else None
-        if close is None:
+        if not values:
             return None
         doc._containers[list_path] = _known_index(text, children, split)
         doc._offsets[list_path] = at
-        return values, close + 1
+        doc.data = {"value": values} if list_path else values  # for ``tail_end``; replaced below
+        close = tail_end(doc)
+        return None if close is None else (values, close + 1)
 
     if not list_path:
         if text[root_at] != "[":
