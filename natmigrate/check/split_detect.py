@@ -243,7 +243,7 @@ def _parent_part(
             return None  # no resource before the cut, or another shape altogether
         # The whole document is REST when any resource in it has ``properties``.
         fmt = azure_json.REST if azure_json.REST in (fmt_here, theirs["format"]) else azure_json.AZ_CLI
-    if azure_json.listed_nat_items(doc) is None:
+    if not azure_json.is_listed(doc.data):
         return None  # the root is a resource itself, not a list (its members are read otherwise)
     data = doc.data if not list_path else doc.data["value"]
     offset = len(data)  # elements before the cut: the child's indexes start after them
