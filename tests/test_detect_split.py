@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -285,3 +286,23 @@ def test_the_opt_out_and_the_size_threshold(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv(split_detect.PROCESSES_ENV, "2")
     monkeypatch.setenv(split_detect.MIN_BYTES_ENV, str(2**21))
     assert not split_detect.applies(big, "auto")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+@pytest.mark.parametrize("how", ["raises", "is-killed"])
+def test_a_failing_child_means_one_process_and_no_zombie(
+    exports: dict[str, Path], monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    if threading.active_count() != 1:
+        pytest.skip("forking this test process is unsafe while it runs other threads")
+
+    def fail(*_args: object) -> None:
+        if how == "is-killed":
+            os.kill(os.getpid(), signal.SIGKILL)
+        raise RuntimeError("the child's part failed")
+
+    monkeypatch.setattr(split_detect, "_child_part", fail)
+    path = exports["rest-pretty"]
+    assert split_detect.detect_split(str(path), read_text(path), "auto") is None
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # the child was reaped
