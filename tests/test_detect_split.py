@@ -306,3 +306,12 @@ def test_a_failing_child_means_one_process_and_no_zombie(
     assert split_detect.detect_split(str(path), read_text(path), "auto") is None
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)  # the child was reaped
+
+
+@pytest.mark.parametrize("input_format", ["rest", "az-cli"])
+def test_an_explicit_input_format_gives_the_same_output(exports: dict[str, Path], input_format: str) -> None:
+    path = exports["az-array-indent-2"]
+    one = _run(path, "1", "-o", "json", "--input-format", input_format)
+    two = _run(path, "2", "-o", "json", "--input-format", input_format)
+    assert (two.returncode, two.stdout, two.stderr) == (one.returncode, one.stdout, one.stderr)
+    assert f'"format": "{input_format}"'.encode() in one.stdout
