@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from natmigrate.check import split_detect
 from natmigrate.detect import detect
 from natmigrate.errors import InputError
 from natmigrate.scan import FileResult
 from natmigrate.sources import JSON_FORMATS, azure_json, expand_paths, read_document
 from natmigrate.sources.bicep import BICEP, parse_bicep
-from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES, load_json, read_text
+from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES, load_json, parse_text, read_text
 from natmigrate.sources.terraform import TERRAFORM, read_module
 from natmigrate.sources.terraform_json import TERRAFORM_JSON, is_terraform_json, read_terraform_json
 
@@ -173,9 +174,14 @@ def kind_of(path: Path, input_format: str) -> str:
 
 
 def scan(
-    expanded: Expanded, input_format: str = "auto", max_bytes: int = DEFAULT_MAX_BYTES
+    expanded: Expanded, input_format: str = "auto", max_bytes: int = DEFAULT_MAX_BYTES, split: bool = False
 ) -> list[ScannedFile]:
-    """Read and detect every file; bad files become ``error`` results and never stop the rest."""
+    """Read and detect every file; bad files become ``error`` results and never stop the rest.
+
+    ``split`` (``detect`` only): a large REST or ``az`` list may be read in two processes
+    (:mod:`natmigrate.check.split_detect`); its result then carries no parsed document, which
+    suppression (``check``) would need.
+    """
     out: dict[Path, ScannedFile] = {}
     tf_dirs: dict[Path, list[Path]] = {}
     for f in expanded.files:
@@ -183,7 +189,7 @@ def scan(
         if kind == "terraform":
             tf_dirs.setdefault(f.parent, []).append(f)
             continue
-        scanned = _scan_one(f, kind, input_format, max_bytes, f in expanded.explicit)
+        scanned = _scan_one(f, kind, input_format, max_bytes, f in expanded.explicit, split)
         if scanned is not None:
             out[f] = scanned
     for files in tf_dirs.values():
@@ -192,7 +198,9 @@ def scan(
     return [out[f] for f in expanded.files if f in out]
 
 
-def _scan_one(path: Path, kind: str, input_format: str, max_bytes: int, explicit: bool) -> ScannedFile | None:
+def _scan_one(
+    path: Path, kind: str, input_format: str, max_bytes: int, explicit: bool, split: bool = False
+) -> ScannedFile | None:
     name = str(path)
     try:
         if kind == "bicep":
@@ -203,7 +211,15 @@ def _scan_one(path: Path, kind: str, input_format: str, max_bytes: int, explicit
                 return ScannedFile(res, "bicep")
             return ScannedFile(res, "bicep", text, parsed.comments, parsed.spans)
         # Resources of a large list that cannot hold inbound NAT are kept only as skeletons.
-        doc = load_json(path, max_bytes, azure_json.skeleton_unless_nat)
+        if split:
+            text = read_text(path, max_bytes)
+            if split_detect.applies(text, input_format):
+                result = split_detect.detect_split(name, text, input_format)
+                if result is not None:
+                    return ScannedFile(result, "json")
+            doc = parse_text(name, text, azure_json.skeleton_unless_nat)
+        else:
+            doc = load_json(path, max_bytes, azure_json.skeleton_unless_nat)
         fmt: str | None
         if input_format == TERRAFORM_JSON or (input_format == "auto" and is_terraform_json(doc.data)):
             fmt = TERRAFORM_JSON

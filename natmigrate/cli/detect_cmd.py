@@ -61,7 +61,7 @@ def detect(
         results += [
             FileResult(g, error=f"{g}: no file matches this pattern") for g in expanded.unmatched_globs
         ]
-        results += [s.result for s in inputs.scan(expanded, input_format, max_file_size * 2**20)]
+        results += [s.result for s in inputs.scan(expanded, input_format, max_file_size * 2**20, split=True)]
         if output is DetectOutput.json:
             write_data(dumps_indented(results_document(results)))
         elif any(r.error is None for r in results):

@@ -167,6 +167,20 @@ def _nat_candidates(
     return items if any_resource else None
 
 
+def is_listed(data: Any) -> bool:
+    """Whether a parsed document is a list of resources (a list, or a ``value`` list) to read."""
+    return _listed(data) is not None
+
+
+def listed_nat_items(doc: JsonDocument) -> list[tuple[Mapping[str, Any], Origin]] | None:
+    """What :func:`read_rest_like` models with ``nat_only`` from a listed document; ``None`` when
+    the document is not a list or its list holds no resource."""
+    listed = _listed(doc.data)
+    if listed is None:
+        return None
+    return _nat_candidates(doc, Origin(doc.path, "", doc), *listed)
+
+
 _SKELETON_KEYS = frozenset(("type", "id", "properties"))
 
 

@@ -494,3 +494,185 @@ def load_json(
     ``element_filter``: see :func:`parse_text`.
     """
     return parse_text(str(path), read_text(path, max_bytes), element_filter)
+
+
+# -- one top-level list read in two parts (see natmigrate.check.split_detect) ----------------------
+
+
+def top_list_path(text: str) -> str | None:
+    """Where the top-level list of a REST/``az`` document would be: ``""`` (a root array),
+    ``"/value"`` (a root object), ``None`` (neither)."""
+    m = _WS.match(text, 0)
+    at = m.end() if m is not None else 0
+    if at >= len(text):
+        return None
+    return {"[": "", "{": "/value"}.get(text[at])
+
+
+def _known_index(text: str, children: dict[str, int], end: int) -> _ContainerIndex:
+    """An array's index whose children were recorded while decoding them (``end``: after the last)."""
+    index = _ContainerIndex.__new__(_ContainerIndex)
+    index.text = text
+    index.children = children
+    index.next_index = len(children)
+    index.pending = False
+    index.is_object = False
+    index.done = True
+    index.pos = end
+    return index
+
+
+def _decode_elements(
+    text: str, at: int, stop: int | None, element_filter: ElementFilter | None
+) -> tuple[list[Any], dict[str, int], int]:
+    """Decode array elements from ``at`` (an element start) with the rules of
+    :meth:`_ContainerIndex.decode_all`. With ``stop``, decoding ends when an element starts exactly
+    there (``ValueError`` when the elements pass it or the list ends first); without, at the ``]``.
+
+    Returns the values, their start offsets by index, and where decoding stopped (``stop``, or the
+    offset of the closing ``]``).
+    """
+    values: list[Any] = []
+    children: dict[str, int] = {}
+    end = len(text)
+    i = at
+    while True:
+        if stop is not None and i >= stop:
+            if i != stop:
+                raise ValueError("the split offset is not an element start")
+            return values, children, i
+        if i >= end:
+            raise json.JSONDecodeError("unexpected end of data", text, i)
+        children[str(len(values))] = i
+        value, after = _raw_decode(text, i)
+        values.append(value if element_filter is None else element_filter(value, text, i, after))
+        i = _WS.match(text, after).end()  # type: ignore[union-attr]
+        if i < end and text[i] == ",":
+            i = _WS.match(text, i + 1).end()  # type: ignore[union-attr]
+            if i < end and text[i] == "]":
+                raise json.JSONDecodeError("Illegal trailing comma", text, i)
+        elif i < end and text[i] == "]":
+            if stop is not None:
+                raise ValueError("the list ends before the split offset")
+            return values, children, i
+        else:
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, i)
+
+
+def parse_list_tail(
+    path: str, text: str, list_path: str, start: int, element_filter: ElementFilter | None = None
+) -> tuple[JsonDocument, int]:
+    """The elements of the top-level list from ``start`` (an element start) to its end, as a
+    document whose list holds only them (index 0 is the element at ``start``; offsets, lines and
+    columns are those of the whole text). Returns it and the offset of the list's ``]``.
+
+    Raises ``ValueError`` (``JSONDecodeError``) when the text from ``start`` is not a list's tail.
+    """
+    values, children, close = _decode_elements(text, start, None, element_filter)
+    doc = JsonDocument(path, text, {"value": values} if list_path else values)
+    doc._containers[list_path] = _known_index(text, children, close)
+    # Position walks start at the list, whose own offset this part does not know; ``start`` stands
+    # in for it (the index answers every lookup below it). For a root array it is the root's.
+    doc._offsets[list_path] = _WS.match(text, 0).end() if not list_path else start  # type: ignore[union-attr]
+    return doc, close
+
+
+def parse_list_head(
+    path: str,
+    text: str,
+    list_path: str,
+    split: int,
+    tail_end: Callable[[JsonDocument], int | None],
+    element_filter: ElementFilter | None = None,
+) -> JsonDocument | None:
+    """The document up to ``split`` (where :func:`parse_list_tail` takes over) and after the list.
+
+    Parses the root, walks the top-level list element by element and checks that an element starts
+    exactly at ``split``; then ``tail_end(doc)`` gives the offset of the list's ``]`` (``None``:
+    give up), and the rest of the root is parsed. The list holds only the elements before
+    ``split``; ``tail_end`` already sees it (as ``doc.data``, or its ``value``), with its offsets.
+    ``None`` whenever anything differs from that shape or is not strictly valid JSON: the caller
+    then reads the file the ordinary way (which reports errors as usual).
+    """
+    try:
+        return _parse_list_head(path, text, list_path, split, tail_end, element_filter)
+    except (ValueError, IndexError, RecursionError, StopIteration):
+        return None
+
+
+def _parse_list_head(
+    path: str,
+    text: str,
+    list_path: str,
+    split: int,
+    tail_end: Callable[[JsonDocument], int | None],
+    element_filter: ElementFilter | None,
+) -> JsonDocument | None:
+    end = len(text)
+    root_at = _WS.match(text, 0).end()  # type: ignore[union-attr]
+    doc = JsonDocument(path, text, None)
+    doc._offsets[""] = root_at
+
+    def walk_list(at: int) -> tuple[list[Any], int] | None:
+        first = _WS.match(text, at + 1).end()  # type: ignore[union-attr]
+        values, children, _ = _decode_elements(text, first, split, element_filter)
+        if not values:
+            return None
+        doc._containers[list_path] = _known_index(text, children, split)
+        doc._offsets[list_path] = at
+        doc.data = {"value": values} if list_path else values  # for ``tail_end``; replaced below
+        close = tail_end(doc)
+        return None if close is None else (values, close + 1)
+
+    if not list_path:
+        if text[root_at] != "[":
+            return None
+        walked = walk_list(root_at)
+        if walked is None:
+            return None
+        data: Any
+        data, i = walked
+    else:
+        if text[root_at] != "{":
+            return None
+        members: dict[str, Any] = {}
+        seen_list = False
+        i = _WS.match(text, root_at + 1).end()  # type: ignore[union-attr]
+        while True:
+            if i >= end:
+                return None
+            if text[i] == "}":
+                break
+            if text[i] != '"':
+                return None
+            key, i = json.decoder.scanstring(text, i + 1, False)  # type: ignore[attr-defined]
+            i = _WS.match(text, i).end()  # type: ignore[union-attr]
+            if i >= end or text[i] != ":":
+                return None
+            i = _WS.match(text, i + 1).end()  # type: ignore[union-attr]
+            if key == "value" and seen_list:
+                return None  # a second "value" member: leave it to the ordinary reader
+            if key == "value" and i < split and text[i] == "[":
+                seen_list = True
+                walked = walk_list(i)
+                if walked is None:
+                    return None
+                members[key], i = walked
+            else:
+                if i >= split and not seen_list:
+                    return None
+                members[key], i = _raw_decode(text, i)
+            i = _WS.match(text, i).end()  # type: ignore[union-attr]
+            if i < end and text[i] == ",":
+                i = _WS.match(text, i + 1).end()  # type: ignore[union-attr]
+                if i < end and text[i] == "}":
+                    return None
+            elif i < end and text[i] != "}":
+                return None
+        if not seen_list:
+            return None
+        data, i = members, i + 1
+    if _WS.match(text, i).end() != end:  # type: ignore[union-attr]
+        return None
+    doc.data = data
+    return doc
