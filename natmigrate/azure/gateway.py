@@ -38,6 +38,7 @@ from natmigrate.execute.gateway import (
     NotFoundError,
     PreconditionFailedError,
 )
+from natmigrate.lb_layout import READ_ONLY_CHILD_PROPS
 
 T = TypeVar("T")
 
@@ -49,29 +50,16 @@ def _parts(resource_id: str) -> ids.ResourceId:
     return parsed
 
 
-# Read-only back-references Azure computes and ignores on PUT. A pool of 1,000 instances lists
-# 1,000 ip configurations; sending them back only makes the write slower to build and send, and
-# the load-balancer write is what ends the NAT downtime.
-_READ_ONLY_LB_CHILD_PROPS = {
-    "frontendIPConfigurations": ("inboundNatRules", "inboundNatPools", "outboundRules", "loadBalancingRules"),
-    "backendAddressPools": (
-        "backendIPConfigurations",
-        "loadBalancingRules",
-        "outboundRule",
-        "outboundRules",
-        "inboundNatRules",
-    ),
-    "probes": ("loadBalancingRules",),
-}
-
-
 def writable_load_balancer(body: Body) -> Body:
-    """``body`` without the read-only back-references of its children (a copy; ``body`` is kept)."""
+    """``body`` without the read-only back-references of its children (a copy; ``body`` is kept).
+
+    A pool of 1,000 instances lists 1,000 ip configurations; sending them back only makes the write
+    slower to build and send, and the load-balancer write is what ends the NAT downtime."""
     props = body.get("properties")
     if not isinstance(props, dict):
         return body
     new_props = dict(props)
-    for coll, drop in _READ_ONLY_LB_CHILD_PROPS.items():
+    for coll, drop in READ_ONLY_CHILD_PROPS.items():
         items = props.get(coll)
         if not isinstance(items, list):
             continue

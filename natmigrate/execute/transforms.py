@@ -13,6 +13,7 @@ from typing import Any
 
 from natmigrate import ids
 from natmigrate.execute.gateway import Body
+from natmigrate.lb_layout import CHILD_BACK_REFS, COLLECTIONS
 from natmigrate.plan.model import IpConfigEdit, LoadBalancerPlan, ScaleSetChange
 
 Transform = Callable[[Body], Body | None]
@@ -31,19 +32,6 @@ READ_ONLY_KEYS = frozenset(
         "type",
         "systemData",
     }
-)
-# Back-references inside load-balancer children (a frontend's rules, a pool's rules).
-_CHILD_BACK_REFS = frozenset(
-    {"inboundNatRules", "inboundNatPools", "loadBalancingRules", "outboundRules", "outboundRule"}
-)
-_LB_COLLECTIONS = (
-    "frontendIPConfigurations",
-    "backendAddressPools",
-    "loadBalancingRules",
-    "probes",
-    "inboundNatRules",
-    "inboundNatPools",
-    "outboundRules",
 )
 
 
@@ -108,7 +96,7 @@ def _normalized_props(props: Mapping[str, Any], lb_level: bool) -> dict[str, Any
     for k, v in props.items():
         if k in READ_ONLY_KEYS:
             continue
-        if not lb_level and k in _CHILD_BACK_REFS:
+        if not lb_level and k in CHILD_BACK_REFS:
             continue
         if lb_level and k == "inboundNatRules" and isinstance(v, list):
             out[k] = [normalized(r, False) for r in v if not is_generated_rule(r)]
@@ -494,4 +482,4 @@ def nic_restore(edits: tuple[IpConfigEdit, ...], original: Body) -> Transform:
 def lb_summary(lb: Mapping[str, Any]) -> dict[str, list[str]]:
     """Names in each load-balancer collection (for messages and dry-run output)."""
     props = _props(lb)
-    return {c: sorted(_name_of(x) for x in props.get(c) or []) for c in _LB_COLLECTIONS}
+    return {c: sorted(_name_of(x) for x in props.get(c) or []) for c in COLLECTIONS}

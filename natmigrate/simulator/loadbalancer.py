@@ -16,36 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from natmigrate.ids import id_key
+from natmigrate.lb_layout import COLLECTIONS, READ_ONLY_CHILD_PROPS
 from natmigrate.simulator.armerror import ArmError, bad_request
 from natmigrate.simulator.targets import Target, props
 from natmigrate.simulator.timeline import Mapping as NatMapping
-
-COLLECTIONS = (
-    "frontendIPConfigurations",
-    "backendAddressPools",
-    "loadBalancingRules",
-    "probes",
-    "inboundNatRules",
-    "inboundNatPools",
-    "outboundRules",
-)
-
-# Read-only properties per collection (removed from PUT bodies, recomputed on read).
-READ_ONLY = {
-    "frontendIPConfigurations": ("inboundNatRules", "inboundNatPools", "loadBalancingRules", "outboundRules"),
-    "backendAddressPools": (
-        "backendIPConfigurations",
-        "loadBalancingRules",
-        "outboundRule",
-        "outboundRules",
-        "inboundNatRules",
-    ),
-    "loadBalancingRules": (),
-    "probes": ("loadBalancingRules",),
-    "inboundNatRules": ("backendIPConfiguration",),
-    "inboundNatPools": (),
-    "outboundRules": (),
-}
 
 _GENERATED = re.compile(r"^(?P<pool>.+?)\.\d{1,6}(\..+)?$")
 PROTOCOLS = ("tcp", "udp", "all")
@@ -145,7 +119,7 @@ def normalise(body: Any, lb_id: str, previous: Mapping[str, Any] | None) -> dict
                     previous, name
                 ):
                     continue  # pool-generated rules are recomputed, never written
-            for ro in (*READ_ONLY[coll], "provisioningState"):
+            for ro in (*READ_ONLY_CHILD_PROPS[coll], "provisioningState"):
                 cp.pop(ro, None)
             item.pop("etag", None)
             item["name"] = name
@@ -749,7 +723,7 @@ def render(
 
     for fe in p.get("frontendIPConfigurations") or []:
         refs = fe_back.get(id_key(str(fe["id"])), {})
-        for coll in READ_ONLY["frontendIPConfigurations"]:
+        for coll in READ_ONLY_CHILD_PROPS["frontendIPConfigurations"]:
             if coll in refs:
                 fe["properties"][coll] = refs[coll]
     for pool in p.get("backendAddressPools") or []:

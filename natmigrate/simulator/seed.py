@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from natmigrate import ids
 from natmigrate.errors import InputError
+from natmigrate.lb_layout import COLLECTIONS
 from natmigrate.model import Resource, Snapshot, Unresolved
 from natmigrate.simulator import loadbalancer as lbs
 from natmigrate.simulator.armerror import ArmError
@@ -105,7 +106,7 @@ def rest_shape(raw: Mapping[str, Any], rtype: str, where: str, source: str) -> d
         del obj[key]
     p = obj["properties"]
     if rtype == LB:
-        for coll in lbs.COLLECTIONS:
+        for coll in COLLECTIONS:
             items = p.get(coll)
             if isinstance(items, list):
                 p[coll] = [_nest(i, _CHILD) if isinstance(i, dict) else i for i in items]

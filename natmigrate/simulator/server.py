@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote
 
 from natmigrate.ids import id_key
-from natmigrate.simulator import loadbalancer as lbs
+from natmigrate.lb_layout import COLLECTIONS
 from natmigrate.simulator.armerror import ArmError, not_found
 from natmigrate.simulator.faults import Fault
 from natmigrate.simulator.world import LB, NIC, VM, VMSS, World
@@ -180,7 +180,7 @@ class Router:
             if low[0] == "networkinterfaces":
                 return self.page(req, w.lb_nics(key))
             if low[0] in _LB_READ_COLLECTIONS:
-                coll = next(c for c in lbs.COLLECTIONS if c.lower() == low[0])
+                coll = next(c for c in COLLECTIONS if c.lower() == low[0])
                 return self.page(req, list(w.view(key)["properties"][coll]))
             raise _no_route(req)
         if len(rest) == 2 and low[0] in _LB_READ_COLLECTIONS:

@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from natmigrate.ids import id_key, parse_id
+from natmigrate.lb_layout import COLLECTIONS
 from natmigrate.simulator import loadbalancer as lbs
 from natmigrate.simulator.armerror import ArmError, bad_request, not_found
 from natmigrate.simulator.clock import SimClock
@@ -519,7 +520,7 @@ def _name_of(value: Any) -> str | None:
 
 
 def _canonical_collection(name: str) -> str | None:
-    for coll in lbs.COLLECTIONS:
+    for coll in COLLECTIONS:
         if coll.lower() == name.lower():
             return coll
     return None
