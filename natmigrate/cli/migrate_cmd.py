@@ -206,12 +206,6 @@ def _options(
     )
 
 
-def _batch(given: int | None, meta: dict[str, Any]) -> int | None:
-    """``--batch-size`` on resume/rollback, else the one the run started with."""
-    recorded = meta.get("batch_size")
-    return given if given is not None else recorded if isinstance(recorded, int) else None
-
-
 def _lb_id(gateway_subscription: str, resource_group: str | None, name: str | None) -> str:
     if not resource_group or not name:
         raise UsageError("name the load balancer with -g RESOURCE_GROUP -n NAME")
@@ -682,16 +676,7 @@ def resume(
             f"{rd.path}: this run was being rolled back; finish that with: natmigrate rollback {rd.path}"
         )
     stderr_console().print(f"Resuming the migration of {', '.join(lb.name for lb in lbs)} ({rd.path})")
-    with _gateway_for(meta, rd) as (gateway, rehearsal):
-        _run(
-            rd,
-            gateway,
-            lbs,
-            "migrate",
-            _options(_batch(batch_size, meta), rollout_timeout, rd, bool(meta.get("simulated"))),
-            output,
-            rehearsal,
-        )
+    _carry_on(rd, lbs, meta, "migrate", batch_size, rollout_timeout, output)
 
 
 @_reported
@@ -715,16 +700,26 @@ def rollback(
     _, lbs, meta = load_run(rd)
     names = ", ".join(lb.name for lb in lbs)
     stderr_console().print(f"Rolling back {names} to its original configuration ({rd.path})")
+    _carry_on(rd, lbs, meta, "rollback", batch_size, rollout_timeout, output)
+
+
+def _carry_on(
+    rd: RunDir,
+    lbs: list[LoadBalancerPlan],
+    meta: dict[str, Any],
+    direction: str,
+    batch_size: int | None,
+    rollout_timeout: float,
+    output: RunOutput,
+) -> None:
+    """Run an existing run directory forwards (resume) or backwards (rollback), where it was made:
+    against Azure, or against its saved simulator; with the run's batch size unless given one."""
+    recorded = meta.get("batch_size")
+    if batch_size is None and isinstance(recorded, int):
+        batch_size = recorded
+    options = _options(batch_size, rollout_timeout, rd, bool(meta.get("simulated")))
     with _gateway_for(meta, rd) as (gateway, rehearsal):
-        _run(
-            rd,
-            gateway,
-            lbs,
-            "rollback",
-            _options(_batch(batch_size, meta), rollout_timeout, rd, bool(meta.get("simulated"))),
-            output,
-            rehearsal,
-        )
+        _run(rd, gateway, lbs, direction, options, output, rehearsal)
 
 
 @_reported
