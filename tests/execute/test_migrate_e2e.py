@@ -176,15 +176,8 @@ def test_a_seed_with_several_load_balancers_migrates_and_rolls_back_each(tmp_pat
         assert names(collection(after, "inboundNatPools")) == names(collection(before, "inboundNatPools"))
 
 
-def _vms(count: int) -> t.Topology:
-    rules = tuple((f"ssh-vm{i}", 50001 + i, 22) for i in range(count))
-    return t.Topology(
-        nat_rules=rules, vms=tuple(t.Vm(f"vm{i}", (f"ssh-vm{i}",), ("bepool",)) for i in range(count))
-    )
-
-
 def test_single_vm_rules_move_in_waves_each_swapped_right_after_its_nics(tmp_path: Path) -> None:
-    topo = _vms(5)
+    topo = t.single_vms(5)
     seed = topo.write(tmp_path / "seed.json")
     report = _migrate(seed, tmp_path / "runs", "--batch-size", "2")
     run_dir = Path(str(report["run_dir"]))
@@ -239,7 +232,7 @@ def _stopped_in_wave_2(topo: t.Topology, tmp_path: Path) -> Path:
 
 
 def test_a_run_stopped_between_waves_rolls_back_to_the_original_exactly(tmp_path: Path) -> None:
-    topo = _vms(5)
+    topo = t.single_vms(5)
     run_dir = _stopped_in_wave_2(topo, tmp_path)
     back = cli("rollback", str(run_dir), "-o", "json")
     assert back.exit_code == 0, back.stdout + back.stderr
@@ -253,7 +246,7 @@ def test_a_run_stopped_between_waves_rolls_back_to_the_original_exactly(tmp_path
 
 
 def test_a_run_stopped_between_waves_resumes_from_there(tmp_path: Path) -> None:
-    topo = _vms(5)
+    topo = t.single_vms(5)
     seed = tmp_path / "seed.json"
     run_dir = _stopped_in_wave_2(topo, tmp_path)
     resumed = cli("resume", str(run_dir), "-o", "json")

@@ -12,13 +12,6 @@ from natmigrate.sources import read_path
 from . import topologies as t
 
 
-def _vms(count: int, first_port: int = 50001) -> t.Topology:
-    return t.Topology(
-        nat_rules=tuple((f"ssh-vm{i}", first_port + i, 22) for i in range(count)),
-        vms=tuple(t.Vm(f"vm{i}", (f"ssh-vm{i}",), ("bepool",)) for i in range(count)),
-    )
-
-
 def _plan(topo: t.Topology, tmp_path: Path, **options: object) -> LoadBalancerPlan:
     seed = topo.write(tmp_path / "seed.json")
     plan = plan_snapshot(read_path(str(seed)), PlanOptions(**options))  # type: ignore[arg-type]
@@ -30,7 +23,7 @@ def _rule_names(plan: LoadBalancerPlan) -> set[str]:
 
 
 def test_preserved_rules_move_a_few_nics_at_a_time(tmp_path: Path) -> None:
-    plan = _plan(_vms(20), tmp_path)
+    plan = _plan(t.single_vms(20), tmp_path)
     waves = nic_waves(plan, 8)
     assert [len(w.nics) for w in waves] == [8, 8, 4]
     # Each wave's write moves the rules of its own NICs and of the earlier waves, nothing else.
@@ -44,7 +37,7 @@ def test_preserved_rules_move_a_few_nics_at_a_time(tmp_path: Path) -> None:
 
 
 def test_few_nics_or_scale_sets_make_one_wave(tmp_path: Path) -> None:
-    plan = _plan(_vms(8), tmp_path)
+    plan = _plan(t.single_vms(8), tmp_path)
     assert len(nic_waves(plan, 8)) == 1
     pools = _plan(t.TOPOLOGIES["scale-sets-and-vms"], tmp_path)
     waves = nic_waves(pools, 1)
@@ -53,7 +46,7 @@ def test_few_nics_or_scale_sets_make_one_wave(tmp_path: Path) -> None:
 
 def test_consolidated_rules_keep_their_nics_together(tmp_path: Path) -> None:
     # One v2 rule replaces every v1 rule: it can only be added once all of them are gone.
-    plan = _plan(_vms(6), tmp_path, rules_mode="consolidate")
+    plan = _plan(t.single_vms(6), tmp_path, rules_mode="consolidate")
     assert len(plan.nat_rules) == 1
     waves = nic_waves(plan, 2)
     assert len(waves) == 1 and len(waves[0].nics) == 6

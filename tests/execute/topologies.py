@@ -302,6 +302,15 @@ def ssh_pool(name: str = "ssh", start: int = 50000, end: int = 50099, backend: i
 
 # The topologies the issue lists ------------------------------------------------------------
 
+
+def single_vms(count: int, prefix: str = "ssh", first_port: int = 50001, backend: int = 22) -> Topology:
+    """``count`` VMs, each NIC bound to its own v1 rule ``<prefix>-vm<i>`` (port ``first_port + i``)."""
+    return Topology(
+        nat_rules=tuple((f"{prefix}-vm{i}", first_port + i, backend) for i in range(count)),
+        vms=tuple(Vm(f"vm{i}", (f"{prefix}-vm{i}",), ("bepool",)) for i in range(count)),
+    )
+
+
 TOPOLOGIES: dict[str, Topology] = {
     "one-scale-set-manual": Topology(
         nat_pools=(ssh_pool(),),

@@ -208,11 +208,7 @@ def test_az_cli_swap_filter_turns_the_load_balancer_into_its_v2_form() -> None:
 def test_az_cli_script_for_many_single_vm_rules_swaps_after_each_wave(tmp_path: Path) -> None:
     from execute import topologies as t
 
-    topo = t.Topology(
-        nat_rules=tuple((f"rdp-vm{i}", 51000 + i, 3389) for i in range(10)),
-        vms=tuple(t.Vm(f"vm{i}", (f"rdp-vm{i}",), ("bepool",)) for i in range(10)),
-    )
-    seed = topo.write(tmp_path / "vms.json")
+    seed = t.single_vms(10, "rdp", 51000, 3389).write(tmp_path / "vms.json")
     code, script, _ = run(str(seed), "-o", "az-cli")
     assert code == 0, script
     steps = [line for line in script.splitlines() if line.startswith("# ") and "wave" in line]
