@@ -122,7 +122,7 @@ def _lb(lb: LoadBalancerPlan) -> list[str]:
             )
             out += _nic_updates(wave.nics, name)
             out.append("")
-            out += _swap(wave.plan, f"{step}b", name, f"{tag}_W{k}", f"wave {k}'s")
+            out += _swap(wave.plan, f"{step}b", name, f"{tag}_W{k}", wave=k)
             step += 1
         out += _verify(lb, step)
         return out
@@ -196,13 +196,17 @@ def _vmss_update(ss: ScaleSetChange) -> list[str]:
     return [f"az vmss update --ids {_q(ss.id)} --set " + " \\\n    ".join(sets)]
 
 
-def _swap(lb: LoadBalancerPlan, step: int | str, name: str, tag: str, which: str = "") -> list[str]:
+def _swap(lb: LoadBalancerPlan, step: int | str, name: str, tag: str, wave: int | None = None) -> list[str]:
     remove = sorted({short(r).lower() for r in lb.remove_nat_rules})
     add = [r.rest_body() for r in lb.nat_rules]
-    suffix = f"-{tag.rsplit('_', 1)[-1].lower()}" if which else ""
+    suffix = "" if wave is None else f"-w{wave}"
     before = f'"$BACKUP_DIR/{name}.before-swap{suffix}.json"'
     body = f'"$BACKUP_DIR/{name}.swap{suffix}.json"'
-    what = f"{which} v1 rules out, their v2 rules in" if which else "NAT pools and v1 rules out, v2 rules in"
+    what = (
+        "NAT pools and v1 rules out, v2 rules in"
+        if wave is None
+        else f"wave {wave}'s v1 rules out, their v2 rules in"
+    )
     return [
         f"# {step}. one load balancer write: {what}",
         f'az rest --method get --url "$ARM$LB_ID?api-version=$API" > {before}',
