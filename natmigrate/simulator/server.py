@@ -13,6 +13,7 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -83,6 +84,10 @@ class Request:
                 "InvalidRequestContent",
                 f"The request content was invalid and could not be deserialized: {exc}",
             ) from None
+
+
+# A world's write: (status, GET body, operation) for an id and a body.
+_Put = Callable[..., tuple[int, dict[str, Any], dict[str, Any]]]
 
 
 def is_write(method: str, path: str) -> bool:
@@ -160,20 +165,7 @@ class Router:
         w, m = self.world, req.method
         key = id_key(rid)
         if not rest:
-            if m == "GET":
-                return Reply(200, w.view(key))
-            if m == "PUT":
-                status, body, op = w.put_lb(
-                    rid,
-                    req.json(),
-                    if_match=req.headers.get("if-match"),
-                    if_none_match=req.headers.get("if-none-match"),
-                    fail=fail,
-                )
-                return self.accepted(req, op, status, body)
-            if m == "DELETE":
-                return self.accepted(req, w.delete_lb(rid, if_match=req.headers.get("if-match"), fail=fail))
-            raise _method(req)
+            return self._whole(req, rid, fail, w.put_lb, w.delete_lb)
         if len(rest) == 1:
             if m != "GET":
                 raise _method(req)
@@ -189,15 +181,7 @@ class Router:
             if low[0] not in ("inboundnatrules", "backendaddresspools"):
                 raise _method(req)
             if m == "PUT":
-                status, body, op = w.put_lb(
-                    rid,
-                    req.json(),
-                    if_match=req.headers.get("if-match"),
-                    if_none_match=req.headers.get("if-none-match"),
-                    fail=fail,
-                    child=(rest[0], rest[1]),
-                )
-                return self.accepted(req, op, status, body)
+                return self._put(req, rid, fail, w.put_lb, child=(rest[0], rest[1]))
             if m == "DELETE":
                 return self.accepted(
                     req,
@@ -216,20 +200,7 @@ class Router:
         w, m = self.world, req.method
         key = id_key(rid)
         if not rest:
-            if m == "GET":
-                return Reply(200, w.view(key))
-            if m == "PUT":
-                status, body, op = w.put_nic(
-                    rid,
-                    req.json(),
-                    if_match=req.headers.get("if-match"),
-                    if_none_match=req.headers.get("if-none-match"),
-                    fail=fail,
-                )
-                return self.accepted(req, op, status, body)
-            if m == "DELETE":
-                return self.accepted(req, w.delete_nic(rid, if_match=req.headers.get("if-match"), fail=fail))
-            raise _method(req)
+            return self._whole(req, rid, fail, w.put_nic, w.delete_nic)
         if low[0] == "ipconfigurations" and m == "GET" and len(rest) <= 2:
             ipcs = w.view(key)["properties"].get("ipConfigurations") or []
             if len(rest) == 1:
@@ -249,15 +220,7 @@ class Router:
             if m == "GET":
                 return Reply(200, w.view(key))
             if m in ("PUT", "PATCH"):
-                status, body, op = w.put_vmss(
-                    rid,
-                    req.json(),
-                    patch=m == "PATCH",
-                    if_match=req.headers.get("if-match"),
-                    if_none_match=req.headers.get("if-none-match"),
-                    fail=fail,
-                )
-                return self.accepted(req, op, 200 if m == "PATCH" else status, body)
+                return self._put(req, rid, fail, w.put_vmss, patch=m == "PATCH")
             raise _method(req)
         if low == ["manualupgrade"]:
             if m != "POST":
@@ -292,6 +255,32 @@ class Router:
                         return Reply(200, ipc)
                     raise not_found(req.path, "NotFound")
         raise _no_route(req)
+
+    # ---------------------------------------------------------------- writes
+
+    def _whole(
+        self, req: Request, rid: str, fail: bool, put: _Put, delete: Callable[..., dict[str, Any] | None]
+    ) -> Reply:
+        """GET, PUT or DELETE of a whole resource."""
+        if req.method == "GET":
+            return Reply(200, self.world.view(id_key(rid)))
+        if req.method == "PUT":
+            return self._put(req, rid, fail, put)
+        if req.method == "DELETE":
+            return self.accepted(req, delete(rid, if_match=req.headers.get("if-match"), fail=fail))
+        raise _method(req)
+
+    def _put(self, req: Request, rid: str, fail: bool, put: _Put, **extra: Any) -> Reply:
+        """A conditional PUT (or PATCH) of the request's body; a PATCH answers 200."""
+        status, body, op = put(
+            rid,
+            req.json(),
+            if_match=req.headers.get("if-match"),
+            if_none_match=req.headers.get("if-none-match"),
+            fail=fail,
+            **extra,
+        )
+        return self.accepted(req, op, 200 if req.method == "PATCH" else status, body)
 
     # ---------------------------------------------------------------- long-running operations
 
