@@ -433,6 +433,12 @@ def _child_fields(p: Props, parent_id: Maybe[str] | None, collection: str) -> di
     }
 
 
+def _unresolved_properties(obj: Mapping[str, Any]) -> list[UnresolvedField]:
+    """A child whose whole ``properties`` is an unresolved expression starts with that field."""
+    props = obj.get("properties")
+    return [UnresolvedField("properties", props)] if isinstance(props, Unresolved) else []
+
+
 def build_nat_rule(
     obj: Mapping[str, Any], origin: Origin, parent_id: Maybe[str] | None = None
 ) -> InboundNatRule:
@@ -441,9 +447,7 @@ def build_nat_rule(
     if plain is not None:
         return plain
     p = Props(obj, origin)
-    unresolved: list[UnresolvedField] = []
-    if isinstance(obj.get("properties"), Unresolved):
-        unresolved.append(UnresolvedField("properties", obj["properties"]))
+    unresolved = _unresolved_properties(obj)
     return InboundNatRule(
         **_child_fields(p, parent_id, "inboundNatRules"),
         frontend_ip=p.get_ref("frontendIPConfiguration"),
@@ -541,9 +545,7 @@ def build_nat_pool(
 ) -> InboundNatPool:
     """An inbound NAT pool element."""
     p = Props(obj, origin)
-    unresolved: list[UnresolvedField] = []
-    if isinstance(obj.get("properties"), Unresolved):
-        unresolved.append(UnresolvedField("properties", obj["properties"]))
+    unresolved = _unresolved_properties(obj)
     return InboundNatPool(
         **_child_fields(p, parent_id, "inboundNatPools"),
         frontend_ip=p.get_ref("frontendIPConfiguration"),
@@ -729,9 +731,7 @@ def build_ip_configuration(
 ) -> IpConfiguration:
     """A NIC ip configuration, or an ip configuration of a scale-set model."""
     p = Props(obj, origin)
-    unresolved: list[UnresolvedField] = []
-    if isinstance(obj.get("properties"), Unresolved):
-        unresolved.append(UnresolvedField("properties", obj["properties"]))
+    unresolved = _unresolved_properties(obj)
     name = p.top_str("name")
     ipc_id = p.top_str("id")
     if ipc_id is None and isinstance(parent_id, str) and isinstance(name, str):
