@@ -14,11 +14,10 @@ import re
 import shlex
 
 from natmigrate import ids
+from natmigrate.azure.apiversions import NETWORK as API_VERSION  # what natmigrate itself sends
 from natmigrate.plan.model import LoadBalancerPlan, NicChange, Plan, ScaleSetChange
 from natmigrate.plan.waves import DEFAULT_WAVE, nic_waves
 from natmigrate.report.plan_text import short
-
-API_VERSION = "2024-05-01"
 
 # The load balancer's last write, as a jq program over its REST GET body: no NAT pools, the v1
 # rules named in $remove (lower case) gone, the v2 rules in $add appended; everything else kept.
