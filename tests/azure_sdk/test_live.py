@@ -11,10 +11,12 @@ import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pytest
 from typer.testing import CliRunner
 
+from natmigrate.azure import apiversions
 from natmigrate.azure.clients import Connection
 from natmigrate.azure.credential import SIMULATOR_TOKEN, SimulatorCredential
 from natmigrate.azure.gateway import SdkGateway
@@ -180,3 +182,32 @@ def test_a_real_sign_in_is_never_used_against_the_simulator(
         assert result.exit_code in (0, 3), result.stderr
     assert sim.token_seen == {SIMULATOR_TOKEN}
     assert not signed_in_env.exists()  # the az CLI was never asked for a token
+
+
+def test_every_request_carries_the_pinned_api_version(
+    azure_env: dict[str, str], sim: Simulator, tmp_path: Path
+) -> None:
+    args = ["migrate", "-g", RG, "-n", "lb-web", "--yes", "-o", "json", "--state-dir", str(tmp_path / "runs")]
+    assert CliRunner().invoke(app, args, catch_exceptions=False).exit_code == 0
+    assert CliRunner().invoke(app, ["ports", "-g", RG, "-n", "lb-web"], catch_exceptions=False).exit_code == 0
+    seen: dict[str, set[str]] = {}
+    for r in sim.requests:
+        version = parse_qs(r.query).get("api-version", [""])[0]
+        path = r.path.lower()
+        kind = (
+            "status"  # an operation's status URL carries the version of the request that started it
+            if "/locations/" in path
+            else "query"
+            if path.endswith("/queryinboundnatruleportmapping")
+            else "compute"
+            if "/microsoft.compute/" in path
+            else "network"
+        )
+        seen.setdefault(kind, set()).add(version)
+    # Independent of the installed SDK's defaults (2025-07-01 .. 2026-04-01 in the supported range).
+    assert seen.pop("status") <= {apiversions.NETWORK, apiversions.PORT_MAPPING_QUERY, apiversions.COMPUTE}
+    assert seen == {
+        "network": {apiversions.NETWORK},
+        "query": {apiversions.PORT_MAPPING_QUERY},
+        "compute": {apiversions.COMPUTE},
+    }
