@@ -82,6 +82,11 @@ def _as_dict(model: Any) -> Body:
     return result
 
 
+def _port_mappings(result: Any) -> list[Body]:
+    mappings = _as_dict(result).get("inboundNatRulePortMappings") or []
+    return [dict(m) for m in mappings if isinstance(m, dict)]
+
+
 @contextmanager
 def _translated(request: str) -> Iterator[None]:
     """Turn SDK exceptions into natmigrate errors that name the request; never leak a token."""
@@ -199,7 +204,7 @@ class SdkGateway:
 
         Azure documents two forms: the member's NIC ip configuration id, or its IP address. The id is
         asked first; when Azure refuses it (400: the form, or no such member) and the address is known,
-        the address is asked, and the other way round."""
+        the address is asked. A member known only by its address (an IP-based pool) is asked by address."""
         forms = [
             nm.QueryInboundNatRulePortMappingRequest(ip_configuration=nm.SubResource(id=ip_configuration_id))
             if ip_configuration_id
@@ -221,16 +226,13 @@ class SdkGateway:
                 p.resource_group, p.name, pool_name, request, api_version=version
             ).result()
 
-        for i, request in enumerate(requests):
+        for request in requests[:-1]:
             try:
-                result = self._call(where, functools.partial(ask, request))
+                return _port_mappings(self._call(where, functools.partial(ask, request)))
             except ArmError as exc:
-                if exc.status == 400 and i + 1 < len(requests):
-                    continue  # the other documented form
-                raise
-            mappings = _as_dict(result).get("inboundNatRulePortMappings") or []
-            return [dict(m) for m in mappings if isinstance(m, dict)]
-        raise AssertionError("unreachable: the last form returns or raises")
+                if exc.status != 400:
+                    raise  # not a refusal of the form: the other form would fare no better
+        return _port_mappings(self._call(where, functools.partial(ask, requests[-1])))
 
     # Network interfaces, virtual machines -----------------------------------------------------
 
