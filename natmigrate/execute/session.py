@@ -1,32 +1,26 @@
 """A run session: everything between "the user asked for a migration" and "here is what happened".
 
-It connects (real Azure, or the built-in simulator for ``--simulate``), plans live, creates the run
-directory and its typed metadata (``run.json``), asks for confirmation through a callback, runs the
-engine (:func:`natmigrate.execute.run.execute`) and carries existing runs on (resume, rollback).
+It connects (real Azure, or the built-in simulator for ``--simulate``: :mod:`.targets`), plans
+live, creates the run directory and its typed metadata (``run.json``: :mod:`.runinfo`), asks for
+confirmation through a callback, runs the engine (:func:`natmigrate.execute.run.execute`) and
+carries existing runs on (resume, rollback).
 Whoever drives it (the CLI) passes a ``confirm`` callback and an observer, and renders the
 :class:`SessionResult`; it never prints, and never imports rich.
-
-The Azure and simulator edges are imported when a session first needs them, so that a command which
-never talks to Azure does not load the SDKs.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from natmigrate import __version__, ids
 from natmigrate.errors import ExitCode, NatMigrateError, UsageError
 from natmigrate.execute import events as ev
 from natmigrate.execute.dryrun import DryRunGateway
-from natmigrate.execute.engine import Engine, RunOptions, RunOutcome
+from natmigrate.execute.engine import Engine, RunOutcome
 from natmigrate.execute.gateway import Gateway
-from natmigrate.execute.ports import CurrentPorts, current_ports
 from natmigrate.execute.run import (
     RunResult,
     check_feasible,
@@ -35,7 +29,19 @@ from natmigrate.execute.run import (
     load_run,
     select_load_balancers,
 )
-from natmigrate.execute.rundir import RUN_FORMAT_VERSION, RunDir
+from natmigrate.execute.rundir import RunDir
+from natmigrate.execute.runinfo import DEFAULT_STATE_DIR, RunMeta, RunSettings, new_run_dir, now
+from natmigrate.execute.targets import (
+    AzureTarget,
+    Connected,
+    LoadBalancerName,
+    SimulatedTarget,
+    Target,
+    connect_azure,
+    open_rehearsal,
+    read_ports,
+    seeded_load_balancers,
+)
 from natmigrate.plan.model import (
     InputInfo,
     LoadBalancerPlan,
@@ -45,11 +51,19 @@ from natmigrate.plan.model import (
     RollingPolicy,
 )
 
-if TYPE_CHECKING:
-    from natmigrate.azure.gateway import SdkGateway
-    from natmigrate.azure.rehearsal import Rehearsal
-
-DEFAULT_STATE_DIR = "natmigrate-runs"
+__all__ = [
+    "DEFAULT_STATE_DIR",
+    "AzureTarget",
+    "Confirm",
+    "LoadBalancerName",
+    "RunSession",
+    "RunSettings",
+    "SessionResult",
+    "SimulatedTarget",
+    "Target",
+    "read_plan_file",
+    "read_ports",
+]
 
 Confirm = Callable[[str], bool]
 """Asked a yes/no question before anything is written; ``False`` cancels the run."""
@@ -59,124 +73,6 @@ class RunInterruptedError(NatMigrateError):
     """Ctrl-C during a run: the run directory says how far it got."""
 
     exit_code = ExitCode.INTERRUPTED
-
-
-# What a session talks to ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AzureTarget:
-    """Real Azure: the subscription (``None``: the environment's or the az CLI's default) and cloud."""
-
-    subscription: str | None = None
-    cloud: str = "AzureCloud"
-
-
-@dataclass(frozen=True)
-class SimulatedTarget:
-    """A rehearsal: the built-in simulator seeded from ``seed``, with ``--simulate-fault`` specs."""
-
-    seed: Path
-    faults: tuple[str, ...] = ()
-
-
-Target = AzureTarget | SimulatedTarget
-
-
-@dataclass(frozen=True)
-class LoadBalancerName:
-    """``-g``/``-n``: which load balancer (either may be missing when rehearsing from a seed file)."""
-
-    resource_group: str | None = None
-    name: str | None = None
-
-    def require_id(self, subscription: str, hint: str = "") -> str:
-        """The full id in ``subscription``; both parts must be given."""
-        if not self.resource_group or not self.name:
-            raise UsageError(f"name the load balancer with -g RESOURCE_GROUP -n NAME{hint}")
-        return ids.build_id(subscription, self.resource_group, "Microsoft.Network/loadBalancers", self.name)
-
-    def matches(self, lb_id: str) -> bool:
-        """Whether ``lb_id`` has this name and resource group (a missing part matches anything)."""
-        parsed = ids.parse_id(lb_id)
-        if self.name and lb_id.rstrip("/").rsplit("/", 1)[-1].lower() != self.name.lower():
-            return False
-        return not self.resource_group or (
-            parsed is not None and parsed.resource_group.lower() == self.resource_group.lower()
-        )
-
-
-@dataclass(frozen=True)
-class RunSettings:
-    """How a run goes: where its directory is made, batch size, roll-out timeout, dry run."""
-
-    state_dir: Path = Path(DEFAULT_STATE_DIR)
-    batch_size: int | None = None
-    rollout_timeout: float = 3600.0
-    dry_run: bool = False
-
-    def engine_options(self, rd: RunDir | None, simulated: bool) -> RunOptions:
-        """The engine's options; a simulated Azure is polled without waiting."""
-        return RunOptions(
-            batch_size=self.batch_size,
-            rollout_timeout=self.rollout_timeout,
-            poll_interval=0.05 if simulated else 15.0,
-            resume_hint=f"natmigrate resume {rd.path}" if rd else "",
-            rollback_hint=f"natmigrate rollback {rd.path}" if rd else "",
-            dry_run=self.dry_run,
-        )
-
-
-@dataclass(frozen=True)
-class RunMeta:
-    """What ``run.json`` records about a run: what is migrated, where, and with which batch size.
-
-    ``status`` (and ``error``) are updated in place as the run goes (:meth:`RunDir.update_meta`)."""
-
-    load_balancers: tuple[str, ...]
-    simulated: bool
-    batch_size: int | None = None
-    seed: str | None = None  # simulated runs: the seed file
-    faults: tuple[str, ...] = ()  # simulated runs: --simulate-fault specs
-    subscription: str | None = None  # real Azure: where the run goes
-    cloud: str | None = None
-    endpoint: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """The ``run.json`` fields (the first load balancer also as ``load_balancer``)."""
-        where: dict[str, Any] = (
-            {"seed": self.seed, "faults": list(self.faults)}
-            if self.simulated
-            else {"subscription": self.subscription, "cloud": self.cloud, "endpoint": self.endpoint}
-        )
-        return {
-            "simulated": self.simulated,
-            **where,
-            "load_balancer": self.load_balancers[0],
-            "load_balancers": list(self.load_balancers),
-            "batch_size": self.batch_size,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> RunMeta:
-        """Read back what :meth:`to_json` wrote (older runs name one ``load_balancer`` only)."""
-
-        def text(key: str) -> str | None:
-            value = data.get(key)
-            return value if isinstance(value, str) else None
-
-        wanted = data.get("load_balancers") or [data.get("load_balancer")]
-        batch = data.get("batch_size")
-        return cls(
-            load_balancers=tuple(str(x) for x in wanted),
-            simulated=bool(data.get("simulated")),
-            batch_size=batch if isinstance(batch, int) else None,
-            seed=text("seed"),
-            faults=tuple(str(f) for f in data.get("faults") or []),
-            subscription=text("subscription"),
-            cloud=text("cloud"),
-            endpoint=text("endpoint"),
-        )
 
 
 @dataclass
@@ -190,34 +86,6 @@ class SessionResult:
     def cancelled(self) -> bool:
         """The user said no at the confirmation: nothing was changed."""
         return self.result is None
-
-
-@dataclass
-class _Connected:
-    """A gateway, and the rehearsal behind it when the run is simulated."""
-
-    gateway: Gateway
-    rehearsal: Rehearsal | None = None
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-
-
-def new_run_dir(state_dir: Path, lb_name: str, meta: RunMeta) -> RunDir:
-    """A fresh run directory holding ``run.json`` (status ``planning``)."""
-    rd = RunDir.create(state_dir, lb_name)
-    rd.write_json(
-        "run.json",
-        {
-            "format_version": RUN_FORMAT_VERSION,
-            "natmigrate_version": __version__,
-            "created_at": _now(),
-            "status": "planning",
-            **meta.to_json(),
-        },
-    )
-    return rd
 
 
 def read_plan_file(path: Path) -> Plan:
@@ -248,68 +116,8 @@ def plan_live(gateway: Gateway, lb_ids: Sequence[str], rolling: RollingPolicy) -
         options=options,
         input=InputInfo(live=live, format="live"),
         natmigrate_version=__version__,
-        created_at=_now(),
+        created_at=now(),
     )
-
-
-def _connect_azure(target: AzureTarget, endpoint: str | None = None) -> SdkGateway:
-    from natmigrate.azure.session import connect
-
-    return connect(target.subscription, target.cloud, endpoint=endpoint)
-
-
-def _azure_meta(gateway: SdkGateway, lbs: Sequence[str], batch_size: int | None) -> RunMeta:
-    connection = gateway.connection
-    return RunMeta(
-        load_balancers=tuple(lbs),
-        simulated=False,
-        batch_size=batch_size,
-        subscription=connection.subscription,
-        cloud=connection.cloud.name,
-        endpoint=connection.endpoint,
-    )
-
-
-@contextlib.contextmanager
-def _rehearsal(rd: RunDir, seed: str | None, faults: Sequence[str]) -> Iterator[_Connected]:
-    from natmigrate.azure.rehearsal import Rehearsal
-
-    with Rehearsal(rd, seed, list(faults)) as rehearsal:
-        yield _Connected(rehearsal.gateway(), rehearsal)
-
-
-def seeded_load_balancers(target: SimulatedTarget, which: LoadBalancerName) -> list[str]:
-    """The load balancers of a seed file that ``-g``/``-n`` pick (all of them when neither is given)."""
-    from natmigrate.azure.rehearsal import seed_load_balancers
-
-    if not target.seed.is_file():
-        raise NatMigrateError(f"{target.seed}: no such file")
-    lbs = [x for x in seed_load_balancers(str(target.seed)) if which.matches(x)]
-    if not lbs:
-        raise UsageError(f"{target.seed}: no matching load balancer")
-    return lbs
-
-
-@contextlib.contextmanager
-def _read_only_gateway(target: Target) -> Iterator[SdkGateway]:
-    """Real Azure, or a simulator made from a seed file, a saved simulator state or a simulated
-    run's directory (nothing is saved back)."""
-    if isinstance(target, SimulatedTarget):
-        from natmigrate.azure.rehearsal import simulated_gateway
-
-        with simulated_gateway(str(target.seed)) as gateway:
-            yield gateway
-        return
-    yield _connect_azure(target)
-
-
-def read_ports(target: Target, which: LoadBalancerName) -> CurrentPorts:
-    """Every target's current frontend port on the named load balancer (``natmigrate ports``)."""
-    if isinstance(target, AzureTarget) and not (which.resource_group and which.name):
-        raise UsageError("name the load balancer with -g RESOURCE_GROUP -n NAME")
-    with _read_only_gateway(target) as gateway:
-        rows = current_ports(gateway, which.require_id(gateway.connection.subscription))
-    return CurrentPorts(str(which.name), rows)
 
 
 class RunSession:
@@ -344,20 +152,20 @@ class RunSession:
             self._say(
                 f"Rehearsal against the built-in simulator seeded from {target.seed}; run directory {rd.path}"
             )
-            with _rehearsal(rd, str(target.seed), target.faults) as connected:
+            with open_rehearsal(rd, str(target.seed), target.faults) as connected:
                 return self._migrate_with(connected, lbs, rd, rolling, settings, meta)
         if not which.resource_group or not which.name:
             raise UsageError(
                 "name the load balancer with -g RESOURCE_GROUP -n NAME (or rehearse with --simulate FILE)"
             )
-        gateway = _connect_azure(target)
+        gateway = connect_azure(target)
         lb_id = which.require_id(gateway.connection.subscription)
-        meta = _azure_meta(gateway, [lb_id], settings.batch_size)
-        return self._migrate_with(_Connected(gateway), [lb_id], None, rolling, settings, meta)
+        meta = RunMeta.of_azure(gateway, [lb_id], settings.batch_size)
+        return self._migrate_with(Connected(gateway), [lb_id], None, rolling, settings, meta)
 
     def _migrate_with(
         self,
-        connected: _Connected,
+        connected: Connected,
         lb_ids: list[str],
         rd: RunDir | None,
         rolling: RollingPolicy,
@@ -416,7 +224,7 @@ class RunSession:
                 faults=target.faults,
             )
             rd = new_run_dir(settings.state_dir, lbs[0].name, meta)
-            with _rehearsal(rd, str(target.seed), target.faults) as connected:
+            with open_rehearsal(rd, str(target.seed), target.faults) as connected:
                 # A simulated Azure hands out its own etags: compare fingerprints only.
                 self._check_current(connected.gateway, lbs, use_etags=False)
                 rd.write_json("plan.json", chosen.to_dict())
@@ -426,16 +234,18 @@ class RunSession:
                     return SessionResult(None)
                 return SessionResult(self._run(rd, connected, lbs, "migrate", settings))
         parsed = ids.parse_id(lbs[0].id)
-        gateway = _connect_azure(AzureTarget(parsed.subscription if parsed else None, target.cloud))
+        gateway = connect_azure(AzureTarget(parsed.subscription if parsed else None, target.cloud))
         self._check_current(gateway, lbs, use_etags=True)
         if settings.dry_run:
             self._say("The plan is current.")
-            return SessionResult(self._dry_run(_Connected(gateway), lbs, settings, None))
+            return SessionResult(self._dry_run(Connected(gateway), lbs, settings, None))
         if not self.confirm(question):
             return SessionResult(None)
-        rd = new_run_dir(settings.state_dir, lbs[0].name, _azure_meta(gateway, lb_ids, settings.batch_size))
+        rd = new_run_dir(
+            settings.state_dir, lbs[0].name, RunMeta.of_azure(gateway, lb_ids, settings.batch_size)
+        )
         rd.write_json("plan.json", chosen.to_dict())
-        return SessionResult(self._run(rd, _Connected(gateway), lbs, "migrate", settings))
+        return SessionResult(self._run(rd, Connected(gateway), lbs, "migrate", settings))
 
     def _check_current(self, gateway: Gateway, lbs: list[LoadBalancerPlan], use_etags: bool) -> None:
         for lb in lbs:
@@ -471,11 +281,11 @@ class RunSession:
         if settings.batch_size is None and meta.batch_size is not None:
             settings = dataclasses.replace(settings, batch_size=meta.batch_size)
         if meta.simulated:
-            with _rehearsal(rd, None, ()) as connected:
+            with open_rehearsal(rd, None, ()) as connected:
                 return SessionResult(self._run(rd, connected, lbs, direction, settings))
         target = AzureTarget(meta.subscription, meta.cloud or "AzureCloud")
-        gateway = _connect_azure(target, endpoint=meta.endpoint)
-        return SessionResult(self._run(rd, _Connected(gateway), lbs, direction, settings))
+        gateway = connect_azure(target, endpoint=meta.endpoint)
+        return SessionResult(self._run(rd, Connected(gateway), lbs, direction, settings))
 
     # running ---------------------------------------------------------------------------------
 
@@ -486,7 +296,7 @@ class RunSession:
     def _run(
         self,
         rd: RunDir,
-        connected: _Connected,
+        connected: Connected,
         lbs: list[LoadBalancerPlan],
         direction: str,
         settings: RunSettings,
@@ -503,7 +313,7 @@ class RunSession:
         return result
 
     def _dry_run(
-        self, connected: _Connected, lbs: list[LoadBalancerPlan], settings: RunSettings, rd: RunDir | None
+        self, connected: Connected, lbs: list[LoadBalancerPlan], settings: RunSettings, rd: RunDir | None
     ) -> RunResult:
         """Every read and check of a run, with the writes recorded instead of sent."""
         dry = DryRunGateway(connected.gateway)
