@@ -9,14 +9,11 @@ import typer
 
 from natmigrate.cli import options as o
 from natmigrate.cli.root import reported
-from natmigrate.cli.run_view import run_session
+from natmigrate.cli.run_view import run_session, target_of
 from natmigrate.cli.verbosity import Verbosity
 from natmigrate.execute.session import (
     DEFAULT_STATE_DIR,
-    AzureTarget,
     RunSettings,
-    SimulatedTarget,
-    Target,
     read_plan_file,
 )
 from natmigrate.report.formats import RunFormat
@@ -40,11 +37,7 @@ def apply(
 ) -> None:
     """Run a saved plan; refuse when Azure changed since it was planned (etags, fingerprints)."""
     # The subscription is the plan's: a plan names every resource by its full id.
-    target: Target = (
-        AzureTarget(None, cloud)
-        if simulate is None
-        else SimulatedTarget(simulate, tuple(simulate_fault or ()))
-    )
+    target = target_of(None, cloud, simulate, simulate_fault)
     settings = RunSettings(state_dir, batch_size, rollout_timeout, dry_run)
     run_session(
         lambda session: session.apply(read_plan_file(plan_file), name, target, settings),

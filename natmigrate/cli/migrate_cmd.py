@@ -6,16 +6,12 @@ from pathlib import Path
 
 from natmigrate.cli import options as o
 from natmigrate.cli.root import reported
-from natmigrate.cli.run_view import run_session
+from natmigrate.cli.run_view import run_session, target_of
 from natmigrate.cli.verbosity import Verbosity
-from natmigrate.errors import UsageError
 from natmigrate.execute.session import (
     DEFAULT_STATE_DIR,
-    AzureTarget,
     LoadBalancerName,
     RunSettings,
-    SimulatedTarget,
-    Target,
 )
 from natmigrate.report.formats import RunFormat
 
@@ -44,13 +40,7 @@ def migrate(
     private run directory, so `natmigrate resume RUN_DIR` and `natmigrate rollback RUN_DIR` work from
     any point. Exit codes: 0 success, 1 error (the message says how to resume or roll back), 2 usage.
     """
-    if simulate_fault and simulate is None:
-        raise UsageError("--simulate-fault needs --simulate FILE")
-    target: Target = (
-        AzureTarget(subscription, cloud)
-        if simulate is None
-        else SimulatedTarget(simulate, tuple(simulate_fault or ()))
-    )
+    target = target_of(subscription, cloud, simulate, simulate_fault)
     which = LoadBalancerName(resource_group, name)
     settings = RunSettings(state_dir, batch_size, rollout_timeout, dry_run)
     run_session(

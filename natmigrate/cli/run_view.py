@@ -5,17 +5,36 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import typer
 
 from natmigrate.cli.terminal import emit, stderr_console
 from natmigrate.cli.verbosity import Verbosity
 from natmigrate.errors import ExitCode, UsageError
-from natmigrate.execute.session import Confirm, RunSession, SessionResult
+from natmigrate.execute.session import (
+    AzureTarget,
+    Confirm,
+    RunSession,
+    SessionResult,
+    SimulatedTarget,
+    Target,
+)
 from natmigrate.report.formats import RunFormat
 from natmigrate.report.run_report import ConsoleObserver, print_run_status
 
 ENDED_WELL = ("succeeded", "rolled-back", "dry-run")
+
+
+def target_of(
+    subscription: str | None, cloud: str, simulate: Path | None, faults: list[str] | None
+) -> Target:
+    """Real Azure, or with ``--simulate`` the built-in simulator (``--simulate-fault`` needs it)."""
+    if simulate is None:
+        if faults:
+            raise UsageError("--simulate-fault needs --simulate FILE")
+        return AzureTarget(subscription, cloud)
+    return SimulatedTarget(simulate, tuple(faults or ()))
 
 
 def confirmation(yes: bool) -> Confirm:

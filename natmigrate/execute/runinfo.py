@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from natmigrate import __version__
 from natmigrate.execute.engine import RunOptions
 from natmigrate.execute.rundir import RUN_FORMAT_VERSION, RunDir
+from natmigrate.execute.targets import SimulatedTarget
 
 if TYPE_CHECKING:
     from natmigrate.azure.gateway import SdkGateway
@@ -89,6 +90,17 @@ class RunMeta:
             subscription=text("subscription"),
             cloud=text("cloud"),
             endpoint=text("endpoint"),
+        )
+
+    @classmethod
+    def of_rehearsal(cls, target: SimulatedTarget, lbs: Sequence[str], batch_size: int | None) -> RunMeta:
+        """A rehearsal: the simulator is seeded from ``target``'s file, with its faults."""
+        return cls(
+            load_balancers=tuple(lbs),
+            simulated=True,
+            batch_size=batch_size,
+            seed=str(target.seed.resolve()),
+            faults=target.faults,
         )
 
     @classmethod

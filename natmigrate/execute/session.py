@@ -139,13 +139,7 @@ class RunSession:
         """Plan the named load balancer(s) live and migrate them."""
         if isinstance(target, SimulatedTarget):
             lbs = seeded_load_balancers(target, which)
-            meta = RunMeta(
-                load_balancers=tuple(lbs),
-                simulated=True,
-                batch_size=settings.batch_size,
-                seed=str(target.seed.resolve()),
-                faults=target.faults,
-            )
+            meta = RunMeta.of_rehearsal(target, lbs, settings.batch_size)
             rd = new_run_dir(
                 settings.state_dir, lbs[0].rsplit("/", 1)[-1] if len(lbs) == 1 else "several", meta
             )
@@ -216,13 +210,7 @@ class RunSession:
         lb_ids = [lb.id for lb in lbs]
         question = f"Apply the plan to {', '.join(lb.name for lb in lbs)} now?"
         if isinstance(target, SimulatedTarget):
-            meta = RunMeta(
-                load_balancers=tuple(lb_ids),
-                simulated=True,
-                batch_size=settings.batch_size,
-                seed=str(target.seed.resolve()),
-                faults=target.faults,
-            )
+            meta = RunMeta.of_rehearsal(target, lb_ids, settings.batch_size)
             rd = new_run_dir(settings.state_dir, lbs[0].name, meta)
             with open_rehearsal(rd, str(target.seed), target.faults) as connected:
                 # A simulated Azure hands out its own etags: compare fingerprints only.
