@@ -21,7 +21,7 @@ from natmigrate.errors import NatMigrateError
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 # "\tAzureCliCredential: Please run 'az login'..." -- one line per credential azure-identity tried.
-_TRIED = re.compile(r"^\s*(\w+Credential):", re.MULTILINE)
+_TRIED = re.compile(r"^\s*(\w+Credential): *(.*)$", re.MULTILINE)
 
 
 class AuthError(NatMigrateError):
@@ -80,10 +80,12 @@ class SignInCredential:
 
 def sign_in_failure(cloud: Cloud, exc: BaseException, chain: object) -> str:
     """One line: no credential gave a token for ``cloud``, which ones were tried, how to sign in."""
-    tried = list(dict.fromkeys(_TRIED.findall(str(exc))))
-    if not tried:
-        tried = [type(c).__name__ for c in getattr(chain, "credentials", ())]
+    reasons = dict(_TRIED.findall(str(exc)))
+    tried = list(reasons) or [type(c).__name__ for c in getattr(chain, "credentials", ())]
     listed = ", ".join(tried) if tried else "DefaultAzureCredential"
+    if len(reasons) == 1:  # one credential: its reason is short and says what to fix
+        reason = next(iter(reasons.values())).split(". ")[0].rstrip(".")
+        listed += f": {reason[:160]}" if reason else ""
     cli = "az login" if cloud.name == "AzureCloud" else f"az cloud set -n {cloud.name} && az login"
     return (
         f"cannot sign in to {cloud.name}: no credential gave a token (tried {listed}); "
