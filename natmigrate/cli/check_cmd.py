@@ -12,10 +12,10 @@ import typer
 
 from natmigrate.check.baseline import write_baseline
 from natmigrate.check.gate import CheckReport, run_check
-from natmigrate.check.inputs import INPUT_FORMATS
 from natmigrate.cli.terminal import error_line, stdout_console, write_data
 from natmigrate.errors import ExitCode, InputError
 from natmigrate.report import check_text, github, junit, markdown, sarif
+from natmigrate.sources import INPUT_FORMATS
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES
 
 
