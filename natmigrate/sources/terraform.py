@@ -28,6 +28,8 @@ from typing import Any
 from natmigrate.errors import InputError
 from natmigrate.model import Origin, Snapshot, Unresolved
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES, parse_text, read_text
+from natmigrate.sources.terraform_arm import arm_snapshot
+from natmigrate.sources.terraform_json import is_terraform_json
 from natmigrate.sources.terraform_model import TfResource, build_snapshot
 from natmigrate.sources.textpos import Positions
 
@@ -318,6 +320,9 @@ def _parse_tf_json(path: str, text: str) -> TfFile:
     doc = parse_text(path, text)
     if not isinstance(doc.data, Mapping):
         raise InputError(path, "Terraform JSON configuration is not an object of blocks")
+    if is_terraform_json(doc.data):
+        # Never read as an empty module (a silent pass): say what it is.
+        raise InputError(path, "`terraform show -json` output named *.tf.json; name it *.json to check it")
     return TfFile(path, text, _as_hcl2(doc.data), HclLayout(text), Positions(text, base=doc))
 
 
@@ -438,9 +443,11 @@ def _plain_keys(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 @dataclass
 class ModuleResult:
-    """A module directory's snapshot, the files read, and per-file errors."""
+    """A module directory's snapshot (resources named by Terraform address, as detection reports
+    them), its resources, the files read, and per-file errors."""
 
     snapshot: Snapshot
+    resources: list[TfResource]
     files: dict[str, TfFile]
     errors: dict[str, InputError]
 
@@ -465,14 +472,15 @@ def read_module(paths: list[Path], max_bytes: int = DEFAULT_MAX_BYTES) -> Module
     values = _Values(_scope(parsed))
     resources = [res for f in parsed for res in (*_resources(f, values), *_module_calls(f, values))]
     source = str(paths[0].parent) if paths else ""
-    return ModuleResult(build_snapshot(resources, source, TERRAFORM), files, errors)
+    return ModuleResult(build_snapshot(resources, source, TERRAFORM), resources, files, errors)
 
 
 def read_terraform(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES) -> Snapshot:
-    """Read one ``.tf`` file on its own (with its directory's variables and locals for context)."""
+    """Read one ``.tf`` (or ``.tf.json``) file with the rest of its module directory (variables,
+    locals, the resources it references) as the ARM resources it deploys: the model to plan from."""
     p = Path(path)
     siblings = [x for x in module_files(p.parent) if x != p]
     result = read_module([p, *siblings], max_bytes)
     if str(p) in result.errors:
         raise result.errors[str(p)]
-    return result.snapshot
+    return arm_snapshot(result.resources, str(p), TERRAFORM)
