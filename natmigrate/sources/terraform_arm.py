@@ -19,7 +19,7 @@ from natmigrate import ids
 from natmigrate.model import Origin, Snapshot, Unresolved
 from natmigrate.sources.assemble import assemble
 from natmigrate.sources.resources import Located
-from natmigrate.sources.terraform_model import SCALE_SET_TYPES, TfResource, block_list
+from natmigrate.sources.terraform_model import NAT_PROPERTIES, SCALE_SET_TYPES, TfResource, block_list
 
 _TOP_LEVEL = {
     "azurerm_lb": "Microsoft.Network/loadBalancers",
@@ -33,18 +33,6 @@ _LB_CHILDREN = {
     "azurerm_lb_backend_address_pool": "backendAddressPools",
 }
 _REFERENCE = re.compile(r"^(azurerm_[A-Za-z0-9_]+\.[A-Za-z0-9_-]+)(?:\[[^\]]*\])?\.id$")
-_NAT_PROPERTIES = {
-    "protocol": "protocol",
-    "frontend_port": "frontendPort",
-    "frontend_port_start": "frontendPortRangeStart",
-    "frontend_port_end": "frontendPortRangeEnd",
-    "backend_port": "backendPort",
-    "idle_timeout_in_minutes": "idleTimeoutInMinutes",
-    "enable_floating_ip": "enableFloatingIP",
-    "floating_ip_enabled": "enableFloatingIP",
-    "enable_tcp_reset": "enableTcpReset",
-    "tcp_reset_enabled": "enableTcpReset",
-}
 
 
 def arm_snapshot(resources: Iterable[TfResource], source: str, fmt: str) -> Snapshot:
@@ -200,7 +188,7 @@ def _outside_load_balancer(
 
 def _lb_child(res: TfResource, attrs: Mapping[str, Any], lb_id: Any) -> Located:
     name = attrs.get("name")
-    props: dict[str, Any] = {arm: attrs[tf] for tf, arm in _NAT_PROPERTIES.items() if tf in attrs}
+    props: dict[str, Any] = {arm: attrs[tf] for tf, arm in NAT_PROPERTIES.items() if tf in attrs}
     if res.type != "azurerm_lb_backend_address_pool":
         fe = attrs.get("frontend_ip_configuration_name")
         if isinstance(fe, str) and isinstance(lb_id, str):
