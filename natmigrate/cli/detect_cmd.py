@@ -15,8 +15,8 @@ from natmigrate.report.json_text import dumps_indented
 from natmigrate.sources import INPUT_FORMATS
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES
 
-# Directories are searched for JSON; Bicep and Terraform files are read when named (``check``
-# searches directories for them too).
+# Directories are searched for JSON (``*.tf.json`` among it, read as Terraform); Bicep and ``.tf``
+# files are read when named (``check`` searches directories for them too).
 DETECT_SUFFIXES = (".json", ".jsonc")
 
 

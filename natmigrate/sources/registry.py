@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from natmigrate.errors import InputError
+from natmigrate.errors import InputError, UsageError
 from natmigrate.model import Snapshot
 from natmigrate.sources import azure_json
 from natmigrate.sources.bicep import BICEP, read_bicep
@@ -157,7 +157,7 @@ def reader(input_format: str) -> Reader:
     try:
         return _BY_NAME[input_format]
     except KeyError:
-        raise InputError("--input-format", f"unknown input format {input_format!r}") from None
+        raise UsageError(f"unknown input format {input_format!r}") from None
 
 
 def reader_by_path(path: Path, input_format: str = AUTO) -> Reader | None:
