@@ -34,6 +34,7 @@ from natmigrate.execute.run import (
     check_not_stale,
     execute,
     load_run,
+    planned_batch_size,
     select_load_balancers,
 )
 from natmigrate.execute.rundir import RUN_FORMAT_VERSION, RunDir
@@ -117,7 +118,8 @@ BatchSize = Annotated[
         "--batch-size",
         min=1,
         help="Manual roll-out: upgrade this many instances per call (default: all). Single-VM rules: "
-        "update this many NICs per wave, each wave followed by one load-balancer write (default: 8).",
+        "update this many NICs per wave, each wave followed by one load-balancer write (default: 8). "
+        "apply, resume, rollback: the plan's (another is refused).",
     ),
 ]
 RolloutTimeout = Annotated[
@@ -231,12 +233,12 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def _plan_live(gateway: Gateway, lb_ids: list[str], rolling: Rolling) -> Plan:
+def _plan_live(gateway: Gateway, lb_ids: list[str], rolling: Rolling, batch_size: int | None) -> Plan:
     """Read each load balancer (and what uses it) through the gateway and plan its migration."""
     from natmigrate.azure.live import read_live
     from natmigrate.plan.build import build_plan
 
-    options = PlanOptions(rolling=rolling.value)
+    options = PlanOptions(rolling=rolling.value, batch_size=batch_size)
     plans = tuple(build_plan(read_live(gateway, lb_id)[0], options) for lb_id in lb_ids)
     parsed = ids.parse_id(lb_ids[0]) if len(lb_ids) == 1 else None
     live = (
@@ -344,7 +346,8 @@ def _dry_run(
     options.dry_run = True
     outcome = RunOutcome()
     for lb in lbs:
-        engine = Engine(dry, lb, None, options=options, step_prefix=f"{lb.name}/" if len(lbs) > 1 else "")
+        prefix = f"{lb.name}/" if len(lbs) > 1 else ""
+        engine = Engine(dry, lb, None, observer=dry.observe, options=options, step_prefix=prefix)
         part = engine.migrate()
         outcome.steps.extend(part.steps)
         outcome.ports.extend(part.ports)
@@ -363,7 +366,7 @@ def _dry_run(
     out = _data_console()
     out.print(f"Dry run: {len(writes)} write request(s) a real run would send, in order (none was sent):")
     for i, w in enumerate(writes, 1):
-        out.print(f"{i}. {w['method']} {w['resource']}", markup=False, highlight=False)
+        out.print(f"{i}. [{w['step']}] {w['method']} {w['resource']}", markup=False, highlight=False)
         for line in w["changes"]:
             out.print(f"     {line}", markup=False, highlight=False)
         for cmd in w["az"]:
@@ -504,7 +507,7 @@ def _migrate_with(
     meta: dict[str, Any] | None = None,
 ) -> None:
     err = stderr_console()
-    plan = _plan_live(gateway, lb_ids, rolling)
+    plan = _plan_live(gateway, lb_ids, rolling, batch_size)
     lbs = [lb for lb in plan.load_balancers if lb.has_changes]
     if not lbs:
         # Nothing to do is a success (exit 0), as with every other command.
@@ -562,7 +565,9 @@ def apply(
     except OSError as exc:
         raise NatMigrateError(f"{plan_file}: cannot read: {exc.strerror}") from None
     except PlanFormatError as exc:
-        raise NatMigrateError(f"{plan_file}: not a natmigrate plan: {exc}") from None
+        problem = exc.problem if exc.wrong_version else f"not a natmigrate plan: {exc}"
+        raise NatMigrateError(f"{plan_file}: {problem}") from None
+    batch_size = planned_batch_size(plan, batch_size, str(plan_file))
     lb_pick = None
     if name:
         match = [x for x in plan.load_balancers if x.name.lower() == name.lower()]
@@ -670,13 +675,13 @@ def resume(
     """
     _configure_logging(debug, verbose)
     rd = RunDir.open(run_dir)
-    _, lbs, meta = load_run(rd)
+    plan, lbs, meta = load_run(rd)
     if str(meta.get("status")) in ("rolled-back", "rolling-back", "rollback-failed"):
         raise UsageError(
             f"{rd.path}: this run was being rolled back; finish that with: natmigrate rollback {rd.path}"
         )
     stderr_console().print(f"Resuming the migration of {', '.join(lb.name for lb in lbs)} ({rd.path})")
-    _carry_on(rd, lbs, meta, "migrate", batch_size, rollout_timeout, output)
+    _carry_on(rd, plan, lbs, meta, "migrate", batch_size, rollout_timeout, output)
 
 
 @_reported
@@ -697,14 +702,15 @@ def rollback(
     """
     _configure_logging(debug, verbose)
     rd = RunDir.open(run_dir)
-    _, lbs, meta = load_run(rd)
+    plan, lbs, meta = load_run(rd)
     names = ", ".join(lb.name for lb in lbs)
     stderr_console().print(f"Rolling back {names} to its original configuration ({rd.path})")
-    _carry_on(rd, lbs, meta, "rollback", batch_size, rollout_timeout, output)
+    _carry_on(rd, plan, lbs, meta, "rollback", batch_size, rollout_timeout, output)
 
 
 def _carry_on(
     rd: RunDir,
+    plan: Plan,
     lbs: list[LoadBalancerPlan],
     meta: dict[str, Any],
     direction: str,
@@ -713,10 +719,8 @@ def _carry_on(
     output: RunOutput,
 ) -> None:
     """Run an existing run directory forwards (resume) or backwards (rollback), where it was made:
-    against Azure, or against its saved simulator; with the run's batch size unless given one."""
-    recorded = meta.get("batch_size")
-    if batch_size is None and isinstance(recorded, int):
-        batch_size = recorded
+    against Azure, or against its saved simulator; with the batch size of the run's plan."""
+    batch_size = planned_batch_size(plan, batch_size, str(rd.path))
     options = _options(batch_size, rollout_timeout, rd, bool(meta.get("simulated")))
     with _gateway_for(meta, rd) as (gateway, rehearsal):
         _run(rd, gateway, lbs, direction, options, output, rehearsal)
