@@ -185,3 +185,16 @@ def test_resume_after_a_crash_journals_the_remaining_ids_with_already_done_for_t
     remaining = {s.id for s in plan.load_balancers[0].steps} - set(completed)
     finished = {str(e["step"]) for e in after if e["event"] in ("step-done", "step-skipped")}
     assert remaining <= finished and "verify-ports" in finished
+
+
+def test_dry_run_labels_each_write_with_the_plan_step_that_sends_it(tmp_path: Path) -> None:
+    seed, listed = seeded(t.TOPOLOGIES["scale-sets-and-vms"], tmp_path)
+    plan = _plan(listed, tmp_path / "p.json")
+    dry = cli("apply", str(tmp_path / "p.json"), "--simulate", str(seed), "--dry-run", "-o", "json")
+    assert dry.exit_code == 0, dry.stderr
+    writes = result_json(dry)["writes"]
+    order = {s.id: s.phase for s in plan.load_balancers[0].steps}
+    steps = [w["step"] for w in writes]
+    assert steps and set(steps) <= set(order)
+    assert [order[s] for s in steps] == sorted(order[s] for s in steps)  # phase after phase
+    assert {s for s in order if s.startswith(("vmss-update-model:", "nic-update:"))} <= set(steps)
