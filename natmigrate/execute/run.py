@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from natmigrate import ids
-from natmigrate.errors import NatMigrateError, UsageError
+from natmigrate.errors import NatMigrateError
 from natmigrate.execute import events as ev
 from natmigrate.execute.engine import Engine, RunOptions, RunOutcome, StepError
 from natmigrate.execute.gateway import Body, Gateway
@@ -95,21 +95,6 @@ def select_load_balancers(plan: Plan, lb_id: str | None = None) -> list[LoadBala
     if not chosen:
         raise NothingToDoError("no inbound NAT v1 to migrate")
     return chosen
-
-
-def planned_batch_size(plan: Plan, requested: int | None, where: str) -> int | None:
-    """The batch size a run of ``plan`` uses: the one it was planned with.
-
-    It sizes the waves of single-VM rules, which are steps of the plan, so a run refuses another
-    one rather than run steps nobody reviewed (``where`` names the plan in the message)."""
-    planned = plan.options.batch_size
-    if requested is not None and requested != planned:
-        made = f"--batch-size {planned}" if planned is not None else "no --batch-size"
-        raise UsageError(
-            f"{where}: planned with {made}, and its steps depend on it; leave --batch-size out, "
-            f"or make a new plan with --batch-size {requested}"
-        )
-    return planned
 
 
 def check_feasible(lbs: list[LoadBalancerPlan]) -> None:
