@@ -23,7 +23,16 @@ from natmigrate.errors import InputError
 from natmigrate.scan import FileResult
 from natmigrate.sources import JSON_FORMATS, azure_json, expand_paths, read_document
 from natmigrate.sources.bicep import BICEP, parse_bicep
-from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES, load_json, parse_text, read_text
+from natmigrate.sources.jsondoc import (
+    DEFAULT_MAX_BYTES,
+    NOT_DECODED,
+    JsonDocument,
+    decode_small,
+    decode_text,
+    parse_text,
+    read_bytes,
+    read_text,
+)
 from natmigrate.sources.terraform import TERRAFORM, read_module
 from natmigrate.sources.terraform_json import TERRAFORM_JSON, is_terraform_json, read_terraform_json
 
@@ -92,6 +101,23 @@ def may_hold_nat(text: str) -> bool:
     """False only when ``text`` cannot contain (or hide) an inbound NAT construct."""
     low = text.lower()  # one C pass; substring tests are far faster than a case-blind alternation
     return any(word in low for word in _MAYBE_NAT_WORDS) or _TYPE_EXPRESSION.search(low) is not None
+
+
+_MAYBE_NAT_BYTES = tuple(w.encode() for w in _MAYBE_NAT_WORDS)
+_TYPE_EXPRESSION_BYTES = re.compile(_TYPE_EXPRESSION.pattern.encode(), re.I)
+
+
+def _may_hold_nat(doc: JsonDocument | None, raw: bytes) -> bool:
+    """:func:`may_hold_nat` of the file: on its bytes when they are ASCII (the same answer without
+    decoding them; Unicode lower-casing can turn a non-ASCII letter into an ASCII one, so other
+    files are tested as text). True for files over the word-test limit."""
+    if doc is None and raw.isascii():
+        if len(raw) > _WORD_TEST_LIMIT:
+            return True
+        low = raw.lower()
+        return any(w in low for w in _MAYBE_NAT_BYTES) or _TYPE_EXPRESSION_BYTES.search(low) is not None
+    text = doc.text if doc is not None else raw.decode("utf-8")
+    return len(text) > _WORD_TEST_LIMIT or may_hold_nat(text)
 
 
 @dataclass
@@ -211,6 +237,8 @@ def _scan_one(
                 return ScannedFile(res, "bicep")
             return ScannedFile(res, "bicep", text, parsed.comments, parsed.spans)
         # Resources of a large list that cannot hold inbound NAT are kept only as skeletons.
+        doc: JsonDocument | None = None
+        raw = b""
         if split:
             text = read_text(path, max_bytes)
             if split_detect.applies(text, input_format):
@@ -218,20 +246,28 @@ def _scan_one(
                 if result is not None:
                     return ScannedFile(result, "json")
             doc = parse_text(name, text, azure_json.skeleton_unless_nat)
+            data = doc.data
         else:
-            doc = load_json(path, max_bytes, azure_json.skeleton_unless_nat)
+            # A small file is decoded from its bytes; its text is decoded only when it may hold NAT.
+            raw = read_bytes(path, max_bytes)
+            data = decode_small(raw)
+            if data is NOT_DECODED:
+                doc = parse_text(name, decode_text(name, raw), azure_json.skeleton_unless_nat)
+                data = doc.data
         fmt: str | None
-        if input_format == TERRAFORM_JSON or (input_format == "auto" and is_terraform_json(doc.data)):
+        if input_format == TERRAFORM_JSON or (input_format == "auto" and is_terraform_json(data)):
             fmt = TERRAFORM_JSON
         else:
-            fmt = azure_json.classify(doc.data) if input_format == "auto" else input_format
+            fmt = azure_json.classify(data) if input_format == "auto" else input_format
             if fmt is None and not explicit:
                 return None  # some other tool's JSON found while walking a directory
         # The word test pays off on the many small files of a repository; a large export is read
         # with NAT-only modelling instead (lower-casing 100 MB costs more than it saves).
-        if fmt is not None and len(doc.text) <= _WORD_TEST_LIMIT and not may_hold_nat(doc.text):
+        if fmt is not None and not _may_hold_nat(doc, raw):
             # Nothing in the file can be (or hide) inbound NAT: skip building the model.
             return ScannedFile(FileResult(name, findings=[], format=fmt), "json")
+        if doc is None:
+            doc = JsonDocument(name, decode_text(name, raw), data)
         if fmt == azure_json.ARM_TEMPLATE:
             # Templates are evaluated: trimming first saves evaluating rules and probes. REST and
             # CLI documents skip those collections (and NAT-free resources) while modelling instead.

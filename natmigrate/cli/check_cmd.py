@@ -13,7 +13,7 @@ import typer
 from natmigrate.check.baseline import write_baseline
 from natmigrate.check.gate import CheckReport, run_check
 from natmigrate.check.inputs import INPUT_FORMATS
-from natmigrate.cli.terminal import error_line, stdout_console, write_data
+from natmigrate.cli.terminal import error_line, stdout_takes_color, write_data
 from natmigrate.errors import ExitCode, InputError
 from natmigrate.report import check_text, github, junit, markdown, sarif
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES
@@ -30,20 +30,8 @@ class CheckOutput(str, Enum):
     markdown = "markdown"
 
 
-def _render_text(report: CheckReport) -> str:
-    from io import StringIO
-
-    from rich.console import Console
-
-    buf = StringIO()
-    Console(file=buf, soft_wrap=False, highlight=False, no_color=True, width=200).print(
-        check_text.render(report)
-    )
-    return buf.getvalue()
-
-
 RENDERERS: dict[CheckOutput, Callable[[CheckReport], str]] = {
-    CheckOutput.text: _render_text,
+    CheckOutput.text: check_text.render,
     CheckOutput.json: lambda r: json.dumps(r.document(), indent=2) + "\n",
     CheckOutput.sarif: lambda r: json.dumps(sarif.document(r), indent=2) + "\n",
     CheckOutput.junit: junit.render,
@@ -74,6 +62,9 @@ def check(
         Path | None,
         typer.Option("--output-file", help="Write the -o format to this file; the console gets text."),
     ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Text output: list passing files too.")
+    ] = False,
     sarif_file: Annotated[
         Path | None, typer.Option("--sarif-file", help="Also write SARIF 2.1.0 here.")
     ] = None,
@@ -162,18 +153,22 @@ def check(
         CheckOutput.json: json_file,
         CheckOutput.markdown: markdown_file,
     }
+    def text(r: CheckReport) -> str:
+        return check_text.render(r, verbose=verbose)
+
+    renderers = {**RENDERERS, CheckOutput.text: text}
     if output_file is not None:
-        _write(output_file, RENDERERS[output](report))
+        _write(output_file, renderers[output](report))
     for fmt, target in extra.items():
         if target is not None:
-            _write(target, RENDERERS[fmt](report))
+            _write(target, renderers[fmt](report))
     if create_baseline is not None:
         write_baseline(create_baseline, report.baseline_keys())
 
     if console_format is CheckOutput.text:
-        stdout_console().print(check_text.render(report))
+        write_data(check_text.render(report, verbose=verbose, color=stdout_takes_color()))
     else:
-        write_data(RENDERERS[console_format](report))
+        write_data(renderers[console_format](report))
         for w in report.warnings:
             typer.echo(f"natmigrate: warning: {w}", err=True)
     # Data on stdout; what went wrong, one line per file, on stderr (as detect does).

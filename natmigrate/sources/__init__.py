@@ -82,7 +82,10 @@ def expand_paths(
 
             for root, dirs, names in os.walk(p, onerror=onerror):
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "node_modules")
-                files.extend(Path(root) / n for n in sorted(names) if n.lower().endswith(suffixes))
+                # (one Path from a joined string: ``Path(root) / n`` parses the folder again per file)
+                files.extend(
+                    Path(os.path.join(root, n)) for n in sorted(names) if n.lower().endswith(suffixes)
+                )
         elif p.exists():
             files.append(p)
         else:
