@@ -21,7 +21,7 @@ from natmigrate.check import split_detect
 from natmigrate.detect import detect
 from natmigrate.errors import InputError
 from natmigrate.scan import FileResult
-from natmigrate.sources import JSON_FORMATS, azure_json, expand_paths, read_document
+from natmigrate.sources import JSON_FORMATS, azure_json, expand_paths, jsonstream, read_document
 from natmigrate.sources.bicep import BICEP, parse_bicep
 from natmigrate.sources.jsondoc import (
     DEFAULT_MAX_BYTES,
@@ -239,6 +239,8 @@ def _scan_one(
         # Resources of a large list that cannot hold inbound NAT are kept only as skeletons.
         doc: JsonDocument | None = None
         raw = b""
+        if split and (streamed := _streamed(name, input_format, max_bytes)) is not None:
+            return ScannedFile(streamed, "json")  # a very large list, read without holding its text
         if split:
             text = read_text(path, max_bytes)
             if split_detect.applies(text, input_format):
@@ -287,6 +289,26 @@ def _scan_one(
         return ScannedFile(FileResult(name, error=f"{name}: {type(exc).__name__}: {exc}"), kind)
     except Exception as exc:  # a reader bug must not hide every other file's result
         return ScannedFile(FileResult(name, error=_unexpected(name, exc)), kind)
+
+
+_STREAMED_FORMATS = ("auto", azure_json.REST, azure_json.AZ_CLI)
+
+
+def _streamed(name: str, input_format: str, max_bytes: int) -> FileResult | None:
+    """Detection of a very large REST or ``az`` list, read element by element and modelled as it
+    goes (:mod:`~natmigrate.sources.jsonstream`), or ``None``: read the file the ordinary way."""
+    if input_format not in _STREAMED_FORMATS:
+        return None
+    doc = jsonstream.open_list(name, max_bytes)
+    if doc is None:
+        return None
+    try:
+        snap = azure_json.read_streamed(doc, input_format)
+    except jsonstream.NotStreamableError:
+        return None
+    if snap is None or is_terraform_json(doc.data):
+        return None
+    return FileResult(name, findings=detect(snap), format=snap.format)
 
 
 def _unexpected(name: str, exc: Exception) -> str:
