@@ -10,7 +10,6 @@ The shape is recognised from the document itself:
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -222,13 +221,13 @@ def mentions_nat(value: Any, text: str, start: int, end: int) -> bool:
     return isinstance(value, dict) and _NAT_KEY.search(text, start, end) is not None
 
 
-def read_streamed(doc: StreamedDocument, fmt: str) -> Snapshot | None:
+def read_streamed(doc: StreamedDocument) -> Snapshot:
     """What :func:`read_rest_like` with ``nat_only`` reads from a listed document, for a large list
     read element by element: each resource that mentions inbound NAT is modelled as soon as it is
     decoded, and its JSON is dropped at once (the model keeps no ``raw``: detection never reads
-    it). ``None`` when the document turns out not to be a REST or ``az`` list (or holds no
-    resource): the caller reads it the ordinary way. ``fmt``: ``auto``, :data:`REST` or
-    :data:`AZ_CLI`. Raises :class:`~natmigrate.sources.jsonstream.NotStreamableError`."""
+    it). Afterwards ``doc.data`` holds the skeleton of every element, for recognising the document
+    (the snapshot's ``format`` is :data:`REST` until then). Raises
+    :class:`~natmigrate.sources.jsonstream.NotStreamableError`."""
     base = Origin(doc.path, "", doc)
 
     def items() -> Iterator[tuple[Mapping[str, Any], Origin]]:
@@ -236,11 +235,7 @@ def read_streamed(doc: StreamedDocument, fmt: str) -> Snapshot | None:
             if _is_resource(obj):
                 yield obj, base.child(*doc.list_tokens, index)
 
-    snap = assemble(items(), doc.path, fmt, nat_only=True, keep_raw=False)
-    found = classify(doc.data)
-    if found not in (REST, AZ_CLI):
-        return None
-    return dataclasses.replace(snap, format=found if fmt == "auto" else fmt)
+    return assemble(items(), doc.path, REST, nat_only=True, keep_raw=False)
 
 
 def _mentions_nat(doc: JsonDocument, pointer: str) -> bool:

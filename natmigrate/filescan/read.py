@@ -1,8 +1,9 @@
-"""What ``check`` reads: expanding paths, directories and globs, and reading each file by kind.
+"""Reading and detecting every file of a scan, each with the reader its format calls for.
 
 JSON (REST, ``az`` output, ARM templates, REST examples, ``terraform show -json``), Bicep and
-Terraform are read here; Terraform files are read a module directory at a time so references
-across files resolve, and each finding stays with the file of its construct.
+Terraform (``*.tf`` and ``*.tf.json``) are read here through :mod:`natmigrate.sources.registry`;
+Terraform files are read a module directory at a time so references across files resolve, and
+each finding stays with the file of its construct.
 
 JSON files found by walking a directory that are not Azure or Terraform documents at all
 (``package.json``, editor settings, ARM parameter files) are skipped; named explicitly, they are
@@ -11,17 +12,17 @@ errors. A file that cannot be parsed is always an error.
 
 from __future__ import annotations
 
-import glob
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from natmigrate.check import split_detect
 from natmigrate.detect import detect
 from natmigrate.errors import InputError
-from natmigrate.scan import FileResult
-from natmigrate.sources import JSON_FORMATS, azure_json, expand_paths, jsonstream, read_document
+from natmigrate.filescan import split_list
+from natmigrate.filescan.expand import Expanded
+from natmigrate.filescan.results import FileResult
+from natmigrate.sources import azure_json, jsonstream
 from natmigrate.sources.bicep import BICEP, parse_bicep
 from natmigrate.sources.jsondoc import (
     DEFAULT_MAX_BYTES,
@@ -33,12 +34,9 @@ from natmigrate.sources.jsondoc import (
     read_bytes,
     read_text,
 )
-from natmigrate.sources.terraform import TERRAFORM, read_module
-from natmigrate.sources.terraform_json import TERRAFORM_JSON, is_terraform_json, read_terraform_json
+from natmigrate.sources.registry import AUTO, json_reader, reader_by_path, unrecognised
+from natmigrate.sources.terraform import TERRAFORM, module_files, read_module
 
-DEFAULT_SUFFIXES = (".json", ".jsonc", ".bicep", ".tf")
-INPUT_FORMATS = (*JSON_FORMATS, BICEP, TERRAFORM, TERRAFORM_JSON)
-_GLOB_CHARS = frozenset("*?[")
 # Every inbound NAT construct, and every way a JSON document can hide one (a resource type or a
 # linked template decided by an expression), contains one of these. A file with none of them
 # passes without building the model -- the fast path for the bulk of a repository's templates.
@@ -107,16 +105,17 @@ _MAYBE_NAT_BYTES = tuple(w.encode() for w in _MAYBE_NAT_WORDS)
 _TYPE_EXPRESSION_BYTES = re.compile(_TYPE_EXPRESSION.pattern.encode(), re.I)
 
 
-def _may_hold_nat(doc: JsonDocument | None, raw: bytes) -> bool:
-    """:func:`may_hold_nat` of the file: on its bytes when they are ASCII (the same answer without
-    decoding them; Unicode lower-casing can turn a non-ASCII letter into an ASCII one, so other
-    files are tested as text). True for files over the word-test limit."""
-    if doc is None and raw.isascii():
+def _may_hold_nat(text: str, raw: bytes) -> bool:
+    """:func:`may_hold_nat` of a file given as its ``text``, or (when that was not decoded) its
+    ``raw`` bytes: tested as bytes when they are ASCII (the same answer without decoding them;
+    Unicode lower-casing can turn a non-ASCII letter into an ASCII one, so other files are tested as
+    text). True for files over the word-test limit."""
+    if not text and raw.isascii():
         if len(raw) > _WORD_TEST_LIMIT:
             return True
         low = raw.lower()
         return any(w in low for w in _MAYBE_NAT_BYTES) or _TYPE_EXPRESSION_BYTES.search(low) is not None
-    text = doc.text if doc is not None else raw.decode("utf-8")
+    text = text or raw.decode("utf-8")
     return len(text) > _WORD_TEST_LIMIT or may_hold_nat(text)
 
 
@@ -137,75 +136,19 @@ class ScannedFile:
         return self.result.path
 
 
-@dataclass
-class Expanded:
-    """Files to read, errors for arguments that matched nothing, and which files were named."""
-
-    files: list[Path]
-    errors: list[InputError]
-    explicit: set[Path]
-    unmatched_globs: list[str]
-
-
-def expand(paths: list[str], suffixes: tuple[str, ...] = DEFAULT_SUFFIXES) -> Expanded:
-    """Files named directly, files under directories (recursively), and glob matches."""
-    files: list[Path] = []
-    errors: list[InputError] = []
-    explicit: set[Path] = set()
-    unmatched: list[str] = []
-    for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            files.extend(_walk(p, suffixes, errors))
-        elif p.exists():
-            files.append(p)
-            explicit.add(p)
-        elif _GLOB_CHARS & set(raw):
-            # CI shells may not expand globs (or not **): natmigrate does it itself.
-            matches = sorted(glob.glob(raw, recursive=True))
-            if not matches:
-                unmatched.append(raw)
-            for m in matches:
-                mp = Path(m)
-                if mp.is_dir():
-                    files.extend(_walk(mp, suffixes, errors))
-                elif mp.name.lower().endswith(suffixes):
-                    files.append(mp)
-        else:
-            errors.append(InputError(raw, "no such file or directory"))
-    return Expanded(list(dict.fromkeys(files)), errors, explicit, unmatched)  # de-duplicated, in order
-
-
-def _walk(top: Path, suffixes: tuple[str, ...], errors: list[InputError]) -> list[Path]:
-    """Files under ``top`` (hidden directories, ``.terraform`` among them, and node_modules skipped)."""
-    found, errs = expand_paths([str(top)], suffixes)
-    errors.extend(errs)
-    return found
-
-
 def kind_of(path: Path, input_format: str) -> str:
-    """json, bicep or terraform."""
-    if input_format == BICEP:
-        return "bicep"
-    if input_format == TERRAFORM:
-        return "terraform"
-    if input_format != "auto":
-        return "json"
-    name = path.name.lower()
-    if name.endswith(".bicep"):
-        return "bicep"
-    if name.endswith(".tf"):
-        return "terraform"
-    return "json"
+    """json, bicep or terraform: which reader (and which suppression comments) the file takes."""
+    chosen = reader_by_path(path, input_format)
+    return chosen.name if chosen is not None and chosen.name in (BICEP, TERRAFORM) else "json"
 
 
 def scan(
-    expanded: Expanded, input_format: str = "auto", max_bytes: int = DEFAULT_MAX_BYTES, split: bool = False
+    expanded: Expanded, input_format: str = AUTO, max_bytes: int = DEFAULT_MAX_BYTES, split: bool = False
 ) -> list[ScannedFile]:
     """Read and detect every file; bad files become ``error`` results and never stop the rest.
 
     ``split`` (``detect`` only): a large REST or ``az`` list may be read in two processes
-    (:mod:`natmigrate.check.split_detect`); its result then carries no parsed document, which
+    (:mod:`natmigrate.filescan.split_list`); its result then carries no parsed document, which
     suppression (``check``) would need.
     """
     out: dict[Path, ScannedFile] = {}
@@ -237,48 +180,42 @@ def _scan_one(
                 return ScannedFile(res, "bicep")
             return ScannedFile(res, "bicep", text, parsed.comments, parsed.spans)
         # Resources of a large list that cannot hold inbound NAT are kept only as skeletons.
-        doc: JsonDocument | None = None
         raw = b""
         if split and (streamed := _streamed(name, input_format, max_bytes)) is not None:
             return ScannedFile(streamed, "json")  # a very large list, read without holding its text
         if split:
             text = read_text(path, max_bytes)
-            if split_detect.applies(text, input_format):
-                result = split_detect.detect_split(name, text, input_format)
+            if split_list.applies(text, input_format):
+                result = split_list.detect_split(name, text, input_format)
                 if result is not None:
                     return ScannedFile(result, "json")
             doc = parse_text(name, text, azure_json.skeleton_unless_nat)
-            data = doc.data
         else:
             # A small file is decoded from its bytes; its text is decoded only when it may hold NAT.
             raw = read_bytes(path, max_bytes)
             data = decode_small(raw)
             if data is NOT_DECODED:
                 doc = parse_text(name, decode_text(name, raw), azure_json.skeleton_unless_nat)
-                data = doc.data
-        fmt: str | None
-        if input_format == TERRAFORM_JSON or (input_format == "auto" and is_terraform_json(data)):
-            fmt = TERRAFORM_JSON
-        else:
-            fmt = azure_json.classify(data) if input_format == "auto" else input_format
-            if fmt is None and not explicit:
-                return None  # some other tool's JSON found while walking a directory
+            else:
+                doc = JsonDocument(name, "", data)
+        reader = json_reader(doc, input_format)
+        if reader is None and not explicit:
+            return None  # some other tool's JSON found while walking a directory
+        fmt = reader.name if reader is not None else None
         # The word test pays off on the many small files of a repository; a large export is read
         # with NAT-only modelling instead (lower-casing 100 MB costs more than it saves).
-        if fmt is not None and not _may_hold_nat(doc, raw):
+        if fmt is not None and not _may_hold_nat(doc.text, raw):
             # Nothing in the file can be (or hide) inbound NAT: skip building the model.
             return ScannedFile(FileResult(name, findings=[], format=fmt), "json")
-        if doc is None:
-            doc = JsonDocument(name, decode_text(name, raw), data)
+        if not doc.text:
+            doc = JsonDocument(name, decode_text(name, raw), doc.data)
         if fmt == azure_json.ARM_TEMPLATE:
             # Templates are evaluated: trimming first saves evaluating rules and probes. REST and
             # CLI documents skip those collections (and NAT-free resources) while modelling instead.
             drop_non_nat_collections(doc.data)
-        snap = (
-            read_terraform_json(doc)
-            if fmt == TERRAFORM_JSON
-            else read_document(doc, fmt or input_format, nat_only=True)
-        )
+        if reader is None:
+            raise unrecognised(name)
+        snap = reader.read_document(doc, nat_only=True)
         result = FileResult(name, findings=detect(snap), format=snap.format)
         # The parsed document is kept only when suppression may need it: holding every file's data
         # would make a 5,000-file run slow down under garbage collection.
@@ -291,7 +228,7 @@ def _scan_one(
         return ScannedFile(FileResult(name, error=_unexpected(name, exc)), kind)
 
 
-_STREAMED_FORMATS = ("auto", azure_json.REST, azure_json.AZ_CLI)
+_STREAMED_FORMATS = (AUTO, azure_json.REST, azure_json.AZ_CLI)
 
 
 def _streamed(name: str, input_format: str, max_bytes: int) -> FileResult | None:
@@ -303,12 +240,14 @@ def _streamed(name: str, input_format: str, max_bytes: int) -> FileResult | None
     if doc is None:
         return None
     try:
-        snap = azure_json.read_streamed(doc, input_format)
+        snap = azure_json.read_streamed(doc)
     except jsonstream.NotStreamableError:
         return None
-    if snap is None or is_terraform_json(doc.data):
+    # Recognised as the ordinary reading would (now that the skeleton of every element is known).
+    reader = json_reader(doc, input_format)
+    if reader is None or reader.name not in _STREAMED_FORMATS or azure_json.classify(doc.data) is None:
         return None
-    return FileResult(name, findings=detect(snap), format=snap.format)
+    return FileResult(name, findings=detect(snap), format=reader.name)
 
 
 def _unexpected(name: str, exc: Exception) -> str:
@@ -319,7 +258,7 @@ def _scan_module(files: list[Path], max_bytes: int) -> dict[Path, ScannedFile]:
     """All ``.tf`` files of one directory: read together, findings split by file."""
     directory = files[0].parent
     # Sibling files give context (variables, referenced resources) even when not selected.
-    all_tf = sorted({*files, *(p for p in directory.glob("*.tf") if p.is_file())})
+    all_tf = sorted({*files, *module_files(directory)})
     try:
         module = read_module(all_tf, max_bytes)
         findings = detect(module.snapshot)
