@@ -168,7 +168,7 @@ def scan_root(files: list[str], explicit_root: Path | None) -> Path:
 
 def _absolute(path: str, cwd: str) -> str:
     """``os.path.abspath`` with the working directory asked once, not once per file."""
-    return os.path.normpath(path if os.path.isabs(path) else os.path.join(cwd, path))
+    return os.path.normpath(path if os.path.isabs(path) else cwd + os.sep + path)
 
 
 def relative(path: str, root: Path, cwd: str | None = None) -> str:
