@@ -13,6 +13,7 @@ with spaces of the same length, so offsets, lines and columns still match the fi
 
 from __future__ import annotations
 
+import bisect
 import functools
 import json
 import os
@@ -113,10 +114,17 @@ class JsonDocument:
                 total += text.count("\n", begin, begin + _BLOCK)
                 counts.append(total)
             self._block_lines = counts
+        counts = self._block_lines
         block = offset // _BLOCK
-        line = self._block_lines[block] + text.count("\n", block * _BLOCK, offset) + 1
-        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-        return line, column
+        before = counts[block] + text.count("\n", block * _BLOCK, offset)  # newlines before offset
+        # The last of them: in this block, or in the last earlier block that has one. (Not
+        # ``text.rfind`` from the offset back: on a minified export, one line, every finding would
+        # scan back to the start of the file.)
+        last = text.rfind("\n", block * _BLOCK, offset)
+        if last < 0 and before:
+            holder = bisect.bisect_left(counts, before) - 1  # the block holding newline number ``before``
+            last = text.rfind("\n", holder * _BLOCK, (holder + 1) * _BLOCK)
+        return before + 1, offset - last
 
     def element_span(self, pointer: str) -> tuple[int, int] | None:
         """Text span of an element whose parent container was indexed while parsing; else ``None``.
