@@ -58,10 +58,16 @@ RollingOpt = Annotated[
     ),
 ]
 
-# Logging (every command that talks to Azure) --------------------------------------------------
+# Logging (every command that talks to Azure; --verbose also check) ----------------------------
 
 Debug = Annotated[bool, typer.Option("--debug", help="Show all debug logs (tokens are never logged).")]
-Verbose = Annotated[bool, typer.Option("--verbose", help="Increase logging verbosity.")]
+# One flag, one meaning: say more (``check`` has no logging; its text output then lists passing files).
+Verbose = Annotated[
+    bool,
+    typer.Option(
+        "--verbose", help="Say more: more logging (Azure commands); check's text lists passing files too."
+    ),
+]
 
 # Output formats: one enum per result type (natmigrate.report.formats) ------------------------
 

@@ -100,12 +100,15 @@ class CheckFormat(str, Enum):
     github = "github"
     markdown = "markdown"
 
-    def to_format(self) -> Callable[[CheckReport], Rendering]:
-        """The renderer of this format."""
+    def to_format(self, verbose: bool = False, color: bool = False) -> Callable[[CheckReport], Rendering]:
+        """The renderer of this format (``verbose``, ``color``: text only, see ``check_text``)."""
+        if self is CheckFormat.text:
+            from natmigrate.report import check_text
+
+            return lambda r: check_text.render(r, verbose=verbose, color=color)
         from natmigrate.report import github, junit, markdown, sarif
 
         renderers: dict[CheckFormat, Callable[[CheckReport], Rendering]] = {
-            CheckFormat.text: _check_text,
             CheckFormat.json: lambda r: _json(r.document()) + "\n",
             CheckFormat.sarif: lambda r: _json(sarif.document(r)) + "\n",
             CheckFormat.junit: junit.render,
@@ -114,11 +117,6 @@ class CheckFormat(str, Enum):
         }
         return renderers[self]
 
-
-def _check_text(report: CheckReport) -> Rendering:
-    from natmigrate.report import check_text
-
-    return lambda console: console.print(check_text.render(report))
 
 
 # plan ---------------------------------------------------------------------------------------
