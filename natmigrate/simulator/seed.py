@@ -10,7 +10,7 @@ input does not list gets ``sku.capacity`` instances that have applied the curren
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from natmigrate import ids
 from natmigrate.errors import InputError
@@ -18,11 +18,9 @@ from natmigrate.lb_layout import COLLECTIONS
 from natmigrate.model import Resource, Snapshot, Unresolved
 from natmigrate.simulator import loadbalancer as lbs
 from natmigrate.simulator.armerror import ArmError
+from natmigrate.simulator.records import TopologyIds
 from natmigrate.simulator.world import LB, NIC, VM, VMSS, World, copy_json, type_of
 from natmigrate.sources.resources import ENVELOPE_KEYS
-
-if TYPE_CHECKING:
-    from natmigrate.simulator.service import TopologyIds
 
 # Older az CLI output used SDK attribute names; REST spells them like this.
 _CANONICAL = {
@@ -245,8 +243,6 @@ def generate_topology(
     scale_sets_in_backend_pool: bool = True,
 ) -> TopologyIds:
     """Build the resources :meth:`Simulator.seed_topology` describes and seed them."""
-    from natmigrate.simulator.service import TopologyIds
-
     if min(scale_sets, instances, nat_pools, vms) < 0 or port_range < 1:
         raise ValueError("counts must be at least 0 and port_range at least 1")
     if instances > port_range:

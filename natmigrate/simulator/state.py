@@ -19,8 +19,8 @@ import functools
 import heapq
 import json
 import uuid
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any, TypeVar
 
 from natmigrate.ids import id_key, parse_id
 from natmigrate.lb_layout import COLLECTIONS
@@ -42,6 +42,8 @@ from natmigrate.simulator.timeline import Timeline
 FAILED_OPERATION = {"code": "InternalServerError", "message": "The operation failed (simulated fault)."}
 
 MAX_OPERATIONS = 4000  # finished operations kept for late polls
+
+T = TypeVar("T")
 
 LB = "microsoft.network/loadbalancers"
 NIC = "microsoft.network/networkinterfaces"
@@ -98,8 +100,14 @@ class WorldState:
         self._events: list[tuple[float, int, dict[str, Any]]] = []
         self._seq = 0
         self._undo: list[Callable[[], None]] | None = None
+        # Caches, so that a read costs the same however large the topology is. GET bodies and the
+        # lists built from them (NICs of a load balancer or scale set, instance lists, generated
+        # rules per target) are forgotten on every change of state; targets and their index when
+        # NICs or instances change (also in the middle of a transaction, for validation).
         self._views: dict[str, dict[str, Any]] = {}
-        self._targets: dict[bool, list[Target]] = {}  # cache; cleared when NICs or instances change
+        self._derived: dict[Hashable, Any] = {}
+        self._targets: dict[bool, list[Target]] = {}
+        self._target_index: dict[bool, dict[str, Target]] = {}
         self._compute_etag = 0
 
     def to_json(self) -> dict[str, Any]:
@@ -148,14 +156,36 @@ class WorldState:
         meta = self.meta.get(res)
         if meta is not None:
             meta["state"] = "Failed" if op.get("error") else "Succeeded"
-        self._views.pop(res, None)  # only its provisioningState changed
+        self._forget_views(res)  # only its provisioningState changed
         after = op.get("after")
         if after and not op.get("error"):
             self._schedule(at + float(after.get("delay", 0.0)), after["event"])
 
+    def _forget_views(self, key: str | None = None) -> None:
+        """Forget the rendered GET body of one resource (or of all), and every list built from them."""
+        if key is None:
+            self._views.clear()
+        else:
+            self._views.pop(key, None)
+        self._derived.clear()
+
+    def _forget_targets(self) -> None:
+        self._targets.clear()
+        self._target_index.clear()
+
+    def _cached(self, key: Hashable, build: Callable[[], T]) -> T:
+        """A derived read (a list, an index) kept until the next change of state."""
+        if key in self._derived:
+            found: T = self._derived[key]
+            return found
+        value = build()
+        self._derived[key] = value
+        return value
+
     def _touch(self, d: dict[str, Any], key: str) -> None:
+        self._derived.clear()  # lists read in the middle of a transaction must see the change
         if d is self.instances or (d is self.resources and type_of(key) in (NIC, VMSS)):
-            self._targets.clear()
+            self._forget_targets()
 
     def _set(self, d: dict[str, Any], key: str, value: Any) -> None:
         self._touch(d, key)
@@ -189,11 +219,11 @@ class WorldState:
         except BaseException:
             for undo in reversed(self._undo):
                 undo()
-            self._targets.clear()
+            self._forget_targets()
             raise
         finally:
             self._undo = None
-            self._views.clear()
+            self._forget_views()
 
     def _instance_models(self, vk: str, inst: Mapping[str, Any], effective: bool) -> list[Any]:
         if effective:
@@ -218,6 +248,13 @@ class WorldState:
                         out.extend(instance_targets(str(body["id"]), ordinal, iid, model))
         self._targets[effective] = out
         return out
+
+    def target(self, key: str, effective: bool) -> Target | None:
+        """One target by its id key (see :meth:`targets`)."""
+        index = self._target_index.get(effective)
+        if index is None:
+            index = self._target_index[effective] = {t.key: t for t in self.targets(effective)}
+        return index.get(key)
 
     def _all_instance_refs(self) -> list[Target]:
         """Instance targets under both their applied and their pending model (in-use checks)."""
@@ -324,11 +361,15 @@ class WorldState:
 
     def list_type(self, rtype: str, resource_group: str | None) -> list[dict[str, Any]]:
         """GET bodies of every resource of a type, optionally in one resource group."""
+        group = resource_group.lower() if resource_group is not None else None
+        return self._cached(("list", rtype, group), lambda: self._list_type(rtype, group))
+
+    def _list_type(self, rtype: str, resource_group: str | None) -> list[dict[str, Any]]:
         out = []
         for key in self.resources:
             if type_of(key) != rtype:
                 continue
-            if resource_group is not None and parse_id(key).resource_group.lower() != resource_group.lower():  # type: ignore[union-attr]
+            if resource_group is not None and parse_id(key).resource_group.lower() != resource_group:  # type: ignore[union-attr]
                 continue
             out.append(self.view(key))
         return out
@@ -425,7 +466,7 @@ class WorldState:
             self.busy[key] = op_id
         self._apply_timeline(updates, now, done)
         self._schedule(done, {"type": "op-done", "op": op_id})
-        self._views.clear()
+        self._forget_views()
         return op
 
     def _users(self) -> dict[str, list[tuple[str, str]]]:
@@ -470,12 +511,12 @@ class WorldState:
                         ipc.pop("etag", None)
                         ipc.setdefault("properties", {}).pop("provisioningState", None)
         self.resources[key] = stored
-        self._targets.clear()
+        self._forget_targets()
         self.meta[key] = {"etag": self._new_etag(key), "state": "Succeeded", "guid": str(uuid.uuid4())}
         if rtype == VMSS:
             self.vmss[key] = {"generation": 1, "nextId": 0, "ordinal": len(self.vmss)}
             self.instances.setdefault(key, {})
-        self._views.clear()
+        self._forget_views()
         return key
 
     def settle_seed(self) -> None:
@@ -483,7 +524,7 @@ class WorldState:
         updates = self._refresh()
         now = self.clock.now()
         self._apply_timeline(updates, now, now)
-        self._views.clear()
+        self._forget_views()
 
 
 def _precondition(sent: str, current: str | None, key: str) -> ArmError:

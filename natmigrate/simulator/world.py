@@ -92,6 +92,9 @@ class World(NetworkOps, ComputeOps):
     def lb_nics(self, lk: str) -> list[dict[str, Any]]:
         """NICs whose ip configurations reference the load balancer (``loadBalancerNetworkInterfaces``)."""
         self.view(lk)
+        return self._cached(("lb-nics", lk), lambda: self._build_lb_nics(lk))
+
+    def _build_lb_nics(self, lk: str) -> list[dict[str, Any]]:
         prefix = lk + "/"
         out = []
         for key, body in self.resources.items():
