@@ -97,6 +97,7 @@ class WorldState:
         self.ports: dict[str, dict[str, dict[str, int]]] = {}  # lb key -> allocation key -> target -> port
         self.operations: dict[str, dict[str, Any]] = {}
         self.busy: dict[str, str] = {}  # resource key -> operation id in flight
+        self.assumed_instances: list[str] = []  # scale sets seeded from sku.capacity (not the input)
         self._events: list[tuple[float, int, dict[str, Any]]] = []
         self._seq = 0
         self._undo: list[Callable[[], None]] | None = None
@@ -125,6 +126,7 @@ class WorldState:
                 "events": [{"at": at, "seq": seq, "event": ev} for at, seq, ev in sorted(self._events)],
                 "seq": self._seq,
                 "computeEtag": self._compute_etag,
+                "assumedInstances": self.assumed_instances,
                 "timeline": self.timeline.to_json(),
             }
         )
@@ -518,6 +520,11 @@ class WorldState:
             self.instances.setdefault(key, {})
         self._forget_views()
         return key
+
+    def seed_port(self, lk: str, pool: str, target: str, port: int) -> None:
+        """The frontend port a NAT pool gave one instance ip configuration in the snapshot: the
+        allocation keeps it (when it lies in the pool's range) instead of ``start + instanceId``."""
+        self.ports.setdefault(lk, {}).setdefault(f"pool:{pool.lower()}", {})[target] = port
 
     def settle_seed(self) -> None:
         """Recompute derived state after seeding; NAT mappings seeded are working from now on."""

@@ -48,6 +48,7 @@ class World(NetworkOps, ComputeOps):
         heapq.heapify(w._events)
         w._seq = int(data["seq"])
         w._compute_etag = int(data.get("computeEtag", 0))
+        w.assumed_instances = [str(v) for v in data.get("assumedInstances", [])]
         w.timeline = Timeline.from_json(data["timeline"])
         return w
 
