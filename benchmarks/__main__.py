@@ -5,7 +5,10 @@
    variant where the module can reuse a backend pool (``migration_variants``, reported, with the
    downtime-vs-baseline target not applying: see ``benchmarks/topologies.py``);
 2. detection (``benchmarks.detect_speed``): ``detect`` vs ``json.load`` vs ``jq``;
-3. planning scale (``benchmarks.plan_scale``): plan time for 100, 1,000 and 10,000 instances.
+3. planning scale (``benchmarks.plan_scale``): plan time for 100, 1,000 and 10,000 instances;
+4. rehearsal scale (``benchmarks.rehearsal_scale``): rehearsals of 1 scale set x 500 and x 5,000
+   instances and of 1,000 VMs, the simulator's own time per request, and whether simulated downtime
+   moves with machine load (issue 16.1 and 16.6).
 
 Writes ``benchmarks/results.json`` (machine-readable) and ``benchmarks/RESULTS.md``, prints the
 table, and exits 1 when a target is missed. ``--quick`` (CI) repeats each timing once instead of
@@ -25,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import detect_speed, migration, plan_scale
+from benchmarks import detect_speed, migration, plan_scale, rehearsal_scale
 
 HERE = Path(__file__).resolve().parent
 DETECT_TARGET_VS_JSON = 1.5
@@ -91,6 +94,8 @@ def evaluate(results: dict[str, Any]) -> list[str]:
         missed.append(f"detection: detect / json.load = {det['detect_over_json_load']} (target <= 1.5)")
     if "detect_cli_over_jq" in det and det["detect_cli_over_jq"] >= 1.0:
         missed.append(f"detection: detect (CLI) / jq = {det['detect_cli_over_jq']} (target < 1)")
+    if "rehearsal_scale" in results:
+        missed.extend(rehearsal_scale.missed(results["rehearsal_scale"]))
     return missed
 
 
@@ -146,6 +151,8 @@ def table(results: dict[str, Any]) -> str:
         lines.append(
             f"| {p['instances']} | {p['plan_s']} | {p['read_s']} | {p['json_load_s']} | {p.get('growth_per_10x', '')} |"
         )
+    if "rehearsal_scale" in results:
+        lines += ["", "## Rehearsal scale", "", *rehearsal_scale.table(results["rehearsal_scale"])]
     return "\n".join(lines)
 
 
@@ -159,7 +166,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="CI-sized run: one repeat per timing")
     parser.add_argument("--out", type=Path, default=HERE, help="folder for results.json and RESULTS.md")
     parser.add_argument(
-        "--speedup", type=float, default=migration.SPEEDUP, help="simulator clock speed-up (migration)"
+        "--speedup",
+        type=float,
+        default=migration.SPEEDUP,
+        help="migration on a wall clock at this speed-up instead of the modelled clock",
     )
     parser.add_argument("--detect-mb", type=int, default=100, help="size of the synthetic export (MiB)")
     args = parser.parse_args(argv)
@@ -171,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     det = detect_speed.measure(args.detect_mb, repeat=max(repeat, 2))
     print("planning ...", file=sys.stderr, flush=True)
     plan = run_planning([100, 1000, 10000], repeat)
+    print("rehearsal scale ...", file=sys.stderr, flush=True)
+    rehearsal = rehearsal_scale.run(quick=args.quick)
     results: dict[str, Any] = {
         "generated": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "command": "python -m benchmarks" + (" --quick" if args.quick else ""),
@@ -179,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         "migration_variants": [r for r in mig if r["variant"]],
         "detection": det,
         "planning": plan,
+        "rehearsal_scale": rehearsal,
     }
     results["missed_targets"] = evaluate(results)
     results["wall_seconds"] = round(time.perf_counter() - started, 1)

@@ -11,6 +11,11 @@ in the server thread: routing, the simulated Azure's work and the JSON answer, n
 row that matters is the ratio of that time per request at 5,000 instances to 500 (target <= 1.5:
 the cost of one request does not grow with the topology).
 
+Beside them, **load independence** (issue 16.6): the migration benchmark's first topology migrated by
+natmigrate on the modelled clock twice, once as is and once with two processes burning CPU and
+every client call delayed by 5 ms of client CPU; the simulated NAT downtime, and so the ratio to the
+floor, must be the same.
+
     python -m benchmarks.rehearsal_scale [--quick]
 
 ``--quick`` runs the same sizes (the target is defined for them) once each.
@@ -19,11 +24,15 @@ the cost of one request does not grow with the topology).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import multiprocessing
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
+from benchmarks import migration
+from benchmarks.topologies import topologies
 from natmigrate.azure.clients import Connection
 from natmigrate.azure.credential import SimulatorCredential
 from natmigrate.azure.gateway import SdkGateway
@@ -92,6 +101,53 @@ def rehearse(name: str, seed: Callable[[Simulator], str]) -> dict[str, Any]:
     }
 
 
+def _burn(seconds: float) -> None:
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+
+
+@contextlib.contextmanager
+def machine_load(client_cpu_s: float = 0.005, processes: int = 2) -> Iterator[None]:
+    """Busy processes on every core, and client CPU time spent before every SDK call."""
+    burners = [multiprocessing.Process(target=_burn, args=(3600.0,), daemon=True) for _ in range(processes)]
+    for p in burners:
+        p.start()
+    original = SdkGateway._call
+
+    def slow_call(self: SdkGateway, request: str, fn: Callable[[], Any]) -> Any:
+        _burn(client_cpu_s)
+        return original(self, request, fn)
+
+    SdkGateway._call = slow_call  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        SdkGateway._call = original  # type: ignore[method-assign]
+        for p in burners:
+            p.terminate()
+            p.join()
+
+
+def load_independence() -> dict[str, Any]:
+    """natmigrate's simulated downtime on the modelled clock, with and without machine load."""
+    topology = topologies(quick=True)[0]
+    floor = migration.floor_downtime(topology.kind)
+    calm = migration.measure_one(topology, migration.run_natmigrate)
+    with machine_load():
+        loaded = migration.measure_one(topology, migration.run_natmigrate)
+    return {
+        "topology": topology.name,
+        "max_downtime_s": calm["max_downtime_s"],
+        "max_downtime_loaded_s": loaded["max_downtime_s"],
+        "floor_ratio": round(calm["max_downtime_s"] / floor, 3),
+        "floor_ratio_loaded": round(loaded["max_downtime_s"] / floor, 3),
+        "wall_s": calm["wall_s"],
+        "wall_loaded_s": loaded["wall_s"],
+        "same": calm["max_downtime_s"] == loaded["max_downtime_s"],
+    }
+
+
 def run(quick: bool = False) -> dict[str, Any]:
     """Every row: the scale-set sizes, the VMs, and the per-request growth ratio."""
     del quick  # the sizes are the issue's; each runs once
@@ -105,6 +161,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         else 0.0
     )
     return {
+        "load_independence": load_independence(),
         "rows": rows,
         "per_request_growth": round(growth, 2),
         "per_request_cpu_growth": round(cpu_growth, 2),
@@ -115,6 +172,12 @@ def run(quick: bool = False) -> dict[str, Any]:
 def missed(result: dict[str, Any]) -> list[str]:
     """Every missed target, as a sentence."""
     out = [f"rehearsal, {r['topology']}: did not complete" for r in result["rows"] if not r["completed"]]
+    li = result["load_independence"]
+    if not li["same"]:
+        out.append(
+            f"simulated downtime moved with machine load: {li['max_downtime_s']} s calm, "
+            f"{li['max_downtime_loaded_s']} s loaded"
+        )
     if result["per_request_growth"] > TARGET_PER_REQUEST_GROWTH:
         out.append(
             f"rehearsal: simulator time per request 5,000 / 500 instances = {result['per_request_growth']} "
@@ -135,7 +198,12 @@ def table(result: dict[str, Any]) -> list[str]:
             f"| {r['topology']} | {'yes' if r['completed'] else 'NO'} | {r['requests']} | {r['wall_s']} "
             f"| {r['cpu_s']} | {r['sim_ms_per_request']} | {r['sim_cpu_ms_per_request']} |"
         )
+    li = result["load_independence"]
     lines += [
+        "",
+        f"Load independence ({li['topology']}, modelled clock): NAT downtime {li['max_downtime_s']} s "
+        f"calm, {li['max_downtime_loaded_s']} s under load (floor ratio {li['floor_ratio']} / "
+        f"{li['floor_ratio_loaded']}; wall {li['wall_s']} s / {li['wall_loaded_s']} s).",
         "",
         f"Simulator time per request, 5,000 / 500 instances: {result['per_request_growth']} wall, "
         f"{result['per_request_cpu_growth']} CPU (target <= {result['target']}).",

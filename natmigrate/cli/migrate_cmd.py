@@ -287,6 +287,7 @@ def _data_console() -> Console:
 def _render(result: RunResult, output: RunOutput, rehearsal: Any, err: Console) -> None:
     if rehearsal is not None:
         result.downtime = rehearsal.downtime()
+        result.instances_assumed = rehearsal.instances_assumed()
         by_target = {k.lower(): v for k, v in result.downtime.items()}
         for row in result.outcome.ports:
             row["nat_downtime_seconds"] = by_target.get(str(row.get("target_id", "")).lower())
@@ -295,6 +296,11 @@ def _render(result: RunResult, output: RunOutput, rehearsal: Any, err: Console) 
     else:
         if result.outcome.ports:
             _data_console().print(ports_table(result.outcome.ports))
+        if result.instances_assumed:
+            err.print(
+                f"Assumed: the seed lists no instances of {', '.join(result.instances_assumed)}; the "
+                "rehearsal numbered them from 0 with ports start + instance id, which may not be yours."
+            )
         if result.downtime:
             worst = max(result.downtime.values())
             err.print(

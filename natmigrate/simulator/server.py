@@ -253,6 +253,8 @@ class Router:
             raise _method(req)
         expand = "instanceview" in (req.query.get("$expand") or [""])[0].lower()
         if low == ["virtualmachines"]:
+            if "$skiptoken" not in req.query and self.sim.clock.modelled:
+                w.wait_for_scale_set(key)
             return self.page(req, w.list_instances(key, expand))
         if low == ["networkinterfaces"]:
             return self.page(req, w.scale_set_nics(key, None))
@@ -336,10 +338,11 @@ class Router:
         op = self.world.operations.get(op_id)
         if op is None:
             raise not_found(f"operation {op_id}")
+        grace = self.world.wait_for(float(op["doneAt"]), op_id) if op["status"] == "InProgress" else 0.0
         headers = {}
         if op["status"] == "InProgress":
             remaining = float(op["doneAt"]) - self.sim.clock.now()
-            real = self.sim.clock.real_seconds(remaining)
+            real = grace if self.sim.clock.modelled else self.sim.clock.real_seconds(remaining)
             if real < 0.001:
                 headers["Retry-After"] = "0"
             else:

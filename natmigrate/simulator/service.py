@@ -332,6 +332,14 @@ class Simulator:
             return set(self._tokens)
 
     @property
+    def assumed_instances(self) -> list[str]:
+        """Ids of the scale sets whose instances the seed did not give (neither listed nor named by
+        generated NAT rules): the simulator made ``sku.capacity`` instances numbered from 0, with
+        ports ``start + instanceId``, an assumption rather than the snapshot."""
+        with self._lock:
+            return list(self._world.assumed_instances)
+
+    @property
     def timeline(self) -> dict[str, list[MappingInterval]]:
         """Per backend target (the ip configuration id as Azure spells it), the intervals in which it
         had a working inbound NAT mapping, in simulated seconds; ``end`` is ``None`` while open."""

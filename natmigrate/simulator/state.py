@@ -18,6 +18,7 @@ import contextlib
 import functools
 import heapq
 import json
+import time
 import uuid
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any, TypeVar
@@ -42,6 +43,10 @@ from natmigrate.simulator.timeline import Timeline
 FAILED_OPERATION = {"code": "InternalServerError", "message": "The operation failed (simulated fault)."}
 
 MAX_OPERATIONS = 4000  # finished operations kept for late polls
+
+# Modelled clock: real seconds between a client's first poll of an unfinished operation and the
+# poll that moves simulated time (see WorldState.wait_for).
+WAIT_GRACE = 0.05
 
 T = TypeVar("T")
 
@@ -99,6 +104,7 @@ class WorldState:
         self.busy: dict[str, str] = {}  # resource key -> operation id in flight
         self.assumed_instances: list[str] = []  # scale sets seeded from sku.capacity (not the input)
         self._events: list[tuple[float, int, dict[str, Any]]] = []
+        self._waits: dict[str, float] = {}  # what clients poll -> real time of the first poll
         self._seq = 0
         self._undo: list[Callable[[], None]] | None = None
         # Caches, so that a read costs the same however large the topology is. GET bodies and the
@@ -138,6 +144,38 @@ class WorldState:
     def next_event_time(self) -> float | None:
         """When the next scheduled event is due, or ``None``."""
         return self._events[0][0] if self._events else None
+
+    def wait_for(self, at: float, waiter: str) -> float:
+        """A client (``waiter``: what it polls) waits for something due at ``at``.
+
+        On a modelled clock, the first such poll only starts a grace of :data:`WAIT_GRACE` real
+        seconds (returned: the client polls again after it), so that clients working in parallel
+        can send what they were about to send at the same simulated time; the next poll moves time
+        to ``at``, or to an earlier scheduled event (what a client waiting beside it waits for),
+        and runs the events due. On other clocks time moves by itself: returns 0."""
+        if not self.clock.modelled:
+            return 0.0
+        real = time.monotonic()
+        since = self._waits.setdefault(waiter, real)
+        if real - since < WAIT_GRACE:
+            return WAIT_GRACE - (real - since)
+        del self._waits[waiter]
+        due = self.next_event_time()
+        target = min(at, due) if due is not None else at
+        now = self.clock.now()
+        if target > now:
+            self.clock.advance(target - now)
+        self.advance()
+        return 0.0
+
+    def wait_for_scale_set(self, vk: str) -> None:
+        """A client lists a scale set's instances: on a modelled clock, while a roll-out or upgrade
+        of it is pending, that is how it waits for the next one to be due (Automatic and Rolling
+        upgrade policies; the client sleeps between listings, which stands for the grace)."""
+        due = [at for at, _, event in self._events if event.get("vmss") == vk]
+        if due:
+            self._waits.setdefault("vmss:" + vk, 0.0)
+            self.wait_for(min(due), "vmss:" + vk)
 
     def advance(self) -> None:
         """Run every scheduled event that is due, in time order, each at its own due time."""
