@@ -298,8 +298,9 @@ def _render(result: RunResult, output: RunOutput, rehearsal: Any, err: Console) 
             _data_console().print(ports_table(result.outcome.ports))
         if result.instances_assumed:
             err.print(
-                f"Assumed: the seed lists no instances of {', '.join(result.instances_assumed)}; the "
-                "rehearsal numbered them from 0 with ports start + instance id, which may not be yours."
+                f"Assumed: the seed does not list every instance of {', '.join(result.instances_assumed)}; "
+                "the rehearsal added instances up to the capacity, numbered upward with ports start + "
+                "instance id, which may not be yours."
             )
         if result.downtime:
             worst = max(result.downtime.values())

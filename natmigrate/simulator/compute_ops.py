@@ -413,7 +413,11 @@ class ComputeOps(WorldState):
         self._forget_views()
         self._forget_targets()
 
-    def seed_capacity(self, vk: str) -> None:
-        """Create ``sku.capacity`` instances for a scale set the snapshot listed none for."""
-        if not self.instances.get(vk):
-            self._resize(vk, _capacity(self.resources[vk]))
+    def seed_capacity(self, vk: str) -> bool:
+        """Add instances (numbered upward from the highest seeded one) until a scale set has
+        ``sku.capacity`` of them; ``True`` when any were added, i.e. assumed rather than seeded."""
+        capacity = _capacity(self.resources[vk])
+        if len(self.instances.get(vk, {})) >= capacity:
+            return False
+        self._resize(vk, capacity)
+        return True

@@ -7,8 +7,9 @@ exports whose expressions resolve. Read-only fields in the input (generated NAT 
 snapshot itself: a rehearsal reproduces the snapshot, not an invention. The instance ids a scale set
 has are the instances the input lists, else the instances named by the rules Azure generated from
 its NAT pools (``<pool>.<instanceId>``), and the frontend port each generated rule had is the port
-that instance keeps. Only a scale set the input says nothing about gets ``sku.capacity`` instances
-numbered from 0, with ports ``start + instanceId``; the world records it as *assumed*.
+that instance keeps. A scale set whose instances the input does not list gets instances up to
+``sku.capacity`` beyond those (numbered upward, with ports ``start + instanceId``), and the world
+records it as *assumed*.
 """
 
 from __future__ import annotations
@@ -227,12 +228,13 @@ def seed_snapshot(world: World, snapshot: Snapshot) -> None:
                 for inst in ss.instances:
                     raw = fix(_concrete(inst.raw, f"instance {inst.instance_id}", source))
                     world.seed_instance(vk, inst.instance_id, raw, inst.latest_model_applied)
-            elif vk in seen_instances:
-                for iid in sorted(seen_instances[vk], key=_iid_order):
-                    world.seed_instance(vk, iid, {}, None)
             else:
-                world.seed_capacity(vk)
-                world.assumed_instances.append(str(world.resources[vk]["id"]))
+                # Instances named by generated rules are the snapshot's; any more up to the
+                # capacity (a scale-out the rules do not show yet) are assumed.
+                for iid in sorted(seen_instances.get(vk, ()), key=_iid_order):
+                    world.seed_instance(vk, iid, {}, None)
+                if world.seed_capacity(vk):
+                    world.assumed_instances.append(str(world.resources[vk]["id"]))
         for g in generated:
             world.seed_port(g.load_balancer, g.pool, g.target, g.frontend_port)
         world.settle_seed()

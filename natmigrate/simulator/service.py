@@ -333,9 +333,9 @@ class Simulator:
 
     @property
     def assumed_instances(self) -> list[str]:
-        """Ids of the scale sets whose instances the seed did not give (neither listed nor named by
-        generated NAT rules): the simulator made ``sku.capacity`` instances numbered from 0, with
-        ports ``start + instanceId``, an assumption rather than the snapshot."""
+        """Ids of the scale sets whose instances the seed did not all give (neither listed nor named
+        by generated NAT rules): the simulator added instances up to ``sku.capacity``, numbered
+        upward, with ports ``start + instanceId``, an assumption rather than the snapshot."""
         with self._lock:
             return list(self._world.assumed_instances)
 
