@@ -115,6 +115,16 @@ class WorldState:
         self._derived: dict[Hashable, Any] = {}
         self._targets: dict[bool, list[Target]] = {}
         self._target_index: dict[bool, dict[str, Target]] = {}
+        self._owner_targets: dict[tuple[str, bool], list[Target]] = {}  # (NIC or scale set, effective)
+        # per load balancer: the stored body an index was built from (bodies are replaced, never
+        # changed in place, so the same object means the same rules) and the index
+        self._backend_indexes: dict[str, tuple[Mapping[str, Any], lbs.BackendIndex]] = {}
+        # What the next refresh must look at, so that a write costs what it changes: load balancers
+        # written (all their targets are checked), load balancers a changed NIC or scale set
+        # referenced before or after the change, and those NICs and scale sets. ``None``: all.
+        self._changed_lbs: set[str] | None = None
+        self._affected_lbs: set[str] = set()
+        self._changed_owners: set[str] = set()
         self._compute_etag = 0
 
     def to_json(self) -> dict[str, Any]:
@@ -209,9 +219,25 @@ class WorldState:
             self._views.pop(key, None)
         self._derived.clear()
 
-    def _forget_targets(self) -> None:
+    def _forget_targets(self, owner: str | None = None) -> None:
+        """Forget the targets (of one NIC or scale set, or of all; then the next refresh looks at
+        everything)."""
         self._targets.clear()
         self._target_index.clear()
+        if owner is None:
+            self._owner_targets.clear()
+            self._changed_lbs = None
+            return
+        old = self._owner_targets.pop((owner, True), None)
+        self._owner_targets.pop((owner, False), None)
+        if old is None:
+            self._changed_lbs = None  # what it referenced before is not known
+            return
+        self._changed_owners.add(owner)
+        self._affected_lbs.update(_lbs_referenced(old))
+        body = self.resources.get(owner)
+        if type_of(owner) == VMSS and body is not None:
+            self._affected_lbs.update(_lbs_referenced(model_targets(str(body["id"]), _network_profile(body))))
 
     def _cached(self, key: Hashable, build: Callable[[], T]) -> T:
         """A derived read (a list, an index) kept until the next change of state."""
@@ -225,7 +251,9 @@ class WorldState:
     def _touch(self, d: dict[str, Any], key: str) -> None:
         self._derived.clear()  # lists read in the middle of a transaction must see the change
         if d is self.instances or (d is self.resources and type_of(key) in (NIC, VMSS)):
-            self._forget_targets()
+            self._forget_targets(key)
+        elif d is self.resources and type_of(key) == LB and self._changed_lbs is not None:
+            self._changed_lbs.add(key)
 
     def _set(self, d: dict[str, Any], key: str, value: Any) -> None:
         self._touch(d, key)
@@ -278,15 +306,26 @@ class WorldState:
             return cached
         out: list[Target] = []
         for key, body in self.resources.items():
-            rtype = type_of(key)
-            if rtype == NIC:
-                out.extend(nic_targets(body))
-            elif rtype == VMSS:
-                ordinal = int(self.vmss[key]["ordinal"])
-                for iid, inst in self.instances.get(key, {}).items():
-                    for model in self._instance_models(key, inst, effective):
-                        out.extend(instance_targets(str(body["id"]), ordinal, iid, model))
+            if type_of(key) in (NIC, VMSS):
+                out.extend(self._targets_of(key, body, effective))
         self._targets[effective] = out
+        return out
+
+    def _targets_of(self, key: str, body: Mapping[str, Any], effective: bool) -> list[Target]:
+        """The targets of one NIC or scale set (kept until it changes: a write to one NIC does not
+        make every other NIC's targets be worked out again)."""
+        cached = self._owner_targets.get((key, effective))
+        if cached is not None:
+            return cached
+        out: list[Target] = []
+        if type_of(key) == NIC:
+            out.extend(nic_targets(body))
+        else:
+            ordinal = int(self.vmss[key]["ordinal"])
+            for iid, inst in self.instances.get(key, {}).items():
+                for model in self._instance_models(key, inst, effective):
+                    out.extend(instance_targets(str(body["id"]), ordinal, iid, model))
+        self._owner_targets[(key, effective)] = out
         return out
 
     def target(self, key: str, effective: bool) -> Target | None:
@@ -320,16 +359,36 @@ class WorldState:
         return [k for k in self.resources if type_of(k) == LB]
 
     def _refresh(self) -> list[tuple[set[str], list[NatMapping]]]:
-        """Recompute port allocations and NAT mappings of every load balancer and check the rules
-        that span resources (backend ports per ip configuration, port-range capacity)."""
+        """Recompute port allocations and NAT mappings of the load balancers a change touched (every
+        one after a full reset) and check the rules that span resources (backend ports per ip
+        configuration, port-range capacity)."""
+        changed, affected, owners = self._changed_lbs, self._affected_lbs, self._changed_owners
+        self._changed_lbs, self._affected_lbs, self._changed_owners = set(), set(), set()
         effective = self.targets(effective=True)
-        checked = effective + self._model_targets()
+        everything = effective + self._model_targets()
+        if changed is None:
+            scope, changed_targets = self._lb_keys(), everything
+        else:
+            changed_targets = [
+                t
+                for owner in owners
+                if owner in self.resources
+                for t in (
+                    *self._targets_of(owner, self.resources[owner], True),
+                    *self._owner_model_targets(owner),
+                )
+            ]
+            scope = [
+                lk
+                for lk in self._lb_keys()
+                if lk in changed or lk in affected or lk in _lbs_referenced(changed_targets)
+            ]
         updates: list[tuple[set[str], list[NatMapping]]] = []
-        for lk in self._lb_keys():
+        for lk in scope:
             lb = self.resources[lk]
             prefix = lk + "/"
-            index = lbs.backend_index(lb)
-            for t in checked:
+            index = self._backend_index(lk, lb)
+            for t in everything if changed is None or lk in changed else changed_targets:
                 if any(r.startswith(prefix) for r in (*t.backend_pools, *t.nat_pools, *t.nat_rules)):
                     lbs.check_backend_ports(lb, t, index)
             result = lbs.mappings(lb, effective, self.ports.get(lk, {}))
@@ -340,6 +399,18 @@ class WorldState:
             if lk not in self.resources:
                 self._del(self.ports, lk)
         return updates
+
+    def _owner_model_targets(self, owner: str) -> list[Target]:
+        body = self.resources[owner]
+        return model_targets(str(body["id"]), _network_profile(body)) if type_of(owner) == VMSS else []
+
+    def _backend_index(self, lk: str, lb: Mapping[str, Any]) -> lbs.BackendIndex:
+        cached = self._backend_indexes.get(lk)
+        if cached is not None and cached[0] is lb:
+            return cached[1]
+        index = lbs.backend_index(lb)
+        self._backend_indexes[lk] = (lb, index)
+        return index
 
     def _apply_timeline(
         self, updates: list[tuple[set[str], list[NatMapping]]], removed_at: float, added_at: float
@@ -570,6 +641,13 @@ class WorldState:
         now = self.clock.now()
         self._apply_timeline(updates, now, now)
         self._forget_views()
+
+
+def _lbs_referenced(targets: list[Target]) -> set[str]:
+    """Id keys of the load balancers whose children the targets reference."""
+    return {
+        ref.rsplit("/", 2)[0] for t in targets for ref in (*t.backend_pools, *t.nat_pools, *t.nat_rules)
+    }
 
 
 def _precondition(sent: str, current: str | None, key: str) -> ArmError:
