@@ -33,7 +33,6 @@ from typing import Any
 
 from benchmarks import migration
 from benchmarks.topologies import topologies
-from natmigrate.azure.clients import Connection
 from natmigrate.azure.credential import SimulatorCredential
 from natmigrate.azure.gateway import SdkGateway
 from natmigrate.azure.live import read_live
@@ -72,14 +71,7 @@ def rehearse(name: str, seed: Callable[[Simulator], str]) -> dict[str, Any]:
         lb_id = seed(sim)
         seed_s = time.perf_counter() - seeded
         sim.clear_requests()
-        conn = Connection(
-            sim.subscription_id,
-            endpoint=sim.endpoint,
-            ca_bundle=sim.ca_file,
-            polling_interval=0.0,
-            retry_backoff_factor=0,
-        )
-        gateway = SdkGateway(conn, SimulatorCredential())
+        gateway = SdkGateway(migration.connection(sim), SimulatorCredential())
         wall, cpu = time.perf_counter(), time.process_time()
         inventory, _ = read_live(gateway, lb_id)
         plan = build_plan(inventory, PlanOptions())

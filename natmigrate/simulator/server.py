@@ -151,6 +151,7 @@ class Router:
             and low[6] in ("operations", "operationresults")
         ):
             return self.poll(req, segs[7], location=low[6] == "operationresults")
+        self.world.note_activity()
         # subscription-wide list: /subscriptions/S/providers/NS/TYPE
         if len(low) == 5 and low[2] == "providers":
             rtype = _TYPES.get((low[3], low[4]))

@@ -175,9 +175,10 @@ class Simulator:
         """Add every resource of a snapshot (or of a file any reader accepts) to the simulated Azure.
 
         Values must be concrete (an unresolved template expression is an :class:`InputError`).
-        Generated NAT rules and other read-only fields in the input are recomputed, not trusted. A
-        scale set whose instances the input does not list gets ``sku.capacity`` instances that have
-        applied the current model.
+        Generated NAT rules and other read-only fields in the input are recomputed, except what they
+        say about the snapshot: the instance ids they name and their frontend ports are kept. A scale
+        set whose instances the input does not give gets instances up to ``sku.capacity`` that have
+        applied the current model (see :attr:`assumed_instances`).
         """
         if not isinstance(source, Snapshot):
             source = read_path(source, input_format)

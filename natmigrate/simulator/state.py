@@ -44,9 +44,9 @@ FAILED_OPERATION = {"code": "InternalServerError", "message": "The operation fai
 
 MAX_OPERATIONS = 4000  # finished operations kept for late polls
 
-# Modelled clock: real seconds between a client's first poll of an unfinished operation and the
-# poll that moves simulated time (see WorldState.wait_for).
-WAIT_GRACE = 0.05
+# Modelled clock: real seconds without any request but polls (every client waiting) before a poll
+# moves simulated time (see WorldState.wait_for).
+WAIT_GRACE = 0.1
 
 T = TypeVar("T")
 
@@ -105,6 +105,8 @@ class WorldState:
         self.assumed_instances: list[str] = []  # scale sets seeded from sku.capacity (not the input)
         self._events: list[tuple[float, int, dict[str, Any]]] = []
         self._waits: dict[str, float] = {}  # what clients poll -> real time of the first poll
+        self._last_activity = 0.0  # real time of the last request that was not a status poll
+        self._activity_before = 0.0  # ... before the request being handled
         self._seq = 0
         self._undo: list[Callable[[], None]] | None = None
         # Caches, so that a read costs the same however large the topology is. GET bodies and the
@@ -155,18 +157,23 @@ class WorldState:
         """When the next scheduled event is due, or ``None``."""
         return self._events[0][0] if self._events else None
 
+    def note_activity(self) -> None:
+        """A client sent something other than a status poll: it is working, not waiting."""
+        self._activity_before, self._last_activity = self._last_activity, time.monotonic()
+
     def wait_for(self, at: float, waiter: str) -> float:
         """A client (``waiter``: what it polls) waits for something due at ``at``.
 
-        On a modelled clock, the first such poll only starts a grace of :data:`WAIT_GRACE` real
-        seconds (returned: the client polls again after it), so that clients working in parallel
-        can send what they were about to send at the same simulated time; the next poll moves time
-        to ``at``, or to an earlier scheduled event (what a client waiting beside it waits for),
-        and runs the events due. On other clocks time moves by itself: returns 0."""
+        On a modelled clock time moves only once the clients have been quiet (nothing but polls)
+        for :data:`WAIT_GRACE` real seconds since this wait began, so that clients working in
+        parallel send what they were about to send at the same simulated time; until then the
+        answer is the real seconds to wait before polling again. Then time moves to ``at``, or to
+        an earlier scheduled event (what a client waiting beside it waits for), and the events due
+        run. On other clocks time moves by itself: returns 0."""
         if not self.clock.modelled:
             return 0.0
         real = time.monotonic()
-        since = self._waits.setdefault(waiter, real)
+        since = max(self._waits.setdefault(waiter, real), self._last_activity)
         if real - since < WAIT_GRACE:
             return WAIT_GRACE - (real - since)
         del self._waits[waiter]
@@ -185,6 +192,7 @@ class WorldState:
         due = [at for at, _, event in self._events if event.get("vmss") == vk]
         if due:
             self._waits.setdefault("vmss:" + vk, 0.0)
+            self._last_activity = self._activity_before  # this listing is a wait, not work
             self.wait_for(min(due), "vmss:" + vk)
 
     def advance(self) -> None:
