@@ -2,46 +2,39 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Annotated
 
 import typer
 
-from natmigrate.check import inputs
-from natmigrate.cli.terminal import error_line, stdout_console, write_data
-from natmigrate.report.json_text import dumps_indented
-from natmigrate.scan import FileResult, exit_code, paused_gc, results_document
+from natmigrate.cli import options as o
+from natmigrate.cli.root import reported
+from natmigrate.cli.terminal import emit, error_line
+from natmigrate.filescan import read
+from natmigrate.filescan.expand import expand
+from natmigrate.filescan.results import FileResult, exit_code, paused_gc
+from natmigrate.report.formats import FindingsFormat
+from natmigrate.sources import INPUT_FORMATS
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES
 
-# Directories are searched for JSON; Bicep and Terraform files are read when named (``check``
-# searches directories for them too).
+# Directories are searched for JSON (``*.tf.json`` among it, read as Terraform); Bicep and ``.tf``
+# files are read when named (``check`` searches directories for them too).
 DETECT_SUFFIXES = (".json", ".jsonc")
 
 
-class DetectOutput(str, Enum):
-    """``detect -o`` choices."""
-
-    table = "table"
-    json = "json"
-
-
+@reported
 def detect(
     paths: Annotated[
         list[str], typer.Argument(help="Files, directories (searched for *.json) or quoted globs.")
     ],
-    output: Annotated[
-        DetectOutput, typer.Option("-o", "--output", help="Output format.")
-    ] = DetectOutput.table,
+    output: o.FindingsOutput = FindingsFormat.table,
     input_format: Annotated[
         str,
         typer.Option(
             "--input-format",
-            help=f"Treat every input as this shape instead of recognising it: {', '.join(inputs.INPUT_FORMATS)}.",
+            help=f"Treat every input as this shape instead of recognising it: {', '.join(INPUT_FORMATS)}.",
         ),
     ] = "auto",
-    max_file_size: Annotated[
-        int, typer.Option("--max-file-size", help="Refuse files larger than this many MiB.", min=1)
-    ] = DEFAULT_MAX_BYTES // 2**20,
+    max_file_size: o.MaxFileSize = DEFAULT_MAX_BYTES // 2**20,
 ) -> None:
     """List inbound NAT v1 use (NAT pools, scale-set pool references, v1 rules, NIC rule references).
 
@@ -51,23 +44,16 @@ def detect(
     Exit codes: 0 every file passes (or only indeterminate findings), 3 v1 found, 1 a file could not
     be read, 2 usage error.
     """
-    if input_format not in inputs.INPUT_FORMATS:
-        raise typer.BadParameter(
-            f"must be one of {', '.join(inputs.INPUT_FORMATS)}", param_hint="--input-format"
-        )
+    if input_format not in INPUT_FORMATS:
+        raise typer.BadParameter(f"must be one of {', '.join(INPUT_FORMATS)}", param_hint="--input-format")
     with paused_gc():
-        expanded = inputs.expand(paths, DETECT_SUFFIXES)
+        expanded = expand(paths, DETECT_SUFFIXES)
         results = [FileResult(e.location, error=str(e)) for e in expanded.errors]
         results += [
             FileResult(g, error=f"{g}: no file matches this pattern") for g in expanded.unmatched_globs
         ]
-        results += [s.result for s in inputs.scan(expanded, input_format, max_file_size * 2**20, split=True)]
-        if output is DetectOutput.json:
-            write_data(dumps_indented(results_document(results)))
-        elif any(r.error is None for r in results):
-            from natmigrate.report import findings_table  # rich: only the table needs it
-
-            findings_table.print_results(stdout_console(), results)
+        results += [s.result for s in read.scan(expanded, input_format, max_file_size * 2**20, split=True)]
+        emit(output.to_format()(results))
     for r in results:
         if r.error is not None:
             error_line(r.error)

@@ -22,7 +22,7 @@ from natmigrate.simulator.server import make_server
 from natmigrate.simulator.timeline import MappingInterval
 from natmigrate.simulator.tls import write_self_signed
 from natmigrate.simulator.world import World
-from natmigrate.sources import read_path
+from natmigrate.sources import read_any
 
 DEFAULT_SUBSCRIPTION = "00000000-0000-4000-8000-5a1a0bad0000"
 STATE_FORMAT = "natmigrate-simulator-state"
@@ -181,7 +181,7 @@ class Simulator:
         applied the current model (see :attr:`assumed_instances`).
         """
         if not isinstance(source, Snapshot):
-            source = read_path(source, input_format)
+            source = read_any(source, input_format)
         with self._lock:
             sub = snapshot_subscription(source)
             if sub is not None and sub.lower() != self.subscription_id.lower():
