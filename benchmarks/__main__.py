@@ -10,6 +10,9 @@
    templates against ``json.load`` of the same files, default output and with ``--sarif-file``;
 5. detection at scale (``benchmarks.detect_scale``): a 1 GiB export, indented and minified, peak
    memory and wall and CPU time against ``json.load`` (with and without the garbage collector).
+6. rehearsal scale (``benchmarks.rehearsal_scale``): rehearsals of 1 scale set x 500 and x 5,000
+   instances and of 1,000 VMs, the simulator's own time per request, and whether simulated downtime
+   moves with machine load (issue 16.1 and 16.6).
 
 Writes ``benchmarks/results.json`` (machine-readable) and ``benchmarks/RESULTS.md``, prints the
 table, and exits 1 when a target is missed. ``--quick`` (CI) repeats each timing once instead of
@@ -29,7 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import check_cli, detect_scale, detect_speed, migration, plan_scale
+from benchmarks import check_cli, detect_scale, detect_speed, migration, plan_scale, rehearsal_scale
 
 HERE = Path(__file__).resolve().parent
 DETECT_TARGET_VS_JSON = 1.5
@@ -97,6 +100,8 @@ def evaluate(results: dict[str, Any]) -> list[str]:
         missed.append(f"detection: detect (CLI) / jq = {det['detect_cli_over_jq']} (target < 1)")
     missed += check_cli.missed(results["check_cli"])
     missed += detect_scale.missed(results["detection_scale"])
+    if "rehearsal_scale" in results:
+        missed.extend(rehearsal_scale.missed(results["rehearsal_scale"]))
     return missed
 
 
@@ -181,6 +186,8 @@ def table(results: dict[str, Any]) -> str:
         lines.append(
             f"| {p['instances']} | {p['plan_s']} | {p['read_s']} | {p['json_load_s']} | {p.get('growth_per_10x', '')} |"
         )
+    if "rehearsal_scale" in results:
+        lines += ["", "## Rehearsal scale", "", *rehearsal_scale.table(results["rehearsal_scale"])]
     return "\n".join(lines)
 
 
@@ -194,7 +201,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="CI-sized run: one repeat per timing")
     parser.add_argument("--out", type=Path, default=HERE, help="folder for results.json and RESULTS.md")
     parser.add_argument(
-        "--speedup", type=float, default=migration.SPEEDUP, help="simulator clock speed-up (migration)"
+        "--speedup",
+        type=float,
+        default=migration.SPEEDUP,
+        help="migration on a wall clock at this speed-up instead of the modelled clock",
     )
     parser.add_argument("--detect-mb", type=int, default=100, help="size of the synthetic export (MiB)")
     parser.add_argument(
@@ -213,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
     checks = [check_cli.measure(n, repeat) for n in (5000, 50000)]
     print("detection at scale ...", file=sys.stderr, flush=True)
     scale = detect_scale.measure(args.scale_mb or (256 if args.quick else 1024))
+    print("rehearsal scale ...", file=sys.stderr, flush=True)
+    rehearsal = rehearsal_scale.run(quick=args.quick)
     results: dict[str, Any] = {
         "generated": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "command": "python -m benchmarks" + (" --quick" if args.quick else ""),
@@ -223,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         "planning": plan,
         "check_cli": checks,
         "detection_scale": scale,
+        "rehearsal_scale": rehearsal,
     }
     results["missed_targets"] = evaluate(results)
     results["wall_seconds"] = round(time.perf_counter() - started, 1)

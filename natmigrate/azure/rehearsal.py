@@ -190,6 +190,11 @@ class Rehearsal:
         """Simulated seconds of NAT downtime per target."""
         return {k: round(v, 3) for k, v in self.simulator.downtime().items()}
 
+    def instances_assumed(self) -> list[str]:
+        """Names of the scale sets whose instances and ports the seed did not give (the simulator
+        assumed them)."""
+        return [getattr(ids.parse_id(s), "name", s) for s in self.simulator.assumed_instances]
+
     def _crash(self, record: RequestRecord) -> None:
         """A ``crash`` fault: the write was accepted; save and die now, as if killed."""
         try:
