@@ -1,0 +1,117 @@
+"""``natmigrate fix``: rewrite the templates that own a load balancer from inbound NAT v1 to v2."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from natmigrate.cli.terminal import error_line, write_data
+from natmigrate.errors import ExitCode, InputError
+from natmigrate.fix.core import FixOptions
+from natmigrate.fix.files import fix_paths, write_atomically
+from natmigrate.report import fix_report
+
+
+class FixOutput(str, Enum):
+    """``fix -o`` choices."""
+
+    diff = "diff"
+    json = "json"
+
+
+class FixScope(str, Enum):
+    """``fix --scope`` choices (as ``plan`` and ``migrate``)."""
+
+    pools = "pools"
+    rules = "rules"
+    all = "all"
+
+
+def _name_template(value: str, flag: str) -> str:
+    try:
+        valid = "{source}" in value and bool(value.format(source="x"))
+    except (KeyError, IndexError, ValueError):
+        valid = False
+    if not valid:
+        raise typer.BadParameter("must contain {source} and no other {placeholder}", param_hint=flag)
+    return value
+
+
+def fix(
+    paths: Annotated[
+        list[str],
+        typer.Argument(help="ARM templates (files, directories or globs) that declare the load balancer."),
+    ],
+    write: Annotated[
+        bool,
+        typer.Option(
+            "--write", help="Rewrite the files in place (each atomically, only when it all worked)."
+        ),
+    ] = False,
+    output: Annotated[
+        FixOutput, typer.Option("-o", "--output", help="Output format (stdout).")
+    ] = FixOutput.diff,
+    rule_name: Annotated[
+        str,
+        typer.Option("--rule-name", help="Name of each v2 rule; {source} is the NAT pool or v1 rule name."),
+    ] = "{source}-v2",
+    pool_name: Annotated[
+        str, typer.Option("--pool-name", help="Name of each new backend pool; {source} as for --rule-name.")
+    ] = "{source}-v2-pool",
+    scope: Annotated[
+        FixScope, typer.Option("--scope", help="Rewrite NAT pools, single-VM v1 rules, or both.")
+    ] = FixScope.all,
+    terraform_state_blocks: Annotated[
+        bool,
+        typer.Option(
+            "--terraform-state-blocks",
+            help="Terraform: add import/removed blocks for what migrate changed in Azure (not built yet).",
+        ),
+    ] = False,
+) -> None:
+    """Rewrite NAT pools and v1 rules in templates into inbound NAT rules v2, as `migrate` would.
+
+    Prints a unified diff and changes nothing unless --write. The decisions are the planner's, so the
+    fixed template and a migrated load balancer describe the same end state. Each rewrite is checked
+    with `check` before it is shown or written. Exit codes: 0 nothing to fix, 3 fixes proposed or
+    written, 1 a file could not be read or rewritten, 2 usage error.
+    """
+    options = FixOptions(
+        scope=scope.value,
+        rule_name=_name_template(rule_name, "--rule-name"),
+        pool_name=_name_template(pool_name, "--pool-name"),
+        terraform_state_blocks=terraform_state_blocks,
+    )
+    try:
+        results = fix_paths(paths, options)
+    except InputError as exc:
+        error_line(str(exc))
+        raise typer.Exit(int(ExitCode.ERROR)) from None
+    failed = False
+    for r in results:
+        if r.error is not None:
+            error_line(f"{r.path}: {r.error}")
+            failed = True
+        elif write and r.changed:
+            try:
+                write_atomically(r)
+            except InputError as exc:
+                error_line(str(exc))
+                r.error = exc.problem
+                failed = True
+    if output is FixOutput.json:
+        write_data(fix_report.document(results, write))
+    elif not write:
+        text = fix_report.diff(results)
+        if text:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+    for line in fix_report.notes(results, write):
+        sys.stderr.write(line + "\n")
+    if failed:
+        raise typer.Exit(int(ExitCode.ERROR))
+    if any(r.changed for r in results):
+        raise typer.Exit(int(ExitCode.FOUND))

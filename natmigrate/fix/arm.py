@@ -1,0 +1,652 @@
+"""Rewriting an ARM template from inbound NAT v1 to v2, by spans on the original text.
+
+For each load balancer the planner migrates (see :mod:`natmigrate.fix.core`):
+
+* each NAT pool element becomes an inbound NAT rule element: same text, the name the planner chose
+  (an expression when the pool's name is one), plus ``backendAddressPool``. A pool's properties
+  (frontend, protocol, ``frontendPortRangeStart``/``End``, backend port, idle timeout, floating IP,
+  TCP reset) are a v2 rule's under the same names, so they stay as written: the kept ranges and
+  settings the planner decided;
+* with ``--scope rules|all`` each single-VM v1 rule gets the planner's name, a one-port range at
+  its own ``frontendPort`` and a backend pool; the NIC ip configuration drops
+  ``loadBalancerInboundNatRules`` and gains ``loadBalancerBackendAddressPools``;
+* rules Azure generated from a pool (``<pool>.<n>``, in exports) leave with the pool;
+* new backend pools are added to ``backendAddressPools``; a reused pool is referenced as written;
+* scale-set ip configurations drop ``loadBalancerInboundNatPools`` and gain
+  ``loadBalancerBackendAddressPools``; a scale set or NIC that does not yet depend on the load
+  balancer gets a ``dependsOn`` entry (its new backend pool must exist first).
+
+Azure forbids NAT pools beside user-defined NAT rules, so a load balancer is rewritten whole or not
+at all: a construct whose text is not one place in the file (built by a ``copy`` loop, a v1 rule
+declared as a child resource, a reference that is not a plain array element) leaves the load
+balancer and its users untouched, reported with the reason and the line.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from natmigrate import ids
+from natmigrate.fix import jsontext
+from natmigrate.fix.core import Change, Decisions, FileFix, FixOptions, Unfixable, decide, name_parts
+from natmigrate.fix.jsontext import Container, Edit
+from natmigrate.model import Child, IpConfiguration, NetworkInterface, Ref, Resource, ScaleSet, Snapshot
+from natmigrate.plan.model import IpConfigEdit, NatRuleV2
+from natmigrate.sources import azure_json
+from natmigrate.sources.arm_template import read_template
+from natmigrate.sources.jsondoc import JsonDocument, parse_text
+
+FORMAT = azure_json.ARM_TEMPLATE
+POOL_TYPE = "Microsoft.Network/loadBalancers/backendAddressPools"
+LB_TYPE = "Microsoft.Network/loadBalancers"
+_LONE_LF = re.compile(r"(?<!\r)\n")
+
+
+# -- expressions -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Operand:
+    """A value inside an ARM expression: its expression text, and its value when a literal."""
+
+    text: str
+    literal: str | None = None
+
+
+def literal(value: str) -> Operand:
+    """A string literal operand."""
+    return Operand("'" + value.replace("'", "''") + "'", value)
+
+
+def operand(raw: Any) -> Operand | None:
+    """The operand for a template string value (``[expr]`` or a literal); ``None`` for non-strings."""
+    if not isinstance(raw, str):
+        return None
+    if raw.startswith("[") and not raw.startswith("[[") and raw.endswith("]"):
+        return Operand(raw[1:-1].strip())
+    return literal(raw[1:] if raw.startswith("[[") else raw)
+
+
+def template_string(*operands: Operand) -> str:
+    """A template string whose value is the operands joined: a literal when all are literals."""
+    merged: list[Operand] = []
+    for op in operands:
+        if op.literal == "":
+            continue
+        if merged and op.literal is not None and merged[-1].literal is not None:
+            merged[-1] = literal(str(merged[-1].literal) + op.literal)
+        else:
+            merged.append(op)
+    if not merged:
+        return ""
+    if len(merged) == 1 and merged[0].literal is not None:
+        value = merged[0].literal
+        return "[" + value if value.startswith("[") else value  # "[[" escapes a leading bracket
+    if len(merged) == 1:
+        return f"[{merged[0].text}]"
+    return "[concat(" + ", ".join(op.text for op in merged) + ")]"
+
+
+def resource_id(rtype: str, *names: Operand) -> str:
+    """``[resourceId('type', names...)]``."""
+    return "[resourceId(" + ", ".join([literal(rtype).text, *(n.text for n in names)]) + ")]"
+
+
+# -- the document ----------------------------------------------------------------------------
+
+
+def raw_at(data: Any, pointer: str) -> Any:
+    """The raw JSON value at ``pointer`` (``None`` when absent)."""
+    node = data
+    for token in pointer.split("/")[1:] if pointer else []:
+        token = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, Mapping):
+            node = node.get(token)
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return None
+    return node
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def _parent(pointer: str) -> tuple[str, str]:
+    parent, _, last = pointer.rpartition("/")
+    return parent, last
+
+
+class _CannotRewriteError(Exception):
+    """A construct this rewrite must leave as it is; the message says why."""
+
+
+@dataclass
+class _Pending:
+    """Items to remove from and append to one container; turned into edits at the end."""
+
+    container: Container
+    remove: set[int] = field(default_factory=set)
+    add: list[str] = field(default_factory=list)
+
+
+class _Text:
+    """The template being rewritten: plain edits, and removals and appends per container."""
+
+    def __init__(self, doc: JsonDocument, original: str):
+        self.doc = doc
+        self.data = doc.data
+        self.original = original
+        self.text = doc.text  # comment-blanked, same offsets as ``original``
+        self.unit = jsontext.indent_unit(original)
+        self.plain: list[Edit] = []
+        self.pending: dict[int, _Pending] = {}
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def member(self, pointer: str, key: str) -> str | None:
+        """``pointer/<key as spelled in the file>`` (ARM property names are case-insensitive)."""
+        node = raw_at(self.data, pointer)
+        if not isinstance(node, Mapping):
+            return None
+        found = next((k for k in node if isinstance(k, str) and k.lower() == key.lower()), None)
+        return None if found is None else f"{pointer}/{_escape(found)}"
+
+    def container(self, pointer: str | None) -> Container | None:
+        return None if pointer is None else jsontext.container_at(self.doc, pointer)
+
+    def line(self, pointer: str) -> int | None:
+        pos = self.doc.position(pointer)
+        return pos[0] if pos else None
+
+    def item_indent(self, c: Container) -> str:
+        return jsontext.item_indent(self.text, c, self.unit)
+
+    def render(self, value: Any, c: Container) -> str:
+        """``value`` rendered to sit as an item of ``c``."""
+        return jsontext.render(value, self.item_indent(c), self.unit)
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def commit(self, ops: list[_Op]) -> None:
+        for op in ops:
+            op(self)
+
+    def edits(self) -> list[Edit]:
+        """Every edit, with new line breaks written the way the file writes them."""
+        out = self._edits()
+        if "\r\n" not in self.original:
+            return out
+        return [Edit(e.start, e.end, _LONE_LF.sub("\r\n", e.replacement)) for e in out]
+
+    def _edits(self) -> list[Edit]:
+        out = list(self.plain)
+        for p in self.pending.values():
+            c = p.container
+            kept = [i for i in range(len(c.items)) if i not in p.remove]
+            if kept or not p.add:
+                out.extend(jsontext.remove_items(c, p.remove))
+                if p.add:
+                    out.append(jsontext.append_items(self.text, c, p.add, self.unit))
+            else:  # everything goes and something comes: lay the container out afresh
+                inner = self.item_indent(c)
+                outer = jsontext.line_indent(self.text, c.open)
+                body = ",\n".join(inner + f for f in p.add)
+                out.append(Edit(c.open + 1, c.close, "\n" + body + "\n" + outer))
+        return out
+
+
+_Op = Callable[[_Text], None]
+
+
+def _plain(edit: Edit) -> _Op:
+    return lambda t: t.plain.append(edit)
+
+
+def _remove(c: Container, index: int) -> _Op:
+    return lambda t: t.pending.setdefault(c.open, _Pending(c)).remove.add(index)
+
+
+def _append(c: Container, fragment: str) -> _Op:
+    return lambda t: t.pending.setdefault(c.open, _Pending(c)).add.append(fragment)
+
+
+# -- one load balancer -----------------------------------------------------------------------
+
+
+class _LoadBalancerRewrite:
+    """Every edit for one load balancer and the scale sets and NICs that use it; all or nothing."""
+
+    def __init__(self, text: _Text, d: Decisions, options: FixOptions, shared: Counter[str]):
+        self.t = text
+        self.data = text.data
+        self.d = d
+        self.options = options
+        self.shared = shared  # origin pointer -> how many model objects came from it
+        self.ops: list[_Op] = []
+        self.changes: list[Change] = []
+        self.left: list[Unfixable] = []  # v1 the plan itself leaves in place
+        self.pool_refs: dict[str, str] = {}  # backend pool id key -> reference expression
+        self.new_pools: list[dict[str, str]] = []
+        self.rewritten: set[str] = set()  # id keys of the NAT pools and v1 rules rewritten
+        self.generated_pools: set[str] = set()  # lower-case names of the NAT pools rewritten
+        self.lb_ptr = ""
+        self.props = ""
+        self.lb_name = literal("")
+
+    # -- checks ----------------------------------------------------------------------------
+
+    def _one_place(self, pointer: str, what: str) -> str:
+        """``pointer``, when the construct is written once in the file (not expanded by a loop)."""
+        if self.shared[pointer] > 1 or "/copy/" in pointer + "/" or raw_at(self.data, pointer) is None:
+            raise _CannotRewriteError(f"{what} is built by a copy loop")
+        return pointer
+
+    def run(self) -> None:
+        lb = self.d.lb
+        if self.d.blocked:
+            raise _CannotRewriteError(f"migrate would refuse this load balancer: {self.d.blocked}")
+        self.lb_ptr = self._one_place(lb.origin.pointer, f"load balancer {lb.display_name}")
+        name = operand(raw_at(self.data, f"{self.lb_ptr}/name"))
+        props = self.t.member(self.lb_ptr, "properties")
+        if name is None or props is None or self.t.container(props) is None:
+            raise _CannotRewriteError("its name or properties are not written out in the template")
+        self.lb_name, self.props = name, props
+        moved = self._nat_pools() if self.options.scope in ("pools", "all") else []
+        rules_ptr = self.t.member(self.props, "inboundNatRules")
+        self._place_rules(moved, rules_ptr)
+        if self.options.scope in ("rules", "all"):
+            self._v1_rules(rules_ptr)
+        self._generated_rules(rules_ptr)
+        self._new_backend_pools()
+        self._owners()
+
+    # -- names and references ----------------------------------------------------------------
+
+    def _derived(self, template: str, source: Child, planned: str) -> str:
+        """The planned name as template text, built on the source's own name expression."""
+        src = operand(raw_at(self.data, f"{source.origin.pointer}/name"))
+        parts = name_parts(template, str(source.name), planned)
+        if src is None or parts is None:
+            return planned
+        return template_string(literal(parts[0]), src, literal(parts[1]))
+
+    def _pool_ref(self, pool_id: str, source: Child) -> str:
+        """The reference expression of the backend pool a v2 rule targets (created when new)."""
+        key = ids.id_key(pool_id)
+        if key in self.pool_refs:
+            return self.pool_refs[key]
+        planned = self.d.backend_pool(pool_id)
+        if planned is None:
+            raise _CannotRewriteError(f"the plan has no backend pool {pool_id}")
+        if planned.action == "reuse":
+            existing = self.d.lb.child_by_id(pool_id)
+            name = operand(raw_at(self.data, f"{existing.origin.pointer}/name")) if existing else None
+            if existing is None or name is None:
+                raise _CannotRewriteError(f"backend pool {planned.name} is not written out in the template")
+        else:
+            name = operand(self._derived(self.options.pool_name, source, planned.name))
+            assert name is not None
+            self.new_pools.append({"name": template_string(name)})
+            self.changes.append(Change(f"new backend pool {planned.name}", self.t.line(self.lb_ptr)))
+        self.pool_refs[key] = resource_id(POOL_TYPE, self.lb_name, name)
+        return self.pool_refs[key]
+
+    def _member_edit(self, obj: Container, key: str, value: Any) -> Edit:
+        """An edit that appends the member ``key: value`` to the object ``obj``."""
+        return jsontext.append_items(
+            self.t.text, obj, [jsontext.member_text(key, self.t.render(value, obj))], self.t.unit
+        )
+
+    def _append_to_array(self, obj_ptr: str, key: str, values: list[Any]) -> None:
+        """Append ``values`` to the array ``obj_ptr/key``, creating the member when absent."""
+        member = self.t.member(obj_ptr, key)
+        arr = self.t.container(member)
+        if arr is not None and arr.open < len(self.t.text) and self.t.text[arr.open] == "[":
+            self.ops.extend(_append(arr, self.t.render(v, arr)) for v in values)
+            return
+        if member is not None:
+            raise _CannotRewriteError(f"{key} at {obj_ptr} is an expression, not an array")
+        obj = self.t.container(obj_ptr)
+        if obj is None:
+            raise _CannotRewriteError(f"{obj_ptr} is not an object")
+        self.ops.append(_append(obj, jsontext.member_text(key, self.t.render(values, obj))))
+
+    # -- NAT pools -------------------------------------------------------------------------------
+
+    def _nat_pools(self) -> list[tuple[Child, list[Edit]]]:
+        """Each NAT pool with the local edits that make its element a v2 rule element."""
+        pools_ptr = self.t.member(self.props, "inboundNatPools")
+        out: list[tuple[Child, list[Edit]]] = []
+        for pool in self.d.lb.inbound_nat_pools:
+            rules = self.d.rules_replacing(pool)
+            if len(rules) != 1:
+                raise _CannotRewriteError(
+                    f"NAT pool {pool.name}: the plan has no rule for it (unresolved values)"
+                )
+            ptr = self._one_place(pool.origin.pointer, f"NAT pool {pool.name}")
+            if pools_ptr is None or _parent(ptr)[0] != pools_ptr:
+                raise _CannotRewriteError(f"NAT pool {pool.name} is built by a copy loop")
+            out.append((pool, self._as_rule(pool, rules[0], ptr)))
+            self.rewritten.add(ids.id_key(str(pool.id)))
+            self.generated_pools.add(str(pool.name).lower())
+        return out
+
+    def _as_rule(self, pool: Child, rule: NatRuleV2, ptr: str) -> list[Edit]:
+        element = self.t.container(ptr)
+        props = self.t.container(self.t.member(ptr, "properties"))
+        name = element.member("name") if element is not None else None
+        if element is None or props is None or name is None:
+            raise _CannotRewriteError(f"NAT pool {pool.name} is not an object with a name and properties")
+        ref = self._pool_ref(rule.backend_address_pool, pool)
+        new_name = self._derived(self.options.rule_name, pool, rule.name)
+        self.changes.append(
+            Change(
+                f"NAT pool {pool.name} -> inbound NAT rule {rule.name} "
+                f"(ports {rule.frontend_port_range_start}-{rule.frontend_port_range_end}) on backend pool "
+                f"{rule.backend_address_pool.rsplit('/', 1)[-1]}",
+                self.t.line(ptr),
+            )
+        )
+        return [
+            Edit(name.value_start, name.end, json.dumps(new_name, ensure_ascii=False)),
+            self._member_edit(props, "backendAddressPool", {"id": ref}),
+            *_without_id(element),
+        ]
+
+    def _place_rules(self, moved: list[tuple[Child, list[Edit]]], rules_ptr: str | None) -> None:
+        """Put the rewritten pool elements where v2 rules live."""
+        if not moved:
+            return
+        pools_ptr = _parent(moved[0][0].origin.pointer)[0]
+        pools = self.t.container(pools_ptr)
+        props = self.t.container(self.props)
+        rules = self.t.container(rules_ptr)
+        assert pools is not None and props is not None
+        if rules_ptr is None or (rules is not None and not rules.items and self.t.text[rules.open] == "["):
+            # The common case: inboundNatPools becomes inboundNatRules where it stands.
+            if rules_ptr is not None:
+                self.ops.append(_remove(props, _index_of(props, rules_ptr)))
+            member = props.items[_index_of(props, pools_ptr)]
+            key_end = self.t.text.index(":", member.start)
+            key_end = self.t.text.rindex('"', member.start, key_end) + 1
+            self.ops.append(_plain(Edit(member.start, key_end, '"inboundNatRules"')))
+            for _, local in moved:
+                self.ops.extend(_plain(e) for e in local)
+            return
+        if rules is None or self.t.text[rules.open] != "[":
+            raise _CannotRewriteError("inboundNatRules is an expression, not an array")
+        for pool, local in moved:
+            index = int(_parent(pool.origin.pointer)[1])
+            item = pools.items[index]
+            text = jsontext.apply(self.t.original[item.start : item.end], _shift(local, -item.start))
+            text = jsontext.reindent(
+                text, jsontext.line_indent(self.t.text, item.start), self.t.item_indent(rules)
+            )
+            self.ops.append(_append(rules, text))
+        self.ops.append(_remove(props, _index_of(props, pools_ptr)))
+
+    # -- single-VM rules -------------------------------------------------------------------------
+
+    def _v1_rules(self, rules_ptr: str | None) -> None:
+        kept = {ids.id_key(r) for r in self.d.plan.keep_v1_rules}
+        for rule in self.d.lb.inbound_nat_rules:
+            if rule.version != "v1" or (rule.generated_from_pool or "").lower() in self.generated_pools:
+                continue
+            if isinstance(rule.id, str) and ids.id_key(rule.id) in kept:
+                note = next((n for n in self.d.plan.notes if f"rule {rule.name} " in n), None)
+                self.left.append(
+                    Unfixable(
+                        str(rule.name),
+                        note or "the plan leaves it as it is",
+                        self.t.line(rule.origin.pointer),
+                    )
+                )
+                continue
+            planned = self.d.rules_replacing(rule)
+            if len(planned) != 1:
+                raise _CannotRewriteError(
+                    f"v1 NAT rule {rule.name}: the plan has no rule for it (unresolved values)"
+                )
+            ptr = self._one_place(rule.origin.pointer, f"v1 NAT rule {rule.name}")
+            if rules_ptr is None or _parent(ptr)[0] != rules_ptr:
+                raise _CannotRewriteError(
+                    f"v1 NAT rule {rule.name} is declared as a child resource (not rewritten yet)"
+                )
+            self._v1_rule(rule, planned[0], ptr)
+            self.rewritten.add(ids.id_key(str(rule.id)))
+
+    def _v1_rule(self, rule: Child, v2: NatRuleV2, ptr: str) -> None:
+        element = self.t.container(ptr)
+        props = self.t.container(self.t.member(ptr, "properties"))
+        name = element.member("name") if element is not None else None
+        port = props.member("frontendPort") if props is not None else None
+        if element is None or props is None or name is None or port is None:
+            raise _CannotRewriteError(
+                f"v1 NAT rule {rule.name} is not an object with a name and a frontendPort"
+            )
+        if v2.frontend_port_range_start != v2.frontend_port_range_end:
+            raise _CannotRewriteError(f"v1 NAT rule {rule.name}: the plan gives it a range, not its own port")
+        ref = self._pool_ref(v2.backend_address_pool, rule)
+        value = self.t.original[port.value_start : port.end]
+        indent = jsontext.line_indent(self.t.text, port.start)
+        new_name = self._derived(self.options.rule_name, rule, v2.name)
+        self.ops += [
+            _plain(Edit(name.value_start, name.end, json.dumps(new_name, ensure_ascii=False))),
+            _plain(
+                Edit(
+                    port.start,
+                    port.end,
+                    f'"frontendPortRangeStart": {value},\n{indent}"frontendPortRangeEnd": {value}',
+                )
+            ),
+            _plain(self._member_edit(props, "backendAddressPool", {"id": ref})),
+            *(_plain(e) for e in _without_id(element)),
+        ]
+        self.changes.append(
+            Change(
+                f"v1 NAT rule {rule.name} -> inbound NAT rule {v2.name} (port {v2.frontend_port_range_start}) "
+                f"on backend pool {v2.backend_address_pool.rsplit('/', 1)[-1]}",
+                self.t.line(ptr),
+            )
+        )
+
+    def _generated_rules(self, rules_ptr: str | None) -> None:
+        """Rules Azure generated from a rewritten pool (exports list them) leave with it."""
+        rules = self.t.container(rules_ptr)
+        if rules is None or rules_ptr is None:
+            return
+        for rule in self.d.lb.inbound_nat_rules:
+            pool = rule.generated_from_pool
+            if pool is not None and pool.lower() in self.generated_pools:
+                parent, index = _parent(rule.origin.pointer)
+                if parent == rules_ptr and index.isdigit():
+                    self.ops.append(_remove(rules, int(index)))
+
+    def _new_backend_pools(self) -> None:
+        if self.new_pools:
+            self._append_to_array(self.props, "backendAddressPools", self.new_pools)
+
+    # -- scale sets and NICs -------------------------------------------------------------------
+
+    def _owners(self) -> None:
+        inv = self.d.inventory
+        owners: list[tuple[Resource | None, str, IpConfigEdit]] = []
+        for ss in self.d.plan.scale_sets:
+            found = next((s for s in inv.scale_sets if s.key == ids.id_key(ss.id)), None)
+            owners += [(found, "loadBalancerInboundNatPools", e) for e in ss.edits]
+        for nic in self.d.plan.network_interfaces:
+            found_nic = next((n for n in inv.network_interfaces if n.key == ids.id_key(nic.id)), None)
+            owners += [(found_nic, "loadBalancerInboundNatRules", e) for e in nic.edits]
+        depends: dict[str, Resource] = {}
+        for owner, key, edit in owners:
+            if self._ip_configuration(owner, key, edit):
+                assert owner is not None
+                depends[owner.origin.pointer] = owner
+        for owner in depends.values():
+            self._depends_on_lb(owner)
+
+    def _ip_configuration(self, owner: Resource | None, key: str, edit: IpConfigEdit) -> bool:
+        remove = [r for r in edit.remove if ids.id_key(r) in self.rewritten]
+        if not remove:
+            return False
+        removed = {ids.id_key(r) for r in remove}
+        targets = {
+            ids.id_key(r.backend_address_pool)
+            for r in self.d.plan.nat_rules
+            if any(ids.id_key(x) in removed for x in r.replaces)
+        }
+        add = [p for p in edit.add_backend_pools if ids.id_key(p) in targets]
+        what = f"ip configuration {edit.ip_configuration}"
+        ipc = _find_ip_configuration(owner, edit)
+        if owner is None or ipc is None:
+            raise _CannotRewriteError(f"{what} that uses it is not in this file")
+        self._one_place(owner.origin.pointer, f"{owner.display_name}")
+        ptr = self._one_place(ipc.origin.pointer, what)
+        props_ptr = self.t.member(ptr, "properties")
+        props = self.t.container(props_ptr)
+        refs_ptr = self.t.member(props_ptr, key) if props_ptr is not None else None
+        refs = self.t.container(refs_ptr)
+        if props is None or refs is None or refs_ptr is None or self.t.text[refs.open] != "[":
+            raise _CannotRewriteError(f"{what}: {key} is not written as an array")
+        nat_refs: tuple[Ref, ...] = ipc.nat_pools if key == "loadBalancerInboundNatPools" else ipc.nat_rules
+        gone: set[int] = set()
+        for ref in nat_refs:
+            parent, index = _parent(ref.origin.pointer)
+            if isinstance(ref.id, str) and any(ids.ids_match(ref.id, r) for r in remove):
+                if parent != refs_ptr or not index.isdigit():
+                    raise _CannotRewriteError(f"{what}: its {key} is built by a copy loop")
+                gone.add(int(index))
+        missing = [p for p in add if ids.id_key(p) not in self.pool_refs]
+        if missing:
+            raise _CannotRewriteError(f"{what}: backend pool {missing[0]} has no reference in the template")
+        new_refs = [{"id": self.pool_refs[ids.id_key(p)]} for p in dict.fromkeys(add)]
+        pools_ptr = self.t.member(props_ptr or "", "loadBalancerBackendAddressPools")
+        if len(gone) == len(refs.items) and pools_ptr is None:
+            # NAT references out, backend pool references in, in the same place.
+            member = props.items[_index_of(props, refs_ptr)]
+            key_end = self.t.text.rindex('"', member.start, self.t.text.index(":", member.start)) + 1
+            self.ops.append(_plain(Edit(member.start, key_end, '"loadBalancerBackendAddressPools"')))
+            self.ops.extend(_remove(refs, i) for i in gone)
+            self.ops.extend(_append(refs, self.t.render(v, refs)) for v in new_refs)
+        else:
+            if len(gone) == len(refs.items):
+                self.ops.append(_remove(props, _index_of(props, refs_ptr)))
+            else:
+                self.ops.extend(_remove(refs, i) for i in gone)
+            self._append_to_array(props_ptr or "", "loadBalancerBackendAddressPools", new_refs)
+        self.changes.append(
+            Change(
+                f"{owner.display_name} {what}: {key} out, loadBalancerBackendAddressPools in",
+                self.t.line(ptr),
+            )
+        )
+        return True
+
+    def _depends_on_lb(self, owner: Resource) -> None:
+        """A scale set or NIC now references a backend pool of the load balancer: it must come after it."""
+        ptr = owner.origin.pointer
+        depends = raw_at(self.data, f"{ptr}/dependsOn")
+        lb_name = self.lb_name.literal if self.lb_name.literal is not None else self.lb_name.text
+        symbol = _parent(self.lb_ptr)[1]
+        if isinstance(depends, list) and any(
+            isinstance(x, str) and (lb_name.lower() in x.lower() or x == symbol) for x in depends
+        ):
+            return
+        if depends is not None and not isinstance(depends, list):
+            raise _CannotRewriteError(f"{owner.display_name}: dependsOn is not an array")
+        self._append_to_array(ptr, "dependsOn", [resource_id(LB_TYPE, self.lb_name)])
+        self.changes.append(Change(f"{owner.display_name}: dependsOn the load balancer", self.t.line(ptr)))
+
+
+def _without_id(element: Container) -> list[Edit]:
+    """An exported element's ``id`` names the v1 construct; the v2 rule takes its id from its name."""
+    index = next(
+        (i for i, item in enumerate(element.items) if item.key is not None and item.key.lower() == "id"), None
+    )
+    return [] if index is None else jsontext.remove_items(element, {index})
+
+
+def _find_ip_configuration(owner: Resource | None, edit: IpConfigEdit) -> IpConfiguration | None:
+    configs: tuple[IpConfiguration, ...] = getattr(owner, "ip_configurations", ())
+    for ipc in configs:
+        if str(ipc.name) != edit.ip_configuration:
+            continue
+        if edit.nic_configuration is None or str(ipc.nic_configuration) == edit.nic_configuration:
+            return ipc
+    return None
+
+
+def _index_of(c: Container, pointer: str) -> int:
+    key = _parent(pointer)[1].replace("~1", "/").replace("~0", "~")
+    return next(i for i, item in enumerate(c.items) if item.key == key)
+
+
+def _shift(edits: list[Edit], by: int) -> list[Edit]:
+    return [Edit(e.start + by, e.end + by, e.replacement) for e in edits]
+
+
+# -- the file --------------------------------------------------------------------------------
+
+
+def stand_ins(data: Any) -> dict[str, str]:
+    """Values for top-level string parameters without a default, so the planner can name things.
+
+    Only names flow from them (and names are written back as the template's own expressions).
+    """
+    params = data.get("parameters") if isinstance(data, Mapping) else None
+    if not isinstance(params, Mapping):
+        return {}
+    return {
+        str(name): f"param-{name}"
+        for name, decl in params.items()
+        if isinstance(decl, Mapping)
+        and "defaultValue" not in decl
+        and str(decl.get("type", "")).lower() == "string"
+    }
+
+
+def _origins(snapshot: Snapshot) -> Counter[str]:
+    """How many model objects each origin pointer produced (more than one: a copy loop)."""
+    seen: Counter[str] = Counter()
+    for lb in snapshot.load_balancers:
+        seen[lb.origin.pointer] += 1
+        for coll in (lb.inbound_nat_pools, lb.inbound_nat_rules):
+            for c in coll:
+                seen[c.origin.pointer] += 1
+    owners: tuple[ScaleSet | NetworkInterface, ...] = (*snapshot.scale_sets, *snapshot.network_interfaces)
+    for owner in owners:
+        seen[owner.origin.pointer] += 1
+        for ipc in owner.ip_configurations:
+            seen[ipc.origin.pointer] += 1
+    return seen
+
+
+def fix_template(path: str, original: str, options: FixOptions) -> FileFix:
+    """Fix one ARM template; other JSON (REST bodies, ``az`` output) is left alone."""
+    doc = parse_text(path, original)
+    fmt = azure_json.classify(doc.data) or "json"
+    result = FileFix(path, fmt, original, original)
+    if fmt != FORMAT:
+        return result
+    snapshot = read_template(doc, stand_ins(doc.data))
+    text = _Text(doc, original)
+    shared = _origins(snapshot)
+    for d in decide(snapshot, options):
+        rewrite = _LoadBalancerRewrite(text, d, options, shared)
+        try:
+            rewrite.run()
+        except _CannotRewriteError as exc:
+            result.unfixable.append(Unfixable(d.lb.display_name, str(exc), text.line(d.lb.origin.pointer)))
+            continue
+        text.commit(rewrite.ops)
+        result.changes.extend(rewrite.changes)
+        result.unfixable.extend(rewrite.left)
+    result.fixed = jsontext.apply(original, text.edits())
+    return result
