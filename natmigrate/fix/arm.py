@@ -44,6 +44,9 @@ from natmigrate.sources.jsondoc import JsonDocument, parse_text
 FORMAT = azure_json.ARM_TEMPLATE
 POOL_TYPE = "Microsoft.Network/loadBalancers/backendAddressPools"
 LB_TYPE = "Microsoft.Network/loadBalancers"
+# Stand-in values of parameters without a default start with this (see :func:`stand_ins`).
+STAND_IN = "natmigrate-stand-in-"
+_STAND_IN_VALUE = re.compile(re.escape(STAND_IN) + r"([A-Za-z0-9_]+)")
 _LONE_LF = re.compile(r"(?<!\r)\n")
 
 
@@ -261,8 +264,7 @@ class _LoadBalancerRewrite:
         moved = self._nat_pools() if self.options.scope in ("pools", "all") else []
         rules_ptr = self.t.member(self.props, "inboundNatRules")
         self._place_rules(moved, rules_ptr)
-        if self.options.scope in ("rules", "all"):
-            self._v1_rules(rules_ptr)
+        self._v1_rules(rules_ptr)
         self._generated_rules(rules_ptr)
         self._new_backend_pools()
         self._owners()
@@ -274,8 +276,14 @@ class _LoadBalancerRewrite:
         src = operand(raw_at(self.data, f"{source.origin.pointer}/name"))
         parts = name_parts(template, str(source.name), planned)
         if src is None or parts is None:
-            return planned
+            return self._literal(planned)
         return template_string(literal(parts[0]), src, literal(parts[1]))
+
+    def _literal(self, planned: str) -> str:
+        """A planned name written as it is: never one built on a stand-in parameter value."""
+        if STAND_IN in planned:
+            raise _CannotRewriteError(f"the name {planned} depends on a parameter that has no value")
+        return planned
 
     def _pool_ref(self, pool_id: str, source: Child) -> str:
         """The reference expression of the backend pool a v2 rule targets (created when new)."""
@@ -401,6 +409,8 @@ class _LoadBalancerRewrite:
                 continue
             if isinstance(rule.id, str) and ids.id_key(rule.id) in kept:
                 note = next((n for n in self.d.plan.notes if f"rule {rule.name} " in n), None)
+                if self.options.scope == "pools":
+                    note = "--scope pools leaves single-VM v1 rules as they are"
                 self.left.append(
                     Unfixable(
                         str(rule.name),
@@ -604,7 +614,7 @@ def stand_ins(data: Any) -> dict[str, str]:
     if not isinstance(params, Mapping):
         return {}
     return {
-        str(name): f"param-{name}"
+        str(name): f"{STAND_IN}{name}"
         for name, decl in params.items()
         if isinstance(decl, Mapping)
         and "defaultValue" not in decl
@@ -628,6 +638,11 @@ def _origins(snapshot: Snapshot) -> Counter[str]:
     return seen
 
 
+def _readable(message: str) -> str:
+    """A message about names built on stand-in values, written with the parameter instead."""
+    return _STAND_IN_VALUE.sub(lambda m: f"[parameters('{m.group(1)}')]", message)
+
+
 def fix_template(path: str, original: str, options: FixOptions) -> FileFix:
     """Fix one ARM template; other JSON (REST bodies, ``az`` output) is left alone."""
     doc = parse_text(path, original)
@@ -643,10 +658,15 @@ def fix_template(path: str, original: str, options: FixOptions) -> FileFix:
         try:
             rewrite.run()
         except _CannotRewriteError as exc:
-            result.unfixable.append(Unfixable(d.lb.display_name, str(exc), text.line(d.lb.origin.pointer)))
+            raw = raw_at(doc.data, f"{d.lb.origin.pointer}/name")
+            name = raw if isinstance(raw, str) else _readable(d.lb.display_name)
+            reason = _readable(str(exc).replace(d.lb.display_name, name))
+            result.unfixable.append(Unfixable(name, reason, text.line(d.lb.origin.pointer)))
             continue
         text.commit(rewrite.ops)
-        result.changes.extend(rewrite.changes)
-        result.unfixable.extend(rewrite.left)
+        result.changes.extend(Change(_readable(c.message), c.line) for c in rewrite.changes)
+        result.unfixable.extend(
+            Unfixable(_readable(u.resource), _readable(u.reason), u.line) for u in rewrite.left
+        )
     result.fixed = jsontext.apply(original, text.edits())
     return result

@@ -16,10 +16,12 @@ from pathlib import Path
 from natmigrate.check.inputs import expand
 from natmigrate.errors import InputError
 from natmigrate.fix import arm, verify
-from natmigrate.fix.core import FileFix, FixOptions, Unfixable
+from natmigrate.fix.core import FileFix, FixOptions
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES, read_text
 
 SUFFIXES = (".json", ".jsonc", ".bicep", ".tf")
+# Formats that declare resources (what fix rewrites, or will); the others describe deployed ones.
+TEMPLATE_FORMATS = (arm.FORMAT, "bicep", "terraform", "terraform-json")
 _BOM = "\ufeff"
 
 Fixer = Callable[[str, str, FixOptions], FileFix]
@@ -29,22 +31,9 @@ def _not_yet(fmt: str) -> Fixer:
     """Formats whose rewrite is not built yet: v1 in them is reported, never silently passed."""
 
     def fixer(path: str, text: str, options: FixOptions) -> FileFix:
-        result = FileFix(path, fmt, text, text)
-        verdict = _verdict(path, text)
-        if verdict != "pass":
-            result.unfixable.append(Unfixable(path, f"natmigrate fix does not rewrite {fmt} files yet"))
-        return result
+        return FileFix(path, fmt, text, text)
 
     return fixer
-
-
-def _verdict(path: str, text: str) -> str:
-    from natmigrate.check.gate import run_check
-
-    with tempfile.TemporaryDirectory(prefix="natmigrate-fix-") as tmp:
-        copy = Path(tmp) / Path(path).name
-        copy.write_text(text, encoding="utf-8", newline="")
-        return run_check([str(copy)], no_config=True, root=Path(tmp)).files[0].verdict
 
 
 def fixer_for(path: Path) -> Fixer:
@@ -74,7 +63,7 @@ def fix_file(path: Path, options: FixOptions, max_bytes: int = DEFAULT_MAX_BYTES
         return FileFix(name, "unknown", text, text, error=str(exc).removeprefix(f"{name}: "))
     except ValueError as exc:  # overlapping edits: a bug, reported as such, and nothing written
         return FileFix(name, result_format(path), text, text, error=f"cannot rewrite safely: {exc}")
-    verify.check_rewrite(result)
+    verify.check_rewrite(result, TEMPLATE_FORMATS)
     if bom:
         result.original, result.fixed = bom + result.original, bom + result.fixed
     if result.error is not None:

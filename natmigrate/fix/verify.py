@@ -1,8 +1,10 @@
 """The check built into ``fix``: run ``natmigrate check`` on the original and on the rewrite.
 
 The rewrite passes when the gate finds nothing on it, or only what it found before on constructs
-``fix`` reported as left untouched; a finding the original did not have (a reference the rewrite
-broke, a value it made unresolvable) fails it, and the file is then not written.
+``fix`` reported as left as they are. A finding the original did not have (a reference the rewrite
+broke, a value it made unresolvable) fails it, and the file is then not written. What the gate
+still finds and no rewrite reported (an indeterminate value, v1 in a file that is not a template)
+is reported as left, with the gate's own words: never a silent pass.
 """
 
 from __future__ import annotations
@@ -11,43 +13,62 @@ import tempfile
 from pathlib import Path
 
 from natmigrate.check.gate import run_check
-from natmigrate.fix.core import FileFix
+from natmigrate.detect import Finding
+from natmigrate.fix.core import FileFix, Unfixable
 
 
-def _findings(folder: Path, name: str, text: str) -> tuple[set[tuple[str, str, str]], str | None]:
-    """(rule, resource, message) of every finding ``check`` reports on ``text``, and its error."""
+def _findings(folder: Path, name: str, text: str) -> tuple[list[Finding], str | None]:
+    """Every finding ``check`` reports on ``text`` (as file ``name``), and its error."""
     folder.mkdir()
     path = folder / name
     path.write_text(text, encoding="utf-8", newline="")
-    report = run_check([str(path)], no_config=True, root=folder)
-    checked = report.files[0]
-    keys = {(c.finding.rule, c.finding.resource, c.finding.message) for c in checked.findings}
-    return keys, checked.error
+    checked = run_check([str(path)], no_config=True, root=folder).files[0]
+    return [c.finding for c in checked.findings], checked.error
 
 
-def check_rewrite(fix: FileFix) -> None:
+def _key(f: Finding) -> tuple[str, str, str]:
+    return f.rule, f.resource, f.message
+
+
+def check_rewrite(fix: FileFix, template_formats: tuple[str, ...]) -> None:
     """Record in ``fix.verification`` what ``check`` says of the rewrite; ``fix.error`` when it fails."""
-    if not fix.changed:
-        return
     with tempfile.TemporaryDirectory(prefix="natmigrate-fix-") as tmp:
         name = Path(fix.path).name
-        before, _ = _findings(Path(tmp) / "before", name, fix.original)
         after, error = _findings(Path(tmp) / "after", name, fix.fixed)
+        before = _findings(Path(tmp) / "before", name, fix.original)[0] if fix.changed else after
     if error is not None:
-        fix.error = f"the rewrite does not read back ({error}); nothing written"
+        if fix.changed:
+            fix.error = f"the rewrite does not read back ({error}); nothing written"
         return
-    new = sorted(after - before)
+    new = sorted({_key(f) for f in after} - {_key(f) for f in before})
     if new:
         rule, resource, message = new[0]
         fix.error = f"check finds on the rewrite what the original did not have: {rule} {resource}: {message}"
         return
-    if after and not fix.unfixable:
-        rule, resource, _ = sorted(after)[0]
-        fix.error = f"check still finds {rule} on {resource} after the rewrite, and fix did not report it"
+    errors = [f for f in after if f.severity == "error"]
+    if fix.changed and errors and not fix.unfixable:
+        fix.error = (
+            f"check still finds {errors[0].rule} on {errors[0].resource} after the rewrite, unreported"
+        )
+        return
+    if not fix.unfixable:
+        for f in after:
+            fix.unfixable.append(Unfixable(f.resource, _why(f, fix.format, template_formats), f.line))
+    if not fix.changed:
         return
     if after:
         fix.verification.append(
-            f"check: {len(after)} finding(s) remain, on what fix reported as left untouched"
+            f"check: {len(after)} finding(s) remain, on what fix reported as left as it is"
         )
     else:
         fix.verification.append("check: pass")
+
+
+def _why(f: Finding, fmt: str, template_formats: tuple[str, ...]) -> str:
+    if f.severity != "error":
+        return f"cannot tell whether this is inbound NAT v1: {f.message}"
+    if fmt in template_formats and fmt != "arm-template":
+        return f"natmigrate fix does not rewrite {fmt} files yet"
+    if fmt not in template_formats:
+        return f"a {fmt} file describes deployed resources, not a template; migrate them (natmigrate migrate)"
+    return f"fix has no rewrite for it: {f.message}"
