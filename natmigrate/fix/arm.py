@@ -44,6 +44,7 @@ from natmigrate.sources.jsondoc import JsonDocument, parse_text
 FORMAT = azure_json.ARM_TEMPLATE
 POOL_TYPE = "Microsoft.Network/loadBalancers/backendAddressPools"
 LB_TYPE = "Microsoft.Network/loadBalancers"
+NAT_RULE_TYPE = "Microsoft.Network/loadBalancers/inboundNatRules"
 # Stand-in values of parameters without a default start with this (see :func:`stand_ins`).
 STAND_IN = "natmigrate-stand-in-"
 _STAND_IN_VALUE = re.compile(re.escape(STAND_IN) + r"([A-Za-z0-9_]+)")
@@ -576,11 +577,16 @@ class _LoadBalancerRewrite:
 
 
 def _without_id(element: Container) -> list[Edit]:
-    """An exported element's ``id`` names the v1 construct; the v2 rule takes its id from its name."""
-    index = next(
-        (i for i, item in enumerate(element.items) if item.key is not None and item.key.lower() == "id"), None
-    )
-    return [] if index is None else jsontext.remove_items(element, {index})
+    """An exported element's ``id`` names the v1 construct (the v2 rule takes its id from its name),
+    and its ``type`` says what it is."""
+    edits: list[Edit] = []
+    for i, item in enumerate(element.items):
+        key = (item.key or "").lower()
+        if key == "id":
+            edits.extend(jsontext.remove_items(element, {i}))
+        elif key == "type":
+            edits.append(Edit(item.value_start, item.end, json.dumps(NAT_RULE_TYPE)))
+    return edits
 
 
 def _find_ip_configuration(owner: Resource | None, edit: IpConfigEdit) -> IpConfiguration | None:

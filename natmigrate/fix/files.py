@@ -15,7 +15,7 @@ from pathlib import Path
 
 from natmigrate.check.inputs import expand
 from natmigrate.errors import InputError
-from natmigrate.fix import arm, verify
+from natmigrate.fix import arm, equivalence, verify
 from natmigrate.fix.core import FileFix, FixOptions
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES, read_text
 
@@ -64,6 +64,13 @@ def fix_file(path: Path, options: FixOptions, max_bytes: int = DEFAULT_MAX_BYTES
     except ValueError as exc:  # overlapping edits: a bug, reported as such, and nothing written
         return FileFix(name, result_format(path), text, text, error=f"cannot rewrite safely: {exc}")
     verify.check_rewrite(result, TEMPLATE_FORMATS)
+    if result.format == arm.FORMAT and result.changed and result.error is None:
+        comparison = equivalence.compare(name, result.original, result.fixed, options.plan_options())
+        result.verification.append(comparison.summary())
+        if not comparison.equal and comparison.skipped is None:
+            result.error = "the rewrite does not reach what migrate reaches; nothing written: " + "; ".join(
+                comparison.differences[:3]
+            )
     if bom:
         result.original, result.fixed = bom + result.original, bom + result.fixed
     if result.error is not None:
