@@ -39,13 +39,12 @@ def _read_only(key: str, value: Any) -> bool:
         "backendipconfiguration",
     ):
         return True
-    if (
+    # a list of bare references is a back-reference
+    return (
         k in _COLLECTIONS_OF_LB
         and isinstance(value, list)
         and all(set(v) == {"id"} for v in value if isinstance(v, dict))
-    ):
-        return True  # a list of bare references: a back-reference
-    return False
+    )
 
 
 def _generated(rule: dict[str, Any]) -> bool:
