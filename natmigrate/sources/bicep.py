@@ -389,7 +389,15 @@ class _Parser:
     # -- values --------------------------------------------------------------------------------
 
     def parse_value(self, pointer: str, owner: Declaration | None = None) -> Any:
-        """A value: object, array (or ``for``), ``if``-guarded value, literal, or an expression."""
+        """A value: object, array (or ``for``), ``if``-guarded value, literal, or an expression.
+
+        Its span is recorded too (start and end), so a rewrite can replace exactly this text.
+        """
+        value = self._parse_value(pointer, owner)
+        self.positions.ends.setdefault(pointer, self.tokens[self.i - 1].end)
+        return value
+
+    def _parse_value(self, pointer: str, owner: Declaration | None) -> Any:
         t = self.tok
         self.positions.points.setdefault(pointer, t.start)
         start_index = self.i

@@ -137,6 +137,13 @@ def _children(layout: HclLayout, open_at: int) -> dict[str, list[int]]:
     return out
 
 
+def _record_end(layout: HclLayout, positions: Positions, brace: int, pointer: str) -> None:
+    """A block ends after its closing brace: its span runs from its header to there."""
+    close = layout.braces.get(brace)
+    if close is not None:
+        positions.ends[pointer] = close + 1
+
+
 def _record_block(
     layout: HclLayout, positions: Positions, open_at: int, pointer: str, attrs: Mapping[str, Any]
 ) -> None:
@@ -156,6 +163,7 @@ def _record_block(
                 brace = layout.text.find("{", at)
                 positions.points[f"{pointer}/{key}/{i}"] = at
                 if brace != -1:
+                    _record_end(layout, positions, brace, f"{pointer}/{key}/{i}")
                     _record_block(layout, positions, brace, f"{pointer}/{key}/{i}", blk)
         else:
             positions.points[f"{pointer}/{key}"] = offsets[0]
@@ -349,6 +357,7 @@ def _resources(f: TfFile, values: _Values) -> Iterator[TfResource]:
                 if at is not None:
                     f.positions.points[pointer] = at
                     brace = f.text.find("{", at)
+                    _record_end(f.layout, f.positions, brace, pointer)
                     _record_block(f.layout, f.positions, brace, pointer, _plain_keys(raw))
                 if raw.get("count") == 0 or raw.get("for_each") in ({}, []):
                     continue  # a literal zero count or empty for_each: never created
