@@ -15,7 +15,7 @@ from pathlib import Path
 
 from natmigrate.check.inputs import expand
 from natmigrate.errors import InputError
-from natmigrate.fix import arm, equivalence, verify
+from natmigrate.fix import arm, equivalence, terraform, verify
 from natmigrate.fix.core import FileFix, FixOptions
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES, read_text
 
@@ -43,8 +43,6 @@ def fixer_for(path: Path) -> Fixer:
         return _not_yet("bicep")
     if name.endswith(".tf.json"):
         return _not_yet("terraform-json")
-    if name.endswith(".tf"):
-        return _not_yet("terraform")
     return arm.fix_template
 
 
@@ -83,10 +81,29 @@ def result_format(path: Path) -> str:
     return "json" if path.name.lower().endswith((".json", ".jsonc")) else path.suffix.lstrip(".")
 
 
+def fix_terraform(files: list[Path], options: FixOptions) -> list[FileFix]:
+    """Fix one Terraform module directory's ``.tf`` files together, and verify each rewrite."""
+    results = terraform.fix_module(files, options)
+    for result in results:
+        if result.error is None:
+            verify.check_rewrite(result, TEMPLATE_FORMATS)
+        if result.error is not None:
+            result.fixed = result.original
+    return results
+
+
 def fix_paths(paths: list[str], options: FixOptions, max_bytes: int = DEFAULT_MAX_BYTES) -> list[FileFix]:
     """Fix every file under ``paths`` (files, directories, globs), in memory."""
     expanded = expand(paths, SUFFIXES)
-    results = [fix_file(p, options, max_bytes) for p in expanded.files]
+    modules: dict[Path, list[Path]] = {}
+    results: list[FileFix] = []
+    for p in expanded.files:
+        if p.name.lower().endswith(".tf"):
+            modules.setdefault(p.parent, []).append(p)
+        else:
+            results.append(fix_file(p, options, max_bytes))
+    for files in modules.values():
+        results.extend(fix_terraform(files, options))
     results += [FileFix(err.location, "unknown", "", "", error=err.problem) for err in expanded.errors]
     if not results:
         raise InputError(" ".join(paths), "no *.json, *.jsonc, *.bicep or *.tf file to fix")

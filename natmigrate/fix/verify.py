@@ -16,6 +16,9 @@ from natmigrate.check.gate import run_check
 from natmigrate.detect import Finding
 from natmigrate.fix.core import FileFix, Unfixable
 
+# Formats fix rewrites; other template formats are reported as not rewritten yet.
+REWRITTEN = ("arm-template", "terraform")
+
 
 def _findings(folder: Path, name: str, text: str) -> tuple[list[Finding], str | None]:
     """Every finding ``check`` reports on ``text`` (as file ``name``), and its error."""
@@ -67,7 +70,7 @@ def check_rewrite(fix: FileFix, template_formats: tuple[str, ...]) -> None:
 def _why(f: Finding, fmt: str, template_formats: tuple[str, ...]) -> str:
     if f.severity != "error":
         return f"cannot tell whether this is inbound NAT v1: {f.message}"
-    if fmt in template_formats and fmt != "arm-template":
+    if fmt in template_formats and fmt not in REWRITTEN:
         return f"natmigrate fix does not rewrite {fmt} files yet"
     if fmt not in template_formats:
         return f"a {fmt} file describes deployed resources, not a template; migrate them (natmigrate migrate)"

@@ -76,7 +76,7 @@ def scan_layout(text: str) -> HclLayout:
             layout.comments.append((i, text[i + 2 : j]))
             i = j + 2
         elif c == '"':
-            i = _skip_string(text, i)
+            i = skip_string(text, i)
         elif text.startswith("<<", i) and (m := _HEREDOC.match(text, i)):
             end = re.compile(r"^[ \t]*" + re.escape(m.group(1)) + r"[ \t]*$", re.M).search(text, m.end())
             i = end.end() if end else n
@@ -92,7 +92,8 @@ def scan_layout(text: str) -> HclLayout:
     return layout
 
 
-def _skip_string(text: str, i: int) -> int:
+def skip_string(text: str, i: int) -> int:
+    """The offset after the HCL string that starts at ``i`` (interpolations included)."""
     j = i + 1
     n = len(text)
     while j < n:
@@ -108,7 +109,7 @@ def _skip_string(text: str, i: int) -> int:
             j += 2
             while j < n and depth:
                 if text[j] == '"':
-                    j = _skip_string(text, j)
+                    j = skip_string(text, j)
                     continue
                 if text[j] == "{":
                     depth += 1
