@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from natmigrate.cli.plan_cmd import ScopeChoice
 from natmigrate.cli.terminal import error_line, write_data
 from natmigrate.errors import ExitCode, InputError
 from natmigrate.fix.core import FixOptions
@@ -20,14 +21,6 @@ class FixOutput(str, Enum):
 
     diff = "diff"
     json = "json"
-
-
-class FixScope(str, Enum):
-    """``fix --scope`` choices (as ``plan`` and ``migrate``)."""
-
-    pools = "pools"
-    rules = "rules"
-    all = "all"
 
 
 def _name_template(value: str, flag: str) -> str:
@@ -62,8 +55,8 @@ def fix(
         str, typer.Option("--pool-name", help="Name of each new backend pool; {source} as for --rule-name.")
     ] = "{source}-v2-pool",
     scope: Annotated[
-        FixScope, typer.Option("--scope", help="Rewrite NAT pools, single-VM v1 rules, or both.")
-    ] = FixScope.all,
+        ScopeChoice, typer.Option("--scope", help="Rewrite NAT pools, single-VM v1 rules, or both.")
+    ] = ScopeChoice.all,
     terraform_state_blocks: Annotated[
         bool,
         typer.Option(

@@ -33,7 +33,16 @@ from typing import Any
 
 from natmigrate import ids
 from natmigrate.fix import jsontext
-from natmigrate.fix.core import Change, Decisions, FileFix, FixOptions, Unfixable, decide, name_parts
+from natmigrate.fix.core import (
+    CannotRewriteError,
+    Change,
+    Decisions,
+    FileFix,
+    FixOptions,
+    Unfixable,
+    decide,
+    name_parts,
+)
 from natmigrate.fix.jsontext import Container, Edit
 from natmigrate.model import Child, IpConfiguration, NetworkInterface, Ref, Resource, ScaleSet, Snapshot
 from natmigrate.plan.model import IpConfigEdit, NatRuleV2
@@ -125,10 +134,6 @@ def _escape(token: str) -> str:
 def _parent(pointer: str) -> tuple[str, str]:
     parent, _, last = pointer.rpartition("/")
     return parent, last
-
-
-class _CannotRewriteError(Exception):
-    """A construct this rewrite must leave as it is; the message says why."""
 
 
 @dataclass
@@ -249,18 +254,18 @@ class _LoadBalancerRewrite:
     def _one_place(self, pointer: str, what: str) -> str:
         """``pointer``, when the construct is written once in the file (not expanded by a loop)."""
         if self.shared[pointer] > 1 or "/copy/" in pointer + "/" or raw_at(self.data, pointer) is None:
-            raise _CannotRewriteError(f"{what} is built by a copy loop")
+            raise CannotRewriteError(f"{what} is built by a copy loop")
         return pointer
 
     def run(self) -> None:
         lb = self.d.lb
         if self.d.blocked:
-            raise _CannotRewriteError(f"migrate would refuse this load balancer: {self.d.blocked}")
+            raise CannotRewriteError(f"migrate would refuse this load balancer: {self.d.blocked}")
         self.lb_ptr = self._one_place(lb.origin.pointer, f"load balancer {lb.display_name}")
         name = operand(raw_at(self.data, f"{self.lb_ptr}/name"))
         props = self.t.member(self.lb_ptr, "properties")
         if name is None or props is None or self.t.container(props) is None:
-            raise _CannotRewriteError("its name or properties are not written out in the template")
+            raise CannotRewriteError("its name or properties are not written out in the template")
         self.lb_name, self.props = name, props
         moved = self._nat_pools() if self.options.scope in ("pools", "all") else []
         rules_ptr = self.t.member(self.props, "inboundNatRules")
@@ -283,7 +288,7 @@ class _LoadBalancerRewrite:
     def _literal(self, planned: str) -> str:
         """A planned name written as it is: never one built on a stand-in parameter value."""
         if STAND_IN in planned:
-            raise _CannotRewriteError(f"the name {planned} depends on a parameter that has no value")
+            raise CannotRewriteError(f"the name {planned} depends on a parameter that has no value")
         return planned
 
     def _pool_ref(self, pool_id: str, source: Child) -> str:
@@ -291,14 +296,12 @@ class _LoadBalancerRewrite:
         key = ids.id_key(pool_id)
         if key in self.pool_refs:
             return self.pool_refs[key]
-        planned = self.d.backend_pool(pool_id)
-        if planned is None:
-            raise _CannotRewriteError(f"the plan has no backend pool {pool_id}")
+        planned = self.d.planned_pool(pool_id)
         if planned.action == "reuse":
             existing = self.d.lb.child_by_id(pool_id)
             name = operand(raw_at(self.data, f"{existing.origin.pointer}/name")) if existing else None
             if existing is None or name is None:
-                raise _CannotRewriteError(f"backend pool {planned.name} is not written out in the template")
+                raise CannotRewriteError(f"backend pool {planned.name} is not written out in the template")
         else:
             name = operand(self._derived(self.options.pool_name, source, planned.name))
             assert name is not None
@@ -321,10 +324,10 @@ class _LoadBalancerRewrite:
             self.ops.extend(_append(arr, self.t.render(v, arr)) for v in values)
             return
         if member is not None:
-            raise _CannotRewriteError(f"{key} at {obj_ptr} is an expression, not an array")
+            raise CannotRewriteError(f"{key} at {obj_ptr} is an expression, not an array")
         obj = self.t.container(obj_ptr)
         if obj is None:
-            raise _CannotRewriteError(f"{obj_ptr} is not an object")
+            raise CannotRewriteError(f"{obj_ptr} is not an object")
         self.ops.append(_append(obj, jsontext.member_text(key, self.t.render(values, obj))))
 
     # -- NAT pools -------------------------------------------------------------------------------
@@ -336,12 +339,12 @@ class _LoadBalancerRewrite:
         for pool in self.d.lb.inbound_nat_pools:
             rules = self.d.rules_replacing(pool)
             if len(rules) != 1:
-                raise _CannotRewriteError(
+                raise CannotRewriteError(
                     f"NAT pool {pool.name}: the plan has no rule for it (unresolved values)"
                 )
             ptr = self._one_place(pool.origin.pointer, f"NAT pool {pool.name}")
             if pools_ptr is None or _parent(ptr)[0] != pools_ptr:
-                raise _CannotRewriteError(f"NAT pool {pool.name} is built by a copy loop")
+                raise CannotRewriteError(f"NAT pool {pool.name} is built by a copy loop")
             out.append((pool, self._as_rule(pool, rules[0], ptr)))
             self.rewritten.add(ids.id_key(str(pool.id)))
             self.generated_pools.add(str(pool.name).lower())
@@ -352,7 +355,7 @@ class _LoadBalancerRewrite:
         props = self.t.container(self.t.member(ptr, "properties"))
         name = element.member("name") if element is not None else None
         if element is None or props is None or name is None:
-            raise _CannotRewriteError(f"NAT pool {pool.name} is not an object with a name and properties")
+            raise CannotRewriteError(f"NAT pool {pool.name} is not an object with a name and properties")
         ref = self._pool_ref(rule.backend_address_pool, pool)
         new_name = self._derived(self.options.rule_name, pool, rule.name)
         self.changes.append(
@@ -390,7 +393,7 @@ class _LoadBalancerRewrite:
                 self.ops.extend(_plain(e) for e in local)
             return
         if rules is None or self.t.text[rules.open] != "[":
-            raise _CannotRewriteError("inboundNatRules is an expression, not an array")
+            raise CannotRewriteError("inboundNatRules is an expression, not an array")
         for pool, local in moved:
             index = int(_parent(pool.origin.pointer)[1])
             item = pools.items[index]
@@ -422,12 +425,12 @@ class _LoadBalancerRewrite:
                 continue
             planned = self.d.rules_replacing(rule)
             if len(planned) != 1:
-                raise _CannotRewriteError(
+                raise CannotRewriteError(
                     f"v1 NAT rule {rule.name}: the plan has no rule for it (unresolved values)"
                 )
             ptr = self._one_place(rule.origin.pointer, f"v1 NAT rule {rule.name}")
             if rules_ptr is None or _parent(ptr)[0] != rules_ptr:
-                raise _CannotRewriteError(
+                raise CannotRewriteError(
                     f"v1 NAT rule {rule.name} is declared as a child resource (not rewritten yet)"
                 )
             self._v1_rule(rule, planned[0], ptr)
@@ -439,11 +442,11 @@ class _LoadBalancerRewrite:
         name = element.member("name") if element is not None else None
         port = props.member("frontendPort") if props is not None else None
         if element is None or props is None or name is None or port is None:
-            raise _CannotRewriteError(
+            raise CannotRewriteError(
                 f"v1 NAT rule {rule.name} is not an object with a name and a frontendPort"
             )
         if v2.frontend_port_range_start != v2.frontend_port_range_end:
-            raise _CannotRewriteError(f"v1 NAT rule {rule.name}: the plan gives it a range, not its own port")
+            raise CannotRewriteError(f"v1 NAT rule {rule.name}: the plan gives it a range, not its own port")
         ref = self._pool_ref(v2.backend_address_pool, rule)
         value = self.t.original[port.value_start : port.end]
         indent = jsontext.line_indent(self.t.text, port.start)
@@ -507,17 +510,11 @@ class _LoadBalancerRewrite:
         remove = [r for r in edit.remove if ids.id_key(r) in self.rewritten]
         if not remove:
             return False
-        removed = {ids.id_key(r) for r in remove}
-        targets = {
-            ids.id_key(r.backend_address_pool)
-            for r in self.d.plan.nat_rules
-            if any(ids.id_key(x) in removed for x in r.replaces)
-        }
-        add = [p for p in edit.add_backend_pools if ids.id_key(p) in targets]
+        add = self.d.pools_to_add(edit, remove)
         what = f"ip configuration {edit.ip_configuration}"
         ipc = _find_ip_configuration(owner, edit)
         if owner is None or ipc is None:
-            raise _CannotRewriteError(f"{what} that uses it is not in this file")
+            raise CannotRewriteError(f"{what} that uses it is not in this file")
         self._one_place(owner.origin.pointer, f"{owner.display_name}")
         ptr = self._one_place(ipc.origin.pointer, what)
         props_ptr = self.t.member(ptr, "properties")
@@ -525,18 +522,18 @@ class _LoadBalancerRewrite:
         refs_ptr = self.t.member(props_ptr, key) if props_ptr is not None else None
         refs = self.t.container(refs_ptr)
         if props is None or refs is None or refs_ptr is None or self.t.text[refs.open] != "[":
-            raise _CannotRewriteError(f"{what}: {key} is not written as an array")
+            raise CannotRewriteError(f"{what}: {key} is not written as an array")
         nat_refs: tuple[Ref, ...] = ipc.nat_pools if key == "loadBalancerInboundNatPools" else ipc.nat_rules
         gone: set[int] = set()
         for ref in nat_refs:
             parent, index = _parent(ref.origin.pointer)
             if isinstance(ref.id, str) and any(ids.ids_match(ref.id, r) for r in remove):
                 if parent != refs_ptr or not index.isdigit():
-                    raise _CannotRewriteError(f"{what}: its {key} is built by a copy loop")
+                    raise CannotRewriteError(f"{what}: its {key} is built by a copy loop")
                 gone.add(int(index))
         missing = [p for p in add if ids.id_key(p) not in self.pool_refs]
         if missing:
-            raise _CannotRewriteError(f"{what}: backend pool {missing[0]} has no reference in the template")
+            raise CannotRewriteError(f"{what}: backend pool {missing[0]} has no reference in the template")
         new_refs = [{"id": self.pool_refs[ids.id_key(p)]} for p in dict.fromkeys(add)]
         pools_ptr = self.t.member(props_ptr or "", "loadBalancerBackendAddressPools")
         if len(gone) == len(refs.items) and pools_ptr is None:
@@ -571,7 +568,7 @@ class _LoadBalancerRewrite:
         ):
             return
         if depends is not None and not isinstance(depends, list):
-            raise _CannotRewriteError(f"{owner.display_name}: dependsOn is not an array")
+            raise CannotRewriteError(f"{owner.display_name}: dependsOn is not an array")
         self._append_to_array(ptr, "dependsOn", [resource_id(LB_TYPE, self.lb_name)])
         self.changes.append(Change(f"{owner.display_name}: dependsOn the load balancer", self.t.line(ptr)))
 
@@ -663,7 +660,7 @@ def fix_template(path: str, original: str, options: FixOptions) -> FileFix:
         rewrite = _LoadBalancerRewrite(text, d, options, shared)
         try:
             rewrite.run()
-        except _CannotRewriteError as exc:
+        except CannotRewriteError as exc:
             raw = raw_at(doc.data, f"{d.lb.origin.pointer}/name")
             name = raw if isinstance(raw, str) else _readable(d.lb.display_name)
             reason = _readable(str(exc).replace(d.lb.display_name, name))

@@ -11,13 +11,21 @@ text (an expression stays an expression); the planner's resolved values only say
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from natmigrate import ids
 from natmigrate.model import Child, Inventory, LoadBalancer, Snapshot
 from natmigrate.plan.build import plan_snapshot
-from natmigrate.plan.model import BackendPoolPlan, LoadBalancerPlan, NatRuleV2, PlanOptions, Scope
+from natmigrate.plan.model import (
+    BackendPoolPlan,
+    IpConfigEdit,
+    LoadBalancerPlan,
+    NatRuleV2,
+    PlanOptions,
+    Scope,
+)
 
 # Problems that block a rewrite exactly as they block ``migrate``; an unresolved value blocks only
 # the construct it belongs to (reported there), so the rest of the file can still be fixed.
@@ -88,6 +96,10 @@ class FileFix:
         }
 
 
+class CannotRewriteError(Exception):
+    """A construct a rewrite must leave as it is; the message says why."""
+
+
 @dataclass(frozen=True)
 class Decisions:
     """The planner's decisions for one load balancer, with the model they were made on."""
@@ -100,6 +112,23 @@ class Decisions:
     def backend_pool(self, pool_id: str) -> BackendPoolPlan | None:
         """The planned backend pool with this id (created or reused)."""
         return next((p for p in self.plan.backend_pools if ids.ids_match(p.id, pool_id)), None)
+
+    def planned_pool(self, pool_id: str) -> BackendPoolPlan:
+        """The planned backend pool with this id; a rewrite cannot go on without it."""
+        found = self.backend_pool(pool_id)
+        if found is None:
+            raise CannotRewriteError(f"the plan has no backend pool {pool_id}")
+        return found
+
+    def pools_to_add(self, edit: IpConfigEdit, removed: Iterable[str]) -> list[str]:
+        """The backend pools an ip configuration gains for the NAT pools or rules it drops (``removed``)."""
+        keys = {ids.id_key(r) for r in removed}
+        targets = {
+            ids.id_key(r.backend_address_pool)
+            for r in self.plan.nat_rules
+            if any(ids.id_key(x) in keys for x in r.replaces)
+        }
+        return [p for p in edit.add_backend_pools if ids.id_key(p) in targets]
 
     def rules_replacing(self, child: Child) -> list[NatRuleV2]:
         """The v2 rules that take over ``child`` (a NAT pool or a v1 rule)."""

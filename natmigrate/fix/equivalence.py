@@ -140,25 +140,15 @@ def _seeded(source: Path, subscription: str) -> Iterator[Simulator]:
 
 def _migrated(source: Path, subscription: str, options: PlanOptions) -> EndState:
     """The end state of migrating every load balancer of ``source`` in the simulator."""
-    from natmigrate.azure.clients import Connection
-    from natmigrate.azure.credential import SimulatorCredential
-    from natmigrate.azure.gateway import SdkGateway
     from natmigrate.azure.live import read_live
-    from natmigrate.azure.rehearsal import seed_load_balancers
+    from natmigrate.azure.rehearsal import gateway_for, seed_load_balancers
     from natmigrate.execute.engine import RunOptions
     from natmigrate.execute.run import execute
     from natmigrate.execute.rundir import RunDir
     from natmigrate.plan.build import build_plan, uses_v1
 
     with _seeded(source, subscription) as sim, tempfile.TemporaryDirectory(prefix="natmigrate-fix-") as tmp:
-        conn = Connection(
-            subscription=sim.subscription_id,
-            endpoint=sim.endpoint,
-            ca_bundle=sim.ca_file,
-            polling_interval=0.0,
-            retry_backoff_factor=0.0,
-        )
-        gateway = SdkGateway(conn, SimulatorCredential())
+        gateway = gateway_for(sim)
         plans = []
         for lb_id in seed_load_balancers(str(source)):
             inventory = read_live(gateway, lb_id)[0]

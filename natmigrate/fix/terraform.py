@@ -34,7 +34,16 @@ from typing import Any
 
 from natmigrate import ids
 from natmigrate.fix import hcltext
-from natmigrate.fix.core import Change, Decisions, FileFix, FixOptions, Unfixable, decide, name_parts
+from natmigrate.fix.core import (
+    CannotRewriteError,
+    Change,
+    Decisions,
+    FileFix,
+    FixOptions,
+    Unfixable,
+    decide,
+    name_parts,
+)
 from natmigrate.fix.jsontext import Edit, apply
 from natmigrate.model import (
     BackendAddressPool,
@@ -105,6 +114,11 @@ class _Module:
 # -- the planning view -------------------------------------------------------------------------
 
 
+def _arm_id(rtype: str, name: str) -> str:
+    """An id in the placeholder subscription and group (templates' resources get the same)."""
+    return ids.build_id(ids.SUBSCRIPTION_PLACEHOLDER, ids.RESOURCE_GROUP_PLACEHOLDER, rtype, name)
+
+
 class _Ids:
     """ARM ids for the module's resources, so the planner can compare and name them."""
 
@@ -112,20 +126,10 @@ class _Ids:
         self.module = module
 
     def lb(self, name: str) -> str:
-        return ids.build_id(
-            ids.SUBSCRIPTION_PLACEHOLDER,
-            ids.RESOURCE_GROUP_PLACEHOLDER,
-            "Microsoft.Network/loadBalancers",
-            name,
-        )
+        return _arm_id("Microsoft.Network/loadBalancers", name)
 
     def scale_set(self, name: str) -> str:
-        return ids.build_id(
-            ids.SUBSCRIPTION_PLACEHOLDER,
-            ids.RESOURCE_GROUP_PLACEHOLDER,
-            "Microsoft.Compute/virtualMachineScaleSets",
-            name,
-        )
+        return _arm_id("Microsoft.Compute/virtualMachineScaleSets", name)
 
     def child_name(self, rtype: str, name: str) -> str:
         """The Azure name of a child resource: its literal ``name``, else its Terraform name."""
@@ -266,10 +270,6 @@ def _load_balancer(lb: LoadBalancer, name: str, named: _Ids, module: _Module) ->
 # -- the rewrite -------------------------------------------------------------------------------
 
 
-class _CannotRewriteError(Exception):
-    """A construct this rewrite must leave as it is; the message says why."""
-
-
 @dataclass
 class _Edits:
     by_file: dict[str, list[Edit]] = field(default_factory=dict)
@@ -297,26 +297,26 @@ class _Rewrite:
         """The file of a resource block, its start, its end and its opening brace."""
         found = self.module.raw.get((rtype, name))
         if found is None:
-            raise _CannotRewriteError(f"{rtype}.{name} is not in this module")
+            raise CannotRewriteError(f"{rtype}.{name} is not in this module")
         f = found[1]
         span = f.positions.span(f"/resource/{rtype}/{name}")
         if span is None:
-            raise _CannotRewriteError(f"{rtype}.{name}: its block could not be located")
+            raise CannotRewriteError(f"{rtype}.{name}: its block could not be located")
         start, end = span
         brace = f.text.index("{", start)
         return f, start, end, brace
 
     def run(self) -> None:
         if self.d.blocked:
-            raise _CannotRewriteError(f"migrate would refuse this load balancer: {self.d.blocked}")
+            raise CannotRewriteError(f"migrate would refuse this load balancer: {self.d.blocked}")
         if self.d.plan.nat_rules and any(r.source == "nat-rule" for r in self.d.plan.nat_rules):
-            raise _CannotRewriteError(
+            raise CannotRewriteError(
                 "single-VM v1 rules in Terraform are not rewritten yet (try --scope pools)"
             )
         for pool in self.d.lb.inbound_nat_pools:
             rules = self.d.rules_replacing(pool)
             if len(rules) != 1:
-                raise _CannotRewriteError(
+                raise CannotRewriteError(
                     f"NAT pool {pool.name}: the plan has no rule for it (unresolved values)"
                 )
             local = pool.origin.pointer.rsplit("/", 1)[-1]
@@ -337,10 +337,10 @@ class _Rewrite:
         f, start, end, brace = self._block(POOL, local)
         attrs = hcltext.attributes(f.layout, brace)
         if "count" in attrs or "for_each" in attrs:
-            raise _CannotRewriteError(f"{POOL}.{local} is built by count or for_each")
+            raise CannotRewriteError(f"{POOL}.{local} is built by count or for_each")
         name_attr, lb_attr = attrs.get("name"), attrs.get("loadbalancer_id")
         if name_attr is None or lb_attr is None:
-            raise _CannotRewriteError(f"{POOL}.{local} has no name or loadbalancer_id")
+            raise CannotRewriteError(f"{POOL}.{local} has no name or loadbalancer_id")
         header = f.text[start:brace]
         at = header.index(POOL)
         self.edits.add(f, Edit(start + at, start + at + len(POOL), "azurerm_lb_nat_rule"))
@@ -373,9 +373,7 @@ class _Rewrite:
         key = ids.id_key(pool_id)
         if key in self.pool_refs:
             return self.pool_refs[key]
-        planned = self.d.backend_pool(pool_id)
-        if planned is None:
-            raise _CannotRewriteError(f"the plan has no backend pool {pool_id}")
+        planned = self.d.planned_pool(pool_id)
         if planned.action == "reuse":
             existing = next(
                 (
@@ -386,7 +384,7 @@ class _Rewrite:
                 None,
             )
             if existing is None:
-                raise _CannotRewriteError(f"backend pool {planned.name} is not a resource of this module")
+                raise CannotRewriteError(f"backend pool {planned.name} is not a resource of this module")
             self.pool_refs[key] = f"{BACKEND_POOL}.{existing}.id"
             return self.pool_refs[key]
         new_local = f"{local}_v2"
@@ -411,7 +409,7 @@ class _Rewrite:
         for change in self.d.plan.scale_sets:
             ss = next((s for s in self.d.inventory.scale_sets if s.key == ids.id_key(change.id)), None)
             if ss is None:
-                raise _CannotRewriteError(f"scale set {change.name} is not in this module")
+                raise CannotRewriteError(f"scale set {change.name} is not in this module")
             rtype, local = ss.origin.pointer.split("/")[2:4]
             f = self._block(rtype, local)[0]
             for edit in change.edits:
@@ -428,7 +426,7 @@ class _Rewrite:
         )
         span = f.positions.span(ipc.origin.pointer) if ipc is not None else None
         if ipc is None or span is None:
-            raise _CannotRewriteError(
+            raise CannotRewriteError(
                 f"scale set {ss.name}: ip configuration {edit.ip_configuration} not found"
             )
         brace = f.text.index("{", span[0])
@@ -436,7 +434,7 @@ class _Rewrite:
         nat = attrs.get("load_balancer_inbound_nat_rules_ids")
         elements = hcltext.list_elements(f.text, nat.value_start, nat.value_end) if nat else None
         if nat is None or elements is None:
-            raise _CannotRewriteError(
+            raise CannotRewriteError(
                 f"scale set {ss.name}: load_balancer_inbound_nat_rules_ids is not a list"
             )
         gone = {
@@ -446,14 +444,8 @@ class _Rewrite:
         }
         kept = [e for e in elements if e not in gone]
         if len(elements) - len(kept) != len(gone):
-            raise _CannotRewriteError(f"scale set {ss.name}: a NAT pool reference is not a plain reference")
-        removed = {ids.id_key(r) for r in edit.remove}
-        targets = {
-            ids.id_key(r.backend_address_pool)
-            for r in self.d.plan.nat_rules
-            if any(ids.id_key(x) in removed for x in r.replaces)
-        }
-        add = [self.pool_refs[ids.id_key(p)] for p in edit.add_backend_pools if ids.id_key(p) in targets]
+            raise CannotRewriteError(f"scale set {ss.name}: a NAT pool reference is not a plain reference")
+        add = [self.pool_refs[ids.id_key(p)] for p in self.d.pools_to_add(edit, edit.remove)]
         pools = attrs.get("load_balancer_backend_address_pool_ids")
         if kept:
             self.edits.add(f, Edit(nat.value_start, nat.value_end, "[" + ", ".join(kept) + "]"))
@@ -476,7 +468,7 @@ class _Rewrite:
         else:
             existing = hcltext.list_elements(f.text, pools.value_start, pools.value_end)
             if existing is None:
-                raise _CannotRewriteError(
+                raise CannotRewriteError(
                     f"scale set {ss.name}: load_balancer_backend_address_pool_ids is not a list"
                 )
             self.edits.add(
@@ -508,7 +500,7 @@ def fix_module(paths: list[Path], options: FixOptions) -> list[FileFix]:
         rewrite = _Rewrite(module, d, options)
         try:
             rewrite.run()
-        except _CannotRewriteError as exc:
+        except CannotRewriteError as exc:
             _left(results, module, str(d.lb.name), str(exc))
             continue
         for path, file_edits in rewrite.edits.by_file.items():
