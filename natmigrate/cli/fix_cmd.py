@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import sys
-from enum import Enum
 from typing import Annotated
 
 import typer
 
+from natmigrate.cli import options as o
 from natmigrate.cli.plan_cmd import ScopeChoice
-from natmigrate.cli.terminal import error_line, write_data
+from natmigrate.cli.terminal import emit, error_line
 from natmigrate.errors import ExitCode, InputError
-from natmigrate.fix.core import FixOptions
+from natmigrate.fix.core import FixOptions, FixReport
 from natmigrate.fix.files import fix_paths, write_atomically
 from natmigrate.report import fix_report
-
-
-class FixOutput(str, Enum):
-    """``fix -o`` choices."""
-
-    diff = "diff"
-    json = "json"
+from natmigrate.report.formats import FixFormat
 
 
 def _name_template(value: str, flag: str) -> str:
@@ -36,7 +30,7 @@ def _name_template(value: str, flag: str) -> str:
 def fix(
     paths: Annotated[
         list[str],
-        typer.Argument(help="ARM templates (files, directories or globs) that declare the load balancer."),
+        typer.Argument(help="Templates (files, directories or globs) that declare the load balancer."),
     ],
     write: Annotated[
         bool,
@@ -44,9 +38,7 @@ def fix(
             "--write", help="Rewrite the files in place (each atomically, only when it all worked)."
         ),
     ] = False,
-    output: Annotated[
-        FixOutput, typer.Option("-o", "--output", help="Output format (stdout).")
-    ] = FixOutput.diff,
+    output: o.FixOutput = FixFormat.diff,
     rule_name: Annotated[
         str,
         typer.Option("--rule-name", help="Name of each v2 rule; {source} is the NAT pool or v1 rule name."),
@@ -61,7 +53,7 @@ def fix(
         bool,
         typer.Option(
             "--terraform-state-blocks",
-            help="Terraform: add import/removed blocks for what migrate changed in Azure (not built yet).",
+            help="Terraform: add import blocks for what migrate created and removed blocks for what it deleted.",
         ),
     ] = False,
 ) -> None:
@@ -69,8 +61,8 @@ def fix(
 
     Prints a unified diff and changes nothing unless --write. The decisions are the planner's, so the
     fixed template and a migrated load balancer describe the same end state. Each rewrite is checked
-    with `check` before it is shown or written. Exit codes: 0 nothing to fix, 3 fixes proposed or
-    written, 1 a file could not be read or rewritten, 2 usage error.
+    with `check` (and ARM templates in the simulator) before it is shown or written. Exit codes: 0
+    nothing to fix, 3 fixes proposed or written, 1 a file could not be read or rewritten, 2 usage error.
     """
     options = FixOptions(
         scope=scope.value,
@@ -83,28 +75,21 @@ def fix(
     except InputError as exc:
         error_line(str(exc))
         raise typer.Exit(int(ExitCode.ERROR)) from None
-    failed = False
     for r in results:
-        if r.error is not None:
-            error_line(f"{r.path}: {r.error}")
-            failed = True
-        elif write and r.changed:
+        if r.error is None and write and r.changed:
             try:
                 write_atomically(r)
             except InputError as exc:
-                error_line(str(exc))
                 r.error = exc.problem
-                failed = True
-    if output is FixOutput.json:
-        write_data(fix_report.document(results, write))
-    elif not write:
-        text = fix_report.diff(results)
-        if text:
-            sys.stdout.write(text)
-            sys.stdout.flush()
+    rendering = output.to_format()(FixReport(results, write))
+    if rendering:
+        emit(rendering)
+    for r in results:
+        if r.error is not None:
+            error_line(f"{r.path}: {r.error}")
     for line in fix_report.notes(results, write):
         sys.stderr.write(line + "\n")
-    if failed:
+    if any(r.error is not None for r in results):
         raise typer.Exit(int(ExitCode.ERROR))
     if any(r.changed for r in results):
         raise typer.Exit(int(ExitCode.FOUND))

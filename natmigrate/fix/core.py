@@ -96,6 +96,14 @@ class FileFix:
         }
 
 
+@dataclass(frozen=True)
+class FixReport:
+    """What ``fix`` did to every file, and whether it wrote the rewrites."""
+
+    results: list[FileFix]
+    written: bool
+
+
 class CannotRewriteError(Exception):
     """A construct a rewrite must leave as it is; the message says why."""
 
