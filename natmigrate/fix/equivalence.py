@@ -29,6 +29,7 @@ from natmigrate.plan.model import PlanOptions
 from natmigrate.simulator import DEFAULT_SUBSCRIPTION, Simulator
 
 EndState = dict[str, Any]
+DEFAULTS = PlanOptions()
 
 
 @dataclass
@@ -138,52 +139,55 @@ def _seeded(source: Path, subscription: str) -> Iterator[Simulator]:
         yield sim
 
 
-def _migrated(source: Path, subscription: str, options: PlanOptions) -> EndState:
-    """The end state of migrating every load balancer of ``source`` in the simulator."""
-    from natmigrate.azure.live import read_live
-    from natmigrate.azure.rehearsal import gateway_for, seed_load_balancers
-    from natmigrate.execute.engine import RunOptions
-    from natmigrate.execute.run import execute
-    from natmigrate.execute.rundir import RunDir
-    from natmigrate.plan.build import build_plan, uses_v1
+def _migrated(source: Path) -> EndState:
+    """The end state after ``migrate --simulate source --yes``: the same session, planning and steps."""
+    from natmigrate.azure.rehearsal import FINAL_STATE_FILE
+    from natmigrate.execute.runinfo import RunSettings
+    from natmigrate.execute.session import RunSession
+    from natmigrate.execute.targets import LoadBalancerName, SimulatedTarget
 
-    with _seeded(source, subscription) as sim, tempfile.TemporaryDirectory(prefix="natmigrate-fix-") as tmp:
-        gateway = gateway_for(sim)
-        plans = []
-        for lb_id in seed_load_balancers(str(source)):
-            inventory = read_live(gateway, lb_id)[0]
-            if uses_v1(inventory.load_balancer):
-                plans.append(build_plan(inventory, options))
-        runnable = [p for p in plans if p.feasible and p.has_changes]
-        if runnable:
-            rd = RunDir.create(tmp, "fix-equivalence")
-            rd.update_meta(simulated=True, load_balancers=[p.id for p in runnable])
-            result = execute(rd, gateway, runnable, "migrate", options=RunOptions(poll_interval=0.0))
-            if result.status != "succeeded":
-                raise NatMigrateError(
-                    f"the simulated migration of the original ended {result.status}: {result.error}"
-                )
-        return end_state(sim)
+    with tempfile.TemporaryDirectory(prefix="natmigrate-fix-") as tmp:
+        session = RunSession(confirm=lambda _question: True)
+        outcome = session.migrate(
+            SimulatedTarget(source), LoadBalancerName(), "refuse", RunSettings(Path(tmp))
+        )
+        run = outcome.result
+        if run is None or run.status != "succeeded" or run.run_dir is None:
+            status = run.status if run is not None else "not started"
+            raise NatMigrateError(f"the simulated migration of the original ended {status}")
+        return end_state(Simulator.load_state(Path(run.run_dir) / FINAL_STATE_FILE))
+
+
+def _subscription(source: Path) -> str:
+    from natmigrate.azure.rehearsal import seed_subscription
+
+    return seed_subscription(str(source)) or DEFAULT_SUBSCRIPTION
 
 
 def compare(path: str, original: str, fixed: str, options: PlanOptions) -> Comparison:
-    """Migrate ``original`` in one simulator, deploy ``fixed`` into another, compare the two."""
-    from natmigrate.azure.rehearsal import seed_subscription
-
+    """Migrate ``original`` in one simulator as ``migrate --simulate`` does, deploy ``fixed`` into
+    another, compare the two."""
+    if (options.scope, options.rule_name, options.pool_name) != (
+        DEFAULTS.scope,
+        DEFAULTS.rule_name,
+        DEFAULTS.pool_name,
+    ):
+        return Comparison(skipped="migrate plans with the default --scope, --rule-name and --pool-name only")
     with tempfile.TemporaryDirectory(prefix="natmigrate-fix-") as tmp:
         name = Path(path).name
         before, after = Path(tmp) / f"original-{name}", Path(tmp) / f"fixed-{name}"
         before.write_text(original, encoding="utf-8")
         after.write_text(fixed, encoding="utf-8")
         try:
-            subscription = seed_subscription(str(before)) or DEFAULT_SUBSCRIPTION
-            with _seeded(after, subscription) as sim:
+            with _seeded(after, _subscription(before)) as sim:
                 deployed = end_state(sim)
         except InputError as exc:
             return Comparison(skipped=f"the fixed template does not deploy as it is: {exc.problem}")
         try:
-            migrated = _migrated(before, subscription, options)
+            migrated = _migrated(before)
         except InputError as exc:
             return Comparison(skipped=f"the original does not deploy as it is: {exc.problem}")
+        except NatMigrateError as exc:
+            return Comparison(skipped=f"migrate --simulate of the original does not run: {exc}")
     found = differences(migrated, deployed)
     return Comparison(equal=not found, differences=found)
