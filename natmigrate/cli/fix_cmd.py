@@ -9,6 +9,7 @@ import typer
 
 from natmigrate.cli import options as o
 from natmigrate.cli.plan_cmd import ScopeChoice
+from natmigrate.cli.root import reported
 from natmigrate.cli.terminal import emit, error_line
 from natmigrate.errors import ExitCode, InputError
 from natmigrate.fix.core import FixOptions, FixReport
@@ -27,6 +28,7 @@ def _name_template(value: str, flag: str) -> str:
     return value
 
 
+@reported
 def fix(
     paths: Annotated[
         list[str],
@@ -70,11 +72,7 @@ def fix(
         pool_name=_name_template(pool_name, "--pool-name"),
         terraform_state_blocks=terraform_state_blocks,
     )
-    try:
-        results = fix_paths(paths, options)
-    except InputError as exc:
-        error_line(str(exc))
-        raise typer.Exit(int(ExitCode.ERROR)) from None
+    results = fix_paths(paths, options)
     for r in results:
         if r.error is None and write and r.changed:
             try:

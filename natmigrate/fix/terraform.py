@@ -360,7 +360,8 @@ class _Rewrite:
             start,
         )
         lb_expr = f.text[lb_attr.value_start : lb_attr.value_end]
-        rule_id = f'"${{{lb_expr}}}/inboundNatRules/{rule.name}"' if lb_expr.endswith(".id") else None
+        # The id Azure gives the rule, written with the same expressions as its name.
+        rule_id = f'"${{{lb_expr}}}/inboundNatRules/{new_name[1:-1]}"' if lb_expr.endswith(".id") else None
         if rule_id is not None:
             self.state_blocks += [
                 f"import {{\n  to = azurerm_lb_nat_rule.{local}\n  id = {rule_id}\n}}\n",
@@ -400,7 +401,7 @@ class _Rewrite:
         self.edits.note(f, f"new backend pool {BACKEND_POOL}.{new_local} ({planned.name})", after)
         if lb_expr.endswith(".id"):
             self.state_blocks.append(
-                f'import {{\n  to = {BACKEND_POOL}.{new_local}\n  id = "${{{lb_expr}}}/backendAddressPools/{planned.name}"\n}}\n'
+                f'import {{\n  to = {BACKEND_POOL}.{new_local}\n  id = "${{{lb_expr}}}/backendAddressPools/{name[1:-1]}"\n}}\n'
             )
         self.pool_refs[key] = f"{BACKEND_POOL}.{new_local}.id"
         return self.pool_refs[key]
