@@ -389,15 +389,7 @@ class _Parser:
     # -- values --------------------------------------------------------------------------------
 
     def parse_value(self, pointer: str, owner: Declaration | None = None) -> Any:
-        """A value: object, array (or ``for``), ``if``-guarded value, literal, or an expression.
-
-        Its span is recorded too (start and end), so a rewrite can replace exactly this text.
-        """
-        value = self._parse_value(pointer, owner)
-        self.positions.ends.setdefault(pointer, self.tokens[self.i - 1].end)
-        return value
-
-    def _parse_value(self, pointer: str, owner: Declaration | None) -> Any:
+        """A value: object, array (or ``for``), ``if``-guarded value, literal, or an expression."""
         t = self.tok
         self.positions.points.setdefault(pointer, t.start)
         start_index = self.i
@@ -475,6 +467,7 @@ class _Parser:
             self.skip_nl()
             if self.is_punct("}"):
                 self.advance()
+                self._ends(pointer)
                 return out
             if self.is_punct("@"):
                 self.skip_decorator()
@@ -507,6 +500,11 @@ class _Parser:
             if self.is_punct(","):
                 self.advance()
 
+    def _ends(self, pointer: str) -> None:
+        """An object or array (a loop included) ends here: with its start, the span a rewrite edits.
+        Containers finish after what they hold, so a loop's span covers its body's."""
+        self.positions.ends[pointer] = self.tokens[self.i - 1].end
+
     def parse_array(self, pointer: str, owner: Declaration | None) -> list[Any]:
         self.expect("[")
         self.skip_nl()
@@ -528,12 +526,14 @@ class _Parser:
             body = self.parse_value(pointer if at_resource else pointer + "/0", owner)
             self.skip_nl()
             self.expect("]")
+            self._ends(pointer)
             return [body]
         out: list[Any] = []
         while True:
             self.skip_nl()
             if self.is_punct("]"):
                 self.advance()
+                self._ends(pointer)
                 return out
             out.append(self.parse_value(f"{pointer}/{len(out)}", owner))
             if self.is_punct(","):
