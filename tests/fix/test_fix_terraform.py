@@ -150,7 +150,10 @@ def test_cli_write_then_check_passes_and_state_blocks_are_added(tmp_path: Path) 
     assert result.exit_code == 3, result.output
     lb = (tmp_path / "lb.tf").read_text()
     # The ids Azure gives what migrate created, with the names written as the template writes them.
-    assert 'import {\n  to = azurerm_lb_nat_rule.ssh\n  id = "${azurerm_lb.web.id}/inboundNatRules/${var.prefix}-ssh-v2"' in lb
+    assert (
+        'import {\n  to = azurerm_lb_nat_rule.ssh\n  id = "${azurerm_lb.web.id}/inboundNatRules/${var.prefix}-ssh-v2"'
+        in lb
+    )
     assert 'id = "${azurerm_lb.web.id}/backendAddressPools/${var.prefix}-ssh-v2-pool"' in lb
     assert "removed {\n  from = azurerm_lb_nat_pool.ssh\n\n  lifecycle {\n    destroy = false\n  }\n}" in lb
     assert "to = azurerm_lb_backend_address_pool.ssh_v2" in lb
