@@ -47,7 +47,8 @@ from natmigrate.fix.jsontext import Container, Edit
 from natmigrate.model import Child, IpConfiguration, NetworkInterface, Ref, Resource, ScaleSet, Snapshot
 from natmigrate.plan.model import IpConfigEdit, NatRuleV2
 from natmigrate.sources import azure_json
-from natmigrate.sources.arm_template import read_template
+from natmigrate.sources.arm_expressions import canonical_text
+from natmigrate.sources.arm_template import read_template, split_child_name
 from natmigrate.sources.jsondoc import JsonDocument, parse_text
 
 FORMAT = azure_json.ARM_TEMPLATE
@@ -245,6 +246,7 @@ class _LoadBalancerRewrite:
         self.new_pools: list[dict[str, str]] = []
         self.rewritten: set[str] = set()  # id keys of the NAT pools and v1 rules rewritten
         self.generated_pools: set[str] = set()  # lower-case names of the NAT pools rewritten
+        self.gone_rules: set[str] = set()  # lower-case names of v1 and generated rules now declared no more
         self.lb_ptr = ""
         self.props = ""
         self.lb_name = literal("")
@@ -274,6 +276,7 @@ class _LoadBalancerRewrite:
         self._generated_rules(rules_ptr)
         self._new_backend_pools()
         self._owners()
+        self._child_rule_resources()
 
     # -- names and references ----------------------------------------------------------------
 
@@ -420,6 +423,7 @@ class _LoadBalancerRewrite:
                         str(rule.name),
                         note or "the plan leaves it as it is",
                         self.t.line(rule.origin.pointer),
+                        names=(str(rule.name),),
                     )
                 )
                 continue
@@ -435,6 +439,7 @@ class _LoadBalancerRewrite:
                 )
             self._v1_rule(rule, planned[0], ptr)
             self.rewritten.add(ids.id_key(str(rule.id)))
+            self.gone_rules.add(str(rule.name).lower())
 
     def _v1_rule(self, rule: Child, v2: NatRuleV2, ptr: str) -> None:
         element = self.t.container(ptr)
@@ -479,6 +484,7 @@ class _LoadBalancerRewrite:
         for rule in self.d.lb.inbound_nat_rules:
             pool = rule.generated_from_pool
             if pool is not None and pool.lower() in self.generated_pools:
+                self.gone_rules.add(str(rule.name).lower())
                 parent, index = _parent(rule.origin.pointer)
                 if parent == rules_ptr and index.isdigit():
                     self.ops.append(_remove(rules, int(index)))
@@ -486,6 +492,60 @@ class _LoadBalancerRewrite:
     def _new_backend_pools(self) -> None:
         if self.new_pools:
             self._append_to_array(self.props, "backendAddressPools", self.new_pools)
+
+    # -- NAT rules declared again as child resources (az group export writes each rule twice) ---
+
+    def _child_rule_resources(self) -> None:
+        """Child resources declaring a rule that is now a v2 rule or gone are removed (they would
+        put the v1 rule back), and ``dependsOn`` entries naming them go with them."""
+        if not self.gone_rules:
+            return
+        array_ptr = _parent(self.lb_ptr)[0]
+        resources = raw_at(self.data, array_ptr)
+        array = self.t.container(array_ptr)
+        if not isinstance(resources, list) or array is None or self.t.text[array.open] != "[":
+            return
+        lb_text = canonical_text(self.lb_name.text) if self.lb_name.literal is None else None
+        removed: set[str] = set()
+        for i, res in enumerate(resources):
+            name = self._child_rule_name(res, lb_text)
+            if name is not None and name.lower() in self.gone_rules:
+                self.ops.append(_remove(array, i))
+                removed.add(name)
+                self.changes.append(
+                    Change(f"child resource for NAT rule {name} removed", self.t.line(f"{array_ptr}/{i}"))
+                )
+        for i, res in enumerate(resources):
+            if (
+                isinstance(res, Mapping)
+                and (self._child_rule_name(res, lb_text) or "").lower() not in self.gone_rules
+            ):
+                self._drop_depends_on(f"{array_ptr}/{i}", res, removed)
+
+    def _child_rule_name(self, res: Any, lb_text: str | None) -> str | None:
+        """The rule a ``loadBalancers/inboundNatRules`` resource of this load balancer declares."""
+        if not isinstance(res, Mapping) or str(res.get("type", "")).lower() != NAT_RULE_TYPE.lower():
+            return None
+        name = res.get("name")
+        if not isinstance(name, str):
+            return None
+        if lb_text is None:  # a literal load balancer name: "lb/rule"
+            parent, _, rule = name.partition("/")
+            return rule if parent == self.lb_name.literal and rule else None
+        split = split_child_name(name)
+        return split[1] if split is not None and split[0] == lb_text else None
+
+    def _drop_depends_on(self, ptr: str, res: Mapping[str, Any], removed: set[str]) -> None:
+        depends = res.get("dependsOn")
+        arr = self.t.container(f"{ptr}/dependsOn") if isinstance(depends, list) else None
+        if arr is None or not isinstance(depends, list):
+            return
+        for j, entry in enumerate(depends):
+            names = isinstance(entry, str) and "inboundnatrules" in entry.lower()
+            if names and any(
+                f"'{n}'" in entry or f"/{n}'" in entry or entry.endswith(f"/{n}") for n in removed
+            ):
+                self.ops.append(_remove(arr, j))
 
     # -- scale sets and NICs -------------------------------------------------------------------
 
@@ -664,12 +724,13 @@ def fix_template(path: str, original: str, options: FixOptions) -> FileFix:
             raw = raw_at(doc.data, f"{d.lb.origin.pointer}/name")
             name = raw if isinstance(raw, str) else _readable(d.lb.display_name)
             reason = _readable(str(exc).replace(d.lb.display_name, name))
-            result.unfixable.append(Unfixable(name, reason, text.line(d.lb.origin.pointer)))
+            line = text.line(d.lb.origin.pointer)
+            result.unfixable.append(Unfixable(name, reason, line, names=(str(d.lb.name),)))
             continue
         text.commit(rewrite.ops)
         result.changes.extend(Change(_readable(c.message), c.line) for c in rewrite.changes)
         result.unfixable.extend(
-            Unfixable(_readable(u.resource), _readable(u.reason), u.line) for u in rewrite.left
+            Unfixable(_readable(u.resource), _readable(u.reason), u.line, u.names) for u in rewrite.left
         )
     result.fixed = jsontext.apply(original, text.edits())
     return result

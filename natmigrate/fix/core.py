@@ -61,6 +61,13 @@ class Unfixable:
     resource: str
     reason: str
     line: int | None = None
+    # Names as the planner sees them (resolved), so the built-in check can tell what is reported.
+    names: tuple[str, ...] = field(default=(), compare=False)
+
+    def covers(self, text: str) -> bool:
+        """True when a finding (its resource address and message, ``text``) is about this construct."""
+        low = text.lower()
+        return any(n and n.lower() in low for n in (self.resource, *self.names))
 
 
 @dataclass

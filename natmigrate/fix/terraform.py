@@ -521,9 +521,9 @@ def _left(results: dict[str, FileFix], module: _Module, lb: str, reason: str) ->
     """Report a load balancer left as it is, in the file that declares it."""
     found = module.raw.get(("azurerm_lb", lb))
     if found is None:
-        next(iter(results.values())).unfixable.append(Unfixable(f"azurerm_lb.{lb}", reason))
+        next(iter(results.values())).unfixable.append(Unfixable(f"azurerm_lb.{lb}", reason, names=(lb,)))
         return
     f = found[1]
     span = f.positions.span(f"/resource/azurerm_lb/{lb}")
     line = f.text.count("\n", 0, span[0]) + 1 if span else None
-    results[f.path].unfixable.append(Unfixable(f"azurerm_lb.{lb}", reason, line))
+    results[f.path].unfixable.append(Unfixable(f"azurerm_lb.{lb}", reason, line, names=(lb,)))

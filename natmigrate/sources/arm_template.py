@@ -544,7 +544,7 @@ class _Reader:
     def finish(self) -> list[tuple[Mapping[str, Any], Origin]]:
         """The resources, with NAT rule children of unresolved-name load balancers folded in."""
         for state_id, name, body, origin in self._orphan_rules:
-            split = _split_child_name(name.expression)
+            split = split_child_name(name.expression)
             lb = self._lbs_by_name.get((state_id, split[0])) if split else None
             if lb is None or split is None or not _merge_rule(lb, body, split[1]):
                 self.items.append((body, origin))
@@ -674,7 +674,7 @@ def _full_type_and_name(rtype: Any, name: Any, parent: tuple[Any, Any, Any] | No
     return rtype, name
 
 
-def _split_child_name(expression: str) -> tuple[str, str] | None:
+def split_child_name(expression: str) -> tuple[str, str] | None:
     """``[concat(P, '/rule')]``, ``[concat(P, '/', 'rule')]`` or ``[format('{0}/{1}', P, 'rule')]``:
     the canonical text of P and the rule name."""
     if not is_expression(expression):

@@ -229,3 +229,28 @@ def test_rest_and_az_output_are_not_templates_and_are_left_alone(tmp_path: Path)
     text = (FIXTURES / "scale-set-nat-pools.json").read_text()
     result = fix_template("x.json", text, FixOptions())
     assert not result.changed and not result.unfixable
+
+
+def test_an_export_loses_the_child_resource_that_would_put_a_rewritten_rule_back() -> None:
+    from paths import FIXTURES
+
+    original = (FIXTURES / "group-export.json").read_text()
+    result = fix_template("group-export.json", original, FixOptions())
+    fixed = _load(result.fixed)
+    child_rules = [r["name"] for r in fixed["resources"] if r["type"].endswith("/inboundNatRules")]
+    assert not any("ssh-vm1" in name for name in child_rules)
+    assert any("ssh-vm2" in name for name in child_rules)  # left as it is, and reported
+    for r in fixed["resources"]:
+        assert not any("ssh-vm1'" in d for d in r.get("dependsOn", []))
+    assert any("child resource for NAT rule ssh-vm1 removed" in c.message for c in result.changes)
+
+
+def test_the_built_in_check_refuses_a_rewrite_that_leaves_v1_unreported() -> None:
+    from natmigrate.fix.core import FileFix
+    from natmigrate.fix.verify import check_rewrite
+
+    original = templates.text(templates.template())
+    half_done = original.replace('"loadBalancerInboundNatPools"', '"loadBalancerInboundNatPoolsX"')
+    fix = FileFix("t.json", "arm-template", original, half_done)
+    check_rewrite(fix, ("arm-template",))
+    assert fix.error is not None and "did not report it" in fix.error
