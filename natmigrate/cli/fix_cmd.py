@@ -84,7 +84,7 @@ def fix(
         emit(rendering)
     for r in results:
         if r.error is not None:
-            error_line(f"{r.path}: {r.error}")
+            error_line(r.error if r.error.startswith(r.path) else f"{r.path}: {r.error}")
     for line in fix_report.notes(results, write):
         sys.stderr.write(line + "\n")
     if any(r.error is not None for r in results):

@@ -58,7 +58,7 @@ def fix_file(path: Path, options: FixOptions, max_bytes: int = DEFAULT_MAX_BYTES
     try:
         result = fixer_for(path)(name, text, options)
     except InputError as exc:
-        return FileFix(name, "unknown", text, text, error=str(exc).removeprefix(f"{name}: "))
+        return FileFix(name, "unknown", text, text, error=str(exc))
     except ValueError as exc:  # overlapping edits: a bug, reported as such, and nothing written
         return FileFix(name, result_format(path), text, text, error=f"cannot rewrite safely: {exc}")
     verify.check_rewrite(result, TEMPLATE_FORMATS)
