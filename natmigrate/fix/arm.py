@@ -27,12 +27,12 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 from natmigrate import ids
 from natmigrate.fix import jsontext
+from natmigrate.fix.armexpr import literal, operand, resource_id, template_string
 from natmigrate.fix.core import (
     CannotRewriteError,
     Change,
@@ -43,13 +43,13 @@ from natmigrate.fix.core import (
     decide,
     name_parts,
 )
-from natmigrate.fix.jsontext import Container, Edit
+from natmigrate.fix.jsontext import Container, Edit, JsonText, Op, raw_at
 from natmigrate.model import Child, IpConfiguration, NetworkInterface, Ref, Resource, ScaleSet, Snapshot
 from natmigrate.plan.model import IpConfigEdit, NatRuleV2
 from natmigrate.sources import azure_json
 from natmigrate.sources.arm_expressions import canonical_text
 from natmigrate.sources.arm_template import read_template, split_child_name
-from natmigrate.sources.jsondoc import JsonDocument, parse_text
+from natmigrate.sources.jsondoc import parse_text
 
 FORMAT = azure_json.ARM_TEMPLATE
 POOL_TYPE = "Microsoft.Network/loadBalancers/backendAddressPools"
@@ -58,173 +58,6 @@ NAT_RULE_TYPE = "Microsoft.Network/loadBalancers/inboundNatRules"
 # Stand-in values of parameters without a default start with this (see :func:`stand_ins`).
 STAND_IN = "natmigrate-stand-in-"
 _STAND_IN_VALUE = re.compile(re.escape(STAND_IN) + r"([A-Za-z0-9_]+)")
-_LONE_LF = re.compile(r"(?<!\r)\n")
-
-
-# -- expressions -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Operand:
-    """A value inside an ARM expression: its expression text, and its value when a literal."""
-
-    text: str
-    literal: str | None = None
-
-
-def literal(value: str) -> Operand:
-    """A string literal operand."""
-    return Operand("'" + value.replace("'", "''") + "'", value)
-
-
-def operand(raw: Any) -> Operand | None:
-    """The operand for a template string value (``[expr]`` or a literal); ``None`` for non-strings."""
-    if not isinstance(raw, str):
-        return None
-    if raw.startswith("[") and not raw.startswith("[[") and raw.endswith("]"):
-        return Operand(raw[1:-1].strip())
-    return literal(raw[1:] if raw.startswith("[[") else raw)
-
-
-def template_string(*operands: Operand) -> str:
-    """A template string whose value is the operands joined: a literal when all are literals."""
-    merged: list[Operand] = []
-    for op in operands:
-        if op.literal == "":
-            continue
-        if merged and op.literal is not None and merged[-1].literal is not None:
-            merged[-1] = literal(str(merged[-1].literal) + op.literal)
-        else:
-            merged.append(op)
-    if not merged:
-        return ""
-    if len(merged) == 1 and merged[0].literal is not None:
-        value = merged[0].literal
-        return "[" + value if value.startswith("[") else value  # "[[" escapes a leading bracket
-    if len(merged) == 1:
-        return f"[{merged[0].text}]"
-    return "[concat(" + ", ".join(op.text for op in merged) + ")]"
-
-
-def resource_id(rtype: str, *names: Operand) -> str:
-    """``[resourceId('type', names...)]``."""
-    return "[resourceId(" + ", ".join([literal(rtype).text, *(n.text for n in names)]) + ")]"
-
-
-# -- the document ----------------------------------------------------------------------------
-
-
-def raw_at(data: Any, pointer: str) -> Any:
-    """The raw JSON value at ``pointer`` (``None`` when absent)."""
-    node = data
-    for token in pointer.split("/")[1:] if pointer else []:
-        token = token.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, Mapping):
-            node = node.get(token)
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            return None
-    return node
-
-
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
-
-
-def _parent(pointer: str) -> tuple[str, str]:
-    parent, _, last = pointer.rpartition("/")
-    return parent, last
-
-
-@dataclass
-class _Pending:
-    """Items to remove from and append to one container; turned into edits at the end."""
-
-    container: Container
-    remove: set[int] = field(default_factory=set)
-    add: list[str] = field(default_factory=list)
-
-
-class _Text:
-    """The template being rewritten: plain edits, and removals and appends per container."""
-
-    def __init__(self, doc: JsonDocument, original: str):
-        self.doc = doc
-        self.data = doc.data
-        self.original = original
-        self.text = doc.text  # comment-blanked, same offsets as ``original``
-        self.unit = jsontext.indent_unit(original)
-        self.plain: list[Edit] = []
-        self.pending: dict[int, _Pending] = {}
-
-    # -- reading ---------------------------------------------------------------------------
-
-    def member(self, pointer: str, key: str) -> str | None:
-        """``pointer/<key as spelled in the file>`` (ARM property names are case-insensitive)."""
-        node = raw_at(self.data, pointer)
-        if not isinstance(node, Mapping):
-            return None
-        found = next((k for k in node if isinstance(k, str) and k.lower() == key.lower()), None)
-        return None if found is None else f"{pointer}/{_escape(found)}"
-
-    def container(self, pointer: str | None) -> Container | None:
-        return None if pointer is None else jsontext.container_at(self.doc, pointer)
-
-    def line(self, pointer: str) -> int | None:
-        pos = self.doc.position(pointer)
-        return pos[0] if pos else None
-
-    def item_indent(self, c: Container) -> str:
-        return jsontext.item_indent(self.text, c, self.unit)
-
-    def render(self, value: Any, c: Container) -> str:
-        """``value`` rendered to sit as an item of ``c``."""
-        return jsontext.render(value, self.item_indent(c), self.unit)
-
-    # -- writing ---------------------------------------------------------------------------
-
-    def commit(self, ops: list[_Op]) -> None:
-        for op in ops:
-            op(self)
-
-    def edits(self) -> list[Edit]:
-        """Every edit, with new line breaks written the way the file writes them."""
-        out = self._edits()
-        if "\r\n" not in self.original:
-            return out
-        return [Edit(e.start, e.end, _LONE_LF.sub("\r\n", e.replacement)) for e in out]
-
-    def _edits(self) -> list[Edit]:
-        out = list(self.plain)
-        for p in self.pending.values():
-            c = p.container
-            kept = [i for i in range(len(c.items)) if i not in p.remove]
-            if kept or not p.add:
-                out.extend(jsontext.remove_items(c, p.remove))
-                if p.add:
-                    out.append(jsontext.append_items(self.text, c, p.add, self.unit))
-            else:  # everything goes and something comes: lay the container out afresh
-                inner = self.item_indent(c)
-                outer = jsontext.line_indent(self.text, c.open)
-                body = ",\n".join(inner + f for f in p.add)
-                out.append(Edit(c.open + 1, c.close, "\n" + body + "\n" + outer))
-        return out
-
-
-_Op = Callable[[_Text], None]
-
-
-def _plain(edit: Edit) -> _Op:
-    return lambda t: t.plain.append(edit)
-
-
-def _remove(c: Container, index: int) -> _Op:
-    return lambda t: t.pending.setdefault(c.open, _Pending(c)).remove.add(index)
-
-
-def _append(c: Container, fragment: str) -> _Op:
-    return lambda t: t.pending.setdefault(c.open, _Pending(c)).add.append(fragment)
 
 
 # -- one load balancer -----------------------------------------------------------------------
@@ -233,13 +66,13 @@ def _append(c: Container, fragment: str) -> _Op:
 class _LoadBalancerRewrite:
     """Every edit for one load balancer and the scale sets and NICs that use it; all or nothing."""
 
-    def __init__(self, text: _Text, d: Decisions, options: FixOptions, shared: Counter[str]):
+    def __init__(self, text: JsonText, d: Decisions, options: FixOptions, shared: Counter[str]):
         self.t = text
         self.data = text.data
         self.d = d
         self.options = options
         self.shared = shared  # origin pointer -> how many model objects came from it
-        self.ops: list[_Op] = []
+        self.ops: list[Op] = []
         self.changes: list[Change] = []
         self.left: list[Unfixable] = []  # v1 the plan itself leaves in place
         self.pool_refs: dict[str, str] = {}  # backend pool id key -> reference expression
@@ -324,14 +157,14 @@ class _LoadBalancerRewrite:
         member = self.t.member(obj_ptr, key)
         arr = self.t.container(member)
         if arr is not None and arr.open < len(self.t.text) and self.t.text[arr.open] == "[":
-            self.ops.extend(_append(arr, self.t.render(v, arr)) for v in values)
+            self.ops.extend(jsontext.append(arr, self.t.render(v, arr)) for v in values)
             return
         if member is not None:
             raise CannotRewriteError(f"{key} at {obj_ptr} is an expression, not an array")
         obj = self.t.container(obj_ptr)
         if obj is None:
             raise CannotRewriteError(f"{obj_ptr} is not an object")
-        self.ops.append(_append(obj, jsontext.member_text(key, self.t.render(values, obj))))
+        self.ops.append(jsontext.append(obj, jsontext.member_text(key, self.t.render(values, obj))))
 
     # -- NAT pools -------------------------------------------------------------------------------
 
@@ -346,7 +179,7 @@ class _LoadBalancerRewrite:
                     f"NAT pool {pool.name}: the plan has no rule for it (unresolved values)"
                 )
             ptr = self._one_place(pool.origin.pointer, f"NAT pool {pool.name}")
-            if pools_ptr is None or _parent(ptr)[0] != pools_ptr:
+            if pools_ptr is None or jsontext.parent(ptr)[0] != pools_ptr:
                 raise CannotRewriteError(f"NAT pool {pool.name} is built by a copy loop")
             out.append((pool, self._as_rule(pool, rules[0], ptr)))
             self.rewritten.add(ids.id_key(str(pool.id)))
@@ -379,7 +212,7 @@ class _LoadBalancerRewrite:
         """Put the rewritten pool elements where v2 rules live."""
         if not moved:
             return
-        pools_ptr = _parent(moved[0][0].origin.pointer)[0]
+        pools_ptr = jsontext.parent(moved[0][0].origin.pointer)[0]
         pools = self.t.container(pools_ptr)
         props = self.t.container(self.props)
         rules = self.t.container(rules_ptr)
@@ -387,25 +220,25 @@ class _LoadBalancerRewrite:
         if rules_ptr is None or (rules is not None and not rules.items and self.t.text[rules.open] == "["):
             # The common case: inboundNatPools becomes inboundNatRules where it stands.
             if rules_ptr is not None:
-                self.ops.append(_remove(props, _index_of(props, rules_ptr)))
+                self.ops.append(jsontext.remove(props, _index_of(props, rules_ptr)))
             member = props.items[_index_of(props, pools_ptr)]
             key_end = self.t.text.index(":", member.start)
             key_end = self.t.text.rindex('"', member.start, key_end) + 1
-            self.ops.append(_plain(Edit(member.start, key_end, '"inboundNatRules"')))
+            self.ops.append(jsontext.plain(Edit(member.start, key_end, '"inboundNatRules"')))
             for _, local in moved:
-                self.ops.extend(_plain(e) for e in local)
+                self.ops.extend(jsontext.plain(e) for e in local)
             return
         if rules is None or self.t.text[rules.open] != "[":
             raise CannotRewriteError("inboundNatRules is an expression, not an array")
         for pool, local in moved:
-            index = int(_parent(pool.origin.pointer)[1])
+            index = int(jsontext.parent(pool.origin.pointer)[1])
             item = pools.items[index]
             text = jsontext.apply(self.t.original[item.start : item.end], _shift(local, -item.start))
             text = jsontext.reindent(
                 text, jsontext.line_indent(self.t.text, item.start), self.t.item_indent(rules)
             )
-            self.ops.append(_append(rules, text))
-        self.ops.append(_remove(props, _index_of(props, pools_ptr)))
+            self.ops.append(jsontext.append(rules, text))
+        self.ops.append(jsontext.remove(props, _index_of(props, pools_ptr)))
 
     # -- single-VM rules -------------------------------------------------------------------------
 
@@ -433,7 +266,7 @@ class _LoadBalancerRewrite:
                     f"v1 NAT rule {rule.name}: the plan has no rule for it (unresolved values)"
                 )
             ptr = self._one_place(rule.origin.pointer, f"v1 NAT rule {rule.name}")
-            if rules_ptr is None or _parent(ptr)[0] != rules_ptr:
+            if rules_ptr is None or jsontext.parent(ptr)[0] != rules_ptr:
                 raise CannotRewriteError(
                     f"v1 NAT rule {rule.name} is declared as a child resource (not rewritten yet)"
                 )
@@ -457,16 +290,16 @@ class _LoadBalancerRewrite:
         indent = jsontext.line_indent(self.t.text, port.start)
         new_name = self._derived(self.options.rule_name, rule, v2.name)
         self.ops += [
-            _plain(Edit(name.value_start, name.end, json.dumps(new_name, ensure_ascii=False))),
-            _plain(
+            jsontext.plain(Edit(name.value_start, name.end, json.dumps(new_name, ensure_ascii=False))),
+            jsontext.plain(
                 Edit(
                     port.start,
                     port.end,
                     f'"frontendPortRangeStart": {value},\n{indent}"frontendPortRangeEnd": {value}',
                 )
             ),
-            _plain(self._member_edit(props, "backendAddressPool", {"id": ref})),
-            *(_plain(e) for e in _without_id(element)),
+            jsontext.plain(self._member_edit(props, "backendAddressPool", {"id": ref})),
+            *(jsontext.plain(e) for e in _without_id(element)),
         ]
         self.changes.append(
             Change(
@@ -485,9 +318,9 @@ class _LoadBalancerRewrite:
             pool = rule.generated_from_pool
             if pool is not None and pool.lower() in self.generated_pools:
                 self.gone_rules.add(str(rule.name).lower())
-                parent, index = _parent(rule.origin.pointer)
+                parent, index = jsontext.parent(rule.origin.pointer)
                 if parent == rules_ptr and index.isdigit():
-                    self.ops.append(_remove(rules, int(index)))
+                    self.ops.append(jsontext.remove(rules, int(index)))
 
     def _new_backend_pools(self) -> None:
         if self.new_pools:
@@ -500,7 +333,7 @@ class _LoadBalancerRewrite:
         put the v1 rule back), and ``dependsOn`` entries naming them go with them."""
         if not self.gone_rules:
             return
-        array_ptr = _parent(self.lb_ptr)[0]
+        array_ptr = jsontext.parent(self.lb_ptr)[0]
         resources = raw_at(self.data, array_ptr)
         array = self.t.container(array_ptr)
         if not isinstance(resources, list) or array is None or self.t.text[array.open] != "[":
@@ -510,7 +343,7 @@ class _LoadBalancerRewrite:
         for i, res in enumerate(resources):
             name = self._child_rule_name(res, lb_text)
             if name is not None and name.lower() in self.gone_rules:
-                self.ops.append(_remove(array, i))
+                self.ops.append(jsontext.remove(array, i))
                 removed.add(name)
                 self.changes.append(
                     Change(f"child resource for NAT rule {name} removed", self.t.line(f"{array_ptr}/{i}"))
@@ -545,7 +378,7 @@ class _LoadBalancerRewrite:
             if names and any(
                 f"'{n}'" in entry or f"/{n}'" in entry or entry.endswith(f"/{n}") for n in removed
             ):
-                self.ops.append(_remove(arr, j))
+                self.ops.append(jsontext.remove(arr, j))
 
     # -- scale sets and NICs -------------------------------------------------------------------
 
@@ -586,7 +419,7 @@ class _LoadBalancerRewrite:
         nat_refs: tuple[Ref, ...] = ipc.nat_pools if key == "loadBalancerInboundNatPools" else ipc.nat_rules
         gone: set[int] = set()
         for ref in nat_refs:
-            parent, index = _parent(ref.origin.pointer)
+            parent, index = jsontext.parent(ref.origin.pointer)
             if isinstance(ref.id, str) and any(ids.ids_match(ref.id, r) for r in remove):
                 if parent != refs_ptr or not index.isdigit():
                     raise CannotRewriteError(f"{what}: its {key} is built by a copy loop")
@@ -600,14 +433,14 @@ class _LoadBalancerRewrite:
             # NAT references out, backend pool references in, in the same place.
             member = props.items[_index_of(props, refs_ptr)]
             key_end = self.t.text.rindex('"', member.start, self.t.text.index(":", member.start)) + 1
-            self.ops.append(_plain(Edit(member.start, key_end, '"loadBalancerBackendAddressPools"')))
-            self.ops.extend(_remove(refs, i) for i in gone)
-            self.ops.extend(_append(refs, self.t.render(v, refs)) for v in new_refs)
+            self.ops.append(jsontext.plain(Edit(member.start, key_end, '"loadBalancerBackendAddressPools"')))
+            self.ops.extend(jsontext.remove(refs, i) for i in gone)
+            self.ops.extend(jsontext.append(refs, self.t.render(v, refs)) for v in new_refs)
         else:
             if len(gone) == len(refs.items):
-                self.ops.append(_remove(props, _index_of(props, refs_ptr)))
+                self.ops.append(jsontext.remove(props, _index_of(props, refs_ptr)))
             else:
-                self.ops.extend(_remove(refs, i) for i in gone)
+                self.ops.extend(jsontext.remove(refs, i) for i in gone)
             self._append_to_array(props_ptr or "", "loadBalancerBackendAddressPools", new_refs)
         self.changes.append(
             Change(
@@ -622,7 +455,7 @@ class _LoadBalancerRewrite:
         ptr = owner.origin.pointer
         depends = raw_at(self.data, f"{ptr}/dependsOn")
         lb_name = self.lb_name.literal if self.lb_name.literal is not None else self.lb_name.text
-        symbol = _parent(self.lb_ptr)[1]
+        symbol = jsontext.parent(self.lb_ptr)[1]
         if isinstance(depends, list) and any(
             isinstance(x, str) and (lb_name.lower() in x.lower() or x == symbol) for x in depends
         ):
@@ -657,7 +490,7 @@ def _find_ip_configuration(owner: Resource | None, edit: IpConfigEdit) -> IpConf
 
 
 def _index_of(c: Container, pointer: str) -> int:
-    key = _parent(pointer)[1].replace("~1", "/").replace("~0", "~")
+    key = jsontext.parent(pointer)[1].replace("~1", "/").replace("~0", "~")
     return next(i for i, item in enumerate(c.items) if item.key == key)
 
 
@@ -714,7 +547,7 @@ def fix_template(path: str, original: str, options: FixOptions) -> FileFix:
     if fmt != FORMAT:
         return result
     snapshot = read_template(doc, stand_ins(doc.data))
-    text = _Text(doc, original)
+    text = JsonText(doc, original)
     shared = _origins(snapshot)
     for d in decide(snapshot, options):
         rewrite = _LoadBalancerRewrite(text, d, options, shared)

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from natmigrate.sources.jsondoc import JsonDocument
 
 _WS = re.compile(r"[ \t\n\r]*")
+_LONE_LF = re.compile(r"(?<!\r)\n")
 _KEY = re.compile(r'"((?:[^"\\]|\\.)*)"[ \t\n\r]*:[ \t\n\r]*')
 _DECODER = json.JSONDecoder(strict=False)
 
@@ -195,3 +196,119 @@ def remove_items(c: Container, remove: set[int]) -> list[Edit]:
 def member_text(key: str, value_text: str) -> str:
     """A rendered member ``"key": value``."""
     return f"{json.dumps(key)}: {value_text}"
+
+
+# -- a document being rewritten -----------------------------------------------------------
+
+
+def raw_at(data: Any, pointer: str) -> Any:
+    """The raw JSON value at ``pointer`` (``None`` when absent)."""
+    node = data
+    for token in pointer.split("/")[1:] if pointer else []:
+        token = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, Mapping):
+            node = node.get(token)
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return None
+    return node
+
+
+def escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def parent(pointer: str) -> tuple[str, str]:
+    parent, _, last = pointer.rpartition("/")
+    return parent, last
+
+
+@dataclass
+class Pending:
+    """Items to remove from and append to one container; turned into edits at the end."""
+
+    container: Container
+    remove: set[int] = field(default_factory=set)
+    add: list[str] = field(default_factory=list)
+
+
+class JsonText:
+    """The template being rewritten: plain edits, and removals and appends per container."""
+
+    def __init__(self, doc: JsonDocument, original: str):
+        self.doc = doc
+        self.data = doc.data
+        self.original = original
+        self.text = doc.text  # comment-blanked, same offsets as ``original``
+        self.unit = indent_unit(original)
+        self.plain: list[Edit] = []
+        self.pending: dict[int, Pending] = {}
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def member(self, pointer: str, key: str) -> str | None:
+        """``pointer/<key as spelled in the file>`` (ARM property names are case-insensitive)."""
+        node = raw_at(self.data, pointer)
+        if not isinstance(node, Mapping):
+            return None
+        found = next((k for k in node if isinstance(k, str) and k.lower() == key.lower()), None)
+        return None if found is None else f"{pointer}/{escape(found)}"
+
+    def container(self, pointer: str | None) -> Container | None:
+        return None if pointer is None else container_at(self.doc, pointer)
+
+    def line(self, pointer: str) -> int | None:
+        pos = self.doc.position(pointer)
+        return pos[0] if pos else None
+
+    def item_indent(self, c: Container) -> str:
+        return item_indent(self.text, c, self.unit)
+
+    def render(self, value: Any, c: Container) -> str:
+        """``value`` rendered to sit as an item of ``c``."""
+        return render(value, self.item_indent(c), self.unit)
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def commit(self, ops: list[Op]) -> None:
+        for op in ops:
+            op(self)
+
+    def edits(self) -> list[Edit]:
+        """Every edit, with new line breaks written the way the file writes them."""
+        out = self._edits()
+        if "\r\n" not in self.original:
+            return out
+        return [Edit(e.start, e.end, _LONE_LF.sub("\r\n", e.replacement)) for e in out]
+
+    def _edits(self) -> list[Edit]:
+        out = list(self.plain)
+        for p in self.pending.values():
+            c = p.container
+            kept = [i for i in range(len(c.items)) if i not in p.remove]
+            if kept or not p.add:
+                out.extend(remove_items(c, p.remove))
+                if p.add:
+                    out.append(append_items(self.text, c, p.add, self.unit))
+            else:  # everything goes and something comes: lay the container out afresh
+                inner = self.item_indent(c)
+                outer = line_indent(self.text, c.open)
+                body = ",\n".join(inner + f for f in p.add)
+                out.append(Edit(c.open + 1, c.close, "\n" + body + "\n" + outer))
+        return out
+
+
+Op = Callable[[JsonText], None]
+
+
+def plain(edit: Edit) -> Op:
+    return lambda t: t.plain.append(edit)
+
+
+def remove(c: Container, index: int) -> Op:
+    return lambda t: t.pending.setdefault(c.open, Pending(c)).remove.add(index)
+
+
+def append(c: Container, fragment: str) -> Op:
+    return lambda t: t.pending.setdefault(c.open, Pending(c)).add.append(fragment)
