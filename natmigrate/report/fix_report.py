@@ -58,6 +58,8 @@ def notes(results: list[FileFix], written: bool) -> list[str]:
         if written and r.changed:
             lines.append(f"{r.path}: written")
     s = summary(results)
+    if not (s["fixed"] or s["left"] or any(r.changed for r in results)):
+        return lines  # nothing but errors (reported one line each by the caller), or nothing at all
     verb = "fixed" if written else "to fix"
     lines.append(
         f"{s['files']} file(s): {s['fixed']} {verb}, {s['left']} construct(s) left as they are, {s['errors']} error(s)"
