@@ -13,8 +13,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from natmigrate.check.inputs import expand
 from natmigrate.errors import InputError
+from natmigrate.filescan.expand import expand
 from natmigrate.fix import arm, equivalence, terraform, verify
 from natmigrate.fix.core import FileFix, FixOptions
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES, read_text

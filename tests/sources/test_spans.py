@@ -6,7 +6,7 @@ from pathlib import Path
 
 from paths import FIXTURES
 
-from natmigrate.sources import read_path
+from natmigrate.sources import read_any
 from natmigrate.sources.bicep import read_bicep
 from natmigrate.sources.terraform import read_module
 
@@ -41,7 +41,7 @@ BICEP = """resource lb 'Microsoft.Network/loadBalancers@2023-09-01' = {
 def test_json_spans_cover_exactly_the_value() -> None:
     path = FIXTURES / "group-export.json"
     text = path.read_text()
-    snapshot = read_path(path)
+    snapshot = read_any(path)
     pool = next(p for lb in snapshot.load_balancers for p in lb.inbound_nat_pools)
     span = pool.origin.span
     assert span is not None
