@@ -18,16 +18,6 @@ from natmigrate.report import fix_report
 from natmigrate.report.formats import FixFormat
 
 
-def _name_template(value: str, flag: str) -> str:
-    try:
-        valid = "{source}" in value and bool(value.format(source="x"))
-    except (KeyError, IndexError, ValueError):
-        valid = False
-    if not valid:
-        raise typer.BadParameter("must contain {source} and no other {placeholder}", param_hint=flag)
-    return value
-
-
 @reported
 def fix(
     paths: Annotated[
@@ -41,13 +31,8 @@ def fix(
         ),
     ] = False,
     output: o.FixOutput = FixFormat.diff,
-    rule_name: Annotated[
-        str,
-        typer.Option("--rule-name", help="Name of each v2 rule; {source} is the NAT pool or v1 rule name."),
-    ] = "{source}-v2",
-    pool_name: Annotated[
-        str, typer.Option("--pool-name", help="Name of each new backend pool; {source} as for --rule-name.")
-    ] = "{source}-v2-pool",
+    rule_name: o.RuleName = "{source}-v2",
+    pool_name: o.PoolName = "{source}-v2-pool",
     scope: Annotated[
         ScopeChoice, typer.Option("--scope", help="Rewrite NAT pools, single-VM v1 rules, or both.")
     ] = ScopeChoice.all,
@@ -68,8 +53,8 @@ def fix(
     """
     options = FixOptions(
         scope=scope.value,
-        rule_name=_name_template(rule_name, "--rule-name"),
-        pool_name=_name_template(pool_name, "--pool-name"),
+        rule_name=rule_name,
+        pool_name=pool_name,
         terraform_state_blocks=terraform_state_blocks,
     )
     results = fix_paths(paths, options)

@@ -134,3 +134,33 @@ RunDirArg = Annotated[Path, typer.Argument(help="The run directory printed when 
 MaxFileSize = Annotated[
     int, typer.Option("--max-file-size", help="Refuse files larger than this many MiB.", min=1)
 ]
+
+# Names of what a migration creates (plan, fix) ------------------------------------------------
+
+
+def _name_template(value: str, flag: str) -> str:
+    try:
+        valid = "{source}" in value and bool(value.format(source="x"))
+    except (KeyError, IndexError, ValueError):
+        valid = False
+    if not valid:
+        raise typer.BadParameter("must contain {source} and no other {placeholder}", param_hint=flag)
+    return value
+
+
+RuleName = Annotated[
+    str,
+    typer.Option(
+        "--rule-name",
+        help="Name of each v2 rule; {source} is the NAT pool or v1 rule name.",
+        callback=lambda value: _name_template(value, "--rule-name"),
+    ),
+]
+PoolName = Annotated[
+    str,
+    typer.Option(
+        "--pool-name",
+        help="Name of each new backend pool; {source} as for --rule-name.",
+        callback=lambda value: _name_template(value, "--pool-name"),
+    ),
+]
