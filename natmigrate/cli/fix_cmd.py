@@ -11,6 +11,7 @@ from natmigrate.cli import options as o
 from natmigrate.cli.plan_cmd import ScopeChoice
 from natmigrate.cli.root import reported
 from natmigrate.cli.terminal import emit, error_line
+from natmigrate.cli.verbosity import Verbosity
 from natmigrate.errors import ExitCode, InputError
 from natmigrate.fix.core import FixOptions, FixReport
 from natmigrate.fix.files import fix_paths, write_atomically
@@ -43,6 +44,8 @@ def fix(
             help="Terraform: add import blocks for what migrate created and removed blocks for what it deleted.",
         ),
     ] = False,
+    debug: o.Debug = False,
+    verbose: o.Verbose = False,
 ) -> None:
     """Rewrite NAT pools and v1 rules in templates into inbound NAT rules v2, as `migrate` would.
 
@@ -51,6 +54,7 @@ def fix(
     with `check` (and ARM templates in the simulator) before it is shown or written. Exit codes: 0
     nothing to fix, 3 fixes proposed or written, 1 a file could not be read or rewritten, 2 usage error.
     """
+    Verbosity(debug, verbose).configure_logging()  # the simulator comparison talks through the Azure SDK
     options = FixOptions(
         scope=scope.value,
         rule_name=rule_name,
