@@ -99,6 +99,7 @@ def plan(
             help="Reuse a backend pool whose members are exactly a NAT pool's.",
         ),
     ] = True,
+    batch_size: o.BatchSize = None,
     rule_name: o.RuleName = "{source}-v2",
     pool_name: o.PoolName = "{source}-v2-pool",
     detailed_exitcode: Annotated[
@@ -136,6 +137,7 @@ def plan(
         reuse_backend_pools=reuse_backend_pools,
         rule_name=rule_name,
         pool_name=pool_name,
+        batch_size=batch_size,
     )
     snapshot, info = _read_input(path, resource_group, name, subscription, input_format, max_file_size)
     if not snapshot.load_balancers:
