@@ -235,14 +235,19 @@ def simulated_gateway(source: str) -> Iterator[SdkGateway]:
         sim = Simulator(subscription_id=sub) if sub else Simulator()
         _seed_redacted(sim, source)
     with sim:
-        conn = Connection(
-            subscription=sim.subscription_id,
-            endpoint=sim.endpoint,
-            ca_bundle=sim.ca_file,
-            polling_interval=0.0,
-            retry_backoff_factor=0.0,
-        )
-        yield SdkGateway(conn, SimulatorCredential())
+        yield gateway_for(sim)
+
+
+def gateway_for(sim: Simulator) -> SdkGateway:
+    """The real SDK gateway on a running simulator (no poll delay, no retry back-off)."""
+    conn = Connection(
+        subscription=sim.subscription_id,
+        endpoint=sim.endpoint,
+        ca_bundle=sim.ca_file,
+        polling_interval=0.0,
+        retry_backoff_factor=0.0,
+    )
+    return SdkGateway(conn, SimulatorCredential())
 
 
 def _is_state_file(path: Path) -> bool:

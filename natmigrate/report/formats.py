@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from natmigrate.execute.ports import CurrentPorts
     from natmigrate.execute.run import RunResult
     from natmigrate.filescan.results import FileResult
+    from natmigrate.fix.core import FixReport
     from natmigrate.plan.model import Plan
 
 Rendering = str | Callable[["Console"], None]
@@ -175,6 +176,24 @@ def _run_tables(result: RunResult) -> Rendering:
             _wide(console).print(ports_table(result.outcome.ports))
 
     return show
+
+
+# fix ----------------------------------------------------------------------------------------
+
+
+class FixFormat(str, Enum):
+    """``fix -o`` choices (each file's rewrite)."""
+
+    diff = "diff"
+    json = "json"
+
+    def to_format(self) -> Callable[[FixReport], Rendering]:
+        """The renderer of this format (a diff of what ``--write`` already wrote is empty)."""
+        from natmigrate.report import fix_report
+
+        if self is FixFormat.json:
+            return lambda r: fix_report.document(r.results, r.written)
+        return lambda r: "" if r.written else fix_report.diff(r.results)
 
 
 # ports --------------------------------------------------------------------------------------
