@@ -1,8 +1,9 @@
 """Seeding: fill the simulated Azure from a snapshot, or generate a topology.
 
-Any snapshot the readers accept works when its values are concrete: REST bodies and lists, ``az``
-CLI output (``properties`` flattened, ``resourceGroup`` injected, older casings), ARM templates and
-exports whose expressions resolve. Read-only fields in the input (generated NAT rules,
+Any snapshot the readers accept works when what the migration reads is concrete: REST bodies and
+lists, ``az`` CLI output (``properties`` flattened, ``resourceGroup`` injected, older casings), ARM
+templates, exports and Bicep whose NAT-relevant expressions resolve. Unresolved values the migration
+never reads (OS profile, extensions, tags: :mod:`natmigrate.simulator.migration_reads`) are left out. Read-only fields in the input (generated NAT rules,
 ``backendIPConfiguration``...) are recomputed, never trusted. A scale set whose instances the
 input does not list gets ``sku.capacity`` instances that have applied the current model.
 """
@@ -111,7 +112,7 @@ _TEMPLATE_ONLY = frozenset(
 
 def rest_shape(raw: Mapping[str, Any], rtype: str, where: str, source: str) -> dict[str, Any]:
     """A REST-shaped copy of a resource's JSON (``properties`` nested at every level natmigrate
-    writes), with unresolved values refused."""
+    writes): unresolved values the migration never reads left out, the others refused."""
     obj = _nest(_concrete(raw, where, source, rtype), _TOP)
     for key in [k for k in obj if k.lower() in _TEMPLATE_ONLY]:
         del obj[key]

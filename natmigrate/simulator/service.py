@@ -207,7 +207,8 @@ class Simulator:
     def seed(self, source: Snapshot | str | os.PathLike[str], input_format: str = "auto") -> None:
         """Add every resource of a snapshot (or of a file any reader accepts) to the simulated Azure.
 
-        Values must be concrete (an unresolved template expression is an :class:`InputError`).
+        What the migration reads must be concrete (an unresolved template expression there is an
+        :class:`InputError`); unresolved values elsewhere are left out.
         Generated NAT rules and other read-only fields in the input are recomputed, not trusted. A
         scale set whose instances the input does not list gets ``sku.capacity`` instances that have
         applied the current model.

@@ -113,7 +113,9 @@ def _canonical(raw: Any) -> str:
     return json.dumps(raw, sort_keys=True, default=str)
 
 
-def _attach(scale_sets: tuple[ScaleSet, ...], loose: list[tuple[str, ScaleSetInstance]]) -> tuple[ScaleSet, ...]:
+def _attach(
+    scale_sets: tuple[ScaleSet, ...], loose: list[tuple[str, ScaleSetInstance]]
+) -> tuple[ScaleSet, ...]:
     """Give each scale set the instances read from other files (an instance listed twice must match)."""
     if not loose:
         return scale_sets
@@ -143,4 +145,3 @@ def _with_instances(ss: ScaleSet, instances: dict[str, ScaleSetInstance] | None)
     if instances is None:
         return ss
     return dataclasses.replace(ss, instances=tuple(sorted(instances.values(), key=instance_order)))
-

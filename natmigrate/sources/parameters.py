@@ -33,7 +33,9 @@ class ParameterValue:
         """The value, or :class:`Unresolved` for a Key Vault reference."""
         if self.reference:
             return Unresolved(
-                f"parameters('{self.name}')", self.origin, f"parameter {self.name!r} comes from a Key Vault reference"
+                f"parameters('{self.name}')",
+                self.origin,
+                f"parameter {self.name!r} comes from a Key Vault reference",
             )
         return self.value
 
