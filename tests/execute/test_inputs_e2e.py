@@ -350,3 +350,25 @@ def test_bicep_param_takes_its_value_from_parameters(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert result_json(result)["load_balancer"].lower().endswith("/loadbalancers/lb-web")
+
+
+def test_apply_rehearses_a_plan_of_several_files(tmp_path: Path) -> None:
+    # The fixture's own instance ids: until the simulator seeds the ports Azure generated for other
+    # ids (issue 14, item 4), its recomputed NAT rules would make the plan look stale.
+    files = [str(p) for p in _split_fixture(tmp_path, ("0", "1", "2", "3"))]
+    plan_file = tmp_path / "plan.json"
+    planned = cli("plan", *files, "--out", str(plan_file), "-o", "json")
+    assert planned.exit_code == 0, planned.output
+    applied = cli(
+        "apply",
+        str(plan_file),
+        "--simulate",
+        *files,
+        "--yes",
+        "-o",
+        "json",
+        "--state-dir",
+        str(tmp_path / "runs"),
+    )
+    assert applied.exit_code == 0, applied.output
+    assert result_json(applied)["status"] == "succeeded"
