@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from natmigrate import ids
 from natmigrate.errors import InputError, UsageError
 from natmigrate.model import Resource, ScaleSet, ScaleSetInstance, Snapshot
 from natmigrate.sources.arm_template import ARM_PARAMETERS
@@ -120,9 +121,11 @@ def _attach(
     if not loose:
         return scale_sets
     by_key = {ss.key: i for i, ss in enumerate(scale_sets) if ss.key}
+    # A template's scale set has a placeholder subscription and group: match it by type and name.
+    by_loose = {ids.loose_key(ss.key): i for i, ss in enumerate(scale_sets) if ss.key}
     found: dict[int, dict[str, ScaleSetInstance]] = {}
     for parent, inst in loose:
-        idx = by_key.get(parent)
+        idx = by_key.get(parent, by_loose.get(ids.loose_key(parent)))
         if idx is None:
             raise InputError(
                 inst.origin.file,
