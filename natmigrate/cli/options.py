@@ -115,6 +115,7 @@ Simulate = Annotated[
 SeedFiles = Annotated[
     list[Path] | None,
     typer.Argument(
+        metavar="FILE",
         help="With --simulate: more files to seed the rehearsal from (scale sets, NICs, instance lists).",
         show_default=False,
     ),

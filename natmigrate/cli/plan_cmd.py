@@ -46,6 +46,7 @@ def plan(
     paths: Annotated[
         list[str] | None,
         typer.Argument(
+            metavar="FILE",
             help="Files holding the load balancer and the scale sets and NICs that use it "
             "(REST or az CLI JSON, a list, an ARM template, Bicep or Terraform); several files merge "
             "into one snapshot.",

@@ -284,9 +284,12 @@ def test_unresolved_values_the_migration_never_reads_do_not_stop_a_rehearsal(tmp
     """No value for the custom data, the environment tag or the secret, an extension key from
     listKeys(): the migration reads none of them."""
     template = _write(tmp_path / "azuredeploy.json", _template())
+    given = ("--parameters", "lbName=lb-tpl", "--parameters", "sshPortStart=50000")
+    planned = cli("plan", str(template), *given, "--detailed-exitcode")
+    assert planned.exit_code == 3, planned.output  # changes planned and feasible
     result = cli(
-        "migrate", "--simulate", str(template), "--parameters", "lbName=lb-tpl", "--parameters",
-        "sshPortStart=50000", "--yes", "-o", "json", "--state-dir", str(tmp_path / "runs"),
+        "migrate", "--simulate", str(template), *given, "--yes", "-o", "json",
+        "--state-dir", str(tmp_path / "runs"),
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert result_json(result)["status"] == "succeeded"
