@@ -81,7 +81,7 @@ def _as_dict(model: Any) -> Body:
 
 
 @contextmanager
-def _translated(request: str) -> Iterator[None]:
+def translated_errors(request: str) -> Iterator[None]:
     """Turn SDK exceptions into natmigrate errors that name the request; never leak a token."""
     try:
         yield
@@ -126,7 +126,7 @@ class SdkGateway:
         self._prepared_lock = threading.Lock()
 
     def _call(self, request: str, fn: Callable[[], T]) -> T:
-        with _translated(request):
+        with translated_errors(request):
             return fn()
 
     # Load balancers ------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from natmigrate.cli import check_cmd, detect_cmd, migrate_cmd, plan_cmd, simulate_cmd
+from natmigrate.cli import check_cmd, detect_cmd, fleet_cmd, migrate_cmd, plan_cmd, simulate_cmd
 from natmigrate.cli.root import new_app, run
 
 app = new_app()
@@ -15,6 +15,7 @@ app.command("resume")(migrate_cmd.resume)
 app.command("rollback")(migrate_cmd.rollback)
 app.command("ports")(migrate_cmd.ports)
 app.command("simulate")(simulate_cmd.simulate)
+app.command("scan")(fleet_cmd.scan)
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, quote
 
 from natmigrate.ids import id_key
 from natmigrate.lb_layout import COLLECTIONS
+from natmigrate.simulator import fleet_routes
 from natmigrate.simulator.armerror import ArmError, not_found
 from natmigrate.simulator.faults import Fault
 from natmigrate.simulator.world import LB, NIC, VM, VMSS, World
@@ -116,10 +117,12 @@ class Router:
         self.world.advance()
         segs = [s for s in req.path.split("/") if s]
         low = [s.lower() for s in segs]
+        fleet_reply = fleet_routes.route(self, req, low)
+        if fleet_reply is not None:
+            return fleet_reply
         if len(low) < 2 or low[0] != "subscriptions":
             raise ArmError(404, "InvalidResourceType", f"No route for {req.method} {req.path}.")
-        if low[1] != self.world.subscription_id.lower():
-            raise ArmError(404, "SubscriptionNotFound", f"The subscription '{segs[1]}' could not be found.")
+        self.world.subscriptions.check(segs[1])
         # operation status: /subscriptions/S/providers/NS/locations/L/operations|operationResults/ID
         if (
             len(low) == 8
@@ -133,7 +136,7 @@ class Router:
             rtype = _TYPES.get((low[3], low[4]))
             if rtype is None or req.method != "GET":
                 raise _no_route(req)
-            return self.page(req, self.world.list_type(rtype, None))
+            return self.page(req, fleet_routes.listing(self.world, segs[1], rtype, None))
         if len(low) < 7 or low[2] != "resourcegroups" or low[4] != "providers":
             raise _no_route(req)
         rtype = _TYPES.get((low[5], low[6]))
@@ -146,7 +149,7 @@ class Router:
         if len(low) == 7:
             if req.method != "GET":
                 raise _no_route(req)
-            return self.page(req, self.world.list_type(rtype, segs[3]))
+            return self.page(req, fleet_routes.listing(self.world, segs[1], rtype, segs[3]))
         rid = "/" + "/".join(segs[:8])
         rest, rest_low = segs[8:], low[8:]
         if rtype == LB:

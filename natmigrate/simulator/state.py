@@ -28,6 +28,7 @@ from natmigrate.simulator import loadbalancer as lbs
 from natmigrate.simulator.armerror import ArmError, bad_request, not_found
 from natmigrate.simulator.clock import SimClock
 from natmigrate.simulator.latency import LatencyProfile
+from natmigrate.simulator.subscriptions import SubscriptionDirectory
 from natmigrate.simulator.targets import (
     Target,
     instance_targets,
@@ -85,6 +86,7 @@ class WorldState:
 
     def __init__(self, subscription_id: str, clock: SimClock, latency: LatencyProfile) -> None:
         self.subscription_id = subscription_id
+        self.subscriptions = SubscriptionDirectory(subscription_id)
         self.clock = clock
         self.latency = latency
         self.timeline = Timeline()
@@ -118,6 +120,7 @@ class WorldState:
                 "seq": self._seq,
                 "computeEtag": self._compute_etag,
                 "timeline": self.timeline.to_json(),
+                "subscriptions": self.subscriptions.to_json(),
             }
         )
 
@@ -276,10 +279,8 @@ class WorldState:
 
     def _check_sub(self, rid: str) -> None:
         parsed = parse_id(rid)
-        if parsed is not None and parsed.subscription.lower() != self.subscription_id.lower():
-            raise ArmError(
-                404, "SubscriptionNotFound", f"The subscription '{parsed.subscription}' could not be found."
-            )
+        if parsed is not None:
+            self.subscriptions.check(parsed.subscription)
 
     def _state(self, key: str) -> str:
         return str(self.meta.get(key, {}).get("state", "Succeeded"))
