@@ -70,8 +70,10 @@ class FleetReader:
         *,
         sleep: Callable[[float], None] = time.sleep,
         note: Callable[[str], None] = lambda _: None,
+        graph_page_size: int = GRAPH_PAGE,
     ) -> None:
         self.connection = connection
+        self.graph_page_size = graph_page_size
         self.credential = credential
         self._sleep = sleep
         self._note = note
@@ -172,7 +174,7 @@ class FleetReader:
             request = QueryRequest(
                 query=query,
                 options=QueryRequestOptions(
-                    skip_token=skip_token, top=GRAPH_PAGE, result_format="objectArray"
+                    skip_token=skip_token, top=self.graph_page_size, result_format="objectArray"
                 ),
                 **scope,
             )

@@ -9,8 +9,9 @@ from typing import Annotated
 
 import typer
 
-from natmigrate.cli.terminal import stderr_console, stdout_console, write_data
+from natmigrate.cli.terminal import fail, stderr_console, stdout_console, write_data
 from natmigrate.errors import ExitCode, NatMigrateError
+from natmigrate.fleet.inventory import FleetInventory
 
 
 class ScanOutput(str, Enum):
@@ -70,28 +71,14 @@ def scan(
 
     Exit codes: 0 no inbound NAT v1 found, 3 v1 found, 1 error, 2 usage error.
     """
-    from natmigrate.azure.fleet_scan import ScanRequest
-    from natmigrate.azure.fleet_scan import scan as run_scan
     from natmigrate.report import fleet_text
 
-    for path in simulate or []:
-        if not path.is_file():
-            raise NatMigrateError(f"{path}: no such file")
-    request = ScanRequest(
-        subscriptions=tuple(subscription or ()),
-        management_group=management_group,
-        via=via.value,  # type: ignore[arg-type]
-        cloud=cloud,
-        simulate=tuple(str(p) for p in simulate or ()),
-    )
-    note = stderr_console().print
-    result = run_scan(request, note=lambda text: note(text, markup=False))
-    inventory = result.inventory
-    if out is not None:
-        try:
-            out.write_text(inventory.to_json(), encoding="utf-8")
-        except OSError as exc:
-            raise NatMigrateError(f"{out}: cannot write the inventory: {exc.strerror}") from None
+    try:
+        inventory = _scan(subscription, management_group, via, cloud, simulate)
+        if out is not None:
+            _write(out, inventory.to_json())
+    except NatMigrateError as exc:
+        fail(exc)
     if output is ScanOutput.json:
         write_data(inventory.to_json())
     elif output is ScanOutput.csv:
@@ -101,3 +88,34 @@ def scan(
     else:
         fleet_text.print_table(stdout_console(), inventory)
     raise typer.Exit(int(ExitCode.FOUND if inventory.found else ExitCode.OK))
+
+
+def _scan(
+    subscription: list[str] | None,
+    management_group: str | None,
+    via: ScanVia,
+    cloud: str,
+    simulate: list[Path] | None,
+) -> FleetInventory:
+    from natmigrate.azure.fleet_scan import ScanRequest
+    from natmigrate.azure.fleet_scan import scan as run_scan
+
+    for path in simulate or []:
+        if not path.is_file():
+            raise NatMigrateError(f"{path}: no such file")
+    request = ScanRequest(
+        subscriptions=tuple(subscription or ()),
+        management_group=management_group,
+        via=via.value,
+        cloud=cloud,
+        simulate=tuple(str(p) for p in simulate or ()),
+    )
+    console = stderr_console()
+    return run_scan(request, note=lambda text: console.print(text, markup=False)).inventory
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise NatMigrateError(f"{path}: cannot write the inventory: {exc.strerror}") from None
