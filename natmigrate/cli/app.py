@@ -16,6 +16,7 @@ app.command("rollback")(migrate_cmd.rollback)
 app.command("ports")(migrate_cmd.ports)
 app.command("simulate")(simulate_cmd.simulate)
 app.command("scan")(fleet_cmd.scan)
+app.command("policy")(fleet_cmd.policy)
 
 
 def main() -> None:

@@ -119,3 +119,25 @@ def _write(path: Path, text: str) -> None:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise NatMigrateError(f"{path}: cannot write the inventory: {exc.strerror}") from None
+
+
+class PolicyEffect(str, Enum):
+    """``policy --effect`` choices."""
+
+    audit = "audit"
+    deny = "deny"
+
+
+def policy(
+    effect: Annotated[
+        PolicyEffect, typer.Option("--effect", help="audit: report existing use; deny: also refuse new use.")
+    ] = PolicyEffect.audit,
+) -> None:
+    """Print an Azure Policy definition that flags inbound NAT pools on load balancers and scale sets.
+
+    Create it with `az policy definition create --name no-inbound-nat-pools --rules <policyRule>
+    --params <parameters> --mode Indexed`, or paste it into the portal. Exit code 0.
+    """
+    from natmigrate.fleet.policy import policy_json
+
+    write_data(policy_json(effect.value))
