@@ -77,6 +77,19 @@ def type_of(key: str) -> str | None:
     return parsed.type.lower()
 
 
+def group_by_load_balancer(targets: list[Target]) -> dict[str, list[Target]]:
+    """Targets by the key of each load balancer one of their references points into (a target
+    that references two load balancers is under both), keeping their order."""
+    out: dict[str, list[Target]] = {}
+    for t in targets:
+        lb_keys = {
+            r.rsplit("/", 2)[0] for r in (*t.backend_pools, *t.nat_pools, *t.nat_rules) if r.count("/") >= 2
+        }
+        for lk in lb_keys:
+            out.setdefault(lk, []).append(t)
+    return out
+
+
 class _RollbackError(Exception):
     """Internal: undo a change that was applied only to be validated (``lro-failed``)."""
 
@@ -102,6 +115,7 @@ class WorldState:
         self._undo: list[Callable[[], None]] | None = None
         self._views: dict[str, dict[str, Any]] = {}
         self._targets: dict[bool, list[Target]] = {}  # cache; cleared when NICs or instances change
+        self._targets_by_lb: dict[bool, tuple[list[Target], dict[str, list[Target]]]] = {}  # follows it
         self._compute_etag = 0
 
     def to_json(self) -> dict[str, Any]:
@@ -222,6 +236,16 @@ class WorldState:
         self._targets[effective] = out
         return out
 
+    def targets_of(self, lk: str, effective: bool) -> list[Target]:
+        """:meth:`targets` that reference load balancer ``lk`` (in the same order): rendering or
+        refreshing one load balancer of thousands looks at its own targets only."""
+        targets = self.targets(effective)
+        cached = self._targets_by_lb.get(effective)
+        if cached is None or cached[0] is not targets:
+            cached = (targets, group_by_load_balancer(targets))
+            self._targets_by_lb[effective] = cached
+        return cached[1].get(lk, [])
+
     def _all_instance_refs(self) -> list[Target]:
         """Instance targets under both their applied and their pending model (in-use checks)."""
         out: list[Target] = []
@@ -248,17 +272,14 @@ class WorldState:
     def _refresh(self) -> list[tuple[set[str], list[NatMapping]]]:
         """Recompute port allocations and NAT mappings of every load balancer and check the rules
         that span resources (backend ports per ip configuration, port-range capacity)."""
-        effective = self.targets(effective=True)
-        checked = effective + self._model_targets()
+        checked = group_by_load_balancer(self.targets(effective=True) + self._model_targets())
         updates: list[tuple[set[str], list[NatMapping]]] = []
         for lk in self._lb_keys():
             lb = self.resources[lk]
-            prefix = lk + "/"
             index = lbs.backend_index(lb)
-            for t in checked:
-                if any(r.startswith(prefix) for r in (*t.backend_pools, *t.nat_pools, *t.nat_rules)):
-                    lbs.check_backend_ports(lb, t, index)
-            result = lbs.mappings(lb, effective, self.ports.get(lk, {}))
+            for t in checked.get(lk, []):
+                lbs.check_backend_ports(lb, t, index)
+            result = lbs.mappings(lb, self.targets_of(lk, effective=True), self.ports.get(lk, {}))
             if result.allocations != self.ports.get(lk):
                 self._set(self.ports, lk, result.allocations)
             updates.append(({lk}, result.mappings))
@@ -298,7 +319,7 @@ class WorldState:
         if rtype == LB:
             view = lbs.render(
                 body,
-                self.targets(effective=False),
+                self.targets_of(key, effective=False),
                 self.ports.get(key, {}),
                 self._state(key),
                 meta.get("etag", ""),
