@@ -5,7 +5,10 @@
    variant where the module can reuse a backend pool (``migration_variants``, reported, with the
    downtime-vs-baseline target not applying: see ``benchmarks/topologies.py``);
 2. detection (``benchmarks.detect_speed``): ``detect`` vs ``json.load`` vs ``jq``;
-3. planning scale (``benchmarks.plan_scale``): plan time for 100, 1,000 and 10,000 instances.
+3. planning scale (``benchmarks.plan_scale``): plan time for 100, 1,000 and 10,000 instances;
+4. fleet scan (``benchmarks.fleet_scan``): 1,000 subscriptions x 20 load balancers read through
+   Resource Graph and through per-subscription ARM listing, requests and time (``--quick``: 100
+   subscriptions).
 
 Writes ``benchmarks/results.json`` (machine-readable) and ``benchmarks/RESULTS.md``, prints the
 table, and exits 1 when a target is missed. ``--quick`` (CI) repeats each timing once instead of
@@ -25,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import detect_speed, migration, plan_scale
+from benchmarks import detect_speed, fleet_scan, migration, plan_scale
 
 HERE = Path(__file__).resolve().parent
 DETECT_TARGET_VS_JSON = 1.5
@@ -91,6 +94,8 @@ def evaluate(results: dict[str, Any]) -> list[str]:
         missed.append(f"detection: detect / json.load = {det['detect_over_json_load']} (target <= 1.5)")
     if "detect_cli_over_jq" in det and det["detect_cli_over_jq"] >= 1.0:
         missed.append(f"detection: detect (CLI) / jq = {det['detect_cli_over_jq']} (target < 1)")
+    if results.get("fleet") and not results["fleet"]["identical"]:
+        missed.append("fleet scan: Resource Graph and ARM listing gave different inventories")
     return missed
 
 
@@ -139,6 +144,19 @@ def table(results: dict[str, Any]) -> str:
         f"{det['detect_cli_s']} | {det.get('jq_s', 'not installed')} | {det['detect_over_json_load']} "
         f"| {det.get('detect_cli_over_jq', '-')} |"
     )
+    fleet = results.get("fleet")
+    if fleet:
+        lines += ["", "## Fleet scan (Resource Graph vs per-subscription ARM listing)", ""]
+        lines.append(
+            "| subscriptions | load balancers | v1 found | graph queries | graph requests | graph (s) "
+            "| of which quota waits (s) | ARM requests | ARM (s) | ARM/graph time | identical |"
+        )
+        lines.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+        lines.append(
+            f"| {fleet['subscriptions']} | {fleet['load_balancers']} | {fleet['v1_found']} | {fleet['graph_queries']} "
+            f"| {fleet['graph_requests']} | {fleet['graph_s']} | {fleet['graph_throttle_wait_s']} "
+            f"| {fleet['arm_requests']} | {fleet['arm_s']} | {fleet['arm_over_graph_time']} | {fleet['identical']} |"
+        )
     lines += ["", "## Planning scale", ""]
     lines.append("| instances | plan (s) | read (s) | json.load (s) | growth per 10x (10 = linear) |")
     lines.append("|---:|---:|---:|---:|---:|")
@@ -171,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     det = detect_speed.measure(args.detect_mb, repeat=max(repeat, 2))
     print("planning ...", file=sys.stderr, flush=True)
     plan = run_planning([100, 1000, 10000], repeat)
+    print("fleet scan ...", file=sys.stderr, flush=True)
+    fleet = fleet_scan.measure(100 if args.quick else 1000, 20)
     results: dict[str, Any] = {
         "generated": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "command": "python -m benchmarks" + (" --quick" if args.quick else ""),
@@ -179,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         "migration_variants": [r for r in mig if r["variant"]],
         "detection": det,
         "planning": plan,
+        "fleet": fleet,
     }
     results["missed_targets"] = evaluate(results)
     results["wall_seconds"] = round(time.perf_counter() - started, 1)
