@@ -400,14 +400,61 @@ def migrate(
     output: Output = RunOutput.table,
     debug: Debug = False,
     verbose: Verbose = False,
+    inventory: Annotated[
+        Path | None,
+        typer.Option(
+            "--inventory",
+            help="A campaign: migrate every feasible load balancer of this `scan --out` inventory.",
+            rich_help_panel="Campaign",
+        ),
+    ] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--only",
+            help="With --inventory: only this load balancer (name, RG/NAME or id) or subscription; repeatable.",
+            rich_help_panel="Campaign",
+        ),
+    ] = None,
+    parallel: Annotated[
+        int,
+        typer.Option(
+            "--parallel",
+            min=1,
+            help="With --inventory: load balancers at a time.",
+            rich_help_panel="Campaign",
+        ),
+    ] = 1,
 ) -> None:
     """Migrate a load balancer's inbound NAT v1 to v2 with the least NAT downtime Azure allows.
 
     One instance roll-out and two load-balancer writes; every resource is backed up first into a
     private run directory, so `natmigrate resume RUN_DIR` and `natmigrate rollback RUN_DIR` work from
-    any point. Exit codes: 0 success, 1 error (the message says how to resume or roll back), 2 usage.
+    any point. With --inventory, a campaign: each feasible load balancer of a `scan` inventory is
+    migrated exactly so, under a campaign directory that `resume`/`rollback` accept. Exit codes: 0
+    success, 1 error (the message says how to resume or roll back), 2 usage.
     """
     _configure_logging(debug, verbose)
+    if inventory is not None:
+        from natmigrate.cli import campaign_cmd
+
+        if resource_group or name or dry_run or simulate_fault:
+            raise UsageError("--inventory runs a campaign: it takes no -g/-n, --dry-run or --simulate-fault")
+        campaign_cmd.start(
+            inventory,
+            only or [],
+            parallel,
+            simulate,
+            state_dir,
+            cloud,
+            batch_size,
+            rollout_timeout,
+            lambda question: _confirm(yes, question),
+            output is RunOutput.json,
+        )
+        return
+    if only or parallel != 1:
+        raise UsageError("--only and --parallel go with --inventory")
     if simulate_fault and simulate is None:
         raise UsageError("--simulate-fault needs --simulate FILE")
     err = stderr_console()
@@ -669,6 +716,8 @@ def resume(
     run was confirmed when it started; --yes is accepted for symmetry.
     """
     _configure_logging(debug, verbose)
+    if _campaign(run_dir, "migrate", output):
+        return
     rd = RunDir.open(run_dir)
     _, lbs, meta = load_run(rd)
     if str(meta.get("status")) in ("rolled-back", "rolling-back", "rollback-failed"):
@@ -696,11 +745,31 @@ def rollback(
     the confirmation; --yes is accepted for symmetry.
     """
     _configure_logging(debug, verbose)
+    if _campaign(run_dir, "rollback", output):
+        return
     rd = RunDir.open(run_dir)
     _, lbs, meta = load_run(rd)
     names = ", ".join(lb.name for lb in lbs)
     stderr_console().print(f"Rolling back {names} to its original configuration ({rd.path})")
     _carry_on(rd, lbs, meta, "rollback", batch_size, rollout_timeout, output)
+
+
+def _campaign(path: Path, direction: str, output: RunOutput) -> bool:
+    """Resume or roll back a campaign directory (``True``); ``False`` for a run directory. A run of
+    a simulated campaign only exists in the campaign's simulated Azure: it goes through the campaign."""
+    from natmigrate.execute.campaign import Campaign
+
+    if Campaign.is_campaign(path):
+        from natmigrate.cli import campaign_cmd
+
+        campaign_cmd.carry_on(path, direction, output is RunOutput.json)
+        return True
+    meta = RunDir.open(path).meta
+    if meta.get("campaign_simulated"):
+        raise UsageError(
+            f"{path}: part of a simulated campaign; use: natmigrate resume|rollback {meta.get('campaign')}"
+        )
+    return False
 
 
 def _carry_on(

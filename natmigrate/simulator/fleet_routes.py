@@ -13,6 +13,7 @@ from natmigrate.simulator.subscriptions import SUBSCRIPTIONS_API_VERSIONS
 
 if TYPE_CHECKING:
     from natmigrate.simulator.server import Reply, Request, Router
+    from natmigrate.simulator.service import Simulator
     from natmigrate.simulator.world import World
 
 
@@ -40,6 +41,19 @@ def route(router: Router, req: Request, low: list[str]) -> Reply | None:
             raise
         return Reply(200, answer, headers)
     return None
+
+
+def admit_write(sim: Simulator, req: Request, segs: list[str], low: list[str]) -> dict[str, str]:
+    """Count a write against ARM's limits for its subscription (429 when over); quota headers."""
+    if len(low) < 2 or low[0] != "subscriptions" or not sim.write_limits.enabled:
+        return {}
+    namespace = ""
+    for i, part in enumerate(low[:-1]):
+        if part == "providers":
+            namespace = segs[i + 1]
+            break
+    token = req.headers.get("authorization", "")[7:].strip()
+    return sim.write_limits.admit(req.method, segs[1], namespace, token)
 
 
 def _check_version(version: str, published: tuple[str, ...]) -> None:

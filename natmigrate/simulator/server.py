@@ -112,11 +112,18 @@ class Router:
         return self.sim._world
 
     def handle(self, req: Request, fault: Fault | None) -> Reply:
-        """Answer one request (the caller holds the simulator's lock)."""
-        fail = fault is not None and fault.outcome == "lro-failed"
-        self.world.advance()
+        """Answer one request (the caller holds the simulator's lock); writes count against ARM's
+        write limits first (:mod:`natmigrate.simulator.write_limits`)."""
         segs = [s for s in req.path.split("/") if s]
         low = [s.lower() for s in segs]
+        quota = fleet_routes.admit_write(self.sim, req, segs, low)
+        reply = self._route(req, fault, segs, low)
+        reply.headers.update(quota)
+        return reply
+
+    def _route(self, req: Request, fault: Fault | None, segs: list[str], low: list[str]) -> Reply:
+        fail = fault is not None and fault.outcome == "lro-failed"
+        self.world.advance()
         fleet_reply = fleet_routes.route(self, req, low)
         if fleet_reply is not None:
             return fleet_reply
@@ -543,7 +550,8 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.body is not None:
             self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
-        self.send_header("x-ms-ratelimit-remaining-subscription-writes", "1199")
+        if "x-ms-ratelimit-remaining-subscription-writes" not in reply.headers:
+            self.send_header("x-ms-ratelimit-remaining-subscription-writes", "1199")
         for k, v in reply.headers.items():
             self.send_header(k, v)
         # Headers and body in one TLS record and one send: half the syscalls of end_headers() + write().

@@ -22,6 +22,7 @@ from natmigrate.simulator.resource_graph import ResourceGraph
 from natmigrate.simulator.subscriptions import snapshot_subscriptions
 from natmigrate.simulator.timeline import MappingInterval
 from natmigrate.simulator.world import World
+from natmigrate.simulator.write_limits import WriteLimits
 
 DEFAULT_SUBSCRIPTION = "00000000-0000-4000-8000-5a1a0bad0000"
 STATE_FORMAT = "natmigrate-simulator-state"
@@ -111,6 +112,7 @@ class Simulator:
         self._lock = threading.RLock()
         self._world = World(subscription_id, self.clock, latency)
         self.resource_graph = ResourceGraph()  # switches: .enabled, .quota, .window
+        self.write_limits = WriteLimits()  # ARM's write throttling: .enabled, .bucket, ...
         self._faults: list[Fault] = []
         self._requests: list[RequestRecord] = []
         self._tokens: set[str] = set()
