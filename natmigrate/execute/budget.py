@@ -5,8 +5,10 @@ Azure Resource Manager limits writes per subscription and security principal wit
 (200 tokens, refilled at 10 per second); the Microsoft.Network resource provider further allows
 1,000 writes per 5 minutes per subscription and region [doc: azure-resource-manager/management/
 request-limits-and-throttling]. A :class:`WriteBudget` holds both for every subscription (regions
-are not told apart: the stricter reading) and makes a writer wait until its write fits. It is
-shared by every load balancer of a campaign and safe to use from several threads.
+are not told apart: the stricter reading) and makes a writer wait until its write fits. It keeps
+to ``headroom`` (80 %) of each limit, so that the time between deciding to send and ARM counting the
+request (which varies) never makes a burst look bigger to ARM than it was. It is shared by every
+load balancer of a campaign and safe to use from several threads.
 """
 
 from __future__ import annotations
@@ -36,8 +38,15 @@ class WriteBudget:
         limits: WriteLimits | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        headroom: float = 0.8,
     ) -> None:
-        self.limits = limits or WriteLimits()
+        azure = limits or WriteLimits()
+        self.limits = WriteLimits(
+            bucket=max(1, int(azure.bucket * headroom)),
+            refill_per_second=azure.refill_per_second * headroom,
+            network_writes=max(1, int(azure.network_writes * headroom)),
+            network_window=azure.network_window,
+        )
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()

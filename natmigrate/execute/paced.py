@@ -3,8 +3,9 @@ and retried when Azure says another operation is still running.
 
 ``RetryableErrorDueToAnotherOperation`` and ``AnotherOperationInProgress`` mean the write was not
 done and may be sent again later [doc: load-balancer-common-deployment-errors lists them as
-retryable]; the retry waits ``retry_delay`` times the attempt (Azure's ``Retry-After`` on 429 and
-on these answers is honoured by the SDK's own retry policy before they reach this layer).
+retryable]; so does a 429 (throttled) answer that the SDK did not retry itself (it retries PUT, but
+not PATCH or POST, on 429). Each waits Azure's ``Retry-After`` when the answer carried one, else
+``retry_delay`` times the attempt; a 429 pauses every write to that subscription in the budget.
 """
 
 from __future__ import annotations
@@ -89,11 +90,15 @@ class PacedGateway:
                 return call()
             except ArmError as exc:
                 attempt += 1
-                if exc.code not in RETRYABLE or attempt > self.retries:
+                if not (exc.status == 429 or exc.code in RETRYABLE) or attempt > self.retries:
                     raise
+                wait = exc.retry_after if exc.retry_after is not None else self.retry_delay * attempt
+                if exc.status == 429:  # throttled: the whole subscription waits, not only this writer
+                    self.budget.pause(subscription, wait)
+                else:
+                    self._sleep(wait)
             finally:
                 self.after_write()
-            self._sleep(self.retry_delay * attempt)
 
     def put_load_balancer(self, lb_id: str, body: Body, etag: str | None) -> Body:
         """Paced PUT."""
