@@ -17,6 +17,7 @@ class ExitCode(IntEnum):
     USAGE = 2
     FOUND = 3  # v1 found (detect/check) or changes planned (plan --detailed-exitcode)
     BLOCKED = 4  # plan --detailed-exitcode: migration blocked by an error-severity problem
+    INTERRUPTED = 130  # Ctrl-C (as a shell reports SIGINT); `resume RUN_DIR` continues a run
 
 
 class NatMigrateError(Exception):

@@ -1,7 +1,6 @@
-"""The Azure side of a campaign: one paced SDK gateway per subscription (real Azure, or the
-in-process simulator seeded from files, its state kept in the campaign directory so that
-``resume``/``rollback`` of the campaign continue against the same simulated Azure), and live
-planning of one load balancer exactly as ``migrate`` plans it."""
+"""The Azure side of a campaign: one paced SDK gateway per subscription, for real Azure or for the
+in-process simulator seeded from files (its state kept in the campaign directory, saved after every
+write, so that ``resume``/``rollback`` of the campaign continue against the same simulated Azure)."""
 
 from __future__ import annotations
 
@@ -17,24 +16,15 @@ from azure.core.credentials import TokenCredential
 from natmigrate.azure.clients import Connection, cloud_named
 from natmigrate.azure.credential import SimulatorCredential, default_credential
 from natmigrate.azure.gateway import SdkGateway
-from natmigrate.azure.live import read_live
 from natmigrate.errors import InputError
 from natmigrate.execute.budget import WriteBudget
 from natmigrate.execute.gateway import Gateway
 from natmigrate.execute.paced import PacedGateway
-from natmigrate.plan.build import build_plan
-from natmigrate.plan.model import LoadBalancerPlan, PlanOptions
 
 if TYPE_CHECKING:
     from natmigrate.simulator import Simulator
 
 SIMULATOR_STATE = "simulator-state.json"
-
-
-def plan_live(gateway: Gateway, lb_id: str, options: PlanOptions | None = None) -> LoadBalancerPlan:
-    """Read a load balancer and what uses it, and plan its migration (as ``migrate`` does)."""
-    inventory, _ = read_live(gateway, lb_id)
-    return build_plan(inventory, options or PlanOptions())
 
 
 @dataclass

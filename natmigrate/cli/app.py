@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from natmigrate.cli import check_cmd, detect_cmd, fleet_cmd, migrate_cmd, plan_cmd, simulate_cmd
+from natmigrate.cli import (
+    apply_cmd,
+    check_cmd,
+    detect_cmd,
+    fleet_cmd,
+    migrate_cmd,
+    plan_cmd,
+    ports_cmd,
+    recover_cmd,
+    simulate_cmd,
+)
 from natmigrate.cli.root import new_app, run
 
 app = new_app()
@@ -10,10 +20,10 @@ app.command("detect")(detect_cmd.detect)
 app.command("check")(check_cmd.check)
 app.command("plan")(plan_cmd.plan)
 app.command("migrate")(migrate_cmd.migrate)
-app.command("apply")(migrate_cmd.apply)
-app.command("resume")(migrate_cmd.resume)
-app.command("rollback")(migrate_cmd.rollback)
-app.command("ports")(migrate_cmd.ports)
+app.command("apply")(apply_cmd.apply)
+app.command("resume")(recover_cmd.resume)
+app.command("rollback")(recover_cmd.rollback)
+app.command("ports")(ports_cmd.ports)
 app.command("simulate")(simulate_cmd.simulate)
 app.command("scan")(fleet_cmd.scan)
 app.command("policy")(fleet_cmd.policy)

@@ -11,11 +11,12 @@ from pathlib import Path
 import typer
 
 from natmigrate.cli.terminal import stderr_console, stdout_console, write_data
+from natmigrate.cli.verbosity import Verbosity
 from natmigrate.errors import ExitCode, NatMigrateError, UsageError
 from natmigrate.execute.budget import WriteBudget
 from natmigrate.execute.campaign import Campaign, CampaignItem, CampaignRunner
-from natmigrate.execute.engine import RunOptions
 from natmigrate.execute.rundir import RunDir
+from natmigrate.execute.runinfo import RunMeta, RunSettings
 from natmigrate.fleet.inventory import FleetEntry, FleetInventory
 
 
@@ -60,7 +61,7 @@ def start(
     cloud: str,
     batch_size: int | None,
     rollout_timeout: float,
-    confirm: Callable[[str], None],
+    confirm: Callable[[str], bool],
     as_json: bool,
 ) -> None:
     """``migrate --inventory``: create the campaign and run it."""
@@ -75,7 +76,9 @@ def start(
     if not feasible:
         _render(None, as_json, err_note="nothing feasible to migrate")
         return
-    confirm(f"Migrate {len(feasible)} load balancer(s) now?")
+    if not confirm(f"Migrate {len(feasible)} load balancer(s) now?"):
+        err.print("Cancelled; nothing was changed.")
+        return
     if simulate is not None and not simulate.is_file():
         raise NatMigrateError(f"{simulate}: no such file")
     meta = {
@@ -95,52 +98,62 @@ def start(
     _finish(campaign, as_json)
 
 
-def carry_on(path: Path, direction: str, as_json: bool) -> None:
-    """``resume``/``rollback`` of a campaign directory."""
+def carried_on(path: Path, direction: str, as_json: bool, verbosity: Verbosity) -> bool:
+    """``resume``/``rollback`` of a campaign directory (``True``); ``False`` for a run directory.
+    A run of a simulated campaign exists only in the campaign's simulated Azure: it is refused
+    with the campaign command to use."""
+    if not Campaign.is_campaign(path):
+        meta = RunDir.open(path).meta
+        if meta.get("campaign_simulated"):
+            verb = "resume" if direction == "migrate" else "rollback"
+            raise UsageError(
+                f"{path}: part of a simulated campaign; use: natmigrate {verb} {meta.get('campaign')}"
+            )
+        return False
+    verbosity.configure_logging()
     campaign = Campaign.open(path)
     with _runner(campaign, simulate_seed=None, resume=True) as runner:
         runner.migrate() if direction == "migrate" else runner.rollback()
     _finish(campaign, as_json)
+    return True
 
 
 @contextmanager
 def _runner(campaign: Campaign, simulate_seed: Path | None, resume: bool) -> Iterator[CampaignRunner]:
-    from natmigrate.azure.campaign_session import fleet_gateways, plan_live
+    from natmigrate.azure.campaign_session import fleet_gateways
 
     meta = campaign.meta
     simulated = bool(meta.get("simulated"))
-    budget = WriteBudget()
     err = stderr_console()
-
-    def options(rd: RunDir) -> RunOptions:
-        return RunOptions(
-            batch_size=meta.get("batch_size"),
-            rollout_timeout=float(meta.get("rollout_timeout") or 3600.0),
-            poll_interval=0.05 if simulated else 15.0,
-            resume_hint=f"natmigrate resume {campaign.path}",
-            rollback_hint=f"natmigrate rollback {campaign.path}",
-        )
 
     def done(item: CampaignItem) -> None:
         err.print(f"{item.name}: {item.status}" + (f" ({item.error})" if item.error else ""), markup=False)
 
     with fleet_gateways(
-        budget,
+        WriteBudget(),
         str(meta.get("cloud") or "AzureCloud"),
         simulate=[str(simulate_seed)] if simulate_seed else (),
         campaign_dir=campaign.path,
         resume_simulation=simulated and resume,
     ) as gateways:
-        run_meta = {
-            "simulated": False,
-            "campaign_simulated": simulated,
-            "cloud": gateways.connection.cloud.name,
-            "endpoint": gateways.connection.endpoint,
-            "batch_size": meta.get("batch_size"),
-        }
-        campaign.meta["run_meta"] = run_meta
+        settings = RunSettings(
+            Path(str(meta["state_dir"])), meta.get("batch_size"), float(meta.get("rollout_timeout") or 3600.0)
+        )
+        where = RunMeta(
+            load_balancers=(),
+            simulated=False,  # each run goes to its subscription through the campaign's gateways
+            batch_size=settings.batch_size,
+            cloud=gateways.connection.cloud.name,
+            endpoint=gateways.connection.endpoint,
+        )
         yield CampaignRunner(
-            campaign, gateways, plan_live, options, parallel=int(meta.get("parallel") or 1), after_each=done
+            campaign,
+            gateways,
+            settings,
+            where,
+            simulated=simulated,
+            parallel=int(meta.get("parallel") or 1),
+            after_each=done,
         )
 
 

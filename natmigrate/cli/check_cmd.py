@@ -2,54 +2,20 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from natmigrate.check.baseline import write_baseline
-from natmigrate.check.gate import CheckReport, run_check
+from natmigrate.check.gate import run_check
 from natmigrate.check.inputs import INPUT_FORMATS
-from natmigrate.cli.terminal import error_line, stdout_console, write_data
+from natmigrate.cli import options as o
+from natmigrate.cli.root import reported
+from natmigrate.cli.terminal import emit, error_line
 from natmigrate.errors import ExitCode, InputError
-from natmigrate.report import check_text, github, junit, markdown, sarif
+from natmigrate.report.formats import CheckFormat, as_text
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES
-
-
-class CheckOutput(str, Enum):
-    """``check -o`` choices."""
-
-    text = "text"
-    json = "json"
-    sarif = "sarif"
-    junit = "junit"
-    github = "github"
-    markdown = "markdown"
-
-
-def _render_text(report: CheckReport) -> str:
-    from io import StringIO
-
-    from rich.console import Console
-
-    buf = StringIO()
-    Console(file=buf, soft_wrap=False, highlight=False, no_color=True, width=200).print(
-        check_text.render(report)
-    )
-    return buf.getvalue()
-
-
-RENDERERS: dict[CheckOutput, Callable[[CheckReport], str]] = {
-    CheckOutput.text: _render_text,
-    CheckOutput.json: lambda r: json.dumps(r.document(), indent=2) + "\n",
-    CheckOutput.sarif: lambda r: json.dumps(sarif.document(r), indent=2) + "\n",
-    CheckOutput.junit: junit.render,
-    CheckOutput.github: github.render,
-    CheckOutput.markdown: markdown.render,
-}
 
 
 def _write(path: Path, text: str) -> None:
@@ -59,6 +25,7 @@ def _write(path: Path, text: str) -> None:
         raise InputError(str(path), f"cannot write report: {exc.strerror or exc}") from None
 
 
+@reported
 def check(
     paths: Annotated[
         list[str],
@@ -67,9 +34,7 @@ def check(
             "Directories are searched for *.json, *.jsonc, *.bicep and *.tf."
         ),
     ],
-    output: Annotated[
-        CheckOutput, typer.Option("-o", "--output", help="Output format (to stdout, or to --output-file).")
-    ] = CheckOutput.text,
+    output: o.CheckOutput = CheckFormat.text,
     output_file: Annotated[
         Path | None,
         typer.Option("--output-file", help="Write the -o format to this file; the console gets text."),
@@ -128,9 +93,7 @@ def check(
             help=f"Treat every input as this shape instead of recognising it: {', '.join(INPUT_FORMATS)}.",
         ),
     ] = "auto",
-    max_file_size: Annotated[
-        int, typer.Option("--max-file-size", help="Refuse files larger than this many MiB.", min=1)
-    ] = DEFAULT_MAX_BYTES // 2**20,
+    max_file_size: o.MaxFileSize = DEFAULT_MAX_BYTES // 2**20,
 ) -> None:
     """Gate a pipeline on inbound NAT v1 in ARM JSON, Bicep and Terraform.
 
@@ -155,25 +118,24 @@ def check(
         skip_unrecognized=skip_unrecognized,
     )
 
-    console_format = CheckOutput.text if output_file is not None else output
-    extra = {
-        CheckOutput.sarif: sarif_file,
-        CheckOutput.junit: junit_file,
-        CheckOutput.json: json_file,
-        CheckOutput.markdown: markdown_file,
+    # --output-file takes the -o format; the console then gets text.
+    console_format = CheckFormat.text if output_file is not None else output
+    also = {
+        CheckFormat.sarif: sarif_file,
+        CheckFormat.junit: junit_file,
+        CheckFormat.json: json_file,
+        CheckFormat.markdown: markdown_file,
     }
     if output_file is not None:
-        _write(output_file, RENDERERS[output](report))
-    for fmt, target in extra.items():
+        _write(output_file, as_text(output.to_format()(report)))
+    for fmt, target in also.items():
         if target is not None:
-            _write(target, RENDERERS[fmt](report))
+            _write(target, as_text(fmt.to_format()(report)))
     if create_baseline is not None:
         write_baseline(create_baseline, report.baseline_keys())
 
-    if console_format is CheckOutput.text:
-        stdout_console().print(check_text.render(report))
-    else:
-        write_data(RENDERERS[console_format](report))
+    emit(console_format.to_format()(report))
+    if console_format is not CheckFormat.text:  # the text report lists its warnings itself
         for w in report.warnings:
             typer.echo(f"natmigrate: warning: {w}", err=True)
     # Data on stdout; what went wrong, one line per file, on stderr (as detect does).

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Annotated
 
 import typer
 
 from natmigrate.check import inputs
-from natmigrate.cli.terminal import error_line, stdout_console, write_data
-from natmigrate.report.json_text import dumps_indented
-from natmigrate.scan import FileResult, exit_code, paused_gc, results_document
+from natmigrate.cli import options as o
+from natmigrate.cli.root import reported
+from natmigrate.cli.terminal import emit, error_line
+from natmigrate.report.formats import FindingsFormat
+from natmigrate.scan import FileResult, exit_code, paused_gc
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES
 
 # Directories are searched for JSON; Bicep and Terraform files are read when named (``check``
@@ -18,20 +19,12 @@ from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES
 DETECT_SUFFIXES = (".json", ".jsonc")
 
 
-class DetectOutput(str, Enum):
-    """``detect -o`` choices."""
-
-    table = "table"
-    json = "json"
-
-
+@reported
 def detect(
     paths: Annotated[
         list[str], typer.Argument(help="Files, directories (searched for *.json) or quoted globs.")
     ],
-    output: Annotated[
-        DetectOutput, typer.Option("-o", "--output", help="Output format.")
-    ] = DetectOutput.table,
+    output: o.FindingsOutput = FindingsFormat.table,
     input_format: Annotated[
         str,
         typer.Option(
@@ -39,9 +32,7 @@ def detect(
             help=f"Treat every input as this shape instead of recognising it: {', '.join(inputs.INPUT_FORMATS)}.",
         ),
     ] = "auto",
-    max_file_size: Annotated[
-        int, typer.Option("--max-file-size", help="Refuse files larger than this many MiB.", min=1)
-    ] = DEFAULT_MAX_BYTES // 2**20,
+    max_file_size: o.MaxFileSize = DEFAULT_MAX_BYTES // 2**20,
 ) -> None:
     """List inbound NAT v1 use (NAT pools, scale-set pool references, v1 rules, NIC rule references).
 
@@ -62,12 +53,7 @@ def detect(
             FileResult(g, error=f"{g}: no file matches this pattern") for g in expanded.unmatched_globs
         ]
         results += [s.result for s in inputs.scan(expanded, input_format, max_file_size * 2**20, split=True)]
-        if output is DetectOutput.json:
-            write_data(dumps_indented(results_document(results)))
-        elif any(r.error is None for r in results):
-            from natmigrate.report import findings_table  # rich: only the table needs it
-
-            findings_table.print_results(stdout_console(), results)
+        emit(output.to_format()(results))
     for r in results:
         if r.error is not None:
             error_line(r.error)

@@ -9,18 +9,12 @@ from typing import Annotated
 
 import typer
 
-from natmigrate.cli.terminal import fail, stderr_console, stdout_console, write_data
+from natmigrate.cli import options as o
+from natmigrate.cli.root import reported
+from natmigrate.cli.terminal import emit, stderr_console, write_data
+from natmigrate.cli.verbosity import Verbosity
 from natmigrate.errors import ExitCode, NatMigrateError
-from natmigrate.fleet.inventory import FleetInventory
-
-
-class ScanOutput(str, Enum):
-    """``scan -o`` choices."""
-
-    table = "table"
-    json = "json"
-    csv = "csv"
-    markdown = "markdown"
+from natmigrate.report.formats import FleetFormat
 
 
 class ScanVia(str, Enum):
@@ -31,6 +25,7 @@ class ScanVia(str, Enum):
     arm = "arm"
 
 
+@reported
 def scan(
     subscription: Annotated[
         list[str] | None,
@@ -38,12 +33,18 @@ def scan(
             "--subscription",
             "-s",
             help="Subscription id or name; repeatable. Default: every subscription you can see.",
+            rich_help_panel=o.AZURE,
         ),
     ] = None,
     management_group: Annotated[
-        str | None, typer.Option("--management-group", help="Every subscription below this management group.")
+        str | None,
+        typer.Option(
+            "--management-group",
+            help="Every subscription below this management group.",
+            rich_help_panel=o.AZURE,
+        ),
     ] = None,
-    output: Annotated[ScanOutput, typer.Option("-o", "--output", help="Output format.")] = ScanOutput.table,
+    output: Annotated[FleetFormat, typer.Option(*o.OUTPUT_FLAGS, help=o.OUTPUT_HELP)] = FleetFormat.table,
     out: Annotated[
         Path | None,
         typer.Option("--out", help="Also write the inventory (JSON) here, for migrate --inventory."),
@@ -52,15 +53,17 @@ def scan(
         ScanVia,
         typer.Option("--via", help="auto: Resource Graph, ARM lists if it is unavailable; or force one."),
     ] = ScanVia.auto,
-    cloud: Annotated[
-        str, typer.Option("--cloud", help="AzureCloud, AzureUSGovernment or AzureChinaCloud.")
-    ] = "AzureCloud",
+    cloud: o.Cloud = "AzureCloud",
     simulate: Annotated[
         list[Path] | None,
         typer.Option(
-            "--simulate", help="Scan the built-in simulator seeded from FILE (repeatable) instead of Azure."
+            "--simulate",
+            help="Scan the built-in simulator seeded from FILE (repeatable) instead of Azure.",
+            rich_help_panel=o.REHEARSAL,
         ),
     ] = None,
+    debug: o.Debug = False,
+    verbose: o.Verbose = False,
 ) -> None:
     """List every load balancer with inbound NAT v1 in scope, with its readiness to migrate.
 
@@ -71,35 +74,10 @@ def scan(
 
     Exit codes: 0 no inbound NAT v1 found, 3 v1 found, 1 error, 2 usage error.
     """
-    from natmigrate.report import fleet_text
-
-    try:
-        inventory = _scan(subscription, management_group, via, cloud, simulate)
-        if out is not None:
-            _write(out, inventory.to_json())
-    except NatMigrateError as exc:
-        fail(exc)
-    if output is ScanOutput.json:
-        write_data(inventory.to_json())
-    elif output is ScanOutput.csv:
-        write_data(fleet_text.to_csv(inventory))
-    elif output is ScanOutput.markdown:
-        write_data(fleet_text.to_markdown(inventory))
-    else:
-        fleet_text.print_table(stdout_console(), inventory)
-    raise typer.Exit(int(ExitCode.FOUND if inventory.found else ExitCode.OK))
-
-
-def _scan(
-    subscription: list[str] | None,
-    management_group: str | None,
-    via: ScanVia,
-    cloud: str,
-    simulate: list[Path] | None,
-) -> FleetInventory:
     from natmigrate.azure.fleet_scan import ScanRequest
     from natmigrate.azure.fleet_scan import scan as run_scan
 
+    Verbosity(debug, verbose).configure_logging()
     for path in simulate or []:
         if not path.is_file():
             raise NatMigrateError(f"{path}: no such file")
@@ -111,14 +89,14 @@ def _scan(
         simulate=tuple(str(p) for p in simulate or ()),
     )
     console = stderr_console()
-    return run_scan(request, note=lambda text: console.print(text, markup=False)).inventory
-
-
-def _write(path: Path, text: str) -> None:
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise NatMigrateError(f"{path}: cannot write the inventory: {exc.strerror}") from None
+    inventory = run_scan(request, note=lambda text: console.print(text, markup=False)).inventory
+    if out is not None:
+        try:
+            out.write_text(inventory.to_json(), encoding="utf-8")
+        except OSError as exc:
+            raise NatMigrateError(f"{out}: cannot write the inventory: {exc.strerror}") from None
+    emit(output.to_format()(inventory))
+    raise typer.Exit(int(ExitCode.FOUND if inventory.found else ExitCode.OK))
 
 
 class PolicyEffect(str, Enum):

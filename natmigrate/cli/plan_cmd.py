@@ -12,22 +12,17 @@ from typing import Annotated
 import typer
 
 from natmigrate import __version__
-from natmigrate.cli.terminal import fail, stdout_console, write_data
-from natmigrate.errors import ExitCode, InputError, NatMigrateError, UsageError
+from natmigrate.cli import options as o
+from natmigrate.cli.root import reported
+from natmigrate.cli.terminal import emit
+from natmigrate.cli.verbosity import Verbosity
+from natmigrate.errors import ExitCode, InputError, UsageError
 from natmigrate.model import Snapshot
 from natmigrate.plan.build import plan_snapshot
 from natmigrate.plan.model import InputInfo, Plan, PlanOptions
+from natmigrate.report.formats import PlanFormat
 from natmigrate.sources import JSON_FORMATS, read_path
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES
-
-
-class PlanOutput(str, Enum):
-    """``plan -o`` choices."""
-
-    table = "table"
-    json = "json"
-    markdown = "markdown"
-    az_cli = "az-cli"
 
 
 class ScopeChoice(str, Enum):
@@ -45,13 +40,7 @@ class RulesModeChoice(str, Enum):
     consolidate = "consolidate"
 
 
-class RollingChoice(str, Enum):
-    """``--rolling`` choices."""
-
-    refuse = "refuse"
-    switch_to_manual = "switch-to-manual"
-
-
+@reported
 def plan(
     path: Annotated[
         str | None,
@@ -61,15 +50,10 @@ def plan(
             show_default=False,
         ),
     ] = None,
-    resource_group: Annotated[
-        str | None, typer.Option("-g", "--resource-group", help="Resource group (live Azure).")
-    ] = None,
-    name: Annotated[str | None, typer.Option("-n", "--name", help="Load balancer name (live Azure).")] = None,
-    subscription: Annotated[
-        str | None,
-        typer.Option("--subscription", envvar="AZURE_SUBSCRIPTION_ID", help="Subscription id (live Azure)."),
-    ] = None,
-    output: Annotated[PlanOutput, typer.Option("-o", "--output", help="Output format.")] = PlanOutput.table,
+    resource_group: o.ResourceGroup = None,
+    name: o.LbName = None,
+    subscription: o.Subscription = None,
+    output: o.PlanOutput = PlanFormat.table,
     out: Annotated[
         Path | None, typer.Option("--out", help="Also save the plan (JSON) to this file, for `apply`.")
     ] = None,
@@ -107,12 +91,7 @@ def plan(
             "--max-instances", min=0, help="The most instances a scale set may reach (sizes the ranges)."
         ),
     ] = None,
-    rolling: Annotated[
-        RollingChoice,
-        typer.Option(
-            "--rolling", help="Scale sets with Rolling upgrades: refuse, or switch to Manual and back."
-        ),
-    ] = RollingChoice.refuse,
+    rolling: o.RollingOpt = o.Rolling.refuse,
     reuse_backend_pools: Annotated[
         bool,
         typer.Option(
@@ -139,9 +118,9 @@ def plan(
         str,
         typer.Option("--input-format", help=f"Treat the input as this shape: {', '.join(JSON_FORMATS)}."),
     ] = "auto",
-    max_file_size: Annotated[
-        int, typer.Option("--max-file-size", help="Refuse files larger than this many MiB.", min=1)
-    ] = DEFAULT_MAX_BYTES // 2**20,
+    max_file_size: o.MaxFileSize = DEFAULT_MAX_BYTES // 2**20,
+    debug: o.Debug = False,
+    verbose: o.Verbose = False,
 ) -> None:
     """Plan the migration of inbound NAT v1 to v2: the end state, the checks, the port table.
 
@@ -149,46 +128,44 @@ def plan(
     --detailed-exitcode: 0 nothing to migrate, 3 changes planned and feasible, 4 blocked),
     1 the input could not be read, 2 usage error.
     """
-    try:
-        for template, flag in ((rule_name, "--rule-name"), (pool_name, "--pool-name")):
-            try:
-                valid = "{source}" in template and bool(template.format(source="x"))
-            except (KeyError, IndexError, ValueError):
-                valid = False
-            if not valid:
-                raise typer.BadParameter("must contain {source} and no other {placeholder}", param_hint=flag)
-        if input_format not in JSON_FORMATS:
-            raise typer.BadParameter(f"must be one of {', '.join(JSON_FORMATS)}", param_hint="--input-format")
-        options = PlanOptions(
-            scope=scope.value,
-            rules_mode=rules_mode.value,
-            frontend_port_start=frontend_port_start,
-            widen_ranges=widen_ranges,
-            max_instances=max_instances,
-            rolling=rolling.value,
-            reuse_backend_pools=reuse_backend_pools,
-            rule_name=rule_name,
-            pool_name=pool_name,
+    Verbosity(debug, verbose).configure_logging()  # reading live Azure (-g/-n) logs what it sends
+    for template, flag in ((rule_name, "--rule-name"), (pool_name, "--pool-name")):
+        try:
+            valid = "{source}" in template and bool(template.format(source="x"))
+        except (KeyError, IndexError, ValueError):
+            valid = False
+        if not valid:
+            raise typer.BadParameter("must contain {source} and no other {placeholder}", param_hint=flag)
+    if input_format not in JSON_FORMATS:
+        raise typer.BadParameter(f"must be one of {', '.join(JSON_FORMATS)}", param_hint="--input-format")
+    options = PlanOptions(
+        scope=scope.value,
+        rules_mode=rules_mode.value,
+        frontend_port_start=frontend_port_start,
+        widen_ranges=widen_ranges,
+        max_instances=max_instances,
+        rolling=rolling.value,
+        reuse_backend_pools=reuse_backend_pools,
+        rule_name=rule_name,
+        pool_name=pool_name,
+    )
+    snapshot, info = _read_input(path, resource_group, name, subscription, input_format, max_file_size)
+    if not snapshot.load_balancers:
+        raise InputError(
+            info.path or "input",
+            "no load balancer in the input; planning needs the load balancer and the scale sets and NICs "
+            "that use it",
         )
-        snapshot, info = _read_input(path, resource_group, name, subscription, input_format, max_file_size)
-        if not snapshot.load_balancers:
-            raise InputError(
-                info.path or "input",
-                "no load balancer in the input; planning needs the load balancer and the scale sets and NICs "
-                "that use it",
-            )
-        result = plan_snapshot(
-            snapshot,
-            options,
-            info,
-            natmigrate_version=__version__,
-            created_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-        )
-        if out is not None:
-            _save(out, result)
-        _render(result, output)
-    except NatMigrateError as exc:
-        fail(exc)
+    result = plan_snapshot(
+        snapshot,
+        options,
+        info,
+        natmigrate_version=__version__,
+        created_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+    )
+    if out is not None:
+        _save(out, result)
+    emit(output.to_format()(result))
     raise typer.Exit(int(exit_code(result, detailed_exitcode)))
 
 
@@ -252,20 +229,3 @@ def _save(out: Path, result: Plan) -> None:
             fh.write(result.to_json())
     except OSError as exc:
         raise InputError(str(out), f"cannot write the plan: {exc.strerror}") from None
-
-
-def _render(result: Plan, output: PlanOutput) -> None:
-    if output is PlanOutput.json:
-        write_data(result.to_json())
-    elif output is PlanOutput.markdown:
-        from natmigrate.report.plan_markdown import render_markdown
-
-        write_data(render_markdown(result))
-    elif output is PlanOutput.az_cli:
-        from natmigrate.report.plan_azcli import render_az_cli
-
-        write_data(render_az_cli(result))
-    else:
-        from natmigrate.report.plan_table import print_plan
-
-        print_plan(stdout_console(), result)

@@ -1,12 +1,18 @@
 """The ``natmigrate`` root command: its settings, ``--version``, and the never-a-traceback runner.
 
+Errors become exit codes here and nowhere else (:func:`exit_code_for`): :func:`run` for the process,
+and :func:`reported` on each command (so a command run in-process, as tests do, behaves the same).
+
 Kept apart from :mod:`natmigrate.cli.app` (which registers every command) so that
 :mod:`natmigrate.cli.launch` can start a single command without importing all the others.
 """
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import typer
 
@@ -46,18 +52,40 @@ def new_app() -> typer.Typer:
     return app
 
 
+def exit_code_for(exc: BaseException) -> int:
+    """Print the one line that ``exc`` ends a command with and return its exit code (``README.md``)."""
+    if isinstance(exc, NatMigrateError):
+        error_line(str(exc))
+        return int(exc.exit_code)
+    if isinstance(exc, KeyboardInterrupt):
+        error_line("interrupted")
+        return int(ExitCode.INTERRUPTED)
+    # last line of defence: one line, and a hint where to report it
+    error_line(f"internal error: {type(exc).__name__}: {exc} (please report this)")
+    return int(ExitCode.ERROR)
+
+
+F = TypeVar("F", bound=Callable[..., None])
+
+
+def reported(command: F) -> F:
+    """A command whose natmigrate errors end as one line on stderr and their exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+        except NatMigrateError as exc:
+            raise typer.Exit(exit_code_for(exc)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
 def run(app: typer.Typer) -> None:
     """Run ``app`` on ``sys.argv``; never lets a traceback reach the user. Always raises SystemExit."""
     try:
         app()
-    except NatMigrateError as exc:
-        error_line(str(exc))
-        sys.exit(int(exc.exit_code))
-    except KeyboardInterrupt:
-        error_line("interrupted")
-        sys.exit(130)
     except SystemExit:
         raise
-    except Exception as exc:  # last line of defence: one line, and a hint where to report it
-        error_line(f"internal error: {type(exc).__name__}: {exc} (please report this)")
-        sys.exit(int(ExitCode.ERROR))
+    except (Exception, KeyboardInterrupt) as exc:  # every other ending: one line and an exit code
+        sys.exit(exit_code_for(exc))

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, NoReturn
-
-import typer
-
-from natmigrate.errors import ExitCode, NatMigrateError
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # rich is imported when a console is made: ``detect -o json`` never needs it
     from rich.console import Console
+
+    from natmigrate.report.formats import Rendering
 
 
 def stdout_console() -> Console:
@@ -40,10 +38,9 @@ def error_line(message: str) -> None:
     sys.stderr.flush()
 
 
-def fail(err: NatMigrateError | str, code: ExitCode = ExitCode.ERROR) -> NoReturn:
-    """Print one error line and exit with the error's code."""
-    if isinstance(err, NatMigrateError):
-        error_line(str(err))
-        raise typer.Exit(int(err.exit_code))
-    error_line(err)
-    raise typer.Exit(int(code))
+def emit(rendering: Rendering) -> None:
+    """Write a rendering (:mod:`natmigrate.report.formats`) to stdout: text as given, tables on a console."""
+    if isinstance(rendering, str):
+        write_data(rendering)
+    else:
+        rendering(stdout_console())

@@ -5,12 +5,14 @@ under one campaign journal that ``resume``/``rollback`` of the campaign director
 Writes go through one shared :class:`~natmigrate.execute.budget.WriteBudget` (ARM's limits per
 subscription and principal, the network provider's per-5-minutes limit); load balancers run
 ``parallel`` at a time, each on its own (so one write at a time per load balancer). Planning
-needs the live resources, so it comes in as a function (:data:`PlanLive`) from the Azure edge.
+and each run directory are the run session's own (:func:`natmigrate.execute.session.plan_live`,
+:class:`~natmigrate.execute.runinfo.RunMeta`), so a campaign's load balancer is planned and recorded
+as ``migrate -g -n`` would; the gateways come from the caller (paced; real Azure or a simulator).
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import dataclasses
 import json
 import threading
 from collections.abc import Callable, Iterable
@@ -26,12 +28,13 @@ from natmigrate.execute.engine import RunOptions
 from natmigrate.execute.gateway import Gateway
 from natmigrate.execute.run import RunResult, check_feasible, execute, load_run
 from natmigrate.execute.rundir import RUN_FORMAT_VERSION, RunDir, _write_private
+from natmigrate.execute.runinfo import RunMeta, RunSettings, new_run_dir, now
+from natmigrate.execute.session import plan_live
 from natmigrate.fleet.inventory import FleetEntry
-from natmigrate.plan.model import InputInfo, LoadBalancerPlan, Plan
+from natmigrate.plan.model import RollingPolicy
 
 CAMPAIGN_FILE = "campaign.json"
 CAMPAIGN_FORMAT = "natmigrate-campaign"
-PlanLive = Callable[[Gateway, str], LoadBalancerPlan]
 DONE = frozenset({"succeeded", "nothing-to-do", "skipped"})
 
 
@@ -79,7 +82,7 @@ class Campaign:
             )
             for e in skipped
         ]
-        campaign = cls(rd.path, items, {"created_at": _now(), "natmigrate_version": __version__, **meta})
+        campaign = cls(rd.path, items, {"created_at": now(), "natmigrate_version": __version__, **meta})
         campaign.save()
         return campaign
 
@@ -129,12 +132,14 @@ class Campaign:
 @dataclass
 class CampaignRunner:
     """Runs a campaign's load balancers: ``gateway_for(subscription)`` gives each its (paced)
-    gateway, ``plan_live`` plans one load balancer from Azure as ``migrate`` does."""
+    gateway; ``run_meta`` says where runs go (:class:`RunMeta` without its load balancers)."""
 
     campaign: Campaign
     gateway_for: Callable[[str], Gateway]
-    plan_live: PlanLive
-    options: Callable[[RunDir], RunOptions]
+    settings: RunSettings
+    run_meta: RunMeta
+    simulated: bool = False
+    rolling: RollingPolicy = "refuse"
     parallel: int = 1
     observer: Callable[[CampaignItem], ev.Observer] = lambda _: ev.ignore
     after_each: Callable[[CampaignItem], None] = lambda _: None
@@ -166,61 +171,44 @@ class CampaignRunner:
         finally:
             self.after_each(item)
 
+    def _options(self, rd: RunDir) -> RunOptions:
+        return dataclasses.replace(
+            self.settings.engine_options(rd, self.simulated),
+            resume_hint=f"natmigrate resume {self.campaign.path}",
+            rollback_hint=f"natmigrate rollback {self.campaign.path}",
+        )
+
     def _forward(self, item: CampaignItem) -> None:
         gateway = self.gateway_for(item.subscription)
         if item.run_dir:  # carry on this load balancer's own run, as `resume RUN_DIR` does
             rd = RunDir.open(item.run_dir)
             _, lbs, _ = load_run(rd)
         else:
-            lb = self.plan_live(gateway, item.id)
-            if not lb.has_changes:
+            plan = plan_live(gateway, [item.id], self.rolling)
+            lbs = [lb for lb in plan.load_balancers if lb.has_changes]
+            if not lbs:
                 self.campaign.update(item, status="nothing-to-do")
                 return
-            check_feasible([lb])
-            rd = self._new_run(item, lb)
-            lbs = [lb]
+            check_feasible(lbs)
+            meta = dataclasses.replace(
+                self.run_meta, load_balancers=(lbs[0].id,), subscription=item.subscription
+            )
+            rd = new_run_dir(self.settings.state_dir, lbs[0].name, meta)
+            rd.write_json("plan.json", dataclasses.replace(plan, load_balancers=tuple(lbs)).to_dict())
+            rd.update_meta(
+                status="started", campaign=str(self.campaign.path), campaign_simulated=self.simulated
+            )
         self.campaign.update(item, status="running", run_dir=str(rd.path), error=None)
-        result = execute(rd, gateway, lbs, "migrate", self.observer(item), self.options(rd))
+        result = execute(rd, gateway, lbs, "migrate", self.observer(item), self._options(rd))
         self._record(item, result)
 
     def _backward(self, item: CampaignItem) -> None:
         assert item.run_dir is not None
         rd = RunDir.open(item.run_dir)
         _, lbs, _ = load_run(rd)
-        result = execute(
-            rd, self.gateway_for(item.subscription), lbs, "rollback", self.observer(item), self.options(rd)
-        )
+        gateway = self.gateway_for(item.subscription)
+        result = execute(rd, gateway, lbs, "rollback", self.observer(item), self._options(rd))
         self._record(item, result)
-
-    def _new_run(self, item: CampaignItem, lb: LoadBalancerPlan) -> RunDir:
-        base = Path(str(self.campaign.meta["state_dir"]))
-        rd = RunDir.create(base, lb.name)
-        rd.write_json(
-            "run.json",
-            {
-                "format_version": RUN_FORMAT_VERSION,
-                "natmigrate_version": __version__,
-                "created_at": _now(),
-                "status": "started",
-                **self.campaign.meta.get("run_meta", {}),
-                "subscription": item.subscription,
-                "load_balancer": lb.id,
-                "load_balancers": [lb.id],
-                "campaign": str(self.campaign.path),
-            },
-        )
-        plan = Plan(
-            load_balancers=(lb,),
-            input=InputInfo(format="live"),
-            natmigrate_version=__version__,
-            created_at=_now(),
-        )
-        rd.write_json("plan.json", plan.to_dict())
-        return rd
 
     def _record(self, item: CampaignItem, result: RunResult) -> None:
         self.campaign.update(item, status=result.status, error=result.error)
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")

@@ -13,6 +13,9 @@ STEP_FAILED = "step-failed"
 WRITE = "write"  # a write request was sent (or, in a dry run, would be)
 PROGRESS = "progress"  # roll-out progress: data has done/total
 NOTE = "note"  # something the user should read (a fallback taken, a policy switched back)
+# Emitted by a run session (execute/session.py) around the steps:
+PLANNED = "planned"  # a load balancer's plan is about to run (or be dry-run); data["plan"] is it
+MESSAGE = "message"  # where the run stands (its run directory, what is resumed), for people
 
 
 @dataclass(frozen=True)

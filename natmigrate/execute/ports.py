@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from natmigrate.execute.gateway import Gateway
 
 PORT_COLUMNS = ["target", "target_id", "rule", "version", "protocol", "frontend_port", "backend_port"]
+
+
+@dataclass(frozen=True)
+class CurrentPorts:
+    """What ``natmigrate ports`` shows: the load balancer's name and one row per (target, rule)."""
+
+    load_balancer: str
+    rows: list[dict[str, Any]]
 
 
 def _short_target(target_id: str) -> str:

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from natmigrate.execute import events as ev
+from natmigrate.execute.run import RunResult
 from natmigrate.plan.model import LoadBalancerPlan
 
 _MARK = {
@@ -45,6 +46,10 @@ class ConsoleObserver:
                 if event.kind == ev.STEP_FAILED and event.message:
                     line.append(f"  {event.message}")
                 self.console.print(line)
+            elif event.kind == ev.PLANNED:
+                print_plan_summary(self.console, event.data["plan"])
+            elif event.kind == ev.MESSAGE:
+                self.console.print(event.message)
             elif event.kind == ev.NOTE:
                 self.console.print(Text(f"  note: {event.message}", style="yellow"))
             elif event.kind == ev.WRITE and self.show_writes:
@@ -86,6 +91,12 @@ class ConsoleObserver:
             if self._progress is not None:
                 self._progress.stop()
                 self._progress = None
+
+    def __enter__(self) -> ConsoleObserver:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def print_plan_summary(console: Console, lb: LoadBalancerPlan) -> None:
@@ -186,3 +197,33 @@ def rows_csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
     for row in rows:
         writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in columns})
     return buf.getvalue()
+
+
+def print_dry_run(console: Console, result: RunResult) -> None:
+    """The write requests a dry run recorded, in order, with their az equivalents; predicted ports."""
+    writes = result.writes
+    console.print(f"Dry run: {len(writes)} write request(s) a real run would send, in order (none was sent):")
+    for i, w in enumerate(writes, 1):
+        console.print(f"{i}. {w['method']} {w['resource']}", markup=False, highlight=False)
+        for line in w["changes"]:
+            console.print(f"     {line}", markup=False, highlight=False)
+        for cmd in w["az"]:
+            console.print(f"     $ {cmd}", markup=False, highlight=False)
+    if result.outcome.ports:
+        console.print(ports_table(result.outcome.ports, "Port mapping (old -> predicted)"))
+
+
+def print_run_status(console: Console, result: RunResult, with_downtime: bool = True) -> None:
+    """How the run ended, for people (stderr): simulated downtime, status, how to resume or undo."""
+    if with_downtime and result.downtime:
+        worst = max(result.downtime.values())
+        console.print(
+            f"Simulated NAT downtime: at most {worst:.1f} s per target ({len(result.downtime)} target(s))."
+        )
+    if result.status in ("succeeded", "rolled-back"):
+        console.print(f"[green]{result.status}[/green]; run directory: {result.run_dir}")
+    elif result.status != "dry-run":
+        console.print(f"[bold red]{result.status}[/bold red]: {result.error}")
+        if result.run_dir:
+            console.print(f"  to finish the run:  natmigrate resume {result.run_dir}")
+            console.print(f"  to undo it:         natmigrate rollback {result.run_dir}")

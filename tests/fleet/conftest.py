@@ -8,17 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fleet_helpers import PER_SUBSCRIPTION, SUBSCRIPTIONS
 
-from natmigrate.azure.clients import Connection
-from natmigrate.azure.credential import SimulatorCredential
-from natmigrate.azure.fleet_reader import FleetReader
 from natmigrate.model import Origin
 from natmigrate.simulator import SimClock, Simulator
 from natmigrate.simulator.fleet_seed import FleetLoadBalancer, fleet
 from natmigrate.sources.assemble import assemble
-
-SUBSCRIPTIONS = 20
-PER_SUBSCRIPTION = 10
 
 
 @pytest.fixture(scope="module")
@@ -34,18 +29,6 @@ def fleet_sim(generated: tuple[list[dict[str, object]], list[FleetLoadBalancer]]
     with Simulator(clock=SimClock(frozen=True)) as sim:
         sim.seed(assemble([(b, Origin("fleet", f"/{i}")) for i, b in enumerate(bodies)], "fleet", "rest"))
         yield sim
-
-
-def reader_for(sim: Simulator, **kwargs: object) -> FleetReader:
-    """A fleet reader whose SDK clients talk to ``sim``."""
-    conn = Connection(
-        subscription="",
-        endpoint=sim.endpoint,
-        ca_bundle=sim.ca_file,
-        polling_interval=0,
-        retry_backoff_factor=0,
-    )
-    return FleetReader(conn, SimulatorCredential(), **kwargs)  # type: ignore[arg-type]
 
 
 @pytest.fixture

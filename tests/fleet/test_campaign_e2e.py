@@ -9,16 +9,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import PER_SUBSCRIPTION, SUBSCRIPTIONS, reader_for
+from fleet_helpers import PER_SUBSCRIPTION, SUBSCRIPTIONS, reader_for
 
-from natmigrate.azure.campaign_session import FleetGateways, plan_live
+from natmigrate.azure.campaign_session import FleetGateways
 from natmigrate.azure.clients import Connection
 from natmigrate.azure.credential import SimulatorCredential
 from natmigrate.azure.live import snapshot_from_bodies
 from natmigrate.execute.budget import WriteBudget, WriteLimits
 from natmigrate.execute.campaign import Campaign, CampaignRunner
-from natmigrate.execute.engine import RunOptions
 from natmigrate.execute.rundir import RunDir
+from natmigrate.execute.runinfo import RunMeta, RunSettings
 from natmigrate.fleet.inventory import FleetInventory, build_fleet
 from natmigrate.model import Origin
 from natmigrate.simulator import SimClock, Simulator
@@ -54,11 +54,9 @@ def _runner(sim: Simulator, campaign: Campaign, parallel: int = 4) -> CampaignRu
         retry_backoff_factor=0,
     )
     gateways = FleetGateways(conn, SimulatorCredential(), WriteBudget(LIMITS), retry_delay=0.05)
-
-    def options(rd: RunDir) -> RunOptions:
-        return RunOptions(poll_interval=0.01, resume_hint="resume", rollback_hint="rollback")
-
-    return CampaignRunner(campaign, gateways, plan_live, options, parallel=parallel)
+    settings = RunSettings(state_dir=campaign.path.parent)
+    where = RunMeta(load_balancers=(), simulated=False, endpoint=sim.endpoint)
+    return CampaignRunner(campaign, gateways, settings, where, simulated=True, parallel=parallel)
 
 
 def _uses_v1(body: dict[str, object]) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import SUBSCRIPTIONS, reader_for
+from fleet_helpers import SUBSCRIPTIONS, reader_for
 
 from natmigrate.azure.fleet_reader import FleetRead
 from natmigrate.azure.live import snapshot_from_bodies

@@ -1,0 +1,47 @@
+"""``natmigrate apply``: run a saved plan, refusing when Azure changed since it was planned."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from natmigrate.cli import options as o
+from natmigrate.cli.root import reported
+from natmigrate.cli.run_view import run_session, target_of
+from natmigrate.cli.verbosity import Verbosity
+from natmigrate.execute.session import (
+    DEFAULT_STATE_DIR,
+    RunSettings,
+    read_plan_file,
+)
+from natmigrate.report.formats import RunFormat
+
+
+@reported
+def apply(
+    plan_file: Annotated[Path, typer.Argument(help="A plan written by `natmigrate plan --out`.")],
+    name: o.LbName = None,
+    cloud: o.Cloud = "AzureCloud",
+    simulate: o.Simulate = None,
+    simulate_fault: o.Faults = None,
+    dry_run: o.DryRun = False,
+    yes: o.Yes = False,
+    state_dir: o.StateDir = Path(DEFAULT_STATE_DIR),
+    batch_size: o.BatchSize = None,
+    rollout_timeout: o.RolloutTimeout = 3600.0,
+    output: o.RunOutput = RunFormat.table,
+    debug: o.Debug = False,
+    verbose: o.Verbose = False,
+) -> None:
+    """Run a saved plan; refuse when Azure changed since it was planned (etags, fingerprints)."""
+    # The subscription is the plan's: a plan names every resource by its full id.
+    target = target_of(None, cloud, simulate, simulate_fault)
+    settings = RunSettings(state_dir, batch_size, rollout_timeout, dry_run)
+    run_session(
+        lambda session: session.apply(read_plan_file(plan_file), name, target, settings),
+        output,
+        Verbosity(debug, verbose),
+        yes,
+    )

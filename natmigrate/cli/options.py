@@ -1,0 +1,128 @@
+"""Command-line options shared by several commands, defined once: the same flags, type and help
+wherever they appear (az-style names and wording).
+
+Kept light (typer and the format enums only): ``detect`` imports it and starts lean.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from natmigrate.report.formats import CheckFormat, FindingsFormat, PlanFormat, PortsFormat, RunFormat
+
+AZURE = "Azure"
+SAFETY = "Safety"
+REHEARSAL = "Rehearsal"
+
+OUTPUT_FLAGS = ("-o", "--output")
+OUTPUT_HELP = "Output format."
+
+
+class Rolling(str, Enum):
+    """``--rolling`` choices: what to do with a scale set whose upgrade policy is Rolling."""
+
+    refuse = "refuse"
+    switch_to_manual = "switch-to-manual"
+
+
+# Which load balancer, where ------------------------------------------------------------------
+
+ResourceGroup = Annotated[
+    str | None, typer.Option("-g", "--resource-group", help="Name of resource group.", rich_help_panel=AZURE)
+]
+LbName = Annotated[
+    str | None, typer.Option("-n", "--name", help="Name of the load balancer.", rich_help_panel=AZURE)
+]
+Subscription = Annotated[
+    str | None,
+    typer.Option(
+        "--subscription",
+        envvar="AZURE_SUBSCRIPTION_ID",
+        help="Subscription id (default: AZURE_SUBSCRIPTION_ID, then the az CLI's default subscription).",
+        rich_help_panel=AZURE,
+    ),
+]
+Cloud = Annotated[
+    str,
+    typer.Option("--cloud", help="AzureCloud, AzureUSGovernment or AzureChinaCloud.", rich_help_panel=AZURE),
+]
+RollingOpt = Annotated[
+    Rolling,
+    typer.Option(
+        "--rolling",
+        help="Scale sets with a Rolling upgrade policy: refuse, or switch to Manual for the run and back.",
+    ),
+]
+
+# Logging (every command that talks to Azure) --------------------------------------------------
+
+Debug = Annotated[bool, typer.Option("--debug", help="Show all debug logs (tokens are never logged).")]
+Verbose = Annotated[bool, typer.Option("--verbose", help="Increase logging verbosity.")]
+
+# Output formats: one enum per result type (natmigrate.report.formats) ------------------------
+
+FindingsOutput = Annotated[FindingsFormat, typer.Option(*OUTPUT_FLAGS, help=OUTPUT_HELP)]
+CheckOutput = Annotated[CheckFormat, typer.Option(*OUTPUT_FLAGS, help=OUTPUT_HELP)]
+PlanOutput = Annotated[PlanFormat, typer.Option(*OUTPUT_FLAGS, help=OUTPUT_HELP)]
+RunOutput = Annotated[RunFormat, typer.Option(*OUTPUT_FLAGS, help=OUTPUT_HELP)]
+PortsOutput = Annotated[PortsFormat, typer.Option(*OUTPUT_FLAGS, help=OUTPUT_HELP)]
+
+# Runs (migrate, apply, resume, rollback) -------------------------------------------------------
+
+Yes = Annotated[
+    bool, typer.Option("-y", "--yes", help="Do not prompt for confirmation.", rich_help_panel=SAFETY)
+]
+DryRun = Annotated[
+    bool,
+    typer.Option(
+        "--dry-run",
+        help="Do every read and check, print the exact write requests and their az equivalents, send none.",
+        rich_help_panel=SAFETY,
+    ),
+]
+StateDir = Annotated[
+    Path,
+    typer.Option("--state-dir", help="Where run directories are created (private).", rich_help_panel=SAFETY),
+]
+BatchSize = Annotated[
+    int | None,
+    typer.Option(
+        "--batch-size",
+        min=1,
+        help="Manual roll-out: upgrade this many instances per call (default: all). Single-VM rules: "
+        "update this many NICs per wave, each wave followed by one load-balancer write (default: 8).",
+    ),
+]
+RolloutTimeout = Annotated[
+    float,
+    typer.Option("--rollout-timeout", min=1, help="Automatic roll-out: seconds to wait for every instance."),
+]
+Simulate = Annotated[
+    Path | None,
+    typer.Option(
+        "--simulate",
+        help="Rehearse against the built-in simulator seeded from FILE (nothing leaves this machine).",
+        rich_help_panel=REHEARSAL,
+    ),
+]
+Faults = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--simulate-fault",
+        metavar="METHOD:PATH_GLOB:N:OUTCOME",
+        help="With --simulate: the N-th matching request fails with OUTCOME "
+        "(500, 503, 429, 409, 412, lro-failed, drop, crash). Repeatable.",
+        rich_help_panel=REHEARSAL,
+    ),
+]
+RunDirArg = Annotated[Path, typer.Argument(help="The run directory printed when the run started.")]
+
+# Reading files -------------------------------------------------------------------------------
+
+MaxFileSize = Annotated[
+    int, typer.Option("--max-file-size", help="Refuse files larger than this many MiB.", min=1)
+]

@@ -1,0 +1,28 @@
+"""``natmigrate ports``: every target's current frontend port (v1 rules and v2 mappings)."""
+
+from __future__ import annotations
+
+from natmigrate.cli import options as o
+from natmigrate.cli.root import reported
+from natmigrate.cli.terminal import emit
+from natmigrate.cli.verbosity import Verbosity
+from natmigrate.execute.session import AzureTarget, LoadBalancerName, SimulatedTarget, Target, read_ports
+from natmigrate.report.formats import PortsFormat
+
+
+@reported
+def ports(
+    resource_group: o.ResourceGroup = None,
+    name: o.LbName = None,
+    subscription: o.Subscription = None,
+    cloud: o.Cloud = "AzureCloud",
+    simulate: o.Simulate = None,
+    output: o.PortsOutput = PortsFormat.table,
+    debug: o.Debug = False,
+    verbose: o.Verbose = False,
+) -> None:
+    """Show every target's current frontend port (v1 rules and v2 mappings)."""
+    Verbosity(debug, verbose).configure_logging()
+    target: Target = AzureTarget(subscription, cloud) if simulate is None else SimulatedTarget(simulate)
+    current = read_ports(target, LoadBalancerName(resource_group, name))
+    emit(output.to_format()(current))

@@ -1,0 +1,74 @@
+"""What the commands that run a migration share: asking for confirmation, showing progress while the
+session runs, and rendering how it ended (data on stdout, messages on stderr)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import typer
+
+from natmigrate.cli.terminal import emit, stderr_console
+from natmigrate.cli.verbosity import Verbosity
+from natmigrate.errors import ExitCode, UsageError
+from natmigrate.execute.session import (
+    AzureTarget,
+    Confirm,
+    RunSession,
+    SessionResult,
+    SimulatedTarget,
+    Target,
+)
+from natmigrate.report.formats import RunFormat
+from natmigrate.report.run_report import ConsoleObserver, print_run_status
+
+ENDED_WELL = ("succeeded", "rolled-back", "dry-run")
+
+
+def target_of(
+    subscription: str | None, cloud: str, simulate: Path | None, faults: list[str] | None
+) -> Target:
+    """Real Azure, or with ``--simulate`` the built-in simulator (``--simulate-fault`` needs it)."""
+    if simulate is None:
+        if faults:
+            raise UsageError("--simulate-fault needs --simulate FILE")
+        return AzureTarget(subscription, cloud)
+    return SimulatedTarget(simulate, tuple(faults or ()))
+
+
+def confirmation(yes: bool) -> Confirm:
+    """``--yes`` answers every question; otherwise ask on the terminal (there must be one)."""
+
+    def confirm(question: str) -> bool:
+        if yes:
+            return True
+        if not sys.stdin.isatty():
+            raise UsageError("no terminal to ask for confirmation on; add --yes to go ahead without asking")
+        return typer.confirm(question, default=False, err=True)
+
+    return confirm
+
+
+def run_session(
+    call: Callable[[RunSession], SessionResult], output: RunFormat, verbosity: Verbosity, yes: bool = False
+) -> None:
+    """Run ``call`` on a session whose steps are shown on stderr as they happen, then render its end.
+    Exit 1 when the run failed (the messages say how to resume or roll back)."""
+    verbosity.configure_logging()
+    err = stderr_console()
+    with ConsoleObserver(err, show_writes=verbosity.show_writes) as observer:
+        ended = call(RunSession(confirmation(yes), observer))
+    if ended.result is None:
+        err.print("Cancelled; nothing was changed.")
+        return
+    result = ended.result
+    if ended.nothing_to_do:
+        if output is RunFormat.json:
+            emit(output.to_format()(result))
+        err.print(result.outcome.notes[0])
+        return
+    emit(output.to_format()(result))
+    print_run_status(err, result, with_downtime=output is RunFormat.table)
+    if result.status not in ENDED_WELL:
+        raise typer.Exit(int(ExitCode.ERROR))

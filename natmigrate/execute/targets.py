@@ -1,0 +1,124 @@
+"""What a run talks to (real Azure, or the built-in simulator for ``--simulate``), which load
+balancer, and how to connect to it.
+
+The Azure and simulator edges are imported when first needed, so that a command which never talks
+to Azure does not load the SDKs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from natmigrate import ids
+from natmigrate.errors import NatMigrateError, UsageError
+from natmigrate.execute.gateway import Gateway
+from natmigrate.execute.ports import CurrentPorts, current_ports
+from natmigrate.execute.rundir import RunDir
+
+if TYPE_CHECKING:
+    from natmigrate.azure.gateway import SdkGateway
+    from natmigrate.azure.rehearsal import Rehearsal
+
+
+@dataclass(frozen=True)
+class AzureTarget:
+    """Real Azure: the subscription (``None``: the environment's or the az CLI's default) and cloud."""
+
+    subscription: str | None = None
+    cloud: str = "AzureCloud"
+
+
+@dataclass(frozen=True)
+class SimulatedTarget:
+    """A rehearsal: the built-in simulator seeded from ``seed``, with ``--simulate-fault`` specs."""
+
+    seed: Path
+    faults: tuple[str, ...] = ()
+
+
+Target = AzureTarget | SimulatedTarget
+
+
+@dataclass(frozen=True)
+class LoadBalancerName:
+    """``-g``/``-n``: which load balancer (either may be missing when rehearsing from a seed file)."""
+
+    resource_group: str | None = None
+    name: str | None = None
+
+    def require_id(self, subscription: str, hint: str = "") -> str:
+        """The full id in ``subscription``; both parts must be given."""
+        if not self.resource_group or not self.name:
+            raise UsageError(f"name the load balancer with -g RESOURCE_GROUP -n NAME{hint}")
+        return ids.build_id(subscription, self.resource_group, "Microsoft.Network/loadBalancers", self.name)
+
+    def matches(self, lb_id: str) -> bool:
+        """Whether ``lb_id`` has this name and resource group (a missing part matches anything)."""
+        parsed = ids.parse_id(lb_id)
+        if self.name and lb_id.rstrip("/").rsplit("/", 1)[-1].lower() != self.name.lower():
+            return False
+        return not self.resource_group or (
+            parsed is not None and parsed.resource_group.lower() == self.resource_group.lower()
+        )
+
+
+@dataclass
+class Connected:
+    """A gateway, and the rehearsal behind it when the run is simulated."""
+
+    gateway: Gateway
+    rehearsal: Rehearsal | None = None
+
+
+def connect_azure(target: AzureTarget, endpoint: str | None = None) -> SdkGateway:
+    """A gateway to real Azure (``endpoint``: a run's recorded Resource Manager endpoint)."""
+    from natmigrate.azure.session import connect
+
+    return connect(target.subscription, target.cloud, endpoint=endpoint)
+
+
+@contextlib.contextmanager
+def open_rehearsal(rd: RunDir, seed: str | None, faults: Sequence[str]) -> Iterator[Connected]:
+    """The simulator of a simulated run, kept in its run directory (seeded when new)."""
+    from natmigrate.azure.rehearsal import Rehearsal
+
+    with Rehearsal(rd, seed, list(faults)) as rehearsal:
+        yield Connected(rehearsal.gateway(), rehearsal)
+
+
+def seeded_load_balancers(target: SimulatedTarget, which: LoadBalancerName) -> list[str]:
+    """The load balancers of a seed file that ``-g``/``-n`` pick (all of them when neither is given)."""
+    from natmigrate.azure.rehearsal import seed_load_balancers
+
+    if not target.seed.is_file():
+        raise NatMigrateError(f"{target.seed}: no such file")
+    lbs = [x for x in seed_load_balancers(str(target.seed)) if which.matches(x)]
+    if not lbs:
+        raise UsageError(f"{target.seed}: no matching load balancer")
+    return lbs
+
+
+@contextlib.contextmanager
+def _read_only_gateway(target: Target) -> Iterator[SdkGateway]:
+    """Real Azure, or a simulator made from a seed file, a saved simulator state or a simulated
+    run's directory (nothing is saved back)."""
+    if isinstance(target, SimulatedTarget):
+        from natmigrate.azure.rehearsal import simulated_gateway
+
+        with simulated_gateway(str(target.seed)) as gateway:
+            yield gateway
+        return
+    yield connect_azure(target)
+
+
+def read_ports(target: Target, which: LoadBalancerName) -> CurrentPorts:
+    """Every target's current frontend port on the named load balancer (``natmigrate ports``)."""
+    if isinstance(target, AzureTarget) and not (which.resource_group and which.name):
+        raise UsageError("name the load balancer with -g RESOURCE_GROUP -n NAME")
+    with _read_only_gateway(target) as gateway:
+        rows = current_ports(gateway, which.require_id(gateway.connection.subscription))
+    return CurrentPorts(str(which.name), rows)

@@ -1,0 +1,233 @@
+"""Output formats: one enum per result type, whose members are the ``-o`` choices of the commands that
+produce it; :meth:`to_format` names the renderer (pip-audit's ``OutputFormatChoice.to_format``).
+
+A renderer turns a result into a :data:`Rendering`: text written to stdout exactly as given (JSON,
+SARIF, CSV, Markdown, az commands), or a function that prints tables on a rich console. A new output
+format is a new member here and a renderer in ``report/``; no command changes.
+
+Renderers are imported when chosen, so ``detect -o json`` never loads rich.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from natmigrate.check.gate import CheckReport
+    from natmigrate.execute.ports import CurrentPorts
+    from natmigrate.execute.run import RunResult
+    from natmigrate.fleet.inventory import FleetInventory
+    from natmigrate.plan.model import Plan
+    from natmigrate.scan import FileResult
+
+Rendering = str | Callable[["Console"], None]
+"""What a renderer produces: stdout text, or what to print on the stdout console."""
+
+# Wide tables (run and port tables) fold resource ids when piped at 80 columns.
+PIPED_TABLE_WIDTH = 160
+
+
+def as_text(rendering: Rendering) -> str:
+    """A rendering as plain text (for files): consoles print without colour, 200 columns wide."""
+    if isinstance(rendering, str):
+        return rendering
+    from io import StringIO
+
+    from rich.console import Console
+
+    buf = StringIO()
+    rendering(Console(file=buf, soft_wrap=False, highlight=False, no_color=True, width=200))
+    return buf.getvalue()
+
+
+def _wide(console: Console) -> Console:
+    """As wide as the terminal, or wide enough not to fold ids when piped (unless COLUMNS says)."""
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console.width = PIPED_TABLE_WIDTH
+    return console
+
+
+def _json(document: Any) -> str:
+    return json.dumps(document, indent=2)
+
+
+# detect -------------------------------------------------------------------------------------
+
+
+class FindingsFormat(str, Enum):
+    """``detect -o`` choices (per-file findings)."""
+
+    table = "table"
+    json = "json"
+
+    def to_format(self) -> Callable[[list[FileResult]], Rendering]:
+        """The renderer of this format."""
+        return _findings_json if self is FindingsFormat.json else _findings_table
+
+
+def _findings_json(results: list[FileResult]) -> Rendering:
+    from natmigrate.report.json_text import dumps_indented
+    from natmigrate.scan import results_document
+
+    return dumps_indented(results_document(results))
+
+
+def _findings_table(results: list[FileResult]) -> Rendering:
+    def show(console: Console) -> None:
+        from natmigrate.report import findings_table
+
+        if any(r.error is None for r in results):  # errors alone are reported on stderr
+            findings_table.print_results(console, results)
+
+    return show
+
+
+# check --------------------------------------------------------------------------------------
+
+
+class CheckFormat(str, Enum):
+    """``check -o`` choices (the CI gate's report)."""
+
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+    junit = "junit"
+    github = "github"
+    markdown = "markdown"
+
+    def to_format(self) -> Callable[[CheckReport], Rendering]:
+        """The renderer of this format."""
+        from natmigrate.report import github, junit, markdown, sarif
+
+        renderers: dict[CheckFormat, Callable[[CheckReport], Rendering]] = {
+            CheckFormat.text: _check_text,
+            CheckFormat.json: lambda r: _json(r.document()) + "\n",
+            CheckFormat.sarif: lambda r: _json(sarif.document(r)) + "\n",
+            CheckFormat.junit: junit.render,
+            CheckFormat.github: github.render,
+            CheckFormat.markdown: markdown.render,
+        }
+        return renderers[self]
+
+
+def _check_text(report: CheckReport) -> Rendering:
+    from natmigrate.report import check_text
+
+    return lambda console: console.print(check_text.render(report))
+
+
+# plan ---------------------------------------------------------------------------------------
+
+
+class PlanFormat(str, Enum):
+    """``plan -o`` choices."""
+
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    az_cli = "az-cli"
+
+    def to_format(self) -> Callable[[Plan], Rendering]:
+        """The renderer of this format."""
+        if self is PlanFormat.json:
+            return lambda plan: plan.to_json()
+        if self is PlanFormat.markdown:
+            from natmigrate.report.plan_markdown import render_markdown
+
+            return render_markdown
+        if self is PlanFormat.az_cli:
+            from natmigrate.report.plan_azcli import render_az_cli
+
+            return render_az_cli
+        return _plan_table
+
+
+def _plan_table(plan: Plan) -> Rendering:
+    from natmigrate.report.plan_table import print_plan
+
+    return lambda console: print_plan(console, plan)
+
+
+# migrate, apply, resume, rollback -----------------------------------------------------------
+
+
+class RunFormat(str, Enum):
+    """``-o`` choices of the commands that run a migration (or a dry run of one)."""
+
+    table = "table"
+    json = "json"
+
+    def to_format(self) -> Callable[[RunResult], Rendering]:
+        """The renderer of this format."""
+        return (lambda result: _json(result.to_json())) if self is RunFormat.json else _run_tables
+
+
+def _run_tables(result: RunResult) -> Rendering:
+    from natmigrate.report.run_report import ports_table, print_dry_run
+
+    def show(console: Console) -> None:
+        if result.status == "dry-run":
+            print_dry_run(_wide(console), result)
+        elif result.outcome.ports:
+            _wide(console).print(ports_table(result.outcome.ports))
+
+    return show
+
+
+# ports --------------------------------------------------------------------------------------
+
+
+class PortsFormat(str, Enum):
+    """``ports -o`` choices (every target's current frontend port)."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+    def to_format(self) -> Callable[[CurrentPorts], Rendering]:
+        """The renderer of this format."""
+        if self is PortsFormat.json:
+            return lambda ports: _json(ports.rows)
+        if self is PortsFormat.csv:
+            from natmigrate.execute.ports import PORT_COLUMNS
+            from natmigrate.report.run_report import rows_csv
+
+            return lambda ports: rows_csv(ports.rows, PORT_COLUMNS)
+        return _ports_table
+
+
+def _ports_table(ports: CurrentPorts) -> Rendering:
+    from natmigrate.report.run_report import current_ports_table
+
+    title = f"Frontend ports of {ports.load_balancer}"
+    return lambda console: _wide(console).print(current_ports_table(ports.rows, title))
+
+
+# scan ---------------------------------------------------------------------------------------
+
+
+class FleetFormat(str, Enum):
+    """``scan -o`` choices (a fleet inventory)."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+    def to_format(self) -> Callable[[FleetInventory], Rendering]:
+        """The renderer of this format."""
+        from natmigrate.report import fleet_text
+
+        if self is FleetFormat.json:
+            return lambda inventory: inventory.to_json()
+        if self is FleetFormat.csv:
+            return fleet_text.to_csv
+        if self is FleetFormat.markdown:
+            return fleet_text.to_markdown
+        return lambda inventory: lambda console: fleet_text.print_table(console, inventory)
