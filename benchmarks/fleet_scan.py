@@ -17,7 +17,7 @@ import sys
 import time
 from typing import Any
 
-from natmigrate.azure.clients import Connection
+from natmigrate.azure.clients import simulator_connection
 from natmigrate.azure.credential import SimulatorCredential
 from natmigrate.azure.fleet_reader import FleetRead, FleetReader
 from natmigrate.azure.live import snapshot_from_bodies
@@ -29,7 +29,7 @@ from natmigrate.sources.assemble import assemble
 
 
 def _read(sim: Simulator, via: str) -> tuple[FleetRead, float, int]:
-    conn = Connection(subscription="", endpoint=sim.endpoint, ca_bundle=sim.ca_file, polling_interval=0)
+    conn = simulator_connection(sim.endpoint, sim.ca_file)
     sim.clear_requests()
     started = time.perf_counter()
     reader = FleetReader(conn, SimulatorCredential())

@@ -13,10 +13,9 @@ from typing import TYPE_CHECKING
 
 from azure.core.credentials import TokenCredential
 
-from natmigrate.azure.clients import Connection, cloud_named
+from natmigrate.azure.clients import Connection, cloud_named, simulator_connection
 from natmigrate.azure.credential import SimulatorCredential, default_credential
 from natmigrate.azure.gateway import SdkGateway
-from natmigrate.errors import InputError
 from natmigrate.execute.budget import WriteBudget
 from natmigrate.execute.gateway import Gateway
 from natmigrate.execute.paced import PacedGateway
@@ -70,18 +69,12 @@ def fleet_gateways(
             Connection(subscription="", cloud=chosen).with_environment(), default_credential(chosen), budget
         )
         return
+    from natmigrate.azure.fleet_scan import seeded_simulator
     from natmigrate.simulator import Simulator
-    from natmigrate.sources import read_path
 
     assert campaign_dir is not None
     state = campaign_dir / SIMULATOR_STATE
-    sim = Simulator.load_state(state) if resume_simulation else Simulator()
-    if not resume_simulation:
-        for path in simulate:
-            snapshot = read_path(path)
-            if snapshot.is_empty:
-                raise InputError(path, "no load balancer, NIC or scale set to seed the simulator with")
-            sim.seed(snapshot)
+    sim = Simulator.load_state(state) if resume_simulation else seeded_simulator(simulate)
     save_lock = threading.Lock()
 
     def save() -> None:
@@ -90,13 +83,7 @@ def fleet_gateways(
 
     with sim:
         save()
-        conn = Connection(
-            subscription="",
-            endpoint=sim.endpoint,
-            ca_bundle=sim.ca_file,
-            polling_interval=0,
-            retry_backoff_factor=0,
-        )
+        conn = simulator_connection(sim.endpoint, sim.ca_file)
         gateways = FleetGateways(conn, SimulatorCredential(), budget, 0.2, save, sim)
         try:
             yield gateways

@@ -124,6 +124,18 @@ class Connection:
         return self.cloud.scope
 
 
+def simulator_connection(endpoint: str, ca_file: str, subscription: str = "") -> Connection:
+    """How to reach the built-in simulator: its endpoint and certificate, no polling delay, retries
+    without backoff (it answers at once)."""
+    return Connection(
+        subscription=subscription,
+        endpoint=endpoint,
+        ca_bundle=ca_file,
+        polling_interval=0,
+        retry_backoff_factor=0,
+    )
+
+
 def _is_loopback(url: str) -> bool:
     host = urlparse(url).hostname or ""
     return host == "localhost" or host == "::1" or host.startswith("127.")

@@ -6,15 +6,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from azure.core.credentials import TokenCredential
 
-from natmigrate.azure.clients import Connection, cloud_named
+from natmigrate.azure.clients import Connection, cloud_named, simulator_connection
 from natmigrate.azure.credential import SimulatorCredential, default_credential
 from natmigrate.azure.fleet_reader import FleetRead, FleetReader, Via
 from natmigrate.azure.live import snapshot_from_bodies
 from natmigrate.errors import InputError
 from natmigrate.fleet.inventory import FleetInventory, build_fleet
+
+if TYPE_CHECKING:
+    from natmigrate.simulator import Simulator
 
 
 @dataclass(frozen=True)
@@ -52,16 +56,19 @@ def _connection(request: ScanRequest) -> Iterator[tuple[Connection, TokenCredent
     if not request.simulate:
         yield Connection(subscription="", cloud=cloud).with_environment(), default_credential(cloud)
         return
+    with seeded_simulator(request.simulate) as sim:
+        yield simulator_connection(sim.endpoint, sim.ca_file), SimulatorCredential()
+
+
+def seeded_simulator(paths: Sequence[str]) -> Simulator:
+    """A (not yet started) simulator holding every resource of the seed files, of any subscriptions."""
     from natmigrate.simulator import Simulator
     from natmigrate.sources import read_path
 
-    with Simulator() as sim:
-        for path in request.simulate:
-            snapshot = read_path(path)
-            if snapshot.is_empty:
-                raise InputError(path, "no load balancer, NIC or scale set to seed the simulator with")
-            sim.seed(snapshot)
-        yield (
-            Connection(subscription="", endpoint=sim.endpoint, ca_bundle=sim.ca_file, polling_interval=0),
-            SimulatorCredential(),
-        )
+    sim = Simulator()
+    for path in paths:
+        snapshot = read_path(path)
+        if snapshot.is_empty:
+            raise InputError(path, "no load balancer, NIC or scale set to seed the simulator with")
+        sim.seed(snapshot)
+    return sim

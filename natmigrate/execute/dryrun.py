@@ -17,6 +17,7 @@ from typing import Any
 from natmigrate import ids
 from natmigrate.execute import transforms as tf
 from natmigrate.execute.engine import describe_change
+from natmigrate.execute.forwarding import ForwardingGateway
 from natmigrate.execute.gateway import Body, Gateway
 
 
@@ -39,11 +40,11 @@ class WriteRequest:
         }
 
 
-class DryRunGateway:
+class DryRunGateway(ForwardingGateway):
     """A gateway that reads through ``inner`` and records writes."""
 
     def __init__(self, inner: Gateway):
-        self.inner = inner
+        super().__init__(inner)
         self.writes: list[WriteRequest] = []
         self._overlay: dict[str, Body] = {}
         self._stale_instances: set[str] = set()  # scale sets whose model changed (key)
@@ -89,18 +90,6 @@ class DryRunGateway:
     def get_network_interface(self, nic_id: str) -> Body:
         """Overlay, else the real GET."""
         return self._read(nic_id, self.inner.get_network_interface)
-
-    def get_virtual_machine(self, vm_id: str) -> Body:
-        """The real GET."""
-        return self.inner.get_virtual_machine(vm_id)
-
-    def list_scale_sets(self, resource_group: str | None) -> list[Body]:
-        """The real listing."""
-        return self.inner.list_scale_sets(resource_group)
-
-    def list_load_balancer_nics(self, lb_id: str) -> list[Body]:
-        """The real listing."""
-        return self.inner.list_load_balancer_nics(lb_id)
 
     def list_scale_set_instances(self, vmss_id: str) -> list[Body]:
         """Real instances, marked out of date after a recorded model change until "upgraded"."""

@@ -15,13 +15,14 @@ from typing import TypeVar
 
 from natmigrate import ids
 from natmigrate.execute.budget import WriteBudget
+from natmigrate.execute.forwarding import ForwardingGateway
 from natmigrate.execute.gateway import ArmError, Body, Gateway
 
 T = TypeVar("T")
 RETRYABLE = frozenset({"RetryableErrorDueToAnotherOperation", "AnotherOperationInProgress"})
 
 
-class PacedGateway:
+class PacedGateway(ForwardingGateway):
     """Every write of ``inner`` waits for the budget first; reads go straight through."""
 
     def __init__(
@@ -34,7 +35,7 @@ class PacedGateway:
         sleep: Callable[[float], None] | None = None,
         after_write: Callable[[], None] = lambda: None,
     ) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.after_write = after_write
         self.budget = budget
         self.retries = retries
@@ -44,34 +45,6 @@ class PacedGateway:
     def __getattr__(self, name: str) -> object:
         # Optional extras a gateway may offer (``prepare_load_balancer``) pass through.
         return getattr(self.inner, name)
-
-    def get_load_balancer(self, lb_id: str) -> Body:
-        """Read."""
-        return self.inner.get_load_balancer(lb_id)
-
-    def get_scale_set(self, vmss_id: str) -> Body:
-        """Read."""
-        return self.inner.get_scale_set(vmss_id)
-
-    def list_scale_set_instances(self, vmss_id: str) -> list[Body]:
-        """Read."""
-        return self.inner.list_scale_set_instances(vmss_id)
-
-    def get_network_interface(self, nic_id: str) -> Body:
-        """Read."""
-        return self.inner.get_network_interface(nic_id)
-
-    def get_virtual_machine(self, vm_id: str) -> Body:
-        """Read."""
-        return self.inner.get_virtual_machine(vm_id)
-
-    def list_scale_sets(self, resource_group: str | None) -> list[Body]:
-        """Read."""
-        return self.inner.list_scale_sets(resource_group)
-
-    def list_load_balancer_nics(self, lb_id: str) -> list[Body]:
-        """Read."""
-        return self.inner.list_load_balancer_nics(lb_id)
 
     def query_port_mapping(self, lb_id: str, pool_name: str, ip_configuration_id: str) -> list[Body]:
         """A POST that changes nothing, paced all the same: ARM counts requests by method."""

@@ -3,7 +3,7 @@ conftest.py files in the tree)."""
 
 from __future__ import annotations
 
-from natmigrate.azure.clients import Connection
+from natmigrate.azure.clients import simulator_connection
 from natmigrate.azure.credential import SimulatorCredential
 from natmigrate.azure.fleet_reader import FleetReader
 from natmigrate.simulator import Simulator
@@ -14,11 +14,5 @@ PER_SUBSCRIPTION = 10
 
 def reader_for(sim: Simulator, **kwargs: object) -> FleetReader:
     """A fleet reader whose SDK clients talk to ``sim``."""
-    conn = Connection(
-        subscription="",
-        endpoint=sim.endpoint,
-        ca_bundle=sim.ca_file,
-        polling_interval=0,
-        retry_backoff_factor=0,
-    )
+    conn = simulator_connection(sim.endpoint, sim.ca_file)
     return FleetReader(conn, SimulatorCredential(), **kwargs)  # type: ignore[arg-type]

@@ -12,7 +12,7 @@ import pytest
 from fleet_helpers import PER_SUBSCRIPTION, SUBSCRIPTIONS, reader_for
 
 from natmigrate.azure.campaign_session import FleetGateways
-from natmigrate.azure.clients import Connection
+from natmigrate.azure.clients import simulator_connection
 from natmigrate.azure.credential import SimulatorCredential
 from natmigrate.azure.live import snapshot_from_bodies
 from natmigrate.execute.budget import WriteBudget, WriteLimits
@@ -46,13 +46,7 @@ def _inventory(sim: Simulator) -> FleetInventory:
 
 
 def _runner(sim: Simulator, campaign: Campaign, parallel: int = 4) -> CampaignRunner:
-    conn = Connection(
-        subscription="",
-        endpoint=sim.endpoint,
-        ca_bundle=sim.ca_file,
-        polling_interval=0,
-        retry_backoff_factor=0,
-    )
+    conn = simulator_connection(sim.endpoint, sim.ca_file)
     gateways = FleetGateways(conn, SimulatorCredential(), WriteBudget(LIMITS), retry_delay=0.05)
     settings = RunSettings(state_dir=campaign.path.parent)
     where = RunMeta(load_balancers=(), simulated=False, endpoint=sim.endpoint)
