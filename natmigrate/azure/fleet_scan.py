@@ -63,11 +63,11 @@ def _connection(request: ScanRequest) -> Iterator[tuple[Connection, TokenCredent
 def seeded_simulator(paths: Sequence[str]) -> Simulator:
     """A (not yet started) simulator holding every resource of the seed files, of any subscriptions."""
     from natmigrate.simulator import Simulator
-    from natmigrate.sources import read_path
+    from natmigrate.sources import read_any
 
     sim = Simulator()
     for path in paths:
-        snapshot = read_path(path)
+        snapshot = read_any(path)
         if snapshot.is_empty:
             raise InputError(path, "no load balancer, NIC or scale set to seed the simulator with")
         sim.seed(snapshot)

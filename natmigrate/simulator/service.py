@@ -220,9 +220,9 @@ class Simulator:
         from natmigrate.simulator.seed import seed_snapshot
 
         if not isinstance(source, Snapshot):
-            from natmigrate.sources import read_path
+            from natmigrate.sources import read_any
 
-            source = read_path(source, input_format)
+            source = read_any(source, input_format)
         with self._lock:
             subs = snapshot_subscriptions(source)
             if subs and not self._world.resources and not self._world.subscriptions.serves(subs[0]):
