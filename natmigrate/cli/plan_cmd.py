@@ -99,6 +99,7 @@ def plan(
             help="Reuse a backend pool whose members are exactly a NAT pool's.",
         ),
     ] = True,
+    batch_size: o.BatchSize = None,
     rule_name: Annotated[
         str,
         typer.Option("--rule-name", help="Name of each v2 rule; {source} is the NAT pool or v1 rule name."),
@@ -148,6 +149,7 @@ def plan(
         reuse_backend_pools=reuse_backend_pools,
         rule_name=rule_name,
         pool_name=pool_name,
+        batch_size=batch_size,
     )
     snapshot, info = _read_input(path, resource_group, name, subscription, input_format, max_file_size)
     if not snapshot.load_balancers:

@@ -31,7 +31,7 @@ from natmigrate.execute.rundir import RUN_FORMAT_VERSION, RunDir, _write_private
 from natmigrate.execute.runinfo import RunMeta, RunSettings, new_run_dir, now
 from natmigrate.execute.session import plan_live
 from natmigrate.fleet.inventory import FleetEntry
-from natmigrate.plan.model import RollingPolicy
+from natmigrate.plan.model import Plan, RollingPolicy
 
 CAMPAIGN_FILE = "campaign.json"
 CAMPAIGN_FORMAT = "natmigrate-campaign"
@@ -171,9 +171,11 @@ class CampaignRunner:
         finally:
             self.after_each(item)
 
-    def _options(self, rd: RunDir) -> RunOptions:
+    def _options(self, rd: RunDir, plan: Plan) -> RunOptions:
+        # A run goes with the batch size its plan was made with (its waves are steps of the plan).
+        settings = self.settings.for_plan(plan, str(rd.path / "plan.json"))
         return dataclasses.replace(
-            self.settings.engine_options(rd, self.simulated),
+            settings.engine_options(rd, self.simulated),
             resume_hint=f"natmigrate resume {self.campaign.path}",
             rollback_hint=f"natmigrate rollback {self.campaign.path}",
         )
@@ -182,32 +184,33 @@ class CampaignRunner:
         gateway = self.gateway_for(item.subscription)
         if item.run_dir:  # carry on this load balancer's own run, as `resume RUN_DIR` does
             rd = RunDir.open(item.run_dir)
-            _, lbs, _ = load_run(rd)
+            plan, lbs, _ = load_run(rd)
         else:
-            plan = plan_live(gateway, [item.id], self.rolling)
+            plan = plan_live(gateway, [item.id], self.rolling, self.settings.batch_size)
             lbs = [lb for lb in plan.load_balancers if lb.has_changes]
             if not lbs:
                 self.campaign.update(item, status="nothing-to-do")
                 return
             check_feasible(lbs)
+            plan = dataclasses.replace(plan, load_balancers=tuple(lbs))
             meta = dataclasses.replace(
                 self.run_meta, load_balancers=(lbs[0].id,), subscription=item.subscription
             )
             rd = new_run_dir(self.settings.state_dir, lbs[0].name, meta)
-            rd.write_json("plan.json", dataclasses.replace(plan, load_balancers=tuple(lbs)).to_dict())
+            rd.write_json("plan.json", plan.to_dict())
             rd.update_meta(
                 status="started", campaign=str(self.campaign.path), campaign_simulated=self.simulated
             )
         self.campaign.update(item, status="running", run_dir=str(rd.path), error=None)
-        result = execute(rd, gateway, lbs, "migrate", self.observer(item), self._options(rd))
+        result = execute(rd, gateway, lbs, "migrate", self.observer(item), self._options(rd, plan))
         self._record(item, result)
 
     def _backward(self, item: CampaignItem) -> None:
         assert item.run_dir is not None
         rd = RunDir.open(item.run_dir)
-        _, lbs, _ = load_run(rd)
+        plan, lbs, _ = load_run(rd)
         gateway = self.gateway_for(item.subscription)
-        result = execute(rd, gateway, lbs, "rollback", self.observer(item), self._options(rd))
+        result = execute(rd, gateway, lbs, "rollback", self.observer(item), self._options(rd, plan))
         self._record(item, result)
 
     def _record(self, item: CampaignItem, result: RunResult) -> None:
