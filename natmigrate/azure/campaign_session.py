@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from azure.core.credentials import TokenCredential
 
 from natmigrate.azure.clients import Connection, cloud_named, simulator_connection
-from natmigrate.azure.credential import SimulatorCredential, default_credential
+from natmigrate.azure.credential import SimulatorCredential, credential_for
 from natmigrate.azure.gateway import SdkGateway
 from natmigrate.execute.budget import WriteBudget
 from natmigrate.execute.gateway import Gateway
@@ -65,9 +65,8 @@ def fleet_gateways(
     from the campaign directory's saved state when ``resume_simulation``)."""
     chosen = cloud_named(cloud)
     if not simulate and not resume_simulation:
-        yield FleetGateways(
-            Connection(subscription="", cloud=chosen).with_environment(), default_credential(chosen), budget
-        )
+        connection = Connection(subscription="", cloud=chosen).with_environment()
+        yield FleetGateways(connection, credential_for(connection), budget)
         return
     from natmigrate.azure.fleet_scan import seeded_simulator
     from natmigrate.simulator import Simulator

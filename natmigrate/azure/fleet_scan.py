@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from azure.core.credentials import TokenCredential
 
 from natmigrate.azure.clients import Connection, cloud_named, simulator_connection
-from natmigrate.azure.credential import SimulatorCredential, default_credential
+from natmigrate.azure.credential import SimulatorCredential, credential_for
 from natmigrate.azure.fleet_reader import FleetRead, FleetReader, Via
 from natmigrate.azure.live import snapshot_from_bodies
 from natmigrate.errors import InputError
@@ -54,7 +54,8 @@ def scan(request: ScanRequest, note: Callable[[str], None] = lambda _: None) -> 
 def _connection(request: ScanRequest) -> Iterator[tuple[Connection, TokenCredential]]:
     cloud = cloud_named(request.cloud)
     if not request.simulate:
-        yield Connection(subscription="", cloud=cloud).with_environment(), default_credential(cloud)
+        connection = Connection(subscription="", cloud=cloud).with_environment()
+        yield connection, credential_for(connection)
         return
     with seeded_simulator(request.simulate) as sim:
         yield simulator_connection(sim.endpoint, sim.ca_file), SimulatorCredential()

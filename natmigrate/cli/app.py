@@ -6,6 +6,7 @@ from natmigrate.cli import (
     apply_cmd,
     check_cmd,
     detect_cmd,
+    fix_cmd,
     fleet_cmd,
     migrate_cmd,
     plan_cmd,
@@ -27,6 +28,7 @@ app.command("ports")(ports_cmd.ports)
 app.command("simulate")(simulate_cmd.simulate)
 app.command("scan")(fleet_cmd.scan)
 app.command("policy")(fleet_cmd.policy)
+app.command("fix")(fix_cmd.fix)
 
 
 def main() -> None:

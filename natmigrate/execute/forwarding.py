@@ -56,6 +56,8 @@ class ForwardingGateway:
         """``inner``'s."""
         return self.inner.list_load_balancer_nics(lb_id)
 
-    def query_port_mapping(self, lb_id: str, pool_name: str, ip_configuration_id: str) -> list[Body]:
+    def query_port_mapping(
+        self, lb_id: str, pool_name: str, ip_configuration_id: str | None, ip_address: str | None = None
+    ) -> list[Body]:
         """``inner``'s."""
-        return self.inner.query_port_mapping(lb_id, pool_name, ip_configuration_id)
+        return self.inner.query_port_mapping(lb_id, pool_name, ip_configuration_id, ip_address)

@@ -46,10 +46,12 @@ class PacedGateway(ForwardingGateway):
         # Optional extras a gateway may offer (``prepare_load_balancer``) pass through.
         return getattr(self.inner, name)
 
-    def query_port_mapping(self, lb_id: str, pool_name: str, ip_configuration_id: str) -> list[Body]:
+    def query_port_mapping(
+        self, lb_id: str, pool_name: str, ip_configuration_id: str | None, ip_address: str | None = None
+    ) -> list[Body]:
         """A POST that changes nothing, paced all the same: ARM counts requests by method."""
         return self._write(
-            lb_id, lambda: self.inner.query_port_mapping(lb_id, pool_name, ip_configuration_id)
+            lb_id, lambda: self.inner.query_port_mapping(lb_id, pool_name, ip_configuration_id, ip_address)
         )
 
     def _write(self, resource_id: str, call: Callable[[], T]) -> T:

@@ -1,7 +1,8 @@
 """HTTPS on 127.0.0.1: ARM routing, long-running-operation headers, paging, faults, the request log.
 
-Paths are matched case-insensitively, as ARM does. Any api-version is accepted. Every error is an
-ARM error body; nothing a client sends can end the server thread.
+Paths are matched case-insensitively, as ARM does. Only api-versions the REST specs publish for an
+operation are accepted (:mod:`natmigrate.simulator.apiversions`). Every error is an ARM error body;
+nothing a client sends can end the server thread.
 """
 
 from __future__ import annotations
@@ -17,18 +18,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, quote
 
 from natmigrate.ids import id_key
 from natmigrate.lb_layout import COLLECTIONS
 from natmigrate.simulator import fleet_routes
+from natmigrate.simulator.apiversions import check_api_version
 from natmigrate.simulator.armerror import ArmError, not_found
+from natmigrate.simulator.clock import SimClock
 from natmigrate.simulator.faults import Fault
+from natmigrate.simulator.records import CrashCallback, RequestRecord
+from natmigrate.simulator.resource_graph import ResourceGraph
 from natmigrate.simulator.world import LB, NIC, VM, VMSS, World
-
-if TYPE_CHECKING:
-    from natmigrate.simulator.service import Simulator
+from natmigrate.simulator.write_limits import WriteLimits
 
 PAGE_SIZE = 100
 MAX_BODY = 16 * 2**20
@@ -98,6 +101,32 @@ def is_write(method: str, path: str) -> bool:
     return method == "POST" and not path.lower().endswith("/queryinboundnatruleportmapping")
 
 
+class Simulator(Protocol):
+    """What the server needs of the simulator it serves (``service.Simulator`` is one). The server
+    depends on this shape, not on the service module, so that imports run one way: service ->
+    server."""
+
+    clock: SimClock
+    lro_style: str
+    page_size: int
+    hold_clock_while_serving: bool
+    on_crash: CrashCallback | None
+    resource_graph: ResourceGraph
+    write_limits: WriteLimits
+
+    @property
+    def _world(self) -> World: ...
+
+    @property
+    def _lock(self) -> contextlib.AbstractContextManager[Any]: ...
+
+    def _saw_token(self, token: str) -> None: ...
+
+    def _match_fault(self, method: str, path: str) -> Fault | None: ...
+
+    def _record(self, record: RequestRecord) -> None: ...
+
+
 # ====================================================================== routing
 
 
@@ -116,7 +145,8 @@ class Router:
         write limits first (:mod:`natmigrate.simulator.write_limits`)."""
         segs = [s for s in req.path.split("/") if s]
         low = [s.lower() for s in segs]
-        quota = fleet_routes.admit_write(self.sim, req, segs, low)
+        token = req.headers.get("authorization", "")[7:].strip()
+        quota = fleet_routes.admit_write(self.sim.write_limits, req.method, segs, low, token)
         reply = self._route(req, fault, segs, low)
         reply.headers.update(quota)
         return reply
@@ -124,12 +154,18 @@ class Router:
     def _route(self, req: Request, fault: Fault | None, segs: list[str], low: list[str]) -> Reply:
         fail = fault is not None and fault.outcome == "lro-failed"
         self.world.advance()
-        fleet_reply = fleet_routes.route(self, req, low)
-        if fleet_reply is not None:
-            return fleet_reply
+        if low == fleet_routes.SUBSCRIPTIONS:
+            return self.page(req, fleet_routes.subscriptions_listing(self.world, req.method, req.api_version))
+        if low == fleet_routes.RESOURCE_GRAPH:
+            token = req.headers.get("authorization", "")[7:].strip()
+            answer, headers = fleet_routes.graph_query(
+                self.sim.resource_graph, self.world, req.method, req.json(), req.api_version, token
+            )
+            return Reply(200, answer, headers)
         if len(low) < 2 or low[0] != "subscriptions":
             raise ArmError(404, "InvalidResourceType", f"No route for {req.method} {req.path}.")
         self.world.subscriptions.check(segs[1])
+        check_api_version(low[2:], segs[2:], req.api_version, lambda: self._location_of(segs))
         # operation status: /subscriptions/S/providers/NS/locations/L/operations|operationResults/ID
         if (
             len(low) == 8
@@ -138,6 +174,7 @@ class Router:
             and low[6] in ("operations", "operationresults")
         ):
             return self.poll(req, segs[7], location=low[6] == "operationresults")
+        self.world.note_activity()
         # subscription-wide list: /subscriptions/S/providers/NS/TYPE
         if len(low) == 5 and low[2] == "providers":
             rtype = _TYPES.get((low[3], low[4]))
@@ -168,6 +205,16 @@ class Router:
         if rest or req.method != "GET":
             raise _no_route(req)
         return Reply(200, self.world.view(id_key(rid)))
+
+    def _location_of(self, segs: list[str]) -> str | None:
+        """Location of the resource a path addresses (for ARM's error wording), if it exists."""
+        if len(segs) < 8 or segs[2].lower() != "resourcegroups":
+            return None
+        try:
+            location = self.world.get_any("/" + "/".join(segs[:8])).get("location")
+        except ArmError:
+            return None
+        return location if isinstance(location, str) else None
 
     # ---------------------------------------------------------------- load balancers
 
@@ -240,6 +287,8 @@ class Router:
             raise _method(req)
         expand = "instanceview" in (req.query.get("$expand") or [""])[0].lower()
         if low == ["virtualmachines"]:
+            if "$skiptoken" not in req.query and self.sim.clock.modelled:
+                w.wait_for_scale_set(key)
             return self.page(req, w.list_instances(key, expand))
         if low == ["networkinterfaces"]:
             return self.page(req, w.scale_set_nics(key, None))
@@ -323,10 +372,11 @@ class Router:
         op = self.world.operations.get(op_id)
         if op is None:
             raise not_found(f"operation {op_id}")
+        grace = self.world.wait_for(float(op["doneAt"]), op_id) if op["status"] == "InProgress" else 0.0
         headers = {}
         if op["status"] == "InProgress":
             remaining = float(op["doneAt"]) - self.sim.clock.now()
-            real = self.sim.clock.real_seconds(remaining)
+            real = grace if self.sim.clock.modelled else self.sim.clock.real_seconds(remaining)
             if real < 0.001:
                 headers["Retry-After"] = "0"
             else:
@@ -455,6 +505,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         sim = self.server.sim
+        started, started_cpu = time.perf_counter(), time.thread_time()
         arrival_real = time.time()
         sim_time = sim.clock.now()
         raw_path, _, raw_query = self.path.partition("?")
@@ -481,8 +532,7 @@ class _Handler(BaseHTTPRequestHandler):
             sim._saw_token(auth[7:].strip())
             fault = sim._match_fault(method, raw_path)
             reply = self._dispatch(method, raw_path, raw_query, headers, body, fault)
-        from natmigrate.simulator.service import RequestRecord
-
+        data = _encode(reply)
         record = RequestRecord(
             method=method,
             path=raw_path,
@@ -492,6 +542,8 @@ class _Handler(BaseHTTPRequestHandler):
             real_time=arrival_real,
             write=is_write(method, raw_path),
             fault=fault.outcome if fault else None,
+            serve_s=time.perf_counter() - started,
+            serve_cpu_s=time.thread_time() - started_cpu,
         )
         sim._record(record)
         if fault is not None and fault.outcome == "crash" and sim.on_crash is not None:
@@ -501,7 +553,7 @@ class _Handler(BaseHTTPRequestHandler):
             with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
             return
-        self._send(reply)
+        self._send(reply, data)
 
     def _dispatch(
         self,
@@ -544,8 +596,9 @@ class _Handler(BaseHTTPRequestHandler):
             reply.drop = True
         return reply
 
-    def _send(self, reply: Reply) -> None:
-        data = b"" if reply.body is None else json.dumps(reply.body, separators=(",", ":")).encode()
+    def _send(self, reply: Reply, data: bytes | None = None) -> None:
+        if data is None:
+            data = _encode(reply)
         self.send_response(reply.status)
         if reply.body is not None:
             self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -562,6 +615,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_HEAD(self) -> None:
         self._send(Reply(405, ArmError(405, "MethodNotAllowed", "HEAD is not supported.").body()))
+
+
+def _encode(reply: Reply) -> bytes:
+    """The body of an answer on the wire."""
+    return b"" if reply.body is None else json.dumps(reply.body, separators=(",", ":")).encode()
 
 
 def _canned(fault: Fault) -> Reply | None:
