@@ -32,7 +32,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import check_cli, detect_scale, detect_speed, migration, plan_scale, rehearsal_scale
+from benchmarks import (
+    check_cli,
+    detect_scale,
+    detect_speed,
+    fleet_scan,
+    migration,
+    plan_scale,
+    rehearsal_scale,
+)
 
 HERE = Path(__file__).resolve().parent
 DETECT_TARGET_VS_JSON = 1.5
@@ -98,6 +106,8 @@ def evaluate(results: dict[str, Any]) -> list[str]:
         missed.append(f"detection: detect / json.load = {det['detect_over_json_load']} (target <= 1.5)")
     if "detect_cli_over_jq" in det and det["detect_cli_over_jq"] >= 1.0:
         missed.append(f"detection: detect (CLI) / jq = {det['detect_cli_over_jq']} (target < 1)")
+    if results.get("fleet") and not results["fleet"]["identical"]:
+        missed.append("fleet scan: Resource Graph and ARM listing gave different inventories")
     missed += check_cli.missed(results["check_cli"])
     missed += detect_scale.missed(results["detection_scale"])
     if "rehearsal_scale" in results:
@@ -179,6 +189,19 @@ def table(results: dict[str, Any]) -> str:
             f"| {c['check_over_json_load']}, {c['check_cpu_over_json_load_cpu']} "
             f"| {c['check_sarif_over_json_load']}, {c['check_sarif_cpu_over_json_load_cpu']} |"
         )
+    fleet = results.get("fleet")
+    if fleet:
+        lines += ["", "## Fleet scan (Resource Graph vs per-subscription ARM listing)", ""]
+        lines.append(
+            "| subscriptions | load balancers | v1 found | graph queries | graph requests | graph (s) "
+            "| of which quota waits (s) | ARM requests | ARM (s) | ARM/graph time | identical |"
+        )
+        lines.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+        lines.append(
+            f"| {fleet['subscriptions']} | {fleet['load_balancers']} | {fleet['v1_found']} | {fleet['graph_queries']} "
+            f"| {fleet['graph_requests']} | {fleet['graph_s']} | {fleet['graph_throttle_wait_s']} "
+            f"| {fleet['arm_requests']} | {fleet['arm_s']} | {fleet['arm_over_graph_time']} | {fleet['identical']} |"
+        )
     lines += ["", "## Planning scale", ""]
     lines.append("| instances | plan (s) | read (s) | json.load (s) | growth per 10x (10 = linear) |")
     lines.append("|---:|---:|---:|---:|---:|")
@@ -219,6 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     det = detect_speed.measure(args.detect_mb, repeat=max(repeat, 2))
     print("planning ...", file=sys.stderr, flush=True)
     plan = run_planning([100, 1000, 10000], repeat)
+    print("fleet scan ...", file=sys.stderr, flush=True)
+    fleet = fleet_scan.measure(100 if args.quick else 1000, 20)
     print("check as a user runs it ...", file=sys.stderr, flush=True)
     checks = [check_cli.measure(n, repeat) for n in (5000, 50000)]
     print("detection at scale ...", file=sys.stderr, flush=True)
@@ -233,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         "migration_variants": [r for r in mig if r["variant"]],
         "detection": det,
         "planning": plan,
+        "fleet": fleet,
         "check_cli": checks,
         "detection_scale": scale,
         "rehearsal_scale": rehearsal,

@@ -129,6 +129,18 @@ class Connection:
         return self.cloud.scope
 
 
+def simulator_connection(endpoint: str, ca_file: str, subscription: str = "") -> Connection:
+    """How to reach the built-in simulator: its endpoint and certificate, no polling delay, retries
+    without backoff (it answers at once)."""
+    return Connection(
+        subscription=subscription,
+        endpoint=endpoint,
+        ca_bundle=ca_file,
+        polling_interval=0,
+        retry_backoff_factor=0,
+    )
+
+
 def is_loopback(url: str) -> bool:
     """Whether ``url`` names this machine (127.0.0.0/8, ``::1``, ``localhost``)."""
     host = urlparse(url).hostname or ""

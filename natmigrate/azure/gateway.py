@@ -88,7 +88,7 @@ def _port_mappings(result: Any) -> list[Body]:
 
 
 @contextmanager
-def _translated(request: str) -> Iterator[None]:
+def translated_errors(request: str) -> Iterator[None]:
     """Turn SDK exceptions into natmigrate errors that name the request; never leak a token."""
     try:
         yield
@@ -107,11 +107,21 @@ def _translated(request: str) -> Iterator[None]:
         status = exc.status_code
         if status == 412 or code in ("PreconditionFailed", "PreconditionFailedEtagMismatch"):
             raise PreconditionFailedError(code or "PreconditionFailed", message, 412, request) from None
-        raise ArmError(code or f"HTTP{status}", message, status, request) from None
+        raise ArmError(code or f"HTTP{status}", message, status, request, _retry_after(exc)) from None
     except (ServiceRequestError, ServiceResponseError) as exc:
         raise ConnectionFailedError(f"{request}: cannot reach Azure Resource Manager: {exc}") from None
     except AzureError as exc:  # anything else the SDK raises (decoding, polling): still one line
         raise ArmError(type(exc).__name__, " ".join(str(exc).split()), None, request) from None
+
+
+def _retry_after(exc: HttpResponseError) -> float | None:
+    """``Retry-After`` (seconds) of the answer, when there was one and it is a number."""
+    response = getattr(exc, "response", None)
+    value = response.headers.get("Retry-After") if response is not None else None
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _code_message(exc: HttpResponseError) -> tuple[str, str]:
@@ -135,7 +145,7 @@ class SdkGateway:
         self._prepared_lock = threading.Lock()
 
     def _call(self, request: str, fn: Callable[[], T]) -> T:
-        with _translated(request):
+        with translated_errors(request):
             return fn()
 
     # Load balancers ------------------------------------------------------------------------

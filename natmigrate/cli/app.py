@@ -7,6 +7,7 @@ from natmigrate.cli import (
     check_cmd,
     detect_cmd,
     fix_cmd,
+    fleet_cmd,
     migrate_cmd,
     plan_cmd,
     ports_cmd,
@@ -25,6 +26,8 @@ app.command("resume")(recover_cmd.resume)
 app.command("rollback")(recover_cmd.rollback)
 app.command("ports")(ports_cmd.ports)
 app.command("simulate")(simulate_cmd.simulate)
+app.command("scan")(fleet_cmd.scan)
+app.command("policy")(fleet_cmd.policy)
 app.command("fix")(fix_cmd.fix)
 
 

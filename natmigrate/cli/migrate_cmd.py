@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
+import typer
+
+from natmigrate.cli import campaign_cmd
 from natmigrate.cli import options as o
 from natmigrate.cli.root import reported
-from natmigrate.cli.run_view import run_session, target_of
+from natmigrate.cli.run_view import confirmation, run_session, target_of
 from natmigrate.cli.verbosity import Verbosity
+from natmigrate.errors import UsageError
 from natmigrate.execute.session import (
     DEFAULT_STATE_DIR,
     LoadBalancerName,
     RunSettings,
 )
 from natmigrate.report.formats import RunFormat
+
+CAMPAIGN = "Campaign"
 
 
 @reported
@@ -35,13 +42,61 @@ def migrate(
     output: o.RunOutput = RunFormat.table,
     debug: o.Debug = False,
     verbose: o.Verbose = False,
+    inventory: Annotated[
+        Path | None,
+        typer.Option(
+            "--inventory",
+            help="A campaign: migrate every feasible load balancer of this `scan --out` inventory.",
+            rich_help_panel=CAMPAIGN,
+        ),
+    ] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--only",
+            help="With --inventory: only this load balancer (name, RG/NAME or id) or subscription; repeatable.",
+            rich_help_panel=CAMPAIGN,
+        ),
+    ] = None,
+    parallel: Annotated[
+        int,
+        typer.Option(
+            "--parallel", min=1, help="With --inventory: load balancers at a time.", rich_help_panel=CAMPAIGN
+        ),
+    ] = 1,
 ) -> None:
     """Migrate a load balancer's inbound NAT v1 to v2 with the least NAT downtime Azure allows.
 
     One instance roll-out and two load-balancer writes; every resource is backed up first into a
     private run directory, so `natmigrate resume RUN_DIR` and `natmigrate rollback RUN_DIR` work from
-    any point. Exit codes: 0 success, 1 error (the message says how to resume or roll back), 2 usage.
+    any point. With --inventory, a campaign: each feasible load balancer of a `scan` inventory is
+    migrated exactly so, under a campaign directory that `resume`/`rollback` accept. Exit codes: 0
+    success, 1 error (the message says how to resume or roll back), 2 usage.
     """
+    if inventory is not None:
+        if resource_group or name or dry_run or simulate_fault or files or parameters:
+            raise UsageError(
+                "--inventory runs a campaign: it takes no -g/-n, --dry-run, --simulate-fault, seed files "
+                "after the options or --parameters"
+            )
+        if simulate is not None and len(simulate) > 1:
+            raise UsageError("--inventory rehearses against one --simulate fleet file")
+        Verbosity(debug, verbose).configure_logging()
+        campaign_cmd.start(
+            inventory,
+            only or [],
+            parallel,
+            simulate[0] if simulate else None,
+            state_dir,
+            cloud,
+            batch_size,
+            rollout_timeout,
+            confirmation(yes),
+            output is RunFormat.json,
+        )
+        return
+    if only or parallel != 1:
+        raise UsageError("--only and --parallel go with --inventory")
     target = target_of(subscription, cloud, simulate, simulate_fault, files, parameters)
     which = LoadBalancerName(resource_group, name)
     settings = RunSettings(state_dir, batch_size, rollout_timeout, dry_run)

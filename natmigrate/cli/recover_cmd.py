@@ -1,8 +1,9 @@
 """``natmigrate resume`` and ``natmigrate rollback``: carry an existing run directory on, forwards or
-backwards, where it was made (Azure, or its saved simulator)."""
+backwards, where it was made (Azure, or its saved simulator); or a whole campaign directory."""
 
 from __future__ import annotations
 
+from natmigrate.cli import campaign_cmd
 from natmigrate.cli import options as o
 from natmigrate.cli.root import reported
 from natmigrate.cli.run_view import run_session
@@ -26,6 +27,8 @@ def resume(
     Every step first checks whether its change is already in place, so nothing is done twice. The
     run was confirmed when it started; --yes is accepted for symmetry.
     """
+    if campaign_cmd.carried_on(run_dir, "migrate", output is RunFormat.json, Verbosity(debug, verbose)):
+        return
     settings = RunSettings(batch_size=batch_size, rollout_timeout=rollout_timeout)
     run_session(lambda session: session.resume(run_dir, settings), output, Verbosity(debug, verbose))
 
@@ -46,5 +49,7 @@ def rollback(
     roll-out, upgrade policies, then the backend pools the migration created. The run directory is
     the confirmation; --yes is accepted for symmetry.
     """
+    if campaign_cmd.carried_on(run_dir, "rollback", output is RunFormat.json, Verbosity(debug, verbose)):
+        return
     settings = RunSettings(batch_size=batch_size, rollout_timeout=rollout_timeout)
     run_session(lambda session: session.rollback(run_dir, settings), output, Verbosity(debug, verbose))

@@ -20,6 +20,7 @@ from natmigrate import ids
 from natmigrate.execute import events as ev
 from natmigrate.execute import transforms as tf
 from natmigrate.execute.engine import describe_change
+from natmigrate.execute.forwarding import ForwardingGateway
 from natmigrate.execute.gateway import Body, Gateway
 
 
@@ -44,14 +45,14 @@ class WriteRequest:
         }
 
 
-class DryRunGateway:
+class DryRunGateway(ForwardingGateway):
     """A gateway that reads through ``inner`` and records writes.
 
     Used as the engine's observer too (:meth:`observe`), it labels each write with the plan step
     that sends it: the engine announces a write on the thread that then sends it."""
 
     def __init__(self, inner: Gateway):
-        self.inner = inner
+        super().__init__(inner)
         self._sender = threading.local()
         self.writes: list[WriteRequest] = []
         self._overlay: dict[str, Body] = {}
@@ -110,18 +111,6 @@ class DryRunGateway:
     def get_network_interface(self, nic_id: str) -> Body:
         """Overlay, else the real GET."""
         return self._read(nic_id, self.inner.get_network_interface)
-
-    def get_virtual_machine(self, vm_id: str) -> Body:
-        """The real GET."""
-        return self.inner.get_virtual_machine(vm_id)
-
-    def list_scale_sets(self, resource_group: str | None) -> list[Body]:
-        """The real listing."""
-        return self.inner.list_scale_sets(resource_group)
-
-    def list_load_balancer_nics(self, lb_id: str) -> list[Body]:
-        """The real listing."""
-        return self.inner.list_load_balancer_nics(lb_id)
 
     def list_scale_set_instances(self, vmss_id: str) -> list[Body]:
         """Real instances, marked out of date after a recorded model change until "upgraded"."""

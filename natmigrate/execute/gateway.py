@@ -17,11 +17,19 @@ Body = dict[str, Any]
 class ArmError(NatMigrateError):
     """Azure Resource Manager refused a request. ``code`` is ARM's error code."""
 
-    def __init__(self, code: str, message: str, status: int | None = None, request: str = ""):
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        status: int | None = None,
+        request: str = "",
+        retry_after: float | None = None,
+    ):
         self.code = code
         self.message = message
         self.status = status
         self.request = request
+        self.retry_after = retry_after  # seconds Azure asked to wait (``Retry-After``), if it did
         where = f" ({request})" if request else ""
         super().__init__(f"Azure error {code}{where}: {message}")
 

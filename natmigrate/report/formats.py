@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from natmigrate.execute.run import RunResult
     from natmigrate.filescan.results import FileResult
     from natmigrate.fix.core import FixReport
+    from natmigrate.fleet.inventory import FleetInventory
     from natmigrate.plan.model import Plan
 
 Rendering = str | Callable[["Console"], None]
@@ -117,7 +118,6 @@ class CheckFormat(str, Enum):
             CheckFormat.markdown: markdown.render,
         }
         return renderers[self]
-
 
 
 # plan ---------------------------------------------------------------------------------------
@@ -223,3 +223,27 @@ def _ports_table(ports: CurrentPorts) -> Rendering:
 
     title = f"Frontend ports of {ports.load_balancer}"
     return lambda console: _wide(console).print(current_ports_table(ports.rows, title))
+
+
+# scan ---------------------------------------------------------------------------------------
+
+
+class FleetFormat(str, Enum):
+    """``scan -o`` choices (a fleet inventory)."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+    def to_format(self) -> Callable[[FleetInventory], Rendering]:
+        """The renderer of this format."""
+        from natmigrate.report import fleet_text
+
+        if self is FleetFormat.json:
+            return lambda inventory: inventory.to_json()
+        if self is FleetFormat.csv:
+            return fleet_text.to_csv
+        if self is FleetFormat.markdown:
+            return fleet_text.to_markdown
+        return lambda inventory: lambda console: fleet_text.print_table(console, inventory)

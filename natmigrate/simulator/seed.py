@@ -160,24 +160,6 @@ def _resource_id(res: Resource, source: str) -> str:
     return res.id
 
 
-def snapshot_subscription(snapshot: Snapshot) -> str | None:
-    """The one concrete subscription the snapshot's resources live in (``None`` when only
-    placeholders); more than one is an :class:`InputError`."""
-    subs: dict[str, str] = {}
-    for res in (
-        *snapshot.load_balancers,
-        *snapshot.network_interfaces,
-        *snapshot.scale_sets,
-        *snapshot.virtual_machines,
-    ):
-        parsed = ids.parse_id(res.id) if isinstance(res.id, str) else None
-        if parsed is not None and parsed.subscription != ids.SUBSCRIPTION_PLACEHOLDER:
-            subs.setdefault(parsed.subscription.lower(), parsed.subscription)
-    if len(subs) > 1:
-        raise InputError(snapshot.source, f"resources in {len(subs)} subscriptions; a simulator serves one")
-    return next(iter(subs.values()), None)
-
-
 # The resource group that template placeholders (``{resourceGroup}``) become in the simulator.
 TEMPLATE_RESOURCE_GROUP = "rg-sim"
 
@@ -549,6 +531,5 @@ __all__ = [
     "generate_topology",
     "rest_shape",
     "seed_snapshot",
-    "snapshot_subscription",
     "type_of",
 ]

@@ -23,12 +23,15 @@ from urllib.parse import parse_qs, quote
 
 from natmigrate.ids import id_key
 from natmigrate.lb_layout import COLLECTIONS
+from natmigrate.simulator import fleet_routes
 from natmigrate.simulator.apiversions import check_api_version
 from natmigrate.simulator.armerror import ArmError, not_found
 from natmigrate.simulator.clock import SimClock
 from natmigrate.simulator.faults import Fault
 from natmigrate.simulator.records import CrashCallback, RequestRecord
+from natmigrate.simulator.resource_graph import ResourceGraph
 from natmigrate.simulator.world import LB, NIC, VM, VMSS, World
+from natmigrate.simulator.write_limits import WriteLimits
 
 PAGE_SIZE = 100
 MAX_BODY = 16 * 2**20
@@ -108,6 +111,8 @@ class Simulator(Protocol):
     page_size: int
     hold_clock_while_serving: bool
     on_crash: CrashCallback | None
+    resource_graph: ResourceGraph
+    write_limits: WriteLimits
 
     @property
     def _world(self) -> World: ...
@@ -136,15 +141,30 @@ class Router:
         return self.sim._world
 
     def handle(self, req: Request, fault: Fault | None) -> Reply:
-        """Answer one request (the caller holds the simulator's lock)."""
-        fail = fault is not None and fault.outcome == "lro-failed"
-        self.world.advance()
+        """Answer one request (the caller holds the simulator's lock); writes count against ARM's
+        write limits first (:mod:`natmigrate.simulator.write_limits`)."""
         segs = [s for s in req.path.split("/") if s]
         low = [s.lower() for s in segs]
+        token = req.headers.get("authorization", "")[7:].strip()
+        quota = fleet_routes.admit_write(self.sim.write_limits, req.method, segs, low, token)
+        reply = self._route(req, fault, segs, low)
+        reply.headers.update(quota)
+        return reply
+
+    def _route(self, req: Request, fault: Fault | None, segs: list[str], low: list[str]) -> Reply:
+        fail = fault is not None and fault.outcome == "lro-failed"
+        self.world.advance()
+        if low == fleet_routes.SUBSCRIPTIONS:
+            return self.page(req, fleet_routes.subscriptions_listing(self.world, req.method, req.api_version))
+        if low == fleet_routes.RESOURCE_GRAPH:
+            token = req.headers.get("authorization", "")[7:].strip()
+            answer, headers = fleet_routes.graph_query(
+                self.sim.resource_graph, self.world, req.method, req.json(), req.api_version, token
+            )
+            return Reply(200, answer, headers)
         if len(low) < 2 or low[0] != "subscriptions":
             raise ArmError(404, "InvalidResourceType", f"No route for {req.method} {req.path}.")
-        if low[1] != self.world.subscription_id.lower():
-            raise ArmError(404, "SubscriptionNotFound", f"The subscription '{segs[1]}' could not be found.")
+        self.world.subscriptions.check(segs[1])
         check_api_version(low[2:], segs[2:], req.api_version, lambda: self._location_of(segs))
         # operation status: /subscriptions/S/providers/NS/locations/L/operations|operationResults/ID
         if (
@@ -160,7 +180,7 @@ class Router:
             rtype = _TYPES.get((low[3], low[4]))
             if rtype is None or req.method != "GET":
                 raise _no_route(req)
-            return self.page(req, self.world.list_type(rtype, None))
+            return self.page(req, fleet_routes.listing(self.world, segs[1], rtype, None))
         if len(low) < 7 or low[2] != "resourcegroups" or low[4] != "providers":
             raise _no_route(req)
         rtype = _TYPES.get((low[5], low[6]))
@@ -173,7 +193,7 @@ class Router:
         if len(low) == 7:
             if req.method != "GET":
                 raise _no_route(req)
-            return self.page(req, self.world.list_type(rtype, segs[3]))
+            return self.page(req, fleet_routes.listing(self.world, segs[1], rtype, segs[3]))
         rid = "/" + "/".join(segs[:8])
         rest, rest_low = segs[8:], low[8:]
         if rtype == LB:
@@ -583,7 +603,8 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.body is not None:
             self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
-        self.send_header("x-ms-ratelimit-remaining-subscription-writes", "1199")
+        if "x-ms-ratelimit-remaining-subscription-writes" not in reply.headers:
+            self.send_header("x-ms-ratelimit-remaining-subscription-writes", "1199")
         for k, v in reply.headers.items():
             self.send_header(k, v)
         # Headers and body in one TLS record and one send: half the syscalls of end_headers() + write().

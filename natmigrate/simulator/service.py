@@ -7,6 +7,7 @@ import os
 import tempfile
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -17,18 +18,19 @@ from natmigrate.simulator.clock import SimClock
 from natmigrate.simulator.faults import Fault, parse_fault
 from natmigrate.simulator.latency import PROFILES, LatencyProfile
 from natmigrate.simulator.records import CrashCallback, RequestRecord, TopologyIds
-from natmigrate.simulator.seed import generate_topology, seed_snapshot, snapshot_subscription
+from natmigrate.simulator.resource_graph import ResourceGraph
+from natmigrate.simulator.seed import generate_topology, seed_snapshot
 from natmigrate.simulator.server import make_server
+from natmigrate.simulator.subscriptions import snapshot_subscriptions
 from natmigrate.simulator.timeline import MappingInterval
 from natmigrate.simulator.tls import write_self_signed
 from natmigrate.simulator.world import World
+from natmigrate.simulator.write_limits import WriteLimits
 from natmigrate.sources import read_any
 
 DEFAULT_SUBSCRIPTION = "00000000-0000-4000-8000-5a1a0bad0000"
 STATE_FORMAT = "natmigrate-simulator-state"
 STATE_VERSION = 1
-
-
 
 
 class Simulator:
@@ -78,6 +80,8 @@ class Simulator:
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._lock = threading.RLock()
         self._world = World(subscription_id, self.clock, latency)
+        self.resource_graph = ResourceGraph()  # switches: .enabled, .quota, .window
+        self.write_limits = WriteLimits()  # ARM's write throttling: .enabled, .bucket, ...
         self._faults: list[Fault] = []
         self._requests: list[RequestRecord] = []
         self._tokens: set[str] = set()
@@ -184,18 +188,22 @@ class Simulator:
         if not isinstance(source, Snapshot):
             source = read_any(source, input_format)
         with self._lock:
-            sub = snapshot_subscription(source)
-            if sub is not None and sub.lower() != self.subscription_id.lower():
-                if self._world.resources:
-                    raise InputError(
-                        source.source,
-                        f"resources are in subscription {sub}; this simulator already serves "
-                        f"{self.subscription_id}",
-                    )
-                # The simulated Azure adopts the snapshot's subscription, so its ids stay valid.
-                self.subscription_id = sub
-                self._world.subscription_id = sub
+            subs = snapshot_subscriptions(source)
+            if subs and not self._world.resources and not self._world.subscriptions.serves(subs[0]):
+                # The simulated Azure adopts the snapshot's (first) subscription as its home.
+                self._world.subscriptions.rehome(self.subscription_id, subs[0])
+                self.subscription_id = subs[0]
+                self._world.subscription_id = subs[0]
+            for sub in subs:  # a fleet: every subscription the ids name is served
+                self._world.subscriptions.add(sub)
             seed_snapshot(self._world, source)
+
+    def add_subscription(
+        self, subscription_id: str, display_name: str | None = None, management_groups: Iterable[str] = ()
+    ) -> None:
+        """Serve another subscription (or rename one, or place it under management groups)."""
+        with self._lock:
+            self._world.subscriptions.add(subscription_id, display_name, management_groups)
 
     def seed_topology(
         self,

@@ -29,6 +29,7 @@ from natmigrate.simulator import loadbalancer as lbs
 from natmigrate.simulator.armerror import ArmError, bad_request, not_found
 from natmigrate.simulator.clock import SimClock
 from natmigrate.simulator.latency import LatencyProfile
+from natmigrate.simulator.subscriptions import SubscriptionDirectory
 from natmigrate.simulator.targets import (
     Target,
     instance_targets,
@@ -92,6 +93,7 @@ class WorldState:
 
     def __init__(self, subscription_id: str, clock: SimClock, latency: LatencyProfile) -> None:
         self.subscription_id = subscription_id
+        self.subscriptions = SubscriptionDirectory(subscription_id)
         self.clock = clock
         self.latency = latency
         self.timeline = Timeline()
@@ -146,6 +148,7 @@ class WorldState:
                 "computeEtag": self._compute_etag,
                 "assumedInstances": self.assumed_instances,
                 "timeline": self.timeline.to_json(),
+                "subscriptions": self.subscriptions.to_json(),
             }
         )
 
@@ -432,10 +435,8 @@ class WorldState:
 
     def _check_sub(self, rid: str) -> None:
         parsed = parse_id(rid)
-        if parsed is not None and parsed.subscription.lower() != self.subscription_id.lower():
-            raise ArmError(
-                404, "SubscriptionNotFound", f"The subscription '{parsed.subscription}' could not be found."
-            )
+        if parsed is not None:
+            self.subscriptions.check(parsed.subscription)
 
     def _state(self, key: str) -> str:
         return str(self.meta.get(key, {}).get("state", "Succeeded"))
@@ -653,9 +654,7 @@ class WorldState:
 
 def _lbs_referenced(targets: list[Target]) -> set[str]:
     """Id keys of the load balancers whose children the targets reference."""
-    return {
-        ref.rsplit("/", 2)[0] for t in targets for ref in (*t.backend_pools, *t.nat_pools, *t.nat_rules)
-    }
+    return {ref.rsplit("/", 2)[0] for t in targets for ref in (*t.backend_pools, *t.nat_pools, *t.nat_rules)}
 
 
 def _precondition(sent: str, current: str | None, key: str) -> ArmError:

@@ -23,6 +23,7 @@ from natmigrate.simulator.state import (
     copy_obj,
     type_of,
 )
+from natmigrate.simulator.subscriptions import SubscriptionDirectory
 from natmigrate.simulator.targets import nic_targets
 from natmigrate.simulator.timeline import Timeline
 
@@ -50,6 +51,7 @@ class World(NetworkOps, ComputeOps):
         w._compute_etag = int(data.get("computeEtag", 0))
         w.assumed_instances = [str(v) for v in data.get("assumedInstances", [])]
         w.timeline = Timeline.from_json(data["timeline"])
+        w.subscriptions = SubscriptionDirectory.from_json(subscription_id, data.get("subscriptions"))
         return w
 
     def get_body(self, resource_id: str) -> dict[str, Any] | None:
