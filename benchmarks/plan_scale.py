@@ -33,25 +33,51 @@ from natmigrate.plan.members import key_of
 from natmigrate.sources import read_any
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers"
-LB_ID = f"{SUB}/Microsoft.Network/loadBalancers/lb-big"
-FE = f"{LB_ID}/frontendIPConfigurations/fe"
 PER_SCALE_SET = 250
+# Azure allows 1,500 rules per Standard load balancer and 65,535 ports per frontend: bigger inputs
+# are several load balancers, as they are in a real subscription.
+PER_LOAD_BALANCER_INSTANCES = 10000
+PER_LOAD_BALANCER_VMS = 1000
 INSTANCE_SIZES = (1000, 10000, 100000)
 VM_SIZES = (100, 1000, 10000)
 GROWTH_TARGET = 12.0
 
 
 def make_input(instances: int) -> list[dict[str, Any]]:
-    """The REST list for ``instances`` instances (and as many generated NAT rules)."""
+    """The REST list for ``instances`` instances (and as many generated NAT rules), on as many load
+    balancers as their frontend ports need (at most ``PER_LOAD_BALANCER_INSTANCES`` each)."""
+    return _spread(instances, PER_LOAD_BALANCER_INSTANCES, _instances_lb)
+
+
+def make_vm_input(vms: int) -> list[dict[str, Any]]:
+    """The REST list for ``vms`` standalone VMs, each reached through its own single-VM v1 NAT rule, on
+    as many load balancers as Azure's rule limit needs (at most ``PER_LOAD_BALANCER_VMS`` each)."""
+    return _spread(vms, PER_LOAD_BALANCER_VMS, _vms_lb)
+
+
+def _spread(size: int, per_lb: int, one: Callable[[int, str], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    lbs: list[dict[str, Any]] = []
+    others: list[dict[str, Any]] = []
+    for k, first in enumerate(range(0, size, per_lb)):
+        lb, *rest = one(min(per_lb, size - first), f"lb-big{k:02d}")
+        lbs.append(lb)
+        others.extend(rest)
+    return [*lbs, *others]
+
+
+def _instances_lb(instances: int, lb_name: str) -> list[dict[str, Any]]:
+    """One load balancer with a NAT pool for ``instances`` instances, its scale sets and instances."""
+    lb_id = f"{SUB}/Microsoft.Network/loadBalancers/{lb_name}"
+    fe = f"{lb_id}/frontendIPConfigurations/fe"
     start = 20000
-    pool_id = f"{LB_ID}/inboundNatPools/ssh"
+    pool_id = f"{lb_id}/inboundNatPools/ssh"
     scale_sets = max(1, -(-instances // PER_SCALE_SET))
     rules: list[dict[str, Any]] = []
     resources: list[dict[str, Any]] = []
     port = start
     remaining = instances
     for s in range(scale_sets):
-        name = f"vmss{s:03d}"
+        name = f"{lb_name}-vmss{s:03d}"
         ss_id = f"{SUB}/Microsoft.Compute/virtualMachineScaleSets/{name}"
         count = min(PER_SCALE_SET, remaining)
         remaining -= count
@@ -77,7 +103,7 @@ def make_input(instances: int) -> list[dict[str, Any]]:
                                                 "name": "ipconfig1",
                                                 "properties": {
                                                     "loadBalancerBackendAddressPools": [
-                                                        {"id": f"{LB_ID}/backendAddressPools/web"}
+                                                        {"id": f"{lb_id}/backendAddressPools/web"}
                                                     ],
                                                     "loadBalancerInboundNatPools": [{"id": pool_id}],
                                                 },
@@ -106,9 +132,9 @@ def make_input(instances: int) -> list[dict[str, Any]]:
             rules.append(
                 {
                     "name": rname,
-                    "id": f"{LB_ID}/inboundNatRules/{rname}",
+                    "id": f"{lb_id}/inboundNatRules/{rname}",
                     "properties": {
-                        "frontendIPConfiguration": {"id": FE},
+                        "frontendIPConfiguration": {"id": fe},
                         "frontendPort": port,
                         "backendPort": 22,
                         "protocol": "Tcp",
@@ -118,23 +144,23 @@ def make_input(instances: int) -> list[dict[str, Any]]:
             )
             port += 1
     lb = {
-        "name": "lb-big",
-        "id": LB_ID,
+        "name": lb_name,
+        "id": lb_id,
         "type": "Microsoft.Network/loadBalancers",
         "etag": 'W/"00000000-0000-0000-0000-000000000001"',
         "sku": {"name": "Standard"},
         "properties": {
-            "frontendIPConfigurations": [{"name": "fe", "id": FE, "properties": {}}],
+            "frontendIPConfigurations": [{"name": "fe", "id": fe, "properties": {}}],
             "backendAddressPools": [
-                {"name": "web", "id": f"{LB_ID}/backendAddressPools/web", "properties": {}}
+                {"name": "web", "id": f"{lb_id}/backendAddressPools/web", "properties": {}}
             ],
             "loadBalancingRules": [
                 {
                     "name": "http",
-                    "id": f"{LB_ID}/loadBalancingRules/http",
+                    "id": f"{lb_id}/loadBalancingRules/http",
                     "properties": {
-                        "frontendIPConfiguration": {"id": FE},
-                        "backendAddressPool": {"id": f"{LB_ID}/backendAddressPools/web"},
+                        "frontendIPConfiguration": {"id": fe},
+                        "backendAddressPool": {"id": f"{lb_id}/backendAddressPools/web"},
                         "protocol": "Tcp",
                         "frontendPort": 80,
                         "backendPort": 80,
@@ -147,7 +173,7 @@ def make_input(instances: int) -> list[dict[str, Any]]:
                     "name": "ssh",
                     "id": pool_id,
                     "properties": {
-                        "frontendIPConfiguration": {"id": FE},
+                        "frontendIPConfiguration": {"id": fe},
                         "protocol": "Tcp",
                         "frontendPortRangeStart": start,
                         "frontendPortRangeEnd": start + 2 * instances + 99,
@@ -161,19 +187,21 @@ def make_input(instances: int) -> list[dict[str, Any]]:
     return [lb, *resources]
 
 
-def make_vm_input(vms: int) -> list[dict[str, Any]]:
-    """The REST list for ``vms`` standalone VMs, each reached through its own single-VM v1 NAT rule."""
+def _vms_lb(vms: int, lb_name: str) -> list[dict[str, Any]]:
+    """One load balancer with a single-VM v1 NAT rule for each of ``vms`` VMs, and their NICs."""
+    lb_id = f"{SUB}/Microsoft.Network/loadBalancers/{lb_name}"
+    fe = f"{lb_id}/frontendIPConfigurations/fe"
     rules: list[dict[str, Any]] = []
     nics: list[dict[str, Any]] = []
     for i in range(vms):
-        nic_id = f"{SUB}/Microsoft.Network/networkInterfaces/vm{i:05d}-nic"
-        rule_id = f"{LB_ID}/inboundNatRules/ssh-vm{i:05d}"
+        nic_id = f"{SUB}/Microsoft.Network/networkInterfaces/{lb_name}-vm{i:05d}-nic"
+        rule_id = f"{lb_id}/inboundNatRules/ssh-vm{i:05d}"
         rules.append(
             {
                 "name": f"ssh-vm{i:05d}",
                 "id": rule_id,
                 "properties": {
-                    "frontendIPConfiguration": {"id": FE},
+                    "frontendIPConfiguration": {"id": fe},
                     "frontendPort": 20000 + i,
                     "backendPort": 22,
                     "protocol": "Tcp",
@@ -183,11 +211,11 @@ def make_vm_input(vms: int) -> list[dict[str, Any]]:
         )
         nics.append(
             {
-                "name": f"vm{i:05d}-nic",
+                "name": f"{lb_name}-vm{i:05d}-nic",
                 "id": nic_id,
                 "type": "Microsoft.Network/networkInterfaces",
                 "properties": {
-                    "virtualMachine": {"id": f"{SUB}/Microsoft.Compute/virtualMachines/vm{i:05d}"},
+                    "virtualMachine": {"id": f"{SUB}/Microsoft.Compute/virtualMachines/{lb_name}-vm{i:05d}"},
                     "ipConfigurations": [
                         {
                             "name": "ipconfig1",
@@ -204,13 +232,13 @@ def make_vm_input(vms: int) -> list[dict[str, Any]]:
             }
         )
     lb = {
-        "name": "lb-big",
-        "id": LB_ID,
+        "name": lb_name,
+        "id": lb_id,
         "type": "Microsoft.Network/loadBalancers",
         "etag": 'W/"00000000-0000-0000-0000-000000000001"',
         "sku": {"name": "Standard"},
         "properties": {
-            "frontendIPConfigurations": [{"name": "fe", "id": FE, "properties": {}}],
+            "frontendIPConfigurations": [{"name": "fe", "id": fe, "properties": {}}],
             "backendAddressPools": [],
             "inboundNatRules": rules,
         },
@@ -242,9 +270,9 @@ def measure(size: int, repeat: int, folder: Path, kind: str = "instances") -> di
             return json.load(fh)
 
     plan = plan_snapshot(read_any(path))
-    lbp = plan.load_balancers[0]
-    assert lbp.feasible and len(lbp.port_mappings) == size, "the benchmark input must plan cleanly"
-    del plan, lbp
+    assert all(lbp.feasible for lbp in plan.load_balancers), "the benchmark input must plan cleanly"
+    assert sum(len(lbp.port_mappings) for lbp in plan.load_balancers) == size, "every port must map"
+    del plan
     json_wall, json_cpu = best(load, repeat)
 
     def read_and_plan() -> object:
