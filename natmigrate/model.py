@@ -517,6 +517,9 @@ class Snapshot:
     # Expressions that decide whether resources exist at all (e.g. an unresolved copy count, a
     # condition) or whole resource arrays natmigrate could not expand.
     unresolved: tuple[UnresolvedField, ...] = ()
+    # Scale-set instances whose scale set is not in this input, by the scale set's id key (an
+    # ``az vmss list-instances`` file): reading several files together attaches them.
+    loose_instances: tuple[tuple[str, ScaleSetInstance], ...] = ()
 
     def __add__(self, other: Snapshot) -> Snapshot:
         return Snapshot(
@@ -529,6 +532,7 @@ class Snapshot:
             others=self.others + other.others,
             format=self.format if self.format == other.format else "mixed",
             unresolved=self.unresolved + other.unresolved,
+            loose_instances=self.loose_instances + other.loose_instances,
         )
 
     @property

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from natmigrate.cli.app import app
 
 AZURE_COMMANDS = ("plan", "migrate", "apply", "resume", "rollback", "ports")
-SHARED = ("-g", "-n", "--subscription", "--cloud", "--rolling", "--debug", "--verbose", "-o")
+SHARED = ("-g", "-n", "--subscription", "--cloud", "--rolling", "--debug", "--verbose", "-o", "--parameters")
 
 
 def _commands() -> dict[str, Any]:

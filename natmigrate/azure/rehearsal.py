@@ -9,15 +9,14 @@ fault (which saves the state and ends the process at once, as if it had been kil
 from __future__ import annotations
 
 import contextlib
-import json
+import dataclasses
 import os
 import sys
-import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from natmigrate import ids
 from natmigrate.azure.clients import Connection
@@ -26,9 +25,11 @@ from natmigrate.azure.gateway import SdkGateway
 from natmigrate.errors import InputError, UsageError
 from natmigrate.execute.gateway import Body
 from natmigrate.execute.rundir import RunDir, redact
+from natmigrate.model import Resource, ScaleSetInstance, Snapshot
 from natmigrate.simulator import DEFAULT_SUBSCRIPTION, RequestRecord, Simulator, parse_fault
+from natmigrate.simulator.placement import deployment_scope, placed
 from natmigrate.simulator.seed import concrete
-from natmigrate.sources import read_any
+from natmigrate.sources.inputs import InputFiles
 
 STATE_FILE = "simulator-state.json"
 FINAL_STATE_FILE = "simulated-final-state.json"
@@ -57,9 +58,8 @@ def _speedup() -> float:
     return value
 
 
-def seed_subscription(seed_file: str) -> str | None:
-    """The subscription of the first load balancer in a seed file (the simulator serves that one)."""
-    snapshot = read_any(seed_file)
+def seed_subscription(snapshot: Snapshot) -> str | None:
+    """The subscription of the first load balancer in a seed snapshot (the simulator serves that one)."""
     for lb in snapshot.load_balancers:
         parsed = ids.parse_id(lb.id) if isinstance(lb.id, str) else None
         if parsed is not None and not parsed.subscription.startswith("{"):
@@ -67,13 +67,12 @@ def seed_subscription(seed_file: str) -> str | None:
     return None
 
 
-def seed_load_balancers(seed_file: str) -> list[str]:
-    """Ids of the load balancers in a seed file, as the simulator serves them (a template's
+def seed_load_balancers(seed: InputFiles) -> list[str]:
+    """Ids of the load balancers in the seed files, as the simulator serves them (a template's
     ``{subscriptionId}``/``{resourceGroup}`` placeholders become concrete)."""
-    subscription = seed_subscription(seed_file) or DEFAULT_SUBSCRIPTION
-    return [
-        concrete(lb.id, subscription) for lb in read_any(seed_file).load_balancers if isinstance(lb.id, str)
-    ]
+    snapshot = rehearsal_snapshot(seed.read())
+    subscription = seed_subscription(snapshot) or DEFAULT_SUBSCRIPTION
+    return [concrete(lb.id, subscription) for lb in snapshot.load_balancers if isinstance(lb.id, str)]
 
 
 class PersistingGateway(SdkGateway):
@@ -115,9 +114,9 @@ class PersistingGateway(SdkGateway):
 class Rehearsal:
     """An in-process simulator bound to a run directory."""
 
-    def __init__(self, rundir: RunDir, seed_file: str | None = None, faults: list[str] | None = None):
+    def __init__(self, rundir: RunDir, seed: InputFiles | None = None, faults: list[str] | None = None):
         self.rundir = rundir
-        self.seed_file = seed_file
+        self.seed = seed
         self.fault_specs = list(faults or [])
         self.sim: Simulator | None = None
         self._save_lock = threading.Lock()
@@ -136,14 +135,15 @@ class Rehearsal:
         if self.state_path.exists():
             self.sim = Simulator.load_state(self.state_path, on_crash=self._crash, speedup=_speedup())
         else:
-            if self.seed_file is None:
+            if self.seed is None:
                 raise InputError(str(self.state_path), "the simulated run has no saved simulator state")
-            sub = seed_subscription(self.seed_file)
+            snapshot = rehearsal_snapshot(self.seed.read())
+            sub = seed_subscription(snapshot)
             kwargs: dict[str, Any] = {"latency": _latency(), "speedup": _speedup(), "on_crash": self._crash}
             if sub:
                 kwargs["subscription_id"] = sub
             self.sim = Simulator(**kwargs)
-            _seed_redacted(self.sim, self.seed_file)
+            self.sim.seed(snapshot)
         for spec in self.fault_specs:
             self.sim.add_fault_spec(spec)
         self.sim.start()
@@ -220,20 +220,21 @@ def describe_faults(faults: list[str]) -> list[dict[str, Any]]:
 
 
 @contextlib.contextmanager
-def simulated_gateway(source: str) -> Iterator[SdkGateway]:
-    """A read-mostly gateway on a simulator made from ``source``: a seed file, a saved simulator state
+def simulated_gateway(source: InputFiles) -> Iterator[SdkGateway]:
+    """A read-mostly gateway on a simulator made from ``source``: seed files, a saved simulator state
     (``simulated-final-state.json``) or a simulated run's directory. Nothing is saved back."""
-    path = Path(source)
+    path = source.paths[0]
     state = path / STATE_FILE if path.is_dir() else path
     if path.is_dir() and not state.exists():
-        raise InputError(source, "not a simulated run directory (no simulator-state.json)")
+        raise InputError(str(path), "not a simulated run directory (no simulator-state.json)")
     sim: Simulator
-    if _is_state_file(state):
+    if len(source.paths) == 1 and _is_state_file(state):
         sim = Simulator.load_state(state)
     else:
-        sub = seed_subscription(source)
+        snapshot = rehearsal_snapshot(source.read())
+        sub = seed_subscription(snapshot)
         sim = Simulator(subscription_id=sub) if sub else Simulator()
-        _seed_redacted(sim, source)
+        sim.seed(snapshot)
     with sim:
         yield gateway_for(sim)
 
@@ -259,17 +260,34 @@ def _is_state_file(path: Path) -> bool:
     return b"natmigrate-simulator-state" in head
 
 
-def _seed_redacted(sim: Simulator, seed_file: str) -> None:
-    """Seed from a copy without secrets: the simulator's state is saved into the run directory."""
-    try:
-        data = json.loads(Path(seed_file).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        sim.seed(seed_file)  # let the readers report the problem with its line and column
-        return
-    with tempfile.TemporaryDirectory(prefix="natmigrate-seed-") as tmp:
-        copy = Path(tmp) / Path(seed_file).name
-        copy.write_text(json.dumps(redact(data)), encoding="utf-8")
-        try:
-            sim.seed(copy)
-        except InputError as exc:
-            raise InputError(seed_file, exc.problem) from None
+def rehearsal_snapshot(snapshot: Snapshot) -> Snapshot:
+    """The snapshot a rehearsal seeds: without secrets (the simulator's state is saved into the run
+    directory), and a template's resources placed where its own references say it deploys."""
+    scope = deployment_scope(snapshot)
+    if scope is not None:
+        snapshot = placed(snapshot, *scope)
+    return redacted(snapshot)
+
+
+def redacted(snapshot: Snapshot) -> Snapshot:
+    """The snapshot without secrets."""
+    return dataclasses.replace(
+        snapshot,
+        load_balancers=tuple(_redact(r) for r in snapshot.load_balancers),
+        network_interfaces=tuple(_redact(r) for r in snapshot.network_interfaces),
+        scale_sets=tuple(
+            dataclasses.replace(
+                _redact(ss),
+                instances=None if ss.instances is None else tuple(_redact(i) for i in ss.instances),
+            )
+            for ss in snapshot.scale_sets
+        ),
+        virtual_machines=tuple(_redact(r) for r in snapshot.virtual_machines),
+    )
+
+
+_T = TypeVar("_T", bound=Resource | ScaleSetInstance)
+
+
+def _redact(item: _T) -> _T:
+    return dataclasses.replace(item, raw=redact(item.raw))

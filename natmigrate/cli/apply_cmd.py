@@ -24,10 +24,12 @@ from natmigrate.report.formats import RunFormat
 @reported
 def apply(
     plan_file: Annotated[Path, typer.Argument(help="A plan written by `natmigrate plan --out`.")],
+    files: o.SeedFiles = None,
     name: o.LbName = None,
     cloud: o.Cloud = "AzureCloud",
     simulate: o.Simulate = None,
     simulate_fault: o.Faults = None,
+    parameters: o.Parameters = None,
     dry_run: o.DryRun = False,
     yes: o.Yes = False,
     state_dir: o.StateDir = Path(DEFAULT_STATE_DIR),
@@ -39,7 +41,7 @@ def apply(
 ) -> None:
     """Run a saved plan; refuse when Azure changed since it was planned (etags, fingerprints)."""
     # The subscription is the plan's: a plan names every resource by its full id.
-    target = target_of(None, cloud, simulate, simulate_fault)
+    target = target_of(None, cloud, simulate, simulate_fault, files, parameters)
     settings = RunSettings(state_dir, batch_size, rollout_timeout, dry_run)
 
     def run(session: RunSession) -> SessionResult:

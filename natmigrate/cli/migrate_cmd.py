@@ -18,12 +18,14 @@ from natmigrate.report.formats import RunFormat
 
 @reported
 def migrate(
+    files: o.SeedFiles = None,
     resource_group: o.ResourceGroup = None,
     name: o.LbName = None,
     subscription: o.Subscription = None,
     cloud: o.Cloud = "AzureCloud",
     simulate: o.Simulate = None,
     simulate_fault: o.Faults = None,
+    parameters: o.Parameters = None,
     dry_run: o.DryRun = False,
     yes: o.Yes = False,
     state_dir: o.StateDir = Path(DEFAULT_STATE_DIR),
@@ -40,7 +42,7 @@ def migrate(
     private run directory, so `natmigrate resume RUN_DIR` and `natmigrate rollback RUN_DIR` work from
     any point. Exit codes: 0 success, 1 error (the message says how to resume or roll back), 2 usage.
     """
-    target = target_of(subscription, cloud, simulate, simulate_fault)
+    target = target_of(subscription, cloud, simulate, simulate_fault, files, parameters)
     which = LoadBalancerName(resource_group, name)
     settings = RunSettings(state_dir, batch_size, rollout_timeout, dry_run)
     run_session(

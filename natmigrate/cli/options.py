@@ -117,11 +117,21 @@ RolloutTimeout = Annotated[
     typer.Option("--rollout-timeout", min=1, help="Automatic roll-out: seconds to wait for every instance."),
 ]
 Simulate = Annotated[
-    Path | None,
+    list[Path] | None,
     typer.Option(
         "--simulate",
-        help="Rehearse against the built-in simulator seeded from FILE (nothing leaves this machine).",
+        metavar="FILE",
+        help="Rehearse against the built-in simulator seeded from FILE (nothing leaves this machine). "
+        "Repeatable, and more files may follow as arguments: their resources merge into one snapshot.",
         rich_help_panel=REHEARSAL,
+    ),
+]
+SeedFiles = Annotated[
+    list[Path] | None,
+    typer.Argument(
+        metavar="FILE",
+        help="With --simulate: more files to seed the rehearsal from (scale sets, NICs, instance lists).",
+        show_default=False,
     ),
 ]
 Faults = Annotated[
@@ -138,6 +148,16 @@ RunDirArg = Annotated[Path, typer.Argument(help="The run directory printed when 
 
 # Reading files -------------------------------------------------------------------------------
 
+Parameters = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--parameters",
+        metavar="@FILE|NAME=VALUE",
+        help="ARM template and Bicep parameter values, as az deployment takes them: @FILE (a deployment "
+        "parameters file) or NAME=VALUE (JSON when it parses as JSON, else a string). Repeatable; later "
+        "values override earlier ones. Key Vault references stay unresolved (never fetched).",
+    ),
+]
 MaxFileSize = Annotated[
     int, typer.Option("--max-file-size", help="Refuse files larger than this many MiB.", min=1)
 ]

@@ -21,7 +21,8 @@ from natmigrate.model import Snapshot
 from natmigrate.plan.build import plan_snapshot
 from natmigrate.plan.model import InputInfo, Plan, PlanOptions
 from natmigrate.report.formats import PlanFormat
-from natmigrate.sources import INPUT_FORMATS, read_any
+from natmigrate.sources import INPUT_FORMATS
+from natmigrate.sources.inputs import InputFiles
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES
 
 
@@ -42,11 +43,13 @@ class RulesModeChoice(str, Enum):
 
 @reported
 def plan(
-    path: Annotated[
-        str | None,
+    paths: Annotated[
+        list[str] | None,
         typer.Argument(
-            help="A file holding the load balancer and the scale sets and NICs that use it "
-            "(REST or az CLI JSON, a list, an ARM template, Bicep or Terraform).",
+            metavar="FILE",
+            help="Files holding the load balancer and the scale sets and NICs that use it "
+            "(REST or az CLI JSON, a list, an ARM template, Bicep or Terraform); several files merge "
+            "into one snapshot.",
             show_default=False,
         ),
     ] = None,
@@ -114,6 +117,7 @@ def plan(
         str,
         typer.Option("--input-format", help=f"Treat the input as this shape: {', '.join(INPUT_FORMATS)}."),
     ] = "auto",
+    parameters: o.Parameters = None,
     max_file_size: o.MaxFileSize = DEFAULT_MAX_BYTES // 2**20,
     debug: o.Debug = False,
     verbose: o.Verbose = False,
@@ -139,7 +143,17 @@ def plan(
         pool_name=pool_name,
         batch_size=batch_size,
     )
-    snapshot, info = _read_input(path, resource_group, name, subscription, input_format, max_file_size)
+    max_bytes = max_file_size * 2**20
+    if resource_group is not None or name is not None:
+        if paths or parameters:
+            raise UsageError("give either files or -g/--resource-group with -n/--name, not both")
+        snapshot, info = _read_live(resource_group, name, subscription)
+    elif not paths:
+        raise UsageError("give a file to plan from, or -g/--resource-group and -n/--name")
+    else:
+        inputs = InputFiles.of(paths, parameters or (), input_format, max_bytes)
+        snapshot = inputs.read()
+        info = InputInfo(path=inputs.label, sha256=_digest(inputs.paths), format=snapshot.format)
     if not snapshot.load_balancers:
         raise InputError(
             info.path or "input",
@@ -168,38 +182,29 @@ def exit_code(result: Plan, detailed: bool) -> ExitCode:
     return ExitCode.FOUND if result.has_changes else ExitCode.OK
 
 
-def _read_input(
-    path: str | None,
-    resource_group: str | None,
-    name: str | None,
-    subscription: str | None,
-    input_format: str,
-    max_file_size: int,
+def _read_live(
+    resource_group: str | None, name: str | None, subscription: str | None
 ) -> tuple[Snapshot, InputInfo]:
-    live = resource_group is not None or name is not None
-    if path is not None and live:
-        raise UsageError("give either a file or -g/--resource-group with -n/--name, not both")
-    if live:
-        if not (resource_group and name):
-            raise UsageError("live Azure needs both -g/--resource-group and -n/--name")
-        from natmigrate.sources.live import LIVE, read_live
+    if not (resource_group and name):
+        raise UsageError("live Azure needs both -g/--resource-group and -n/--name")
+    from natmigrate.sources.live import LIVE, read_live
 
-        snapshot = read_live(resource_group, name, subscription)
-        live_info = {"resource_group": resource_group, "name": name}
-        if subscription:
-            live_info["subscription"] = subscription
-        return snapshot, InputInfo(format=LIVE, live=live_info)
-    if path is None:
-        raise UsageError("give a file to plan from, or -g/--resource-group and -n/--name")
-    try:
-        data = Path(path).read_bytes() if Path(path).is_file() else None
-    except OSError as exc:
-        raise InputError(path, f"cannot read: {exc.strerror}") from None
-    if data is None:
-        raise InputError(path, "no such file" if not Path(path).exists() else "not a file")
-    snapshot = read_any(path, input_format, max_file_size * 2**20)
-    digest = hashlib.sha256(data).hexdigest()
-    return snapshot, InputInfo(path=path, sha256=digest, format=snapshot.format)
+    snapshot = read_live(resource_group, name, subscription)
+    live_info = {"resource_group": resource_group, "name": name}
+    if subscription:
+        live_info["subscription"] = subscription
+    return snapshot, InputInfo(format=LIVE, live=live_info)
+
+
+def _digest(paths: tuple[Path, ...]) -> str:
+    """The SHA-256 of the input file (of several: of their digests in order)."""
+    digests = []
+    for path in paths:
+        try:
+            digests.append(hashlib.sha256(path.read_bytes()).hexdigest())
+        except OSError as exc:
+            raise InputError(str(path), f"cannot read: {exc.strerror}") from None
+    return digests[0] if len(digests) == 1 else hashlib.sha256("\n".join(digests).encode()).hexdigest()
 
 
 def _save(out: Path, result: Plan) -> None:

@@ -8,6 +8,7 @@ from natmigrate.cli.terminal import emit
 from natmigrate.cli.verbosity import Verbosity
 from natmigrate.execute.session import AzureTarget, LoadBalancerName, SimulatedTarget, Target, read_ports
 from natmigrate.report.formats import PortsFormat
+from natmigrate.sources.inputs import InputFiles
 
 
 @reported
@@ -23,6 +24,8 @@ def ports(
 ) -> None:
     """Show every target's current frontend port (v1 rules and v2 mappings)."""
     Verbosity(debug, verbose).configure_logging()
-    target: Target = AzureTarget(subscription, cloud) if simulate is None else SimulatedTarget(simulate)
+    target: Target = (
+        AzureTarget(subscription, cloud) if not simulate else SimulatedTarget(InputFiles.of(simulate))
+    )
     current = read_ports(target, LoadBalancerName(resource_group, name))
     emit(output.to_format()(current))

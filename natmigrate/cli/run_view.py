@@ -22,19 +22,29 @@ from natmigrate.execute.session import (
 )
 from natmigrate.report.formats import RunFormat
 from natmigrate.report.run_report import ConsoleObserver, print_run_status
+from natmigrate.sources.inputs import InputFiles
 
 ENDED_WELL = ("succeeded", "rolled-back", "dry-run")
 
 
 def target_of(
-    subscription: str | None, cloud: str, simulate: Path | None, faults: list[str] | None
+    subscription: str | None,
+    cloud: str,
+    simulate: list[Path] | None,
+    faults: list[str] | None,
+    more_files: list[Path] | None = None,
+    parameters: list[str] | None = None,
 ) -> Target:
-    """Real Azure, or with ``--simulate`` the built-in simulator (``--simulate-fault`` needs it)."""
-    if simulate is None:
-        if faults:
-            raise UsageError("--simulate-fault needs --simulate FILE")
+    """Real Azure, or with ``--simulate`` the built-in simulator seeded from every ``--simulate`` file
+    and ``more_files`` (``--simulate-fault``, extra files and ``--parameters`` need it)."""
+    if not simulate:
+        given = (faults, "--simulate-fault"), (more_files, "input files"), (parameters, "--parameters")
+        for values, what in given:
+            if values:
+                raise UsageError(f"{what}: only with --simulate FILE (a rehearsal); a live run reads Azure")
         return AzureTarget(subscription, cloud)
-    return SimulatedTarget(simulate, tuple(faults or ()))
+    seed = InputFiles.of([*simulate, *(more_files or ())], parameters or ())
+    return SimulatedTarget(seed, tuple(faults or ()))
 
 
 def confirmation(yes: bool) -> Confirm:

@@ -12,10 +12,12 @@ from typing import Annotated
 
 import typer
 
+from natmigrate.cli import options as o
 from natmigrate.cli.terminal import write_data
-from natmigrate.errors import InputError, NatMigrateError, UsageError
+from natmigrate.errors import NatMigrateError, UsageError
 from natmigrate.simulator import FAULT_OUTCOMES, Simulator
 from natmigrate.simulator.service import STATE_FORMAT
+from natmigrate.sources.inputs import InputFiles
 
 
 class Latency(str, Enum):
@@ -60,11 +62,11 @@ def settings_text(sim: Simulator) -> str:
 
 
 def simulate(
-    file: Annotated[
-        Path,
+    files: Annotated[
+        list[Path],
         typer.Argument(
-            help="Snapshot to seed from (REST, az CLI output, a template with concrete values), or a state "
-            "file written by --save-state.",
+            help="Snapshot files to seed from (REST, az CLI output, templates, Bicep; several merge into "
+            "one snapshot), or one state file written by --save-state.",
         ),
     ],
     port: Annotated[
@@ -90,19 +92,19 @@ def simulate(
     save_state: Annotated[
         Path | None, typer.Option("--save-state", help="Write the simulator's state here when it stops.")
     ] = None,
+    parameters: o.Parameters = None,
 ) -> None:
-    """Serve a local Azure Resource Manager, seeded from FILE, on https://127.0.0.1 until Ctrl-C.
+    """Serve a local Azure Resource Manager, seeded from FILES, on https://127.0.0.1 until Ctrl-C.
 
     Prints the endpoint, the CA file and the environment settings that point natmigrate and any SDK-based
     tool at it. Exit codes: 0 stopped normally, 1 the file could not be used, 2 usage error.
     """
-    if not file.exists():
-        raise InputError(str(file), "no such file")
-    if _is_state_file(file):
-        sim = Simulator.load_state(file, speedup=speedup, port=port)
+    if len(files) == 1 and not parameters and _is_state_file(files[0]):
+        sim = Simulator.load_state(files[0], speedup=speedup, port=port)
     else:
+        snapshot = InputFiles.of(files, parameters or ()).read()
         sim = Simulator(latency=latency.value, speedup=speedup, port=port, lro_style=lro_style.value)
-        sim.seed(file)
+        sim.seed(snapshot)
     for spec in fault or []:
         try:
             sim.add_fault_spec(spec)

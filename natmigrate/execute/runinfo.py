@@ -66,7 +66,7 @@ class RunMeta:
     load_balancers: tuple[str, ...]
     simulated: bool
     batch_size: int | None = None
-    seed: str | None = None  # simulated runs: the seed file
+    seed: str | None = None  # simulated runs: the seed files, comma-separated
     faults: tuple[str, ...] = ()  # simulated runs: --simulate-fault specs
     subscription: str | None = None  # real Azure: where the run goes
     cloud: str | None = None
@@ -115,7 +115,7 @@ class RunMeta:
             load_balancers=tuple(lbs),
             simulated=True,
             batch_size=batch_size,
-            seed=str(target.seed.resolve()),
+            seed=", ".join(str(p.resolve()) for p in target.seed.paths),
             faults=target.faults,
         )
 

@@ -148,9 +148,9 @@ class RunSession:
                 settings.state_dir, lbs[0].rsplit("/", 1)[-1] if len(lbs) == 1 else "several", meta
             )
             self._say(
-                f"Rehearsal against the built-in simulator seeded from {target.seed}; run directory {rd.path}"
+                f"Rehearsal against the built-in simulator seeded from {target.seed.label}; run directory {rd.path}"
             )
-            with open_rehearsal(rd, str(target.seed), target.faults) as connected:
+            with open_rehearsal(rd, target.seed, target.faults) as connected:
                 return self._migrate_with(connected, lbs, rd, rolling, settings, meta)
         if not which.resource_group or not which.name:
             raise UsageError(
@@ -217,7 +217,7 @@ class RunSession:
         if isinstance(target, SimulatedTarget):
             meta = RunMeta.of_rehearsal(target, lb_ids, settings.batch_size)
             rd = new_run_dir(settings.state_dir, lbs[0].name, meta)
-            with open_rehearsal(rd, str(target.seed), target.faults) as connected:
+            with open_rehearsal(rd, target.seed, target.faults) as connected:
                 # A simulated Azure hands out its own etags: compare fingerprints only.
                 self._check_current(connected.gateway, lbs, use_etags=False)
                 rd.write_json("plan.json", chosen.to_dict())

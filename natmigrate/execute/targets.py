@@ -10,14 +10,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from natmigrate import ids
-from natmigrate.errors import NatMigrateError, UsageError
+from natmigrate.errors import InputError, UsageError
 from natmigrate.execute.gateway import Gateway
 from natmigrate.execute.ports import CurrentPorts, current_ports
 from natmigrate.execute.rundir import RunDir
+from natmigrate.sources.inputs import InputFiles
 
 if TYPE_CHECKING:
     from natmigrate.azure.gateway import SdkGateway
@@ -34,9 +34,10 @@ class AzureTarget:
 
 @dataclass(frozen=True)
 class SimulatedTarget:
-    """A rehearsal: the built-in simulator seeded from ``seed``, with ``--simulate-fault`` specs."""
+    """A rehearsal: the built-in simulator seeded from the ``seed`` files, with ``--simulate-fault``
+    specs."""
 
-    seed: Path
+    seed: InputFiles
     faults: tuple[str, ...] = ()
 
 
@@ -82,7 +83,7 @@ def connect_azure(target: AzureTarget, endpoint: str | None = None) -> SdkGatewa
 
 
 @contextlib.contextmanager
-def open_rehearsal(rd: RunDir, seed: str | None, faults: Sequence[str]) -> Iterator[Connected]:
+def open_rehearsal(rd: RunDir, seed: InputFiles | None, faults: Sequence[str]) -> Iterator[Connected]:
     """The simulator of a simulated run, kept in its run directory (seeded when new)."""
     from natmigrate.azure.rehearsal import Rehearsal
 
@@ -91,14 +92,15 @@ def open_rehearsal(rd: RunDir, seed: str | None, faults: Sequence[str]) -> Itera
 
 
 def seeded_load_balancers(target: SimulatedTarget, which: LoadBalancerName) -> list[str]:
-    """The load balancers of a seed file that ``-g``/``-n`` pick (all of them when neither is given)."""
+    """The load balancers of the seed files that ``-g``/``-n`` pick (all of them when neither is given)."""
     from natmigrate.azure.rehearsal import seed_load_balancers
 
-    if not target.seed.is_file():
-        raise NatMigrateError(f"{target.seed}: no such file")
-    lbs = [x for x in seed_load_balancers(str(target.seed)) if which.matches(x)]
+    seeded = seed_load_balancers(target.seed)
+    if not seeded:
+        raise InputError(target.seed.label, "no load balancer to rehearse with")
+    lbs = [x for x in seeded if which.matches(x)]
     if not lbs:
-        raise UsageError(f"{target.seed}: no matching load balancer")
+        raise UsageError(f"{target.seed.label}: no matching load balancer")
     return lbs
 
 
@@ -109,7 +111,7 @@ def _read_only_gateway(target: Target) -> Iterator[SdkGateway]:
     if isinstance(target, SimulatedTarget):
         from natmigrate.azure.rehearsal import simulated_gateway
 
-        with simulated_gateway(str(target.seed)) as gateway:
+        with simulated_gateway(target.seed) as gateway:
             yield gateway
         return
     yield connect_azure(target)

@@ -546,7 +546,7 @@ def fix_template(path: str, original: str, options: FixOptions) -> FileFix:
     result = FileFix(path, fmt, original, original)
     if fmt != FORMAT:
         return result
-    snapshot = read_template(doc, stand_ins(doc.data))
+    snapshot = read_template(doc, assumed_parameters=stand_ins(doc.data))
     text = JsonText(doc, original)
     shared = _origins(snapshot)
     for d in decide(snapshot, options):

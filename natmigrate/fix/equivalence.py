@@ -27,6 +27,7 @@ from natmigrate import ids
 from natmigrate.errors import InputError, NatMigrateError
 from natmigrate.plan.model import PlanOptions
 from natmigrate.simulator import DEFAULT_SUBSCRIPTION, Simulator
+from natmigrate.sources.inputs import InputFiles
 
 EndState = dict[str, Any]
 DEFAULTS = PlanOptions()
@@ -149,7 +150,7 @@ def _migrated(source: Path) -> EndState:
     with tempfile.TemporaryDirectory(prefix="natmigrate-fix-") as tmp:
         session = RunSession(confirm=lambda _question: True)
         outcome = session.migrate(
-            SimulatedTarget(source), LoadBalancerName(), "refuse", RunSettings(Path(tmp))
+            SimulatedTarget(InputFiles((source,))), LoadBalancerName(), "refuse", RunSettings(Path(tmp))
         )
         run = outcome.result
         if run is None or run.status != "succeeded" or run.run_dir is None:
@@ -159,9 +160,9 @@ def _migrated(source: Path) -> EndState:
 
 
 def _subscription(source: Path) -> str:
-    from natmigrate.azure.rehearsal import seed_subscription
+    from natmigrate.azure.rehearsal import rehearsal_snapshot, seed_subscription
 
-    return seed_subscription(str(source)) or DEFAULT_SUBSCRIPTION
+    return seed_subscription(rehearsal_snapshot(InputFiles((source,)).read())) or DEFAULT_SUBSCRIPTION
 
 
 def compare(path: str, original: str, fixed: str, options: PlanOptions) -> Comparison:

@@ -1,15 +1,16 @@
 """Seeding: fill the simulated Azure from a snapshot, or generate a topology.
 
-Any snapshot the readers accept works when its values are concrete: REST bodies and lists, ``az``
-CLI output (``properties`` flattened, ``resourceGroup`` injected, older casings), ARM templates and
-exports whose expressions resolve. Read-only fields in the input (generated NAT rules,
-``backendIPConfiguration``...) are recomputed, never trusted, except what they say about the
-snapshot itself: a rehearsal reproduces the snapshot, not an invention. The instance ids a scale set
-has are the instances the input lists, else the instances named by the rules Azure generated from
-its NAT pools (``<pool>.<instanceId>``), and the frontend port each generated rule had is the port
-that instance keeps. A scale set whose instances the input does not list gets instances up to
-``sku.capacity`` beyond those (numbered upward, with ports ``start + instanceId``), and the world
-records it as *assumed*.
+Any snapshot the readers accept works when what the migration reads is concrete: REST bodies and
+lists, ``az`` CLI output (``properties`` flattened, ``resourceGroup`` injected, older casings), ARM
+templates, exports and Bicep whose NAT-relevant expressions resolve. Unresolved values the migration
+never reads (OS profile, extensions, tags: :mod:`natmigrate.simulator.migration_reads`) are left out.
+Read-only fields in the input (generated NAT rules, ``backendIPConfiguration``...) are recomputed,
+never trusted, except what they say about the snapshot itself: a rehearsal reproduces the snapshot,
+not an invention. The instance ids a scale set has are the instances the input lists, else the
+instances named by the rules Azure generated from its NAT pools (``<pool>.<instanceId>``), and the
+frontend port each generated rule had is the port that instance keeps. A scale set whose instances the
+input does not list gets instances up to ``sku.capacity`` beyond those (numbered upward, with ports
+``start + instanceId``), and the world records it as *assumed*.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from natmigrate.model import LoadBalancer, Resource, Snapshot, Unresolved
 from natmigrate.plan.members import parse_instance_ipconfig
 from natmigrate.simulator import loadbalancer as lbs
 from natmigrate.simulator.armerror import ArmError
+from natmigrate.simulator.migration_reads import INSTANCE, Path, is_read, path_text
 from natmigrate.simulator.records import TopologyIds
 from natmigrate.simulator.state import _iid_order
 from natmigrate.simulator.world import LB, NIC, VM, VMSS, World, copy_json, type_of
@@ -53,27 +55,37 @@ _CANONICAL = {
         "inboundNatPools",
     )
 }
+# An unresolved value the migration never reads: left out of the simulated resource.
+_UNREAD = object()
 # Keys that stay beside ``properties`` in a child element of a flattened (CLI) object.
 _CHILD_ENVELOPE = frozenset(("name", "id", "etag", "type", "properties", "zones"))
 
 
-def _concrete(value: Any, where: str, source: str) -> Any:
-    """A plain JSON copy of ``value``; an unresolved expression anywhere is an :class:`InputError`."""
+def _concrete(value: Any, where: str, source: str, rtype: str, path: Path = ()) -> Any:
+    """A plain JSON copy of ``value`` without the unresolved values the migration never reads
+    (:mod:`migration_reads`); one where it reads is an :class:`InputError` naming it."""
     if isinstance(value, Unresolved):
+        if not is_read(rtype, path):
+            return _UNREAD
+        origin = value.origin
         raise InputError(
-            source,
-            f"{where} holds the expression {value.expression!r}; the simulator needs concrete values "
-            "(pass parameter values, or seed from REST/CLI output)",
+            origin.file or source,
+            f"{where}: {path_text(path)} holds the expression {value.expression!r}, which the migration "
+            "reads; the simulator needs its value (pass it with --parameters, or seed from REST/CLI output)",
+            origin.line,
         )
     if isinstance(value, Mapping):
         out = {}
         for k, v in value.items():
             if str(k).lower() == "resourcegroup" and not isinstance(v, Mapping):
                 continue  # injected by the az CLI next to every id
-            out[_CANONICAL.get(str(k).lower(), str(k))] = _concrete(v, where, source)
+            item = _concrete(v, where, source, rtype, (*path, str(k)))
+            if item is not _UNREAD:
+                out[_CANONICAL.get(str(k).lower(), str(k))] = item
         return out
     if isinstance(value, list):
-        return [_concrete(v, where, source) for v in value]
+        items = (_concrete(v, where, source, rtype, (*path, i)) for i, v in enumerate(value))
+        return [v for v in items if v is not _UNREAD]
     return value
 
 
@@ -106,8 +118,8 @@ _TEMPLATE_ONLY = frozenset(
 
 def rest_shape(raw: Mapping[str, Any], rtype: str, where: str, source: str) -> dict[str, Any]:
     """A REST-shaped copy of a resource's JSON (``properties`` nested at every level natmigrate
-    writes), with unresolved values refused."""
-    obj = _nest(_concrete(raw, where, source), _TOP)
+    writes): unresolved values the migration never reads left out, the others refused."""
+    obj = _nest(_concrete(raw, where, source, rtype), _TOP)
     for key in [k for k in obj if k.lower() in _TEMPLATE_ONLY]:
         del obj[key]
     p = obj["properties"]
@@ -226,7 +238,7 @@ def seed_snapshot(world: World, snapshot: Snapshot) -> None:
                 continue  # Flexible instances are VMs and NICs of their own
             if ss.instances is not None:
                 for inst in ss.instances:
-                    raw = fix(_concrete(inst.raw, f"instance {inst.instance_id}", source))
+                    raw = fix(_concrete(inst.raw, f"instance {inst.instance_id}", source, INSTANCE))
                     world.seed_instance(vk, inst.instance_id, raw, inst.latest_model_applied)
             else:
                 # Instances named by generated rules are the snapshot's; any more up to the

@@ -174,11 +174,12 @@ class Simulator:
     def seed(self, source: Snapshot | str | os.PathLike[str], input_format: str = "auto") -> None:
         """Add every resource of a snapshot (or of a file any reader accepts) to the simulated Azure.
 
-        Values must be concrete (an unresolved template expression is an :class:`InputError`).
-        Generated NAT rules and other read-only fields in the input are recomputed, except what they
-        say about the snapshot: the instance ids they name and their frontend ports are kept. A scale
-        set whose instances the input does not give gets instances up to ``sku.capacity`` that have
-        applied the current model (see :attr:`assumed_instances`).
+        What the migration reads must be concrete (an unresolved template expression there is an
+        :class:`InputError`); unresolved values elsewhere are left out. Generated NAT rules and other
+        read-only fields in the input are recomputed, except what they say about the snapshot: the
+        instance ids they name and their frontend ports are kept. A scale set whose instances the input
+        does not give gets instances up to ``sku.capacity`` that have applied the current model (see
+        :attr:`assumed_instances`).
         """
         if not isinstance(source, Snapshot):
             source = read_any(source, input_format)

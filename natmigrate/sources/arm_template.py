@@ -46,6 +46,7 @@ from natmigrate.sources.arm_expressions import (
 from natmigrate.sources.assemble import NAT_RULE_CHILD_TYPE, VMSS_VM_TYPE, assemble
 from natmigrate.sources.azure_json import ARM_TEMPLATE, is_parameters_file
 from natmigrate.sources.jsondoc import JsonDocument
+from natmigrate.sources.parameters import NO_PARAMETERS, TemplateParameters
 from natmigrate.sources.resources import Located, lookup
 
 ARM_PARAMETERS = "arm-parameters"
@@ -82,10 +83,15 @@ def _escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
-def read_template(doc: JsonDocument, assumed_parameters: Mapping[str, Any] | None = None) -> Snapshot:
+def read_template(
+    doc: JsonDocument,
+    parameters: TemplateParameters = NO_PARAMETERS,
+    assumed_parameters: Mapping[str, Any] | None = None,
+) -> Snapshot:
     """Read an ARM template (or ``az group export`` output) into a snapshot.
 
-    ``assumed_parameters``: values for top-level parameters that have no default (by lower-case
+    ``parameters`` (``--parameters``) supply the top-level template's parameters, as a deployment
+    would. ``assumed_parameters``: values for top-level parameters that have no default (by lower-case
     name). ``natmigrate fix`` passes stand-ins so the planner can name things; what it writes back
     is the template's own expressions, never these values.
     """
@@ -97,7 +103,7 @@ def read_template(doc: JsonDocument, assumed_parameters: Mapping[str, Any] | Non
         return Snapshot(source=doc.path, format=ARM_PARAMETERS)
     reader = _Reader(doc, assumed={k.lower(): v for k, v in (assumed_parameters or {}).items()})
     sub, rg = ids.SUBSCRIPTION_PLACEHOLDER, ids.RESOURCE_GROUP_PLACEHOLDER
-    state = _TemplateState(reader, data, "", None, sub, rg)
+    state = _TemplateState(reader, data, "", None, sub, rg, given=parameters)
     reader.template(data, "", TemplateScope(state), 0, (), _Target(sub, rg))
     return assemble(reader.finish(), doc.path, ARM_TEMPLATE, reader.unresolved)
 
@@ -129,8 +135,10 @@ class _TemplateState:
         subscription: str,
         resource_group: str,
         deployment_name: Any = None,
+        given: TemplateParameters = NO_PARAMETERS,
     ):
         self.reader = reader
+        self.given = given  # --parameters (the top-level template only)
         self.pointer = pointer
         self.supplied = supplied
         self.subscription = subscription
@@ -226,6 +234,9 @@ class TemplateScope:
         if ptype in ("securestring", "secureobject"):
             # Secrets never enter the model, and never decide inbound NAT.
             return Unresolved(f"parameters('{name}')", st.origin(ptr), f"parameter {name!r} is secure")
+        given = st.given.get(name)
+        if given is not None:
+            return _literal(given.resolved(), given.origin)
         if st.supplied is not None and name.lower() in st.supplied:
             raw, sptr, outer = st.supplied[name.lower()]
             if isinstance(raw, Mapping) and "value" in raw:
@@ -647,6 +658,16 @@ class _Reader:
             if key not in self._seen_unresolved:
                 self._seen_unresolved.add(key)
                 self.unresolved.append(g)
+
+
+def _literal(value: Any, origin: Origin) -> Any:
+    """A supplied parameter value as the reader's values look (objects located where it was given).
+    Parameter values are data: a string starting with ``[`` is not an expression."""
+    if isinstance(value, Mapping) and not isinstance(value, Located):
+        return Located({k: _literal(v, origin) for k, v in value.items()}, origin)
+    if isinstance(value, list):
+        return [_literal(v, origin) for v in value]
+    return value
 
 
 def _label(rtype: Any, name: Any, node: Mapping[str, Any]) -> str:

@@ -109,7 +109,7 @@ def assemble(
             others.append(UnknownResource(rtype, rid if isinstance(rid, (str, Unresolved)) else None, origin))
 
     lbs = _fold_child_rules(lbs, child_rules)
-    scale_sets = _fold_instances(scale_sets, instances)
+    scale_sets, loose = _fold_instances(scale_sets, instances)
     return Snapshot(
         source=source,
         load_balancers=tuple(lbs),
@@ -120,6 +120,7 @@ def assemble(
         others=tuple(others),
         format=fmt,
         unresolved=tuple(unresolved),
+        loose_instances=loose,
     )
 
 
@@ -162,21 +163,23 @@ def _fold_child_rules(
 
 def _fold_instances(
     scale_sets: list[ScaleSet], instances: list[tuple[str | None, ScaleSetInstance]]
-) -> list[ScaleSet]:
+) -> tuple[list[ScaleSet], tuple[tuple[str, ScaleSetInstance], ...]]:
+    """Attach instances to their scale sets; those whose scale set is elsewhere are returned."""
     if not instances:
-        return scale_sets
+        return scale_sets, ()
     grouped: dict[str, list[ScaleSetInstance]] = {}
     for parent, inst in instances:
         if parent is not None:
             grouped.setdefault(parent, []).append(inst)
     out = []
     for ss in scale_sets:
-        found = grouped.get(ss.key or "")
+        found = grouped.pop(ss.key or "", None)
         if found is not None:
-            ss = dataclasses.replace(ss, instances=tuple(sorted(found, key=_instance_order)))
+            ss = dataclasses.replace(ss, instances=tuple(sorted(found, key=instance_order)))
         out.append(ss)
-    return out
+    loose = tuple((parent, inst) for parent, found in grouped.items() for inst in found)
+    return out, loose
 
 
-def _instance_order(inst: ScaleSetInstance) -> tuple[int, str]:
+def instance_order(inst: ScaleSetInstance) -> tuple[int, str]:
     return (int(inst.instance_id), "") if inst.instance_id.isdigit() else (1 << 62, inst.instance_id)

@@ -28,6 +28,7 @@ from natmigrate.errors import InputError
 from natmigrate.model import Origin, Snapshot, Unresolved
 from natmigrate.sources.assemble import assemble
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES, read_text
+from natmigrate.sources.parameters import NO_PARAMETERS, TemplateParameters
 from natmigrate.sources.textpos import Positions
 
 BICEP = "bicep"
@@ -210,8 +211,9 @@ class Declaration:
 
 
 class _Parser:
-    def __init__(self, path: str, text: str):
+    def __init__(self, path: str, text: str, parameters: TemplateParameters = NO_PARAMETERS):
         self.path = path
+        self.parameters = parameters
         self.text = text
         self.tokens, self.comments = tokenize(text)
         self.i = 0
@@ -295,11 +297,20 @@ class _Parser:
             self.skip_statement()
 
     def parse_parameter(self) -> None:
-        """``param name type [= default]``: a default that says something (not empty) is used the
-        way a deployment without that parameter would use it; an empty or missing one stays unknown."""
-        start = self.i
+        """``param name type [= default]``: a value given with ``--parameters`` is used, as a
+        deployment would; otherwise a default that says something (not empty) is used the way a
+        deployment without that parameter would use it; an empty or missing one stays unknown."""
         self.advance()
-        name = self.advance().text
+        name = self.tok.text
+        self.parse_parameter_default(name)
+        given = self.parameters.get(name)
+        if given is not None:
+            self.variables[name] = given.resolved()
+
+    def parse_parameter_default(self, name: str) -> None:
+        """The rest of ``param name type [= default]`` (``name`` is the current token)."""
+        start = self.i - 1
+        self.advance()
         depth = 0
         while True:
             t = self.tok
@@ -738,10 +749,11 @@ class BicepFile:
     spans: list[tuple[int, int]]  # (open, close) offsets of every bracket pair
 
 
-def parse_bicep(path: str, text: str) -> BicepFile:
-    """Parse Bicep source; raises :class:`InputError` with line and column on a syntax error."""
+def parse_bicep(path: str, text: str, parameters: TemplateParameters = NO_PARAMETERS) -> BicepFile:
+    """Parse Bicep source (``parameters``: ``--parameters`` values for its ``param`` declarations);
+    raises :class:`InputError` with line and column on a syntax error."""
     try:
-        parser = _Parser(path, text)
+        parser = _Parser(path, text, parameters)
         parser.parse_file()
     except BicepSyntaxError as exc:
         raise InputError(path, f"Bicep syntax error: {exc}", exc.line, exc.column) from None
@@ -762,7 +774,11 @@ def _spans(tokens: list[Token]) -> list[tuple[int, int]]:
     return out
 
 
-def read_bicep(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES) -> Snapshot:
+def read_bicep(
+    path: str | os.PathLike[str],
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    parameters: TemplateParameters = NO_PARAMETERS,
+) -> Snapshot:
     """Read one ``.bicep`` file into a snapshot."""
     text = read_text(path, max_bytes)
-    return parse_bicep(str(path), text).snapshot
+    return parse_bicep(str(path), text, parameters).snapshot

@@ -23,6 +23,7 @@ from natmigrate.model import Snapshot
 from natmigrate.sources import azure_json
 from natmigrate.sources.bicep import BICEP, read_bicep
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES, JsonDocument, load_json
+from natmigrate.sources.parameters import NO_PARAMETERS, TemplateParameters
 from natmigrate.sources.terraform import TERRAFORM, read_terraform
 from natmigrate.sources.terraform_json import TERRAFORM_JSON, is_terraform_json, read_terraform_json
 
@@ -45,9 +46,12 @@ class Reader(Protocol):
         """Whether a parsed JSON document is of this format (always false for non-JSON formats)."""
         ...
 
-    def read(self, path: Path, max_bytes: int, nat_only: bool) -> Snapshot:
+    def read(
+        self, path: Path, max_bytes: int, nat_only: bool, parameters: TemplateParameters = NO_PARAMETERS
+    ) -> Snapshot:
         """Read one file. ``nat_only`` lets a reader leave out resources that cannot carry inbound
-        NAT (detection only; planning needs every resource)."""
+        NAT (detection only; planning needs every resource). ``parameters`` (``--parameters``) are
+        used by the formats that declare parameters (ARM templates, Bicep) and ignored by others."""
         ...
 
 
@@ -57,7 +61,7 @@ class JsonReader:
 
     name: str
     recognise: Callable[[Any], bool]
-    read_parsed: Callable[[JsonDocument, bool], Snapshot]
+    read_parsed: Callable[[JsonDocument, bool, TemplateParameters], Snapshot]
 
     def claims_path(self, path: Path) -> bool:
         """JSON formats are told apart by content, never by name."""
@@ -67,14 +71,18 @@ class JsonReader:
         """See :class:`Reader`."""
         return self.recognise(data)
 
-    def read(self, path: Path, max_bytes: int, nat_only: bool) -> Snapshot:
+    def read(
+        self, path: Path, max_bytes: int, nat_only: bool, parameters: TemplateParameters = NO_PARAMETERS
+    ) -> Snapshot:
         """See :class:`Reader`."""
-        return self.read_document(load_json(path, max_bytes), nat_only)
+        return self.read_document(load_json(path, max_bytes), nat_only, parameters)
 
-    def read_document(self, doc: JsonDocument, nat_only: bool = False) -> Snapshot:
+    def read_document(
+        self, doc: JsonDocument, nat_only: bool = False, parameters: TemplateParameters = NO_PARAMETERS
+    ) -> Snapshot:
         """Read an already parsed document of this format."""
         try:
-            return self.read_parsed(doc, nat_only)
+            return self.read_parsed(doc, nat_only, parameters)
         except InputError:
             raise
         except RecursionError:
@@ -92,7 +100,7 @@ class SourceReader:
 
     name: str
     suffixes: tuple[str, ...]
-    read_file: Callable[[Path, int], Snapshot]
+    read_file: Callable[[Path, int, TemplateParameters], Snapshot]
 
     def claims_path(self, path: Path) -> bool:
         """See :class:`Reader`."""
@@ -102,32 +110,36 @@ class SourceReader:
         """Source files are never recognised from JSON content."""
         return False
 
-    def read(self, path: Path, max_bytes: int, nat_only: bool) -> Snapshot:
+    def read(
+        self, path: Path, max_bytes: int, nat_only: bool, parameters: TemplateParameters = NO_PARAMETERS
+    ) -> Snapshot:
         """See :class:`Reader`."""
-        return self.read_file(path, max_bytes)
+        return self.read_file(path, max_bytes, parameters)
 
 
 def _rest_like(fmt: str) -> JsonReader:
     return JsonReader(
         fmt,
         lambda data: azure_json.classify(data) == fmt,
-        lambda doc, nat_only: azure_json.read_rest_like(doc, fmt, nat_only),
+        lambda doc, nat_only, _: azure_json.read_rest_like(doc, fmt, nat_only),
     )
 
 
-def _read_template(doc: JsonDocument, nat_only: bool) -> Snapshot:
+def _read_template(doc: JsonDocument, nat_only: bool, parameters: TemplateParameters) -> Snapshot:
     from natmigrate.sources.arm_template import read_template  # the expression evaluator: only when needed
 
-    return read_template(doc)
+    return read_template(doc, parameters)
 
 
 # In ``auto`` order: names first (a ``.tf.json`` is Terraform, not some JSON), then content.
 READERS: tuple[Reader, ...] = (
     SourceReader(BICEP, (".bicep",), read_bicep),
-    SourceReader(TERRAFORM, (".tf", ".tf.json"), read_terraform),
-    JsonReader(TERRAFORM_JSON, is_terraform_json, lambda doc, _: read_terraform_json(doc)),
+    SourceReader(TERRAFORM, (".tf", ".tf.json"), lambda path, max_bytes, _: read_terraform(path, max_bytes)),
+    JsonReader(TERRAFORM_JSON, is_terraform_json, lambda doc, _, __: read_terraform_json(doc)),
     JsonReader(
-        azure_json.REST_EXAMPLE, azure_json.is_rest_example, lambda doc, _: azure_json.read_rest_example(doc)
+        azure_json.REST_EXAMPLE,
+        azure_json.is_rest_example,
+        lambda doc, _, __: azure_json.read_rest_example(doc),
     ),
     JsonReader(
         azure_json.ARM_TEMPLATE,
@@ -179,12 +191,17 @@ def json_reader(doc: JsonDocument, input_format: str = AUTO) -> JsonReader | Non
     return chosen
 
 
-def read_document(doc: JsonDocument, input_format: str = AUTO, nat_only: bool = False) -> Snapshot:
+def read_document(
+    doc: JsonDocument,
+    input_format: str = AUTO,
+    nat_only: bool = False,
+    parameters: TemplateParameters = NO_PARAMETERS,
+) -> Snapshot:
     """Read a parsed JSON document of any JSON format."""
     chosen = json_reader(doc, input_format)
     if chosen is None:
         raise unrecognised(doc.path)
-    return chosen.read_document(doc, nat_only)
+    return chosen.read_document(doc, nat_only, parameters)
 
 
 def unrecognised(path: str) -> InputError:
@@ -197,10 +214,12 @@ def read_any(
     input_format: str = AUTO,
     max_bytes: int = DEFAULT_MAX_BYTES,
     nat_only: bool = False,
+    parameters: TemplateParameters = NO_PARAMETERS,
 ) -> Snapshot:
-    """Read one file of any supported format (``auto``: recognised from its name, then its content)."""
+    """Read one file of any supported format (``auto``: recognised from its name, then its content);
+    ``parameters``: ``--parameters`` values for templates and Bicep."""
     p = Path(path)
     chosen = reader_by_path(p, input_format)
     if chosen is not None and not isinstance(chosen, JsonReader):
-        return chosen.read(p, max_bytes, nat_only)
-    return read_document(load_json(p, max_bytes), input_format, nat_only)
+        return chosen.read(p, max_bytes, nat_only, parameters)
+    return read_document(load_json(p, max_bytes), input_format, nat_only, parameters)

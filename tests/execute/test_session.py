@@ -12,6 +12,7 @@ from natmigrate.execute import events as ev
 from natmigrate.execute.rundir import RunDir
 from natmigrate.execute.runinfo import RunMeta
 from natmigrate.execute.session import LoadBalancerName, RunSession, RunSettings, SimulatedTarget
+from natmigrate.sources.inputs import InputFiles
 
 from . import topologies as t
 from .helpers import FIXTURES, collection, state_resource
@@ -50,7 +51,9 @@ def _lb_after(run_dir: Path, lb_id: str) -> dict[str, object]:
 
 def test_declining_the_confirmation_changes_nothing(tmp_path: Path) -> None:
     session, seen = _session(answer=False)
-    ended = session.migrate(SimulatedTarget(SEED), LoadBalancerName(), "refuse", RunSettings(tmp_path))
+    ended = session.migrate(
+        SimulatedTarget(InputFiles.of([SEED])), LoadBalancerName(), "refuse", RunSettings(tmp_path)
+    )
     assert ended.cancelled
     assert seen.questions == [f"Migrate {LB} now?"]
     assert [e.data["plan"].name for e in seen.kinds(ev.PLANNED)] == [LB]
@@ -64,7 +67,9 @@ def test_a_run_records_typed_metadata_and_resumes_with_nothing_left_to_do(tmp_pa
     seed = t.TOPOLOGIES["one-scale-set-manual"].write(tmp_path / "seed.json")
     session, seen = _session(answer=True)
     settings = RunSettings(tmp_path / "runs", batch_size=2)
-    ended = session.migrate(SimulatedTarget(seed), LoadBalancerName(name="lb"), "refuse", settings)
+    ended = session.migrate(
+        SimulatedTarget(InputFiles.of([seed])), LoadBalancerName(name="lb"), "refuse", settings
+    )
     assert ended.result is not None and ended.result.status == "succeeded"
     assert ended.result.downtime, "a rehearsal measures NAT downtime"
     run_dir = Path(str(ended.result.run_dir))
@@ -84,5 +89,10 @@ def test_a_run_records_typed_metadata_and_resumes_with_nothing_left_to_do(tmp_pa
 def test_a_name_that_is_not_in_the_seed_is_a_usage_error(tmp_path: Path) -> None:
     session, _ = _session(answer=True)
     with pytest.raises(UsageError, match="no matching load balancer"):
-        session.migrate(SimulatedTarget(SEED), LoadBalancerName(name="nope"), "refuse", RunSettings(tmp_path))
+        session.migrate(
+            SimulatedTarget(InputFiles.of([SEED])),
+            LoadBalancerName(name="nope"),
+            "refuse",
+            RunSettings(tmp_path),
+        )
     assert not list(tmp_path.iterdir()), "no run directory for nothing"

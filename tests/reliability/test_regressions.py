@@ -37,6 +37,7 @@ import json, os, sys, threading, time
 from pathlib import Path
 from natmigrate.azure.rehearsal import Rehearsal
 from natmigrate.simulator import RequestRecord, Simulator
+from natmigrate.sources.inputs import InputFiles
 
 dumps = []  # (start, end) of every save of the state file
 real_dump, real_exit = Simulator.dump_state, os._exit
@@ -59,7 +60,7 @@ class RunDirStub:
 
 Simulator.dump_state = slow_dump
 os._exit = report_and_exit
-with Rehearsal(RunDirStub(), seed_file=sys.argv[1]) as rehearsal:
+with Rehearsal(RunDirStub(), seed=InputFiles.of([sys.argv[1]])) as rehearsal:
     dumps.clear()
     threading.Thread(target=rehearsal.save).start()  # a parallel step saving after its write
     time.sleep(0.05)

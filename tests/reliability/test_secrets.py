@@ -98,7 +98,7 @@ def test_no_token_or_secret_is_written_and_run_directories_are_private(
     if responses_carry_secrets:
         # An Azure that keeps the write-only secrets and returns them in every GET (real ARM does
         # not; natmigrate must not rely on that): no redaction of the seed, no dropping on write.
-        monkeypatch.setattr(rehearsal, "_seed_redacted", lambda sim, path: sim.seed(path))
+        monkeypatch.setattr(rehearsal, "redacted", lambda snapshot: snapshot)
         for module in (sim_state, compute_ops):
             monkeypatch.setattr(module, "_drop_secrets", lambda value: None)
     runs = tmp_path / "runs"
