@@ -5,7 +5,8 @@
    variant where the module can reuse a backend pool (``migration_variants``, reported, with the
    downtime-vs-baseline target not applying: see ``benchmarks/topologies.py``);
 2. detection (``benchmarks.detect_speed``): ``detect`` vs ``json.load`` vs ``jq``;
-3. planning scale (``benchmarks.plan_scale``): plan time for 100, 1,000 and 10,000 instances;
+3. planning scale (``benchmarks.plan_scale``): reading + planning time, wall and CPU, for 1,000 to
+   100,000 scale-set instances and 100 to 10,000 VMs, with the growth per tenfold size (target <= 12);
 4. ``check`` as a user runs it (``benchmarks.check_cli``): the CLI over 5,000 and 50,000 small
    templates against ``json.load`` of the same files, default output and with ``--sarif-file``;
 5. detection at scale (``benchmarks.detect_scale``): a 1 GiB export, indented and minified, peak
@@ -29,6 +30,7 @@ import platform
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -68,25 +70,24 @@ def machine() -> dict[str, Any]:
     return info
 
 
-def run_planning(sizes: list[int], repeat: int) -> list[dict[str, float]]:
-    """Plan time per size (``benchmarks.plan_scale``), with the growth per tenfold size."""
+def run_planning(kind: str, sizes: Sequence[int], repeat: int) -> list[dict[str, Any]]:
+    """Read + plan time per size (``benchmarks.plan_scale``), wall and CPU, with the growth per tenfold size."""
     with tempfile.TemporaryDirectory(prefix="natmigrate-bench-") as tmp:
-        rows = [plan_scale.measure(n, repeat, Path(tmp)) for n in sizes]
+        rows = [plan_scale.measure(n, repeat, Path(tmp), kind) for n in sizes]
     out = []
-    prev: dict[str, float] | None = None
-    for r in rows:
-        row = {
-            "instances": int(r["instances"]),
-            "plan_s": round(r["plan"], 4),
+    for r, growth in zip(rows, plan_scale.growth_per_10x(rows), strict=True):
+        row: dict[str, Any] = {
+            "kind": kind,
+            "size": int(r["size"]),
+            "read_plan_s": round(r["total"], 4),
+            "read_plan_cpu_s": round(r["total_cpu"], 4),
             "read_s": round(r["read"], 4),
             "json_load_s": round(r["json"], 4),
+            "json_load_cpu_s": round(r["json_cpu"], 4),
         }
-        if prev is not None:
-            row["growth_per_10x"] = round(
-                (r["plan"] / prev["plan"]) * 10 / (r["instances"] / prev["instances"]), 2
-            )
+        if growth is not None:
+            row["growth_per_10x_cpu"] = round(growth, 2)
         out.append(row)
-        prev = r
     return out
 
 
@@ -101,6 +102,12 @@ def evaluate(results: dict[str, Any]) -> list[str]:
                     f"migration, {row['topology']}: {name} = {row['ratios'][name]}"
                     + (f" ({why})" if why else "")
                 )
+    for p in results["planning"]:
+        if p.get("growth_per_10x_cpu", 0) > plan_scale.GROWTH_TARGET:
+            missed.append(
+                f"planning, {p['kind']} {p['size']}: growth per 10x = {p['growth_per_10x_cpu']} "
+                f"(target <= {plan_scale.GROWTH_TARGET:g})"
+            )
     det = results["detection"]
     if det["detect_over_json_load"] > DETECT_TARGET_VS_JSON:
         missed.append(f"detection: detect / json.load = {det['detect_over_json_load']} (target <= 1.5)")
@@ -124,9 +131,11 @@ def table(results: dict[str, Any]) -> str:
     lines.append("|---|---|---:|---:|---:|---:|---:|")
     rows = results["migration"] + results["migration_variants"]
     for r in rows:
-        for who in ("natmigrate", "baseline"):
+        for who in ("natmigrate", "baseline", "baseline_batched"):
+            if who not in r:
+                continue
             s = r[who]
-            label = "natmigrate" if who == "natmigrate" else r["baseline_name"]
+            label = "natmigrate" if who == "natmigrate" else r[f"{who}_name"]
             lines.append(
                 f"| {r['topology']} | {label} | {s['max_downtime_s']:.1f} | {s['mean_downtime_s']:.1f} "
                 f"| {s['nat_restored_s']:.1f} | {s['duration_s']:.1f} | {s['writes']} |"
@@ -202,12 +211,16 @@ def table(results: dict[str, Any]) -> str:
             f"| {fleet['graph_requests']} | {fleet['graph_s']} | {fleet['graph_throttle_wait_s']} "
             f"| {fleet['arm_requests']} | {fleet['arm_s']} | {fleet['arm_over_graph_time']} | {fleet['identical']} |"
         )
-    lines += ["", "## Planning scale", ""]
-    lines.append("| instances | plan (s) | read (s) | json.load (s) | growth per 10x (10 = linear) |")
-    lines.append("|---:|---:|---:|---:|---:|")
+    lines += ["", "## Planning scale (reading included)", ""]
+    lines.append(
+        "| input | size | read+plan (s) | read+plan CPU (s) | read (s) | json.load (s) "
+        "| CPU growth per 10x (<= 12; 10 = linear) |"
+    )
+    lines.append("|---|---:|---:|---:|---:|---:|---:|")
     for p in results["planning"]:
         lines.append(
-            f"| {p['instances']} | {p['plan_s']} | {p['read_s']} | {p['json_load_s']} | {p.get('growth_per_10x', '')} |"
+            f"| {p['kind']} | {p['size']} | {p['read_plan_s']} | {p['read_plan_cpu_s']} | {p['read_s']} "
+            f"| {p['json_load_s']} | {p.get('growth_per_10x_cpu', '')} |"
         )
     if "rehearsal_scale" in results:
         lines += ["", "## Rehearsal scale", "", *rehearsal_scale.table(results["rehearsal_scale"])]
@@ -241,7 +254,9 @@ def main(argv: list[str] | None = None) -> int:
     print("detection ...", file=sys.stderr, flush=True)
     det = detect_speed.measure(args.detect_mb, repeat=max(repeat, 2))
     print("planning ...", file=sys.stderr, flush=True)
-    plan = run_planning([100, 1000, 10000], repeat)
+    plan = run_planning("instances", plan_scale.INSTANCE_SIZES, repeat) + run_planning(
+        "vms", plan_scale.VM_SIZES, repeat
+    )
     print("fleet scan ...", file=sys.stderr, flush=True)
     fleet = fleet_scan.measure(100 if args.quick else 1000, 20)
     print("check as a user runs it ...", file=sys.stderr, flush=True)

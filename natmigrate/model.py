@@ -16,8 +16,9 @@ Conventions:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal, Protocol, TypeVar, Union, runtime_checkable
 
 from natmigrate.ids import id_key, ids_match, loose_key
@@ -551,21 +552,9 @@ class Snapshot:
 
     def inventory(self, lb: LoadBalancer) -> Inventory:
         """Tie ``lb`` to every scale set and NIC in the snapshot that references one of its children."""
-        lb_id = lb.id if isinstance(lb.id, str) else None
-
-        def refers(refs: tuple[Ref, ...]) -> bool:
-            return lb_id is not None and any(_ref_under(r, lb_id) for r in refs)
-
-        scale_sets = tuple(
-            s
-            for s in self.scale_sets
-            if any(refers(ipc.nat_pools) or refers(ipc.backend_pools) for ipc in s.ip_configurations)
-        )
-        nics = tuple(
-            n
-            for n in self.network_interfaces
-            if any(refers(ipc.nat_rules) or refers(ipc.backend_pools) for ipc in n.ip_configurations)
-        )
+        key = loose_key(lb.id) if isinstance(lb.id, str) else None
+        scale_sets = tuple(self._referrers[0].get(key, ())) if key is not None else ()
+        nics = tuple(self._referrers[1].get(key, ())) if key is not None else ()
         nic_vm_keys = {n.virtual_machine.key for n in nics if n.virtual_machine and n.virtual_machine.key}
         vms = tuple(v for v in self.virtual_machines if v.key in nic_vm_keys)
         ss_keys = {s.key for s in scale_sets}
@@ -574,19 +563,39 @@ class Snapshot:
         )
         return Inventory(lb, scale_sets, nics, vms, autoscale)
 
+    @cached_property
+    def _referrers(self) -> tuple[dict[str, list[ScaleSet]], dict[str, list[NetworkInterface]]]:
+        """Parent key (a load balancer's) -> the scale sets, and the NICs, whose NAT or backend pool
+        references point under it, in input order. Built once: scanning every resource for every
+        load balancer grew with the product of their numbers."""
+        scale_sets: dict[str, list[ScaleSet]] = {}
+        for s in self.scale_sets:
+            for k in _parents(
+                ref for ipc in s.ip_configurations for ref in (*ipc.nat_pools, *ipc.backend_pools)
+            ):
+                scale_sets.setdefault(k, []).append(s)
+        nics: dict[str, list[NetworkInterface]] = {}
+        for n in self.network_interfaces:
+            for k in _parents(
+                ref for ipc in n.ip_configurations for ref in (*ipc.nat_rules, *ipc.backend_pools)
+            ):
+                nics.setdefault(k, []).append(n)
+        return scale_sets, nics
 
-def _ref_under(ref: Ref, parent_id: str) -> bool:
-    """True when ``ref`` points at a child of ``parent_id`` (case-insensitive, placeholder-tolerant)."""
-    if not isinstance(ref.id, str):
-        return False
-    rid = ref.id
-    # Compare the parent part of the child id against the load balancer id.
-    parts = rid.rstrip("/").split("/")
-    if len(parts) < 3:
-        return False
-    return ids_match("/".join(parts[:-2]), parent_id) or loose_key("/".join(parts[:-2])) == loose_key(
-        parent_id
-    )
+
+def _parents(refs: Iterable[Ref]) -> dict[str, None]:
+    """The keys of the resources the (child) references point under, once each, in order.
+
+    Placeholder-tolerant: ``loose_key`` ignores subscription and resource group, so a template's
+    ``{subscriptionId}`` id matches the deployed one (the same match ``ids_match`` allows).
+    """
+    out: dict[str, None] = {}
+    for ref in refs:
+        if isinstance(ref.id, str):
+            parts = ref.id.rstrip("/").split("/")
+            if len(parts) >= 3:
+                out.setdefault(loose_key("/".join(parts[:-2])))
+    return out
 
 
 @dataclass(frozen=True)

@@ -23,3 +23,10 @@ def run_baseline(sim: Simulator, lb_id: str, kind: str, connection: Connection) 
         from benchmarks.baselines.microsoft_vm_manual import migrate_vms_one_at_a_time
 
         migrate_vms_one_at_a_time(connection, lb_id)
+
+
+def run_batched_vm_baseline(lb_id: str, connection: Connection) -> None:
+    """The careful operator's VM sequence (batched NIC updates, one load-balancer write)."""
+    from benchmarks.baselines.manual_vm_batched import migrate_vms_batched
+
+    migrate_vms_batched(connection, lb_id)

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from natmigrate.model import NetworkInterface, ScaleSet, Unresolved
+from natmigrate.model import LoadBalancer, NetworkInterface, ScaleSet, Unresolved
 from natmigrate.plan.draft import Draft, V2Draft, display
 from natmigrate.plan.members import key_of, member_of_reported
 from natmigrate.plan.model import (
@@ -535,20 +535,58 @@ def check_snat(draft: Draft) -> None:
     load-balancing rule without ``disableOutboundSnat``) and the set of blocks grows.
     """
     lb = draft.inv.load_balancer
-    snat_frontends: dict[str, str] = {}
+    snat_frontends = _snat_frontends(lb)
+    if not snat_frontends:
+        return
+    before = _frontend_ports_before(lb)
+    after = _frontend_ports_after(draft)
+    fe_names = {key_of(str(f.id)): str(f.name) for f in lb.frontend_ip_configurations}
+    members_after = membership_after(draft)
+    for fkey, fid in sorted(snat_frontends.items()):
+        b_before = snat_blocks(before.get(fkey, []))
+        b_after = snat_blocks(after.get(fkey, []))
+        if len(b_after) <= len(b_before):
+            continue
+        avail_before = SNAT_PORTS_PER_IP - SNAT_BLOCK * len(b_before)
+        avail_after = SNAT_PORTS_PER_IP - SNAT_BLOCK * len(b_after)
+        fe = fe_names.get(fkey, display(fid))
+        severity, effects = _outbound_rule_effects(draft, fkey, avail_after, members_after)
+        effects += _default_snat_effects(draft, fkey, avail_after, members_after)
+        draft.problem(
+            SNAT_PORTS_REDUCED,
+            severity,
+            f"frontend {fe} is used for outbound SNAT and the new NAT ranges take "
+            f"{len(b_after) - len(b_before)} more 8-port blocks: SNAT ports {avail_before} → {avail_after}"
+            + (f" ({'; '.join(effects)})" if effects else ""),
+            [fid],
+            frontend=fe,
+            snat_ports_before=avail_before,
+            snat_ports_after=avail_after,
+            blocks_before=len(b_before),
+            blocks_after=len(b_after),
+        )
+
+
+def _snat_frontends(lb: LoadBalancer) -> dict[str, str]:
+    """Frontends used for outbound connections (key -> id): an outbound rule's, or a load-balancing
+    rule's without ``disableOutboundSnat``."""
+    out: dict[str, str] = {}
     for o in lb.outbound_rules:
         for f in o.frontend_ips:
             if isinstance(f.id, str):
-                snat_frontends[key_of(f.id)] = f.id
+                out[key_of(f.id)] = f.id
     for r in lb.load_balancing_rules:
         if (
             r.disable_outbound_snat is not True
             and r.frontend_ip is not None
             and isinstance(r.frontend_ip.id, str)
         ):
-            snat_frontends.setdefault(key_of(r.frontend_ip.id), r.frontend_ip.id)
-    if not snat_frontends:
-        return
+            out.setdefault(key_of(r.frontend_ip.id), r.frontend_ip.id)
+    return out
+
+
+def _frontend_ports_before(lb: LoadBalancer) -> dict[str, list[tuple[int, int]]]:
+    """Frontend key -> the port ranges its rules and NAT pools take today."""
     before: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for r in lb.load_balancing_rules:
         if (
@@ -574,72 +612,67 @@ def check_snat(draft: Draft) -> None:
             and isinstance(e, int)
         ):
             before[key_of(p.frontend_ip.id)].append((s, e))
-    after_uses: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    return before
+
+
+def _frontend_ports_after(draft: Draft) -> dict[str, list[tuple[int, int]]]:
+    """Frontend key -> the port ranges taken after the migration: what stays, and the new v2 ranges."""
+    after: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for u in kept_uses(draft):
-        after_uses[u.frontend].append((u.start, u.end))
+        after[u.frontend].append((u.start, u.end))
     for v2 in draft.v2:
-        after_uses[key_of(v2.frontend_id)].append((v2.start, v2.end))
-    fe_names = {key_of(str(f.id)): str(f.name) for f in lb.frontend_ip_configurations}
-    members_after = membership_after(draft)
-    for fkey, fid in sorted(snat_frontends.items()):
-        b_before = snat_blocks(before.get(fkey, []))
-        b_after = snat_blocks(after_uses.get(fkey, []))
-        if len(b_after) <= len(b_before):
+        after[key_of(v2.frontend_id)].append((v2.start, v2.end))
+    return after
+
+
+def _outbound_rule_effects(
+    draft: Draft, fkey: str, avail_after: int, members_after: dict[str, set[str]]
+) -> tuple[Severity, list[str]]:
+    """What fewer SNAT ports mean for the outbound rules on the frontend; an error when one no longer fits."""
+    severity: Severity = "warning"
+    effects: list[str] = []
+    for o in draft.inv.load_balancer.outbound_rules:
+        if not any(isinstance(f.id, str) and key_of(f.id) == fkey for f in o.frontend_ips):
             continue
-        avail_before = SNAT_PORTS_PER_IP - SNAT_BLOCK * len(b_before)
-        avail_after = SNAT_PORTS_PER_IP - SNAT_BLOCK * len(b_after)
-        fe = fe_names.get(fkey, display(fid))
-        severity: Severity = "warning"
-        effects: list[str] = []
-        for o in lb.outbound_rules:
-            if not any(isinstance(f.id, str) and key_of(f.id) == fkey for f in o.frontend_ips):
-                continue
-            count = _instances_behind(draft, o.backend_pool.id if o.backend_pool else None, members_after)
-            per = o.allocated_outbound_ports
-            if isinstance(per, int) and per > 0 and count:
-                ips = max(1, len(o.frontend_ips))
-                need = per * count
-                if need > avail_after * ips:
-                    severity = "error"
-                    effects.append(
-                        f"outbound rule {o.name} allocates {per} ports to each of {count} instances "
-                        f"({need}), more than the {avail_after * ips} left; Azure would reject the load "
-                        "balancer update"
-                    )
-                else:
-                    effects.append(f"outbound rule {o.name} still fits ({need} of {avail_after * ips} ports)")
-        for r in lb.load_balancing_rules:
-            if (
-                r.disable_outbound_snat is True
-                or r.frontend_ip is None
-                or not isinstance(r.frontend_ip.id, str)
-            ):
-                continue
-            if key_of(r.frontend_ip.id) != fkey:
-                continue
-            pool_ids = [p.id for p in r.backend_pools if isinstance(p.id, str)]
-            count = sum(_instances_behind(draft, pid, members_after) for pid in pool_ids)
-            if count:
-                default = default_snat_per_instance(count)
-                fits = default * count <= avail_after
-                effects.append(
-                    f"default SNAT for load-balancing rule {r.name}: {default} ports per instance for "
-                    f"{count} instances "
-                    + ("still fits" if fits else f"needs {default * count}, more than the {avail_after} left")
-                )
-        draft.problem(
-            SNAT_PORTS_REDUCED,
-            severity,
-            f"frontend {fe} is used for outbound SNAT and the new NAT ranges take "
-            f"{len(b_after) - len(b_before)} more 8-port blocks: SNAT ports {avail_before} → {avail_after}"
-            + (f" ({'; '.join(effects)})" if effects else ""),
-            [fid],
-            frontend=fe,
-            snat_ports_before=avail_before,
-            snat_ports_after=avail_after,
-            blocks_before=len(b_before),
-            blocks_after=len(b_after),
-        )
+        count = _instances_behind(draft, o.backend_pool.id if o.backend_pool else None, members_after)
+        per = o.allocated_outbound_ports
+        if not (isinstance(per, int) and per > 0 and count):
+            continue
+        ips = max(1, len(o.frontend_ips))
+        need = per * count
+        if need > avail_after * ips:
+            severity = "error"
+            effects.append(
+                f"outbound rule {o.name} allocates {per} ports to each of {count} instances "
+                f"({need}), more than the {avail_after * ips} left; Azure would reject the load "
+                "balancer update"
+            )
+        else:
+            effects.append(f"outbound rule {o.name} still fits ({need} of {avail_after * ips} ports)")
+    return severity, effects
+
+
+def _default_snat_effects(
+    draft: Draft, fkey: str, avail_after: int, members_after: dict[str, set[str]]
+) -> list[str]:
+    """What fewer SNAT ports mean for the default SNAT of the load-balancing rules on the frontend."""
+    effects: list[str] = []
+    for r in draft.inv.load_balancer.load_balancing_rules:
+        if r.disable_outbound_snat is True or r.frontend_ip is None or not isinstance(r.frontend_ip.id, str):
+            continue
+        if key_of(r.frontend_ip.id) != fkey:
+            continue
+        pool_ids = [p.id for p in r.backend_pools if isinstance(p.id, str)]
+        count = sum(_instances_behind(draft, pid, members_after) for pid in pool_ids)
+        if count:
+            default = default_snat_per_instance(count)
+            fits = default * count <= avail_after
+            effects.append(
+                f"default SNAT for load-balancing rule {r.name}: {default} ports per instance for "
+                f"{count} instances "
+                + ("still fits" if fits else f"needs {default * count}, more than the {avail_after} left")
+            )
+    return effects
 
 
 def _instances_behind(draft: Draft, pool_id: object, members_after: dict[str, set[str]]) -> int:

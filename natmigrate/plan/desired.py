@@ -225,10 +225,63 @@ def _pool_named(draft: Draft, name: str) -> InboundNatPool | None:
 
 
 def _plan_nat_pool(draft: Draft, names: _Names, pool: InboundNatPool) -> None:
+    """The v2 rule that replaces ``pool``, and the edits of the scale sets that use it."""
     pool_id = str(pool.id)
-    label = f"NAT pool {pool.name}"
     if isinstance(pool.id, str):
         draft.remove_pools.append(pool.id)
+    fields = _pool_fields(draft, pool)
+    pkey = key_of(pool_id) if isinstance(pool.id, str) else None
+    users = _pool_users(draft, pkey)
+    if fields is None:
+        return
+    frontend, protocol, start, end, backend_port = fields
+
+    # Group users by scale set (ordered below: Azure numbers one scale set after the other).
+    by_ss: dict[str, list[_User]] = defaultdict(list)
+    for u in users.values():
+        by_ss[key_of(u.ss_id)].append(u)
+    if not users:
+        draft.notes.append(
+            f"NAT pool {pool.name} is used by no scale set in the input; its v2 rule targets an empty "
+            "backend pool (add the scale sets to the input if some use it)"
+        )
+    floating = _optional(pool.enable_floating_ip) is True
+    addresses = [scale_set_member(u.ss_id, u.nic_cfg, u.ipc_name) for u in users.values()]
+    bpool = choose_pool(draft, names, set(users), protocol, backend_port, str(pool.name), floating, addresses)
+    v2 = V2Draft(
+        name=names.rule(draft.options.rule_name.format(source=pool.name)),
+        source="nat-pool",
+        source_names=[str(pool.name)],
+        replaces=[pool_id],
+        frontend_id=frontend,
+        protocol=protocol,
+        backend_port=backend_port,
+        start=start,
+        end=end,
+        original=(start, end),
+        pool_id=bpool.id,
+        member_keys=set(users),
+        idle_timeout=_int_or_none(pool.idle_timeout_minutes),
+        floating_ip=_bool_or_none(pool.enable_floating_ip),
+        tcp_reset=_bool_or_none(pool.enable_tcp_reset),
+        need_now=0,
+        need_peak=0,
+        targets=[],
+    )
+    reasons: list[str] = []
+    for ss_key in _scale_set_order(draft, by_ss, pkey):
+        _plan_pool_scale_set(draft, v2, reasons, ss_key, by_ss[ss_key], pkey)
+        _edit_pool_scale_set(draft, pool, bpool, by_ss[ss_key], pkey)
+    _add_unordered_targets(draft, v2, pkey)
+    v2.peak_reason = "; ".join(reasons)
+    draft.v2.append(v2)
+
+
+def _pool_fields(draft: Draft, pool: InboundNatPool) -> tuple[str, str, int, int, int] | None:
+    """The pool's frontend, protocol, port range and backend port; ``None`` (with each unresolved
+    value recorded) when one is not known."""
+    pool_id = str(pool.id)
+    label = f"NAT pool {pool.name}"
     for uf in pool.unresolved:
         draft.unresolved(f"{label}: {uf.property}", uf.value, pool_id)
     frontend = _resolved_str(draft, pool.frontend_ip, f"{label}: frontendIPConfiguration", pool_id)
@@ -236,9 +289,13 @@ def _plan_nat_pool(draft: Draft, names: _Names, pool: InboundNatPool) -> None:
     start = _resolved_int(draft, pool.frontend_port_range_start, f"{label}: frontendPortRangeStart", pool_id)
     end = _resolved_int(draft, pool.frontend_port_range_end, f"{label}: frontendPortRangeEnd", pool_id)
     backend_port = _resolved_int(draft, pool.backend_port, f"{label}: backendPort", pool_id)
+    if frontend is None or protocol is None or start is None or end is None or backend_port is None:
+        return None
+    return frontend, protocol, start, end, backend_port
 
-    # Who uses the pool: scale-set model ip configurations, and instances seen in generated rules.
-    pkey = key_of(pool_id) if isinstance(pool.id, str) else None
+
+def _pool_users(draft: Draft, pkey: str | None) -> dict[str, _User]:
+    """Who uses the pool: scale-set model ip configurations, and instances seen in generated rules."""
     users: dict[str, _User] = {}
     for cand in draft.members.values():
         ipc = cand.ip_configuration
@@ -260,45 +317,15 @@ def _plan_nat_pool(draft: Draft, names: _Names, pool: InboundNatPool) -> None:
             if rule is not None and key_of(t.member) not in users:
                 # the scale set model is not in the input: known only from its generated rules
                 users[key_of(t.member)] = _User(t.scale_set_id, t.nic_configuration, t.ip_configuration, None)
-    if None in (frontend, protocol, start, end, backend_port):
-        return
-    assert frontend is not None and protocol is not None and start is not None and end is not None
-    assert backend_port is not None
+    return users
 
-    # Group users by scale set (ordered below: Azure numbers one scale set after the other).
-    by_ss: dict[str, list[_User]] = defaultdict(list)
-    for u in users.values():
-        by_ss[key_of(u.ss_id)].append(u)
-    if not users:
-        draft.notes.append(
-            f"NAT pool {pool.name} is used by no scale set in the input; its v2 rule targets an empty "
-            "backend pool (add the scale sets to the input if some use it)"
-        )
-    floating = _optional(pool.enable_floating_ip) is True
-    addresses = [scale_set_member(u.ss_id, u.nic_cfg, u.ipc_name) for u in users.values()]
-    bpool = choose_pool(draft, names, set(users), protocol, backend_port, str(pool.name), floating, addresses)
-    rule_name = names.rule(draft.options.rule_name.format(source=pool.name))
-    v2 = V2Draft(
-        name=rule_name,
-        source="nat-pool",
-        source_names=[str(pool.name)],
-        replaces=[pool_id],
-        frontend_id=frontend,
-        protocol=protocol,
-        backend_port=backend_port,
-        start=start,
-        end=end,
-        original=(start, end),
-        pool_id=bpool.id,
-        member_keys=set(users),
-        idle_timeout=_int_or_none(pool.idle_timeout_minutes),
-        floating_ip=_bool_or_none(pool.enable_floating_ip),
-        tcp_reset=_bool_or_none(pool.enable_tcp_reset),
-        need_now=0,
-        need_peak=0,
-        targets=[],
-    )
-    reasons: list[str] = []
+
+def _scale_set_order(draft: Draft, by_ss: dict[str, list[_User]], pkey: str | None) -> list[str]:
+    """The scale sets in the order Azure numbered their ports.
+
+    Azure numbers one scale set after the other but does not say in which order; assume the order
+    the v1 ports show (the pool's own order), else by name.
+    """
     first_port: dict[str, int] = {}
     for ss_key in by_ss:
         ports = [
@@ -309,84 +336,99 @@ def _plan_nat_pool(draft: Draft, names: _Names, pool: InboundNatPool) -> None:
         if ports:
             first_port[ss_key] = min(ports)
 
-    def ss_order(k: str) -> tuple[bool, int, str, str]:
-        # Azure numbers one scale set after the other but does not say in which order; assume the
-        # order the v1 ports show (the pool's own order), else by name.
+    def order(k: str) -> tuple[bool, int, str, str]:
         return (k not in first_port, first_port.get(k, 0), display(by_ss[k][0].ss_id).lower(), k)
 
-    for ss_key in sorted(by_ss, key=ss_order):
-        ss = draft.scale_set(ss_key)
-        ss_members = sorted(by_ss[ss_key], key=_member_order)
-        ss_id = ss_members[0].ss_id
-        ss_name = display(ss_id)
-        hc = headcount(draft, ss_key, ss)
-        per_instance = len(ss_members)
-        v2.scale_sets.append(ss_name)
-        if hc.now is None or v2.need_now is None:
-            v2.need_now = None
-        else:
-            v2.need_now += hc.now * per_instance
-        if hc.peak is None or v2.need_peak is None:
-            v2.need_peak = None
-        else:
-            v2.need_peak += hc.peak * per_instance
-            reasons.append(f"{ss_name}: {hc.peak_reason}")
-        if hc.instance_ids is None or v2.targets is None:
-            v2.targets = None
-            if hc.now:
-                draft.instances_assumed = True
-                draft.notes.append(
-                    f"scale set {ss_name}: instances and ports assumed: the input lists neither its "
-                    "instances nor the rules Azure generated for them, so the v2 port of each instance "
-                    "cannot be predicted and a rehearsal numbers them from 0 (plan from `az vmss "
-                    "list-instances` output or live Azure to see them)"
-                )
-        else:
-            for iid in hc.instance_ids:
-                for u in ss_members:
-                    nic_cfg, ipc_name = u.nic_cfg, u.ipc_name
-                    target_id = (
-                        f"{ss_id}/virtualMachines/{iid}/networkInterfaces/{nic_cfg}"
-                        f"/ipConfigurations/{ipc_name}"
-                    )
-                    old = draft.generated_ports.get((pkey or "", key_of(target_id)))
-                    label_t = f"{ss_name}/{iid}"
-                    if per_instance > 1:
-                        label_t += f" ({nic_cfg}/{ipc_name})"
-                    v2.targets.append(
-                        OrderedTarget(label_t, target_id, old[0] if old else None, old[1] if old else None)
-                    )
-        # The scale set's edits.
+    return sorted(by_ss, key=order)
+
+
+def _plan_pool_scale_set(
+    draft: Draft, v2: V2Draft, reasons: list[str], ss_key: str, users: list[_User], pkey: str | None
+) -> None:
+    """Add one scale set to the v2 rule: its share of the ports needed now and at peak, and each
+    instance's predicted target (with its v1 port)."""
+    ss = draft.scale_set(ss_key)
+    ss_members = sorted(users, key=_member_order)
+    ss_id = ss_members[0].ss_id
+    ss_name = display(ss_id)
+    hc = headcount(draft, ss_key, ss)
+    per_instance = len(ss_members)
+    v2.scale_sets.append(ss_name)
+    if hc.now is None or v2.need_now is None:
+        v2.need_now = None
+    else:
+        v2.need_now += hc.now * per_instance
+    if hc.peak is None or v2.need_peak is None:
+        v2.need_peak = None
+    else:
+        v2.need_peak += hc.peak * per_instance
+        reasons.append(f"{ss_name}: {hc.peak_reason}")
+    if hc.instance_ids is None or v2.targets is None:
+        v2.targets = None
+        if hc.now:
+            draft.instances_assumed = True
+            draft.notes.append(
+                f"scale set {ss_name}: instances and ports assumed: the input lists neither its "
+                "instances nor the rules Azure generated for them, so the v2 port of each instance "
+                "cannot be predicted and a rehearsal numbers them from 0 (plan from `az vmss "
+                "list-instances` output or live Azure to see them)"
+            )
+        return
+    for iid in hc.instance_ids:
         for u in ss_members:
-            nic_cfg, ipc_name, m = u.nic_cfg, u.ipc_name, u.member
-            acc = _owner(draft, ss_id, ss_name, "scaleSet", ss)
-            edit = _edit(acc, scale_set_member(ss_id, nic_cfg, ipc_name), ipc_name, nic_cfg)
-            ref_id = pool_id
-            if m is not None and m.ip_configuration is not None:
-                ref_id = next(
-                    (
-                        r.id
-                        for r in m.ip_configuration.nat_pools
-                        if isinstance(r.id, str) and key_of(r.id) == pkey
-                    ),
-                    pool_id,
-                )
-            if ref_id not in edit.remove:
-                edit.remove.append(ref_id)
-            _add_pool_ref(draft, m, edit, bpool)
-            if m is None:
-                draft.notes.append(
-                    f"scale set {ss_name} is not in the input (seen only through rules "
-                    f"generated from {pool.name}); its upgrade policy and orchestration mode were not checked"
-                )
-    # Generated rules whose instance the prediction does not cover (e.g. not listed).
-    if v2.targets is not None:
-        covered = {key_of(t.target_id) for t in v2.targets}
-        for (gpool, tkey), (rname, port) in sorted(draft.generated_ports.items()):
-            if gpool == pkey and tkey not in covered:
-                v2.unordered_targets.append(OrderedTarget(rname, tkey, rname, port))
-    v2.peak_reason = "; ".join(reasons)
-    draft.v2.append(v2)
+            nic_cfg, ipc_name = u.nic_cfg, u.ipc_name
+            target_id = (
+                f"{ss_id}/virtualMachines/{iid}/networkInterfaces/{nic_cfg}/ipConfigurations/{ipc_name}"
+            )
+            old = draft.generated_ports.get((pkey or "", key_of(target_id)))
+            label_t = f"{ss_name}/{iid}"
+            if per_instance > 1:
+                label_t += f" ({nic_cfg}/{ipc_name})"
+            v2.targets.append(
+                OrderedTarget(label_t, target_id, old[0] if old else None, old[1] if old else None)
+            )
+
+
+def _edit_pool_scale_set(
+    draft: Draft, pool: InboundNatPool, bpool: BackendPoolPlan, users: list[_User], pkey: str | None
+) -> None:
+    """The scale set's edits: drop its reference to the pool, join the v2 rule's backend pool."""
+    ss_members = sorted(users, key=_member_order)
+    ss_id = ss_members[0].ss_id
+    ss_name = display(ss_id)
+    ss = draft.scale_set(key_of(ss_id))
+    for u in ss_members:
+        nic_cfg, ipc_name, m = u.nic_cfg, u.ipc_name, u.member
+        acc = _owner(draft, ss_id, ss_name, "scaleSet", ss)
+        edit = _edit(acc, scale_set_member(ss_id, nic_cfg, ipc_name), ipc_name, nic_cfg)
+        ref_id = str(pool.id)
+        if m is not None and m.ip_configuration is not None:
+            ref_id = next(
+                (
+                    r.id
+                    for r in m.ip_configuration.nat_pools
+                    if isinstance(r.id, str) and key_of(r.id) == pkey
+                ),
+                ref_id,
+            )
+        if ref_id not in edit.remove:
+            edit.remove.append(ref_id)
+        _add_pool_ref(draft, m, edit, bpool)
+        if m is None:
+            draft.notes.append(
+                f"scale set {ss_name} is not in the input (seen only through rules "
+                f"generated from {pool.name}); its upgrade policy and orchestration mode were not checked"
+            )
+
+
+def _add_unordered_targets(draft: Draft, v2: V2Draft, pkey: str | None) -> None:
+    """Generated rules whose instance the prediction does not cover (e.g. not listed)."""
+    if v2.targets is None:
+        return
+    covered = {key_of(t.target_id) for t in v2.targets}
+    for (gpool, tkey), (rname, port) in sorted(draft.generated_ports.items()):
+        if gpool == pkey and tkey not in covered:
+            v2.unordered_targets.append(OrderedTarget(rname, tkey, rname, port))
 
 
 def _instance_ipc_id(t: InstanceTarget) -> str:

@@ -118,6 +118,7 @@ class Draft:
     # (pool key, instance ip config key) -> (rule name, frontend port)
     headcounts: dict[str, Any] = field(default_factory=dict)  # scale set key -> capacity.Headcount
     instances_assumed: bool = False  # some scale set's instances (and ports) are not in the input
+    _scale_sets_by_key: dict[str, ScaleSet] | None = field(default=None, repr=False)
 
     @property
     def lb_name(self) -> str:
@@ -151,10 +152,14 @@ class Draft:
 
     def scale_set(self, key: str) -> ScaleSet | None:
         """A scale set of the inventory by id key."""
-        for ss in self.inv.scale_sets:
-            if isinstance(ss.id, str) and key_of(ss.id) == key:
-                return ss
-        return None
+        if self._scale_sets_by_key is None:
+            # built once: asked once per scale set, a scan each time grew with the square of their number
+            index: dict[str, ScaleSet] = {}
+            for ss in self.inv.scale_sets:
+                if isinstance(ss.id, str):
+                    index.setdefault(key_of(ss.id), ss)
+            self._scale_sets_by_key = index
+        return self._scale_sets_by_key.get(key)
 
     def new_child_id(self, collection: str, name: str) -> str:
         """The id a new child of the load balancer will have."""

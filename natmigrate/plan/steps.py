@@ -17,11 +17,15 @@ does I/O.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from typing import TypeVar
 
 from natmigrate import ids
 from natmigrate.plan.model import LoadBalancerPlan, ScaleSetChange, Step, StepKind
 from natmigrate.plan.waves import DEFAULT_WAVE, Wave, nic_waves
+
+_T = TypeVar("_T")
 
 SWAP: StepKind = "lb-swap-nat"
 
@@ -148,16 +152,26 @@ def _wave_text(lb_name: str, k: int, n: int) -> str:
 def _moved(wave: Wave, waves: list[Wave], k: int) -> tuple[str, ...]:
     """What a load-balancer swap touches: the load balancer, the NAT pools, and the v1 and v2 rules it
     moves that no earlier wave's write moved."""
-    before = waves[k - 2].plan if k > 1 else None
-    old_rules = {ids.id_key(r) for r in before.remove_nat_rules} if before else set()
-    old_v2 = {ids.id_key(r.id) for r in before.nat_rules} if before else set()
     p = wave.plan
+    before = waves[k - 2].plan if k > 1 else None
     return (
         p.id,
         *p.remove_nat_pools,
-        *(r for r in p.remove_nat_rules if ids.id_key(r) not in old_rules),
-        *(r.id for r in p.nat_rules if ids.id_key(r.id) not in old_v2),
+        *_new_items(p.remove_nat_rules, before.remove_nat_rules if before else (), ids.id_key),
+        *(
+            r.id
+            for r in _new_items(p.nat_rules, before.nat_rules if before else (), lambda r: ids.id_key(r.id))
+        ),
     )
+
+
+def _new_items(now: tuple[_T, ...], before: tuple[_T, ...], key: Callable[[_T], str]) -> tuple[_T, ...]:
+    """The items of ``now`` that ``before`` lacks. Waves usually extend the previous wave's tuple
+    (see ``waves._cumulative``): then it is the rest of it, without keying every earlier item again."""
+    if now[: len(before)] == before:
+        return now[len(before) :]
+    old = {key(x) for x in before}
+    return tuple(x for x in now if key(x) not in old)
 
 
 def phases(steps: tuple[Step, ...]) -> list[list[Step]]:
