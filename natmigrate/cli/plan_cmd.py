@@ -24,6 +24,10 @@ from natmigrate.report.formats import PlanFormat
 from natmigrate.sources import JSON_FORMATS, read_path
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES
 
+# --help panels: the v2 layout, and what the new rules and pools are called.
+LAYOUT = "Layout"
+NAMES = "Names"
+
 
 class ScopeChoice(str, Enum):
     """``--scope`` choices."""
@@ -59,14 +63,17 @@ def plan(
     ] = None,
     scope: Annotated[
         ScopeChoice,
-        typer.Option("--scope", help="Migrate NAT pools, single-VM v1 rules, or both."),
+        typer.Option(
+            "--scope", help="Migrate NAT pools, single-VM v1 rules, or both.", rich_help_panel=LAYOUT
+        ),
     ] = ScopeChoice.all,
     rules_mode: Annotated[
         RulesModeChoice,
         typer.Option(
             "--rules-mode",
             help="Single-VM v1 rules: preserve (each keeps its exact port; default) or consolidate "
-            "(one v2 rule per frontend/protocol/backend port; ports may move).",
+            "(one v2 rule per frontend, protocol and backend port; ports may move).",
+            rich_help_panel=LAYOUT,
         ),
     ] = RulesModeChoice.preserve,
     frontend_port_start: Annotated[
@@ -76,6 +83,7 @@ def plan(
             min=1,
             max=65534,
             help="Lay the NAT pools' v2 ranges out from this port instead of keeping the pools' ranges.",
+            rich_help_panel=LAYOUT,
         ),
     ] = None,
     widen_ranges: Annotated[
@@ -83,12 +91,16 @@ def plan(
         typer.Option(
             "--widen-ranges",
             help="Grow a range that is too small for the peak instance count (keeps its start).",
+            rich_help_panel=LAYOUT,
         ),
     ] = False,
     max_instances: Annotated[
         int | None,
         typer.Option(
-            "--max-instances", min=0, help="The most instances a scale set may reach (sizes the ranges)."
+            "--max-instances",
+            min=0,
+            help="The most instances a scale set may reach (sizes the ranges).",
+            rich_help_panel=LAYOUT,
         ),
     ] = None,
     rolling: o.RollingOpt = o.Rolling.refuse,
@@ -97,14 +109,24 @@ def plan(
         typer.Option(
             "--reuse-backend-pools/--no-reuse-backend-pools",
             help="Reuse a backend pool whose members are exactly a NAT pool's.",
+            rich_help_panel=NAMES,
         ),
     ] = True,
     rule_name: Annotated[
         str,
-        typer.Option("--rule-name", help="Name of each v2 rule; {source} is the NAT pool or v1 rule name."),
+        typer.Option(
+            "--rule-name",
+            help="Name of each v2 rule; {source} is the NAT pool or v1 rule name.",
+            rich_help_panel=NAMES,
+        ),
     ] = "{source}-v2",
     pool_name: Annotated[
-        str, typer.Option("--pool-name", help="Name of each new backend pool; {source} as for --rule-name.")
+        str,
+        typer.Option(
+            "--pool-name",
+            help="Name of each new backend pool; {source} as for --rule-name.",
+            rich_help_panel=NAMES,
+        ),
     ] = "{source}-v2-pool",
     detailed_exitcode: Annotated[
         bool,

@@ -11,7 +11,6 @@ Renderers are imported when chosen, so ``detect -o json`` never loads rich.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from enum import Enum
 from typing import TYPE_CHECKING, Any
@@ -28,9 +27,6 @@ if TYPE_CHECKING:
 Rendering = str | Callable[["Console"], None]
 """What a renderer produces: stdout text, or what to print on the stdout console."""
 
-# Wide tables (run and port tables) fold resource ids when piped at 80 columns.
-PIPED_TABLE_WIDTH = 160
-
 
 def as_text(rendering: Rendering) -> str:
     """A rendering as plain text (for files): consoles print without colour, 200 columns wide."""
@@ -43,13 +39,6 @@ def as_text(rendering: Rendering) -> str:
     buf = StringIO()
     rendering(Console(file=buf, soft_wrap=False, highlight=False, no_color=True, width=200))
     return buf.getvalue()
-
-
-def _wide(console: Console) -> Console:
-    """As wide as the terminal, or wide enough not to fold ids when piped (unless COLUMNS says)."""
-    if not console.is_terminal and "COLUMNS" not in os.environ:
-        console.width = PIPED_TABLE_WIDTH
-    return console
 
 
 def _json(document: Any) -> str:
@@ -168,13 +157,13 @@ class RunFormat(str, Enum):
 
 
 def _run_tables(result: RunResult) -> Rendering:
-    from natmigrate.report.run_report import ports_table, print_dry_run
+    from natmigrate.report.run_report import print_dry_run, print_ports
 
     def show(console: Console) -> None:
         if result.status == "dry-run":
-            print_dry_run(_wide(console), result)
+            print_dry_run(console, result)
         elif result.outcome.ports:
-            _wide(console).print(ports_table(result.outcome.ports))
+            print_ports(console, result.outcome.ports)
 
     return show
 
@@ -202,7 +191,7 @@ class PortsFormat(str, Enum):
 
 
 def _ports_table(ports: CurrentPorts) -> Rendering:
-    from natmigrate.report.run_report import current_ports_table
+    from natmigrate.report.run_report import print_current_ports
 
     title = f"Frontend ports of {ports.load_balancer}"
-    return lambda console: _wide(console).print(current_ports_table(ports.rows, title))
+    return lambda console: print_current_ports(console, ports.rows, title)

@@ -15,6 +15,7 @@ from rich.text import Text
 from natmigrate.execute import events as ev
 from natmigrate.execute.run import RunResult
 from natmigrate.plan.model import LoadBalancerPlan
+from natmigrate.report.narrow import Stacked, print_table
 
 _MARK = {
     ev.STEP_DONE: ("done", "green"),
@@ -146,43 +147,71 @@ def _generated(rule_id: str, lb: LoadBalancerPlan) -> bool:
     return "." in name and name.split(".", 1)[0] in pools
 
 
-def ports_table(rows: list[dict[str, Any]], title: str = "Port mapping (old -> new)") -> Table:
-    """Targets with their old and new frontend ports."""
+# Two lines, so that the label says what the number is without widening the table.
+DOWNTIME_COLUMN = "simulated\nNAT down (s)"
+
+
+def print_ports(
+    console: Console, rows: list[dict[str, Any]], title: str = "Port mapping (old -> new)"
+) -> None:
+    """Targets with their old and new frontend ports (and, in a rehearsal, the simulated NAT downtime
+    each measured); stacked per target and rule when the terminal is too narrow for the table."""
     table = Table(title=title, expand=False)
     downtime = any(row.get("nat_downtime_seconds") is not None for row in rows)
     cols = ["target", "rule", "protocol", "backend port", "old", "new", "status"]
-    for col in [*cols, "NAT down (s)"] if downtime else cols:
+    for col in [*cols, DOWNTIME_COLUMN] if downtime else cols:
         table.add_column(col, overflow="fold")
+    stacked = []
     for row in rows:
-        extra = [_s(row.get("nat_downtime_seconds"))] if downtime else []
-        table.add_row(
-            str(row.get("target") or row.get("target_id") or ""),
+        values = [
+            _target(row),
             str(row.get("rule") or ""),
             str(row.get("protocol") or ""),
             _s(row.get("backend_port")),
             _s(row.get("old")),
             _s(row.get("new")),
             str(row.get("status") or ""),
-            *extra,
+        ]
+        if downtime:
+            values.append(seconds(row.get("nat_downtime_seconds")))
+        table.add_row(*values)
+        stacked.append(
+            Stacked(
+                f"{values[0]}  {values[1]}",
+                tuple(zip([*cols[2:], DOWNTIME_COLUMN.replace("\n", " ")], values[2:], strict=False)),
+            )
         )
-    return table
+    print_table(console, table, stacked)
 
 
-def current_ports_table(rows: list[dict[str, Any]], title: str) -> Table:
+def print_current_ports(console: Console, rows: list[dict[str, Any]], title: str) -> None:
     """``natmigrate ports``: every target's frontend port now."""
     table = Table(title=title, expand=False)
-    for col in ("target", "rule", "version", "protocol", "frontend port", "backend port"):
+    cols = ("target", "rule", "version", "protocol", "frontend port", "backend port")
+    for col in cols:
         table.add_column(col, overflow="fold")
+    stacked = []
     for row in rows:
-        table.add_row(
-            str(row.get("target") or ""),
+        values = [
+            _target(row),
             str(row.get("rule") or ""),
             str(row.get("version") or ""),
             str(row.get("protocol") or ""),
             _s(row.get("frontend_port")),
             _s(row.get("backend_port")),
-        )
-    return table
+        ]
+        table.add_row(*values)
+        stacked.append(Stacked(f"{values[0]}  {values[1]}", tuple(zip(cols[2:], values[2:], strict=True))))
+    print_table(console, table, stacked)
+
+
+def _target(row: dict[str, Any]) -> str:
+    return str(row.get("target") or row.get("target_id") or "")
+
+
+def seconds(value: Any) -> str:
+    """A simulated duration, always to one decimal (``-`` when not measured)."""
+    return "-" if value is None else f"{float(value):.1f}"
 
 
 def _s(value: Any) -> str:
@@ -210,16 +239,29 @@ def print_dry_run(console: Console, result: RunResult) -> None:
         for cmd in w["az"]:
             console.print(f"     $ {cmd}", markup=False, highlight=False)
     if result.outcome.ports:
-        console.print(ports_table(result.outcome.ports, "Port mapping (old -> predicted)"))
+        print_ports(console, result.outcome.ports, "Port mapping (old -> predicted)")
+
+
+def counted(result: RunResult) -> str:
+    """How many targets and port mappings a run's port table holds: "4 instances, 8 mappings"."""
+    rows = result.outcome.ports
+    targets = {str(r.get("target_id") or r.get("target") or "").lower() for r in rows} or set(result.downtime)
+    on_scale_sets = all("/virtualmachinescalesets/" in t for t in targets)
+    return (
+        f"{plural(len(targets), 'instance' if on_scale_sets else 'target')}, {plural(len(rows), 'mapping')}"
+    )
+
+
+def plural(n: int, noun: str) -> str:
+    """``1 instance``, ``4 instances``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def print_run_status(console: Console, result: RunResult, with_downtime: bool = True) -> None:
     """How the run ended, for people (stderr): simulated downtime, status, how to resume or undo."""
     if with_downtime and result.downtime:
         worst = max(result.downtime.values())
-        console.print(
-            f"Simulated NAT downtime: at most {worst:.1f} s per target ({len(result.downtime)} target(s))."
-        )
+        console.print(f"Simulated NAT downtime: at most {seconds(worst)} s per target ({counted(result)}).")
     if result.status in ("succeeded", "rolled-back"):
         console.print(f"[green]{result.status}[/green]; run directory: {result.run_dir}")
     elif result.status != "dry-run":
