@@ -29,6 +29,7 @@ def migrate(
     state_dir: o.StateDir = Path(DEFAULT_STATE_DIR),
     batch_size: o.BatchSize = None,
     rolling: o.RollingOpt = o.Rolling.refuse,
+    scope: o.ScopeOpt = o.Scope.all,
     rollout_timeout: o.RolloutTimeout = 3600.0,
     output: o.RunOutput = RunFormat.table,
     debug: o.Debug = False,
@@ -36,15 +37,16 @@ def migrate(
 ) -> None:
     """Migrate a load balancer's inbound NAT v1 to v2 with the least NAT downtime Azure allows.
 
-    One instance roll-out and two load-balancer writes; every resource is backed up first into a
-    private run directory, so `natmigrate resume RUN_DIR` and `natmigrate rollback RUN_DIR` work from
-    any point. Exit codes: 0 success, 1 error (the message says how to resume or roll back), 2 usage.
+    NAT is down for one instance roll-out plus one load-balancer write (the swap of NAT pools and v1
+    rules for v2 rules; a write before it that adds backend pools, when needed, changes no traffic).
+    Every resource is backed up first into a private run directory, so `natmigrate resume RUN_DIR`
+    and `natmigrate rollback RUN_DIR` work from any point. Exit codes: 0 success, 1 error (the message says how to resume or roll back), 2 usage.
     """
     target = target_of(subscription, cloud, simulate, simulate_fault)
     which = LoadBalancerName(resource_group, name)
     settings = RunSettings(state_dir, batch_size, rollout_timeout, dry_run)
     run_session(
-        lambda session: session.migrate(target, which, rolling.value, settings),
+        lambda session: session.migrate(target, which, rolling.value, settings, scope.value),
         output,
         Verbosity(debug, verbose),
         yes,

@@ -29,6 +29,14 @@ class Rolling(str, Enum):
     switch_to_manual = "switch-to-manual"
 
 
+class Scope(str, Enum):
+    """``--scope`` choices: what to migrate."""
+
+    pools = "pools"
+    rules = "rules"
+    all = "all"
+
+
 # Which load balancer, where ------------------------------------------------------------------
 
 ResourceGroup = Annotated[
@@ -55,6 +63,15 @@ RollingOpt = Annotated[
     typer.Option(
         "--rolling",
         help="Scale sets with a Rolling upgrade policy: refuse, or switch to Manual for the run and back.",
+    ),
+]
+
+ScopeOpt = Annotated[
+    Scope,
+    typer.Option(
+        "--scope",
+        help="Migrate NAT pools (retired by Azure on 30 September 2027), single-VM v1 rules (not "
+        "retired: migrating them is optional), or both.",
     ),
 ]
 

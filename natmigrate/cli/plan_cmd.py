@@ -29,14 +29,6 @@ LAYOUT = "Layout"
 NAMES = "Names"
 
 
-class ScopeChoice(str, Enum):
-    """``--scope`` choices."""
-
-    pools = "pools"
-    rules = "rules"
-    all = "all"
-
-
 class RulesModeChoice(str, Enum):
     """``--rules-mode`` choices."""
 
@@ -61,12 +53,7 @@ def plan(
     out: Annotated[
         Path | None, typer.Option("--out", help="Also save the plan (JSON) to this file, for `apply`.")
     ] = None,
-    scope: Annotated[
-        ScopeChoice,
-        typer.Option(
-            "--scope", help="Migrate NAT pools, single-VM v1 rules, or both.", rich_help_panel=LAYOUT
-        ),
-    ] = ScopeChoice.all,
+    scope: o.ScopeOpt = o.Scope.all,
     rules_mode: Annotated[
         RulesModeChoice,
         typer.Option(

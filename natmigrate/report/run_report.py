@@ -14,6 +14,7 @@ from rich.text import Text
 
 from natmigrate.execute import events as ev
 from natmigrate.execute.run import RunResult
+from natmigrate.plan.downtime import in_words
 from natmigrate.plan.model import LoadBalancerPlan
 from natmigrate.report.narrow import Stacked, print_table
 
@@ -48,7 +49,7 @@ class ConsoleObserver:
                     line.append(f"  {event.message}")
                 self.console.print(line)
             elif event.kind == ev.PLANNED:
-                print_plan_summary(self.console, event.data["plan"])
+                print_plan_summary(self.console, event.data["plan"], event.data.get("downtime_estimate"))
             elif event.kind == ev.MESSAGE:
                 self.console.print(event.message)
             elif event.kind == ev.NOTE:
@@ -100,15 +101,33 @@ class ConsoleObserver:
         self.close()
 
 
-def print_plan_summary(console: Console, lb: LoadBalancerPlan) -> None:
-    """What the migration will do, what it costs in NAT downtime, and the plan's warnings."""
+def print_plan_summary(
+    console: Console, lb: LoadBalancerPlan, downtime_estimate: float | None = None
+) -> None:
+    """What the migration will change where, what it costs in NAT downtime, and the plan's warnings:
+    what the user reads before confirming."""
     pools = [bp.name for bp in lb.backend_pools if bp.action == "create"]
     console.print(Text(f"Migration of load balancer {lb.name}", style="bold"))
-    console.print(f"  v2 NAT rules to create:   {', '.join(r.name for r in lb.nat_rules) or '-'}")
+    console.print(f"  subscription:             {lb.subscription or '?'}")
+    console.print(f"  resource group:           {lb.resource_group or '?'}")
+    console.print(f"  v2 NAT rules to create:   {'' if lb.nat_rules else '-'}")
+    for r in lb.nat_rules:
+        console.print(
+            f"    {r.name}: {r.protocol or 'protocol not set'}, frontend {_last(r.frontend_ip_configuration)} "
+            f"ports {r.frontend_port_range_start}-{r.frontend_port_range_end} -> backend port "
+            f"{r.backend_port}, backend pool {_last(r.backend_address_pool)}"
+        )
     console.print(f"  backend pools to create:  {', '.join(pools) or '-'}")
     console.print(f"  NAT pools to remove:      {', '.join(_last(x) for x in lb.remove_nat_pools) or '-'}")
     user_rules = [_last(x) for x in lb.remove_nat_rules if not _generated(x, lb)]
     console.print(f"  v1 NAT rules to remove:   {', '.join(user_rules) or '-'}")
+    if user_rules:
+        console.print(
+            "  (single-VM v1 NAT rules are not retired by Azure: migrating them is optional; "
+            "--scope pools leaves them as they are)"
+        )
+    if lb.keep_v1_rules:
+        console.print(f"  v1 NAT rules kept:        {', '.join(_last(x) for x in lb.keep_v1_rules)}")
     for ss in lb.scale_sets:
         extra = " (temporarily switched to Manual)" if ss.switch_to_manual else ""
         count = "?" if ss.instance_ids is None else str(len(ss.instance_ids))
@@ -134,6 +153,11 @@ def print_plan_summary(console: Console, lb: LoadBalancerPlan) -> None:
         else "Each VM's inbound NAT port is down from its NIC update until the load-balancer write "
         "for its wave of NICs completes: one NIC update plus one load-balancer update. "
     )
+    if downtime_estimate:
+        window += (
+            f"Estimated NAT downtime: {in_words(downtime_estimate)} per target, "
+            "from typical Azure operation times (a --simulate rehearsal measures it). "
+        )
     console.print(Text(window + "Load-balancing and outbound rules are not affected.", style="bold yellow"))
 
 
@@ -245,7 +269,7 @@ def print_dry_run(console: Console, result: RunResult) -> None:
 def counted(result: RunResult) -> str:
     """How many targets and port mappings a run's port table holds: "4 instances, 8 mappings"."""
     rows = result.outcome.ports
-    targets = {str(r.get("target_id") or r.get("target") or "").lower() for r in rows} or set(result.downtime)
+    targets = {str(r.get("target_id") or r.get("target") or "").lower() for r in rows} or set(result.downtime or {})
     on_scale_sets = all("/virtualmachinescalesets/" in t for t in targets)
     return (
         f"{plural(len(targets), 'instance' if on_scale_sets else 'target')}, {plural(len(rows), 'mapping')}"
