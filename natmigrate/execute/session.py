@@ -181,7 +181,13 @@ class RunSession:
             if rd is not None:
                 rd.update_meta(status="nothing-to-do")
             names = ", ".join(lb.name for lb in plan.load_balancers)
-            note = f"{names}: no inbound NAT v1, nothing to migrate"
+            kept = sum(len(lb.keep_v1_rules) for lb in plan.load_balancers)
+            note = (
+                f"{names}: nothing to migrate with --scope pools; {kept} single-VM v1 NAT rule(s) stay "
+                "as they are (Azure does not retire single-VM rules)"
+                if kept
+                else f"{names}: no inbound NAT v1, nothing to migrate"
+            )
             run_dir = str(rd.path) if rd else None
             return SessionResult(
                 RunResult("succeeded", run_dir, lb_ids[0], RunOutcome(notes=[note])), nothing_to_do=True

@@ -269,7 +269,9 @@ def print_dry_run(console: Console, result: RunResult) -> None:
 def counted(result: RunResult) -> str:
     """How many targets and port mappings a run's port table holds: "4 instances, 8 mappings"."""
     rows = result.outcome.ports
-    targets = {str(r.get("target_id") or r.get("target") or "").lower() for r in rows} or set(result.downtime or {})
+    targets = {str(r.get("target_id") or r.get("target") or "").lower() for r in rows} or set(
+        result.downtime or {}
+    )
     on_scale_sets = all("/virtualmachinescalesets/" in t for t in targets)
     return (
         f"{plural(len(targets), 'instance' if on_scale_sets else 'target')}, {plural(len(rows), 'mapping')}"
