@@ -261,7 +261,13 @@ class RunSession:
         """Finish a run from wherever it stopped (every step first checks whether it is done)."""
         rd = RunDir.open(run_dir)
         _, lbs, meta = load_run(rd)
-        if str(meta.get("status")) in ("rolled-back", "rolling-back", "rollback-failed"):
+        status = str(meta.get("status"))
+        if status == "rolled-back":
+            raise UsageError(
+                f"{rd.path}: this run was rolled back (the original configuration is restored); there is "
+                "nothing to resume: to migrate again, start a new run with natmigrate migrate"
+            )
+        if status in ("rolling-back", "rollback-failed"):
             raise UsageError(
                 f"{rd.path}: this run was being rolled back; finish that with: natmigrate rollback {rd.path}"
             )
