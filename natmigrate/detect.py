@@ -86,6 +86,12 @@ RULES: dict[str, Rule] = {
 
 HELP_URI = "https://github.com/natmigrate/natmigrate/blob/main/docs/rules.md#"
 
+
+def help_uri(rule_id: str) -> str:
+    """Where a rule is explained: its section of ``docs/rules.md`` in the repository."""
+    return f"{HELP_URI}{rule_id.lower()}"
+
+
 # Unresolved properties that cannot hide inbound NAT v1; everything else unresolved on a load
 # balancer, NIC or scale set makes the verdict indeterminate (never silently clean).
 _IRRELEVANT = frozenset(

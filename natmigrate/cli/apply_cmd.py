@@ -32,6 +32,8 @@ def apply(
     batch_size: o.BatchSize = None,
     rollout_timeout: o.RolloutTimeout = 3600.0,
     output: o.RunOutput = RunFormat.table,
+    query: o.Query = None,
+    only_show_errors: o.OnlyShowErrors = False,
     debug: o.Debug = False,
     verbose: o.Verbose = False,
 ) -> None:
@@ -42,6 +44,7 @@ def apply(
     run_session(
         lambda session: session.apply(read_plan_file(plan_file), name, target, settings),
         output,
-        Verbosity(debug, verbose),
+        Verbosity(debug, verbose, only_show_errors),
         yes,
+        query,
     )

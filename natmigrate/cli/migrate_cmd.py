@@ -32,6 +32,8 @@ def migrate(
     scope: o.ScopeOpt = o.Scope.all,
     rollout_timeout: o.RolloutTimeout = 3600.0,
     output: o.RunOutput = RunFormat.table,
+    query: o.Query = None,
+    only_show_errors: o.OnlyShowErrors = False,
     debug: o.Debug = False,
     verbose: o.Verbose = False,
 ) -> None:
@@ -48,6 +50,7 @@ def migrate(
     run_session(
         lambda session: session.migrate(target, which, rolling.value, settings, scope.value),
         output,
-        Verbosity(debug, verbose),
+        Verbosity(debug, verbose, only_show_errors),
         yes,
+        query,
     )

@@ -77,6 +77,9 @@ ScopeOpt = Annotated[
 
 # Logging (every command that talks to Azure) --------------------------------------------------
 
+OnlyShowErrors = Annotated[
+    bool, typer.Option("--only-show-errors", help="Only show errors, suppressing warnings (as az).")
+]
 Debug = Annotated[bool, typer.Option("--debug", help="Show all debug logs (tokens are never logged).")]
 Verbose = Annotated[bool, typer.Option("--verbose", help="Increase logging verbosity.")]
 
@@ -87,6 +90,15 @@ CheckOutput = Annotated[CheckFormat, typer.Option(*OUTPUT_FLAGS, help=OUTPUT_HEL
 PlanOutput = Annotated[PlanFormat, typer.Option(*OUTPUT_FLAGS, help=OUTPUT_HELP)]
 RunOutput = Annotated[RunFormat, typer.Option(*OUTPUT_FLAGS, help=OUTPUT_HELP)]
 PortsOutput = Annotated[PortsFormat, typer.Option(*OUTPUT_FLAGS, help=OUTPUT_HELP)]
+
+Query = Annotated[
+    str | None,
+    typer.Option(
+        "--query",
+        help="JMESPath query (as az) applied to the -o json document; with -o tsv, its result as "
+        "tab-separated values. See https://jmespath.org.",
+    ),
+]
 
 # Runs (migrate, apply, resume, rollback) -------------------------------------------------------
 

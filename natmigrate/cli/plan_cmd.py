@@ -20,7 +20,7 @@ from natmigrate.errors import ExitCode, InputError, UsageError
 from natmigrate.model import Snapshot
 from natmigrate.plan.build import plan_snapshot
 from natmigrate.plan.model import InputInfo, Plan, PlanOptions
-from natmigrate.report.formats import PlanFormat
+from natmigrate.report.formats import PlanFormat, render
 from natmigrate.sources import JSON_FORMATS, read_path
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES
 
@@ -128,6 +128,8 @@ def plan(
         typer.Option("--input-format", help=f"Treat the input as this shape: {', '.join(JSON_FORMATS)}."),
     ] = "auto",
     max_file_size: o.MaxFileSize = DEFAULT_MAX_BYTES // 2**20,
+    query: o.Query = None,
+    only_show_errors: o.OnlyShowErrors = False,
     debug: o.Debug = False,
     verbose: o.Verbose = False,
 ) -> None:
@@ -137,7 +139,9 @@ def plan(
     --detailed-exitcode: 0 nothing to migrate, 3 changes planned and feasible, 4 blocked),
     1 the input could not be read, 2 usage error.
     """
-    Verbosity(debug, verbose).configure_logging()  # reading live Azure (-g/-n) logs what it sends
+    Verbosity(
+        debug, verbose, only_show_errors
+    ).configure_logging()  # reading live Azure (-g/-n) logs what it sends
     for template, flag in ((rule_name, "--rule-name"), (pool_name, "--pool-name")):
         try:
             valid = "{source}" in template and bool(template.format(source="x"))
@@ -174,7 +178,7 @@ def plan(
     )
     if out is not None:
         _save(out, result)
-    emit(output.to_format()(result))
+    emit(render(output, result, query))
     raise typer.Exit(int(exit_code(result, detailed_exitcode)))
 
 

@@ -18,6 +18,8 @@ def resume(
     batch_size: o.BatchSize = None,
     rollout_timeout: o.RolloutTimeout = 3600.0,
     output: o.RunOutput = RunFormat.table,
+    query: o.Query = None,
+    only_show_errors: o.OnlyShowErrors = False,
     debug: o.Debug = False,
     verbose: o.Verbose = False,
 ) -> None:
@@ -27,7 +29,12 @@ def resume(
     run was confirmed when it started; --yes is accepted for symmetry.
     """
     settings = RunSettings(batch_size=batch_size, rollout_timeout=rollout_timeout)
-    run_session(lambda session: session.resume(run_dir, settings), output, Verbosity(debug, verbose))
+    run_session(
+        lambda session: session.resume(run_dir, settings),
+        output,
+        Verbosity(debug, verbose, only_show_errors),
+        query=query,
+    )
 
 
 @reported
@@ -37,6 +44,8 @@ def rollback(
     batch_size: o.BatchSize = None,
     rollout_timeout: o.RolloutTimeout = 3600.0,
     output: o.RunOutput = RunFormat.table,
+    query: o.Query = None,
+    only_show_errors: o.OnlyShowErrors = False,
     debug: o.Debug = False,
     verbose: o.Verbose = False,
 ) -> None:
@@ -47,4 +56,9 @@ def rollback(
     the confirmation; --yes is accepted for symmetry.
     """
     settings = RunSettings(batch_size=batch_size, rollout_timeout=rollout_timeout)
-    run_session(lambda session: session.rollback(run_dir, settings), output, Verbosity(debug, verbose))
+    run_session(
+        lambda session: session.rollback(run_dir, settings),
+        output,
+        Verbosity(debug, verbose, only_show_errors),
+        query=query,
+    )

@@ -13,7 +13,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+from natmigrate.errors import UsageError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -45,6 +47,39 @@ def _json(document: Any) -> str:
     return json.dumps(document, indent=2)
 
 
+class OutputFormat(Protocol):
+    """What every format enum below is: ``-o`` choices with a ``json`` member, ``tsv`` rows, renderers."""
+
+    @property
+    def value(self) -> str:
+        """The ``-o`` choice."""
+
+    @property
+    def rows(self) -> str:
+        """A JMESPath query on the JSON document: the rows ``-o tsv`` prints."""
+
+    def to_format(self) -> Callable[[Any], Rendering]:
+        """The renderer of this format."""
+
+
+def render(output: OutputFormat, result: Any, query: str | None = None) -> Rendering:
+    """``result`` in ``output``, with az's ``--query`` (JMESPath on the ``-o json`` document) and
+    ``-o tsv`` (the query's result, or the rows of the table, tab-separated)."""
+    if output.value not in ("json", "tsv"):
+        if query is not None:
+            raise UsageError(f"--query needs -o json or -o tsv (not -o {output.value})")
+        return output.to_format()(result)
+    json_format: OutputFormat = type(output)("json")  # type: ignore[call-arg]
+    if output.value == "json" and query is None:
+        return json_format.to_format()(result)
+    from natmigrate.report.azquery import search, to_tsv
+
+    document = json.loads(as_text(json_format.to_format()(result)))
+    if output.value == "json":
+        return _json(search(str(query), document)) + "\n"
+    return to_tsv(search(query or output.rows, document))
+
+
 # detect -------------------------------------------------------------------------------------
 
 
@@ -53,9 +88,17 @@ class FindingsFormat(str, Enum):
 
     table = "table"
     json = "json"
+    tsv = "tsv"
+
+    @property
+    def rows(self) -> str:
+        """What ``-o tsv`` prints (a JMESPath query on the JSON document): the files table."""
+        return "files"
 
     def to_format(self) -> Callable[[list[FileResult]], Rendering]:
         """The renderer of this format."""
+        if self is FindingsFormat.tsv:
+            return lambda results: render(self, results)
         return _findings_json if self is FindingsFormat.json else _findings_table
 
 
@@ -88,6 +131,12 @@ class CheckFormat(str, Enum):
     junit = "junit"
     github = "github"
     markdown = "markdown"
+    tsv = "tsv"
+
+    @property
+    def rows(self) -> str:
+        """What ``-o tsv`` prints: the files."""
+        return "files"
 
     def to_format(self) -> Callable[[CheckReport], Rendering]:
         """The renderer of this format."""
@@ -100,6 +149,7 @@ class CheckFormat(str, Enum):
             CheckFormat.junit: junit.render,
             CheckFormat.github: github.render,
             CheckFormat.markdown: markdown.render,
+            CheckFormat.tsv: lambda r: render(self, r),
         }
         return renderers[self]
 
@@ -108,6 +158,29 @@ def _check_text(report: CheckReport) -> Rendering:
     from natmigrate.report import check_text
 
     return lambda console: console.print(check_text.render(report))
+
+
+class RulesFormat(str, Enum):
+    """``check --list-rules -o`` choices (the detection rules)."""
+
+    text = "text"
+    json = "json"
+    tsv = "tsv"
+
+    @property
+    def rows(self) -> str:
+        """What ``-o tsv`` prints: every rule."""
+        return "@"
+
+    def to_format(self) -> Callable[[None], Rendering]:
+        """The renderer of this format."""
+        from natmigrate.report import rules_list
+
+        if self is RulesFormat.json:
+            return lambda _: _json(rules_list.rules_document()) + "\n"
+        if self is RulesFormat.tsv:
+            return lambda _: render(self, None)
+        return lambda _: rules_list.print_rules
 
 
 # plan ---------------------------------------------------------------------------------------
@@ -120,11 +193,19 @@ class PlanFormat(str, Enum):
     json = "json"
     markdown = "markdown"
     az_cli = "az-cli"
+    tsv = "tsv"
+
+    @property
+    def rows(self) -> str:
+        """What ``-o tsv`` prints: the port table of every load balancer."""
+        return "load_balancers[].port_mappings[]"
 
     def to_format(self) -> Callable[[Plan], Rendering]:
         """The renderer of this format."""
         if self is PlanFormat.json:
             return lambda plan: plan.to_json()
+        if self is PlanFormat.tsv:
+            return lambda plan: render(self, plan)
         if self is PlanFormat.markdown:
             from natmigrate.report.plan_markdown import render_markdown
 
@@ -150,9 +231,17 @@ class RunFormat(str, Enum):
 
     table = "table"
     json = "json"
+    tsv = "tsv"
+
+    @property
+    def rows(self) -> str:
+        """What ``-o tsv`` prints: the port table."""
+        return "port_mapping"
 
     def to_format(self) -> Callable[[RunResult], Rendering]:
         """The renderer of this format."""
+        if self is RunFormat.tsv:
+            return lambda result: render(self, result)
         return (lambda result: _json(result.to_json())) if self is RunFormat.json else _run_tables
 
 
@@ -177,11 +266,19 @@ class PortsFormat(str, Enum):
     table = "table"
     json = "json"
     csv = "csv"
+    tsv = "tsv"
+
+    @property
+    def rows(self) -> str:
+        """What ``-o tsv`` prints: the port rows."""
+        return "@"
 
     def to_format(self) -> Callable[[CurrentPorts], Rendering]:
         """The renderer of this format."""
         if self is PortsFormat.json:
             return lambda ports: _json(ports.rows)
+        if self is PortsFormat.tsv:
+            return lambda ports: render(self, ports)
         if self is PortsFormat.csv:
             from natmigrate.execute.ports import PORT_COLUMNS
             from natmigrate.report.run_report import rows_csv

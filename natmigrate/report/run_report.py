@@ -28,9 +28,10 @@ _MARK = {
 class ConsoleObserver:
     """Prints each step as it finishes, and a progress bar per scale set while instances roll out."""
 
-    def __init__(self, console: Console, show_writes: bool = False):
+    def __init__(self, console: Console, show_writes: bool = False, show_warnings: bool = True):
         self.console = console
         self.show_writes = show_writes
+        self.show_warnings = show_warnings  # False with --only-show-errors
         self._lock = threading.Lock()
         self._progress: Progress | None = None
         self._tasks: dict[str, TaskID] = {}
@@ -49,10 +50,12 @@ class ConsoleObserver:
                     line.append(f"  {event.message}")
                 self.console.print(line)
             elif event.kind == ev.PLANNED:
-                print_plan_summary(self.console, event.data["plan"], event.data.get("downtime_estimate"))
+                print_plan_summary(
+                    self.console, event.data["plan"], event.data.get("downtime_estimate"), self.show_warnings
+                )
             elif event.kind == ev.MESSAGE:
                 self.console.print(event.message)
-            elif event.kind == ev.NOTE:
+            elif event.kind == ev.NOTE and self.show_warnings:
                 self.console.print(Text(f"  note: {event.message}", style="yellow"))
             elif event.kind == ev.WRITE and self.show_writes:
                 self.console.print(Text(f"    {event.message}", style="dim"))
@@ -102,7 +105,7 @@ class ConsoleObserver:
 
 
 def print_plan_summary(
-    console: Console, lb: LoadBalancerPlan, downtime_estimate: float | None = None
+    console: Console, lb: LoadBalancerPlan, downtime_estimate: float | None = None, warnings: bool = True
 ) -> None:
     """What the migration will change where, what it costs in NAT downtime, and the plan's warnings:
     what the user reads before confirming."""
@@ -139,7 +142,7 @@ def print_plan_summary(
     changing = sum(1 for m in lb.port_mappings if m.changed)
     console.print(f"  client-visible ports that change: {changing} of {len(lb.port_mappings)}")
     for p in lb.problems:
-        if p.severity != "info":
+        if p.severity == "error" or (p.severity == "warning" and warnings):
             console.print(
                 Text(
                     f"  {p.severity}: {p.code}: {p.message}",
