@@ -50,7 +50,8 @@ Subscription = Annotated[
     typer.Option(
         "--subscription",
         envvar="AZURE_SUBSCRIPTION_ID",
-        help="Subscription id (default: AZURE_SUBSCRIPTION_ID, then the az CLI's default subscription).",
+        help="Name or id of subscription (default: AZURE_SUBSCRIPTION_ID, then the az CLI's default "
+        "subscription).",
         rich_help_panel=AZURE,
     ),
 ]

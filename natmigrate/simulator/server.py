@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, quote
 
 from natmigrate.ids import id_key
 from natmigrate.lb_layout import COLLECTIONS
+from natmigrate.simulator import subscriptions
 from natmigrate.simulator.armerror import ArmError, not_found
 from natmigrate.simulator.faults import Fault
 from natmigrate.simulator.world import LB, NIC, VM, VMSS, World
@@ -116,6 +117,8 @@ class Router:
         self.world.advance()
         segs = [s for s in req.path.split("/") if s]
         low = [s.lower() for s in segs]
+        if low == ["subscriptions"]:
+            return subscriptions.listing(self, req)
         if len(low) < 2 or low[0] != "subscriptions":
             raise ArmError(404, "InvalidResourceType", f"No route for {req.method} {req.path}.")
         if low[1] != self.world.subscription_id.lower():

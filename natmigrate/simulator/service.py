@@ -15,6 +15,7 @@ from typing import Any
 
 from natmigrate.errors import InputError
 from natmigrate.model import Snapshot
+from natmigrate.simulator import subscriptions
 from natmigrate.simulator.clock import SimClock
 from natmigrate.simulator.faults import Fault
 from natmigrate.simulator.latency import PROFILES, LatencyProfile
@@ -99,6 +100,8 @@ class Simulator:
         self.latency = latency
         self.clock = clock or SimClock(speedup=speedup)
         self.subscription_id = subscription_id
+        # What GET /subscriptions lists (id -> display name); requests go to subscription_id only.
+        self.listed_subscriptions: dict[str, str] = {subscription_id: subscriptions.DEFAULT_NAME}
         self.lro_style = lro_style
         self.on_crash = on_crash
         self.hold_clock_while_serving = hold_clock_while_serving

@@ -1,0 +1,43 @@
+"""``GET /subscriptions``: the subscriptions the signed-in identity can see (what ``--subscription
+NAME`` is resolved against). The simulator serves one subscription; the listing may show more
+(``Simulator.listed_subscriptions``) so that a name shared by two subscriptions can be rehearsed.
+
+Like Azure (Microsoft.Resources ``Subscriptions - List``), the request needs ``api-version``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from natmigrate.simulator.armerror import ArmError
+
+if TYPE_CHECKING:
+    from natmigrate.simulator.server import Reply, Request, Router
+
+DEFAULT_NAME = "natmigrate simulator"
+TENANT_ID = "00000000-0000-4000-8000-000000000000"
+
+
+def listing(router: Router, req: Request) -> Reply:
+    """One page of the visible subscriptions."""
+    if req.method != "GET":
+        raise ArmError(405, "MethodNotAllowed", f"The requested method {req.method} is not allowed.")
+    if not req.api_version:
+        raise ArmError(
+            400,
+            "MissingApiVersionParameter",
+            "The api-version query parameter (?api-version=) is required for all requests.",
+        )
+    items = [_subscription(sid, name) for sid, name in router.sim.listed_subscriptions.items()]
+    return router.page(req, items)
+
+
+def _subscription(subscription_id: str, name: str) -> dict[str, Any]:
+    return {
+        "id": f"/subscriptions/{subscription_id}",
+        "subscriptionId": subscription_id,
+        "tenantId": TENANT_ID,
+        "displayName": name,
+        "state": "Enabled",
+        "authorizationSource": "RoleBased",
+    }
