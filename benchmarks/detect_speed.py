@@ -8,7 +8,7 @@ occurs in it):
 * ``json_load_s``: ``json.load`` in this process (the garbage collector on, as a user runs it).
 * ``detect_s``: detection in this process, as ``detect -o json`` does it (read, detect, render
   every finding with its line and column; on two or more CPUs the file is read by two processes,
-  see ``natmigrate/check/split_detect.py``). ``detect_over_json_load`` compares it with
+  see ``natmigrate/filescan/split_list.py``). ``detect_over_json_load`` compares it with
   ``json.load``: both are in-process, so process start-up is left out of both.
 * ``detect_cli_s``: ``python -m natmigrate detect FILE -o json`` as a whole process, output to a
   pipe: what a user waits for, start-up, imports and exit included.
@@ -38,8 +38,9 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.synthetic import write_export
-from natmigrate.check import inputs
-from natmigrate.scan import paused_gc, results_document
+from natmigrate.filescan import read
+from natmigrate.filescan.expand import expand
+from natmigrate.filescan.results import paused_gc, results_document
 
 JQ_QUERY_FILE = Path(__file__).with_name("detect_speed.jq")
 
@@ -105,7 +106,7 @@ def measure(mb: int, repeat: int = 3) -> dict[str, Any]:
             # What `natmigrate detect -o json` does: read, detect, and render every finding with
             # its line and column.
             with paused_gc():
-                results = [s.result for s in inputs.scan(inputs.expand([str(path)]), split=True)]
+                results = [s.result for s in read.scan(expand([str(path)]), split=True)]
                 document = json.dumps(results_document(results))
             per_rule.append(Counter(f.rule for r in results for f in r.findings))
             assert document

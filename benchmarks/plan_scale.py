@@ -22,7 +22,7 @@ from typing import Any
 
 from natmigrate.plan.build import plan_snapshot
 from natmigrate.plan.members import key_of
-from natmigrate.sources import read_path
+from natmigrate.sources import read_any
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers"
 LB_ID = f"{SUB}/Microsoft.Network/loadBalancers/lb-big"
@@ -170,12 +170,12 @@ def measure(instances: int, repeat: int, folder: Path) -> dict[str, float]:
         with path.open() as fh:
             return json.load(fh)
 
-    snapshot = read_path(path)
+    snapshot = read_any(path)
     plan = plan_snapshot(snapshot)
     lbp = plan.load_balancers[0]
     assert lbp.feasible and len(lbp.port_mappings) == instances, "the benchmark input must plan cleanly"
     t_json = best(load, repeat)
-    t_read = best(lambda: read_path(path), repeat)
+    t_read = best(lambda: read_any(path), repeat)
 
     def plan_cold() -> object:
         key_of.cache_clear()  # no help from an earlier repeat: every id is parsed again

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.detect_speed import _best  # the same timing for both benchmarks
-from natmigrate.check import inputs
-from natmigrate.scan import paused_gc, results_document
+from natmigrate.filescan import read
+from natmigrate.filescan.expand import expand
+from natmigrate.filescan.results import paused_gc, results_document
 
 
 def _lb_child(param: str, coll: str, name: str) -> str:
@@ -206,7 +207,7 @@ def measure(mb: int, repeat: int = 3) -> dict[str, Any]:
         def run_detect() -> None:
             # What `natmigrate detect -o json` does: read, detect, render every finding's line.
             with paused_gc():
-                results = [s.result for s in inputs.scan(inputs.expand([str(path)]))]
+                results = [s.result for s in read.scan(expand([str(path)]))]
                 document = json.dumps(results_document(results))
             findings.append(sum(len(r.findings) for r in results))
             assert document

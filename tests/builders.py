@@ -8,9 +8,9 @@ from typing import Any
 
 from natmigrate.detect import Finding, detect
 from natmigrate.errors import InputError
+from natmigrate.filescan.results import FileResult
 from natmigrate.model import Snapshot
-from natmigrate.scan import FileResult
-from natmigrate.sources import read_document, read_path
+from natmigrate.sources import read_any, read_document
 from natmigrate.sources.jsondoc import parse_text
 
 SUB = "11111111-2222-3333-4444-555555555555"
@@ -122,7 +122,7 @@ def rules(data: Any) -> list[str]:
 def scan(path: Path) -> FileResult:
     """Read one file through the readers and detect: the reader's own errors become the result's."""
     try:
-        snapshot = read_path(path, nat_only=True)
+        snapshot = read_any(path, nat_only=True)
     except InputError as exc:
         return FileResult(str(path), error=str(exc))
     return FileResult(str(path), findings=detect(snapshot), format=snapshot.format)

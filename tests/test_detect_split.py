@@ -18,8 +18,9 @@ from typing import Any
 
 import pytest
 
-from natmigrate.check import inputs, split_detect
-from natmigrate.scan import results_document
+from natmigrate.filescan import read, split_list
+from natmigrate.filescan.expand import expand
+from natmigrate.filescan.results import results_document
 from natmigrate.sources.jsondoc import read_text
 
 SUB = "00000000-0000-0000-0000-0000000000aa"
@@ -228,8 +229,8 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def _run(path: Path, processes: str, *args: str) -> subprocess.CompletedProcess[bytes]:
     env = {
         **os.environ,
-        split_detect.PROCESSES_ENV: processes,
-        split_detect.MIN_BYTES_ENV: "1",
+        split_list.PROCESSES_ENV: processes,
+        split_list.MIN_BYTES_ENV: "1",
     }
     return subprocess.run(
         [sys.executable, "-m", "natmigrate", "detect", str(path), *args],
@@ -265,27 +266,27 @@ def test_split_is_used_exactly_when_the_parts_are_independent(exports: dict[str,
         pytest.skip("forking this test process is unsafe while it runs other threads")
     path = exports[shape]
     text = read_text(path)
-    result = split_detect.detect_split(str(path), text, "auto")
+    result = split_list.detect_split(str(path), text, "auto")
     assert (result is not None) is SHAPES[shape][0]
     if result is not None:
-        sequential = [s.result for s in inputs.scan(inputs.expand([str(path)]))]
+        sequential = [s.result for s in read.scan(expand([str(path)]))]
         assert results_document([result]) == results_document(sequential)
-        assert split_detect.candidate_split(text) is not None
+        assert split_list.candidate_split(text) is not None
 
 
 def test_the_opt_out_and_the_size_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
     big = "[\n" + "x" * (2**20 + 10) + "\n]"
-    monkeypatch.setenv(split_detect.MIN_BYTES_ENV, "1")
-    monkeypatch.delenv(split_detect.PROCESSES_ENV, raising=False)
-    allowed = split_detect.applies(big, "auto")
+    monkeypatch.setenv(split_list.MIN_BYTES_ENV, "1")
+    monkeypatch.delenv(split_list.PROCESSES_ENV, raising=False)
+    allowed = split_list.applies(big, "auto")
     assert allowed is (hasattr(os, "fork") and (os.cpu_count() or 1) >= 2 and threading.active_count() == 1)
-    assert not split_detect.applies(big, "arm-template")
-    assert not split_detect.applies(big[: 2**20], "auto")  # under the floor
-    monkeypatch.setenv(split_detect.PROCESSES_ENV, "1")
-    assert not split_detect.applies(big, "auto")
-    monkeypatch.setenv(split_detect.PROCESSES_ENV, "2")
-    monkeypatch.setenv(split_detect.MIN_BYTES_ENV, str(2**21))
-    assert not split_detect.applies(big, "auto")
+    assert not split_list.applies(big, "arm-template")
+    assert not split_list.applies(big[: 2**20], "auto")  # under the floor
+    monkeypatch.setenv(split_list.PROCESSES_ENV, "1")
+    assert not split_list.applies(big, "auto")
+    monkeypatch.setenv(split_list.PROCESSES_ENV, "2")
+    monkeypatch.setenv(split_list.MIN_BYTES_ENV, str(2**21))
+    assert not split_list.applies(big, "auto")
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
@@ -301,9 +302,9 @@ def test_a_failing_child_means_one_process_and_no_zombie(
             os.kill(os.getpid(), signal.SIGKILL)
         raise RuntimeError("the child's part failed")
 
-    monkeypatch.setattr(split_detect, "_child_part", fail)
+    monkeypatch.setattr(split_list, "_child_part", fail)
     path = exports["rest-pretty"]
-    assert split_detect.detect_split(str(path), read_text(path), "auto") is None
+    assert split_list.detect_split(str(path), read_text(path), "auto") is None
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)  # the child was reaped
 

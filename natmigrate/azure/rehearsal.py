@@ -28,7 +28,7 @@ from natmigrate.execute.gateway import Body
 from natmigrate.execute.rundir import RunDir, redact
 from natmigrate.simulator import DEFAULT_SUBSCRIPTION, RequestRecord, Simulator, parse_fault
 from natmigrate.simulator.seed import concrete
-from natmigrate.sources import read_path
+from natmigrate.sources import read_any
 
 STATE_FILE = "simulator-state.json"
 FINAL_STATE_FILE = "simulated-final-state.json"
@@ -59,7 +59,7 @@ def _speedup() -> float:
 
 def seed_subscription(seed_file: str) -> str | None:
     """The subscription of the first load balancer in a seed file (the simulator serves that one)."""
-    snapshot = read_path(seed_file)
+    snapshot = read_any(seed_file)
     for lb in snapshot.load_balancers:
         parsed = ids.parse_id(lb.id) if isinstance(lb.id, str) else None
         if parsed is not None and not parsed.subscription.startswith("{"):
@@ -72,7 +72,7 @@ def seed_load_balancers(seed_file: str) -> list[str]:
     ``{subscriptionId}``/``{resourceGroup}`` placeholders become concrete)."""
     subscription = seed_subscription(seed_file) or DEFAULT_SUBSCRIPTION
     return [
-        concrete(lb.id, subscription) for lb in read_path(seed_file).load_balancers if isinstance(lb.id, str)
+        concrete(lb.id, subscription) for lb in read_any(seed_file).load_balancers if isinstance(lb.id, str)
     ]
 
 

@@ -1,6 +1,6 @@
 """The CI gate: scan, apply suppressions and the baseline, decide verdicts and the exit code.
 
-Pure decisions over what :mod:`natmigrate.check.inputs` read; rendering lives in
+Pure decisions over what :mod:`natmigrate.filescan.read` read; rendering lives in
 :mod:`natmigrate.report`. Exit codes: 0 pass, 3 fail, 1 a file could not be read or parsed (also
 with ``--soft-fail``), 2 usage (raised as :class:`~natmigrate.errors.UsageError`).
 """
@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from natmigrate.check.baseline import Baseline, Key, load_baseline
-from natmigrate.check.inputs import DEFAULT_SUFFIXES, ScannedFile, expand, scan
 from natmigrate.check.suppress import Config, InlineIndex, Suppression, Suppressor, find_config, load_config
 from natmigrate.detect import Finding, Verdict
 from natmigrate.errors import ExitCode, NatMigrateError
-from natmigrate.scan import FileResult
+from natmigrate.filescan.expand import DEFAULT_SUFFIXES, expand
+from natmigrate.filescan.read import ScannedFile, scan
+from natmigrate.filescan.results import FileResult
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES
 
 SCHEMA_VERSION = 1

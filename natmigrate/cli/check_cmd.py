@@ -10,12 +10,12 @@ import typer
 
 from natmigrate.check.baseline import write_baseline
 from natmigrate.check.gate import run_check
-from natmigrate.check.inputs import INPUT_FORMATS
 from natmigrate.cli import options as o
 from natmigrate.cli.root import reported
 from natmigrate.cli.terminal import emit, error_line
 from natmigrate.errors import ExitCode, InputError, UsageError
 from natmigrate.report.formats import CheckFormat, RulesFormat, as_text, render
+from natmigrate.sources import INPUT_FORMATS
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES
 
 

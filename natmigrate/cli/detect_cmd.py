@@ -6,16 +6,18 @@ from typing import Annotated
 
 import typer
 
-from natmigrate.check import inputs
 from natmigrate.cli import options as o
 from natmigrate.cli.root import reported
 from natmigrate.cli.terminal import emit, error_line
+from natmigrate.filescan import read
+from natmigrate.filescan.expand import expand
+from natmigrate.filescan.results import FileResult, exit_code, paused_gc
 from natmigrate.report.formats import FindingsFormat, render
-from natmigrate.scan import FileResult, exit_code, paused_gc
+from natmigrate.sources import INPUT_FORMATS
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES
 
-# Directories are searched for JSON; Bicep and Terraform files are read when named (``check``
-# searches directories for them too).
+# Directories are searched for JSON (``*.tf.json`` among it, read as Terraform); Bicep and ``.tf``
+# files are read when named (``check`` searches directories for them too).
 DETECT_SUFFIXES = (".json", ".jsonc")
 
 
@@ -29,7 +31,7 @@ def detect(
         str,
         typer.Option(
             "--input-format",
-            help=f"Treat every input as this shape instead of recognising it: {', '.join(inputs.INPUT_FORMATS)}.",
+            help=f"Treat every input as this shape instead of recognising it: {', '.join(INPUT_FORMATS)}.",
         ),
     ] = "auto",
     max_file_size: o.MaxFileSize = DEFAULT_MAX_BYTES // 2**20,
@@ -43,17 +45,15 @@ def detect(
     Exit codes: 0 every file passes (or only indeterminate findings), 3 v1 found, 1 a file could not
     be read, 2 usage error.
     """
-    if input_format not in inputs.INPUT_FORMATS:
-        raise typer.BadParameter(
-            f"must be one of {', '.join(inputs.INPUT_FORMATS)}", param_hint="--input-format"
-        )
+    if input_format not in INPUT_FORMATS:
+        raise typer.BadParameter(f"must be one of {', '.join(INPUT_FORMATS)}", param_hint="--input-format")
     with paused_gc():
-        expanded = inputs.expand(paths, DETECT_SUFFIXES)
+        expanded = expand(paths, DETECT_SUFFIXES)
         results = [FileResult(e.location, error=str(e)) for e in expanded.errors]
         results += [
             FileResult(g, error=f"{g}: no file matches this pattern") for g in expanded.unmatched_globs
         ]
-        results += [s.result for s in inputs.scan(expanded, input_format, max_file_size * 2**20, split=True)]
+        results += [s.result for s in read.scan(expanded, input_format, max_file_size * 2**20, split=True)]
         emit(render(output, results, query))
     for r in results:
         if r.error is not None:

@@ -21,7 +21,7 @@ from natmigrate.model import Snapshot
 from natmigrate.plan.build import plan_snapshot
 from natmigrate.plan.model import InputInfo, Plan, PlanOptions
 from natmigrate.report.formats import PlanFormat, render
-from natmigrate.sources import JSON_FORMATS, read_path
+from natmigrate.sources import INPUT_FORMATS, read_any
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES
 
 # --help panels: the v2 layout, and what the new rules and pools are called.
@@ -42,7 +42,7 @@ def plan(
         str | None,
         typer.Argument(
             help="A file holding the load balancer and the scale sets and NICs that use it "
-            "(REST or az CLI JSON, a list, or an ARM template).",
+            "(REST or az CLI JSON, a list, an ARM template, Bicep or Terraform).",
             show_default=False,
         ),
     ] = None,
@@ -125,7 +125,7 @@ def plan(
     ] = False,
     input_format: Annotated[
         str,
-        typer.Option("--input-format", help=f"Treat the input as this shape: {', '.join(JSON_FORMATS)}."),
+        typer.Option("--input-format", help=f"Treat the input as this shape: {', '.join(INPUT_FORMATS)}."),
     ] = "auto",
     max_file_size: o.MaxFileSize = DEFAULT_MAX_BYTES // 2**20,
     query: o.Query = None,
@@ -149,8 +149,8 @@ def plan(
             valid = False
         if not valid:
             raise typer.BadParameter("must contain {source} and no other {placeholder}", param_hint=flag)
-    if input_format not in JSON_FORMATS:
-        raise typer.BadParameter(f"must be one of {', '.join(JSON_FORMATS)}", param_hint="--input-format")
+    if input_format not in INPUT_FORMATS:
+        raise typer.BadParameter(f"must be one of {', '.join(INPUT_FORMATS)}", param_hint="--input-format")
     options = PlanOptions(
         scope=scope.value,
         rules_mode=rules_mode.value,
@@ -205,22 +205,13 @@ def _read_input(
     if live:
         if not (resource_group and name):
             raise UsageError("live Azure needs both -g/--resource-group and -n/--name")
-        from natmigrate.sources.live import live_inventory
+        from natmigrate.sources.live import LIVE, read_live
 
-        inv = live_inventory(resource_group, name, subscription)
-        snapshot = Snapshot(
-            source=f"azure:{resource_group}/{name}",
-            load_balancers=(inv.load_balancer,),
-            network_interfaces=inv.network_interfaces,
-            scale_sets=inv.scale_sets,
-            virtual_machines=inv.virtual_machines,
-            autoscale_settings=inv.autoscale_settings,
-            format="live",
-        )
+        snapshot = read_live(resource_group, name, subscription)
         live_info = {"resource_group": resource_group, "name": name}
         if subscription:
             live_info["subscription"] = subscription
-        return snapshot, InputInfo(format="live", live=live_info)
+        return snapshot, InputInfo(format=LIVE, live=live_info)
     if path is None:
         raise UsageError("give a file to plan from, or -g/--resource-group and -n/--name")
     try:
@@ -229,7 +220,7 @@ def _read_input(
         raise InputError(path, f"cannot read: {exc.strerror}") from None
     if data is None:
         raise InputError(path, "no such file" if not Path(path).exists() else "not a file")
-    snapshot = read_path(path, input_format, max_file_size * 2**20)
+    snapshot = read_any(path, input_format, max_file_size * 2**20)
     digest = hashlib.sha256(data).hexdigest()
     return snapshot, InputInfo(path=path, sha256=digest, format=snapshot.format)
 

@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from natmigrate.detect import Finding
-from natmigrate.scan import FileResult
+from natmigrate.filescan.results import FileResult
 
 VERDICT_STYLE = {"fail": "bold red", "warn": "yellow", "pass": "green", "error": "bold magenta"}
 

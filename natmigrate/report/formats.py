@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from natmigrate.check.gate import CheckReport
     from natmigrate.execute.ports import CurrentPorts
     from natmigrate.execute.run import RunResult
+    from natmigrate.filescan.results import FileResult
     from natmigrate.plan.model import Plan
-    from natmigrate.scan import FileResult
 
 Rendering = str | Callable[["Console"], None]
 """What a renderer produces: stdout text, or what to print on the stdout console."""
@@ -103,8 +103,8 @@ class FindingsFormat(str, Enum):
 
 
 def _findings_json(results: list[FileResult]) -> Rendering:
+    from natmigrate.filescan.results import results_document
     from natmigrate.report.json_text import dumps_indented
-    from natmigrate.scan import results_document
 
     return dumps_indented(results_document(results))
 

@@ -218,9 +218,9 @@ class Simulator:
         from natmigrate.simulator.seed import seed_snapshot, snapshot_subscription
 
         if not isinstance(source, Snapshot):
-            from natmigrate.sources import read_path
+            from natmigrate.sources import read_any
 
-            source = read_path(source, input_format)
+            source = read_any(source, input_format)
         with self._lock:
             sub = snapshot_subscription(source)
             if sub is not None and sub.lower() != self.subscription_id.lower():

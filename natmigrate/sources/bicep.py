@@ -109,13 +109,13 @@ def tokenize(text: str) -> tuple[list[Token], list[tuple[int, str]]]:
             j, literal = _lex_string(text, i)
             tokens.append(Token("str", text[i:j], i, j, literal))
             i = j
-        elif c.isdigit():
+        elif "0" <= c <= "9":  # (str.isdigit and isalpha also take non-ASCII, which Bicep does not)
             m = _NUMBER.match(text, i)
             assert m is not None
             num = m.group(0)
             tokens.append(Token("num", num, i, m.end(), float(num) if "." in num else int(num)))
             i = m.end()
-        elif c.isalpha() or c == "_":
+        elif c.isascii() and (c.isalpha() or c == "_"):
             m = _IDENT.match(text, i)
             assert m is not None
             tokens.append(Token("id", m.group(0), i, m.end()))

@@ -515,7 +515,7 @@ def load_json(
     return parse_text(str(path), read_text(path, max_bytes), element_filter)
 
 
-# -- one top-level list read in two parts (see natmigrate.check.split_detect) ----------------------
+# -- one top-level list read in two parts (see natmigrate.filescan.split_list) ----------------------
 
 
 def top_list_path(text: str) -> str | None:

@@ -1,44 +1,27 @@
-"""Where ``plan -g RG -n LB`` gets its model: an :class:`InventorySource`.
+"""Where ``plan -g RG -n LB`` gets its model: live Azure, as a snapshot.
 
-The planner never talks to Azure. Live reading belongs to :mod:`natmigrate.azure` (the executor
-work); this module only defines the seam and finds the implementation when it is installed:
-``natmigrate.azure.live`` must provide ``live_inventory(resource_group, name, subscription)``
-returning an :class:`~natmigrate.model.Inventory` (and raising ``NatMigrateError`` subclasses).
+Reading live Azure needs the Azure SDK, which lives in :mod:`natmigrate.azure`; it is imported
+here only when a command asks for a live load balancer, so reading files never loads it.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Protocol
+from natmigrate.model import Snapshot
 
-from natmigrate.errors import UsageError
-from natmigrate.model import Inventory
+LIVE = "live"
 
 
-class InventorySource(Protocol):
-    """Anything that can produce the inventory of one load balancer."""
+def read_live(resource_group: str, name: str, subscription: str | None = None) -> Snapshot:
+    """The load balancer ``name`` in ``resource_group`` and every scale set, NIC and VM using it."""
+    from natmigrate.azure.live import live_inventory
 
-    def load(self, resource_group: str, name: str) -> Inventory:
-        """The load balancer ``name`` in ``resource_group`` and every scale set and NIC using it."""
-        ...
-
-
-class LiveInventoryFunction(Protocol):
-    """The function ``natmigrate.azure.live.live_inventory``."""
-
-    def __call__(self, resource_group: str, name: str, subscription: str | None) -> Inventory: ...
-
-
-def live_inventory(resource_group: str, name: str, subscription: str | None = None) -> Inventory:
-    """Read one load balancer and its dependants from live Azure, when that support is installed."""
-    try:
-        module = importlib.import_module("natmigrate.azure.live")
-    except ImportError:
-        raise UsageError(
-            "reading live Azure (-g/-n) is not available in this build; plan from a file "
-            "(az network lb show ... > lb.json) instead"
-        ) from None
-    func: LiveInventoryFunction | None = getattr(module, "live_inventory", None)
-    if func is None:
-        raise UsageError("natmigrate.azure.live has no live_inventory(); cannot read live Azure")
-    return func(resource_group, name, subscription)
+    inv = live_inventory(resource_group, name, subscription)
+    return Snapshot(
+        source=f"azure:{resource_group}/{name}",
+        load_balancers=(inv.load_balancer,),
+        network_interfaces=inv.network_interfaces,
+        scale_sets=inv.scale_sets,
+        virtual_machines=inv.virtual_machines,
+        autoscale_settings=inv.autoscale_settings,
+        format=LIVE,
+    )

@@ -27,11 +27,14 @@ from typing import Any
 
 from natmigrate.errors import InputError
 from natmigrate.model import Origin, Snapshot, Unresolved
-from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES, read_text
+from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES, parse_text, read_text
+from natmigrate.sources.terraform_arm import arm_snapshot
+from natmigrate.sources.terraform_json import is_terraform_json
 from natmigrate.sources.terraform_model import TfResource, build_snapshot
 from natmigrate.sources.textpos import Positions
 
 TERRAFORM = "terraform"
+TF_JSON_SUFFIX = ".tf.json"  # Terraform's JSON configuration syntax (not ``terraform show -json``)
 
 _MISSING = object()
 _BLOCK_HEADER = re.compile(
@@ -283,7 +286,10 @@ class TfFile:
 
 
 def parse_tf(path: str, text: str) -> TfFile:
-    """Parse HCL; raises :class:`InputError` (with line and column when the parser knows them)."""
+    """Parse HCL (or its JSON syntax, ``*.tf.json``); raises :class:`InputError` (with line and
+    column when the parser knows them)."""
+    if path.lower().endswith(TF_JSON_SUFFIX):
+        return _parse_tf_json(path, text)
     import hcl2
     from hcl2.utils import SerializationOptions
 
@@ -305,6 +311,31 @@ def parse_tf(path: str, text: str) -> TfFile:
     if not isinstance(data, Mapping):
         raise InputError(path, "Terraform file did not parse into blocks")
     return TfFile(path, text, data, scan_layout(text), Positions(text))
+
+
+def _parse_tf_json(path: str, text: str) -> TfFile:
+    """Terraform's JSON configuration syntax, put in the shape python-hcl2 gives HCL: string
+    literals quoted, ``"${...}"`` kept as expressions. Positions come from the JSON itself, whose
+    pointers (``/resource/TYPE/NAME/...``) are the construct paths the HCL reader records."""
+    doc = parse_text(path, text)
+    if not isinstance(doc.data, Mapping):
+        raise InputError(path, "Terraform JSON configuration is not an object of blocks")
+    if is_terraform_json(doc.data):
+        # Never read as an empty module (a silent pass): say what it is.
+        raise InputError(path, "`terraform show -json` output named *.tf.json; name it *.json to check it")
+    return TfFile(path, text, _as_hcl2(doc.data), HclLayout(text), Positions(text, base=doc))
+
+
+def _as_hcl2(value: Any) -> Any:
+    if isinstance(value, str):
+        if value.startswith("${") and value.endswith("}") and value.count("${") == 1:
+            return value  # one whole interpolation: an expression
+        return json.dumps(value, ensure_ascii=False)  # a literal, or a template (stays unresolved)
+    if isinstance(value, list):
+        return [_as_hcl2(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _as_hcl2(v) for k, v in value.items()}
+    return value
 
 
 def _blocks(data: Mapping[str, Any], kind: str) -> Iterator[Mapping[str, Any]]:
@@ -412,11 +443,20 @@ def _plain_keys(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 @dataclass
 class ModuleResult:
-    """A module directory's snapshot, the files read, and per-file errors."""
+    """A module directory's snapshot (resources named by Terraform address, as detection reports
+    them), its resources, the files read, and per-file errors."""
 
     snapshot: Snapshot
+    resources: list[TfResource]
     files: dict[str, TfFile]
     errors: dict[str, InputError]
+
+
+def module_files(directory: Path) -> list[Path]:
+    """The configuration files of a module directory (``*.tf`` and ``*.tf.json``), sorted."""
+    return sorted(
+        p for pattern in ("*.tf", f"*{TF_JSON_SUFFIX}") for p in directory.glob(pattern) if p.is_file()
+    )
 
 
 def read_module(paths: list[Path], max_bytes: int = DEFAULT_MAX_BYTES) -> ModuleResult:
@@ -432,14 +472,15 @@ def read_module(paths: list[Path], max_bytes: int = DEFAULT_MAX_BYTES) -> Module
     values = _Values(_scope(parsed))
     resources = [res for f in parsed for res in (*_resources(f, values), *_module_calls(f, values))]
     source = str(paths[0].parent) if paths else ""
-    return ModuleResult(build_snapshot(resources, source, TERRAFORM), files, errors)
+    return ModuleResult(build_snapshot(resources, source, TERRAFORM), resources, files, errors)
 
 
 def read_terraform(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES) -> Snapshot:
-    """Read one ``.tf`` file on its own (with its directory's variables and locals for context)."""
+    """Read one ``.tf`` (or ``.tf.json``) file with the rest of its module directory (variables,
+    locals, the resources it references) as the ARM resources it deploys: the model to plan from."""
     p = Path(path)
-    siblings = sorted(x for x in p.parent.glob("*.tf") if x != p)
+    siblings = [x for x in module_files(p.parent) if x != p]
     result = read_module([p, *siblings], max_bytes)
     if str(p) in result.errors:
         raise result.errors[str(p)]
-    return result.snapshot
+    return arm_snapshot(result.resources, str(p), TERRAFORM)

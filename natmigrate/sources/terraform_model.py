@@ -51,6 +51,19 @@ SCALE_SET_TYPES = frozenset(
 _SCALE_SET_NIC_BLOCKS = ("network_interface", "network_profile")
 
 _BACKEND_POOLS = "loadBalancerBackendAddressPools"
+# azurerm NAT pool and rule attributes -> ARM properties (old and new provider spellings).
+NAT_PROPERTIES = {
+    "protocol": "protocol",
+    "frontend_port": "frontendPort",
+    "frontend_port_start": "frontendPortRangeStart",
+    "frontend_port_end": "frontendPortRangeEnd",
+    "backend_port": "backendPort",
+    "idle_timeout_in_minutes": "idleTimeoutInMinutes",
+    "enable_floating_ip": "enableFloatingIP",
+    "floating_ip_enabled": "enableFloatingIP",
+    "enable_tcp_reset": "enableTcpReset",
+    "tcp_reset_enabled": "enableTcpReset",
+}
 _LB_REF = re.compile(r"\bazurerm_lb\.([A-Za-z0-9_-]+)")
 
 
@@ -141,15 +154,7 @@ def build_snapshot(resources: Iterable[TfResource], source: str, fmt: str) -> Sn
                 res,
                 attrs,
                 res.origin,
-                {
-                    "protocol": "protocol",
-                    "frontend_port_start": "frontendPortRangeStart",
-                    "frontend_port_end": "frontendPortRangeEnd",
-                    "backend_port": "backendPort",
-                    "idle_timeout_in_minutes": "idleTimeoutInMinutes",
-                    "floating_ip_enabled": "enableFloatingIP",
-                    "tcp_reset_enabled": "enableTcpReset",
-                },
+                NAT_PROPERTIES,
             )
             obj = {"id": res.address, "name": _name(res), "properties": props}
             pools.append((_lb_key(attrs.get("loadbalancer_id")), r.build_nat_pool(obj, res.origin), res))
@@ -158,18 +163,7 @@ def build_snapshot(resources: Iterable[TfResource], source: str, fmt: str) -> Sn
                 res,
                 attrs,
                 res.origin,
-                {
-                    "protocol": "protocol",
-                    "frontend_port": "frontendPort",
-                    "frontend_port_start": "frontendPortRangeStart",
-                    "frontend_port_end": "frontendPortRangeEnd",
-                    "backend_port": "backendPort",
-                    "idle_timeout_in_minutes": "idleTimeoutInMinutes",
-                    "enable_floating_ip": "enableFloatingIP",
-                    "floating_ip_enabled": "enableFloatingIP",
-                    "enable_tcp_reset": "enableTcpReset",
-                    "tcp_reset_enabled": "enableTcpReset",
-                },
+                NAT_PROPERTIES,
             )
             pool_id = attrs.get("backend_address_pool_id")
             if pool_id is not None:

@@ -20,7 +20,7 @@ from natmigrate.azure.gateway import SdkGateway
 from natmigrate.azure.live import load_balancer_id, read_live
 from natmigrate.cli.app import app
 from natmigrate.simulator import Simulator
-from natmigrate.sources import read_path
+from natmigrate.sources import read_any
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "fixtures" / "scale-set-nat-pools.json"
@@ -71,7 +71,7 @@ def _gateway(sim: Simulator) -> SdkGateway:
 def test_live_reading_yields_what_the_file_reader_yields(sim: Simulator) -> None:
     lb_id = load_balancer_id(SUB, RG, "lb-web")
     live, bodies = read_live(_gateway(sim), lb_id)
-    snapshot = read_path(FIXTURE)
+    snapshot = read_any(FIXTURE)
     from_file = snapshot.inventory(snapshot.load_balancers[0])
     assert [s.name for s in live.scale_sets] == [s.name for s in from_file.scale_sets]
     for got, want in zip(live.scale_sets, from_file.scale_sets, strict=True):

@@ -114,6 +114,8 @@ resource lb 'Microsoft.Network/loadBalancers@2023-09-01' existing = {
         ("resource lb 'Microsoft.Network/loadBalancers@2023-09-01' = {\n  name: 'x'\n  ]\n}\n", 3),
         ("var s = '${a\n", 1),
         ("var x = 1 ~ 2\n", 1),
+        ("param a string\nvar é = 1\n", 2),  # letters and digits outside ASCII are not Bicep
+        ("var x = 1²\n", 1),
     ],
 )
 def test_syntax_errors_are_one_line_with_position(text: str, line: int | None) -> None:

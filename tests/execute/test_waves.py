@@ -7,14 +7,14 @@ from pathlib import Path
 from natmigrate.plan.build import plan_snapshot
 from natmigrate.plan.model import LoadBalancerPlan, PlanOptions
 from natmigrate.plan.waves import nic_waves
-from natmigrate.sources import read_path
+from natmigrate.sources import read_any
 
 from . import topologies as t
 
 
 def _plan(topo: t.Topology, tmp_path: Path, **options: object) -> LoadBalancerPlan:
     seed = topo.write(tmp_path / "seed.json")
-    plan = plan_snapshot(read_path(str(seed)), PlanOptions(**options))  # type: ignore[arg-type]
+    plan = plan_snapshot(read_any(str(seed)), PlanOptions(**options))  # type: ignore[arg-type]
     return plan.load_balancers[0]
 
 

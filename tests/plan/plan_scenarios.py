@@ -14,7 +14,7 @@ from typing import Any
 from natmigrate.model import Snapshot
 from natmigrate.plan.build import plan_snapshot
 from natmigrate.plan.model import Plan, PlanOptions
-from natmigrate.sources import read_path
+from natmigrate.sources import read_any
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 SUB = "/subscriptions/6f1e2d3c-4b5a-4978-8a1b-2c3d4e5f6a7b/resourceGroups/rg-natmigrate-demo/providers"
@@ -191,7 +191,7 @@ def read(doc: dict[str, Any], tmp_path: Path, name: str = "scenario.json") -> Sn
     """Write the document and read it back as a user's file would be."""
     path = tmp_path / name
     path.write_text(json.dumps(doc))
-    return read_path(path)
+    return read_any(path)
 
 
 def plan_doc(doc: dict[str, Any], tmp_path: Path, **options: Any) -> Plan:

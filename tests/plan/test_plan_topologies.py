@@ -22,7 +22,7 @@ from plan_scenarios import (
 
 from natmigrate.plan.build import plan_snapshot
 from natmigrate.plan.model import PlanOptions
-from natmigrate.sources import read_path
+from natmigrate.sources import read_any
 
 
 def test_pool_shared_by_two_scale_sets_gets_one_rule_and_one_pool(tmp_path: Path) -> None:
@@ -144,7 +144,7 @@ def test_pool_settings_are_carried_over(tmp_path: Path) -> None:
 
 
 def test_single_vm_rules_preserve_keeps_every_port(tmp_path: Path) -> None:
-    plan = plan_snapshot(read_path(FIXTURES / "vm-nat-rules.json"))
+    plan = plan_snapshot(read_any(FIXTURES / "vm-nat-rules.json"))
     lbp = plan.load_balancers[0]
     assert [(r.frontend_port_range_start, r.frontend_port_range_end) for r in lbp.nat_rules] == [
         (50001, 50001),
@@ -159,7 +159,7 @@ def test_single_vm_rules_preserve_keeps_every_port(tmp_path: Path) -> None:
 
 
 def test_single_vm_rules_consolidate_into_one_rule_on_the_shared_pool(tmp_path: Path) -> None:
-    plan = plan_snapshot(read_path(FIXTURES / "vm-nat-rules.json"), PlanOptions(rules_mode="consolidate"))
+    plan = plan_snapshot(read_any(FIXTURES / "vm-nat-rules.json"), PlanOptions(rules_mode="consolidate"))
     lbp = plan.load_balancers[0]
     (rule,) = lbp.nat_rules
     assert (rule.frontend_port_range_start, rule.frontend_port_range_end, rule.backend_port) == (
@@ -182,7 +182,7 @@ def test_consolidate_reports_ports_that_move(tmp_path: Path) -> None:
 
 
 def test_scope_pools_leaves_single_vm_rules_alone(tmp_path: Path) -> None:
-    plan = plan_snapshot(read_path(FIXTURES / "vm-nat-rules.json"), PlanOptions(scope="pools"))
+    plan = plan_snapshot(read_any(FIXTURES / "vm-nat-rules.json"), PlanOptions(scope="pools"))
     lbp = plan.load_balancers[0]
     assert not lbp.has_changes and len(lbp.keep_v1_rules) == 3 and lbp.steps == ()
 
@@ -193,7 +193,7 @@ def test_scope_rules_leaves_pools_alone(tmp_path: Path) -> None:
 
 
 def test_load_balancer_without_v1_is_not_planned() -> None:
-    plan = plan_snapshot(read_path(FIXTURES / "already-v2.json"))
+    plan = plan_snapshot(read_any(FIXTURES / "already-v2.json"))
     assert plan.load_balancers == () and not plan.has_changes and plan.feasible
 
 

@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 from natmigrate.cli.app import app
 from natmigrate.errors import NatMigrateError
-from natmigrate.sources import read_path
+from natmigrate.sources import read_any
 from reliability.report import RESULTS, full_matrix
 
 EXAMPLES = 2000 if full_matrix() else 100
@@ -193,7 +193,7 @@ def _check_every_target(suffix: str, text: str) -> None:
         path.write_text(text, encoding="utf-8", errors="surrogatepass")
         # The reader: a snapshot, or natmigrate's own error (the CLI prints it as one line).
         try:
-            read_path(str(path))
+            read_any(str(path))
         except NatMigrateError as exc:
             assert "\n" not in str(exc).strip(), str(exc)
         RESULTS.add_inputs(f"reader{suffix}", 1, 0)

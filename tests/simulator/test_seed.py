@@ -15,7 +15,7 @@ from paths import FIXTURE_RG as RG
 from natmigrate.errors import InputError, NatMigrateError
 from natmigrate.model import Unresolved
 from natmigrate.simulator import SimClock, Simulator
-from natmigrate.sources import read_path
+from natmigrate.sources import read_any
 
 
 def lb_view(sim: Simulator, name: str = "lb-web") -> dict[str, Any]:
@@ -147,7 +147,7 @@ def test_vm_rules_fixture_maps_nics_and_already_v2_fixture_maps_members() -> Non
 
 
 def test_unresolved_values_are_refused_in_one_line() -> None:
-    snap = read_path(FIXTURES / "scale-set-nat-pools.json")
+    snap = read_any(FIXTURES / "scale-set-nat-pools.json")
     lb = snap.load_balancers[0]
     raw = json.loads(json.dumps(lb.raw))
     raw["properties"]["inboundNatPools"][0]["properties"]["backendPort"] = Unresolved("[parameters('port')]")

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from natmigrate.detect import detect
 from natmigrate.errors import InputError
 from natmigrate.model import Origin
-from natmigrate.sources import read_path
+from natmigrate.sources import read_any
 from natmigrate.sources.arm_expressions import Evaluator
 
 FUNCTIONS = [
@@ -174,7 +174,7 @@ def test_reading_any_template_never_crashes(tmp_path: Path, doc: dict[str, Any])
     path = tmp_path / "t.json"
     path.write_text(json.dumps(doc, indent=1))
     try:
-        snapshot = read_path(path)
+        snapshot = read_any(path)
     except InputError as exc:
         assert "\n" not in str(exc)
         return

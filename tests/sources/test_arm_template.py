@@ -13,7 +13,7 @@ from paths import FIXTURES
 from natmigrate.detect import Finding, detect, verdict
 from natmigrate.errors import InputError
 from natmigrate.model import Snapshot, Unresolved
-from natmigrate.sources import read_path
+from natmigrate.sources import read_any
 
 SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
 LB_TYPE = "Microsoft.Network/loadBalancers"
@@ -37,7 +37,7 @@ def write(tmp_path: Path, doc: Any, name: str = "azuredeploy.json") -> Path:
 
 
 def read(tmp_path: Path, doc: Any) -> Snapshot:
-    return read_path(write(tmp_path, doc))
+    return read_any(write(tmp_path, doc))
 
 
 def scan(tmp_path: Path, doc: Any) -> list[Finding]:
@@ -201,7 +201,7 @@ def test_language_version_2_symbolic_names_and_existing(tmp_path: Path) -> None:
         "variables": COMMON_VARS,
     }
     path = write(tmp_path, doc)
-    snap = read_path(path)
+    snap = read_any(path)
     assert [lb.name for lb in snap.load_balancers] == ["lb-sym"]  # the existing one is not deployed here
     findings = detect(snap)
     assert rules(findings) == ["NATM003", "NATM004"]
@@ -317,7 +317,7 @@ def test_child_rules_nested_in_the_parent_resources_array(tmp_path: Path) -> Non
     lb_res = load_balancer(inboundNatRules=[nat_rule("ssh-1", 50001)])
     lb_res["resources"] = [short, full]
     path = write(tmp_path, template([lb_res], variables=COMMON_VARS))
-    snap = read_path(path)
+    snap = read_any(path)
     (lb,) = snap.load_balancers
     assert [(r.name, r.frontend_port) for r in lb.inbound_nat_rules] == [
         ("ssh-1", 50001),
@@ -360,7 +360,7 @@ def test_export_duplicates_are_reported_once(tmp_path: Path) -> None:
 
 
 def test_cli_show_output_with_old_casing(tmp_path: Path) -> None:
-    snap = read_path(FIXTURES / "az-show-lb.json")
+    snap = read_any(FIXTURES / "az-show-lb.json")
     assert snap.format == "az-cli"
     (lb,) = snap.load_balancers
     (pool,) = lb.inbound_nat_pools
@@ -393,7 +393,7 @@ def test_resource_copy_with_copy_index(tmp_path: Path) -> None:
         }
     ]
     path = write(tmp_path, template([rule_copy, copied], variables=COMMON_VARS))
-    snap = read_path(path)
+    snap = read_any(path)
     assert [n.name for n in snap.network_interfaces] == ["nic-1", "nic-2", "nic-3"]
     (lb,) = snap.load_balancers
     assert [(r.name, r.frontend_port) for r in lb.inbound_nat_rules] == [
@@ -443,7 +443,7 @@ def test_variable_copy(tmp_path: Path) -> None:
     }
     doc = template([load_balancer(inboundNatRules="[variables('natRules')]")], variables=variables)
     path = write(tmp_path, doc)
-    (lb,) = read_path(path).load_balancers
+    (lb,) = read_any(path).load_balancers
     assert [(r.name, r.frontend_port) for r in lb.inbound_nat_rules] == [("rdp-0", 53389), ("rdp-1", 53390)]
     # The rules come from the variable's loop: that is where they point.
     assert lb.inbound_nat_rules[0].origin.pointer == "/variables/copy/0/input"
@@ -529,7 +529,7 @@ def test_pool_references_from_a_parameter_without_default_warn(tmp_path: Path) -
         variables=COMMON_VARS,
     )
     path = write(tmp_path, doc)
-    snap = read_path(path)
+    snap = read_any(path)
     (field,) = snap.scale_sets[0].ip_configurations[0].unresolved
     assert field.property == "loadBalancerInboundNatPools"
     assert isinstance(field.value, Unresolved) and field.value.expression == "[parameters('natPools')]"
@@ -718,10 +718,10 @@ def test_dangling_reference_to_a_load_balancer_elsewhere_is_still_a_finding(tmp_
 def test_resources_of_the_wrong_shape_are_one_line_errors(tmp_path: Path) -> None:
     path = write(tmp_path, template("[variables('all')]"))
     with pytest.raises(InputError, match="resources must be an array or an object"):
-        read_path(path)
+        read_any(path)
     path = write(tmp_path, template([load_balancer(), "not a resource"]))
     with pytest.raises(InputError) as info:
-        read_path(path)
+        read_any(path)
     assert info.value.line == line_of(path, '"not a resource"')
     result = scan_one(write(tmp_path, {"$schema": SCHEMA, "parameters": {}}))
     assert result.verdict == "error" and "no resources" in str(result.error)
@@ -815,7 +815,7 @@ def test_properties_from_a_variable_point_at_the_variable(tmp_path: Path) -> Non
             [{"type": LB_TYPE, "name": "lb", "properties": "[variables('lbProps')]"}], variables=variables
         ),
     )
-    (finding,) = detect(read_path(path))
+    (finding,) = detect(read_any(path))
     assert finding.pointer == "/variables/lbProps/inboundNatPools/0"
     assert finding.line == line_of(path, '"name": "from-variable"') - 1
 
@@ -830,7 +830,7 @@ def test_unresolved_type_with_nat_properties_warns(tmp_path: Path) -> None:
 def test_resource_without_type_is_an_input_error(tmp_path: Path) -> None:
     path = write(tmp_path, template([{"name": "lb", "properties": {}}]))
     with pytest.raises(InputError, match="has no type") as info:
-        read_path(path)
+        read_any(path)
     assert info.value.line == line_of(path, '"name": "lb"') - 1
 
 
@@ -857,7 +857,7 @@ def test_json_that_azure_accepts_is_accepted(tmp_path: Path) -> None:
     text = text.replace('"backendPort": 22', '"backendPort": 22,')
     text = text.replace('"apiVersion": "2023-09-01"', '"apiVersion": "2023-09-01",\n"comments": "two\nlines"')
     path = write(tmp_path, text)
-    (finding,) = detect(read_path(path))
+    (finding,) = detect(read_any(path))
     assert finding.rule == "NATM001"
     assert finding.line == line_of(path, '"name": "natpool"') - 1
 

@@ -9,7 +9,7 @@ from builders import child, load_balancer, nat_pool, read, scale_set
 from paths import FIXTURES
 
 from natmigrate.errors import InputError
-from natmigrate.sources import read_document, read_path
+from natmigrate.sources import read_any, read_document
 from natmigrate.sources.azure_json import classify
 from natmigrate.sources.jsondoc import parse_text
 
@@ -26,7 +26,7 @@ def test_single_resource_value_list_and_plain_array_read_the_same() -> None:
 
 
 def test_fixture_snapshot_links_scale_set_instances_and_inventory() -> None:
-    snap = read_path(FIXTURES / "scale-set-nat-pools.json")
+    snap = read_any(FIXTURES / "scale-set-nat-pools.json")
     assert snap.format == "rest"
     (lb,) = snap.load_balancers
     assert lb.sku.is_standard
@@ -44,7 +44,7 @@ def test_fixture_snapshot_links_scale_set_instances_and_inventory() -> None:
 
 
 def test_vm_fixture_links_nics_and_vms() -> None:
-    snap = read_path(FIXTURES / "vm-nat-rules.json")
+    snap = read_any(FIXTURES / "vm-nat-rules.json")
     (lb,) = snap.load_balancers
     inv = snap.inventory(lb)
     assert [n.name for n in inv.network_interfaces] == ["nic-vm1", "nic-vm2", "nic-vm3"]

@@ -13,7 +13,7 @@ shape, invalid JSON, resources that the reader would fold into another one, a fa
 :func:`detect_split` return ``None``, and the caller reads the file the ordinary way, so the result
 and any error message are always those of the sequential reader.
 
-Only ``detect`` uses it. ``NATMIGRATE_DETECT_PROCESSES=1`` turns it off.
+Only ``detect`` uses it (``check`` keeps each parsed document for suppression). ``NATMIGRATE_DETECT_PROCESSES=1`` turns it off.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from natmigrate.detect import Finding, detect
+from natmigrate.filescan.results import FileResult
 from natmigrate.model import Origin
-from natmigrate.scan import FileResult
 from natmigrate.sources import azure_json
 from natmigrate.sources import resources as r
 from natmigrate.sources.assemble import assemble

@@ -1,8 +1,9 @@
-"""What ``check`` reads: expanding paths, directories and globs, and reading each file by kind.
+"""Reading and detecting every file of a scan, each with the reader its format calls for.
 
 JSON (REST, ``az`` output, ARM templates, REST examples, ``terraform show -json``), Bicep and
-Terraform are read here; Terraform files are read a module directory at a time so references
-across files resolve, and each finding stays with the file of its construct.
+Terraform (``*.tf`` and ``*.tf.json``) are read here through :mod:`natmigrate.sources.registry`;
+Terraform files are read a module directory at a time so references across files resolve, and
+each finding stays with the file of its construct.
 
 JSON files found by walking a directory that are not Azure or Terraform documents at all
 (``package.json``, editor settings, ARM parameter files) are skipped; named explicitly, they are
@@ -11,25 +12,22 @@ errors. A file that cannot be parsed is always an error.
 
 from __future__ import annotations
 
-import glob
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from natmigrate.check import split_detect
 from natmigrate.detect import detect
 from natmigrate.errors import InputError
-from natmigrate.scan import FileResult
-from natmigrate.sources import JSON_FORMATS, azure_json, expand_paths, read_document
+from natmigrate.filescan import split_list
+from natmigrate.filescan.expand import Expanded
+from natmigrate.filescan.results import FileResult
+from natmigrate.sources import azure_json
 from natmigrate.sources.bicep import BICEP, parse_bicep
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES, load_json, parse_text, read_text
-from natmigrate.sources.terraform import TERRAFORM, read_module
-from natmigrate.sources.terraform_json import TERRAFORM_JSON, is_terraform_json, read_terraform_json
+from natmigrate.sources.registry import AUTO, json_reader, reader_by_path, unrecognised
+from natmigrate.sources.terraform import TERRAFORM, module_files, read_module
 
-DEFAULT_SUFFIXES = (".json", ".jsonc", ".bicep", ".tf")
-INPUT_FORMATS = (*JSON_FORMATS, BICEP, TERRAFORM, TERRAFORM_JSON)
-_GLOB_CHARS = frozenset("*?[")
 # Every inbound NAT construct, and every way a JSON document can hide one (a resource type or a
 # linked template decided by an expression), contains one of these. A file with none of them
 # passes without building the model -- the fast path for the bulk of a repository's templates.
@@ -111,75 +109,19 @@ class ScannedFile:
         return self.result.path
 
 
-@dataclass
-class Expanded:
-    """Files to read, errors for arguments that matched nothing, and which files were named."""
-
-    files: list[Path]
-    errors: list[InputError]
-    explicit: set[Path]
-    unmatched_globs: list[str]
-
-
-def expand(paths: list[str], suffixes: tuple[str, ...] = DEFAULT_SUFFIXES) -> Expanded:
-    """Files named directly, files under directories (recursively), and glob matches."""
-    files: list[Path] = []
-    errors: list[InputError] = []
-    explicit: set[Path] = set()
-    unmatched: list[str] = []
-    for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            files.extend(_walk(p, suffixes, errors))
-        elif p.exists():
-            files.append(p)
-            explicit.add(p)
-        elif _GLOB_CHARS & set(raw):
-            # CI shells may not expand globs (or not **): natmigrate does it itself.
-            matches = sorted(glob.glob(raw, recursive=True))
-            if not matches:
-                unmatched.append(raw)
-            for m in matches:
-                mp = Path(m)
-                if mp.is_dir():
-                    files.extend(_walk(mp, suffixes, errors))
-                elif mp.name.lower().endswith(suffixes):
-                    files.append(mp)
-        else:
-            errors.append(InputError(raw, "no such file or directory"))
-    return Expanded(list(dict.fromkeys(files)), errors, explicit, unmatched)  # de-duplicated, in order
-
-
-def _walk(top: Path, suffixes: tuple[str, ...], errors: list[InputError]) -> list[Path]:
-    """Files under ``top`` (hidden directories, ``.terraform`` among them, and node_modules skipped)."""
-    found, errs = expand_paths([str(top)], suffixes)
-    errors.extend(errs)
-    return found
-
-
 def kind_of(path: Path, input_format: str) -> str:
-    """json, bicep or terraform."""
-    if input_format == BICEP:
-        return "bicep"
-    if input_format == TERRAFORM:
-        return "terraform"
-    if input_format != "auto":
-        return "json"
-    name = path.name.lower()
-    if name.endswith(".bicep"):
-        return "bicep"
-    if name.endswith(".tf"):
-        return "terraform"
-    return "json"
+    """json, bicep or terraform: which reader (and which suppression comments) the file takes."""
+    chosen = reader_by_path(path, input_format)
+    return chosen.name if chosen is not None and chosen.name in (BICEP, TERRAFORM) else "json"
 
 
 def scan(
-    expanded: Expanded, input_format: str = "auto", max_bytes: int = DEFAULT_MAX_BYTES, split: bool = False
+    expanded: Expanded, input_format: str = AUTO, max_bytes: int = DEFAULT_MAX_BYTES, split: bool = False
 ) -> list[ScannedFile]:
     """Read and detect every file; bad files become ``error`` results and never stop the rest.
 
     ``split`` (``detect`` only): a large REST or ``az`` list may be read in two processes
-    (:mod:`natmigrate.check.split_detect`); its result then carries no parsed document, which
+    (:mod:`natmigrate.filescan.split_list`); its result then carries no parsed document, which
     suppression (``check``) would need.
     """
     out: dict[Path, ScannedFile] = {}
@@ -213,20 +155,17 @@ def _scan_one(
         # Resources of a large list that cannot hold inbound NAT are kept only as skeletons.
         if split:
             text = read_text(path, max_bytes)
-            if split_detect.applies(text, input_format):
-                result = split_detect.detect_split(name, text, input_format)
+            if split_list.applies(text, input_format):
+                result = split_list.detect_split(name, text, input_format)
                 if result is not None:
                     return ScannedFile(result, "json")
             doc = parse_text(name, text, azure_json.skeleton_unless_nat)
         else:
             doc = load_json(path, max_bytes, azure_json.skeleton_unless_nat)
-        fmt: str | None
-        if input_format == TERRAFORM_JSON or (input_format == "auto" and is_terraform_json(doc.data)):
-            fmt = TERRAFORM_JSON
-        else:
-            fmt = azure_json.classify(doc.data) if input_format == "auto" else input_format
-            if fmt is None and not explicit:
-                return None  # some other tool's JSON found while walking a directory
+        reader = json_reader(doc, input_format)
+        if reader is None and not explicit:
+            return None  # some other tool's JSON found while walking a directory
+        fmt = reader.name if reader is not None else None
         # The word test pays off on the many small files of a repository; a large export is read
         # with NAT-only modelling instead (lower-casing 100 MB costs more than it saves).
         if fmt is not None and len(doc.text) <= _WORD_TEST_LIMIT and not may_hold_nat(doc.text):
@@ -236,11 +175,9 @@ def _scan_one(
             # Templates are evaluated: trimming first saves evaluating rules and probes. REST and
             # CLI documents skip those collections (and NAT-free resources) while modelling instead.
             drop_non_nat_collections(doc.data)
-        snap = (
-            read_terraform_json(doc)
-            if fmt == TERRAFORM_JSON
-            else read_document(doc, fmt or input_format, nat_only=True)
-        )
+        if reader is None:
+            raise unrecognised(name)
+        snap = reader.read_document(doc, nat_only=True)
         result = FileResult(name, findings=detect(snap), format=snap.format)
         # The parsed document is kept only when suppression may need it: holding every file's data
         # would make a 5,000-file run slow down under garbage collection.
@@ -261,7 +198,7 @@ def _scan_module(files: list[Path], max_bytes: int) -> dict[Path, ScannedFile]:
     """All ``.tf`` files of one directory: read together, findings split by file."""
     directory = files[0].parent
     # Sibling files give context (variables, referenced resources) even when not selected.
-    all_tf = sorted({*files, *(p for p in directory.glob("*.tf") if p.is_file())})
+    all_tf = sorted({*files, *module_files(directory)})
     try:
         module = read_module(all_tf, max_bytes)
         findings = detect(module.snapshot)

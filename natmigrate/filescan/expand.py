@@ -1,0 +1,67 @@
+"""Which files a scan reads: files named directly, files under directories, and glob matches."""
+
+from __future__ import annotations
+
+import glob
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from natmigrate.errors import InputError
+
+# Directories are searched for these (``*.tf.json`` is among the ``.json`` files).
+DEFAULT_SUFFIXES = (".json", ".jsonc", ".bicep", ".tf")
+_GLOB_CHARS = frozenset("*?[")
+
+
+@dataclass
+class Expanded:
+    """Files to read, errors for arguments that matched nothing, and which files were named."""
+
+    files: list[Path]
+    errors: list[InputError]
+    explicit: set[Path]
+    unmatched_globs: list[str]
+
+
+def expand(paths: list[str], suffixes: tuple[str, ...] = DEFAULT_SUFFIXES) -> Expanded:
+    """Files named directly, files under directories (recursively), and glob matches."""
+    files: list[Path] = []
+    errors: list[InputError] = []
+    explicit: set[Path] = set()
+    unmatched: list[str] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            files.extend(walk(p, suffixes, errors))
+        elif p.exists():
+            files.append(p)
+            explicit.add(p)
+        elif _GLOB_CHARS & set(raw):
+            # CI shells may not expand globs (or not **): natmigrate does it itself.
+            matches = sorted(glob.glob(raw, recursive=True))
+            if not matches:
+                unmatched.append(raw)
+            for m in matches:
+                mp = Path(m)
+                if mp.is_dir():
+                    files.extend(walk(mp, suffixes, errors))
+                elif mp.name.lower().endswith(suffixes):
+                    files.append(mp)
+        else:
+            errors.append(InputError(raw, "no such file or directory"))
+    return Expanded(list(dict.fromkeys(files)), errors, explicit, unmatched)  # de-duplicated, in order
+
+
+def walk(top: Path, suffixes: tuple[str, ...], errors: list[InputError]) -> list[Path]:
+    """Files with ``suffixes`` under ``top``, sorted; hidden directories (``.terraform`` among them)
+    and node_modules are skipped. A directory that cannot be listed adds one error to ``errors``."""
+    files: list[Path] = []
+
+    def onerror(exc: OSError) -> None:
+        errors.append(InputError(str(exc.filename or top), f"cannot list directory: {exc.strerror}"))
+
+    for root, dirs, names in os.walk(top, onerror=onerror):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "node_modules")
+        files.extend(Path(root) / n for n in sorted(names) if n.lower().endswith(suffixes))
+    return files

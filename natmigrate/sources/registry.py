@@ -1,0 +1,206 @@
+"""Every file format natmigrate reads, one :class:`Reader` each, and :func:`read_any`.
+
+A reader is known by its ``--input-format`` value. It claims files by name (``.bicep``, ``.tf``)
+or, for JSON, by what the parsed document holds (an ARM template, a REST list, a Terraform plan).
+With ``auto`` the first reader in :data:`READERS` that claims the file reads it; a named format
+forces that reader. Every bad input ends in an :class:`~natmigrate.errors.InputError` naming the
+file and, where known, the line and column.
+
+Adding a format is adding one entry to :data:`READERS`; every command that reads files
+(``detect``, ``check``, ``plan``, the simulator's seeding) then reads it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from natmigrate.errors import InputError, UsageError
+from natmigrate.model import Snapshot
+from natmigrate.sources import azure_json
+from natmigrate.sources.bicep import BICEP, read_bicep
+from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES, JsonDocument, load_json
+from natmigrate.sources.terraform import TERRAFORM, read_terraform
+from natmigrate.sources.terraform_json import TERRAFORM_JSON, is_terraform_json, read_terraform_json
+
+AUTO = "auto"
+
+
+class Reader(Protocol):
+    """One input format."""
+
+    @property
+    def name(self) -> str:
+        """The ``--input-format`` value (and the snapshot's ``format``)."""
+        ...
+
+    def claims_path(self, path: Path) -> bool:
+        """Whether the file's name says it is this format (``auto`` then reads it with this reader)."""
+        ...
+
+    def claims_document(self, data: Any) -> bool:
+        """Whether a parsed JSON document is of this format (always false for non-JSON formats)."""
+        ...
+
+    def read(self, path: Path, max_bytes: int, nat_only: bool) -> Snapshot:
+        """Read one file. ``nat_only`` lets a reader leave out resources that cannot carry inbound
+        NAT (detection only; planning needs every resource)."""
+        ...
+
+
+@dataclass(frozen=True)
+class JsonReader:
+    """A JSON format, recognised by the document's content."""
+
+    name: str
+    recognise: Callable[[Any], bool]
+    read_parsed: Callable[[JsonDocument, bool], Snapshot]
+
+    def claims_path(self, path: Path) -> bool:
+        """JSON formats are told apart by content, never by name."""
+        return False
+
+    def claims_document(self, data: Any) -> bool:
+        """See :class:`Reader`."""
+        return self.recognise(data)
+
+    def read(self, path: Path, max_bytes: int, nat_only: bool) -> Snapshot:
+        """See :class:`Reader`."""
+        return self.read_document(load_json(path, max_bytes), nat_only)
+
+    def read_document(self, doc: JsonDocument, nat_only: bool = False) -> Snapshot:
+        """Read an already parsed document of this format."""
+        try:
+            return self.read_parsed(doc, nat_only)
+        except InputError:
+            raise
+        except RecursionError:
+            raise InputError(doc.path, "nested too deeply to read") from None
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            # A document of the right overall shape whose insides are not: never a traceback.
+            raise InputError(
+                doc.path, f"unexpected structure for {self.name}: {type(exc).__name__}: {exc}"
+            ) from None
+
+
+@dataclass(frozen=True)
+class SourceReader:
+    """A source language (Bicep, Terraform), recognised by the file's suffix."""
+
+    name: str
+    suffixes: tuple[str, ...]
+    read_file: Callable[[Path, int], Snapshot]
+
+    def claims_path(self, path: Path) -> bool:
+        """See :class:`Reader`."""
+        return path.name.lower().endswith(self.suffixes)
+
+    def claims_document(self, data: Any) -> bool:
+        """Source files are never recognised from JSON content."""
+        return False
+
+    def read(self, path: Path, max_bytes: int, nat_only: bool) -> Snapshot:
+        """See :class:`Reader`."""
+        return self.read_file(path, max_bytes)
+
+
+def _rest_like(fmt: str) -> JsonReader:
+    return JsonReader(
+        fmt,
+        lambda data: azure_json.classify(data) == fmt,
+        lambda doc, nat_only: azure_json.read_rest_like(doc, fmt, nat_only),
+    )
+
+
+def _read_template(doc: JsonDocument, nat_only: bool) -> Snapshot:
+    from natmigrate.sources.arm_template import read_template  # the expression evaluator: only when needed
+
+    return read_template(doc)
+
+
+# In ``auto`` order: names first (a ``.tf.json`` is Terraform, not some JSON), then content.
+READERS: tuple[Reader, ...] = (
+    SourceReader(BICEP, (".bicep",), read_bicep),
+    SourceReader(TERRAFORM, (".tf", ".tf.json"), read_terraform),
+    JsonReader(TERRAFORM_JSON, is_terraform_json, lambda doc, _: read_terraform_json(doc)),
+    JsonReader(
+        azure_json.REST_EXAMPLE, azure_json.is_rest_example, lambda doc, _: azure_json.read_rest_example(doc)
+    ),
+    JsonReader(
+        azure_json.ARM_TEMPLATE,
+        lambda data: azure_json.classify(data) == azure_json.ARM_TEMPLATE,
+        _read_template,
+    ),
+    _rest_like(azure_json.REST),
+    _rest_like(azure_json.AZ_CLI),
+)
+# --input-format values, in the order help texts list them.
+INPUT_FORMATS = (
+    AUTO,
+    azure_json.REST,
+    azure_json.AZ_CLI,
+    azure_json.ARM_TEMPLATE,
+    azure_json.REST_EXAMPLE,
+    BICEP,
+    TERRAFORM,
+    TERRAFORM_JSON,
+)
+_BY_NAME: dict[str, Reader] = {r.name: r for r in READERS}
+assert set(_BY_NAME) == set(INPUT_FORMATS) - {AUTO}
+
+
+def reader(input_format: str) -> Reader:
+    """The reader of a named ``--input-format`` (not ``auto``)."""
+    try:
+        return _BY_NAME[input_format]
+    except KeyError:
+        raise UsageError(f"unknown input format {input_format!r}") from None
+
+
+def reader_by_path(path: Path, input_format: str = AUTO) -> Reader | None:
+    """The reader a file's name (or a forced format) decides; ``None`` means JSON, told by content."""
+    if input_format != AUTO:
+        return reader(input_format)
+    return next((r for r in READERS if r.claims_path(path)), None)
+
+
+def json_reader(doc: JsonDocument, input_format: str = AUTO) -> JsonReader | None:
+    """The JSON reader of a parsed document (forced, or recognised); ``None`` when no reader knows it."""
+    chosen = (
+        reader(input_format)
+        if input_format != AUTO
+        else next((r for r in READERS if r.claims_document(doc.data)), None)
+    )
+    if chosen is not None and not isinstance(chosen, JsonReader):
+        raise InputError(doc.path, f"JSON, but --input-format {input_format} reads source files")
+    return chosen
+
+
+def read_document(doc: JsonDocument, input_format: str = AUTO, nat_only: bool = False) -> Snapshot:
+    """Read a parsed JSON document of any JSON format."""
+    chosen = json_reader(doc, input_format)
+    if chosen is None:
+        raise unrecognised(doc.path)
+    return chosen.read_document(doc, nat_only)
+
+
+def unrecognised(path: str) -> InputError:
+    """The error for JSON that no reader claims."""
+    return InputError(path, "JSON, but not an Azure resource, list, ARM template or REST example")
+
+
+def read_any(
+    path: str | os.PathLike[str],
+    input_format: str = AUTO,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    nat_only: bool = False,
+) -> Snapshot:
+    """Read one file of any supported format (``auto``: recognised from its name, then its content)."""
+    p = Path(path)
+    chosen = reader_by_path(p, input_format)
+    if chosen is not None and not isinstance(chosen, JsonReader):
+        return chosen.read(p, max_bytes, nat_only)
+    return read_document(load_json(p, max_bytes), input_format, nat_only)
