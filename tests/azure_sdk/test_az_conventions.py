@@ -88,10 +88,10 @@ def test_only_show_errors_hides_warnings_and_keeps_errors() -> None:
     from natmigrate.plan.build import plan_snapshot
     from natmigrate.plan.model import Problem
     from natmigrate.report.run_report import ConsoleObserver
-    from natmigrate.sources import read_path
+    from natmigrate.sources import read_any
 
     seed = Path(__file__).resolve().parents[2] / "fixtures" / "scale-set-nat-pools.json"
-    (lb,) = plan_snapshot(read_path(str(seed))).load_balancers
+    (lb,) = plan_snapshot(read_any(str(seed))).load_balancers
     lb = dataclasses.replace(
         lb,
         problems=(
