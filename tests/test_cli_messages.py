@@ -167,3 +167,30 @@ def test_resume_on_a_rolled_back_run_says_so_plainly(tmp_path: Path) -> None:
     assert resumed.exit_code == 2
     assert "this run was rolled back (the original configuration is restored)" in resumed.stderr
     assert "nothing to resume" in resumed.stderr
+
+
+LOOPED_MODULE = """
+param lbList array = []
+module lbs 'modules/lb.bicep' = [for lb in lbList: {
+  name: 'deploy-${lb.name}'
+  params: {
+    name: lb.name
+    inboundNatPools: [
+      {
+        name: 'rdp'
+        properties: { protocol: 'Tcp', frontendPortRangeStart: 50000, frontendPortRangeEnd: 50099, backendPort: 3389 }
+      }
+    ]
+  }
+}]
+"""
+
+
+def test_a_module_called_in_a_loop_is_named_by_the_module_not_the_loop_variable(tmp_path: Path) -> None:
+    bicep = tmp_path / "main.bicep"
+    bicep.write_text(LOOPED_MODULE, encoding="utf-8")
+    (message,) = _messages(_cli("detect", str(bicep), "-o", "json"))
+    assert "lb.name" not in message
+    assert message.startswith(
+        "load balancer lbs (module lbs, one per loop item) defines inbound NAT pool rdp"
+    )
