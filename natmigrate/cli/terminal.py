@@ -45,7 +45,10 @@ def stderr_console() -> Console:
 
 
 def write_data(text: str) -> None:
-    """Write machine-readable output to stdout exactly as given."""
+    """Write machine-readable output to stdout exactly as given (nothing at all for no text: an empty
+    ``-o tsv`` is no lines)."""
+    if not text:
+        return
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     sys.stdout.flush()
 

@@ -4,6 +4,7 @@ it printed."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -182,3 +183,21 @@ def test_migrate_help_readme_and_docs_agree_on_the_downtime_window() -> None:
     assert "two load-balancer writes" not in help_text
     for doc in (ROOT / "README.md", ROOT / "docs" / "migrate.md"):
         assert window in " ".join(doc.read_text(encoding="utf-8").split()), doc
+
+
+def test_a_run_answers_query_and_tsv_like_az(tmp_path: Path) -> None:
+    from .helpers import cli
+
+    ran = cli("migrate", "--simulate", str(SEED), "--yes", "-o", "json", "--query", "[status, run_dir]",
+              "--state-dir", str(tmp_path))  # fmt: skip
+    assert ran.exit_code == 0, ran.stderr
+    status, run_dir = json.loads(ran.stdout)
+    assert status == "succeeded"
+    back = cli("rollback", run_dir, "-o", "tsv")
+    assert back.exit_code == 0, back.stderr
+    assert back.stdout == ""  # a rollback reports no port rows: no lines at all
+    again = cli("migrate", "--simulate", str(SEED), "--yes", "-o", "tsv", "--state-dir", str(tmp_path / "b"))
+    assert again.exit_code == 0, again.stderr
+    rows = [line.split("\t") for line in again.stdout.splitlines()]
+    assert len(rows) == 8 and all(len(r) == len(rows[0]) for r in rows)  # one line per port mapping
+    assert {r[-2] for r in rows} == {f"vmss-web/{i}" for i in range(4)}  # sorted keys: ..., target, target_id
