@@ -99,6 +99,7 @@ def plan(
             rich_help_panel=NAMES,
         ),
     ] = True,
+    batch_size: o.BatchSize = None,
     rule_name: Annotated[
         str,
         typer.Option(
@@ -161,6 +162,7 @@ def plan(
         reuse_backend_pools=reuse_backend_pools,
         rule_name=rule_name,
         pool_name=pool_name,
+        batch_size=batch_size,
     )
     snapshot, info = _read_input(path, resource_group, name, subscription, input_format, max_file_size)
     if not snapshot.load_balancers:

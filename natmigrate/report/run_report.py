@@ -260,7 +260,7 @@ def print_dry_run(console: Console, result: RunResult) -> None:
     writes = result.writes
     console.print(f"Dry run: {len(writes)} write request(s) a real run would send, in order (none was sent):")
     for i, w in enumerate(writes, 1):
-        console.print(f"{i}. {w['method']} {w['resource']}", markup=False, highlight=False)
+        console.print(f"{i}. [{w['step']}] {w['method']} {w['resource']}", markup=False, highlight=False)
         for line in w["changes"]:
             console.print(f"     {line}", markup=False, highlight=False)
         for cmd in w["az"]:
