@@ -62,9 +62,12 @@ def test_piped_dry_run_gives_az_commands_that_run_when_pasted(columns: int | Non
         "rg-natmigrate-demo/providers/Microsoft.Network/loadBalancers/lb-web/"
         'backendAddressPools/bepool-web"}]'
     )
-    writes = [line for line in lines if re.match(r"^\d+\. (PUT|PATCH|POST) ", line)]
-    assert [w.split()[1] for w in writes] == ["PATCH", "POST", "PUT"]
-    assert all(w.split()[2].startswith("/subscriptions/") for w in writes)
+    # "1. [step] METHOD /subscriptions/...": each write on one line, its resource id whole.
+    writes = [
+        m.groups() for line in lines if (m := re.match(r"^\d+\. \[(\S+)\] (PUT|PATCH|POST) (\S+)$", line))
+    ]
+    assert [w[1] for w in writes] == ["PATCH", "POST", "PUT"]
+    assert all(w[2].startswith("/subscriptions/6f1e2d3c-4b5a-4978-8a1b-2c3d4e5f6a7b/") for w in writes)
 
 
 def test_at_60_columns_each_port_row_names_its_instance_and_rule(tmp_path: Path) -> None:
