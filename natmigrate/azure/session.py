@@ -7,7 +7,7 @@ from dataclasses import replace
 from azure.core.credentials import TokenCredential
 
 from natmigrate.azure.clients import Connection, cloud_named
-from natmigrate.azure.credential import default_credential, is_subscription_id, resolve_subscription
+from natmigrate.azure.credential import credential_for, is_subscription_id, resolve_subscription
 from natmigrate.azure.gateway import SdkGateway
 
 
@@ -22,12 +22,14 @@ def connect(
     retry_backoff_factor: float | None = None,
 ) -> SdkGateway:
     """A gateway for ``subscription``: an id, a name (looked up in the subscriptions list), or
-    ``None`` (the environment's or the az CLI's)."""
+    ``None`` (the environment's or the az CLI's).
+
+    Without ``credential``: the simulator's fixed token on a loopback endpoint, else Entra ID sign-in."""
     chosen = cloud_named(cloud)
     conn = Connection(
         subscription="", cloud=chosen, endpoint=endpoint, ca_bundle=ca_bundle
     ).with_environment()
-    credential = credential or default_credential(chosen)
+    credential = credential or credential_for(conn)
     if subscription and not is_subscription_id(subscription):
         from natmigrate.azure.subscriptions import subscription_named
 

@@ -2,7 +2,8 @@
 NAME`` is resolved against). The simulator serves one subscription; the listing may show more
 (``Simulator.listed_subscriptions``) so that a name shared by two subscriptions can be rehearsed.
 
-Like Azure (Microsoft.Resources ``Subscriptions - List``), the request needs ``api-version``.
+Like Azure (Microsoft.Resources ``Subscriptions - List``), the request needs an ``api-version``; only
+versions known to be published for it are accepted (stricter than Azure, which knows more).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ if TYPE_CHECKING:
     from natmigrate.simulator.server import Reply, Request, Router
 
 DEFAULT_NAME = "natmigrate simulator"
+# specification/resources/resource-manager/Microsoft.Resources/stable/<v>/subscriptions.json
+VERSIONS = ("2016-06-01", "2020-01-01", "2022-12-01")
 TENANT_ID = "00000000-0000-4000-8000-000000000000"
 
 
@@ -27,6 +30,13 @@ def listing(router: Router, req: Request) -> Reply:
             400,
             "MissingApiVersionParameter",
             "The api-version query parameter (?api-version=) is required for all requests.",
+        )
+    if req.api_version not in VERSIONS:
+        raise ArmError(
+            400,
+            "NoRegisteredProviderFound",
+            f"No registered resource provider found for api version '{req.api_version}'. The supported "
+            f"api-versions are '{', '.join(VERSIONS)}'.",
         )
     items = [_subscription(sid, name) for sid, name in router.sim.listed_subscriptions.items()]
     return router.page(req, items)

@@ -116,3 +116,17 @@ def test_only_show_errors_hides_warnings_and_keeps_errors() -> None:
 def test_only_show_errors_is_offered_where_warnings_can_appear() -> None:
     for command in ("check", "plan", "migrate", "apply", "resume", "rollback", "ports"):
         assert "--only-show-errors" in _cli(command, "--help").stdout, command
+
+
+def test_the_simulated_subscriptions_list_is_as_strict_as_azure(sim: Simulator) -> None:  # noqa: F811
+    import requests
+
+    base = f"{sim.endpoint}/subscriptions"
+    auth = {"Authorization": "Bearer x"}
+    listed = requests.get(f"{base}?api-version=2022-12-01", headers=auth, verify=sim.ca_file, timeout=10)
+    assert listed.status_code == 200
+    assert [s["subscriptionId"] for s in listed.json()["value"]] == [SUB]
+    missing = requests.get(base, headers=auth, verify=sim.ca_file, timeout=10)
+    assert missing.status_code == 400 and missing.json()["error"]["code"] == "MissingApiVersionParameter"
+    unknown = requests.get(f"{base}?api-version=2099-01-01", headers=auth, verify=sim.ca_file, timeout=10)
+    assert unknown.status_code == 400 and unknown.json()["error"]["code"] == "NoRegisteredProviderFound"
