@@ -12,7 +12,7 @@ from natmigrate.check.baseline import write_baseline
 from natmigrate.check.gate import run_check
 from natmigrate.cli import options as o
 from natmigrate.cli.root import reported
-from natmigrate.cli.terminal import emit, error_line
+from natmigrate.cli.terminal import emit, error_line, stdout_takes_color
 from natmigrate.errors import ExitCode, InputError, UsageError
 from natmigrate.report.formats import CheckFormat, RulesFormat, as_text, render
 from natmigrate.sources import INPUT_FORMATS
@@ -48,6 +48,7 @@ def check(
         Path | None,
         typer.Option("--output-file", help="Write the -o format to this file; the console gets text."),
     ] = None,
+    verbose: o.Verbose = False,
     sarif_file: Annotated[
         Path | None, typer.Option("--sarif-file", help="Also write SARIF 2.1.0 here.")
     ] = None,
@@ -160,14 +161,17 @@ def check(
         CheckFormat.markdown: markdown_file,
     }
     if output_file is not None:
-        _write(output_file, as_text(output.to_format()(report)))
+        _write(output_file, as_text(output.to_format(verbose)(report)))
     for fmt, target in also.items():
         if target is not None:
             _write(target, as_text(fmt.to_format()(report)))
     if create_baseline is not None:
         write_baseline(create_baseline, report.baseline_keys())
 
-    emit(render(console_format, report, query))
+    if query is None and console_format is not CheckFormat.tsv:
+        emit(console_format.to_format(verbose, color=stdout_takes_color())(report))
+    else:
+        emit(render(console_format, report, query))
     if console_format is not CheckFormat.text and not only_show_errors:  # text lists its warnings itself
         for w in report.warnings:
             typer.echo(f"natmigrate: warning: {w}", err=True)

@@ -44,6 +44,11 @@ def stderr_console() -> Console:
     return console_on(sys.stderr)
 
 
+def stdout_takes_color() -> bool:
+    """Whether plain-text output may colour its words: a terminal, and ``NO_COLOR`` not set."""
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
 def write_data(text: str) -> None:
     """Write machine-readable output to stdout exactly as given (nothing at all for no text: an empty
     ``-o tsv`` is no lines)."""

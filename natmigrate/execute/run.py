@@ -46,6 +46,9 @@ class RunResult:
     writes: list[dict[str, Any]] = field(default_factory=list)  # dry run: what would be sent
     downtime: dict[str, float] | None = None  # simulated runs: NAT downtime per target (seconds)
     load_balancers: list[str] = field(default_factory=list)
+    # simulated runs: scale sets whose instances (and so their v1 ports) the seed did not give, so
+    # the simulator made ``sku.capacity`` of them, numbered from 0 (``None``: not simulated)
+    instances_assumed: list[str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The result document."""
@@ -80,6 +83,9 @@ class RunResult:
             data["writes"] = self.writes
         if self.downtime is not None:
             data["nat_downtime_seconds"] = self.downtime
+        if self.instances_assumed is not None:
+            data["instances_assumed"] = bool(self.instances_assumed)
+            data["assumed_scale_sets"] = self.instances_assumed
         return data
 
 
