@@ -144,7 +144,8 @@ class Router:
         segs = [s for s in req.path.split("/") if s]
         low = [s.lower() for s in segs]
         if low == ["subscriptions"]:
-            return subscriptions.listing(self, req)
+            listed = subscriptions.listing(req.method, req.api_version, self.sim.listed_subscriptions)
+            return self.page(req, listed)
         if len(low) < 2 or low[0] != "subscriptions":
             raise ArmError(404, "InvalidResourceType", f"No route for {req.method} {req.path}.")
         if low[1] != self.world.subscription_id.lower():

@@ -8,12 +8,9 @@ versions known to be published for it are accepted (stricter than Azure, which k
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from natmigrate.simulator.armerror import ArmError
-
-if TYPE_CHECKING:
-    from natmigrate.simulator.server import Reply, Request, Router
 
 DEFAULT_NAME = "natmigrate simulator"
 # specification/resources/resource-manager/Microsoft.Resources/stable/<v>/subscriptions.json
@@ -21,25 +18,24 @@ VERSIONS = ("2016-06-01", "2020-01-01", "2022-12-01")
 TENANT_ID = "00000000-0000-4000-8000-000000000000"
 
 
-def listing(router: Router, req: Request) -> Reply:
-    """One page of the visible subscriptions."""
-    if req.method != "GET":
-        raise ArmError(405, "MethodNotAllowed", f"The requested method {req.method} is not allowed.")
-    if not req.api_version:
+def listing(method: str, api_version: str, listed: dict[str, str]) -> list[dict[str, Any]]:
+    """The visible subscriptions (the router pages them)."""
+    if method != "GET":
+        raise ArmError(405, "MethodNotAllowed", f"The requested method {method} is not allowed.")
+    if not api_version:
         raise ArmError(
             400,
             "MissingApiVersionParameter",
             "The api-version query parameter (?api-version=) is required for all requests.",
         )
-    if req.api_version not in VERSIONS:
+    if api_version not in VERSIONS:
         raise ArmError(
             400,
             "NoRegisteredProviderFound",
-            f"No registered resource provider found for api version '{req.api_version}'. The supported "
+            f"No registered resource provider found for api version '{api_version}'. The supported "
             f"api-versions are '{', '.join(VERSIONS)}'.",
         )
-    items = [_subscription(sid, name) for sid, name in router.sim.listed_subscriptions.items()]
-    return router.page(req, items)
+    return [_subscription(sid, name) for sid, name in listed.items()]
 
 
 def _subscription(subscription_id: str, name: str) -> dict[str, Any]:
