@@ -86,6 +86,12 @@ RULES: dict[str, Rule] = {
 
 HELP_URI = "https://github.com/natmigrate/natmigrate/blob/main/docs/rules.md#"
 
+
+def help_uri(rule_id: str) -> str:
+    """Where a rule is explained: its section of ``docs/rules.md`` in the repository."""
+    return f"{HELP_URI}{rule_id.lower()}"
+
+
 # Unresolved properties that cannot hide inbound NAT v1; everything else unresolved on a load
 # balancer, NIC or scale set makes the verdict indeterminate (never silently clean).
 _IRRELEVANT = frozenset(
@@ -177,9 +183,40 @@ def _res_address(res: Resource, rtype: str) -> str:
     return address(res.id, f"{rtype}/{res.name}")
 
 
+def _value(what: str, value: object) -> str:
+    """``backend port 22``, ``backend port not set``, ``backend port `var.x` (unresolved)``: never
+    ``None``, never an expression spliced into a number."""
+    if value is None:
+        return f"{what} not set"
+    if isinstance(value, Unresolved):
+        return f"{what} `{value.expression}` (unresolved)"
+    return f"{what} {value}"
+
+
+def _mapping(protocol: object, frontend: tuple[object, ...], backend: object) -> str:
+    """``(Tcp 50000-50099 -> 22)`` when every part is known; otherwise each part named:
+    ``(protocol not set, frontend ports 50000 to `var.start + 99` (unresolved), backend port 3389)``."""
+    if all(isinstance(p, int) for p in (*frontend, backend)) and isinstance(protocol, str):
+        return f"({protocol} {'-'.join(str(p) for p in frontend)} -> {backend})"
+    proto = protocol if isinstance(protocol, str) else _value("protocol", protocol)
+    if len(frontend) == 1:
+        where = _value("frontend port", frontend[0])
+    else:
+        where = f"{_value('frontend ports', frontend[0])} to {_value('', frontend[1]).strip()}"
+    return f"({proto}, {where}, {_value('backend port', backend)})"
+
+
+def _refers(kind: str, ref: Ref) -> str:
+    """``inbound NAT pool p on lb``, or, when the id is an expression natmigrate cannot evaluate,
+    ``an inbound NAT pool given by the unresolved expression '...'``."""
+    if isinstance(ref.id, Unresolved):
+        return f"an {kind} given by the unresolved expression {ref.id.expression!r}"
+    return f"{kind} {_ref_text(ref)}"
+
+
 def _ref_text(ref: Ref) -> str:
     if isinstance(ref.id, Unresolved):
-        return f"an unresolved reference {ref.id.expression!r}"
+        return f"a target given by the unresolved expression {ref.id.expression!r}"
     parsed = ids.parse_id(ref.id)
     if parsed is None:
         return ref.id
@@ -223,12 +260,11 @@ def _load_balancer(lb: LoadBalancer) -> Iterator[Finding]:
     lb_addr = _res_address(lb, "Microsoft.Network/loadBalancers")
     pool_names = {p.name.lower() for p in lb.inbound_nat_pools if isinstance(p.name, str)}
     for pool in lb.inbound_nat_pools:
-        rng = f"{pool.frontend_port_range_start}-{pool.frontend_port_range_end}"
         yield Finding(
             "NATM001",
             address(pool.id, f"{lb_addr}/inboundNatPools/{pool.name}"),
             f"load balancer {lb.name} defines inbound NAT pool {pool.name} "
-            f"({pool.protocol} {rng} -> {pool.backend_port})",
+            f"{_mapping(pool.protocol, (pool.frontend_port_range_start, pool.frontend_port_range_end), pool.backend_port)}",
             pool.origin,
         )
         for uf in _relevant(pool.unresolved):
@@ -286,7 +322,7 @@ def _v1_rule_message(lb: LoadBalancer, rule: InboundNatRule) -> str:
         target = f", bound to {_ref_text(rule.backend_ip_configuration)}"
     return (
         f"load balancer {lb.name} has v1 inbound NAT rule {rule.name} "
-        f"({rule.protocol} {rule.frontend_port} -> {rule.backend_port}{target})"
+        f"{_mapping(rule.protocol, (rule.frontend_port,), rule.backend_port)}{target}"
     )
 
 
@@ -300,8 +336,8 @@ def _scale_set(ss: ScaleSet) -> Iterator[Finding]:
             yield Finding(
                 "NATM002",
                 where,
-                f"scale set {ss.name} ip configuration {ipc.name} references inbound NAT pool "
-                f"{_ref_text(ref)}",
+                f"scale set {ss.name} ip configuration {ipc.name} references "
+                f"{_refers('inbound NAT pool', ref)}",
                 ref.origin,
             )
         for uf in _relevant(ipc.unresolved):
@@ -322,8 +358,8 @@ def _nic(nic: NetworkInterface) -> Iterator[Finding]:
                 yield Finding(
                     "NATM004",
                     where,
-                    f"NIC {nic.name} ip configuration {ipc.name} references inbound NAT rule "
-                    f"{_ref_text(ref)}",
+                    f"NIC {nic.name} ip configuration {ipc.name} references "
+                    f"{_refers('inbound NAT rule', ref)}",
                     ref.origin,
                 )
         for uf in _relevant(ipc.unresolved):

@@ -94,11 +94,17 @@ def sign_in_failure(cloud: Cloud, exc: BaseException, chain: object) -> str:
     )
 
 
+def is_subscription_id(value: str) -> bool:
+    """Whether ``value`` is a subscription id (a GUID) rather than a name."""
+    return bool(_GUID.match(value.strip()))
+
+
 def resolve_subscription(explicit: str | None) -> str:
-    """``--subscription``, else ``AZURE_SUBSCRIPTION_ID``, else the az CLI's default subscription."""
+    """``--subscription``, else ``AZURE_SUBSCRIPTION_ID``, else the az CLI's default subscription.
+    (A ``--subscription`` name is resolved by :mod:`natmigrate.azure.subscriptions` first.)"""
     for value, where in ((explicit, "--subscription"), (os.environ.get("AZURE_SUBSCRIPTION_ID"), None)):
         if value:
-            if not _GUID.match(value.strip()):
+            if not is_subscription_id(value):
                 src = where or "AZURE_SUBSCRIPTION_ID"
                 raise AuthError(f"{src}: {value!r} is not a subscription id (a GUID)")
             return value.strip()

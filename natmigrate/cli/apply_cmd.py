@@ -36,6 +36,8 @@ def apply(
     batch_size: o.BatchSize = None,
     rollout_timeout: o.RolloutTimeout = 3600.0,
     output: o.RunOutput = RunFormat.table,
+    query: o.Query = None,
+    only_show_errors: o.OnlyShowErrors = False,
     debug: o.Debug = False,
     verbose: o.Verbose = False,
 ) -> None:
@@ -51,6 +53,7 @@ def apply(
     run_session(
         run,
         output,
-        Verbosity(debug, verbose),
+        Verbosity(debug, verbose, only_show_errors),
         yes,
+        query,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -12,10 +13,17 @@ from natmigrate.check.gate import run_check
 from natmigrate.cli import options as o
 from natmigrate.cli.root import reported
 from natmigrate.cli.terminal import emit, error_line, stdout_takes_color
-from natmigrate.errors import ExitCode, InputError
-from natmigrate.report.formats import CheckFormat, as_text
+from natmigrate.errors import ExitCode, InputError, UsageError
+from natmigrate.report.formats import CheckFormat, RulesFormat, as_text, render
 from natmigrate.sources import INPUT_FORMATS
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES
+
+
+class FailOn(str, Enum):
+    """``--fail-on`` choices: the lowest finding severity that fails the gate."""
+
+    error = "error"
+    warning = "warning"
 
 
 def _write(path: Path, text: str) -> None:
@@ -28,12 +36,13 @@ def _write(path: Path, text: str) -> None:
 @reported
 def check(
     paths: Annotated[
-        list[str],
+        list[str] | None,
         typer.Argument(
             help="Files, directories or globs ('**/*.bicep'; quoted globs are expanded by natmigrate). "
-            "Directories are searched for *.json, *.jsonc, *.bicep and *.tf."
+            "Directories are searched for *.json, *.jsonc, *.bicep and *.tf.",
+            show_default=False,
         ),
-    ],
+    ] = None,
     output: o.CheckOutput = CheckFormat.text,
     output_file: Annotated[
         Path | None,
@@ -54,6 +63,20 @@ def check(
     ] = None,
     strict: Annotated[
         bool, typer.Option("--strict", help="Indeterminate findings (NATM005) fail instead of warn.")
+    ] = False,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option(
+            "--fail-on",
+            help="Lowest severity that fails the gate: error (v1 found), or warning (also indeterminate "
+            "findings, as --strict).",
+        ),
+    ] = FailOn.error,
+    list_rules: Annotated[
+        bool,
+        typer.Option(
+            "--list-rules", help="List the detection rules (id, severity, title, help link) and exit."
+        ),
     ] = False,
     soft_fail: Annotated[
         bool, typer.Option("--soft-fail", help="Exit 0 whatever is found (unreadable files still exit 1).")
@@ -95,12 +118,22 @@ def check(
         ),
     ] = "auto",
     max_file_size: o.MaxFileSize = DEFAULT_MAX_BYTES // 2**20,
+    query: o.Query = None,
+    only_show_errors: o.OnlyShowErrors = False,
 ) -> None:
     """Gate a pipeline on inbound NAT v1 in ARM JSON, Bicep and Terraform.
 
     Exit codes: 0 pass (indeterminate findings only warn), 3 v1 found (or indeterminate with
     --strict), 1 a file could not be read or parsed, or nothing matched, 2 usage or config error.
     """
+    if list_rules:
+        if output.value not in RulesFormat.__members__:
+            raise UsageError("--list-rules prints -o text, json or tsv")
+        emit(render(RulesFormat(output.value), None, query))
+        return
+    if not paths:
+        raise UsageError("give the files, directories or globs to check (or --list-rules)")
+    strict = strict or fail_on is FailOn.warning
     if input_format not in INPUT_FORMATS:
         raise typer.BadParameter(f"must be one of {', '.join(INPUT_FORMATS)}", param_hint="--input-format")
     if config is not None and not config.is_file():
@@ -135,8 +168,11 @@ def check(
     if create_baseline is not None:
         write_baseline(create_baseline, report.baseline_keys())
 
-    emit(console_format.to_format(verbose, color=stdout_takes_color())(report))
-    if console_format is not CheckFormat.text:  # the text report lists its warnings itself
+    if query is None and console_format is not CheckFormat.tsv:
+        emit(console_format.to_format(verbose, color=stdout_takes_color())(report))
+    else:
+        emit(render(console_format, report, query))
+    if console_format is not CheckFormat.text and not only_show_errors:  # text lists its warnings itself
         for w in report.warnings:
             typer.echo(f"natmigrate: warning: {w}", err=True)
     # Data on stdout; what went wrong, one line per file, on stderr (as detect does).

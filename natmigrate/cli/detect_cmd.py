@@ -12,7 +12,7 @@ from natmigrate.cli.terminal import emit, error_line
 from natmigrate.filescan import read
 from natmigrate.filescan.expand import expand
 from natmigrate.filescan.results import FileResult, exit_code, paused_gc
-from natmigrate.report.formats import FindingsFormat
+from natmigrate.report.formats import FindingsFormat, render
 from natmigrate.sources import INPUT_FORMATS
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES
 
@@ -35,6 +35,7 @@ def detect(
         ),
     ] = "auto",
     max_file_size: o.MaxFileSize = DEFAULT_MAX_BYTES // 2**20,
+    query: o.Query = None,
 ) -> None:
     """List inbound NAT v1 use (NAT pools, scale-set pool references, v1 rules, NIC rule references).
 
@@ -53,7 +54,7 @@ def detect(
             FileResult(g, error=f"{g}: no file matches this pattern") for g in expanded.unmatched_globs
         ]
         results += [s.result for s in read.scan(expanded, input_format, max_file_size * 2**20, split=True)]
-        emit(output.to_format()(results))
+        emit(render(output, results, query))
     for r in results:
         if r.error is not None:
             error_line(r.error)

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from natmigrate.cli import options as o
-from natmigrate.cli.plan_cmd import ScopeChoice
 from natmigrate.cli.root import reported
 from natmigrate.cli.terminal import emit, error_line
 from natmigrate.cli.verbosity import Verbosity
@@ -35,8 +34,8 @@ def fix(
     rule_name: o.RuleName = "{source}-v2",
     pool_name: o.PoolName = "{source}-v2-pool",
     scope: Annotated[
-        ScopeChoice, typer.Option("--scope", help="Rewrite NAT pools, single-VM v1 rules, or both.")
-    ] = ScopeChoice.all,
+        o.Scope, typer.Option("--scope", help="Rewrite NAT pools, single-VM v1 rules, or both.")
+    ] = o.Scope.all,
     terraform_state_blocks: Annotated[
         bool,
         typer.Option(

@@ -38,8 +38,11 @@ def migrate(
     state_dir: o.StateDir = Path(DEFAULT_STATE_DIR),
     batch_size: o.BatchSize = None,
     rolling: o.RollingOpt = o.Rolling.refuse,
+    scope: o.ScopeOpt = o.Scope.all,
     rollout_timeout: o.RolloutTimeout = 3600.0,
     output: o.RunOutput = RunFormat.table,
+    query: o.Query = None,
+    only_show_errors: o.OnlyShowErrors = False,
     debug: o.Debug = False,
     verbose: o.Verbose = False,
     inventory: Annotated[
@@ -67,11 +70,12 @@ def migrate(
 ) -> None:
     """Migrate a load balancer's inbound NAT v1 to v2 with the least NAT downtime Azure allows.
 
-    One instance roll-out and two load-balancer writes; every resource is backed up first into a
-    private run directory, so `natmigrate resume RUN_DIR` and `natmigrate rollback RUN_DIR` work from
-    any point. With --inventory, a campaign: each feasible load balancer of a `scan` inventory is
-    migrated exactly so, under a campaign directory that `resume`/`rollback` accept. Exit codes: 0
-    success, 1 error (the message says how to resume or roll back), 2 usage.
+    NAT is down for one instance roll-out plus one load-balancer write (the swap of NAT pools and v1
+    rules for v2 rules; a write before it that adds backend pools, when needed, changes no traffic).
+    Every resource is backed up first into a private run directory, so `natmigrate resume RUN_DIR`
+    and `natmigrate rollback RUN_DIR` work from any point. With --inventory, a campaign: each feasible load balancer of a `scan` inventory is migrated exactly
+    so, under a campaign directory that `resume`/`rollback` accept. Exit codes: 0 success, 1 error
+    (the message says how to resume or roll back), 2 usage.
     """
     if inventory is not None:
         if resource_group or name or dry_run or simulate_fault or files or parameters:
@@ -101,8 +105,9 @@ def migrate(
     which = LoadBalancerName(resource_group, name)
     settings = RunSettings(state_dir, batch_size, rollout_timeout, dry_run)
     run_session(
-        lambda session: session.migrate(target, which, rolling.value, settings),
+        lambda session: session.migrate(target, which, rolling.value, settings, scope.value),
         output,
-        Verbosity(debug, verbose),
+        Verbosity(debug, verbose, only_show_errors),
         yes,
+        query,
     )

@@ -36,6 +36,14 @@ class Rolling(str, Enum):
     switch_to_manual = "switch-to-manual"
 
 
+class Scope(str, Enum):
+    """``--scope`` choices: what to migrate."""
+
+    pools = "pools"
+    rules = "rules"
+    all = "all"
+
+
 # Which load balancer, where ------------------------------------------------------------------
 
 ResourceGroup = Annotated[
@@ -49,7 +57,8 @@ Subscription = Annotated[
     typer.Option(
         "--subscription",
         envvar="AZURE_SUBSCRIPTION_ID",
-        help="Subscription id (default: AZURE_SUBSCRIPTION_ID, then the az CLI's default subscription).",
+        help="Name or id of subscription (default: AZURE_SUBSCRIPTION_ID, then the az CLI's default "
+        "subscription).",
         rich_help_panel=AZURE,
     ),
 ]
@@ -65,8 +74,20 @@ RollingOpt = Annotated[
     ),
 ]
 
+ScopeOpt = Annotated[
+    Scope,
+    typer.Option(
+        "--scope",
+        help="Migrate NAT pools (retired by Azure on 30 September 2027), single-VM v1 rules (not "
+        "retired: migrating them is optional), or both.",
+    ),
+]
+
 # Logging (every command that talks to Azure; --verbose also check) ----------------------------
 
+OnlyShowErrors = Annotated[
+    bool, typer.Option("--only-show-errors", help="Only show errors, suppressing warnings (as az).")
+]
 Debug = Annotated[bool, typer.Option("--debug", help="Show all debug logs (tokens are never logged).")]
 # One flag, one meaning: say more (``check`` has no logging; its text output then lists passing files).
 Verbose = Annotated[
@@ -84,6 +105,15 @@ PlanOutput = Annotated[PlanFormat, typer.Option(*OUTPUT_FLAGS, help=OUTPUT_HELP)
 RunOutput = Annotated[RunFormat, typer.Option(*OUTPUT_FLAGS, help=OUTPUT_HELP)]
 PortsOutput = Annotated[PortsFormat, typer.Option(*OUTPUT_FLAGS, help=OUTPUT_HELP)]
 FixOutput = Annotated[FixFormat, typer.Option(*OUTPUT_FLAGS, help=OUTPUT_HELP)]
+
+Query = Annotated[
+    str | None,
+    typer.Option(
+        "--query",
+        help="JMESPath query (as az) applied to the -o json document; with -o tsv, its result as "
+        "tab-separated values. See https://jmespath.org.",
+    ),
+]
 
 # Runs (migrate, apply, resume, rollback) -------------------------------------------------------
 

@@ -20,18 +20,14 @@ from natmigrate.errors import ExitCode, InputError, UsageError
 from natmigrate.model import Snapshot
 from natmigrate.plan.build import plan_snapshot
 from natmigrate.plan.model import InputInfo, Plan, PlanOptions
-from natmigrate.report.formats import PlanFormat
+from natmigrate.report.formats import PlanFormat, render
 from natmigrate.sources import INPUT_FORMATS
 from natmigrate.sources.inputs import InputFiles
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES
 
-
-class ScopeChoice(str, Enum):
-    """``--scope`` choices."""
-
-    pools = "pools"
-    rules = "rules"
-    all = "all"
+# --help panels: the v2 layout, and what the new rules and pools are called.
+LAYOUT = "Layout"
+NAMES = "Names"
 
 
 class RulesModeChoice(str, Enum):
@@ -60,16 +56,14 @@ def plan(
     out: Annotated[
         Path | None, typer.Option("--out", help="Also save the plan (JSON) to this file, for `apply`.")
     ] = None,
-    scope: Annotated[
-        ScopeChoice,
-        typer.Option("--scope", help="Migrate NAT pools, single-VM v1 rules, or both."),
-    ] = ScopeChoice.all,
+    scope: o.ScopeOpt = o.Scope.all,
     rules_mode: Annotated[
         RulesModeChoice,
         typer.Option(
             "--rules-mode",
             help="Single-VM v1 rules: preserve (each keeps its exact port; default) or consolidate "
-            "(one v2 rule per frontend/protocol/backend port; ports may move).",
+            "(one v2 rule per frontend, protocol and backend port; ports may move).",
+            rich_help_panel=LAYOUT,
         ),
     ] = RulesModeChoice.preserve,
     frontend_port_start: Annotated[
@@ -79,6 +73,7 @@ def plan(
             min=1,
             max=65534,
             help="Lay the NAT pools' v2 ranges out from this port instead of keeping the pools' ranges.",
+            rich_help_panel=LAYOUT,
         ),
     ] = None,
     widen_ranges: Annotated[
@@ -86,12 +81,16 @@ def plan(
         typer.Option(
             "--widen-ranges",
             help="Grow a range that is too small for the peak instance count (keeps its start).",
+            rich_help_panel=LAYOUT,
         ),
     ] = False,
     max_instances: Annotated[
         int | None,
         typer.Option(
-            "--max-instances", min=0, help="The most instances a scale set may reach (sizes the ranges)."
+            "--max-instances",
+            min=0,
+            help="The most instances a scale set may reach (sizes the ranges).",
+            rich_help_panel=LAYOUT,
         ),
     ] = None,
     rolling: o.RollingOpt = o.Rolling.refuse,
@@ -100,6 +99,7 @@ def plan(
         typer.Option(
             "--reuse-backend-pools/--no-reuse-backend-pools",
             help="Reuse a backend pool whose members are exactly a NAT pool's.",
+            rich_help_panel=NAMES,
         ),
     ] = True,
     batch_size: o.BatchSize = None,
@@ -119,6 +119,8 @@ def plan(
     ] = "auto",
     parameters: o.Parameters = None,
     max_file_size: o.MaxFileSize = DEFAULT_MAX_BYTES // 2**20,
+    query: o.Query = None,
+    only_show_errors: o.OnlyShowErrors = False,
     debug: o.Debug = False,
     verbose: o.Verbose = False,
 ) -> None:
@@ -128,7 +130,7 @@ def plan(
     --detailed-exitcode: 0 nothing to migrate, 3 changes planned and feasible, 4 blocked),
     1 the input could not be read, 2 usage error.
     """
-    Verbosity(debug, verbose).configure_logging()  # reading live Azure (-g/-n) logs what it sends
+    Verbosity(debug, verbose, only_show_errors).configure_logging()  # reading live Azure (-g/-n) logs it
     if input_format not in INPUT_FORMATS:
         raise typer.BadParameter(f"must be one of {', '.join(INPUT_FORMATS)}", param_hint="--input-format")
     options = PlanOptions(
@@ -169,7 +171,7 @@ def plan(
     )
     if out is not None:
         _save(out, result)
-    emit(output.to_format()(result))
+    emit(render(output, result, query))
     raise typer.Exit(int(exit_code(result, detailed_exitcode)))
 
 

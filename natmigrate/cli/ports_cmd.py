@@ -7,7 +7,7 @@ from natmigrate.cli.root import reported
 from natmigrate.cli.terminal import emit
 from natmigrate.cli.verbosity import Verbosity
 from natmigrate.execute.session import AzureTarget, LoadBalancerName, SimulatedTarget, Target, read_ports
-from natmigrate.report.formats import PortsFormat
+from natmigrate.report.formats import PortsFormat, render
 from natmigrate.sources.inputs import InputFiles
 
 
@@ -19,13 +19,15 @@ def ports(
     cloud: o.Cloud = "AzureCloud",
     simulate: o.Simulate = None,
     output: o.PortsOutput = PortsFormat.table,
+    query: o.Query = None,
+    only_show_errors: o.OnlyShowErrors = False,
     debug: o.Debug = False,
     verbose: o.Verbose = False,
 ) -> None:
     """Show every target's current frontend port (v1 rules and v2 mappings)."""
-    Verbosity(debug, verbose).configure_logging()
+    Verbosity(debug, verbose, only_show_errors).configure_logging()
     target: Target = (
         AzureTarget(subscription, cloud) if not simulate else SimulatedTarget(InputFiles.of(simulate))
     )
     current = read_ports(target, LoadBalancerName(resource_group, name))
-    emit(output.to_format()(current))
+    emit(render(output, current, query))

@@ -19,6 +19,8 @@ def resume(
     batch_size: o.BatchSize = None,
     rollout_timeout: o.RolloutTimeout = 3600.0,
     output: o.RunOutput = RunFormat.table,
+    query: o.Query = None,
+    only_show_errors: o.OnlyShowErrors = False,
     debug: o.Debug = False,
     verbose: o.Verbose = False,
 ) -> None:
@@ -30,7 +32,12 @@ def resume(
     if campaign_cmd.carried_on(run_dir, "migrate", output is RunFormat.json, Verbosity(debug, verbose)):
         return
     settings = RunSettings(batch_size=batch_size, rollout_timeout=rollout_timeout)
-    run_session(lambda session: session.resume(run_dir, settings), output, Verbosity(debug, verbose))
+    run_session(
+        lambda session: session.resume(run_dir, settings),
+        output,
+        Verbosity(debug, verbose, only_show_errors),
+        query=query,
+    )
 
 
 @reported
@@ -40,6 +47,8 @@ def rollback(
     batch_size: o.BatchSize = None,
     rollout_timeout: o.RolloutTimeout = 3600.0,
     output: o.RunOutput = RunFormat.table,
+    query: o.Query = None,
+    only_show_errors: o.OnlyShowErrors = False,
     debug: o.Debug = False,
     verbose: o.Verbose = False,
 ) -> None:
@@ -52,4 +61,9 @@ def rollback(
     if campaign_cmd.carried_on(run_dir, "rollback", output is RunFormat.json, Verbosity(debug, verbose)):
         return
     settings = RunSettings(batch_size=batch_size, rollout_timeout=rollout_timeout)
-    run_session(lambda session: session.rollback(run_dir, settings), output, Verbosity(debug, verbose))
+    run_session(
+        lambda session: session.rollback(run_dir, settings),
+        output,
+        Verbosity(debug, verbose, only_show_errors),
+        query=query,
+    )

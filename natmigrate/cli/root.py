@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import typer
+from typer.core import TyperCommand
 
 from natmigrate import __version__
 from natmigrate.cli.terminal import error_line
@@ -35,9 +36,31 @@ def _root(
     """Find, plan and migrate Azure Load Balancer inbound NAT v1 to v2."""
 
 
+class Command(TyperCommand):
+    """A command whose on/off flags show no ``<bool>`` metavar in ``--help`` (a flag takes no value)."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        """The parameters, flags (``--help`` too) with an empty metavar."""
+        # Duck-typed: typer vendors click in some versions and depends on it in others.
+        params: list[Any] = super().get_params(ctx)
+        for param in params:
+            if getattr(param, "is_flag", False) and param.metavar is None:
+                param.metavar = ""
+        return params
+
+
+class App(typer.Typer):
+    """The natmigrate app: every command registered on it is a :class:`Command`."""
+
+    def command(self, *args: Any, **kwargs: Any) -> Any:
+        """Register a command (``cls`` defaults to :class:`Command`)."""
+        kwargs.setdefault("cls", Command)
+        return super().command(*args, **kwargs)
+
+
 def new_app() -> typer.Typer:
     """The root app with no commands registered yet."""
-    app = typer.Typer(
+    app = App(
         name="natmigrate",
         help=(
             "Find, plan and migrate Azure Load Balancer inbound NAT v1 (NAT pools and single-VM NAT rules) "

@@ -20,7 +20,7 @@ from natmigrate.execute.session import (
     SimulatedTarget,
     Target,
 )
-from natmigrate.report.formats import RunFormat
+from natmigrate.report.formats import RunFormat, render
 from natmigrate.report.run_report import ConsoleObserver, print_run_status
 from natmigrate.sources.inputs import InputFiles
 
@@ -61,24 +61,32 @@ def confirmation(yes: bool) -> Confirm:
 
 
 def run_session(
-    call: Callable[[RunSession], SessionResult], output: RunFormat, verbosity: Verbosity, yes: bool = False
+    call: Callable[[RunSession], SessionResult],
+    output: RunFormat,
+    verbosity: Verbosity,
+    yes: bool = False,
+    query: str | None = None,
 ) -> None:
-    """Run ``call`` on a session whose steps are shown on stderr as they happen, then render its end.
-    Exit 1 when the run failed (the messages say how to resume or roll back)."""
+    """Run ``call`` on a session whose steps are shown on stderr as they happen, then render its end
+    (``query``: az's ``--query``). Exit 1 when the run failed (the messages say how to resume or roll
+    back)."""
     verbosity.configure_logging()
     err = stderr_console()
-    with ConsoleObserver(err, show_writes=verbosity.show_writes) as observer:
+    observer_of = ConsoleObserver(
+        err, show_writes=verbosity.show_writes, show_warnings=not verbosity.only_errors
+    )
+    with observer_of as observer:
         ended = call(RunSession(confirmation(yes), observer))
     if ended.result is None:
         err.print("Cancelled; nothing was changed.")
         return
     result = ended.result
     if ended.nothing_to_do:
-        if output is RunFormat.json:
-            emit(output.to_format()(result))
+        if output is not RunFormat.table:
+            emit(render(output, result, query))
         err.print(result.outcome.notes[0])
         return
-    emit(output.to_format()(result))
+    emit(render(output, result, query))
     print_run_status(err, result, with_downtime=output is RunFormat.table)
     if result.status not in ENDED_WELL:
         raise typer.Exit(int(ExitCode.ERROR))

@@ -17,6 +17,7 @@ class Verbosity:
 
     debug: bool = False
     verbose: bool = False
+    only_errors: bool = False  # --only-show-errors: warnings are not shown
 
     @property
     def show_writes(self) -> bool:
@@ -25,7 +26,8 @@ class Verbosity:
 
     def configure_logging(self) -> None:
         """Log to stderr at the chosen level; the Azure SDK's logs only with ``--debug``."""
-        level = logging.DEBUG if self.debug else logging.INFO if self.verbose else logging.WARNING
+        quiet = logging.ERROR if self.only_errors else logging.WARNING
+        level = logging.DEBUG if self.debug else logging.INFO if self.verbose else quiet
         root = logging.getLogger()
         for old in [h for h in root.handlers if h.get_name() == HANDLER_NAME]:
             root.removeHandler(old)

@@ -24,6 +24,7 @@ import io
 import json
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -129,6 +130,10 @@ class RunDir:
         if not (p / "run.json").is_file():
             raise RunDirError(f"{p}: not a natmigrate run directory (no run.json)")
         return cls(p)
+
+    def discard(self) -> None:
+        """Remove a run directory whose run never started (nothing in it is worth keeping)."""
+        shutil.rmtree(self.path, ignore_errors=True)
 
     # Files -----------------------------------------------------------------------------------
 

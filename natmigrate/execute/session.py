@@ -42,6 +42,7 @@ from natmigrate.execute.targets import (
     read_ports,
     seeded_load_balancers,
 )
+from natmigrate.plan.downtime import estimated_downtime
 from natmigrate.plan.model import (
     InputInfo,
     LoadBalancerPlan,
@@ -49,6 +50,7 @@ from natmigrate.plan.model import (
     PlanFormatError,
     PlanOptions,
     RollingPolicy,
+    Scope,
 )
 
 __all__ = [
@@ -100,14 +102,19 @@ def read_plan_file(path: Path) -> Plan:
 
 
 def plan_live(
-    gateway: Gateway, lb_ids: Sequence[str], rolling: RollingPolicy, batch_size: int | None = None
+    gateway: Gateway,
+    lb_ids: Sequence[str],
+    rolling: RollingPolicy,
+    batch_size: int | None = None,
+    scope: Scope = "all",
 ) -> Plan:
     """Read each load balancer (and what uses it) through the gateway and plan its migration (the
-    batch size sizes the waves of single-VM rules, which are steps of the plan)."""
+    batch size sizes the waves of single-VM rules, which are steps of the plan; ``scope``: NAT
+    pools, single-VM rules, or both)."""
     from natmigrate.azure.live import read_live
     from natmigrate.plan.build import build_plan
 
-    options = PlanOptions(rolling=rolling, batch_size=batch_size)
+    options = PlanOptions(rolling=rolling, batch_size=batch_size, scope=scope)
     plans = tuple(build_plan(read_live(gateway, lb_id)[0], options) for lb_id in lb_ids)
     parsed = ids.parse_id(lb_ids[0]) if len(lb_ids) == 1 else None
     live = (
@@ -138,9 +145,15 @@ class RunSession:
     # migrate ---------------------------------------------------------------------------------
 
     def migrate(
-        self, target: Target, which: LoadBalancerName, rolling: RollingPolicy, settings: RunSettings
+        self,
+        target: Target,
+        which: LoadBalancerName,
+        rolling: RollingPolicy,
+        settings: RunSettings,
+        scope: Scope = "all",
     ) -> SessionResult:
-        """Plan the named load balancer(s) live and migrate them."""
+        """Plan the named load balancer(s) live and migrate them (``scope``: NAT pools, single-VM
+        rules, or both)."""
         if isinstance(target, SimulatedTarget):
             lbs = seeded_load_balancers(target, which)
             meta = RunMeta.of_rehearsal(target, lbs, settings.batch_size)
@@ -151,7 +164,7 @@ class RunSession:
                 f"Rehearsal against the built-in simulator seeded from {target.seed.label}; run directory {rd.path}"
             )
             with open_rehearsal(rd, target.seed, target.faults) as connected:
-                return self._migrate_with(connected, lbs, rd, rolling, settings, meta)
+                return self._migrate_with(connected, lbs, rd, (rolling, scope), settings, meta)
         if not which.resource_group or not which.name:
             raise UsageError(
                 "name the load balancer with -g RESOURCE_GROUP -n NAME (or rehearse with --simulate FILE)"
@@ -159,38 +172,45 @@ class RunSession:
         gateway = connect_azure(target)
         lb_id = which.require_id(gateway.connection.subscription)
         meta = RunMeta.of_azure(gateway, [lb_id], settings.batch_size)
-        return self._migrate_with(Connected(gateway), [lb_id], None, rolling, settings, meta)
+        return self._migrate_with(Connected(gateway), [lb_id], None, (rolling, scope), settings, meta)
 
     def _migrate_with(
         self,
         connected: Connected,
         lb_ids: list[str],
         rd: RunDir | None,
-        rolling: RollingPolicy,
+        choices: tuple[RollingPolicy, Scope],
         settings: RunSettings,
         meta: RunMeta,
     ) -> SessionResult:
-        plan = plan_live(connected.gateway, lb_ids, rolling, settings.batch_size)
+        rolling, scope = choices
+        plan = plan_live(connected.gateway, lb_ids, rolling, settings.batch_size, scope)
         lbs = [lb for lb in plan.load_balancers if lb.has_changes]
         if not lbs:
             # Nothing to do is a success (exit 0), as with every other command.
             if rd is not None:
                 rd.update_meta(status="nothing-to-do")
             names = ", ".join(lb.name for lb in plan.load_balancers)
-            note = f"{names}: no inbound NAT v1, nothing to migrate"
+            kept = sum(len(lb.keep_v1_rules) for lb in plan.load_balancers)
+            note = (
+                f"{names}: nothing to migrate with --scope pools; {kept} single-VM v1 NAT rule(s) stay "
+                "as they are (Azure does not retire single-VM rules)"
+                if kept
+                else f"{names}: no inbound NAT v1, nothing to migrate"
+            )
             run_dir = str(rd.path) if rd else None
             return SessionResult(
                 RunResult("succeeded", run_dir, lb_ids[0], RunOutcome(notes=[note])), nothing_to_do=True
             )
         plan = dataclasses.replace(plan, load_balancers=tuple(lbs))
         check_feasible(lbs)
-        self._planned(lbs)
+        self._planned(lbs, settings.batch_size)
         if rd is not None:
             rd.write_json("plan.json", plan.to_dict())
             rd.update_meta(load_balancer=lbs[0].id, load_balancers=[lb.id for lb in lbs])
         if settings.dry_run:
             return SessionResult(self._dry_run(connected, lbs, settings, rd))
-        if not self.confirm(f"Migrate {', '.join(lb.name for lb in lbs)} now?"):
+        if not self.confirm(f"Migrate {where(lbs)} now?"):
             return SessionResult(None)
         if rd is None:
             rd = new_run_dir(settings.state_dir, lbs[0].name, meta)
@@ -213,13 +233,14 @@ class RunSession:
         check_feasible(lbs)
         chosen = dataclasses.replace(plan, load_balancers=tuple(lbs))
         lb_ids = [lb.id for lb in lbs]
-        question = f"Apply the plan to {', '.join(lb.name for lb in lbs)} now?"
+        question = f"Apply the plan to {where(lbs)} now?"
         if isinstance(target, SimulatedTarget):
             meta = RunMeta.of_rehearsal(target, lb_ids, settings.batch_size)
             rd = new_run_dir(settings.state_dir, lbs[0].name, meta)
             with open_rehearsal(rd, target.seed, target.faults) as connected:
                 # A simulated Azure hands out its own etags: compare fingerprints only.
                 self._check_current(connected.gateway, lbs, use_etags=False)
+                self._planned(lbs, settings.batch_size)
                 rd.write_json("plan.json", chosen.to_dict())
                 if settings.dry_run:
                     return SessionResult(self._dry_run(connected, lbs, settings, rd))
@@ -229,6 +250,7 @@ class RunSession:
         parsed = ids.parse_id(lbs[0].id)
         gateway = connect_azure(AzureTarget(parsed.subscription if parsed else None, target.cloud))
         self._check_current(gateway, lbs, use_etags=True)
+        self._planned(lbs, settings.batch_size)
         if settings.dry_run:
             self._say("The plan is current.")
             return SessionResult(self._dry_run(Connected(gateway), lbs, settings, None))
@@ -243,7 +265,6 @@ class RunSession:
     def _check_current(self, gateway: Gateway, lbs: list[LoadBalancerPlan], use_etags: bool) -> None:
         for lb in lbs:
             check_not_stale(gateway, lb, use_etags=use_etags)
-        self._planned(lbs)
 
     # resume, rollback ------------------------------------------------------------------------
 
@@ -251,7 +272,13 @@ class RunSession:
         """Finish a run from wherever it stopped (every step first checks whether it is done)."""
         rd = RunDir.open(run_dir)
         plan, lbs, meta = load_run(rd)
-        if str(meta.get("status")) in ("rolled-back", "rolling-back", "rollback-failed"):
+        status = str(meta.get("status"))
+        if status == "rolled-back":
+            raise UsageError(
+                f"{rd.path}: this run was rolled back (the original configuration is restored); there is "
+                "nothing to resume: to migrate again, start a new run with natmigrate migrate"
+            )
+        if status in ("rolling-back", "rollback-failed"):
             raise UsageError(
                 f"{rd.path}: this run was being rolled back; finish that with: natmigrate rollback {rd.path}"
             )
@@ -283,9 +310,11 @@ class RunSession:
 
     # running ---------------------------------------------------------------------------------
 
-    def _planned(self, lbs: list[LoadBalancerPlan]) -> None:
+    def _planned(self, lbs: list[LoadBalancerPlan], batch_size: int | None) -> None:
+        """Tell the observer what will change where, with the NAT downtime to expect."""
         for lb in lbs:
-            self.observer(ev.Event(ev.PLANNED, lb.name, data={"plan": lb}))
+            estimate = estimated_downtime(lb, batch_size)
+            self.observer(ev.Event(ev.PLANNED, lb.name, data={"plan": lb, "downtime_estimate": estimate}))
 
     def _run(
         self,
@@ -329,6 +358,15 @@ class RunSession:
             writes=[w.to_json() for w in dry.writes],
             load_balancers=[x.id for x in lbs],
         )
+
+
+def where(lbs: list[LoadBalancerPlan]) -> str:
+    """``load balancer lb-web (resource group rg, subscription 6f1e...)``, for each one."""
+    return "; ".join(
+        f"load balancer {lb.name} (resource group {lb.resource_group or '?'}, "
+        f"subscription {lb.subscription or '?'})"
+        for lb in lbs
+    )
 
 
 def _add_downtime(result: RunResult, downtime: dict[str, float]) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from natmigrate import ids
-from natmigrate.errors import InputError, UsageError
+from natmigrate.errors import InputError, NatMigrateError, UsageError
 from natmigrate.execute.gateway import Gateway
 from natmigrate.execute.ports import CurrentPorts, current_ports
 from natmigrate.execute.rundir import RunDir
@@ -84,10 +84,17 @@ def connect_azure(target: AzureTarget, endpoint: str | None = None) -> SdkGatewa
 
 @contextlib.contextmanager
 def open_rehearsal(rd: RunDir, seed: InputFiles | None, faults: Sequence[str]) -> Iterator[Connected]:
-    """The simulator of a simulated run, kept in its run directory (seeded when new)."""
+    """The simulator of a simulated run, kept in its run directory (seeded when new). A new run
+    whose simulator cannot be seeded never started: its run directory is removed."""
     from natmigrate.azure.rehearsal import Rehearsal
 
-    with Rehearsal(rd, seed, list(faults)) as rehearsal:
+    with contextlib.ExitStack() as stack:
+        try:
+            rehearsal = stack.enter_context(Rehearsal(rd, seed, list(faults)))
+        except NatMigrateError:
+            if seed is not None:
+                rd.discard()
+            raise
         yield Connected(rehearsal.gateway(), rehearsal)
 
 

@@ -11,10 +11,11 @@ Renderers are imported when chosen, so ``detect -o json`` never loads rich.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+from natmigrate.errors import UsageError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -30,9 +31,6 @@ if TYPE_CHECKING:
 Rendering = str | Callable[["Console"], None]
 """What a renderer produces: stdout text, or what to print on the stdout console."""
 
-# Wide tables (run and port tables) fold resource ids when piped at 80 columns.
-PIPED_TABLE_WIDTH = 160
-
 
 def as_text(rendering: Rendering) -> str:
     """A rendering as plain text (for files): consoles print without colour, 200 columns wide."""
@@ -47,15 +45,41 @@ def as_text(rendering: Rendering) -> str:
     return buf.getvalue()
 
 
-def _wide(console: Console) -> Console:
-    """As wide as the terminal, or wide enough not to fold ids when piped (unless COLUMNS says)."""
-    if not console.is_terminal and "COLUMNS" not in os.environ:
-        console.width = PIPED_TABLE_WIDTH
-    return console
-
-
 def _json(document: Any) -> str:
     return json.dumps(document, indent=2)
+
+
+class OutputFormat(Protocol):
+    """What every format enum below is: ``-o`` choices with a ``json`` member, ``tsv`` rows, renderers."""
+
+    @property
+    def value(self) -> str:
+        """The ``-o`` choice."""
+
+    @property
+    def rows(self) -> str:
+        """A JMESPath query on the JSON document: the rows ``-o tsv`` prints."""
+
+    def to_format(self) -> Callable[[Any], Rendering]:
+        """The renderer of this format."""
+
+
+def render(output: OutputFormat, result: Any, query: str | None = None) -> Rendering:
+    """``result`` in ``output``, with az's ``--query`` (JMESPath on the ``-o json`` document) and
+    ``-o tsv`` (the query's result, or the rows of the table, tab-separated)."""
+    if output.value not in ("json", "tsv"):
+        if query is not None:
+            raise UsageError(f"--query needs -o json or -o tsv (not -o {output.value})")
+        return output.to_format()(result)
+    json_format: OutputFormat = type(output)("json")  # type: ignore[call-arg]
+    if output.value == "json" and query is None:
+        return json_format.to_format()(result)
+    from natmigrate.report.azquery import search, to_tsv
+
+    document = json.loads(as_text(json_format.to_format()(result)))
+    if output.value == "json":
+        return _json(search(str(query), document)) + "\n"
+    return to_tsv(search(query or output.rows, document))
 
 
 # detect -------------------------------------------------------------------------------------
@@ -66,9 +90,17 @@ class FindingsFormat(str, Enum):
 
     table = "table"
     json = "json"
+    tsv = "tsv"
+
+    @property
+    def rows(self) -> str:
+        """What ``-o tsv`` prints (a JMESPath query on the JSON document): the files table."""
+        return "files"
 
     def to_format(self) -> Callable[[list[FileResult]], Rendering]:
         """The renderer of this format."""
+        if self is FindingsFormat.tsv:
+            return lambda results: render(self, results)
         return _findings_json if self is FindingsFormat.json else _findings_table
 
 
@@ -101,6 +133,12 @@ class CheckFormat(str, Enum):
     junit = "junit"
     github = "github"
     markdown = "markdown"
+    tsv = "tsv"
+
+    @property
+    def rows(self) -> str:
+        """What ``-o tsv`` prints: the files."""
+        return "files"
 
     def to_format(self, verbose: bool = False, color: bool = False) -> Callable[[CheckReport], Rendering]:
         """The renderer of this format (``verbose``, ``color``: text only, see ``check_text``)."""
@@ -116,8 +154,32 @@ class CheckFormat(str, Enum):
             CheckFormat.junit: junit.render,
             CheckFormat.github: github.render,
             CheckFormat.markdown: markdown.render,
+            CheckFormat.tsv: lambda r: render(self, r),
         }
         return renderers[self]
+
+
+class RulesFormat(str, Enum):
+    """``check --list-rules -o`` choices (the detection rules)."""
+
+    text = "text"
+    json = "json"
+    tsv = "tsv"
+
+    @property
+    def rows(self) -> str:
+        """What ``-o tsv`` prints: every rule."""
+        return "@"
+
+    def to_format(self) -> Callable[[None], Rendering]:
+        """The renderer of this format."""
+        from natmigrate.report import rules_list
+
+        if self is RulesFormat.json:
+            return lambda _: _json(rules_list.rules_document()) + "\n"
+        if self is RulesFormat.tsv:
+            return lambda _: render(self, None)
+        return lambda _: rules_list.print_rules
 
 
 # plan ---------------------------------------------------------------------------------------
@@ -130,11 +192,19 @@ class PlanFormat(str, Enum):
     json = "json"
     markdown = "markdown"
     az_cli = "az-cli"
+    tsv = "tsv"
+
+    @property
+    def rows(self) -> str:
+        """What ``-o tsv`` prints: the port table of every load balancer."""
+        return "load_balancers[].port_mappings[]"
 
     def to_format(self) -> Callable[[Plan], Rendering]:
         """The renderer of this format."""
         if self is PlanFormat.json:
             return lambda plan: plan.to_json()
+        if self is PlanFormat.tsv:
+            return lambda plan: render(self, plan)
         if self is PlanFormat.markdown:
             from natmigrate.report.plan_markdown import render_markdown
 
@@ -160,20 +230,28 @@ class RunFormat(str, Enum):
 
     table = "table"
     json = "json"
+    tsv = "tsv"
+
+    @property
+    def rows(self) -> str:
+        """What ``-o tsv`` prints: the port table."""
+        return "port_mapping"
 
     def to_format(self) -> Callable[[RunResult], Rendering]:
         """The renderer of this format."""
+        if self is RunFormat.tsv:
+            return lambda result: render(self, result)
         return (lambda result: _json(result.to_json())) if self is RunFormat.json else _run_tables
 
 
 def _run_tables(result: RunResult) -> Rendering:
-    from natmigrate.report.run_report import ports_table, print_dry_run
+    from natmigrate.report.run_report import print_dry_run, print_ports
 
     def show(console: Console) -> None:
         if result.status == "dry-run":
-            print_dry_run(_wide(console), result)
+            print_dry_run(console, result)
         elif result.outcome.ports:
-            _wide(console).print(ports_table(result.outcome.ports))
+            print_ports(console, result.outcome.ports)
 
     return show
 
@@ -205,11 +283,19 @@ class PortsFormat(str, Enum):
     table = "table"
     json = "json"
     csv = "csv"
+    tsv = "tsv"
+
+    @property
+    def rows(self) -> str:
+        """What ``-o tsv`` prints: the port rows."""
+        return "@"
 
     def to_format(self) -> Callable[[CurrentPorts], Rendering]:
         """The renderer of this format."""
         if self is PortsFormat.json:
             return lambda ports: _json(ports.rows)
+        if self is PortsFormat.tsv:
+            return lambda ports: render(self, ports)
         if self is PortsFormat.csv:
             from natmigrate.execute.ports import PORT_COLUMNS
             from natmigrate.report.run_report import rows_csv
@@ -219,10 +305,10 @@ class PortsFormat(str, Enum):
 
 
 def _ports_table(ports: CurrentPorts) -> Rendering:
-    from natmigrate.report.run_report import current_ports_table
+    from natmigrate.report.run_report import print_current_ports
 
     title = f"Frontend ports of {ports.load_balancer}"
-    return lambda console: _wide(console).print(current_ports_table(ports.rows, title))
+    return lambda console: print_current_ports(console, ports.rows, title)
 
 
 # scan ---------------------------------------------------------------------------------------

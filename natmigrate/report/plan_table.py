@@ -8,6 +8,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from natmigrate.plan.model import LoadBalancerPlan, Plan, PortMapping, Problem
+from natmigrate.report.narrow import Stacked, print_table
 from natmigrate.report.plan_text import change_summary, edit_text, short, step_lines
 
 MAX_PORT_ROWS = 40
@@ -90,7 +91,7 @@ def _print_lb(console: Console, lb: LoadBalancerPlan) -> None:
     if lb.problems:
         console.print(_problems_table(lb.problems))
     if lb.port_mappings:
-        console.print(_ports_table(lb.port_mappings))
+        _print_ports(console, lb.port_mappings)
     if lb.has_changes:
         console.print(Text(change_summary(lb), style="bold"))
     console.print()
@@ -115,7 +116,7 @@ def _problems_table(problems: tuple[Problem, ...]) -> Table:
     return table
 
 
-def _ports_table(rows: tuple[PortMapping, ...]) -> Table:
+def _print_ports(console: Console, rows: tuple[PortMapping, ...]) -> None:
     changed = [r for r in rows if r.changed]
     shown = (
         list(rows) if len(rows) <= MAX_PORT_ROWS else (changed[:MAX_PORT_ROWS] or list(rows[:MAX_PORT_ROWS]))
@@ -124,18 +125,25 @@ def _ports_table(rows: tuple[PortMapping, ...]) -> Table:
     if len(shown) < len(rows):
         title += f": {len(shown)} of {len(rows)} rows shown (-o json or -o markdown lists all)"
     table = Table(title=title, title_justify="left")
-    for col in ("target", "frontend", "protocol", "backend", "old port", "new port", "rule"):
+    cols = ("target", "frontend", "protocol", "backend", "old port", "new port", "rule")
+    for col in cols:
         table.add_column(col, justify="right" if "port" in col or col == "backend" else "left")
+    stacked = []
     for r in shown:
         new = "—" if r.new_port is None else str(r.new_port)
+        old = "—" if r.old_port is None else str(r.old_port)
         style = "yellow" if r.changed else ""
         table.add_row(
             r.target,
             r.frontend_ip_configuration,
             r.protocol,
             str(r.backend_port),
-            "—" if r.old_port is None else str(r.old_port),
+            old,
             Text(new, style=style),
             r.new_rule,
         )
-    return table
+        fields = zip(
+            cols[1:6], (r.frontend_ip_configuration, r.protocol, str(r.backend_port), old, new), strict=True
+        )
+        stacked.append(Stacked(f"{r.target}  {r.new_rule}", tuple(fields)))
+    print_table(console, table, stacked)

@@ -14,7 +14,9 @@ from rich.text import Text
 
 from natmigrate.execute import events as ev
 from natmigrate.execute.run import RunResult
+from natmigrate.plan.downtime import in_words
 from natmigrate.plan.model import LoadBalancerPlan
+from natmigrate.report.narrow import Stacked, print_table
 
 _MARK = {
     ev.STEP_DONE: ("done", "green"),
@@ -26,9 +28,10 @@ _MARK = {
 class ConsoleObserver:
     """Prints each step as it finishes, and a progress bar per scale set while instances roll out."""
 
-    def __init__(self, console: Console, show_writes: bool = False):
+    def __init__(self, console: Console, show_writes: bool = False, show_warnings: bool = True):
         self.console = console
         self.show_writes = show_writes
+        self.show_warnings = show_warnings  # False with --only-show-errors
         self._lock = threading.Lock()
         self._progress: Progress | None = None
         self._tasks: dict[str, TaskID] = {}
@@ -47,10 +50,12 @@ class ConsoleObserver:
                     line.append(f"  {event.message}")
                 self.console.print(line)
             elif event.kind == ev.PLANNED:
-                print_plan_summary(self.console, event.data["plan"])
+                print_plan_summary(
+                    self.console, event.data["plan"], event.data.get("downtime_estimate"), self.show_warnings
+                )
             elif event.kind == ev.MESSAGE:
                 self.console.print(event.message)
-            elif event.kind == ev.NOTE:
+            elif event.kind == ev.NOTE and self.show_warnings:
                 self.console.print(Text(f"  note: {event.message}", style="yellow"))
             elif event.kind == ev.WRITE and self.show_writes:
                 self.console.print(Text(f"    {event.message}", style="dim"))
@@ -99,15 +104,33 @@ class ConsoleObserver:
         self.close()
 
 
-def print_plan_summary(console: Console, lb: LoadBalancerPlan) -> None:
-    """What the migration will do, what it costs in NAT downtime, and the plan's warnings."""
+def print_plan_summary(
+    console: Console, lb: LoadBalancerPlan, downtime_estimate: float | None = None, warnings: bool = True
+) -> None:
+    """What the migration will change where, what it costs in NAT downtime, and the plan's warnings:
+    what the user reads before confirming."""
     pools = [bp.name for bp in lb.backend_pools if bp.action == "create"]
     console.print(Text(f"Migration of load balancer {lb.name}", style="bold"))
-    console.print(f"  v2 NAT rules to create:   {', '.join(r.name for r in lb.nat_rules) or '-'}")
+    console.print(f"  subscription:             {lb.subscription or '?'}")
+    console.print(f"  resource group:           {lb.resource_group or '?'}")
+    console.print(f"  v2 NAT rules to create:   {'' if lb.nat_rules else '-'}")
+    for r in lb.nat_rules:
+        console.print(
+            f"    {r.name}: {r.protocol or 'protocol not set'}, frontend {_last(r.frontend_ip_configuration)} "
+            f"ports {r.frontend_port_range_start}-{r.frontend_port_range_end} -> backend port "
+            f"{r.backend_port}, backend pool {_last(r.backend_address_pool)}"
+        )
     console.print(f"  backend pools to create:  {', '.join(pools) or '-'}")
     console.print(f"  NAT pools to remove:      {', '.join(_last(x) for x in lb.remove_nat_pools) or '-'}")
     user_rules = [_last(x) for x in lb.remove_nat_rules if not _generated(x, lb)]
     console.print(f"  v1 NAT rules to remove:   {', '.join(user_rules) or '-'}")
+    if user_rules:
+        console.print(
+            "  (single-VM v1 NAT rules are not retired by Azure: migrating them is optional; "
+            "--scope pools leaves them as they are)"
+        )
+    if lb.keep_v1_rules:
+        console.print(f"  v1 NAT rules kept:        {', '.join(_last(x) for x in lb.keep_v1_rules)}")
     for ss in lb.scale_sets:
         extra = " (temporarily switched to Manual)" if ss.switch_to_manual else ""
         count = "?" if ss.instance_ids is None else str(len(ss.instance_ids))
@@ -119,7 +142,7 @@ def print_plan_summary(console: Console, lb: LoadBalancerPlan) -> None:
     changing = sum(1 for m in lb.port_mappings if m.changed)
     console.print(f"  client-visible ports that change: {changing} of {len(lb.port_mappings)}")
     for p in lb.problems:
-        if p.severity != "info":
+        if p.severity == "error" or (p.severity == "warning" and warnings):
             console.print(
                 Text(
                     f"  {p.severity}: {p.code}: {p.message}",
@@ -133,6 +156,11 @@ def print_plan_summary(console: Console, lb: LoadBalancerPlan) -> None:
         else "Each VM's inbound NAT port is down from its NIC update until the load-balancer write "
         "for its wave of NICs completes: one NIC update plus one load-balancer update. "
     )
+    if downtime_estimate:
+        window += (
+            f"Estimated NAT downtime: {in_words(downtime_estimate)} per target, "
+            "from typical Azure operation times (a --simulate rehearsal measures it). "
+        )
     console.print(Text(window + "Load-balancing and outbound rules are not affected.", style="bold yellow"))
 
 
@@ -146,43 +174,71 @@ def _generated(rule_id: str, lb: LoadBalancerPlan) -> bool:
     return "." in name and name.split(".", 1)[0] in pools
 
 
-def ports_table(rows: list[dict[str, Any]], title: str = "Port mapping (old -> new)") -> Table:
-    """Targets with their old and new frontend ports."""
+# Two lines, so that the label says what the number is without widening the table.
+DOWNTIME_COLUMN = "simulated\nNAT down (s)"
+
+
+def print_ports(
+    console: Console, rows: list[dict[str, Any]], title: str = "Port mapping (old -> new)"
+) -> None:
+    """Targets with their old and new frontend ports (and, in a rehearsal, the simulated NAT downtime
+    each measured); stacked per target and rule when the terminal is too narrow for the table."""
     table = Table(title=title, expand=False)
     downtime = any(row.get("nat_downtime_seconds") is not None for row in rows)
     cols = ["target", "rule", "protocol", "backend port", "old", "new", "status"]
-    for col in [*cols, "NAT down (s)"] if downtime else cols:
+    for col in [*cols, DOWNTIME_COLUMN] if downtime else cols:
         table.add_column(col, overflow="fold")
+    stacked = []
     for row in rows:
-        extra = [_s(row.get("nat_downtime_seconds"))] if downtime else []
-        table.add_row(
-            str(row.get("target") or row.get("target_id") or ""),
+        values = [
+            _target(row),
             str(row.get("rule") or ""),
             str(row.get("protocol") or ""),
             _s(row.get("backend_port")),
             _s(row.get("old")),
             _s(row.get("new")),
             str(row.get("status") or ""),
-            *extra,
+        ]
+        if downtime:
+            values.append(seconds(row.get("nat_downtime_seconds")))
+        table.add_row(*values)
+        stacked.append(
+            Stacked(
+                f"{values[0]}  {values[1]}",
+                tuple(zip([*cols[2:], DOWNTIME_COLUMN.replace("\n", " ")], values[2:], strict=False)),
+            )
         )
-    return table
+    print_table(console, table, stacked)
 
 
-def current_ports_table(rows: list[dict[str, Any]], title: str) -> Table:
+def print_current_ports(console: Console, rows: list[dict[str, Any]], title: str) -> None:
     """``natmigrate ports``: every target's frontend port now."""
     table = Table(title=title, expand=False)
-    for col in ("target", "rule", "version", "protocol", "frontend port", "backend port"):
+    cols = ("target", "rule", "version", "protocol", "frontend port", "backend port")
+    for col in cols:
         table.add_column(col, overflow="fold")
+    stacked = []
     for row in rows:
-        table.add_row(
-            str(row.get("target") or ""),
+        values = [
+            _target(row),
             str(row.get("rule") or ""),
             str(row.get("version") or ""),
             str(row.get("protocol") or ""),
             _s(row.get("frontend_port")),
             _s(row.get("backend_port")),
-        )
-    return table
+        ]
+        table.add_row(*values)
+        stacked.append(Stacked(f"{values[0]}  {values[1]}", tuple(zip(cols[2:], values[2:], strict=True))))
+    print_table(console, table, stacked)
+
+
+def _target(row: dict[str, Any]) -> str:
+    return str(row.get("target") or row.get("target_id") or "")
+
+
+def seconds(value: Any) -> str:
+    """A simulated duration, always to one decimal (``-`` when not measured)."""
+    return "-" if value is None else f"{float(value):.1f}"
 
 
 def _s(value: Any) -> str:
@@ -210,7 +266,24 @@ def print_dry_run(console: Console, result: RunResult) -> None:
         for cmd in w["az"]:
             console.print(f"     $ {cmd}", markup=False, highlight=False)
     if result.outcome.ports:
-        console.print(ports_table(result.outcome.ports, "Port mapping (old -> predicted)"))
+        print_ports(console, result.outcome.ports, "Port mapping (old -> predicted)")
+
+
+def counted(result: RunResult) -> str:
+    """How many targets and port mappings a run's port table holds: "4 instances, 8 mappings"."""
+    rows = result.outcome.ports
+    targets = {str(r.get("target_id") or r.get("target") or "").lower() for r in rows} or set(
+        result.downtime or {}
+    )
+    on_scale_sets = all("/virtualmachinescalesets/" in t for t in targets)
+    return (
+        f"{plural(len(targets), 'instance' if on_scale_sets else 'target')}, {plural(len(rows), 'mapping')}"
+    )
+
+
+def plural(n: int, noun: str) -> str:
+    """``1 instance``, ``4 instances``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def print_run_status(console: Console, result: RunResult, with_downtime: bool = True) -> None:
@@ -225,9 +298,7 @@ def print_run_status(console: Console, result: RunResult, with_downtime: bool = 
         )
     if with_downtime and result.downtime:
         worst = max(result.downtime.values())
-        console.print(
-            f"Simulated NAT downtime: at most {worst:.1f} s per target ({len(result.downtime)} target(s))."
-        )
+        console.print(f"Simulated NAT downtime: at most {seconds(worst)} s per target ({counted(result)}).")
     if result.status in ("succeeded", "rolled-back"):
         console.print(f"[green]{result.status}[/green]; run directory: {result.run_dir}")
     elif result.status != "dry-run":

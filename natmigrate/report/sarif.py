@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from natmigrate import __version__
 from natmigrate.check.gate import CheckedFile, CheckReport
-from natmigrate.detect import HELP_URI, RULES
+from natmigrate.detect import RULES, help_uri
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/natmigrate/natmigrate"
@@ -39,7 +39,7 @@ def rules() -> list[dict[str, Any]]:
     """The rule descriptors, in id order (``ruleIndex`` refers to this order)."""
     out = []
     for rule in RULES.values():
-        link = f"{HELP_URI}{rule.id.lower()}"
+        link = help_uri(rule.id)
         out.append(
             {
                 "id": rule.id,
@@ -50,7 +50,7 @@ def rules() -> list[dict[str, Any]]:
                     "text": rule.help,
                     "markdown": f"**{rule.summary}.** {rule.help} See [{rule.id}]({link}).",
                 },
-                "helpUri": f"{HELP_URI}{rule.id.lower()}",
+                "helpUri": help_uri(rule.id),
                 "defaultConfiguration": {"level": rule.severity},
                 "properties": {
                     "tags": ["azure", "load-balancer", "inbound-nat", "retirement"],

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from natmigrate.plan.downtime import TYPICAL_SECONDS
+
 OPERATION_KINDS = (
     "lb_put",
     "nic_put",
@@ -55,16 +57,7 @@ INSTANT = LatencyProfile("instant")
 
 # Assumptions (see docs/simulator-fidelity.md, "Time"): typical durations reported for Network RP
 # and Compute RP operations in public issue threads and the portal's activity log; Azure publishes
-# no SLA-style numbers for them.
-REALISTIC = LatencyProfile(
-    "realistic",
-    lb_put=20.0,
-    nic_put=8.0,
-    vmss_update=15.0,
-    instance_upgrade=90.0,
-    mapping_query=2.0,
-    delete=15.0,
-    automatic_rollout_delay=30.0,
-)
+# no SLA-style numbers for them. The planner's downtime estimate uses the same numbers.
+REALISTIC = LatencyProfile("realistic", **TYPICAL_SECONDS)
 
 PROFILES = {p.name: p for p in (INSTANT, REALISTIC)}

@@ -29,7 +29,9 @@ from natmigrate.model import (
 )
 from natmigrate.sources import resources as r
 
-_R = TypeVar("_R", LoadBalancer, NetworkInterface, ScaleSet, VirtualMachine, AutoscaleSetting, ScaleSetInstance)
+_R = TypeVar(
+    "_R", LoadBalancer, NetworkInterface, ScaleSet, VirtualMachine, AutoscaleSetting, ScaleSetInstance
+)
 
 NAT_RULE_CHILD_TYPE = "microsoft.network/loadbalancers/inboundnatrules"
 VMSS_VM_TYPE = "microsoft.compute/virtualmachinescalesets/virtualmachines"

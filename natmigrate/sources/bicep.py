@@ -653,8 +653,12 @@ def _module_items(
     if not isinstance(params, Mapping):
         return
     params_origin = origin.child("params")
-    name = _text(params.get("name")) if params.get("name") is not None else decl.symbol
-    base_name = f"{name} (module {decl.symbol})"
+    name = params.get("name")
+    if isinstance(decl.body, list) and not isinstance(name, str):
+        # Called in a loop with a name from the loop variable (``lb.name``): named by the module.
+        base_name = f"{decl.symbol} (module {decl.symbol}, one per loop item)"
+    else:
+        base_name = f"{_text(name) if name is not None else decl.symbol} (module {decl.symbol})"
     nat: dict[str, Any] = {}
     for key, value in params.items():
         if key.lower() in _DIRECTIVE_KEYS_NAT and value is not None:

@@ -452,15 +452,34 @@ def parse_text(path: str, text: str, element_filter: ElementFilter | None = None
         return _parse(path, text, element_filter)
     except json.JSONDecodeError as exc:
         error = exc
+    except ValueError:  # an integer longer than Python converts (4,300 digits)
+        raise _absurd_number(path, text) from None
     try:
         return _parse(path, _lenient(text), element_filter)
     except json.JSONDecodeError as exc:
         error = exc
+    except ValueError:
+        raise _absurd_number(path, text) from None
     except_msg = error.msg
     if error.pos >= len(text.rstrip()):
         except_msg = "unexpected end of file (truncated JSON?)"
     line, column = JsonDocument(path, text, None).line_column(min(error.pos, len(text)))
     raise InputError(path, f"not valid JSON: {except_msg}", line, column)
+
+
+_LONG_NUMBER = re.compile(r'(?:"((?:[^"\\]|\\.)*)"\s*:\s*)?-?(\d{1000,})')
+
+
+def _absurd_number(path: str, text: str) -> InputError:
+    """The one-line error for a number too long to be any value Azure accepts, naming its field."""
+    found = _LONG_NUMBER.search(text)
+    if found is None:
+        return InputError(path, "a number too long to read")
+    field_name = f"{found.group(1)}: " if found.group(1) else ""
+    line, column = JsonDocument(path, text, None).line_column(found.start(2))
+    return InputError(
+        path, f"{field_name}a number with {len(found.group(2)):,} digits is not a valid value", line, column
+    )
 
 
 def _parse(path: str, text: str, element_filter: ElementFilter | None = None) -> JsonDocument:

@@ -43,6 +43,8 @@ _BLOCK_HEADER = re.compile(
 _CHILD = re.compile(r'^[ \t]*([A-Za-z_][A-Za-z0-9_-]*)[ \t]*(=|\{|"[^"\n]*"[ \t]*\{)', re.M)
 _OBJECT_VALUE = re.compile(r"[ \t]*=[ \t]*\{")
 _SIMPLE_REF = re.compile(r"^(var|local)\.([A-Za-z_][A-Za-z0-9_-]*)$")
+# A reference plus or minus a whole number (``var.start + 99``).
+_OFFSET = re.compile(r"((?:var|local)\.[A-Za-z_][A-Za-z0-9_]*)\s*([+-])\s*(\d{1,9})")
 _HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_]*)[ \t]*\n")
 
 
@@ -245,6 +247,14 @@ class _Values:
         return s
 
     def _expression(self, expr: str, origin: Origin, depth: int) -> Any:
+        # ``var.rdp_port_start + 99``: a port range's end is often a variable plus an offset.
+        offset = _OFFSET.fullmatch(expr)
+        if offset and depth < 8:
+            base = self._expression(offset.group(1), origin, depth + 1)
+            if isinstance(base, int) and not isinstance(base, bool):
+                step = int(offset.group(3))
+                return base + step if offset.group(2) == "+" else base - step
+            return Unresolved(expr, origin, "a Terraform expression")
         m = _SIMPLE_REF.match(expr)
         if m and depth < 8:
             kind, name = m.groups()

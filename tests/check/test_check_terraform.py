@@ -62,7 +62,7 @@ def test_cross_file_module_attributes_each_finding_to_its_file() -> None:
     ]
     pool = next(f for f in findings if f.rule == "NATM001")
     # var.rdp_port_start has a default in variables.tf, so the range is known.
-    assert "50000-" in pool.message
+    assert "(Tcp 50000-50099 -> 3389)" in pool.message
 
 
 def test_v2_only_and_empty_pool_list_pass() -> None:

@@ -19,6 +19,8 @@ from .helpers import FIXTURES, collection, state_resource
 
 SEED = FIXTURES / "scale-set-nat-pools.json"
 LB = "lb-web"
+RG = "rg-natmigrate-demo"
+SUB = "6f1e2d3c-4b5a-4978-8a1b-2c3d4e5f6a7b"
 
 
 class Recorder:
@@ -55,7 +57,7 @@ def test_declining_the_confirmation_changes_nothing(tmp_path: Path) -> None:
         SimulatedTarget(InputFiles.of([SEED])), LoadBalancerName(), "refuse", RunSettings(tmp_path)
     )
     assert ended.cancelled
-    assert seen.questions == [f"Migrate {LB} now?"]
+    assert seen.questions == [f"Migrate load balancer {LB} (resource group {RG}, subscription {SUB}) now?"]
     assert [e.data["plan"].name for e in seen.kinds(ev.PLANNED)] == [LB]
     assert not seen.kinds(ev.STEP_DONE)
     (run_dir,) = tmp_path.iterdir()
