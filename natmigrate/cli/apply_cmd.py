@@ -31,6 +31,7 @@ def apply(
     state_dir: o.StateDir = Path(DEFAULT_STATE_DIR),
     batch_size: o.BatchSize = None,
     rollout_timeout: o.RolloutTimeout = 3600.0,
+    allow_pending_model: o.AllowPendingModel = False,
     output: o.RunOutput = RunFormat.table,
     debug: o.Debug = False,
     verbose: o.Verbose = False,
@@ -38,7 +39,7 @@ def apply(
     """Run a saved plan; refuse when Azure changed since it was planned (etags, fingerprints)."""
     # The subscription is the plan's: a plan names every resource by its full id.
     target = target_of(None, cloud, simulate, simulate_fault)
-    settings = RunSettings(state_dir, batch_size, rollout_timeout, dry_run)
+    settings = RunSettings(state_dir, batch_size, rollout_timeout, dry_run, allow_pending_model)
     run_session(
         lambda session: session.apply(read_plan_file(plan_file), name, target, settings),
         output,

@@ -29,6 +29,7 @@ def migrate(
     state_dir: o.StateDir = Path(DEFAULT_STATE_DIR),
     batch_size: o.BatchSize = None,
     rolling: o.RollingOpt = o.Rolling.refuse,
+    allow_pending_model: o.AllowPendingModel = False,
     rollout_timeout: o.RolloutTimeout = 3600.0,
     output: o.RunOutput = RunFormat.table,
     debug: o.Debug = False,
@@ -42,7 +43,7 @@ def migrate(
     """
     target = target_of(subscription, cloud, simulate, simulate_fault)
     which = LoadBalancerName(resource_group, name)
-    settings = RunSettings(state_dir, batch_size, rollout_timeout, dry_run)
+    settings = RunSettings(state_dir, batch_size, rollout_timeout, dry_run, allow_pending_model)
     run_session(
         lambda session: session.migrate(target, which, rolling.value, settings),
         output,

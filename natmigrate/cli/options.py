@@ -58,6 +58,16 @@ RollingOpt = Annotated[
     ),
 ]
 
+AllowPendingModel = Annotated[
+    bool,
+    typer.Option(
+        "--allow-pending-model",
+        help="Run even though scale-set instances are behind their model: the roll-out then applies "
+        "the whole pending model (instances are rebooted or reimaged).",
+        rich_help_panel=SAFETY,
+    ),
+]
+
 # Logging (every command that talks to Azure) --------------------------------------------------
 
 Debug = Annotated[bool, typer.Option("--debug", help="Show all debug logs (tokens are never logged).")]

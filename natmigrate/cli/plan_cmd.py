@@ -92,6 +92,7 @@ def plan(
         ),
     ] = None,
     rolling: o.RollingOpt = o.Rolling.refuse,
+    allow_pending_model: o.AllowPendingModel = False,
     reuse_backend_pools: Annotated[
         bool,
         typer.Option(
@@ -145,6 +146,7 @@ def plan(
         widen_ranges=widen_ranges,
         max_instances=max_instances,
         rolling=rolling.value,
+        allow_pending_model=allow_pending_model,
         reuse_backend_pools=reuse_backend_pools,
         rule_name=rule_name,
         pool_name=pool_name,

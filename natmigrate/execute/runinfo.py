@@ -28,6 +28,7 @@ class RunSettings:
     batch_size: int | None = None
     rollout_timeout: float = 3600.0
     dry_run: bool = False
+    allow_pending_model: bool = False  # run although instances are behind their scale set's model
 
     def engine_options(self, rd: RunDir | None, simulated: bool) -> RunOptions:
         """The engine's options; a simulated Azure is polled without waiting."""

@@ -98,12 +98,14 @@ def read_plan_file(path: Path) -> Plan:
         raise NatMigrateError(f"{path}: not a natmigrate plan: {exc}") from None
 
 
-def plan_live(gateway: Gateway, lb_ids: Sequence[str], rolling: RollingPolicy) -> Plan:
+def plan_live(
+    gateway: Gateway, lb_ids: Sequence[str], rolling: RollingPolicy, allow_pending_model: bool = False
+) -> Plan:
     """Read each load balancer (and what uses it) through the gateway and plan its migration."""
     from natmigrate.azure.live import read_live
     from natmigrate.plan.build import build_plan
 
-    options = PlanOptions(rolling=rolling)
+    options = PlanOptions(rolling=rolling, allow_pending_model=allow_pending_model)
     plans = tuple(build_plan(read_live(gateway, lb_id)[0], options) for lb_id in lb_ids)
     parsed = ids.parse_id(lb_ids[0]) if len(lb_ids) == 1 else None
     live = (
@@ -166,7 +168,7 @@ class RunSession:
         settings: RunSettings,
         meta: RunMeta,
     ) -> SessionResult:
-        plan = plan_live(connected.gateway, lb_ids, rolling)
+        plan = plan_live(connected.gateway, lb_ids, rolling, settings.allow_pending_model)
         lbs = [lb for lb in plan.load_balancers if lb.has_changes]
         if not lbs:
             # Nothing to do is a success (exit 0), as with every other command.

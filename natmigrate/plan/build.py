@@ -16,7 +16,7 @@ from natmigrate.model import (
     Snapshot,
     Unresolved,
 )
-from natmigrate.plan import checks
+from natmigrate.plan import checks, guards
 from natmigrate.plan.capacity import headcount
 from natmigrate.plan.desired import _Names, plan_nat_pools, plan_v1_rules
 from natmigrate.plan.draft import Draft, EditAcc, OwnerAcc
@@ -70,6 +70,8 @@ def build_plan(inventory: Inventory, options: PlanOptions | None = None) -> Load
     plan_v1_rules(draft, names)
     place_ranges(draft)
     checks.run_all(draft)
+    guards.check_pending_model(draft)
+    guards.note_unbound_rules(draft)
     rows = port_mappings(draft)
     check_port_changes(draft, rows)
     return _freeze(draft, rows)

@@ -475,12 +475,10 @@ def plan_v1_rules(draft: Draft, names: _Names) -> None:
         targets = _rule_targets(draft, rule, referrers)
         if len(targets) != 1 or parse_instance_ipconfig(targets[0][2]) is not None:
             draft.keep_v1_rules.append(rid)
-            why = (
-                "has no target ip configuration"
-                if not targets
-                else "does not target one NIC ip configuration"
-            )
-            draft.notes.append(f"v1 NAT rule {rule.name} {why}; it is left unchanged")
+            if targets:  # a rule bound to nothing: guards.note_unbound_rules says so
+                draft.notes.append(
+                    f"v1 NAT rule {rule.name} does not target one NIC ip configuration; it is left unchanged"
+                )
             continue
         label = f"NAT rule {rule.name}"
         frontend = _resolved_str(draft, rule.frontend_ip, f"{label}: frontendIPConfiguration", rid)

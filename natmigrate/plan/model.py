@@ -54,6 +54,7 @@ RULE_LIMIT = "RULE_LIMIT"
 SNAT_PORTS_REDUCED = "SNAT_PORTS_REDUCED"
 PORT_MAPPING_CHANGES = "PORT_MAPPING_CHANGES"
 UNRESOLVED_VALUE = "UNRESOLVED_VALUE"
+PENDING_MODEL_CHANGES = "PENDING_MODEL_CHANGES"
 
 PROBLEM_CODES = (
     SKU_NOT_STANDARD,
@@ -67,6 +68,7 @@ PROBLEM_CODES = (
     SNAT_PORTS_REDUCED,
     PORT_MAPPING_CHANGES,
     UNRESOLVED_VALUE,
+    PENDING_MODEL_CHANGES,
 )
 
 StepKind = Literal[
@@ -106,6 +108,9 @@ class PlanOptions:
     reuse_backend_pools: bool = True  # reuse a pool whose members are exactly the NAT pool's
     rule_name: str = "{source}-v2"  # {source}: NAT pool / v1 rule name; consolidate: group name
     pool_name: str = "{source}-v2-pool"
+    # Run even though instances are behind their scale set's model: the roll-out then applies the
+    # whole pending model (a reboot or reimage), and the downtime warning says so.
+    allow_pending_model: bool = False
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from rich.text import Text
 
 from natmigrate.execute import events as ev
 from natmigrate.execute.run import RunResult
-from natmigrate.plan.model import LoadBalancerPlan
+from natmigrate.plan.model import PENDING_MODEL_CHANGES, LoadBalancerPlan
 
 _MARK = {
     ev.STEP_DONE: ("done", "green"),
@@ -134,6 +134,17 @@ def print_plan_summary(console: Console, lb: LoadBalancerPlan) -> None:
         "for its wave of NICs completes: one NIC update plus one load-balancer update. "
     )
     console.print(Text(window + "Load-balancing and outbound rules are not affected.", style="bold yellow"))
+    pending = [p for p in lb.problems if p.code == PENDING_MODEL_CHANGES]
+    for p in pending:
+        behind = p.details.get("instances") or []
+        console.print(
+            Text(
+                f"Scale set {p.details.get('scale_set')}: the roll-out also applies its pending model, so "
+                f"{len(behind)} instance(s) are rebooted or reimaged (all their traffic is down, not only "
+                "NAT) during the roll-out.",
+                style="bold red",
+            )
+        )
 
 
 def _last(rid: str) -> str:

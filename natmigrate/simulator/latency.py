@@ -16,6 +16,7 @@ OPERATION_KINDS = (
     "nic_put",
     "vmss_update",
     "instance_upgrade",
+    "instance_reimage",
     "mapping_query",
     "delete",
     "automatic_rollout_delay",
@@ -31,6 +32,7 @@ class LatencyProfile:
     nic_put: float = 0.0  # network interface PUT
     vmss_update: float = 0.0  # scale-set model PUT/PATCH
     instance_upgrade: float = 0.0  # one instance (or one rolling batch) applying the latest model
+    instance_reimage: float = 0.0  # the same when the model also changes image, size or extensions
     mapping_query: float = 0.0  # queryInboundNatRulePortMapping
     delete: float = 0.0  # resource DELETE
     automatic_rollout_delay: float = 0.0  # Automatic upgrade mode: model change -> roll-out starts
@@ -62,6 +64,7 @@ REALISTIC = LatencyProfile(
     nic_put=8.0,
     vmss_update=15.0,
     instance_upgrade=90.0,
+    instance_reimage=300.0,
     mapping_query=2.0,
     delete=15.0,
     automatic_rollout_delay=30.0,

@@ -63,6 +63,7 @@ class ScaleSet:
     mode: str = "Manual"
     ipconfigs: tuple[IpConfig, ...] = (IpConfig(),)
     secret: str | None = None
+    behind: tuple[str, ...] = ()  # instance ids still on the previous image (model change pending)
 
 
 @dataclass
@@ -199,6 +200,8 @@ class Topology:
         ]
         for ss in self.scale_sets:
             out.append(_scale_set(ss))
+            if ss.behind:
+                out.extend(_instances(ss))
         for vm in self.vms:
             out.extend(_vm(vm))
         return out + self.extra
@@ -242,6 +245,7 @@ def _scale_set(ss: ScaleSet) -> dict[str, Any]:
             "overprovision": False,
             "upgradePolicy": {"mode": ss.mode},
             "virtualMachineProfile": {
+                "storageProfile": {"imageReference": image(NEW_IMAGE)},
                 "osProfile": os_profile,
                 "networkProfile": {
                     "networkInterfaceConfigurations": [
@@ -252,6 +256,34 @@ def _scale_set(ss: ScaleSet) -> dict[str, Any]:
             },
         },
     }
+
+
+OLD_IMAGE = "22.04.202401010"
+NEW_IMAGE = "22.04.202406010"
+
+
+def image(version: str) -> dict[str, str]:
+    """An Ubuntu marketplace image reference."""
+    return {"publisher": "Canonical", "offer": "ubuntu-22_04-lts", "sku": "server", "version": version}
+
+
+def _instances(ss: ScaleSet) -> list[dict[str, Any]]:
+    """Instance bodies: the ``behind`` ones still run the previous image (a model change pending)."""
+    vmss_id = rid("Microsoft.Compute/virtualMachineScaleSets", ss.name)
+    return [
+        {
+            "id": f"{vmss_id}/virtualMachines/{i}",
+            "name": f"{ss.name}_{i}",
+            "type": "Microsoft.Compute/virtualMachineScaleSets/virtualMachines",
+            "instanceId": str(i),
+            "location": LOCATION,
+            "properties": {
+                "latestModelApplied": str(i) not in ss.behind,
+                "storageProfile": {"imageReference": image(OLD_IMAGE if str(i) in ss.behind else NEW_IMAGE)},
+            },
+        }
+        for i in range(ss.capacity)
+    ]
 
 
 def _vm(vm: Vm) -> list[dict[str, Any]]:
