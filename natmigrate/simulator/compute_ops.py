@@ -379,7 +379,7 @@ class ComputeOps(WorldState):
         image, size or extension change): Azure reboots or reimages it."""
         current = _machine_profile(self.resources[key])
         # States saved before instances recorded their machine profile: taken as up to date.
-        return self.instances[key][iid].get("machine", current) != current
+        return bool(self.instances[key][iid].get("machine", current) != current)
 
     def _upgrade_duration(self, key: str, iids: list[str]) -> float:
         if any(self._reimages(key, iid) for iid in iids if iid in self.instances.get(key, {})):

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from . import topologies as t
 from natmigrate.execute.transforms import normalized
 
+from . import topologies as t
 from .helpers import cli, result_json, seeded_resource, state_resource
 
 PENDING = t.Topology(
