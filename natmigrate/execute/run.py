@@ -97,10 +97,10 @@ def select_load_balancers(plan: Plan, lb_id: str | None = None) -> list[LoadBala
     return chosen
 
 
-def check_feasible(lbs: list[LoadBalancerPlan]) -> None:
-    """Stop on error-severity problems, listing them."""
+def check_feasible(lbs: list[LoadBalancerPlan], allowed: frozenset[str] = frozenset()) -> None:
+    """Stop on error-severity problems (but those whose code the user ``allowed``), listing them."""
     for lb in lbs:
-        errors = [p for p in lb.problems if p.severity == "error"]
+        errors = [p for p in lb.problems if p.severity == "error" and p.code not in allowed]
         if errors:
             listed = "; ".join(f"{p.code}: {p.message}" for p in errors)
             raise PlanBlockedError(f"{lb.name}: the migration is blocked ({listed}); nothing was changed")

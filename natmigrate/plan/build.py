@@ -8,6 +8,8 @@ ranges), :mod:`~natmigrate.plan.checks` (problems), :mod:`~natmigrate.plan.mappi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from natmigrate.model import (
     Inventory,
     LoadBalancer,
@@ -47,8 +49,15 @@ from natmigrate.plan.ranges import place_ranges
 from natmigrate.plan.steps import build_steps
 
 
-def build_plan(inventory: Inventory, options: PlanOptions | None = None) -> LoadBalancerPlan:
-    """The migration plan of ``inventory.load_balancer``."""
+def build_plan(
+    inventory: Inventory,
+    options: PlanOptions | None = None,
+    saved_ranges: Mapping[str, tuple[int, int]] | None = None,
+) -> LoadBalancerPlan:
+    """The migration plan of ``inventory.load_balancer``.
+
+    ``saved_ranges`` (v2 rule name → frontend range) replaces the ranges the planner would choose:
+    ``apply`` re-runs every check on the saved plan's ranges against what Azure holds now."""
     options = options or PlanOptions()
     lb = inventory.load_balancer
     lb_id = lb.id if isinstance(lb.id, str) else f"<load balancer {lb.name}>"
@@ -69,6 +78,9 @@ def build_plan(inventory: Inventory, options: PlanOptions | None = None) -> Load
         plan_nat_pools(draft, names)
     plan_v1_rules(draft, names)
     place_ranges(draft)
+    for v2 in draft.v2:
+        if saved_ranges and v2.name in saved_ranges:
+            v2.start, v2.end = saved_ranges[v2.name]
     checks.run_all(draft)
     guards.check_pending_model(draft)
     guards.note_unbound_rules(draft)

@@ -29,13 +29,14 @@ reader accepts any minor version of its major and ignores unknown keys.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from natmigrate.plan import codec
 
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"  # 1.1: "digest"
 
 Severity = Literal["error", "warning", "info"]
 Scope = Literal["pools", "rules", "all"]
@@ -378,7 +379,7 @@ class Plan:
             entry["load_balancer"] = lb_name
             problems.append(entry)
         lbs = [lb.to_dict() for lb in self.load_balancers]
-        return {
+        data: dict[str, Any] = {
             "format_version": self.format_version,
             "natmigrate_version": self.natmigrate_version,
             "created_at": self.created_at,
@@ -403,9 +404,11 @@ class Plan:
             "notes": list(self.notes),
             "load_balancers": lbs,
         }
+        data["digest"] = content_digest(data)
+        return data
 
     def to_json(self, indent: int | None = 2) -> str:
-        """The plan file's text."""
+        """The plan file's text (its ``digest`` seals it: see :func:`content_digest`)."""
         return json.dumps(self.to_dict(), indent=indent, sort_keys=False) + "\n"
 
     @classmethod
@@ -432,6 +435,16 @@ class Plan:
         except json.JSONDecodeError as exc:
             raise PlanFormatError("", f"not JSON: {exc.msg} at line {exc.lineno}") from None
         return cls.from_dict(data)
+
+
+def content_digest(data: dict[str, Any]) -> str:
+    """``sha256:<hex>`` of a plan file's content (every key but ``digest``, canonical JSON).
+
+    ``apply`` runs only the plan that was reviewed: any change to the file after ``plan --out``
+    wrote it (a hand-edited range, a dropped problem) no longer matches."""
+    content = {k: v for k, v in data.items() if k != "digest"}
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class PlanFormatError(ValueError):

@@ -118,6 +118,8 @@ def print_plan_summary(console: Console, lb: LoadBalancerPlan) -> None:
         console.print(f"  network interface {nic.name}: one update")
     changing = sum(1 for m in lb.port_mappings if m.changed)
     console.print(f"  client-visible ports that change: {changing} of {len(lb.port_mappings)}")
+    for note in lb.notes:
+        console.print(f"  note: {note}")
     for p in lb.problems:
         if p.severity != "info":
             console.print(
