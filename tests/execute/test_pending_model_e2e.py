@@ -17,14 +17,8 @@ from natmigrate.execute.transforms import normalized
 from . import topologies as t
 from .helpers import cli, result_json, seeded_resource, state_resource
 
-PENDING = t.Topology(
-    nat_pools=(t.ssh_pool(),),
-    scale_sets=(t.ScaleSet("vmss1", 3, ipconfigs=(t.IpConfig(nat_pools=("ssh",)),), behind=("1", "2")),),
-)
-UP_TO_DATE = t.Topology(
-    nat_pools=(t.ssh_pool(),),
-    scale_sets=(t.ScaleSet("vmss1", 3, ipconfigs=(t.IpConfig(nat_pools=("ssh",)),), behind=()),),
-)
+PENDING = t.pending_model(behind=("1", "2"))
+UP_TO_DATE = t.pending_model(behind=())
 
 
 def _migrate(seed: Path, runs: Path, *extra: str) -> tuple[int, str, str]:

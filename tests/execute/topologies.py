@@ -74,6 +74,7 @@ class Vm:
     rules: tuple[str, ...] = ()
     backend_pools: tuple[str, ...] = ()
     lb: str = "lb"
+    other_rules: tuple[tuple[str, str], ...] = ()  # (load balancer, rule): v1 rules on another LB
 
 
 @dataclass
@@ -89,6 +90,7 @@ class Topology:
     lb_rule: bool = True
     outbound: bool = True
     extra: list[dict[str, Any]] = field(default_factory=list)
+    migrate_args: tuple[str, ...] = ()  # what a user must add to migrate it (--allow-pending-model)
 
     def resources(self) -> list[dict[str, Any]]:
         """REST bodies for the seed file."""
@@ -311,7 +313,8 @@ def _vm(vm: Vm) -> list[dict[str, Any]]:
                         ],
                         "loadBalancerInboundNatRules": [
                             {"id": lb_child(vm.lb, "inboundNatRules", r)} for r in vm.rules
-                        ],
+                        ]
+                        + [{"id": lb_child(lb, "inboundNatRules", r)} for lb, r in vm.other_rules],
                     },
                 }
             ],
@@ -340,6 +343,34 @@ def single_vms(count: int, prefix: str = "ssh", first_port: int = 50001, backend
     return Topology(
         nat_rules=tuple((f"{prefix}-vm{i}", first_port + i, backend) for i in range(count)),
         vms=tuple(Vm(f"vm{i}", (f"{prefix}-vm{i}",), ("bepool",)) for i in range(count)),
+    )
+
+
+def two_load_balancers(count: int = 2) -> Topology:
+    """``count`` VMs whose NICs each use a v1 rule on ``lb`` (SSH) and one on ``lb-b`` (RDP): one run
+    migrates both load balancers, and rollback must restore both before any NIC references them."""
+    other = Topology(
+        lb="lb-b",
+        nat_rules=tuple((f"rdp-vm{i}", 53389 + i, 3389) for i in range(count)),
+        backend_pools=(),
+    )
+    return Topology(
+        nat_rules=tuple((f"ssh-vm{i}", 50001 + i, 22) for i in range(count)),
+        vms=tuple(
+            Vm(f"vm{i}", (f"ssh-vm{i}",), ("bepool",), other_rules=(("lb-b", f"rdp-vm{i}"),))
+            for i in range(count)
+        ),
+        extra=other.resources(),
+    )
+
+
+def pending_model(behind: tuple[str, ...] = ("1", "2")) -> Topology:
+    """One Manual scale set of three whose instances ``behind`` still run the previous image; the
+    user accepts the reimage with ``--allow-pending-model``."""
+    return Topology(
+        nat_pools=(ssh_pool(),),
+        scale_sets=(ScaleSet("vmss1", 3, ipconfigs=(IpConfig(nat_pools=("ssh",)),), behind=behind),),
+        migrate_args=("--allow-pending-model",),
     )
 
 

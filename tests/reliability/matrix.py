@@ -117,6 +117,7 @@ class CleanRun:
     original: dict[str, Any]
     mapped_targets: set[str]
     original_targets: set[str]
+    migrate_args: tuple[str, ...] = ()
 
 
 # ------------------------------------------------------------------------------ pictures
@@ -238,7 +239,15 @@ def clean_run(topo: t.Topology, work: Path) -> CleanRun:
     seed = topo.write(work / "seed.json")
     with capture_rehearsals() as rehearsals:
         done = cli(
-            "migrate", "--simulate", str(seed), "--yes", "-o", "json", "--state-dir", str(work / "clean")
+            "migrate",
+            "--simulate",
+            str(seed),
+            "--yes",
+            "-o",
+            "json",
+            "--state-dir",
+            str(work / "clean"),
+            *topo.migrate_args,
         )
     assert done.exit_code == 0, done.stderr
     run_dir = _run_dir(done.stdout)
@@ -263,6 +272,7 @@ def clean_run(topo: t.Topology, work: Path) -> CleanRun:
         picture(original_file),
         mapped_targets(final_file),
         mapped_targets(original_file),
+        topo.migrate_args,
     )
 
 
@@ -354,6 +364,7 @@ def foreign_change_before(write: Write) -> Iterator[dict[str, Any]]:
 
 def _migrate(clean: CleanRun, kind: str, write: Write, runs: Path) -> tuple[int, str, Path]:
     args = ["migrate", "--simulate", str(clean.seed), "--yes", "-o", "json", "--state-dir", str(runs)]
+    args += clean.migrate_args
     for spec in _fault_specs(kind, write):
         args += ["--simulate-fault", spec]
     if kind == "crash":
