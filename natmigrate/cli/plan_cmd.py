@@ -100,6 +100,14 @@ def plan(
             help="Reuse a backend pool whose members are exactly a NAT pool's.",
         ),
     ] = True,
+    reuse_shared_pools: Annotated[
+        bool,
+        typer.Option(
+            "--reuse-shared-pools",
+            help="Also reuse a pool a load-balancing or outbound rule uses when the v2 range cannot hold "
+            "its growth (the range caps the pool; warning REUSED_POOL_LIMITS_GROWTH).",
+        ),
+    ] = False,
     rule_name: Annotated[
         str,
         typer.Option("--rule-name", help="Name of each v2 rule; {source} is the NAT pool or v1 rule name."),
@@ -148,6 +156,7 @@ def plan(
         rolling=rolling.value,
         allow_pending_model=allow_pending_model,
         reuse_backend_pools=reuse_backend_pools,
+        reuse_shared_pools=reuse_shared_pools,
         rule_name=rule_name,
         pool_name=pool_name,
     )

@@ -56,6 +56,7 @@ SNAT_PORTS_REDUCED = "SNAT_PORTS_REDUCED"
 PORT_MAPPING_CHANGES = "PORT_MAPPING_CHANGES"
 UNRESOLVED_VALUE = "UNRESOLVED_VALUE"
 PENDING_MODEL_CHANGES = "PENDING_MODEL_CHANGES"
+REUSED_POOL_LIMITS_GROWTH = "REUSED_POOL_LIMITS_GROWTH"
 
 PROBLEM_CODES = (
     SKU_NOT_STANDARD,
@@ -70,6 +71,7 @@ PROBLEM_CODES = (
     PORT_MAPPING_CHANGES,
     UNRESOLVED_VALUE,
     PENDING_MODEL_CHANGES,
+    REUSED_POOL_LIMITS_GROWTH,
 )
 
 StepKind = Literal[
@@ -107,6 +109,9 @@ class PlanOptions:
     max_instances: int | None = None  # the most instances any scale set may reach (sizes the ranges)
     rolling: RollingPolicy = "refuse"
     reuse_backend_pools: bool = True  # reuse a pool whose members are exactly the NAT pool's
+    # ...even one a load-balancing or outbound rule uses whose growth the v2 range cannot hold (a v2
+    # rule caps its pool at its range's size): REUSED_POOL_LIMITS_GROWTH
+    reuse_shared_pools: bool = False
     rule_name: str = "{source}-v2"  # {source}: NAT pool / v1 rule name; consolidate: group name
     pool_name: str = "{source}-v2-pool"
     # Run even though instances are behind their scale set's model: the roll-out then applies the

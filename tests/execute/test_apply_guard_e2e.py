@@ -7,16 +7,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from natmigrate.azure.clients import Connection
-from natmigrate.azure.credential import SimulatorCredential
-from natmigrate.azure.gateway import SdkGateway
-from natmigrate.azure.live import read_live
 from natmigrate.execute.transforms import normalized
 from natmigrate.plan.model import content_digest
-from natmigrate.simulator import Simulator
 
 from . import topologies as t
-from .helpers import cli, result_json, seeded_resource, state_resource
+from .helpers import cli, live_export, result_json, seeded_resource, state_resource
 
 TOPOLOGY = t.TOPOLOGIES["ipconfig-two-pools"]  # ssh 50000-50099 and rdp 52000-52099
 
@@ -25,12 +20,7 @@ def _plan(tmp_path: Path) -> tuple[Path, Path]:
     """A plan made from what Azure (the simulator seeded from the topology) returns, as after
     ``az network lb show`` and friends: its fingerprints match the live resources."""
     seed = TOPOLOGY.write(tmp_path / "seed.json")
-    with Simulator(subscription_id=t.SUB) as sim:
-        sim.seed(seed)
-        conn = Connection(t.SUB, endpoint=sim.endpoint, ca_bundle=sim.ca_file, polling_interval=0)
-        _, bodies = read_live(SdkGateway(conn, SimulatorCredential()), t.lb_id(TOPOLOGY.lb))
-    export = tmp_path / "export.json"
-    export.write_text(json.dumps({"value": bodies}))
+    export = live_export(seed, t.lb_id(TOPOLOGY.lb), tmp_path / "export.json")
     out = tmp_path / "plan.json"
     made = cli("plan", str(export), "--out", str(out), "-o", "json")
     assert out.exists(), made.stderr
