@@ -13,7 +13,9 @@ from natmigrate.cli.run_view import run_session, target_of
 from natmigrate.cli.verbosity import Verbosity
 from natmigrate.execute.session import (
     DEFAULT_STATE_DIR,
+    RunSession,
     RunSettings,
+    SessionResult,
     read_plan_file,
 )
 from natmigrate.report.formats import RunFormat
@@ -40,8 +42,13 @@ def apply(
     # The subscription is the plan's: a plan names every resource by its full id.
     target = target_of(None, cloud, simulate, simulate_fault)
     settings = RunSettings(state_dir, batch_size, rollout_timeout, dry_run, allow_pending_model)
+
+    def run(session: RunSession) -> SessionResult:
+        plan = read_plan_file(plan_file)
+        return session.apply(plan, name, target, settings.for_plan(plan, str(plan_file)))
+
     run_session(
-        lambda session: session.apply(read_plan_file(plan_file), name, target, settings),
+        run,
         output,
         Verbosity(debug, verbose),
         yes,

@@ -104,7 +104,8 @@ BatchSize = Annotated[
         "--batch-size",
         min=1,
         help="Manual roll-out: upgrade this many instances per call (default: all). Single-VM rules: "
-        "update this many NICs per wave, each wave followed by one load-balancer write (default: 8).",
+        "update this many NICs per wave, each wave followed by one load-balancer write (default: 8). "
+        "plan records it; apply, resume and rollback run with the plan's (another is refused).",
     ),
 ]
 RolloutTimeout = Annotated[

@@ -108,6 +108,7 @@ def plan(
             "its growth (the range caps the pool; warning REUSED_POOL_LIMITS_GROWTH).",
         ),
     ] = False,
+    batch_size: o.BatchSize = None,
     rule_name: Annotated[
         str,
         typer.Option("--rule-name", help="Name of each v2 rule; {source} is the NAT pool or v1 rule name."),
@@ -159,6 +160,7 @@ def plan(
         reuse_shared_pools=reuse_shared_pools,
         rule_name=rule_name,
         pool_name=pool_name,
+        batch_size=batch_size,
     )
     snapshot, info = _read_input(path, resource_group, name, subscription, input_format, max_file_size)
     if not snapshot.load_balancers:

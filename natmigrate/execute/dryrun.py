@@ -9,12 +9,15 @@ is the exact ordered list a real run would send.
 from __future__ import annotations
 
 import copy
+import json
 import shlex
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from natmigrate import ids
+from natmigrate.execute import events as ev
 from natmigrate.execute import transforms as tf
 from natmigrate.execute.engine import describe_change
 from natmigrate.execute.gateway import Body, Gateway
@@ -28,10 +31,12 @@ class WriteRequest:
     resource: str
     changes: tuple[str, ...]
     az: tuple[str, ...] = field(default=())
+    step: str = ""  # the plan step that sends it (its id, as a real run journals it)
 
     def to_json(self) -> dict[str, Any]:
         """JSON form for ``-o json``."""
         return {
+            "step": self.step,
             "method": self.method,
             "resource": self.resource,
             "changes": list(self.changes),
@@ -40,16 +45,28 @@ class WriteRequest:
 
 
 class DryRunGateway:
-    """A gateway that reads through ``inner`` and records writes."""
+    """A gateway that reads through ``inner`` and records writes.
+
+    Used as the engine's observer too (:meth:`observe`), it labels each write with the plan step
+    that sends it: the engine announces a write on the thread that then sends it."""
 
     def __init__(self, inner: Gateway):
         self.inner = inner
+        self._sender = threading.local()
         self.writes: list[WriteRequest] = []
         self._overlay: dict[str, Body] = {}
         self._stale_instances: set[str] = set()  # scale sets whose model changed (key)
         self._upgraded: dict[str, set[str]] = {}
         self._lock = threading.Lock()
         self._counter = 0
+
+    def observe(self, event: ev.Event) -> None:
+        """Remember which step this thread's next write belongs to."""
+        if event.kind == ev.WRITE:
+            self._sender.step = event.step
+
+    def _step(self) -> str:
+        return str(getattr(self._sender, "step", ""))
 
     def _read(self, rid: str, fetch: Any) -> Body:
         with self._lock:
@@ -71,7 +88,11 @@ class DryRunGateway:
             self._overlay[ids.id_key(rid)] = merged
             self.writes.append(
                 WriteRequest(
-                    method, rid, tuple(describe_change(current, new, method)), az_commands(rid, current, new)
+                    method,
+                    rid,
+                    tuple(describe_change(current, new, method)),
+                    az_commands(rid, current, new),
+                    self._step(),
                 )
             )
             return copy.deepcopy(merged)
@@ -157,6 +178,7 @@ class DryRunGateway:
                         f"az vmss update-instances -g {_q(rg)} -n {_q(name)} "
                         f"--instance-ids {' '.join(instance_ids)}",
                     ),
+                    self._step(),
                 )
             )
 
@@ -183,80 +205,97 @@ def az_commands(rid: str, before: Body, after: Body) -> tuple[str, ...]:
     p = ids.parse_id(rid)
     if p is None:
         return ()
-    rg, name = _q(p.resource_group), _q(p.name)
-    kind = p.type.lower()
+    commands = _AZ_COMMANDS.get(p.type.lower())
+    return tuple(commands(_q(p.resource_group), _q(p.name), before, after)) if commands else ()
+
+
+def _lb_commands(rg: str, name: str, before: Body, after: Body) -> list[str]:
+    """Pools in, NAT pools out, v1 rules out (not those Azure generated), v2 rules in; and, for a
+    rollback, the reverse."""
+    b, a = tf.lb_summary(before), tf.lb_summary(after)
+    lb = f"-g {rg} --lb-name {name}"
+    generated = {
+        str(r.get("name"))
+        for r in (before.get("properties") or {}).get("inboundNatRules") or []
+        if tf.is_generated_rule(r)
+    }
+    new_rules = {str(r.get("name")): r for r in (after.get("properties") or {}).get("inboundNatRules") or []}
+    added, removed = _added_removed(b, a)
+    return [
+        *(f"az network lb address-pool create {lb} -n {_q(x)}" for x in added["backendAddressPools"]),
+        *(f"az network lb inbound-nat-pool delete {lb} -n {_q(x)}" for x in removed["inboundNatPools"]),
+        *(
+            f"az network lb inbound-nat-rule delete {lb} -n {_q(x)}"
+            for x in removed["inboundNatRules"]
+            if x not in generated
+        ),
+        *(_nat_rule_create(lb, x, new_rules[x]) for x in added["inboundNatRules"]),
+        *(f"az network lb address-pool delete {lb} -n {_q(x)}" for x in removed["backendAddressPools"]),
+        *(f"az network lb inbound-nat-pool create {lb} -n {_q(x)} ..." for x in added["inboundNatPools"]),
+    ]
+
+
+def _added_removed(
+    before: dict[str, list[str]], after: dict[str, list[str]]
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Per collection, the names only ``after`` has and the names only ``before`` has (sorted)."""
+    added = {k: sorted(set(after[k]) - set(before[k])) for k in before}
+    removed = {k: sorted(set(before[k]) - set(after[k])) for k in before}
+    return added, removed
+
+
+def _nat_rule_create(lb: str, name: str, rule: Body) -> str:
+    rp = rule.get("properties") or {}
+    fe = _ref_names([rp.get("frontendIPConfiguration")])
+    target = _ref_names([rp.get("backendAddressPool")])
+    return (
+        f"az network lb inbound-nat-rule create {lb} -n {_q(name)} "
+        f"--protocol {rp.get('protocol')} --frontend-ip {_q(fe[0] if fe else '')} "
+        f"--frontend-port-range-start {rp.get('frontendPortRangeStart')} "
+        f"--frontend-port-range-end {rp.get('frontendPortRangeEnd')} "
+        f"--backend-port {rp.get('backendPort')} "
+        f"--backend-pool-name {_q(target[0] if target else '')}"
+    )
+
+
+def _vmss_commands(rg: str, name: str, before: Body, after: Body) -> list[str]:
+    """One ``az vmss update`` setting the upgrade mode and each ip configuration's reference lists."""
+    props = after.get("properties") or {}
+    mode = (props.get("upgradePolicy") or {}).get("mode")
+    sets = [f"upgradePolicy.mode={mode}"] if mode else []
+    vmp = props.get("virtualMachineProfile")
+    for i, cfg in enumerate(vmp["networkProfile"]["networkInterfaceConfigurations"] if vmp else []):
+        for j, ipc in enumerate((cfg.get("properties") or {}).get("ipConfigurations") or []):
+            ip = ipc.get("properties") or {}
+            path = f"virtualMachineProfile.networkProfile.networkInterfaceConfigurations[{i}].ipConfigurations[{j}]"
+            for key in ("loadBalancerInboundNatPools", "loadBalancerBackendAddressPools"):
+                sets.append(f"{path}.{key}={_json([{'id': r.get('id')} for r in ip.get(key) or []])}")
+    return [f"az vmss update -g {rg} -n {name} " + " ".join(f"--set {_q(s)}" for s in sets)] if sets else []
+
+
+def _nic_commands(rg: str, name: str, before: Body, after: Body) -> list[str]:
+    """Per ip configuration, one ``az network nic ip-config`` command per reference removed or added."""
+    before_ipcs = {i.get("name"): i for i in (before.get("properties") or {}).get("ipConfigurations") or []}
     out: list[str] = []
-    if kind == "microsoft.network/loadbalancers":
-        b, a = tf.lb_summary(before), tf.lb_summary(after)
-        for pool in sorted(set(a["backendAddressPools"]) - set(b["backendAddressPools"])):
-            out.append(f"az network lb address-pool create -g {rg} --lb-name {name} -n {_q(pool)}")
-        for pool in sorted(set(b["inboundNatPools"]) - set(a["inboundNatPools"])):
-            out.append(f"az network lb inbound-nat-pool delete -g {rg} --lb-name {name} -n {_q(pool)}")
-        generated = {
-            str(r.get("name"))
-            for r in (before.get("properties") or {}).get("inboundNatRules") or []
-            if tf.is_generated_rule(r)
-        }
-        for rule in sorted(set(b["inboundNatRules"]) - set(a["inboundNatRules"]) - generated):
-            out.append(f"az network lb inbound-nat-rule delete -g {rg} --lb-name {name} -n {_q(rule)}")
-        new_rules = {
-            str(r.get("name")): r for r in (after.get("properties") or {}).get("inboundNatRules") or []
-        }
-        for rule in sorted(set(a["inboundNatRules"]) - set(b["inboundNatRules"])):
-            rp = new_rules[rule].get("properties") or {}
-            fe = _ref_names([rp.get("frontendIPConfiguration")])
-            target = _ref_names([rp.get("backendAddressPool")])
-            out.append(
-                f"az network lb inbound-nat-rule create -g {rg} --lb-name {name} -n {_q(rule)} "
-                f"--protocol {rp.get('protocol')} --frontend-ip {_q(fe[0] if fe else '')} "
-                f"--frontend-port-range-start {rp.get('frontendPortRangeStart')} "
-                f"--frontend-port-range-end {rp.get('frontendPortRangeEnd')} "
-                f"--backend-port {rp.get('backendPort')} "
-                f"--backend-pool-name {_q(target[0] if target else '')}"
-            )
-        for pool in sorted(set(b["backendAddressPools"]) - set(a["backendAddressPools"])):
-            out.append(f"az network lb address-pool delete -g {rg} --lb-name {name} -n {_q(pool)}")
-        for pool in sorted(set(a["inboundNatPools"]) - set(b["inboundNatPools"])):
-            out.append(f"az network lb inbound-nat-pool create -g {rg} --lb-name {name} -n {_q(pool)} ...")
-    elif kind == "microsoft.compute/virtualmachinescalesets":
-        props = after.get("properties") or {}
-        mode = (props.get("upgradePolicy") or {}).get("mode")
-        sets: list[str] = []
-        if mode:
-            sets.append(f"upgradePolicy.mode={mode}")
-        vmp = props.get("virtualMachineProfile")
-        if vmp:
-            for i, cfg in enumerate(vmp["networkProfile"]["networkInterfaceConfigurations"]):
-                for j, ipc in enumerate((cfg.get("properties") or {}).get("ipConfigurations") or []):
-                    ip = ipc.get("properties") or {}
-                    path = (
-                        "virtualMachineProfile.networkProfile.networkInterfaceConfigurations"
-                        f"[{i}].ipConfigurations[{j}]"
-                    )
-                    nat = [{"id": r.get("id")} for r in ip.get("loadBalancerInboundNatPools") or []]
-                    bep = [{"id": r.get("id")} for r in ip.get("loadBalancerBackendAddressPools") or []]
-                    sets.append(f"{path}.loadBalancerInboundNatPools={_json(nat)}")
-                    sets.append(f"{path}.loadBalancerBackendAddressPools={_json(bep)}")
-        if sets:
-            out.append(f"az vmss update -g {rg} -n {name} " + " ".join(f"--set {_q(s)}" for s in sets))
-    elif kind == "microsoft.network/networkinterfaces":
-        before_ipcs = {
-            i.get("name"): i for i in (before.get("properties") or {}).get("ipConfigurations") or []
-        }
-        for ipc in (after.get("properties") or {}).get("ipConfigurations") or []:
-            old = (before_ipcs.get(ipc.get("name")) or {}).get("properties") or {}
-            new = ipc.get("properties") or {}
-            ipn = _q(str(ipc.get("name")))
-            for key, verb in (
-                ("loadBalancerInboundNatRules", "inbound-nat-rule"),
-                ("loadBalancerBackendAddressPools", "address-pool"),
-            ):
-                olds, news = set(_ids(old.get(key))), set(_ids(new.get(key)))
-                for rid_ in sorted(olds - news):
-                    out.append(_nic_cmd(rg, name, ipn, verb, "remove", rid_))
-                for rid_ in sorted(news - olds):
-                    out.append(_nic_cmd(rg, name, ipn, verb, "add", rid_))
-    return tuple(out)
+    for ipc in (after.get("properties") or {}).get("ipConfigurations") or []:
+        old = (before_ipcs.get(ipc.get("name")) or {}).get("properties") or {}
+        new = ipc.get("properties") or {}
+        ipn = _q(str(ipc.get("name")))
+        for key, verb in (
+            ("loadBalancerInboundNatRules", "inbound-nat-rule"),
+            ("loadBalancerBackendAddressPools", "address-pool"),
+        ):
+            olds, news = set(_ids(old.get(key))), set(_ids(new.get(key)))
+            out += [_nic_cmd(rg, name, ipn, verb, "remove", ref) for ref in sorted(olds - news)]
+            out += [_nic_cmd(rg, name, ipn, verb, "add", ref) for ref in sorted(news - olds)]
+    return out
+
+
+_AZ_COMMANDS: dict[str, Callable[[str, str, Body, Body], list[str]]] = {
+    "microsoft.network/loadbalancers": _lb_commands,
+    "microsoft.compute/virtualmachinescalesets": _vmss_commands,
+    "microsoft.network/networkinterfaces": _nic_commands,
+}
 
 
 def _ids(refs: Any) -> list[str]:
@@ -274,6 +313,4 @@ def _nic_cmd(rg: str, nic: str, ipc: str, verb: str, action: str, ref: str) -> s
 
 
 def _json(value: Any) -> str:
-    import json
-
     return json.dumps(value, separators=(",", ":"))

@@ -1,8 +1,10 @@
 """The step engine: runs a :class:`~natmigrate.plan.model.LoadBalancerPlan` forwards or backwards.
 
-Forwards (``design.md``): back up; load balancer + backend pools; scale-set models and NICs in
-parallel; roll out; load balancer: NAT pools and v1 rules out and v2 rules in, in one write (two if
-Azure rejects one); restore a switched upgrade policy; verify the port mapping.
+Forwards, it runs the plan's own steps (``plan.steps``, ordered by :mod:`natmigrate.plan.steps`)
+phase by phase, mapping each step's kind to its action and journaling each under the step's id:
+back up; load balancer + backend pools; scale-set models and NICs in parallel; roll out; load
+balancer: NAT pools and v1 rules out and v2 rules in, in one write (two if Azure rejects one);
+restore a switched upgrade policy; verify the port mapping.
 
 Backwards (rollback), in the order Azure accepts: load balancer: v2 rules out and NAT pools and v1
 rules back in one write (scale sets may still reference the new backend pools); scale-set models
@@ -20,7 +22,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from natmigrate import ids
 from natmigrate.errors import NatMigrateError
@@ -35,8 +37,10 @@ from natmigrate.execute.gateway import (
     PreconditionFailedError,
 )
 from natmigrate.execute.rundir import RunDir
-from natmigrate.plan.model import LoadBalancerPlan, PortMapping, ScaleSetChange
-from natmigrate.plan.waves import DEFAULT_WAVE, nic_waves
+from natmigrate.plan.model import STEP_KINDS, LoadBalancerPlan, PortMapping, ScaleSetChange
+from natmigrate.plan.model import Step as PlanStep
+from natmigrate.plan.steps import phases as plan_phases
+from natmigrate.plan.steps import swap_plans
 
 # How often to retry a write refused with 412 when nothing of substance had changed.
 _MISMATCH_RETRIES = 3
@@ -105,8 +109,8 @@ class VerificationFailedError(NatMigrateError):
 class RunOptions:
     """How to run."""
 
-    # Manual roll-out: instances per upgrade call (None: all at once). Single-VM rules: NICs per
-    # wave, each wave followed by its own load-balancer write (None: DEFAULT_WAVE); see plan/waves.py.
+    # Manual roll-out: instances per upgrade call (None: all at once). The plan's batch size: the
+    # NIC waves it also sizes are steps of the plan already (PlanOptions.batch_size).
     batch_size: int | None = None
     rollout_timeout: float = 3600.0  # Automatic roll-out: seconds to wait for latestModelApplied
     poll_interval: float = 15.0  # Automatic roll-out: seconds between instance listings
@@ -594,58 +598,19 @@ class Engine:
 
     # ------------------------------------------------------------------------------ plans
 
-    def _rollout_steps(self, prefix: str) -> list[Step]:
+    def _rollout_steps(self, names: list[str], scale_sets: Sequence[ScaleSetChange]) -> list[Step]:
         """One roll-out step per scale set, started together when they all run at once."""
-        names = [f"{prefix}:{ss.name}" for ss in self.plan.scale_sets]
         together = 1 < len(names) <= self.options.max_workers
         gate = StartGate(names) if together else None
         return [
-            (name, _bind(self.rollout, name, ss, gate))
-            for name, ss in zip(names, self.plan.scale_sets, strict=True)
+            (name, _bind(self.rollout, name, ss, gate)) for name, ss in zip(names, scale_sets, strict=True)
         ]
 
     def forward_phases(self) -> list[list[Step]]:
-        """The migration, as phases of steps (steps inside a phase run in parallel)."""
-        p = self.plan
-        phases: list[list[Step]] = [[("backup", self.backup)]]
-        waves = nic_waves(p, self.options.batch_size or DEFAULT_WAVE)
-        first_wave = waves[0].plan if len(waves) > 1 else None
-        if any(bp.action == "create" for bp in p.backend_pools):
-            phases.append([("lb-add-backend-pools", lambda: self._add_backend_pools(first_wave))])
-        models: list[Step] = []
-        for ss in p.scale_sets:
-            name = f"vmss-update-model:{ss.name}"
-            models.append((name, _bind(self._ensure_vmss, name, ss.id, tf.vmss_update_model(ss))))
-        for k, wave in enumerate(waves, 1):
-            names = [f"nic-update:{nic.name}" for nic in wave.nics]
-            # A wave's NICs are read first and written together: the first write starts the
-            # downtime of its VM, which lasts until the wave's load-balancer write.
-            together = len(waves) > 1 and 1 < len(names) <= self.options.max_workers
-            gate = StartGate(names) if together else None
-            for name, nic in zip(names, wave.nics, strict=True):
-                models.append((name, _bind(self._ensure_nic, name, nic.id, tf.nic_update(nic.edits), gate)))
-            if models:
-                phases.append(models)
-            models = []
-            if k < len(waves):
-                swap = f"lb-swap-nat:wave-{k}-of-{len(waves)}"
-                phases.append([(swap, _bind(self.swap, swap, wave.plan, waves[k].plan))])
-        rollouts = self._rollout_steps("vmss-rollout")
-        if rollouts:
-            phases.append(rollouts)
-        last = "lb-swap-nat" if len(waves) == 1 else f"lb-swap-nat:wave-{len(waves)}-of-{len(waves)}"
-        phases.append([(last, _bind(self.swap, last))])
-        restores: list[Step] = []
-        for ss in p.scale_sets:
-            if ss.switch_to_manual:
-                name = f"vmss-restore-upgrade-mode:{ss.name}"
-                restores.append(
-                    (name, _bind(self._ensure_vmss, name, ss.id, tf.vmss_set_upgrade_mode(ss.upgrade_mode)))
-                )
-        if restores:
-            phases.append(restores)
-        phases.append([("verify-ports", self.verify)])
-        return phases
+        """The plan's steps (:mod:`natmigrate.plan.steps`), each bound to its action, phase by phase
+        (steps inside a phase run in parallel). No order is decided here."""
+        bind = _Binder(self)
+        return [bind.phase(phase) for phase in plan_phases(self.plan.steps)]
 
     def rollback_phases(self) -> list[list[Step]]:
         """Undo, from whatever point the run reached, using the backups."""
@@ -681,7 +646,9 @@ class Engine:
             )
         if models:
             phases.append(models)
-        rollouts = self._rollout_steps("rollback-vmss-rollout")
+        rollouts = self._rollout_steps(
+            [f"rollback-vmss-rollout:{ss.name}" for ss in p.scale_sets], p.scale_sets
+        )
         if rollouts:
             phases.append(rollouts)
         policies: list[Step] = []
@@ -711,6 +678,75 @@ class Engine:
     def rollback(self) -> RunOutcome:
         """Roll back (or resume a rollback)."""
         return self._run(self.rollback_phases())
+
+
+class _Binder:
+    """Maps each kind of plan step to the engine's action for it (see :data:`STEP_KINDS`)."""
+
+    def __init__(self, engine: Engine):
+        p = engine.plan
+        self.engine = engine
+        self.scale_sets = {ids.id_key(ss.id): ss for ss in p.scale_sets}
+        self.nics = {ids.id_key(nic.id): nic for nic in p.network_interfaces}
+        self.swaps = swap_plans(p)
+        parts = list(self.swaps.values())
+        # The next load-balancer write is prepared once the one before it (or the pools) is done.
+        self.after = {sid: parts[i + 1] if i + 1 < len(parts) else None for i, sid in enumerate(self.swaps)}
+        self.waved = len(parts) > 1
+        self.first_wave = parts[0] if self.waved else None
+        self.nic_gate: StartGate | None = None
+        self.rollout_gate: StartGate | None = None
+        self.actions: dict[str, Callable[[PlanStep], Callable[[], str]]] = {
+            "backup": lambda step: engine.backup,
+            "lb-add-backend-pools": lambda step: _bind(engine._add_backend_pools, self.first_wave),
+            "vmss-update-model": self._update_model,
+            "nic-update": self._nic_update,
+            "vmss-rollout": self._rollout,
+            "lb-swap-nat": lambda step: _bind(engine.swap, step.id, self.swaps[step.id], self.after[step.id]),
+            "vmss-restore-upgrade-mode": self._restore_mode,
+            "verify-ports": lambda step: engine.verify,
+        }
+        assert set(self.actions) == set(STEP_KINDS), "every kind of step has an action"
+
+    def phase(self, steps: list[PlanStep]) -> list[Step]:
+        workers = self.engine.options.max_workers
+        nic_steps = [s.id for s in steps if s.kind == "nic-update"]
+        # A wave's NICs are read first and written together: the first write starts the downtime
+        # of its VM, which lasts until the wave's load-balancer write.
+        together = self.waved and 1 < len(nic_steps) <= workers
+        self.nic_gate = StartGate(nic_steps) if together else None
+        rollouts = [s.id for s in steps if s.kind == "vmss-rollout"]
+        self.rollout_gate = StartGate(rollouts) if 1 < len(rollouts) <= workers else None
+        return [(step.id, self.actions[step.kind](step)) for step in steps]
+
+    def _scale_set(self, step: PlanStep) -> ScaleSetChange:
+        return _target(self.scale_sets, step, "scale sets")
+
+    def _update_model(self, step: PlanStep) -> Callable[[], str]:
+        ss = self._scale_set(step)
+        return _bind(self.engine._ensure_vmss, step.id, ss.id, tf.vmss_update_model(ss))
+
+    def _nic_update(self, step: PlanStep) -> Callable[[], str]:
+        nic = _target(self.nics, step, "network interfaces")
+        return _bind(self.engine._ensure_nic, step.id, nic.id, tf.nic_update(nic.edits), self.nic_gate)
+
+    def _rollout(self, step: PlanStep) -> Callable[[], str]:
+        return _bind(self.engine.rollout, step.id, self._scale_set(step), self.rollout_gate)
+
+    def _restore_mode(self, step: PlanStep) -> Callable[[], str]:
+        ss = self._scale_set(step)
+        return _bind(self.engine._ensure_vmss, step.id, ss.id, tf.vmss_set_upgrade_mode(ss.upgrade_mode))
+
+
+T = TypeVar("T")
+
+
+def _target(changes: dict[str, T], step: PlanStep, what: str) -> T:
+    """The change a scale-set or NIC step is about (its first resource), from the plan."""
+    found = changes.get(ids.id_key(step.resources[0])) if step.resources else None
+    if found is None:
+        raise NatMigrateError(f"plan step {step.id}: its resource is not among the plan's {what}")
+    return found
 
 
 def _bind(fn: Callable[..., str], *args: Any) -> Callable[[], str]:

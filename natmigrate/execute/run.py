@@ -13,6 +13,7 @@ from natmigrate.errors import NatMigrateError
 from natmigrate.execute import events as ev
 from natmigrate.execute.engine import Engine, RunOptions, RunOutcome, StepError
 from natmigrate.execute.gateway import Body, Gateway
+from natmigrate.execute.nat_down import nat_down
 from natmigrate.execute.rundir import RunDir, run_lock
 from natmigrate.model import Origin
 from natmigrate.plan.fingerprint import fingerprint
@@ -46,6 +47,8 @@ class RunResult:
     writes: list[dict[str, Any]] = field(default_factory=list)  # dry run: what would be sent
     downtime: dict[str, float] | None = None  # simulated runs: NAT downtime per target (seconds)
     load_balancers: list[str] = field(default_factory=list)
+    # a migration that stopped: targets whose NAT is down and since when (execute/nat_down.py)
+    nat_down: list[dict[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The result document."""
@@ -73,6 +76,7 @@ class RunResult:
                 for p in self.outcome.ports
             ],
             "notes": list(self.outcome.notes),
+            "nat_down": list(self.nat_down),
         }
         if self.error is not None:
             data["error"] = self.error
@@ -201,8 +205,15 @@ def execute(
         if error is not None:
             status = "rollback-failed" if direction == "rollback" else "failed"
             rd.update_meta(status=status, error=error)
+            down = nat_down(lbs, rd.journal_entries(), len(lbs) > 1) if direction != "rollback" else []
             return RunResult(
-                status, str(rd.path), first, outcome, error=error, load_balancers=[x.id for x in lbs]
+                status,
+                str(rd.path),
+                first,
+                outcome,
+                error=error,
+                load_balancers=[x.id for x in lbs],
+                nat_down=down,
             )
         status = "rolled-back" if direction == "rollback" else "succeeded"
         rd.update_meta(status=status, error=None)

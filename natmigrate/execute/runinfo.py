@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from natmigrate import __version__
+from natmigrate.errors import UsageError
 from natmigrate.execute.engine import RunOptions
 from natmigrate.execute.rundir import RUN_FORMAT_VERSION, RunDir
 from natmigrate.execute.targets import SimulatedTarget
+from natmigrate.plan.model import Plan
 
 if TYPE_CHECKING:
     from natmigrate.azure.gateway import SdkGateway
@@ -29,6 +31,20 @@ class RunSettings:
     rollout_timeout: float = 3600.0
     dry_run: bool = False
     allow_pending_model: bool = False  # run although instances are behind their scale set's model
+
+    def for_plan(self, plan: Plan, where: str) -> RunSettings:
+        """These settings with the batch size ``plan`` was made with.
+
+        It sizes the waves of single-VM rules, which are steps of the plan, so another one is
+        refused rather than run steps nobody reviewed (``where`` names the plan in the message)."""
+        planned = plan.options.batch_size
+        if self.batch_size is not None and self.batch_size != planned:
+            made = f"--batch-size {planned}" if planned is not None else "no --batch-size"
+            raise UsageError(
+                f"{where}: planned with {made}, and its steps depend on it; leave --batch-size out, "
+                f"or make a new plan with --batch-size {self.batch_size}"
+            )
+        return replace(self, batch_size=planned)
 
     def engine_options(self, rd: RunDir | None, simulated: bool) -> RunOptions:
         """The engine's options; a simulated Azure is polled without waiting."""

@@ -104,7 +104,8 @@ def read_plan_file(path: Path) -> Plan:
     try:
         plan = Plan.from_dict(data)
     except PlanFormatError as exc:
-        raise NatMigrateError(f"{path}: not a natmigrate plan: {exc}") from None
+        problem = exc.problem if exc.wrong_version else f"not a natmigrate plan: {exc}"
+        raise NatMigrateError(f"{path}: {problem}") from None
     digest = data.get("digest")
     if not isinstance(digest, str):
         raise NatMigrateError(
@@ -120,13 +121,18 @@ def read_plan_file(path: Path) -> Plan:
 
 
 def plan_live(
-    gateway: Gateway, lb_ids: Sequence[str], rolling: RollingPolicy, allow_pending_model: bool = False
+    gateway: Gateway,
+    lb_ids: Sequence[str],
+    rolling: RollingPolicy,
+    batch_size: int | None = None,
+    allow_pending_model: bool = False,
 ) -> Plan:
-    """Read each load balancer (and what uses it) through the gateway and plan its migration."""
+    """Read each load balancer (and what uses it) through the gateway and plan its migration (the
+    batch size sizes the waves of single-VM rules, which are steps of the plan)."""
     from natmigrate.azure.live import read_live
     from natmigrate.plan.build import build_plan
 
-    options = PlanOptions(rolling=rolling, allow_pending_model=allow_pending_model)
+    options = PlanOptions(rolling=rolling, batch_size=batch_size, allow_pending_model=allow_pending_model)
     plans = tuple(build_plan(read_live(gateway, lb_id)[0], options) for lb_id in lb_ids)
     parsed = ids.parse_id(lb_ids[0]) if len(lb_ids) == 1 else None
     live = (
@@ -207,7 +213,7 @@ class RunSession:
         settings: RunSettings,
         meta: RunMeta,
     ) -> SessionResult:
-        plan = plan_live(connected.gateway, lb_ids, rolling, settings.allow_pending_model)
+        plan = plan_live(connected.gateway, lb_ids, rolling, settings.batch_size, settings.allow_pending_model)
         lbs = [lb for lb in plan.load_balancers if lb.has_changes]
         if not lbs:
             # Nothing to do is a success (exit 0), as with every other command.
@@ -240,7 +246,8 @@ class RunSession:
 
     def apply(self, plan: Plan, name: str | None, target: Target, settings: RunSettings) -> SessionResult:
         """Run a saved plan (every load balancer with changes, or the one called ``name``); refuse
-        when Azure changed since it was planned."""
+        when Azure changed since it was planned. ``settings`` carry the plan's batch size
+        (:meth:`RunSettings.for_plan`)."""
         lb_pick = None
         if name:
             match = [x for x in plan.load_balancers if x.name.lower() == name.lower()]
@@ -292,29 +299,30 @@ class RunSession:
     def resume(self, run_dir: Path, settings: RunSettings) -> SessionResult:
         """Finish a run from wherever it stopped (every step first checks whether it is done)."""
         rd = RunDir.open(run_dir)
-        _, lbs, meta = load_run(rd)
+        plan, lbs, meta = load_run(rd)
         if str(meta.get("status")) in ("rolled-back", "rolling-back", "rollback-failed"):
             raise UsageError(
                 f"{rd.path}: this run was being rolled back; finish that with: natmigrate rollback {rd.path}"
             )
         self._say(f"Resuming the migration of {', '.join(lb.name for lb in lbs)} ({rd.path})")
-        return self._carry_on(rd, lbs, RunMeta.from_json(meta), "migrate", settings)
+        return self._carry_on(
+            rd, lbs, RunMeta.from_json(meta), "migrate", settings.for_plan(plan, str(rd.path))
+        )
 
     def rollback(self, run_dir: Path, settings: RunSettings) -> SessionResult:
         """Restore the original configuration from the run's backups, from any point."""
         rd = RunDir.open(run_dir)
-        _, lbs, meta = load_run(rd)
+        plan, lbs, meta = load_run(rd)
         names = ", ".join(lb.name for lb in lbs)
         self._say(f"Rolling back {names} to its original configuration ({rd.path})")
+        settings = settings.for_plan(plan, str(rd.path))
         return self._carry_on(rd, lbs, RunMeta.from_json(meta), "rollback", settings)
 
     def _carry_on(
         self, rd: RunDir, lbs: list[LoadBalancerPlan], meta: RunMeta, direction: str, settings: RunSettings
     ) -> SessionResult:
         """Run an existing run directory forwards or backwards where it was made (Azure, or its
-        saved simulator), with the run's batch size unless given one."""
-        if settings.batch_size is None and meta.batch_size is not None:
-            settings = dataclasses.replace(settings, batch_size=meta.batch_size)
+        saved simulator)."""
         if meta.simulated:
             with open_rehearsal(rd, None, ()) as connected:
                 return SessionResult(self._run(rd, connected, lbs, direction, settings))
@@ -358,7 +366,7 @@ class RunSession:
         outcome = RunOutcome()
         for lb in lbs:
             prefix = f"{lb.name}/" if len(lbs) > 1 else ""
-            part = Engine(dry, lb, None, options=options, step_prefix=prefix).migrate()
+            part = Engine(dry, lb, None, dry.observe, options, step_prefix=prefix).migrate()
             outcome.steps.extend(part.steps)
             outcome.ports.extend(part.ports)
         return RunResult(

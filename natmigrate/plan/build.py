@@ -9,6 +9,7 @@ ranges), :mod:`~natmigrate.plan.checks` (problems), :mod:`~natmigrate.plan.mappi
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from natmigrate.model import (
     Inventory,
@@ -190,18 +191,9 @@ def _freeze(draft: Draft, rows: list[PortMapping]) -> LoadBalancerPlan:
             )
             if nic is not None:
                 fingerprints.append(Fingerprint(acc.id, "networkInterface", fp, nic.etag))
-    has_changes = bool(nat_rules or draft.remove_pools or draft.remove_rules)
-    steps = build_steps(
-        draft.lb_id,
-        draft.lb_name,
-        [p.name for p in draft.pools if p.action == "create"],
-        scale_sets,
-        nics,
-        has_changes,
-    )
     parsed_sub, parsed_rg = _sub_rg(draft.lb_id)
     mappings = tuple(rows)
-    return LoadBalancerPlan(
+    plan = LoadBalancerPlan(
         id=draft.lb_id,
         name=draft.lb_name,
         etag=lb.etag,
@@ -214,7 +206,6 @@ def _freeze(draft: Draft, rows: list[PortMapping]) -> LoadBalancerPlan:
         keep_v1_rules=tuple(dict.fromkeys(draft.keep_v1_rules)),
         scale_sets=tuple(scale_sets),
         network_interfaces=tuple(nics),
-        steps=tuple(steps),
         problems=_dedupe(draft.problems),
         port_mappings=mappings,
         fingerprints=tuple(fingerprints),
@@ -222,6 +213,7 @@ def _freeze(draft: Draft, rows: list[PortMapping]) -> LoadBalancerPlan:
         resource_group=lb.resource_group or parsed_rg,
         subscription=parsed_sub,
     )
+    return replace(plan, steps=build_steps(plan, draft.options.batch_size))
 
 
 def _text(value: object, default: str | None) -> str:

@@ -19,7 +19,7 @@ Reading order for the executor, per :class:`LoadBalancerPlan`:
 * ``remove_nat_pools``/``remove_nat_rules``: the v1 pools and rules that leave the load balancer in
   the same PUT that adds the v2 rules (Azure forbids pools and user NAT rules side by side).
   Rules Azure generated from a pool (``<pool>.<n>``) are listed too: they vanish with the pool.
-* ``steps``: the order (see :data:`STEP_KINDS`). ``port_mappings``: old v1 port and predicted v2
+* ``steps``: what the executor runs, in order (see :class:`Step`, :mod:`natmigrate.plan.steps`). ``port_mappings``: old v1 port and predicted v2
   port per target, for the comparison after the run.
 * ``problems``/``feasible``: an error-severity problem blocks the plan.
 
@@ -31,12 +31,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import typing
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from natmigrate.plan import codec
 
-FORMAT_VERSION = "1.1"  # 1.1: "digest"
+FORMAT_VERSION = "2.1"  # 2.1: "digest"
 
 Severity = Literal["error", "warning", "info"]
 Scope = Literal["pools", "rules", "all"]
@@ -77,25 +78,14 @@ PROBLEM_CODES = (
 StepKind = Literal[
     "backup",  # save every resource below and the v1 port mapping
     "lb-add-backend-pools",  # LB PUT: add the pools the v2 rules target (no traffic change)
-    "vmss-switch-upgrade-mode",  # Rolling -> Manual, only with --rolling switch-to-manual
-    "vmss-update-model",  # one model update per scale set: NAT pools out, backend pools in
-    "nic-update",  # one update per NIC: NAT rules out, backend pools in
-    "vmss-rollout",  # bring instances to the model (Manual: manual upgrade; Automatic: wait)
-    "lb-swap-nat",  # LB PUT: NAT pools and v1 rules out, v2 rules in, in one request
-    "vmss-restore-upgrade-mode",  # back to Rolling
+    "vmss-update-model",  # one scale set's model: NAT pools out, backend pools in (Rolling -> Manual)
+    "nic-update",  # one NIC: NAT rules out, backend pools in
+    "vmss-rollout",  # bring one scale set's instances to the model (Manual: upgrade; Automatic: wait)
+    "lb-swap-nat",  # LB PUT: NAT pools and v1 rules out, v2 rules in, in one request (or one wave's)
+    "vmss-restore-upgrade-mode",  # one scale set back to Rolling
     "verify-ports",  # query the v2 port mapping and compare with the old one
 ]
-STEP_KINDS: tuple[str, ...] = (
-    "backup",
-    "lb-add-backend-pools",
-    "vmss-switch-upgrade-mode",
-    "vmss-update-model",
-    "nic-update",
-    "vmss-rollout",
-    "lb-swap-nat",
-    "vmss-restore-upgrade-mode",
-    "verify-ports",
-)
+STEP_KINDS: tuple[str, ...] = typing.get_args(StepKind)
 
 
 @dataclass(frozen=True)
@@ -117,6 +107,10 @@ class PlanOptions:
     # Run even though instances are behind their scale set's model: the roll-out then applies the
     # whole pending model (a reboot or reimage), and the downtime warning says so.
     allow_pending_model: bool = False
+    # Manual roll-out: instances per upgrade call; single-VM rules: NICs per wave (plan/waves.py).
+    # None: all instances at once, waves of DEFAULT_WAVE. The waves are steps of the plan, so the
+    # batch size is decided when planning and ``apply`` runs with it.
+    batch_size: int | None = None
 
 
 @dataclass(frozen=True)
@@ -265,12 +259,19 @@ class PortMapping:
 
 @dataclass(frozen=True)
 class Step:
-    """One step of the migration, in order. ``resources`` are ids the step writes or reads."""
+    """One step of the migration, exactly as the executor runs and journals it.
 
+    ``id`` is the step name in the run's journal (``vmss-update-model:vmss-web``,
+    ``lb-swap-nat:wave-2-of-3``); ``kind`` says which action runs it; ``resources`` are the ids it
+    reads or writes (a load-balancer write also lists the pools and rules it moves). Steps run phase
+    after phase, in plan order; the steps of one phase may run in parallel.
+    """
+
+    id: str
     kind: StepKind
     description: str
     resources: tuple[str, ...] = ()
-    parallel: bool = False  # the resources may be processed concurrently
+    phase: int = 0
 
 
 @dataclass(frozen=True)
@@ -422,10 +423,15 @@ class Plan:
         if not isinstance(data, dict):
             raise PlanFormatError("", "a plan file is a JSON object")
         version = data.get("format_version")
-        if not isinstance(version, str) or version.split(".", 1)[0] != FORMAT_VERSION.split(".", 1)[0]:
+        major = version.split(".", 1)[0] if isinstance(version, str) else None
+        if major != FORMAT_VERSION.split(".", 1)[0]:
+            older = major is not None and major.isdigit() and int(major) < int(FORMAT_VERSION.split(".")[0])
             raise PlanFormatError(
                 "/format_version",
-                f"unsupported plan format {version!r} (this natmigrate reads {FORMAT_VERSION}); re-plan",
+                f"plan format {version} is from an older natmigrate, whose steps this one does not run; "
+                "make a new plan (natmigrate plan ... --out plan.json)"
+                if older
+                else f"unsupported plan format {version!r} (this natmigrate reads {FORMAT_VERSION}); re-plan",
             )
         try:
             return codec.decode(cls, data)
@@ -459,3 +465,8 @@ class PlanFormatError(ValueError):
         self.pointer = pointer
         self.problem = problem
         super().__init__(f"{pointer or '/'}: {problem}")
+
+    @property
+    def wrong_version(self) -> bool:
+        """The file is a plan, but of a format version this natmigrate does not read."""
+        return self.pointer == "/format_version"

@@ -1,6 +1,8 @@
 """``plan -o az-cli``: a reviewable bash script of the equivalent ``az`` commands.
 
-The order is the one Azure accepts (and the plan's steps): the scale sets and NICs drop their NAT
+One block per step of the plan, in the plan's order and headed by the step's id (the name a
+natmigrate run journals), so the script and ``apply`` do the same thing. The order is the one Azure
+accepts: the scale sets and NICs drop their NAT
 references and roll out *before* the load balancer loses its NAT pools. Microsoft's Learn page
 deletes the pool first, which Azure refuses while a scale set still references it. The load
 balancer's final change is one ``az rest`` PUT built with ``jq`` from a fresh GET, sent with
@@ -12,10 +14,12 @@ from __future__ import annotations
 import json
 import re
 import shlex
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from natmigrate import ids
-from natmigrate.plan.model import LoadBalancerPlan, NicChange, Plan, ScaleSetChange
-from natmigrate.plan.waves import DEFAULT_WAVE, nic_waves
+from natmigrate.plan.model import LoadBalancerPlan, NicChange, Plan, ScaleSetChange, Step
+from natmigrate.plan.steps import swap_plans
 from natmigrate.report.plan_text import short
 
 API_VERSION = "2024-05-01"
@@ -74,86 +78,88 @@ def render_az_cli(plan: Plan) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+@dataclass(frozen=True)
+class _Script:
+    """What every step's block needs: the load balancer and the part of the plan each swap moves."""
+
+    lb: LoadBalancerPlan
+    name: str
+    tag: str  # shell-safe load balancer name, for variable names
+    swaps: dict[str, LoadBalancerPlan]
+
+    def scale_set(self, step: Step) -> ScaleSetChange:
+        return next(ss for ss in self.lb.scale_sets if ss.id == step.resources[0])
+
+    def nic(self, step: Step) -> NicChange:
+        return next(n for n in self.lb.network_interfaces if n.id == step.resources[0])
+
+
 def _lb(lb: LoadBalancerPlan) -> list[str]:
+    """One block per plan step, in the plan's order, each headed by the step's id."""
     rg, name = _rg_name(lb.id)
-    tag = re.sub(r"\W", "_", name)
-    out = [
-        f"# ==== load balancer {name} (resource group {rg}) ====",
-        f"LB_ID={_q(lb.id)}",
-        "",
-        "# 1. backup: every resource to be touched",
-        f'az rest --method get --url "$ARM$LB_ID?api-version=$API" > "$BACKUP_DIR/{name}.json"',
-    ]
-    for ss in lb.scale_sets:
-        out.append(f'az vmss show --ids {_q(ss.id)} > "$BACKUP_DIR/vmss-{short(ss.id)}.json"')
-    for nic in lb.network_interfaces:
-        out.append(f'az network nic show --ids {_q(nic.id)} > "$BACKUP_DIR/nic-{short(nic.id)}.json"')
-    out.append("")
-    step = 2
-    created = [p for p in lb.backend_pools if p.action == "create"]
-    if created:
-        out.append(f"# {step}. add the backend pools the v2 rules target (no traffic change)")
-        out += [
-            f"az network lb address-pool create -g {_q(rg)} --lb-name {_q(name)} -n {_q(p.name)}"
-            for p in created
-        ]
+    script = _Script(lb, name, re.sub(r"\W", "_", name), swap_plans(lb))
+    out = [f"# ==== load balancer {name} (resource group {rg}) ====", f"LB_ID={_q(lb.id)}", ""]
+    for n, step in enumerate(lb.steps, 1):
+        out.append(f"# {n}. {step.id}: {step.description}")
+        out += _BLOCKS[step.kind](script, step)
         out.append("")
-        step += 1
-    switch = [s for s in lb.scale_sets if s.switch_to_manual]
-    if switch:
-        out.append(f"# {step}. switch Rolling scale sets to Manual for the migration")
-        out += [f"az vmss update --ids {_q(s.id)} --set upgradePolicy.mode=Manual" for s in switch]
-        out.append("")
-        step += 1
-    if lb.scale_sets:
-        out.append(
-            f"# {step}. each scale set's model, once: NAT pool references out, backend pool references in"
-        )
-        for ss in lb.scale_sets:
-            out += _vmss_update(ss)
-        out.append("")
-        step += 1
-    waves = nic_waves(lb, DEFAULT_WAVE)
-    if len(waves) > 1:
-        # Single-VM rules: as natmigrate runs them, each wave's NICs and then that wave's swap.
-        for k, wave in enumerate(waves, 1):
-            out.append(
-                f"# {step}. wave {k} of {len(waves)}: these NICs, once: v1 NAT rule references out, backend pool references in"
-            )
-            out += _nic_updates(wave.nics, name)
-            out.append("")
-            out += _swap(wave.plan, f"{step}b", name, f"{tag}_W{k}", wave=k)
-            step += 1
-        out += _verify(lb, step)
-        return out
-    if lb.network_interfaces:
-        out.append(f"# {step}. each NIC, once: v1 NAT rule references out, backend pool references in")
-        out += _nic_updates(lb.network_interfaces, name)
-        out.append("")
-        step += 1
-    if lb.scale_sets:
-        out.append(f"# {step}. roll the model out to the instances, once")
-        for ss in lb.scale_sets:
-            srg, sname = _rg_name(ss.id)
-            if ss.upgrade_mode.lower() == "automatic" and not ss.switch_to_manual:
-                out.append(f"# {sname}: Automatic upgrades: wait until every instance has the latest model")
-                out.append(
-                    f'until [ "$(az vmss list-instances -g {_q(srg)} -n {_q(sname)} '
-                    "--query 'length([?!latestModelApplied])' -o tsv)\" = 0 ]; do sleep 15; done"
-                )
-            else:
-                out.append(f"az vmss update-instances -g {_q(srg)} -n {_q(sname)} --instance-ids '*'")
-        out.append("")
-        step += 1
-    out += _swap(lb, step, name, tag)
-    step += 1
-    if switch:
-        out.append(f"# {step}. switch the scale sets back to Rolling upgrades")
-        out += [f"az vmss update --ids {_q(s.id)} --set upgradePolicy.mode=Rolling" for s in switch]
-        out.append("")
-        step += 1
-    out += _verify(lb, step)
     return out
+
+
+def _backup(script: _Script, step: Step) -> list[str]:
+    lb = script.lb
+    out = [f'az rest --method get --url "$ARM$LB_ID?api-version=$API" > "$BACKUP_DIR/{script.name}.json"']
+    out += [
+        f'az vmss show --ids {_q(ss.id)} > "$BACKUP_DIR/vmss-{short(ss.id)}.json"' for ss in lb.scale_sets
+    ]
+    out += [
+        f'az network nic show --ids {_q(nic.id)} > "$BACKUP_DIR/nic-{short(nic.id)}.json"'
+        for nic in lb.network_interfaces
+    ]
+    return out
+
+
+def _add_pools(script: _Script, step: Step) -> list[str]:
+    rg, name = _rg_name(script.lb.id)
+    return [
+        f"az network lb address-pool create -g {_q(rg)} --lb-name {_q(name)} -n {_q(p.name)}"
+        for p in script.lb.backend_pools
+        if p.action == "create"
+    ]
+
+
+def _rollout(script: _Script, step: Step) -> list[str]:
+    ss = script.scale_set(step)
+    srg, sname = _rg_name(ss.id)
+    if ss.orchestration_mode.lower() == "flexible":
+        return []
+    if ss.upgrade_mode.lower() == "automatic" and not ss.switch_to_manual:
+        return [
+            f'until [ "$(az vmss list-instances -g {_q(srg)} -n {_q(sname)} '
+            "--query 'length([?!latestModelApplied])' -o tsv)\" = 0 ]; do sleep 15; done"
+        ]
+    return [f"az vmss update-instances -g {_q(srg)} -n {_q(sname)} --instance-ids '*'"]
+
+
+def _swap_step(script: _Script, step: Step) -> list[str]:
+    order = list(script.swaps)
+    wave = order.index(step.id) + 1 if len(order) > 1 else None
+    tag = script.tag if wave is None else f"{script.tag}_W{wave}"
+    return _swap(script.swaps[step.id], script.name, tag, wave)
+
+
+_BLOCKS: dict[str, Callable[[_Script, Step], list[str]]] = {
+    "backup": _backup,
+    "lb-add-backend-pools": _add_pools,
+    "vmss-update-model": lambda script, step: _vmss_update(script.scale_set(step)),
+    "nic-update": lambda script, step: _nic_updates((script.nic(step),), script.name),
+    "vmss-rollout": _rollout,
+    "lb-swap-nat": _swap_step,
+    "vmss-restore-upgrade-mode": lambda script, step: [
+        f"az vmss update --ids {_q(script.scale_set(step).id)} --set upgradePolicy.mode=Rolling"
+    ],
+    "verify-ports": lambda script, step: _verify(script.lb),
+}
 
 
 def _nic_updates(nics: tuple[NicChange, ...], lb_name: str) -> list[str]:
@@ -193,22 +199,18 @@ def _vmss_update(ss: ScaleSetChange) -> list[str]:
         if e.add_backend_pools and e.backend_pools_after is not None:
             pools = json.dumps([{"id": i} for i in e.backend_pools_after], separators=(",", ":"))
             sets.append(_q(f"{path}.loadBalancerBackendAddressPools={pools}"))
+    if ss.switch_to_manual:
+        sets.append("upgradePolicy.mode=Manual")  # for the run, in the same write
     return [f"az vmss update --ids {_q(ss.id)} --set " + " \\\n    ".join(sets)]
 
 
-def _swap(lb: LoadBalancerPlan, step: int | str, name: str, tag: str, wave: int | None = None) -> list[str]:
+def _swap(lb: LoadBalancerPlan, name: str, tag: str, wave: int | None) -> list[str]:
     remove = sorted({short(r).lower() for r in lb.remove_nat_rules})
     add = [r.rest_body() for r in lb.nat_rules]
     suffix = "" if wave is None else f"-w{wave}"
     before = f'"$BACKUP_DIR/{name}.before-swap{suffix}.json"'
     body = f'"$BACKUP_DIR/{name}.swap{suffix}.json"'
-    what = (
-        "NAT pools and v1 rules out, v2 rules in"
-        if wave is None
-        else f"wave {wave}'s v1 rules out, their v2 rules in"
-    )
     return [
-        f"# {step}. one load balancer write: {what}",
         f'az rest --method get --url "$ARM$LB_ID?api-version=$API" > {before}',
         f"REMOVE_{tag}={_q(json.dumps(remove))}",
         f"ADD_{tag}={_q(json.dumps(add, separators=(',', ':')))}",
@@ -218,12 +220,11 @@ def _swap(lb: LoadBalancerPlan, step: int | str, name: str, tag: str, wave: int 
         f'ETAG="$(jq -r .etag {before})"',
         'az rest --method put --url "$ARM$LB_ID?api-version=$API" \\',
         '  --headers "$(jq -cn --arg e "$ETAG" \'{"If-Match": $e}\')" ' + f"--body @{body} > /dev/null",
-        "",
     ]
 
 
-def _verify(lb: LoadBalancerPlan, step: int) -> list[str]:
-    out = [f"# {step}. read the new port mapping (compare with the plan's table)"]
+def _verify(lb: LoadBalancerPlan) -> list[str]:
+    out: list[str] = []
     pool_of_rule = {r.name: r.backend_address_pool for r in lb.nat_rules}
     seen: set[tuple[str, str]] = set()
     for m in lb.port_mappings:
@@ -238,5 +239,4 @@ def _verify(lb: LoadBalancerPlan, step: int) -> list[str]:
             f'az rest --method post --url "$ARM$LB_ID/backendAddressPools/{short(pool)}'
             f'/queryInboundNatRulePortMapping?api-version=$API" --body {_q(body)}'
         )
-    out.append("")
     return out

@@ -18,8 +18,8 @@ def edit_text(e: IpConfigEdit) -> str:
 
 
 def step_lines(lb: LoadBalancerPlan) -> list[str]:
-    """Numbered step descriptions."""
-    return [f"{i}. [{s.kind}] {s.description}" for i, s in enumerate(lb.steps, 1)]
+    """Numbered steps: the id a run journals, and what the step does."""
+    return [f"{i}. [{s.id}] {s.description}" for i, s in enumerate(lb.steps, 1)]
 
 
 def change_summary(lb: LoadBalancerPlan) -> str:

@@ -217,7 +217,7 @@ def print_dry_run(console: Console, result: RunResult) -> None:
     writes = result.writes
     console.print(f"Dry run: {len(writes)} write request(s) a real run would send, in order (none was sent):")
     for i, w in enumerate(writes, 1):
-        console.print(f"{i}. {w['method']} {w['resource']}", markup=False, highlight=False)
+        console.print(f"{i}. [{w['step']}] {w['method']} {w['resource']}", markup=False, highlight=False)
         for line in w["changes"]:
             console.print(f"     {line}", markup=False, highlight=False)
         for cmd in w["az"]:
@@ -237,6 +237,10 @@ def print_run_status(console: Console, result: RunResult, with_downtime: bool = 
         console.print(f"[green]{result.status}[/green]; run directory: {result.run_dir}")
     elif result.status != "dry-run":
         console.print(f"[bold red]{result.status}[/bold red]: {result.error}")
+        if result.nat_down:
+            console.print(f"[bold red]Inbound NAT is down now for {len(result.nat_down)} target(s):[/bold red]")
+            for row in result.nat_down:
+                console.print(f"  {row['target']}  (since {row['since']})", markup=False)
         if result.run_dir:
             console.print(f"  to finish the run:  natmigrate resume {result.run_dir}")
             console.print(f"  to undo it:         natmigrate rollback {result.run_dir}")

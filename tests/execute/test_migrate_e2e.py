@@ -140,8 +140,10 @@ def test_dry_run_prints_ordered_writes_and_az_commands(tmp_path: Path) -> None:
     result = cli("migrate", "--simulate", str(seed), "--dry-run", "--state-dir", str(tmp_path / "runs"))
     assert result.exit_code == 0, result.stderr
     out = result.stdout
-    order = [out.index(s) for s in ("1. PUT", "2. PUT", "3. PUT", "4. PUT")]
+    order = [out.index(f"{i}. [") for i in (1, 2, 3, 4)]
     assert order == sorted(order)
+    # Each write names the plan step that sends it.
+    assert "1. [lb-add-backend-pools] PUT" in out and "[nic-update:" in out and "[lb-swap-nat] PUT" in out
     assert "az network lb address-pool create" in out
     assert "az network nic ip-config inbound-nat-rule remove" in out
     assert "az network lb inbound-nat-rule delete" in out

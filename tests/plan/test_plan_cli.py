@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -30,7 +31,7 @@ def test_acceptance_fixture_gives_a_feasible_plan_with_two_v2_rules() -> None:
     code, out, _ = run(SCALE_SET, "-o", "json")
     assert code == 0
     data = json.loads(out)
-    assert data["feasible"] is True and data["format_version"].startswith("1.")
+    assert data["feasible"] is True and data["format_version"].startswith("2.")
     assert data["problems"] == []
     (lb,) = data["load_balancers"]
     assert len(lb["nat_rules"]) == 2 and lb["etag"].startswith('W/"')
@@ -85,10 +86,13 @@ def test_out_writes_a_private_plan_file_that_reads_back(tmp_path: Path) -> None:
 def test_plan_file_with_another_major_version_is_refused(tmp_path: Path) -> None:
     text = run(SCALE_SET, "-o", "json")[1]
     data = json.loads(text)
-    data["format_version"] = "2.0"
+    data["format_version"] = "3.0"
     with pytest.raises(PlanFormatError, match="unsupported plan format"):
         Plan.from_dict(data)
-    data["format_version"] = "1.7"  # a newer minor version only adds fields
+    data["format_version"] = "1.0"  # before steps had ids: re-plan
+    with pytest.raises(PlanFormatError, match=r"older natmigrate.*make a new plan"):
+        Plan.from_dict(data)
+    data["format_version"] = "2.7"  # a newer minor version only adds fields
     data["load_balancers"][0]["something_new"] = {"x": 1}
     assert Plan.from_dict(data).load_balancers[0].name == "lb-web"
     data["load_balancers"][0]["nat_rules"][0]["backend_port"] = "22"
@@ -215,13 +219,15 @@ def test_az_cli_script_for_many_single_vm_rules_swaps_after_each_wave(tmp_path: 
     seed = t.single_vms(10, "rdp", 51000, 3389).write(tmp_path / "vms.json")
     code, script, _ = run(str(seed), "-o", "az-cli")
     assert code == 0, script
-    steps = [line for line in script.splitlines() if line.startswith("# ") and "wave" in line]
-    assert steps == [
-        "# 3. wave 1 of 2: these NICs, once: v1 NAT rule references out, backend pool references in",
-        "# 3b. one load balancer write: wave 1's v1 rules out, their v2 rules in",
-        "# 4. wave 2 of 2: these NICs, once: v1 NAT rule references out, backend pool references in",
-        "# 4b. one load balancer write: wave 2's v1 rules out, their v2 rules in",
+    # One block per plan step, headed by the step's id, in the plan's order.
+    plan = Plan.from_json(run(str(seed), "-o", "json")[1])
+    ids = [s.id for s in plan.load_balancers[0].steps]
+    headers = [line.split(": ", 1)[0] for line in script.splitlines() if re.match(r"# \d+\. ", line)]
+    assert headers == [f"# {n}. {step_id}" for n, step_id in enumerate(ids, 1)]
+    assert [i for i in ids if i.startswith("lb-swap-nat")] == [
+        "lb-swap-nat:wave-1-of-2",
+        "lb-swap-nat:wave-2-of-2",
     ]
     # The first wave's write moves the first 8 rules only; the last one moves whatever is left.
-    first = script.split("# 3b.")[1].split("# 4.")[0]
+    first = script.split(": wave 1 of 2: one write")[1].split("# ")[0]
     assert "rdp-vm7" in first and "rdp-vm8" not in first
