@@ -14,6 +14,7 @@ from typing import Any
 from natmigrate import ids
 from natmigrate.execute.gateway import Body
 from natmigrate.lb_layout import CHILD_BACK_REFS, COLLECTIONS
+from natmigrate.plan.guards import automatic_os_upgrade as automatic_os_upgrade
 from natmigrate.plan.model import IpConfigEdit, LoadBalancerPlan, ScaleSetChange
 
 Transform = Callable[[Body], Body | None]
@@ -414,12 +415,15 @@ def _vmss_nic_configs(body: Mapping[str, Any]) -> list[Any]:
     return list(((vmp.get("networkProfile") or {}).get("networkInterfaceConfigurations")) or [])
 
 
-def _vmss_patch(nic_configs: list[Any] | None, mode: str | None) -> Body:
+def _vmss_patch(nic_configs: list[Any] | None, mode: str | None, os_upgrade: bool | None = None) -> Body:
     props: dict[str, Any] = {}
     if nic_configs is not None:
         props["virtualMachineProfile"] = {"networkProfile": {"networkInterfaceConfigurations": nic_configs}}
     if mode is not None:
         props["upgradePolicy"] = {"mode": mode}
+    if os_upgrade is not None:
+        policy = props.setdefault("upgradePolicy", {})
+        policy["automaticOSUpgradePolicy"] = {"enableAutomaticOSUpgrade": os_upgrade}
     return {"properties": props}
 
 
@@ -443,7 +447,10 @@ def vmss_update_model(change: ScaleSetChange) -> Transform:
         switch = change.switch_to_manual and upgrade_mode(vmss).lower() == "rolling"
         if not changed and not switch:
             return None
-        return _vmss_patch(configs if changed else None, "Manual" if switch else None)
+        # Automatic OS image upgrades would roll instances during the NAT window (and lean on the
+        # health probe): paused with the switch, as Microsoft's Basic-to-Standard module does.
+        pause = switch and automatic_os_upgrade(vmss)
+        return _vmss_patch(configs if changed else None, "Manual" if switch else None, False if pause else None)
 
     return transform
 
@@ -470,13 +477,15 @@ def vmss_restore_model(change: ScaleSetChange, original: Body) -> Transform:
     return transform
 
 
-def vmss_set_upgrade_mode(mode: str) -> Transform:
-    """Put a scale set's upgrade policy mode to ``mode`` (restoring a temporary switch)."""
+def vmss_set_upgrade_mode(mode: str, os_upgrade: bool = False) -> Transform:
+    """Put a scale set's upgrade policy mode to ``mode`` (restoring a temporary switch), and turn
+    automatic OS image upgrades back on when ``os_upgrade`` (they were paused with the switch)."""
 
     def transform(vmss: Body) -> Body | None:
-        if upgrade_mode(vmss).lower() == mode.lower():
+        resume = os_upgrade and not automatic_os_upgrade(vmss)
+        if upgrade_mode(vmss).lower() == mode.lower() and not resume:
             return None
-        return _vmss_patch(None, mode)
+        return _vmss_patch(None, mode, True if resume else None)
 
     return transform
 

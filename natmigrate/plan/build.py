@@ -24,6 +24,7 @@ from natmigrate.plan.capacity import headcount
 from natmigrate.plan.desired import _Names, plan_nat_pools, plan_v1_rules
 from natmigrate.plan.draft import Draft, EditAcc, OwnerAcc
 from natmigrate.plan.fingerprint import fingerprint
+from natmigrate.plan.guards import automatic_os_upgrade
 from natmigrate.plan.mapping import check_port_changes, port_mappings
 from natmigrate.plan.members import (
     InstanceTarget,
@@ -167,6 +168,7 @@ def _freeze(draft: Draft, rows: list[PortMapping]) -> LoadBalancerPlan:
                     edits=edits,
                     switch_to_manual=mode.lower() == "rolling"
                     and draft.options.rolling == "switch-to-manual",
+                    automatic_os_upgrade=ss is not None and automatic_os_upgrade(ss.raw),
                     instance_ids=hc.instance_ids,
                     capacity=ss.capacity if ss is not None and isinstance(ss.capacity, int) else None,
                     etag=ss.etag if ss is not None else None,

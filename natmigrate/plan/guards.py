@@ -169,6 +169,12 @@ def check_pending_model(draft: Draft) -> None:
         )
 
 
+def automatic_os_upgrade(scale_set: Any) -> bool:
+    """``upgradePolicy.automaticOSUpgradePolicy.enableAutomaticOSUpgrade`` of a scale set's JSON."""
+    policy = _get(_props(scale_set), "upgradePolicy", "automaticOSUpgradePolicy", "enableAutomaticOSUpgrade")
+    return policy is True
+
+
 def note_unbound_rules(draft: Draft) -> None:
     """A single-port v1 rule with no ``backendIPConfiguration`` that no NIC references forwards
     nothing; the migration leaves it alone, and the plan says so."""

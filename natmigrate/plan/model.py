@@ -213,6 +213,8 @@ class ScaleSetChange:
     orchestration_mode: str  # Uniform | Flexible
     edits: tuple[IpConfigEdit, ...]
     switch_to_manual: bool = False  # Rolling, and the user opted into a temporary switch
+    # automatic OS image upgrades are on: paused with the switch to Manual, resumed with the switch back
+    automatic_os_upgrade: bool = False
     instance_ids: tuple[str, ...] | None = None  # known instances (None: unknown from the input)
     capacity: int | None = None
     etag: str | None = None
