@@ -19,7 +19,7 @@ from natmigrate.model import (
     Snapshot,
     Unresolved,
 )
-from natmigrate.plan import checks, guards
+from natmigrate.plan import checks, guards, service_fabric
 from natmigrate.plan.capacity import headcount
 from natmigrate.plan.desired import _Names, plan_nat_pools, plan_v1_rules
 from natmigrate.plan.draft import Draft, EditAcc, OwnerAcc
@@ -86,6 +86,7 @@ def build_plan(
     checks.run_all(draft)
     guards.check_pending_model(draft)
     guards.note_unbound_rules(draft)
+    service_fabric.check_service_fabric(draft)
     rows = port_mappings(draft)
     check_port_changes(draft, rows)
     return _freeze(draft, rows)
