@@ -237,18 +237,9 @@ def clean_run(topo: t.Topology, work: Path) -> CleanRun:
     """Migrate without faults; the writes it sent, in order, and the states before and after."""
     work.mkdir(parents=True, exist_ok=True)
     seed = topo.write(work / "seed.json")
+    args = ["migrate", "--simulate", str(seed), "--yes", "-o", "json", "--state-dir", str(work / "clean")]
     with capture_rehearsals() as rehearsals:
-        done = cli(
-            "migrate",
-            "--simulate",
-            str(seed),
-            "--yes",
-            "-o",
-            "json",
-            "--state-dir",
-            str(work / "clean"),
-            *topo.migrate_args,
-        )
+        done = cli(*args, *topo.migrate_args)
     assert done.exit_code == 0, done.stderr
     run_dir = _run_dir(done.stdout)
     writes = _writes(rehearsals.requests)
