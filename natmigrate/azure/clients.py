@@ -112,11 +112,16 @@ class Connection:
         }
         if self.ca_bundle:
             kwargs["connection_verify"] = self.ca_bundle
-        if _is_loopback(self.base_url):
+        if self.is_loopback:
             # The local simulator: no proxy applies, and requests would otherwise read the proxy
             # environment again on every request.
             kwargs["use_env_settings"] = False
         return kwargs
+
+    @property
+    def is_loopback(self) -> bool:
+        """Whether ARM is on this machine (the simulator): no proxy, and never a real token."""
+        return is_loopback(self.base_url)
 
     @property
     def scope(self) -> str:
@@ -124,6 +129,7 @@ class Connection:
         return self.cloud.scope
 
 
-def _is_loopback(url: str) -> bool:
+def is_loopback(url: str) -> bool:
+    """Whether ``url`` names this machine (127.0.0.0/8, ``::1``, ``localhost``)."""
     host = urlparse(url).hostname or ""
     return host == "localhost" or host == "::1" or host.startswith("127.")

@@ -7,6 +7,7 @@ model. Writes go in as SDK models built from that JSON, which makes the SDK drop
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ from azure.mgmt.network import NetworkManagementClient
 from azure.mgmt.network import models as nm
 
 from natmigrate import ids
+from natmigrate.azure.apiversions import api_versions
 from natmigrate.azure.clients import Connection
 from natmigrate.azure.credential import AuthError
 from natmigrate.errors import NatMigrateError
@@ -80,6 +82,11 @@ def _as_dict(model: Any) -> Body:
     return result
 
 
+def _port_mappings(result: Any) -> list[Body]:
+    mappings = _as_dict(result).get("inboundNatRulePortMappings") or []
+    return [dict(m) for m in mappings if isinstance(m, dict)]
+
+
 @contextmanager
 def _translated(request: str) -> Iterator[None]:
     """Turn SDK exceptions into natmigrate errors that name the request; never leak a token."""
@@ -122,6 +129,8 @@ class SdkGateway:
         kwargs = connection.client_kwargs()
         self.network = NetworkManagementClient(credential, connection.subscription, **kwargs)
         self.compute = ComputeManagementClient(credential, connection.subscription, **kwargs)
+        # Every call names its api-version (see natmigrate.azure.apiversions), whatever the SDK's default.
+        self._api = api_versions(connection.cloud.name)
         self._prepared: tuple[Body, nm.LoadBalancer] | None = None  # see prepare_load_balancer
         self._prepared_lock = threading.Lock()
 
@@ -135,7 +144,12 @@ class SdkGateway:
         """GET a load balancer."""
         p = _parts(lb_id)
         return _as_dict(
-            self._call(f"GET {lb_id}", lambda: self.network.load_balancers.get(p.resource_group, p.name))
+            self._call(
+                f"GET {lb_id}",
+                lambda: self.network.load_balancers.get(
+                    p.resource_group, p.name, api_version=self._api["LoadBalancers_Get"]
+                ),
+            )
         )
 
     def prepare_load_balancer(self, body: Body) -> None:
@@ -161,7 +175,11 @@ class SdkGateway:
             self._call(
                 f"PUT {lb_id}",
                 lambda: self.network.load_balancers.begin_create_or_update(
-                    p.resource_group, p.name, model, headers=headers
+                    p.resource_group,
+                    p.name,
+                    model,
+                    headers=headers,
+                    api_version=self._api["LoadBalancers_CreateOrUpdate"],
                 ).result(),
             )
         )
@@ -173,24 +191,48 @@ class SdkGateway:
             f"GET {lb_id}/networkInterfaces",
             lambda: [
                 _as_dict(n)
-                for n in self.network.load_balancer_network_interfaces.list(p.resource_group, p.name)
+                for n in self.network.load_balancer_network_interfaces.list(
+                    p.resource_group, p.name, api_version=self._api["LoadBalancerNetworkInterfaces_List"]
+                )
             ],
         )
 
-    def query_port_mapping(self, lb_id: str, pool_name: str, ip_configuration_id: str) -> list[Body]:
-        """POST queryInboundNatRulePortMapping for one ip configuration."""
+    def query_port_mapping(
+        self, lb_id: str, pool_name: str, ip_configuration_id: str | None, ip_address: str | None = None
+    ) -> list[Body]:
+        """POST queryInboundNatRulePortMapping for one backend-pool member.
+
+        Azure documents two forms: the member's NIC ip configuration id, or its IP address. The id is
+        asked first; when Azure refuses it (400: the form, or no such member) and the address is known,
+        the address is asked. A member known only by its address (an IP-based pool) is asked by address."""
+        forms = [
+            nm.QueryInboundNatRulePortMappingRequest(ip_configuration=nm.SubResource(id=ip_configuration_id))
+            if ip_configuration_id
+            else None,
+            nm.QueryInboundNatRulePortMappingRequest(ip_address=ip_address) if ip_address else None,
+        ]
+        requests = [f for f in forms if f is not None]
+        if not requests:
+            raise NatMigrateError(
+                f"{lb_id}: a port-mapping query needs an ip configuration id or an IP address"
+            )
         p = _parts(lb_id)
-        request = nm.QueryInboundNatRulePortMappingRequest(
-            ip_configuration=nm.SubResource(id=ip_configuration_id)
-        )
-        result = self._call(
-            f"POST {lb_id}/backendAddressPools/{pool_name}/queryInboundNatRulePortMapping",
-            lambda: self.network.load_balancers.begin_list_inbound_nat_rule_port_mappings(
-                p.resource_group, p.name, pool_name, request
-            ).result(),
-        )
-        mappings = _as_dict(result).get("inboundNatRulePortMappings") or []
-        return [dict(m) for m in mappings if isinstance(m, dict)]
+        where = f"POST {lb_id}/backendAddressPools/{pool_name}/queryInboundNatRulePortMapping"
+        ops = self.network.load_balancers
+        version = self._api["LoadBalancers_ListInboundNatRulePortMappings"]
+
+        def ask(request: nm.QueryInboundNatRulePortMappingRequest) -> Any:
+            return ops.begin_list_inbound_nat_rule_port_mappings(
+                p.resource_group, p.name, pool_name, request, api_version=version
+            ).result()
+
+        for request in requests[:-1]:
+            try:
+                return _port_mappings(self._call(where, functools.partial(ask, request)))
+            except ArmError as exc:
+                if exc.status != 400:
+                    raise  # not a refusal of the form: the other form would fare no better
+        return _port_mappings(self._call(where, functools.partial(ask, requests[-1])))
 
     # Network interfaces, virtual machines -----------------------------------------------------
 
@@ -198,7 +240,12 @@ class SdkGateway:
         """GET a network interface."""
         p = _parts(nic_id)
         return _as_dict(
-            self._call(f"GET {nic_id}", lambda: self.network.network_interfaces.get(p.resource_group, p.name))
+            self._call(
+                f"GET {nic_id}",
+                lambda: self.network.network_interfaces.get(
+                    p.resource_group, p.name, api_version=self._api["NetworkInterfaces_Get"]
+                ),
+            )
         )
 
     def put_network_interface(self, nic_id: str, body: Body, etag: str | None) -> Body:
@@ -210,7 +257,11 @@ class SdkGateway:
             self._call(
                 f"PUT {nic_id}",
                 lambda: self.network.network_interfaces.begin_create_or_update(
-                    p.resource_group, p.name, model, headers=headers
+                    p.resource_group,
+                    p.name,
+                    model,
+                    headers=headers,
+                    api_version=self._api["NetworkInterfaces_CreateOrUpdate"],
                 ).result(),
             )
         )
@@ -219,7 +270,12 @@ class SdkGateway:
         """GET a virtual machine."""
         p = _parts(vm_id)
         return _as_dict(
-            self._call(f"GET {vm_id}", lambda: self.compute.virtual_machines.get(p.resource_group, p.name))
+            self._call(
+                f"GET {vm_id}",
+                lambda: self.compute.virtual_machines.get(
+                    p.resource_group, p.name, api_version=self._api["VirtualMachines_Get"]
+                ),
+            )
         )
 
     # Scale sets -------------------------------------------------------------------------------
@@ -230,7 +286,9 @@ class SdkGateway:
         return _as_dict(
             self._call(
                 f"GET {vmss_id}",
-                lambda: self.compute.virtual_machine_scale_sets.get(p.resource_group, p.name),
+                lambda: self.compute.virtual_machine_scale_sets.get(
+                    p.resource_group, p.name, api_version=self._api["VirtualMachineScaleSets_Get"]
+                ),
             )
         )
 
@@ -243,7 +301,12 @@ class SdkGateway:
             self._call(
                 f"PATCH {vmss_id}",
                 lambda: self.compute.virtual_machine_scale_sets.begin_update(
-                    p.resource_group, p.name, model, etag=etag, match_condition=condition
+                    p.resource_group,
+                    p.name,
+                    model,
+                    etag=etag,
+                    match_condition=condition,
+                    api_version=self._api["VirtualMachineScaleSets_Update"],
                 ).result(),
             )
         )
@@ -255,7 +318,9 @@ class SdkGateway:
             f"GET {vmss_id}/virtualMachines",
             lambda: [
                 _as_dict(vm)
-                for vm in self.compute.virtual_machine_scale_set_vms.list(p.resource_group, p.name)
+                for vm in self.compute.virtual_machine_scale_set_vms.list(
+                    p.resource_group, p.name, api_version=self._api["VirtualMachineScaleSetVMs_List"]
+                )
             ],
         )
 
@@ -266,7 +331,10 @@ class SdkGateway:
         self._call(
             f"POST {vmss_id}/manualupgrade",
             lambda: self.compute.virtual_machine_scale_sets.begin_update_instances(
-                p.resource_group, p.name, request
+                p.resource_group,
+                p.name,
+                request,
+                api_version=self._api["VirtualMachineScaleSets_UpdateInstances"],
             ).result(),
         )
 
@@ -277,8 +345,14 @@ class SdkGateway:
         if resource_group:
             return self._call(
                 f"GET {where}/virtualMachineScaleSets",
-                lambda: [_as_dict(s) for s in ops.list(resource_group)],
+                lambda: [
+                    _as_dict(s)
+                    for s in ops.list(resource_group, api_version=self._api["VirtualMachineScaleSets_List"])
+                ],
             )
         return self._call(
-            f"GET {where}/virtualMachineScaleSets", lambda: [_as_dict(s) for s in ops.list_all()]
+            f"GET {where}/virtualMachineScaleSets",
+            lambda: [
+                _as_dict(s) for s in ops.list_all(api_version=self._api["VirtualMachineScaleSets_ListAll"])
+            ],
         )

@@ -7,7 +7,7 @@ from dataclasses import replace
 from azure.core.credentials import TokenCredential
 
 from natmigrate.azure.clients import Connection, cloud_named
-from natmigrate.azure.credential import default_credential, resolve_subscription
+from natmigrate.azure.credential import credential_for, resolve_subscription
 from natmigrate.azure.gateway import SdkGateway
 
 
@@ -21,7 +21,9 @@ def connect(
     polling_interval: float | None = None,
     retry_backoff_factor: float | None = None,
 ) -> SdkGateway:
-    """A gateway for ``subscription`` (resolved from the environment or az CLI when ``None``)."""
+    """A gateway for ``subscription`` (resolved from the environment or az CLI when ``None``).
+
+    Without ``credential``: the simulator's fixed token on a loopback endpoint, else Entra ID sign-in."""
     chosen = cloud_named(cloud)
     conn = Connection(
         subscription=resolve_subscription(subscription),
@@ -33,4 +35,4 @@ def connect(
         conn = replace(conn, polling_interval=polling_interval)
     if retry_backoff_factor is not None:
         conn = replace(conn, retry_backoff_factor=retry_backoff_factor)
-    return SdkGateway(conn, credential or default_credential(chosen))
+    return SdkGateway(conn, credential or credential_for(conn))

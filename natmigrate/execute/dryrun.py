@@ -139,7 +139,9 @@ class DryRunGateway:
             out.append(inst)
         return out
 
-    def query_port_mapping(self, lb_id: str, pool_name: str, ip_configuration_id: str) -> list[Body]:
+    def query_port_mapping(
+        self, lb_id: str, pool_name: str, ip_configuration_id: str | None, ip_address: str | None = None
+    ) -> list[Body]:
         """Nothing is mapped yet in a dry run."""
         return []
 

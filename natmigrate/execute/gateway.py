@@ -85,7 +85,10 @@ class Gateway(Protocol):
         """Network interfaces associated with the load balancer."""
         ...
 
-    def query_port_mapping(self, lb_id: str, pool_name: str, ip_configuration_id: str) -> list[Body]:
-        """The v2 NAT port mappings of one backend ip configuration in one pool:
-        ``[{"inboundNatRuleName", "protocol", "frontendPort", "backendPort"}]``."""
+    def query_port_mapping(
+        self, lb_id: str, pool_name: str, ip_configuration_id: str | None, ip_address: str | None = None
+    ) -> list[Body]:
+        """The v2 NAT port mappings of one backend-pool member, asked by its NIC ip configuration id or
+        its IP address (whichever Azure accepts): ``[{"inboundNatRuleName", "protocol", "frontendPort",
+        "backendPort"}]``."""
         ...

@@ -32,6 +32,31 @@ def _short_target(target_id: str) -> str:
     return target_id
 
 
+def pool_members(pool: dict[str, Any]) -> list[tuple[str | None, str | None]]:
+    """``(ip configuration id, IP address)`` of each member of a backend pool, either may be unknown.
+
+    A NIC-based pool lists its members' ip configurations (``backendIPConfigurations``); an IP-based
+    pool lists addresses (``loadBalancerBackendAddresses``), with the NIC ip configuration Azure found
+    for each when there is one. The port-mapping query takes either (see ``query_port_mapping``)."""
+    props = pool.get("properties") or {}
+    members: dict[str, tuple[str | None, str | None]] = {}
+    for ref in props.get("backendIPConfigurations") or []:
+        rid = ref.get("id") if isinstance(ref, dict) else None
+        if isinstance(rid, str):
+            members[rid.lower()] = (rid, None)
+    for address in props.get("loadBalancerBackendAddresses") or []:
+        ap = (address.get("properties") if isinstance(address, dict) else None) or {}
+        ip = ap.get("ipAddress") if isinstance(ap.get("ipAddress"), str) else None
+        nic_ref = ap.get("networkInterfaceIPConfiguration") or {}
+        rid = nic_ref.get("id") if isinstance(nic_ref, dict) and isinstance(nic_ref.get("id"), str) else None
+        if rid is None and ip is None:
+            continue
+        key = (rid or ip or "").lower()
+        known_id = members.get(key, (None, None))[0]
+        members[key] = (rid or known_id, ip)
+    return list(members.values())
+
+
 def current_ports(gateway: Gateway, lb_id: str) -> list[dict[str, Any]]:
     """One row per (target, rule): v1 rules from the load balancer, v2 from the mapping query."""
     lb = gateway.get_load_balancer(lb_id)
@@ -60,18 +85,15 @@ def current_ports(gateway: Gateway, lb_id: str) -> list[dict[str, Any]]:
             continue
         pool_name = pool_id.rstrip("/").rsplit("/", 1)[-1]
         pool = pools.get(pool_name.lower()) or {}
-        members = (pool.get("properties") or {}).get("backendIPConfigurations") or []
-        for member in members:
-            mid = member.get("id") if isinstance(member, dict) else None
-            if not isinstance(mid, str):
-                continue
-            for m in gateway.query_port_mapping(lb_id, pool_name, mid):
+        for mid, ip in pool_members(pool):
+            target_id = mid or ip or ""
+            for m in gateway.query_port_mapping(lb_id, pool_name, mid, ip):
                 if str(m.get("inboundNatRuleName", "")).lower() != name.lower():
                     continue
                 rows.append(
                     {
-                        "target": _short_target(mid),
-                        "target_id": mid,
+                        "target": _short_target(target_id),
+                        "target_id": target_id,
                         "rule": name,
                         "version": "v2",
                         "protocol": m.get("protocol") or rp.get("protocol"),

@@ -18,11 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from natmigrate import ids
+from natmigrate.azure.apiversions import NETWORK as API_VERSION  # what natmigrate itself sends
 from natmigrate.plan.model import LoadBalancerPlan, NicChange, Plan, ScaleSetChange, Step
 from natmigrate.plan.steps import swap_plans
 from natmigrate.report.plan_text import short
-
-API_VERSION = "2024-05-01"
 
 # The load balancer's last write, as a jq program over its REST GET body: no NAT pools, the v1
 # rules named in $remove (lower case) gone, the v2 rules in $add appended; everything else kept.

@@ -9,6 +9,7 @@ from typing import Any
 from natmigrate.ids import id_key, parse_id
 from natmigrate.simulator import loadbalancer as lbs
 from natmigrate.simulator.armerror import ArmError, bad_request, not_found
+from natmigrate.simulator.portquery import query_form
 from natmigrate.simulator.state import (
     FAILED_OPERATION,
     LB,
@@ -224,20 +225,14 @@ class NetworkOps(WorldState):
         pool = _find_named(view["properties"].get("backendAddressPools") or [], pool_name)
         if pool is None:
             raise not_found(f"{view['id']}/backendAddressPools/{pool_name}", "NotFound")
-        if not isinstance(body, Mapping):
-            raise bad_request("InvalidRequestFormat", "The request body must be a JSON object.")
-        ipc = body.get("ipConfiguration")
-        ip = body.get("ipAddress")
+        form, value = query_form(body)  # the two documented forms only
         pool_key = id_key(str(pool["id"]))
         members = [t for t in self.targets(effective=False) if pool_key in t.backend_pools]
-        target: Target | None = None
-        if isinstance(ipc, Mapping) and isinstance(ipc.get("id"), str):
-            target = next((t for t in members if t.key == id_key(ipc["id"])), None)
-        elif isinstance(ip, str):
-            target = next((t for t in members if t.ip_address == ip), None)
+        target: Target | None
+        if form == "ipConfiguration":
+            target = next((t for t in members if t.key == value), None)
         else:
-            # rule: "Either IpConfiguration or IpAddress should be set" [spec]
-            raise bad_request("InvalidRequestFormat", "Either IpConfiguration or IpAddress should be set.")
+            target = next((t for t in members if t.ip_address == value), None)
         if target is None:
             raise bad_request(
                 "BackendAddressNotFoundInBackendPool",

@@ -1,7 +1,8 @@
 """HTTPS on 127.0.0.1: ARM routing, long-running-operation headers, paging, faults, the request log.
 
-Paths are matched case-insensitively, as ARM does. Any api-version is accepted. Every error is an
-ARM error body; nothing a client sends can end the server thread.
+Paths are matched case-insensitively, as ARM does. Only api-versions the REST specs publish for an
+operation are accepted (:mod:`natmigrate.simulator.apiversions`). Every error is an ARM error body;
+nothing a client sends can end the server thread.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from urllib.parse import parse_qs, quote
 
 from natmigrate.ids import id_key
 from natmigrate.lb_layout import COLLECTIONS
+from natmigrate.simulator.apiversions import check_api_version
 from natmigrate.simulator.armerror import ArmError, not_found
 from natmigrate.simulator.faults import Fault
 from natmigrate.simulator.world import LB, NIC, VM, VMSS, World
@@ -120,6 +122,7 @@ class Router:
             raise ArmError(404, "InvalidResourceType", f"No route for {req.method} {req.path}.")
         if low[1] != self.world.subscription_id.lower():
             raise ArmError(404, "SubscriptionNotFound", f"The subscription '{segs[1]}' could not be found.")
+        check_api_version(low[2:], segs[2:], req.api_version, lambda: self._location_of(segs))
         # operation status: /subscriptions/S/providers/NS/locations/L/operations|operationResults/ID
         if (
             len(low) == 8
@@ -158,6 +161,16 @@ class Router:
         if rest or req.method != "GET":
             raise _no_route(req)
         return Reply(200, self.world.view(id_key(rid)))
+
+    def _location_of(self, segs: list[str]) -> str | None:
+        """Location of the resource a path addresses (for ARM's error wording), if it exists."""
+        if len(segs) < 8 or segs[2].lower() != "resourcegroups":
+            return None
+        try:
+            location = self.world.get_any("/" + "/".join(segs[:8])).get("location")
+        except ArmError:
+            return None
+        return location if isinstance(location, str) else None
 
     # ---------------------------------------------------------------- load balancers
 

@@ -1,6 +1,7 @@
-"""Live reading and the real-Azure code path (``-g/-n``, ``DefaultAzureCredential``), against the
-simulator: azure-identity gets its token from a fake ``az`` on PATH, the clients reach the simulator
-through ``NATMIGRATE_ARM_ENDPOINT``/``NATMIGRATE_CA_BUNDLE``. Nothing leaves 127.0.0.1."""
+"""Live reading and the ``-g/-n`` code path against the standalone simulator: the clients reach it
+through the variables ``natmigrate simulate`` prints (``NATMIGRATE_ARM_ENDPOINT``/``NATMIGRATE_CA_BUNDLE``)
+with no Azure sign-in, and a real Entra ID token is never asked for, let alone sent to it. Nothing leaves
+127.0.0.1."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pytest
 from typer.testing import CliRunner
 
+from natmigrate.azure import apiversions
 from natmigrate.azure.clients import Connection
-from natmigrate.azure.credential import SimulatorCredential
+from natmigrate.azure.credential import SIMULATOR_TOKEN, SimulatorCredential
 from natmigrate.azure.gateway import SdkGateway
 from natmigrate.azure.live import load_balancer_id, read_live
 from natmigrate.cli.app import app
@@ -38,27 +41,45 @@ def sim() -> Iterator[Simulator]:
 
 @pytest.fixture
 def azure_env(sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """Environment of a user signed in with the az CLI, pointed at the simulator."""
+    """Only what ``natmigrate simulate`` prints, plus a fast poll: no Azure credentials at all."""
+    env = {
+        **sim.environment(),
+        "NATMIGRATE_POLLING_INTERVAL": "0",
+        "NATMIGRATE_LOCK_DIR": str(tmp_path / "locks"),
+    }
+    for k in [k for k in os.environ if k.startswith("AZURE_") and k not in env]:
+        monkeypatch.delenv(k)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    return env
+
+
+@pytest.fixture
+def signed_in_env(azure_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The same, for a user signed in to a real tenant (az CLI and a service principal in the
+    environment). Returns a file that exists once anything asked the az CLI for a token."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
+    asked = tmp_path / "az-was-asked"
     az = bin_dir / "az"
     expires = int(time.time()) + 3600
     az.write_text(
         "#!/bin/sh\n"
+        f"touch {asked}\n"
         f'echo \'{{"accessToken": "{TOKEN}", "expiresOn": "2099-01-01 00:00:00.000000", '
         f'"expires_on": {expires}, "subscription": "{SUB}", "tokenType": "Bearer"}}\'\n'
     )
     az.chmod(az.stat().st_mode | stat.S_IEXEC)
-    env = {
-        **sim.environment(),
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-        "AZURE_TOKEN_CREDENTIALS": "AzureCliCredential",
-        "NATMIGRATE_POLLING_INTERVAL": "0",
-        "NATMIGRATE_LOCK_DIR": str(tmp_path / "locks"),
-    }
-    for k, v in env.items():
-        monkeypatch.setenv(k, v)
-    return env
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("AZURE_TENANT_ID", "72f988bf-86f1-41af-91ab-2d7cd011db47")
+    monkeypatch.setenv("AZURE_CLIENT_ID", "0b8f9c36-4c59-4a4e-9d62-0d6f1b1c2a3e")
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", "not-a-real-secret")
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("azure-identity was asked for a credential on the loopback path")
+
+    monkeypatch.setattr("azure.identity.DefaultAzureCredential", refuse)
+    return asked
 
 
 def _gateway(sim: Simulator) -> SdkGateway:
@@ -101,7 +122,7 @@ def test_a_scale_set_with_no_instances_is_found_from_its_model(tmp_path: Path) -
     assert vmss.name == "vmss-web" and vmss.instances == ()
 
 
-def test_ports_plan_and_migrate_by_name_through_default_credential(
+def test_ports_plan_and_migrate_by_name_without_signing_in(
     azure_env: dict[str, str], sim: Simulator, tmp_path: Path
 ) -> None:
     runner = CliRunner()
@@ -119,11 +140,8 @@ def test_ports_plan_and_migrate_by_name_through_default_credential(
     assert done.exit_code == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["status"] == "succeeded"
-    assert TOKEN in sim.token_seen  # the credential chain's token reached "Azure"...
+    assert sim.token_seen == {SIMULATOR_TOKEN}  # the fixed loopback token, nothing else
     run_dir = Path(report["run_dir"])
-    for f in run_dir.rglob("*"):
-        if f.is_file():
-            assert TOKEN not in f.read_text(errors="replace")  # ...and nothing on disk
 
     after = runner.invoke(app, ["ports", "-g", RG, "-n", "lb-web", "-o", "csv"], catch_exceptions=False)
     lines = after.stdout.strip().splitlines()
@@ -149,3 +167,47 @@ def test_dry_run_by_name_writes_nothing(azure_env: dict[str, str], sim: Simulato
     assert "az vmss update-instances" in result.stdout
     assert "az network lb inbound-nat-pool delete" in result.stdout
     assert not [r for r in sim.requests if r.write]
+
+
+def test_a_real_sign_in_is_never_used_against_the_simulator(
+    signed_in_env: Path, sim: Simulator, tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    for args in (
+        ["ports", "-g", RG, "-n", "lb-web", "-o", "json"],
+        ["plan", "-g", RG, "-n", "lb-web", "--out", str(tmp_path / "plan.json")],
+        ["migrate", "-g", RG, "-n", "lb-web", "--yes", "-o", "json", "--state-dir", str(tmp_path / "runs")],
+    ):
+        result = runner.invoke(app, args, catch_exceptions=False)
+        assert result.exit_code in (0, 3), result.stderr
+    assert sim.token_seen == {SIMULATOR_TOKEN}
+    assert not signed_in_env.exists()  # the az CLI was never asked for a token
+
+
+def test_every_request_carries_the_pinned_api_version(
+    azure_env: dict[str, str], sim: Simulator, tmp_path: Path
+) -> None:
+    args = ["migrate", "-g", RG, "-n", "lb-web", "--yes", "-o", "json", "--state-dir", str(tmp_path / "runs")]
+    assert CliRunner().invoke(app, args, catch_exceptions=False).exit_code == 0
+    assert CliRunner().invoke(app, ["ports", "-g", RG, "-n", "lb-web"], catch_exceptions=False).exit_code == 0
+    seen: dict[str, set[str]] = {}
+    for r in sim.requests:
+        version = parse_qs(r.query).get("api-version", [""])[0]
+        path = r.path.lower()
+        kind = (
+            "status"  # an operation's status URL carries the version of the request that started it
+            if "/locations/" in path
+            else "query"
+            if path.endswith("/queryinboundnatruleportmapping")
+            else "compute"
+            if "/microsoft.compute/" in path
+            else "network"
+        )
+        seen.setdefault(kind, set()).add(version)
+    # Independent of the installed SDK's defaults (2025-07-01 .. 2026-04-01 in the supported range).
+    assert seen.pop("status") <= {apiversions.NETWORK, apiversions.PORT_MAPPING_QUERY, apiversions.COMPUTE}
+    assert seen == {
+        "network": {apiversions.NETWORK},
+        "query": {apiversions.PORT_MAPPING_QUERY},
+        "compute": {apiversions.COMPUTE},
+    }

@@ -63,14 +63,14 @@ def lb_path(sim: Simulator, name: str = "lb-web") -> str:
         ),
         (
             "GET",
-            "/subscriptions/SUB/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/x",
+            "/subscriptions/SUB/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/x?api-version=2023-04-01",
             None,
             404,
             "InvalidResourceType",
         ),
         (
             "GET",
-            "/subscriptions/other/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/x",
+            "/subscriptions/other/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/x?api-version=2023-04-01",
             None,
             404,
             "SubscriptionNotFound",
@@ -79,14 +79,14 @@ def lb_path(sim: Simulator, name: str = "lb-web") -> str:
         ("PATCH", "LB", b"{}", 405, "MethodNotAllowed"),
         (
             "GET",
-            "/subscriptions/SUB/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb-web/inboundNatPools/natpool-ssh",
+            "/subscriptions/SUB/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb-web/inboundNatPools/natpool-ssh?api-version=2023-04-01",
             None,
             404,
             "InvalidResourceType",
         ),
         (
             "POST",
-            "/subscriptions/SUB/resourceGroups/rg-natmigrate-demo/providers/Microsoft.Compute/virtualMachineScaleSets/vmss-web/manualupgrade",
+            "/subscriptions/SUB/resourceGroups/rg-natmigrate-demo/providers/Microsoft.Compute/virtualMachineScaleSets/vmss-web/manualupgrade?api-version=2024-11-01",
             b"{}",
             400,
             "InvalidParameter",
