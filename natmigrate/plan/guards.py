@@ -28,8 +28,8 @@ from natmigrate.plan.model import PENDING_MODEL_CHANGES
 _IMAGE_KEYS = ("publisher", "offer", "sku", "version", "id", "sharedGalleryImageId", "communityGalleryImageId")
 
 
-def _props(body: Any) -> Mapping[str, Any]:
-    """REST bodies nest under ``properties``; ``az`` output is flattened."""
+def properties(body: Any) -> Mapping[str, Any]:
+    """A resource's properties: REST bodies nest them under ``properties``; ``az`` output is flattened."""
     if not isinstance(body, Mapping):
         return {}
     inner = body.get("properties")
@@ -68,7 +68,7 @@ def _extensions(items: Any) -> dict[str, str | None]:
     if isinstance(items, list):
         for ext in items:
             if isinstance(ext, Mapping) and isinstance(ext.get("name"), str):
-                version = _props(ext).get("typeHandlerVersion")
+                version = properties(ext).get("typeHandlerVersion")
                 out[ext["name"].lower()] = str(version) if version is not None else None
     return out
 
@@ -88,14 +88,14 @@ def model_differences(scale_set: ScaleSet, instance: ScaleSetInstance) -> list[s
     """What the scale set's model would change on ``instance``, as far as the instance view shows
     it (size, image, extensions, data disks); empty when nothing readable differs."""
     out: list[str] = []
-    model = _get(_props(scale_set.raw), "virtualMachineProfile")
+    model = _get(properties(scale_set.raw), "virtualMachineProfile")
     inst = instance.raw
     model_size = _get(scale_set.raw, "sku", "name")
     inst_size = _get(inst, "sku", "name")
     if isinstance(model_size, str) and isinstance(inst_size, str) and model_size.lower() != inst_size.lower():
         out.append(f"size {inst_size} → {model_size}")
     image = _image_difference(
-        _get(model, "storageProfile", "imageReference"), _get(_props(inst), "storageProfile", "imageReference")
+        _get(model, "storageProfile", "imageReference"), _get(properties(inst), "storageProfile", "imageReference")
     )
     if image:
         out.append(image)
@@ -107,7 +107,7 @@ def model_differences(scale_set: ScaleSet, instance: ScaleSetInstance) -> list[s
         if ext:
             out.append(ext)
     model_disks = _get(model, "storageProfile", "dataDisks")
-    inst_disks = _get(_props(inst), "storageProfile", "dataDisks")
+    inst_disks = _get(properties(inst), "storageProfile", "dataDisks")
     if isinstance(model_disks, list) and isinstance(inst_disks, list):
         luns = sorted(str(d.get("lun")) for d in model_disks if isinstance(d, Mapping))
         have = sorted(str(d.get("lun")) for d in inst_disks if isinstance(d, Mapping))
@@ -171,7 +171,7 @@ def check_pending_model(draft: Draft) -> None:
 
 def automatic_os_upgrade(scale_set: Any) -> bool:
     """``upgradePolicy.automaticOSUpgradePolicy.enableAutomaticOSUpgrade`` of a scale set's JSON."""
-    policy = _get(_props(scale_set), "upgradePolicy", "automaticOSUpgradePolicy", "enableAutomaticOSUpgrade")
+    policy = _get(properties(scale_set), "upgradePolicy", "automaticOSUpgradePolicy", "enableAutomaticOSUpgrade")
     return policy is True
 
 

@@ -25,19 +25,13 @@ from typing import Any
 
 from natmigrate.model import Resource, ScaleSet
 from natmigrate.plan.draft import Draft
+from natmigrate.plan.guards import properties as _props
 from natmigrate.plan.model import SERVICE_FABRIC_MANAGED_CLUSTER, SERVICE_FABRIC_NODE_TYPE
 
 SF_PUBLISHER = "microsoft.azure.servicefabric"
 SF_TYPES = ("servicefabricnode", "servicefabriclinuxnode")
 MANAGED_CLUSTERS = "microsoft.servicefabric/managedclusters"
 UPGRADE_DOMAINS = 5  # Service Fabric's default number of upgrade domains
-
-
-def _props(body: Any) -> Mapping[str, Any]:
-    if not isinstance(body, Mapping):
-        return {}
-    inner = body.get("properties")
-    return inner if isinstance(inner, Mapping) else body
 
 
 def sf_extension_settings(scale_set: ScaleSet) -> Mapping[str, Any] | None:
