@@ -5,7 +5,14 @@
    variant where the module can reuse a backend pool (``migration_variants``, reported, with the
    downtime-vs-baseline target not applying: see ``benchmarks/topologies.py``);
 2. detection (``benchmarks.detect_speed``): ``detect`` vs ``json.load`` vs ``jq``;
-3. planning scale (``benchmarks.plan_scale``): plan time for 100, 1,000 and 10,000 instances.
+3. planning scale (``benchmarks.plan_scale``): plan time for 100, 1,000 and 10,000 instances;
+4. ``check`` as a user runs it (``benchmarks.check_cli``): the CLI over 5,000 and 50,000 small
+   templates against ``json.load`` of the same files, default output and with ``--sarif-file``;
+5. detection at scale (``benchmarks.detect_scale``): a 1 GiB export, indented and minified, peak
+   memory and wall and CPU time against ``json.load`` (with and without the garbage collector).
+6. rehearsal scale (``benchmarks.rehearsal_scale``): rehearsals of 1 scale set x 500 and x 5,000
+   instances and of 1,000 VMs, the simulator's own time per request, and whether simulated downtime
+   moves with machine load (issue 16.1 and 16.6).
 
 Writes ``benchmarks/results.json`` (machine-readable) and ``benchmarks/RESULTS.md``, prints the
 table, and exits 1 when a target is missed. ``--quick`` (CI) repeats each timing once instead of
@@ -25,7 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import detect_speed, migration, plan_scale
+from benchmarks import check_cli, detect_scale, detect_speed, migration, plan_scale, rehearsal_scale
 
 HERE = Path(__file__).resolve().parent
 DETECT_TARGET_VS_JSON = 1.5
@@ -91,6 +98,10 @@ def evaluate(results: dict[str, Any]) -> list[str]:
         missed.append(f"detection: detect / json.load = {det['detect_over_json_load']} (target <= 1.5)")
     if "detect_cli_over_jq" in det and det["detect_cli_over_jq"] >= 1.0:
         missed.append(f"detection: detect (CLI) / jq = {det['detect_cli_over_jq']} (target < 1)")
+    missed += check_cli.missed(results["check_cli"])
+    missed += detect_scale.missed(results["detection_scale"])
+    if "rehearsal_scale" in results:
+        missed.extend(rehearsal_scale.missed(results["rehearsal_scale"]))
     return missed
 
 
@@ -139,6 +150,35 @@ def table(results: dict[str, Any]) -> str:
         f"{det['detect_cli_s']} | {det.get('jq_s', 'not installed')} | {det['detect_over_json_load']} "
         f"| {det.get('detect_cli_over_jq', '-')} |"
     )
+    lines += ["", "## Detection at scale (child processes; CPU = user + system)", ""]
+    lines.append(
+        "| layout | file (MiB) | findings | json.load wall / CPU (s) | json.load, GC paused, wall / CPU (s) "
+        "| detect wall / CPU (s) | detect peak RSS (MiB) | RSS / file (<= 2) | json.load RSS / file "
+        "| detect / json.load wall, CPU | detect / json.load (GC paused) wall, CPU |"
+    )
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for d in results["detection_scale"]:
+        jl, jn, dt = d["json_load"], d["json_load_gc_paused"], d["detect"]
+        lines.append(
+            f"| {d['layout']} | {d['file_mib']} | {d['findings']} | {jl['wall_s']} / {jl['cpu_s']} "
+            f"| {jn['wall_s']} / {jn['cpu_s']} | {dt['wall_s']} / {dt['cpu_s']} | {dt['peak_rss_mib']} "
+            f"| {d['detect_rss_over_file']} | {d['json_load_rss_over_file']} "
+            f"| {d['detect_wall_over_json_load']}, {d['detect_cpu_over_json_load']} "
+            f"| {d['detect_wall_over_json_load_gc_paused']}, {d['detect_cpu_over_json_load_gc_paused']} |"
+        )
+    lines += ["", "## check as a user runs it (whole processes; CPU = user + system)", ""]
+    lines.append(
+        "| files | json.load wall / CPU (s) | check wall / CPU (s) | check --sarif-file wall / CPU (s) "
+        "| check / json.load wall (<= 3), CPU | with SARIF wall (<= 3), CPU |"
+    )
+    lines.append("|---:|---:|---:|---:|---:|---:|")
+    for c in results["check_cli"]:
+        lines.append(
+            f"| {c['files']} | {c['json_load_s']} / {c['json_load_cpu_s']} | {c['check_s']} / {c['check_cpu_s']} "
+            f"| {c['check_sarif_s']} / {c['check_sarif_cpu_s']} "
+            f"| {c['check_over_json_load']}, {c['check_cpu_over_json_load_cpu']} "
+            f"| {c['check_sarif_over_json_load']}, {c['check_sarif_cpu_over_json_load_cpu']} |"
+        )
     lines += ["", "## Planning scale", ""]
     lines.append("| instances | plan (s) | read (s) | json.load (s) | growth per 10x (10 = linear) |")
     lines.append("|---:|---:|---:|---:|---:|")
@@ -146,6 +186,8 @@ def table(results: dict[str, Any]) -> str:
         lines.append(
             f"| {p['instances']} | {p['plan_s']} | {p['read_s']} | {p['json_load_s']} | {p.get('growth_per_10x', '')} |"
         )
+    if "rehearsal_scale" in results:
+        lines += ["", "## Rehearsal scale", "", *rehearsal_scale.table(results["rehearsal_scale"])]
     return "\n".join(lines)
 
 
@@ -159,9 +201,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="CI-sized run: one repeat per timing")
     parser.add_argument("--out", type=Path, default=HERE, help="folder for results.json and RESULTS.md")
     parser.add_argument(
-        "--speedup", type=float, default=migration.SPEEDUP, help="simulator clock speed-up (migration)"
+        "--speedup",
+        type=float,
+        default=migration.SPEEDUP,
+        help="migration on a wall clock at this speed-up instead of the modelled clock",
     )
     parser.add_argument("--detect-mb", type=int, default=100, help="size of the synthetic export (MiB)")
+    parser.add_argument(
+        "--scale-mb", type=int, default=None, help="size of the exports of row 5 (MiB; 1024, --quick 256)"
+    )
     args = parser.parse_args(argv)
     repeat = 1 if args.quick else 3
     started = time.perf_counter()
@@ -171,6 +219,12 @@ def main(argv: list[str] | None = None) -> int:
     det = detect_speed.measure(args.detect_mb, repeat=max(repeat, 2))
     print("planning ...", file=sys.stderr, flush=True)
     plan = run_planning([100, 1000, 10000], repeat)
+    print("check as a user runs it ...", file=sys.stderr, flush=True)
+    checks = [check_cli.measure(n, repeat) for n in (5000, 50000)]
+    print("detection at scale ...", file=sys.stderr, flush=True)
+    scale = detect_scale.measure(args.scale_mb or (256 if args.quick else 1024))
+    print("rehearsal scale ...", file=sys.stderr, flush=True)
+    rehearsal = rehearsal_scale.run(quick=args.quick)
     results: dict[str, Any] = {
         "generated": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "command": "python -m benchmarks" + (" --quick" if args.quick else ""),
@@ -179,6 +233,9 @@ def main(argv: list[str] | None = None) -> int:
         "migration_variants": [r for r in mig if r["variant"]],
         "detection": det,
         "planning": plan,
+        "check_cli": checks,
+        "detection_scale": scale,
+        "rehearsal_scale": rehearsal,
     }
     results["missed_targets"] = evaluate(results)
     results["wall_seconds"] = round(time.perf_counter() - started, 1)

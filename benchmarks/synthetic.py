@@ -7,6 +7,7 @@ v1 findings (NATM001-NATM004) occur.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -209,29 +210,71 @@ def _nic(rg: str, i: int, nat_rule_lb: int | None = None) -> dict[str, Any]:
     }
 
 
-def write_export(path: Path, target_bytes: int) -> int:
-    """Write a ``{"value": [...]}`` export of at least ``target_bytes``; returns the resource count."""
+def _resources(rg: str, i: int) -> tuple[dict[str, Any], ...]:
+    """The four resources of index ``i``."""
+    return (
+        _lb(rg, i, i % 3 == 0),
+        _vmss(rg, i, i % 3 == 0),
+        _nic(rg, i, i if i % 3 == 1 else None),
+        _nic(rg, i + 10**6),
+    )
+
+
+def _ip(i: int) -> str:
+    return f"10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}"
+
+
+# Writing a gigabyte with ``json.dumps`` per resource takes minutes on a busy machine; the text of
+# index ``i`` is instead that of a sentinel index of the same shape (``i % 3``) with the numbers
+# replaced, which gives the same bytes in a fraction of the time.
+_SENTINEL = 7_777_777
+
+
+@functools.lru_cache(maxsize=6)
+def _template(residue: int, minified: bool) -> tuple[int, tuple[str, ...]]:
+    sentinel = _SENTINEL + (residue - _SENTINEL) % 3
+    indent, separators = (None, (",", ":")) if minified else (2, None)
+    texts = tuple(json.dumps(r, indent=indent, separators=separators) for r in _resources("rg-@RG@", sentinel))
+    return sentinel, texts
+
+
+def _texts(i: int, minified: bool) -> list[str]:
+    sentinel, texts = _template(i % 3, minified)
+    subs = (
+        (_ip(sentinel + 10**6), _ip(i + 10**6)),
+        (_ip(sentinel), _ip(i)),
+        (str(sentinel + 10**6), str(i + 10**6)),
+        (str(sentinel), str(i)),
+        ("@RG@", str(i // 50)),
+    )
+    out = []
+    for text in texts:
+        for old, new in subs:
+            text = text.replace(old, new)
+        out.append(text)
+    return out
+
+
+def write_export(path: Path, target_bytes: int, minified: bool = False) -> int:
+    """Write a ``{"value": [...]}`` export of at least ``target_bytes``; returns the resource count.
+
+    Indented as the REST API and ``az`` print it, or ``minified`` (one line, no spaces).
+    """
     count = 0
+    newline = "" if minified else "\n"
     with path.open("w") as out:
-        out.write('{"value": [\n')
+        out.write('{"value":[' if minified else '{"value": [\n')
         written = 0
         first = True
         i = 0
         while written < target_bytes:
-            rg = f"rg-{i // 50}"
-            for res in (
-                _lb(rg, i, i % 3 == 0),
-                _vmss(rg, i, i % 3 == 0),
-                _nic(rg, i, i if i % 3 == 1 else None),
-                _nic(rg, i + 10**6),
-            ):
-                text = json.dumps(res, indent=2)
+            for text in _texts(i, minified):
                 if not first:
-                    out.write(",\n")
+                    out.write("," + newline)
                 out.write(text)
                 written += len(text) + 2
                 first = False
                 count += 1
             i += 1
-        out.write("\n]}\n")
+        out.write(newline + "]}" + newline)
     return count

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, TypeVar, Union
+from typing import Any, Literal, Protocol, TypeVar, Union, runtime_checkable
 
 from natmigrate.ids import id_key, ids_match, loose_key
 
@@ -36,6 +36,15 @@ class PositionSource(Protocol):
 
     def position(self, pointer: str) -> tuple[int, int] | None:
         """The position of the value at ``pointer``, or ``None`` when unknown."""
+        ...
+
+
+@runtime_checkable
+class SpanSource(Protocol):
+    """A position source that also knows where each construct ends (see :meth:`Origin.span`)."""
+
+    def span(self, pointer: str) -> tuple[int, int] | None:
+        """Character span ``[start, end)`` of the value at ``pointer``, or ``None`` when unknown."""
         ...
 
 
@@ -90,6 +99,13 @@ class Origin:
             return self.fixed_column
         pos = self.source.position(self.pointer) if self.source is not None else None
         return pos[1] if pos else None
+
+    @property
+    def span(self) -> tuple[int, int] | None:
+        """Character span ``[start, end)`` of the construct in the source text, when the source
+        can tell (JSON documents can); ``None`` otherwise."""
+        source = self.source
+        return source.span(self.pointer) if isinstance(source, SpanSource) else None
 
     def child(self, *tokens: str | int) -> Origin:
         """The origin of a value below this one."""

@@ -1,5 +1,5 @@
-"""``natmigrate detect`` as a process starts lean (only the detect command) and ends without
-freeing its input; it must behave exactly like the full app."""
+"""``natmigrate detect`` and ``natmigrate check`` as a process start lean (only that command) and
+end without freeing their input; they must behave exactly like the full app."""
 
 from __future__ import annotations
 
@@ -31,10 +31,26 @@ def _process(*args: str) -> subprocess.CompletedProcess[str]:
         ("detect", "--help"),
         ("detect",),
         ("detect", "--output", "xml", str(FIXTURES / "vm-nat-rules.json")),
+        ("check", str(FIXTURES / "scale-set-nat-pools.json"), "--no-config"),
+        ("check", str(FIXTURES), "--no-config", "--verbose"),
+        ("check", str(FIXTURES / "vm-nat-rules.json"), "-o", "sarif", "--no-config"),
+        ("check", "--help"),
     ],
-    ids=["pools-json", "v2-json", "table", "directory", "help", "no-paths", "bad-option"],
+    ids=[
+        "pools-json",
+        "v2-json",
+        "table",
+        "directory",
+        "help",
+        "no-paths",
+        "bad-option",
+        "check-text",
+        "check-verbose",
+        "check-sarif",
+        "check-help",
+    ],
 )
-def test_detect_process_matches_the_full_app(args: tuple[str, ...]) -> None:
+def test_lean_process_matches_the_full_app(args: tuple[str, ...]) -> None:
     proc = _process(*args)
     full = runner.invoke(app, list(args), prog_name="python -m natmigrate")
     assert proc.returncode == full.exit_code

@@ -30,8 +30,8 @@ not reproduced.
 
 from __future__ import annotations
 
+import math
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -54,7 +54,11 @@ class BaselineError(RuntimeError):
 
 def _wait_jobs(jobs: list[Callable[[], Any]], clock: SimClock) -> list[Any]:
     """Run ``jobs`` in parallel (``-AsJob``) and poll them every ``JOB_POLL_S`` simulated seconds
-    until all finished; the first failure stops the run."""
+    until all finished; a failure stops the run.
+
+    The polling loop notices the last job at the first tick after it ends: the jobs are joined,
+    then the wait runs on to that tick on the simulator's clock (on a modelled clock a jump, so
+    the loop's own wall time never counts)."""
     results: list[Any] = [None] * len(jobs)
     errors: list[BaseException] = []
 
@@ -64,15 +68,17 @@ def _wait_jobs(jobs: list[Callable[[], Any]], clock: SimClock) -> list[Any]:
         except BaseException as exc:  # reported to the polling loop
             errors.append(exc)
 
+    started = clock.now()
     threads = [threading.Thread(target=work, args=(i, j), daemon=True) for i, j in enumerate(jobs)]
     for t in threads:
         t.start()
-    while True:
-        if errors:
-            raise BaselineError(f"a job failed: {errors[0]}")
-        if not any(t.is_alive() for t in threads):
-            return results
-        time.sleep(clock.real_seconds(JOB_POLL_S))
+    for t in threads:
+        t.join()
+    ticks = math.ceil(max(0.0, clock.now() - started) / JOB_POLL_S)
+    clock.sleep(max(0.0, started + ticks * JOB_POLL_S - clock.now()))
+    if errors:
+        raise BaselineError(f"a job failed: {errors[0]}")
+    return results
 
 
 def _text(value: Any) -> str:
@@ -121,7 +127,7 @@ def _rollout(
                 while not all(
                     vm.latest_model_applied for vm in compute.virtual_machine_scale_set_vms.list(rg, name)
                 ):
-                    time.sleep(clock.real_seconds(JOB_POLL_S))
+                    clock.sleep(JOB_POLL_S)
 
             jobs.append(watch)
     _wait_jobs(jobs, clock)

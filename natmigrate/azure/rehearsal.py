@@ -190,6 +190,11 @@ class Rehearsal:
         """Simulated seconds of NAT downtime per target."""
         return {k: round(v, 3) for k, v in self.simulator.downtime().items()}
 
+    def instances_assumed(self) -> list[str]:
+        """Names of the scale sets whose instances and ports the seed did not give (the simulator
+        assumed them)."""
+        return [getattr(ids.parse_id(s), "name", s) for s in self.simulator.assumed_instances]
+
     def _crash(self, record: RequestRecord) -> None:
         """A ``crash`` fault: the write was accepted; save and die now, as if killed."""
         try:
@@ -230,14 +235,19 @@ def simulated_gateway(source: str) -> Iterator[SdkGateway]:
         sim = Simulator(subscription_id=sub) if sub else Simulator()
         _seed_redacted(sim, source)
     with sim:
-        conn = Connection(
-            subscription=sim.subscription_id,
-            endpoint=sim.endpoint,
-            ca_bundle=sim.ca_file,
-            polling_interval=0.0,
-            retry_backoff_factor=0.0,
-        )
-        yield SdkGateway(conn, SimulatorCredential())
+        yield gateway_for(sim)
+
+
+def gateway_for(sim: Simulator) -> SdkGateway:
+    """The real SDK gateway on a running simulator (no poll delay, no retry back-off)."""
+    conn = Connection(
+        subscription=sim.subscription_id,
+        endpoint=sim.endpoint,
+        ca_bundle=sim.ca_file,
+        polling_interval=0.0,
+        retry_backoff_factor=0.0,
+    )
+    return SdkGateway(conn, SimulatorCredential())
 
 
 def _is_state_file(path: Path) -> bool:

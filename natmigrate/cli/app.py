@@ -6,6 +6,7 @@ from natmigrate.cli import (
     apply_cmd,
     check_cmd,
     detect_cmd,
+    fix_cmd,
     migrate_cmd,
     plan_cmd,
     ports_cmd,
@@ -24,6 +25,7 @@ app.command("resume")(recover_cmd.resume)
 app.command("rollback")(recover_cmd.rollback)
 app.command("ports")(ports_cmd.ports)
 app.command("simulate")(simulate_cmd.simulate)
+app.command("fix")(fix_cmd.fix)
 
 
 def main() -> None:

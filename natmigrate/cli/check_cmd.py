@@ -11,7 +11,7 @@ from natmigrate.check.baseline import write_baseline
 from natmigrate.check.gate import run_check
 from natmigrate.cli import options as o
 from natmigrate.cli.root import reported
-from natmigrate.cli.terminal import emit, error_line
+from natmigrate.cli.terminal import emit, error_line, stdout_takes_color
 from natmigrate.errors import ExitCode, InputError
 from natmigrate.report.formats import CheckFormat, as_text
 from natmigrate.sources import INPUT_FORMATS
@@ -39,6 +39,7 @@ def check(
         Path | None,
         typer.Option("--output-file", help="Write the -o format to this file; the console gets text."),
     ] = None,
+    verbose: o.Verbose = False,
     sarif_file: Annotated[
         Path | None, typer.Option("--sarif-file", help="Also write SARIF 2.1.0 here.")
     ] = None,
@@ -127,14 +128,14 @@ def check(
         CheckFormat.markdown: markdown_file,
     }
     if output_file is not None:
-        _write(output_file, as_text(output.to_format()(report)))
+        _write(output_file, as_text(output.to_format(verbose)(report)))
     for fmt, target in also.items():
         if target is not None:
             _write(target, as_text(fmt.to_format()(report)))
     if create_baseline is not None:
         write_baseline(create_baseline, report.baseline_keys())
 
-    emit(console_format.to_format()(report))
+    emit(console_format.to_format(verbose, color=stdout_takes_color())(report))
     if console_format is not CheckFormat.text:  # the text report lists its warnings itself
         for w in report.warnings:
             typer.echo(f"natmigrate: warning: {w}", err=True)

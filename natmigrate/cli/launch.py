@@ -1,7 +1,7 @@
 """The ``natmigrate`` executable (console script and ``python -m natmigrate``).
 
-``natmigrate detect`` is what CI jobs and scripts run most, often on large exports, so it starts
-lean: only the detect command is loaded (the full app imports the planner, the executor, the
+``natmigrate detect`` and ``natmigrate check`` are what CI jobs, hooks and scripts run most, often
+on large exports or thousands of templates, so they start lean: only that command is loaded (the full app imports the planner, the executor, the
 simulator and their dependencies, about a tenth of a second), and when it has written its output
 the process ends without freeing the parsed input object by object (a 100 MB export is millions
 of objects; the operating system reclaims the memory at once). Every other command runs through
@@ -17,16 +17,23 @@ import sys
 
 def main() -> None:
     """Run ``natmigrate``."""
-    if sys.argv[1:2] != ["detect"]:
+    command = sys.argv[1] if len(sys.argv) > 1 else ""
+    if command not in ("detect", "check"):
         from natmigrate.cli.app import main as full_main
 
         full_main()
         return
-    from natmigrate.cli import detect_cmd
     from natmigrate.cli.root import new_app, run
 
     app = new_app()
-    app.command("detect")(detect_cmd.detect)
+    if command == "detect":
+        from natmigrate.cli import detect_cmd
+
+        app.command("detect")(detect_cmd.detect)
+    else:
+        from natmigrate.cli import check_cmd
+
+        app.command("check")(check_cmd.check)
     try:
         run(app)
     except SystemExit as exc:

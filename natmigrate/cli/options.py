@@ -12,7 +12,14 @@ from typing import Annotated
 
 import typer
 
-from natmigrate.report.formats import CheckFormat, FindingsFormat, PlanFormat, PortsFormat, RunFormat
+from natmigrate.report.formats import (
+    CheckFormat,
+    FindingsFormat,
+    FixFormat,
+    PlanFormat,
+    PortsFormat,
+    RunFormat,
+)
 
 AZURE = "Azure"
 SAFETY = "Safety"
@@ -68,10 +75,16 @@ AllowPendingModel = Annotated[
     ),
 ]
 
-# Logging (every command that talks to Azure) --------------------------------------------------
+# Logging (every command that talks to Azure; --verbose also check) ----------------------------
 
 Debug = Annotated[bool, typer.Option("--debug", help="Show all debug logs (tokens are never logged).")]
-Verbose = Annotated[bool, typer.Option("--verbose", help="Increase logging verbosity.")]
+# One flag, one meaning: say more (``check`` has no logging; its text output then lists passing files).
+Verbose = Annotated[
+    bool,
+    typer.Option(
+        "--verbose", help="Say more: more logging (Azure commands); check's text lists passing files too."
+    ),
+]
 
 # Output formats: one enum per result type (natmigrate.report.formats) ------------------------
 
@@ -80,6 +93,7 @@ CheckOutput = Annotated[CheckFormat, typer.Option(*OUTPUT_FLAGS, help=OUTPUT_HEL
 PlanOutput = Annotated[PlanFormat, typer.Option(*OUTPUT_FLAGS, help=OUTPUT_HELP)]
 RunOutput = Annotated[RunFormat, typer.Option(*OUTPUT_FLAGS, help=OUTPUT_HELP)]
 PortsOutput = Annotated[PortsFormat, typer.Option(*OUTPUT_FLAGS, help=OUTPUT_HELP)]
+FixOutput = Annotated[FixFormat, typer.Option(*OUTPUT_FLAGS, help=OUTPUT_HELP)]
 
 # Runs (migrate, apply, resume, rollback) -------------------------------------------------------
 
@@ -136,4 +150,34 @@ RunDirArg = Annotated[Path, typer.Argument(help="The run directory printed when 
 
 MaxFileSize = Annotated[
     int, typer.Option("--max-file-size", help="Refuse files larger than this many MiB.", min=1)
+]
+
+# Names of what a migration creates (plan, fix) ------------------------------------------------
+
+
+def _name_template(value: str, flag: str) -> str:
+    try:
+        valid = "{source}" in value and bool(value.format(source="x"))
+    except (KeyError, IndexError, ValueError):
+        valid = False
+    if not valid:
+        raise typer.BadParameter("must contain {source} and no other {placeholder}", param_hint=flag)
+    return value
+
+
+RuleName = Annotated[
+    str,
+    typer.Option(
+        "--rule-name",
+        help="Name of each v2 rule; {source} is the NAT pool or v1 rule name.",
+        callback=lambda value: _name_template(value, "--rule-name"),
+    ),
+]
+PoolName = Annotated[
+    str,
+    typer.Option(
+        "--pool-name",
+        help="Name of each new backend pool; {source} as for --rule-name.",
+        callback=lambda value: _name_template(value, "--pool-name"),
+    ),
 ]

@@ -109,13 +109,8 @@ def plan(
         ),
     ] = False,
     batch_size: o.BatchSize = None,
-    rule_name: Annotated[
-        str,
-        typer.Option("--rule-name", help="Name of each v2 rule; {source} is the NAT pool or v1 rule name."),
-    ] = "{source}-v2",
-    pool_name: Annotated[
-        str, typer.Option("--pool-name", help="Name of each new backend pool; {source} as for --rule-name.")
-    ] = "{source}-v2-pool",
+    rule_name: o.RuleName = "{source}-v2",
+    pool_name: o.PoolName = "{source}-v2-pool",
     detailed_exitcode: Annotated[
         bool,
         typer.Option(
@@ -139,13 +134,6 @@ def plan(
     1 the input could not be read, 2 usage error.
     """
     Verbosity(debug, verbose).configure_logging()  # reading live Azure (-g/-n) logs what it sends
-    for template, flag in ((rule_name, "--rule-name"), (pool_name, "--pool-name")):
-        try:
-            valid = "{source}" in template and bool(template.format(source="x"))
-        except (KeyError, IndexError, ValueError):
-            valid = False
-        if not valid:
-            raise typer.BadParameter("must contain {source} and no other {placeholder}", param_hint=flag)
     if input_format not in INPUT_FORMATS:
         raise typer.BadParameter(f"must be one of {', '.join(INPUT_FORMATS)}", param_hint="--input-format")
     options = PlanOptions(

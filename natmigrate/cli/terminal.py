@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,11 @@ def stderr_console() -> Console:
     from rich.console import Console
 
     return Console(file=sys.stderr, soft_wrap=True, highlight=False)
+
+
+def stdout_takes_color() -> bool:
+    """Whether plain-text output may colour its words: a terminal, and ``NO_COLOR`` not set."""
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
 def write_data(text: str) -> None:

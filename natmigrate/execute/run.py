@@ -49,6 +49,9 @@ class RunResult:
     load_balancers: list[str] = field(default_factory=list)
     # a migration that stopped: targets whose NAT is down and since when (execute/nat_down.py)
     nat_down: list[dict[str, str]] = field(default_factory=list)
+    # simulated runs: scale sets whose instances (and so their v1 ports) the seed did not give, so
+    # the simulator made ``sku.capacity`` of them, numbered from 0 (``None``: not simulated)
+    instances_assumed: list[str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The result document."""
@@ -84,6 +87,9 @@ class RunResult:
             data["writes"] = self.writes
         if self.downtime is not None:
             data["nat_downtime_seconds"] = self.downtime
+        if self.instances_assumed is not None:
+            data["instances_assumed"] = bool(self.instances_assumed)
+            data["assumed_scale_sets"] = self.instances_assumed
         return data
 
 

@@ -353,6 +353,7 @@ class RunSession:
             ) from None
         if connected.rehearsal is not None:
             _add_downtime(result, connected.rehearsal.downtime())
+            result.instances_assumed = connected.rehearsal.instances_assumed()
         return result
 
     def _dry_run(

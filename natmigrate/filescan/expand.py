@@ -63,5 +63,6 @@ def walk(top: Path, suffixes: tuple[str, ...], errors: list[InputError]) -> list
 
     for root, dirs, names in os.walk(top, onerror=onerror):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "node_modules")
-        files.extend(Path(root) / n for n in sorted(names) if n.lower().endswith(suffixes))
+        # (one Path from a joined string: ``Path(root) / n`` parses the folder again per file)
+        files.extend(Path(os.path.join(root, n)) for n in sorted(names) if n.lower().endswith(suffixes))
     return files

@@ -22,9 +22,18 @@ from natmigrate.errors import InputError
 from natmigrate.filescan import split_list
 from natmigrate.filescan.expand import Expanded
 from natmigrate.filescan.results import FileResult
-from natmigrate.sources import azure_json
+from natmigrate.sources import azure_json, jsonstream
 from natmigrate.sources.bicep import BICEP, parse_bicep
-from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES, load_json, parse_text, read_text
+from natmigrate.sources.jsondoc import (
+    DEFAULT_MAX_BYTES,
+    NOT_DECODED,
+    JsonDocument,
+    decode_small,
+    decode_text,
+    parse_text,
+    read_bytes,
+    read_text,
+)
 from natmigrate.sources.registry import AUTO, json_reader, reader_by_path, unrecognised
 from natmigrate.sources.terraform import TERRAFORM, module_files, read_module
 
@@ -92,6 +101,27 @@ def may_hold_nat(text: str) -> bool:
     return any(word in low for word in _MAYBE_NAT_WORDS) or _TYPE_EXPRESSION.search(low) is not None
 
 
+_MAYBE_NAT_BYTES = tuple(w.encode() for w in _MAYBE_NAT_WORDS)
+_TYPE_EXPRESSION_BYTES = re.compile(_TYPE_EXPRESSION.pattern.encode(), re.I)
+
+
+def _may_hold_nat(text: str, raw: bytes) -> bool:
+    """:func:`may_hold_nat` of a file given as its ``text``, or (when that was not decoded) its
+    ``raw`` bytes: tested as bytes when they are ASCII (the same answer without decoding them;
+    Unicode lower-casing can turn a non-ASCII letter into an ASCII one, so other files are tested as
+    text). True for files over the word-test limit."""
+    if not text and raw.isascii():
+        if len(raw) > _WORD_TEST_LIMIT:
+            return True
+        low = raw.lower()
+        for word in _MAYBE_NAT_BYTES:  # (a loop, not any(): no generator per file)
+            if word in low:
+                return True
+        return _TYPE_EXPRESSION_BYTES.search(low) is not None
+    text = text or raw.decode("utf-8")
+    return len(text) > _WORD_TEST_LIMIT or may_hold_nat(text)
+
+
 @dataclass
 class ScannedFile:
     """One input's result plus what suppression needs to look at its source."""
@@ -153,6 +183,9 @@ def _scan_one(
                 return ScannedFile(res, "bicep")
             return ScannedFile(res, "bicep", text, parsed.comments, parsed.spans)
         # Resources of a large list that cannot hold inbound NAT are kept only as skeletons.
+        raw = b""
+        if split and (streamed := _streamed(name, input_format, max_bytes)) is not None:
+            return ScannedFile(streamed, "json")  # a very large list, read without holding its text
         if split:
             text = read_text(path, max_bytes)
             if split_list.applies(text, input_format):
@@ -161,16 +194,24 @@ def _scan_one(
                     return ScannedFile(result, "json")
             doc = parse_text(name, text, azure_json.skeleton_unless_nat)
         else:
-            doc = load_json(path, max_bytes, azure_json.skeleton_unless_nat)
+            # A small file is decoded from its bytes; its text is decoded only when it may hold NAT.
+            raw = read_bytes(path, max_bytes)
+            data = decode_small(raw)
+            if data is NOT_DECODED:
+                doc = parse_text(name, decode_text(name, raw), azure_json.skeleton_unless_nat)
+            else:
+                doc = JsonDocument(name, "", data)
         reader = json_reader(doc, input_format)
         if reader is None and not explicit:
             return None  # some other tool's JSON found while walking a directory
         fmt = reader.name if reader is not None else None
         # The word test pays off on the many small files of a repository; a large export is read
         # with NAT-only modelling instead (lower-casing 100 MB costs more than it saves).
-        if fmt is not None and len(doc.text) <= _WORD_TEST_LIMIT and not may_hold_nat(doc.text):
+        if fmt is not None and not _may_hold_nat(doc.text, raw):
             # Nothing in the file can be (or hide) inbound NAT: skip building the model.
             return ScannedFile(FileResult(name, findings=[], format=fmt), "json")
+        if not doc.text:
+            doc = JsonDocument(name, decode_text(name, raw), doc.data)
         if fmt == azure_json.ARM_TEMPLATE:
             # Templates are evaluated: trimming first saves evaluating rules and probes. REST and
             # CLI documents skip those collections (and NAT-free resources) while modelling instead.
@@ -188,6 +229,28 @@ def _scan_one(
         return ScannedFile(FileResult(name, error=f"{name}: {type(exc).__name__}: {exc}"), kind)
     except Exception as exc:  # a reader bug must not hide every other file's result
         return ScannedFile(FileResult(name, error=_unexpected(name, exc)), kind)
+
+
+_STREAMED_FORMATS = (AUTO, azure_json.REST, azure_json.AZ_CLI)
+
+
+def _streamed(name: str, input_format: str, max_bytes: int) -> FileResult | None:
+    """Detection of a very large REST or ``az`` list, read element by element and modelled as it
+    goes (:mod:`~natmigrate.sources.jsonstream`), or ``None``: read the file the ordinary way."""
+    if input_format not in _STREAMED_FORMATS:
+        return None
+    doc = jsonstream.open_list(name, max_bytes)
+    if doc is None:
+        return None
+    try:
+        snap = azure_json.read_streamed(doc)
+    except jsonstream.NotStreamableError:
+        return None
+    # Recognised as the ordinary reading would (now that the skeleton of every element is known).
+    reader = json_reader(doc, input_format)
+    if reader is None or reader.name not in _STREAMED_FORMATS or azure_json.classify(doc.data) is None:
+        return None
+    return FileResult(name, findings=detect(snap), format=reader.name)
 
 
 def _unexpected(name: str, exc: Exception) -> str:

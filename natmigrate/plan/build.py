@@ -215,6 +215,7 @@ def _freeze(draft: Draft, rows: list[PortMapping]) -> LoadBalancerPlan:
         notes=tuple(dict.fromkeys(draft.notes)),
         resource_group=lb.resource_group or parsed_rg,
         subscription=parsed_sub,
+        instances_assumed=draft.instances_assumed,
     )
     return replace(plan, steps=build_steps(plan, draft.options.batch_size))
 

@@ -428,10 +428,12 @@ def _plan_nat_pool(draft: Draft, names: _Names, pool: InboundNatPool) -> None:
         if hc.instance_ids is None or v2.targets is None:
             v2.targets = None
             if hc.now:
+                draft.instances_assumed = True
                 draft.notes.append(
-                    f"scale set {ss_name}: the input does not list its instances, so the v2 "
-                    "port of each instance cannot be predicted (plan from `az vmss list-instances` output "
-                    "or live Azure to see them)"
+                    f"scale set {ss_name}: instances and ports assumed: the input lists neither its "
+                    "instances nor the rules Azure generated for them, so the v2 port of each instance "
+                    "cannot be predicted and a rehearsal numbers them from 0 (plan from `az vmss "
+                    "list-instances` output or live Azure to see them)"
                 )
         else:
             for iid in hc.instance_ids:

@@ -117,6 +117,7 @@ class Draft:
     generated_ports: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
     # (pool key, instance ip config key) -> (rule name, frontend port)
     headcounts: dict[str, Any] = field(default_factory=dict)  # scale set key -> capacity.Headcount
+    instances_assumed: bool = False  # some scale set's instances (and ports) are not in the input
 
     @property
     def lb_name(self) -> str:

@@ -313,6 +313,7 @@ class LoadBalancerPlan:
     notes: tuple[str, ...] = ()
     resource_group: str | None = None
     subscription: str | None = None
+    instances_assumed: bool = False  # a scale set's instances and ports are not in the input
 
     @property
     def feasible(self) -> bool:

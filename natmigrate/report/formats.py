@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from natmigrate.execute.ports import CurrentPorts
     from natmigrate.execute.run import RunResult
     from natmigrate.filescan.results import FileResult
+    from natmigrate.fix.core import FixReport
     from natmigrate.plan.model import Plan
 
 Rendering = str | Callable[["Console"], None]
@@ -100,12 +101,15 @@ class CheckFormat(str, Enum):
     github = "github"
     markdown = "markdown"
 
-    def to_format(self) -> Callable[[CheckReport], Rendering]:
-        """The renderer of this format."""
+    def to_format(self, verbose: bool = False, color: bool = False) -> Callable[[CheckReport], Rendering]:
+        """The renderer of this format (``verbose``, ``color``: text only, see ``check_text``)."""
+        if self is CheckFormat.text:
+            from natmigrate.report import check_text
+
+            return lambda r: check_text.render(r, verbose=verbose, color=color)
         from natmigrate.report import github, junit, markdown, sarif
 
         renderers: dict[CheckFormat, Callable[[CheckReport], Rendering]] = {
-            CheckFormat.text: _check_text,
             CheckFormat.json: lambda r: _json(r.document()) + "\n",
             CheckFormat.sarif: lambda r: _json(sarif.document(r)) + "\n",
             CheckFormat.junit: junit.render,
@@ -114,11 +118,6 @@ class CheckFormat(str, Enum):
         }
         return renderers[self]
 
-
-def _check_text(report: CheckReport) -> Rendering:
-    from natmigrate.report import check_text
-
-    return lambda console: console.print(check_text.render(report))
 
 
 # plan ---------------------------------------------------------------------------------------
@@ -177,6 +176,24 @@ def _run_tables(result: RunResult) -> Rendering:
             _wide(console).print(ports_table(result.outcome.ports))
 
     return show
+
+
+# fix ----------------------------------------------------------------------------------------
+
+
+class FixFormat(str, Enum):
+    """``fix -o`` choices (each file's rewrite)."""
+
+    diff = "diff"
+    json = "json"
+
+    def to_format(self) -> Callable[[FixReport], Rendering]:
+        """The renderer of this format (a diff of what ``--write`` already wrote is empty)."""
+        from natmigrate.report import fix_report
+
+        if self is FixFormat.json:
+            return lambda r: fix_report.document(r.results, r.written)
+        return lambda r: "" if r.written else fix_report.diff(r.results)
 
 
 # ports --------------------------------------------------------------------------------------

@@ -228,6 +228,14 @@ def print_dry_run(console: Console, result: RunResult) -> None:
 
 def print_run_status(console: Console, result: RunResult, with_downtime: bool = True) -> None:
     """How the run ended, for people (stderr): simulated downtime, status, how to resume or undo."""
+    if result.instances_assumed:
+        console.print(
+            f"Assumed: the seed does not list every instance of {', '.join(result.instances_assumed)}; "
+            "the rehearsal added instances up to the capacity, numbered upward with ports start + "
+            "instance id, which may not be yours.",
+            markup=False,
+            highlight=False,
+        )
     if with_downtime and result.downtime:
         worst = max(result.downtime.values())
         console.print(

@@ -32,13 +32,8 @@ from __future__ import annotations
 from natmigrate.simulator.clock import SimClock
 from natmigrate.simulator.faults import FAULT_OUTCOMES, Fault, parse_fault
 from natmigrate.simulator.latency import INSTANT, PROFILES, REALISTIC, LatencyProfile
-from natmigrate.simulator.service import (
-    DEFAULT_SUBSCRIPTION,
-    CrashCallback,
-    RequestRecord,
-    Simulator,
-    TopologyIds,
-)
+from natmigrate.simulator.records import CrashCallback, RequestRecord, TopologyIds
+from natmigrate.simulator.service import DEFAULT_SUBSCRIPTION, Simulator
 from natmigrate.simulator.timeline import MappingInterval
 
 __all__ = [

@@ -3,6 +3,12 @@
 Every timestamp the simulator records (the request log's ``sim_time``, the NAT timeline, when an
 operation completes) is in simulated seconds since the simulator's epoch. ``speedup=600`` makes a
 60-second Azure operation take 0.1 s of real time; ``advance()`` jumps ahead at once (tests).
+
+``modelled=True``: time moves only by the durations the latency profile models, never with the
+wall clock, so how busy the machine is (the client's own CPU time, the collector, other processes)
+cannot change a simulated result. The simulator moves it when a client waits: a poll of an
+operation still in progress moves it to the next thing that happens (that operation's end, or an
+earlier scheduled event); :meth:`sleep` moves it by the time an in-process client waits.
 """
 
 from __future__ import annotations
@@ -19,13 +25,17 @@ class SimClock:
     ``real_elapsed`` leaves out the time spent inside :meth:`held` (the simulator's own request
     handling, when the simulator is told to hold the clock while serving)."""
 
-    def __init__(self, speedup: float = 1.0, start: float = 0.0, frozen: bool = False) -> None:
+    def __init__(
+        self, speedup: float = 1.0, start: float = 0.0, frozen: bool = False, modelled: bool = False
+    ) -> None:
         """``speedup``: simulated seconds per real second. ``frozen``: time moves only by
-        :meth:`advance` (deterministic tests)."""
+        :meth:`advance` (deterministic tests). ``modelled``: frozen, and the simulator advances it
+        when a client waits (see the module's docstring)."""
         if speedup <= 0:
             raise ValueError("speedup must be positive")
         self.speedup = float(speedup)
-        self.frozen = frozen
+        self.frozen = frozen or modelled
+        self.modelled = modelled
         self._lock = threading.Lock()
         self._base = float(start)
         self._real0 = time.monotonic()
@@ -73,6 +83,14 @@ class SimClock:
             self._held_for = 0.0
             if self._holds:
                 self._held_at = self._real0
+
+    def sleep(self, sim_seconds: float) -> None:
+        """Wait ``sim_seconds`` of simulated time (an in-process client's wait): on a modelled clock
+        time jumps ahead at once; otherwise the wall clock sleeps that long (at ``speedup``)."""
+        if self.modelled:
+            self.advance(max(0.0, sim_seconds))
+        else:
+            time.sleep(self.real_seconds(sim_seconds))
 
     def real_seconds(self, sim_seconds: float) -> float:
         """How long ``sim_seconds`` of simulated time takes on the wall clock (``inf`` when frozen)."""

@@ -51,8 +51,8 @@ class ComputeOps(WorldState):
         for transient in ("pendingGen", "doneAt", "reimaging", "pendingMachine"):
             inst.pop(transient, None)
         insts[event["instance"]] = inst
-        self._views.clear()
-        self._targets.clear()
+        self._forget_views()
+        self._forget_targets()
         if reimaged:  # the instance is back: its NAT mappings work again from now
             self._apply_timeline(self._refresh(), at, at)
 
@@ -140,9 +140,14 @@ class ComputeOps(WorldState):
         """Every instance of a scale set, instance id ascending."""
         if vk not in self.resources or type_of(vk) != VMSS:
             raise not_found(vk)
-        return [
-            self.instance_view(vk, iid, expand) for iid in sorted(self.instances.get(vk, {}), key=_iid_order)
-        ]
+        return self._cached(
+            ("instances", vk, expand),
+            lambda: [self.instance_view(vk, iid, expand) for iid in self._instance_ids(vk)],
+        )
+
+    def _instance_ids(self, vk: str) -> list[str]:
+        """Instance ids of a scale set, ascending."""
+        return self._cached(("instance-ids", vk), lambda: sorted(self.instances.get(vk, {}), key=_iid_order))
 
     def instance_nics(self, vk: str, instance_id: str) -> list[dict[str, Any]]:
         """The (virtual, read-only) NICs of one scale-set instance, as Microsoft.Network reports them."""
@@ -197,6 +202,10 @@ class ComputeOps(WorldState):
         return out
 
     def _generated_rules_by_target(self) -> dict[str, list[dict[str, str]]]:
+        """Per ip configuration key, the NAT rules whose ``backendIPConfiguration`` it is."""
+        return self._cached("generated-rules", self._build_generated_rules_by_target)
+
+    def _build_generated_rules_by_target(self) -> dict[str, list[dict[str, str]]]:
         out: dict[str, list[dict[str, str]]] = {}
         for lk in self._lb_keys():
             for rule in self.view(lk)["properties"].get("inboundNatRules") or []:
@@ -209,10 +218,12 @@ class ComputeOps(WorldState):
         """NICs of every instance of a scale set (or of one instance)."""
         if vk not in self.resources or type_of(vk) != VMSS:
             raise not_found(vk)
-        iids = (
-            [instance_id] if instance_id is not None else sorted(self.instances.get(vk, {}), key=_iid_order)
+        if instance_id is not None:
+            return self.instance_nics(vk, instance_id)
+        return self._cached(
+            ("scale-set-nics", vk),
+            lambda: [nic for iid in self._instance_ids(vk) for nic in self.instance_nics(vk, iid)],
         )
-        return [nic for iid in iids for nic in self.instance_nics(vk, iid)]
 
     def put_vmss(
         self,
@@ -454,10 +465,14 @@ class ComputeOps(WorldState):
         }
         if instance_id.isdigit():
             state["nextId"] = max(int(state["nextId"]), int(instance_id) + 1)
-        self._views.clear()
-        self._targets.clear()
+        self._forget_views()
+        self._forget_targets()
 
-    def seed_capacity(self, vk: str) -> None:
-        """Create ``sku.capacity`` instances for a scale set the snapshot listed none for."""
-        if not self.instances.get(vk):
-            self._resize(vk, _capacity(self.resources[vk]))
+    def seed_capacity(self, vk: str) -> bool:
+        """Add instances (numbered upward from the highest seeded one) until a scale set has
+        ``sku.capacity`` of them; ``True`` when any were added, i.e. assumed rather than seeded."""
+        capacity = _capacity(self.resources[vk])
+        if len(self.instances.get(vk, {})) >= capacity:
+            return False
+        self._resize(vk, capacity)
+        return True

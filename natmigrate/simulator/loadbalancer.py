@@ -237,120 +237,158 @@ def is_v2(cp: Mapping[str, Any]) -> bool:
 
 def validate(lb: Mapping[str, Any]) -> None:
     """Azure's rules that depend on the load balancer alone (raises :class:`ArmError`)."""
-    lb_id = str(lb["id"])
-    ids = {coll: {id_key(str(c["id"])) for c in children(lb, coll)} for coll in COLLECTIONS}
-    frontends = ids["frontendIPConfigurations"]
-    pools = ids["backendAddressPools"]
-    claims: list[PortClaim] = []
+    known = _Known.of(lb)
+    claims = [
+        *_check_load_balancing_rules(lb, known),
+        *_check_nat_pools(lb, known),
+        *_check_nat_rules(lb, known),
+    ]
+    _check_outbound_rules(lb, known)
+    _check_probes(lb)
+    _check_no_overlapping_ports(claims)
 
-    def need_frontend(cp: Mapping[str, Any], where: str, required: bool = True) -> str | None:
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """The id keys of a load balancer's own children, which its rules may reference."""
+
+    frontends: frozenset[str]
+    pools: frozenset[str]
+    probes: frozenset[str]
+
+    @classmethod
+    def of(cls, lb: Mapping[str, Any]) -> _Known:
+        def keys(coll: str) -> frozenset[str]:
+            return frozenset(id_key(str(c["id"])) for c in children(lb, coll))
+
+        return cls(keys("frontendIPConfigurations"), keys("backendAddressPools"), keys("probes"))
+
+    def frontend(self, cp: Mapping[str, Any], where: str) -> str:
+        """The frontend a rule must name, as an id key (400 when missing or dangling)."""
         fe = _ref(cp, "frontendIPConfiguration")
         if fe is None:
-            if required:
-                raise bad_request("InvalidRequestFormat", f"{where}: 'frontendIPConfiguration' is required.")
-            return None
-        if fe not in frontends:
+            raise bad_request("InvalidRequestFormat", f"{where}: 'frontendIPConfiguration' is required.")
+        if fe not in self.frontends:
             raise _dangling(where, cp["frontendIPConfiguration"]["id"])
         return fe
 
+    def pool(self, ref: str | None, where: str) -> None:
+        """A backend pool reference must name one of the load balancer's pools."""
+        if ref is not None and ref not in self.pools:
+            raise _dangling(where, ref)
+
+
+def _check_load_balancing_rules(lb: Mapping[str, Any], known: _Known) -> list[PortClaim]:
+    claims = []
     for rule in children(lb, "loadBalancingRules"):
         where, cp = str(rule["id"]), props(rule)
-        fe = need_frontend(cp, where)
+        fe = known.frontend(cp, where)
         proto = _protocol(cp, where, True)
         fport = _port(cp, "frontendPort", 0, 65534, where, required=True)
         _port(cp, "backendPort", 0, 65535, where)
         for ref in [_ref(cp, "backendAddressPool"), *_refs(cp, "backendAddressPools")]:
-            if ref is not None and ref not in pools:
-                raise _dangling(where, ref)
+            known.pool(ref, where)
         probe = _ref(cp, "probe")
-        if probe is not None and probe not in ids["probes"]:
+        if probe is not None and probe not in known.probes:
             raise _dangling(where, probe)
-        if fe and proto and fport:  # port 0 (HA ports) is checked by Azure differently; not modelled
+        if proto and fport:  # port 0 (HA ports) is checked by Azure differently; not modelled
             claims.append(PortClaim(where, fe, proto, fport, fport))
+    return claims
 
+
+def _check_outbound_rules(lb: Mapping[str, Any], known: _Known) -> None:
     for rule in children(lb, "outboundRules"):
         where, cp = str(rule["id"]), props(rule)
         for fe in _refs(cp, "frontendIPConfigurations"):
-            if fe not in frontends:
+            if fe not in known.frontends:
                 raise _dangling(where, fe)
-        bp = _ref(cp, "backendAddressPool")
-        if bp is not None and bp not in pools:
-            raise _dangling(where, bp)
+        known.pool(_ref(cp, "backendAddressPool"), where)
 
-    for probe_obj in children(lb, "probes"):
-        _port(props(probe_obj), "port", 1, 65535, str(probe_obj["id"]))
 
-    nat_pools = children(lb, "inboundNatPools")
-    for pool in nat_pools:
+def _check_probes(lb: Mapping[str, Any]) -> None:
+    for probe in children(lb, "probes"):
+        _port(props(probe), "port", 1, 65535, str(probe["id"]))
+
+
+def _check_range(start: int, end: int, where: str) -> None:
+    if start > end:
+        raise bad_request(
+            "InvalidFrontendPortRange",
+            f"{where}: frontendPortRangeStart {start} is above frontendPortRangeEnd {end}.",
+        )
+
+
+def _check_nat_pools(lb: Mapping[str, Any], known: _Known) -> list[PortClaim]:
+    claims = []
+    for pool in children(lb, "inboundNatPools"):
         where, cp = str(pool["id"]), props(pool)
-        fe = need_frontend(cp, where)
+        fe = known.frontend(cp, where)
         proto = _protocol(cp, where, True)
         start = _port(cp, "frontendPortRangeStart", 1, 65534, where, required=True)
         end = _port(cp, "frontendPortRangeEnd", 1, 65535, where, required=True)
         _port(cp, "backendPort", 1, 65535, where, required=True)
-        assert start is not None and end is not None and fe is not None and proto is not None
-        if start > end:
-            raise bad_request(
-                "InvalidFrontendPortRange",
-                f"{where}: frontendPortRangeStart {start} is above frontendPortRangeEnd {end}.",
-            )
+        assert start is not None and end is not None and proto is not None
+        _check_range(start, end, where)
         claims.append(PortClaim(where, fe, proto, start, end))
+    return claims
 
-    user_rules = children(lb, "inboundNatRules")
+
+def _check_nat_rules(lb: Mapping[str, Any], known: _Known) -> list[PortClaim]:
+    nat_pools, user_rules = children(lb, "inboundNatPools"), children(lb, "inboundNatRules")
     if nat_pools and user_rules:
         # rule: NAT pools and user NAT rules are mutually exclusive [spec; ms-script README]
         raise bad_request(
             "InboundNatPoolsAndInboundNatRulesCannotCoexist",
-            f"Load balancer {lb_id} cannot have both inbound NAT pools and inbound NAT rules "
+            f"Load balancer {lb['id']} cannot have both inbound NAT pools and inbound NAT rules "
             f"(defining inbound NAT rules is mutually exclusive with defining an inbound NAT pool). "
             f"Pools: {', '.join(str(p['name']) for p in nat_pools)}; rules: "
             f"{', '.join(str(r['name']) for r in user_rules)}.",
         )
-    for rule in user_rules:
-        where, cp = str(rule["id"]), props(rule)
-        fe = need_frontend(cp, where)
-        proto = _protocol(cp, where, False) or "tcp"
-        _port(cp, "backendPort", 1, 65535, where, required=True)
-        fport = _port(cp, "frontendPort", 0, 65534, where)
-        start = _port(cp, "frontendPortRangeStart", 1, 65534, where)
-        end = _port(cp, "frontendPortRangeEnd", 1, 65534, where)
-        target_pool = _ref(cp, "backendAddressPool")
-        has_range = start is not None or end is not None
-        if fport and has_range:
-            # rule: frontendPort and a range are exclusive [issue Azure/azure-cli#21583]
-            raise bad_request(
-                "UnsupportedSetOfInboundNatRulePropertiesWhenFrontendPortIsSpecified",
-                f"If FrontendPort {fport} is set, properties FrontendPortRangeStart, FrontendPortRangeEnd "
-                f"should be null. Rule: {where}.",
-            )
-        if (target_pool is not None or has_range) and (start is None or end is None):
-            # rule: a v2 rule needs both range ends [issue Azure/azure-cli#21583]
-            raise bad_request(
-                "MissedInboundNatRuleV2Properties",
-                "For inbound Nat rule V2 properties FrontendPortRangeStart, FrontendPortRangeEnd should not "
-                f"be null. Rule: {where}.",
-            )
-        if target_pool is not None and target_pool not in pools:
-            raise _dangling(where, cp["backendAddressPool"]["id"])
-        if start is not None and end is not None:
-            if start > end:
-                raise bad_request(
-                    "InvalidFrontendPortRange",
-                    f"{where}: frontendPortRangeStart {start} is above frontendPortRangeEnd {end}.",
-                )
-            if fe is not None:
-                claims.append(PortClaim(where, fe, proto, start, end))
-        elif not fport:
-            # rule: a v1 rule needs a frontend port (assumed)
-            raise bad_request(
-                "InvalidRequestFormat", f"{where}: a NAT rule needs 'frontendPort' or a frontend port range."
-            )
-        elif fe is not None:
-            claims.append(PortClaim(where, fe, proto, fport, fport))
+    return [_check_nat_rule(rule, known) for rule in user_rules]
 
-    # rule: no overlapping frontend ports/ranges on one frontend [spec; doc nat-pool-migration;
-    # doc update-load-balancer-with-vm-scale-set]
-    claims.sort(key=lambda c: (c.frontend, c.start))
+
+def _check_nat_rule(rule: Mapping[str, Any], known: _Known) -> PortClaim:
+    """One user NAT rule: a v1 rule (one frontend port) or a v2 rule (a range over a backend pool)."""
+    where, cp = str(rule["id"]), props(rule)
+    fe = known.frontend(cp, where)
+    proto = _protocol(cp, where, False) or "tcp"
+    _port(cp, "backendPort", 1, 65535, where, required=True)
+    fport = _port(cp, "frontendPort", 0, 65534, where)
+    start = _port(cp, "frontendPortRangeStart", 1, 65534, where)
+    end = _port(cp, "frontendPortRangeEnd", 1, 65534, where)
+    target_pool = _ref(cp, "backendAddressPool")
+    has_range = start is not None or end is not None
+    if fport and has_range:
+        # rule: frontendPort and a range are exclusive [issue Azure/azure-cli#21583]
+        raise bad_request(
+            "UnsupportedSetOfInboundNatRulePropertiesWhenFrontendPortIsSpecified",
+            f"If FrontendPort {fport} is set, properties FrontendPortRangeStart, FrontendPortRangeEnd "
+            f"should be null. Rule: {where}.",
+        )
+    if (target_pool is not None or has_range) and (start is None or end is None):
+        # rule: a v2 rule needs both range ends [issue Azure/azure-cli#21583]
+        raise bad_request(
+            "MissedInboundNatRuleV2Properties",
+            "For inbound Nat rule V2 properties FrontendPortRangeStart, FrontendPortRangeEnd should not "
+            f"be null. Rule: {where}.",
+        )
+    if target_pool is not None and target_pool not in known.pools:
+        raise _dangling(where, cp["backendAddressPool"]["id"])
+    if start is not None and end is not None:
+        _check_range(start, end, where)
+        return PortClaim(where, fe, proto, start, end)
+    if not fport:
+        # rule: a v1 rule needs a frontend port (assumed)
+        raise bad_request(
+            "InvalidRequestFormat", f"{where}: a NAT rule needs 'frontendPort' or a frontend port range."
+        )
+    return PortClaim(where, fe, proto, fport, fport)
+
+
+def _check_no_overlapping_ports(claims: list[PortClaim]) -> None:
+    """rule: no overlapping frontend ports/ranges on one frontend [spec; doc nat-pool-migration;
+    doc update-load-balancer-with-vm-scale-set]"""
+    claims = sorted(claims, key=lambda c: (c.frontend, c.start))
     for i, a in enumerate(claims):
         for b in claims[i + 1 :]:
             if b.frontend != a.frontend:

@@ -227,33 +227,55 @@ class NetworkOps(WorldState):
             raise not_found(f"{view['id']}/backendAddressPools/{pool_name}", "NotFound")
         form, value = query_form(body)  # the two documented forms only
         pool_key = id_key(str(pool["id"]))
-        members = [t for t in self.targets(effective=False) if pool_key in t.backend_pools]
         target: Target | None
         if form == "ipConfiguration":
-            target = next((t for t in members if t.key == value), None)
+            target = self.target(value, effective=False)
         else:
-            target = next((t for t in members if t.ip_address == value), None)
-        if target is None:
+            target = self._pool_members_by_ip(pool_key).get(value)
+        if target is None or pool_key not in target.backend_pools:
             raise bad_request(
                 "BackendAddressNotFoundInBackendPool",
                 f"The backend address is not a member of backend pool {pool['id']}.",
             )
         result = []
-        for rule in view["properties"].get("inboundNatRules") or []:
+        for rule in self._pool_rules(lk, pool_key):
             cp = rule["properties"]
-            ref = cp.get("backendAddressPool")
-            if isinstance(ref, Mapping) and id_key(str(ref.get("id"))) == pool_key:
-                port = self.ports.get(lk, {}).get(f"rule:{str(rule['name']).lower()}", {}).get(target.key)
-                if port is not None:
-                    result.append(
-                        {
-                            "inboundNatRuleName": rule["name"],
-                            "protocol": cp.get("protocol", "Tcp"),
-                            "frontendPort": port,
-                            "backendPort": cp.get("backendPort"),
-                        }
-                    )
+            port = self.ports.get(lk, {}).get(f"rule:{str(rule['name']).lower()}", {}).get(target.key)
+            if port is not None:
+                result.append(
+                    {
+                        "inboundNatRuleName": rule["name"],
+                        "protocol": cp.get("protocol", "Tcp"),
+                        "frontendPort": port,
+                        "backendPort": cp.get("backendPort"),
+                    }
+                )
         return {"inboundNatRulePortMappings": result}
+
+    def _pool_members_by_ip(self, pool_key: str) -> dict[str, Target]:
+        """The members of a backend pool by private IP address (the first one, as listed)."""
+
+        def build() -> dict[str, Target]:
+            out: dict[str, Target] = {}
+            for t in self.targets(effective=False):
+                if pool_key in t.backend_pools and t.ip_address is not None:
+                    out.setdefault(t.ip_address, t)
+            return out
+
+        return self._cached(("pool-members-by-ip", pool_key), build)
+
+    def _pool_rules(self, lk: str, pool_key: str) -> list[dict[str, Any]]:
+        """The (v2) NAT rules of a load balancer that target one backend pool."""
+
+        def build() -> list[dict[str, Any]]:
+            return [
+                rule
+                for rule in self.view(lk)["properties"].get("inboundNatRules") or []
+                if isinstance(rule["properties"].get("backendAddressPool"), Mapping)
+                and id_key(str(rule["properties"]["backendAddressPool"].get("id"))) == pool_key
+            ]
+
+        return self._cached(("pool-rules", lk, pool_key), build)
 
     def start_query(self, lb_id: str, pool_name: str, body: Any, fail: bool) -> dict[str, Any]:
         """Start the mapping query as a long-running operation; the answer is computed now."""

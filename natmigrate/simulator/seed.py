@@ -3,26 +3,32 @@
 Any snapshot the readers accept works when its values are concrete: REST bodies and lists, ``az``
 CLI output (``properties`` flattened, ``resourceGroup`` injected, older casings), ARM templates and
 exports whose expressions resolve. Read-only fields in the input (generated NAT rules,
-``backendIPConfiguration``...) are recomputed, never trusted. A scale set whose instances the
-input does not list gets ``sku.capacity`` instances that have applied the current model.
+``backendIPConfiguration``...) are recomputed, never trusted, except what they say about the
+snapshot itself: a rehearsal reproduces the snapshot, not an invention. The instance ids a scale set
+has are the instances the input lists, else the instances named by the rules Azure generated from
+its NAT pools (``<pool>.<instanceId>``), and the frontend port each generated rule had is the port
+that instance keeps. A scale set whose instances the input does not list gets instances up to
+``sku.capacity`` beyond those (numbered upward, with ports ``start + instanceId``), and the world
+records it as *assumed*.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from natmigrate import ids
 from natmigrate.errors import InputError
 from natmigrate.lb_layout import COLLECTIONS
-from natmigrate.model import Resource, Snapshot, Unresolved
+from natmigrate.model import LoadBalancer, Resource, Snapshot, Unresolved
+from natmigrate.plan.members import parse_instance_ipconfig
 from natmigrate.simulator import loadbalancer as lbs
 from natmigrate.simulator.armerror import ArmError
+from natmigrate.simulator.records import TopologyIds
+from natmigrate.simulator.state import _iid_order
 from natmigrate.simulator.world import LB, NIC, VM, VMSS, World, copy_json, type_of
 from natmigrate.sources.resources import ENVELOPE_KEYS
-
-if TYPE_CHECKING:
-    from natmigrate.simulator.service import TopologyIds
 
 # Older az CLI output used SDK attribute names; REST spells them like this.
 _CANONICAL = {
@@ -210,6 +216,10 @@ def seed_snapshot(world: World, snapshot: Snapshot) -> None:
                     lbs.validate(world.resources[stored_key])
                 else:
                     world.seed_resource(rtype, body)
+        generated = [g for lb in snapshot.load_balancers for g in _generated_rules(lb, fix)]
+        seen_instances: dict[str, set[str]] = {}
+        for g in generated:
+            seen_instances.setdefault(g.scale_set, set()).add(g.instance_id)
         for ss in snapshot.scale_sets:
             vk = ids.id_key(fix(_resource_id(ss, source)))
             if ss.is_flexible:
@@ -219,10 +229,57 @@ def seed_snapshot(world: World, snapshot: Snapshot) -> None:
                     raw = fix(_concrete(inst.raw, f"instance {inst.instance_id}", source))
                     world.seed_instance(vk, inst.instance_id, raw, inst.latest_model_applied)
             else:
-                world.seed_capacity(vk)
+                # Instances named by generated rules are the snapshot's; any more up to the
+                # capacity (a scale-out the rules do not show yet) are assumed.
+                for iid in sorted(seen_instances.get(vk, ()), key=_iid_order):
+                    world.seed_instance(vk, iid, {}, None)
+                if world.seed_capacity(vk):
+                    world.assumed_instances.append(str(world.resources[vk]["id"]))
+        for g in generated:
+            world.seed_port(g.load_balancer, g.pool, g.target, g.frontend_port)
         world.settle_seed()
     except ArmError as err:
         raise InputError(source, f"cannot seed the simulator: ({err.code}) {err.message}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class _GeneratedRule:
+    """What one rule Azure generated from a NAT pool says about the snapshot (id keys)."""
+
+    load_balancer: str
+    pool: str  # the pool's name
+    scale_set: str
+    instance_id: str
+    target: str  # the instance ip configuration
+    frontend_port: int
+
+
+def _generated_rules(lb: LoadBalancer, fix: Callable[[Any], Any]) -> list[_GeneratedRule]:
+    """The ``<pool>.<instanceId>`` rules of a load balancer that name an instance and a port."""
+    if not isinstance(lb.id, str):
+        return []
+    pools = {p.name.lower(): p.name for p in lb.inbound_nat_pools if isinstance(p.name, str)}
+    out = []
+    for rule in lb.inbound_nat_rules:
+        pool = rule.generated_from_pool
+        bic = rule.backend_ip_configuration.id if rule.backend_ip_configuration is not None else None
+        if pool is None or pool.lower() not in pools or not isinstance(bic, str):
+            continue
+        target = parse_instance_ipconfig(fix(bic))
+        port = rule.frontend_port
+        if target is None or isinstance(port, bool) or not isinstance(port, int):
+            continue
+        out.append(
+            _GeneratedRule(
+                ids.id_key(fix(lb.id)),
+                pools[pool.lower()],
+                ids.id_key(target.scale_set_id),
+                target.instance_id,
+                ids.id_key(fix(bic)),
+                port,
+            )
+        )
+    return out
 
 
 # ====================================================================== generated topologies
@@ -245,8 +302,6 @@ def generate_topology(
     scale_sets_in_backend_pool: bool = True,
 ) -> TopologyIds:
     """Build the resources :meth:`Simulator.seed_topology` describes and seed them."""
-    from natmigrate.simulator.service import TopologyIds
-
     if min(scale_sets, instances, nat_pools, vms) < 0 or port_range < 1:
         raise ValueError("counts must be at least 0 and port_range at least 1")
     if instances > port_range:

@@ -18,18 +18,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, quote
 
 from natmigrate.ids import id_key
 from natmigrate.lb_layout import COLLECTIONS
 from natmigrate.simulator.apiversions import check_api_version
 from natmigrate.simulator.armerror import ArmError, not_found
+from natmigrate.simulator.clock import SimClock
 from natmigrate.simulator.faults import Fault
+from natmigrate.simulator.records import CrashCallback, RequestRecord
 from natmigrate.simulator.world import LB, NIC, VM, VMSS, World
-
-if TYPE_CHECKING:
-    from natmigrate.simulator.service import Simulator
 
 PAGE_SIZE = 100
 MAX_BODY = 16 * 2**20
@@ -99,6 +98,30 @@ def is_write(method: str, path: str) -> bool:
     return method == "POST" and not path.lower().endswith("/queryinboundnatruleportmapping")
 
 
+class Simulator(Protocol):
+    """What the server needs of the simulator it serves (``service.Simulator`` is one). The server
+    depends on this shape, not on the service module, so that imports run one way: service ->
+    server."""
+
+    clock: SimClock
+    lro_style: str
+    page_size: int
+    hold_clock_while_serving: bool
+    on_crash: CrashCallback | None
+
+    @property
+    def _world(self) -> World: ...
+
+    @property
+    def _lock(self) -> contextlib.AbstractContextManager[Any]: ...
+
+    def _saw_token(self, token: str) -> None: ...
+
+    def _match_fault(self, method: str, path: str) -> Fault | None: ...
+
+    def _record(self, record: RequestRecord) -> None: ...
+
+
 # ====================================================================== routing
 
 
@@ -131,6 +154,7 @@ class Router:
             and low[6] in ("operations", "operationresults")
         ):
             return self.poll(req, segs[7], location=low[6] == "operationresults")
+        self.world.note_activity()
         # subscription-wide list: /subscriptions/S/providers/NS/TYPE
         if len(low) == 5 and low[2] == "providers":
             rtype = _TYPES.get((low[3], low[4]))
@@ -243,6 +267,8 @@ class Router:
             raise _method(req)
         expand = "instanceview" in (req.query.get("$expand") or [""])[0].lower()
         if low == ["virtualmachines"]:
+            if "$skiptoken" not in req.query and self.sim.clock.modelled:
+                w.wait_for_scale_set(key)
             return self.page(req, w.list_instances(key, expand))
         if low == ["networkinterfaces"]:
             return self.page(req, w.scale_set_nics(key, None))
@@ -326,10 +352,11 @@ class Router:
         op = self.world.operations.get(op_id)
         if op is None:
             raise not_found(f"operation {op_id}")
+        grace = self.world.wait_for(float(op["doneAt"]), op_id) if op["status"] == "InProgress" else 0.0
         headers = {}
         if op["status"] == "InProgress":
             remaining = float(op["doneAt"]) - self.sim.clock.now()
-            real = self.sim.clock.real_seconds(remaining)
+            real = grace if self.sim.clock.modelled else self.sim.clock.real_seconds(remaining)
             if real < 0.001:
                 headers["Retry-After"] = "0"
             else:
@@ -458,6 +485,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         sim = self.server.sim
+        started, started_cpu = time.perf_counter(), time.thread_time()
         arrival_real = time.time()
         sim_time = sim.clock.now()
         raw_path, _, raw_query = self.path.partition("?")
@@ -484,8 +512,7 @@ class _Handler(BaseHTTPRequestHandler):
             sim._saw_token(auth[7:].strip())
             fault = sim._match_fault(method, raw_path)
             reply = self._dispatch(method, raw_path, raw_query, headers, body, fault)
-        from natmigrate.simulator.service import RequestRecord
-
+        data = _encode(reply)
         record = RequestRecord(
             method=method,
             path=raw_path,
@@ -495,6 +522,8 @@ class _Handler(BaseHTTPRequestHandler):
             real_time=arrival_real,
             write=is_write(method, raw_path),
             fault=fault.outcome if fault else None,
+            serve_s=time.perf_counter() - started,
+            serve_cpu_s=time.thread_time() - started_cpu,
         )
         sim._record(record)
         if fault is not None and fault.outcome == "crash" and sim.on_crash is not None:
@@ -504,7 +533,7 @@ class _Handler(BaseHTTPRequestHandler):
             with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
             return
-        self._send(reply)
+        self._send(reply, data)
 
     def _dispatch(
         self,
@@ -547,8 +576,9 @@ class _Handler(BaseHTTPRequestHandler):
             reply.drop = True
         return reply
 
-    def _send(self, reply: Reply) -> None:
-        data = b"" if reply.body is None else json.dumps(reply.body, separators=(",", ":")).encode()
+    def _send(self, reply: Reply, data: bytes | None = None) -> None:
+        if data is None:
+            data = _encode(reply)
         self.send_response(reply.status)
         if reply.body is not None:
             self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -564,6 +594,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_HEAD(self) -> None:
         self._send(Reply(405, ArmError(405, "MethodNotAllowed", "HEAD is not supported.").body()))
+
+
+def _encode(reply: Reply) -> bytes:
+    """The body of an answer on the wire."""
+    return b"" if reply.body is None else json.dumps(reply.body, separators=(",", ":")).encode()
 
 
 def _canned(fault: Fault) -> Reply | None:

@@ -7,8 +7,6 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -16,49 +14,21 @@ from typing import Any
 from natmigrate.errors import InputError
 from natmigrate.model import Snapshot
 from natmigrate.simulator.clock import SimClock
-from natmigrate.simulator.faults import Fault
+from natmigrate.simulator.faults import Fault, parse_fault
 from natmigrate.simulator.latency import PROFILES, LatencyProfile
+from natmigrate.simulator.records import CrashCallback, RequestRecord, TopologyIds
+from natmigrate.simulator.seed import generate_topology, seed_snapshot, snapshot_subscription
+from natmigrate.simulator.server import make_server
 from natmigrate.simulator.timeline import MappingInterval
+from natmigrate.simulator.tls import write_self_signed
 from natmigrate.simulator.world import World
+from natmigrate.sources import read_any
 
 DEFAULT_SUBSCRIPTION = "00000000-0000-4000-8000-5a1a0bad0000"
 STATE_FORMAT = "natmigrate-simulator-state"
 STATE_VERSION = 1
 
 
-@dataclass(frozen=True, slots=True)
-class RequestRecord:
-    """One request the simulator answered (or dropped). Headers and bodies are not kept: they may
-    carry secrets (the bearer token, ``customData``)."""
-
-    method: str
-    path: str  # as sent, without the query string
-    query: str
-    status: int  # 0 when the connection was dropped without an answer
-    sim_time: float  # simulated seconds at arrival
-    real_time: float  # wall-clock ``time.time()`` at arrival
-    write: bool  # PUT, PATCH, DELETE or a POST action that changes state
-    fault: str | None = None  # the fault outcome applied, if any
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON-able form."""
-        return asdict(self)
-
-
-@dataclass(frozen=True, slots=True)
-class TopologyIds:
-    """Ids of what :meth:`Simulator.seed_topology` created."""
-
-    load_balancer: str
-    scale_sets: tuple[str, ...]
-    nat_pools: tuple[str, ...]
-    network_interfaces: tuple[str, ...]
-    virtual_machines: tuple[str, ...]
-    nat_rules: tuple[str, ...]
-    backend_pool: str
-
-
-CrashCallback = Callable[[RequestRecord], None]
 
 
 class Simulator:
@@ -120,9 +90,6 @@ class Simulator:
 
     def start(self) -> Simulator:
         """Generate the certificate, bind 127.0.0.1 and serve in a background thread."""
-        from natmigrate.simulator.server import make_server
-        from natmigrate.simulator.tls import write_self_signed
-
         if self._server is not None:
             return self
         if self._cert_dir is None:
@@ -208,15 +175,12 @@ class Simulator:
         """Add every resource of a snapshot (or of a file any reader accepts) to the simulated Azure.
 
         Values must be concrete (an unresolved template expression is an :class:`InputError`).
-        Generated NAT rules and other read-only fields in the input are recomputed, not trusted. A
-        scale set whose instances the input does not list gets ``sku.capacity`` instances that have
-        applied the current model.
+        Generated NAT rules and other read-only fields in the input are recomputed, except what they
+        say about the snapshot: the instance ids they name and their frontend ports are kept. A scale
+        set whose instances the input does not give gets instances up to ``sku.capacity`` that have
+        applied the current model (see :attr:`assumed_instances`).
         """
-        from natmigrate.simulator.seed import seed_snapshot, snapshot_subscription
-
         if not isinstance(source, Snapshot):
-            from natmigrate.sources import read_any
-
             source = read_any(source, input_format)
         with self._lock:
             sub = snapshot_subscription(source)
@@ -256,8 +220,6 @@ class Simulator:
         ``scale_sets_in_backend_pool=False`` leaves the scale sets out of that backend pool (they
         use the load balancer for NAT only).
         """
-        from natmigrate.simulator.seed import generate_topology
-
         with self._lock:
             return generate_topology(
                 self._world,
@@ -371,6 +333,14 @@ class Simulator:
             return set(self._tokens)
 
     @property
+    def assumed_instances(self) -> list[str]:
+        """Ids of the scale sets whose instances the seed did not all give (neither listed nor named
+        by generated NAT rules): the simulator added instances up to ``sku.capacity``, numbered
+        upward, with ports ``start + instanceId``, an assumption rather than the snapshot."""
+        with self._lock:
+            return list(self._world.assumed_instances)
+
+    @property
     def timeline(self) -> dict[str, list[MappingInterval]]:
         """Per backend target (the ip configuration id as Azure spells it), the intervals in which it
         had a working inbound NAT mapping, in simulated seconds; ``end`` is ``None`` while open."""
@@ -421,8 +391,6 @@ class Simulator:
 
     def add_fault_spec(self, spec: str) -> Fault:
         """Add a fault written ``METHOD:PATH_GLOB:N:OUTCOME``."""
-        from natmigrate.simulator.faults import parse_fault
-
         fault = parse_fault(spec)
         with self._lock:
             self._faults.append(fault)

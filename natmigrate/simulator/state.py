@@ -18,9 +18,10 @@ import contextlib
 import functools
 import heapq
 import json
+import time
 import uuid
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any, TypeVar
 
 from natmigrate.ids import id_key, parse_id
 from natmigrate.lb_layout import COLLECTIONS
@@ -42,6 +43,12 @@ from natmigrate.simulator.timeline import Timeline
 FAILED_OPERATION = {"code": "InternalServerError", "message": "The operation failed (simulated fault)."}
 
 MAX_OPERATIONS = 4000  # finished operations kept for late polls
+
+# Modelled clock: real seconds without any request but polls (every client waiting) before a poll
+# moves simulated time (see WorldState.wait_for).
+WAIT_GRACE = 0.1
+
+T = TypeVar("T")
 
 LB = "microsoft.network/loadbalancers"
 NIC = "microsoft.network/networkinterfaces"
@@ -95,11 +102,31 @@ class WorldState:
         self.ports: dict[str, dict[str, dict[str, int]]] = {}  # lb key -> allocation key -> target -> port
         self.operations: dict[str, dict[str, Any]] = {}
         self.busy: dict[str, str] = {}  # resource key -> operation id in flight
+        self.assumed_instances: list[str] = []  # scale sets seeded from sku.capacity (not the input)
         self._events: list[tuple[float, int, dict[str, Any]]] = []
+        self._waits: dict[str, float] = {}  # what clients poll -> real time of the first poll
+        self._last_activity = 0.0  # real time of the last request that was not a status poll
+        self._activity_before = 0.0  # ... before the request being handled
         self._seq = 0
         self._undo: list[Callable[[], None]] | None = None
+        # Caches, so that a read costs the same however large the topology is. GET bodies and the
+        # lists built from them (NICs of a load balancer or scale set, instance lists, generated
+        # rules per target) are forgotten on every change of state; targets and their index when
+        # NICs or instances change (also in the middle of a transaction, for validation).
         self._views: dict[str, dict[str, Any]] = {}
-        self._targets: dict[bool, list[Target]] = {}  # cache; cleared when NICs or instances change
+        self._derived: dict[Hashable, Any] = {}
+        self._targets: dict[bool, list[Target]] = {}
+        self._target_index: dict[bool, dict[str, Target]] = {}
+        self._owner_targets: dict[tuple[str, bool], list[Target]] = {}  # (NIC or scale set, effective)
+        # per load balancer: the stored body an index was built from (bodies are replaced, never
+        # changed in place, so the same object means the same rules) and the index
+        self._backend_indexes: dict[str, tuple[Mapping[str, Any], lbs.BackendIndex]] = {}
+        # What the next refresh must look at, so that a write costs what it changes: load balancers
+        # written (all their targets are checked), load balancers a changed NIC or scale set
+        # referenced before or after the change, and those NICs and scale sets. ``None``: all.
+        self._changed_lbs: set[str] | None = None
+        self._affected_lbs: set[str] = set()
+        self._changed_owners: set[str] = set()
         self._compute_etag = 0
 
     def to_json(self) -> dict[str, Any]:
@@ -117,6 +144,7 @@ class WorldState:
                 "events": [{"at": at, "seq": seq, "event": ev} for at, seq, ev in sorted(self._events)],
                 "seq": self._seq,
                 "computeEtag": self._compute_etag,
+                "assumedInstances": self.assumed_instances,
                 "timeline": self.timeline.to_json(),
             }
         )
@@ -128,6 +156,44 @@ class WorldState:
     def next_event_time(self) -> float | None:
         """When the next scheduled event is due, or ``None``."""
         return self._events[0][0] if self._events else None
+
+    def note_activity(self) -> None:
+        """A client sent something other than a status poll: it is working, not waiting."""
+        self._activity_before, self._last_activity = self._last_activity, time.monotonic()
+
+    def wait_for(self, at: float, waiter: str) -> float:
+        """A client (``waiter``: what it polls) waits for something due at ``at``.
+
+        On a modelled clock time moves only once the clients have been quiet (nothing but polls)
+        for :data:`WAIT_GRACE` real seconds since this wait began, so that clients working in
+        parallel send what they were about to send at the same simulated time; until then the
+        answer is the real seconds to wait before polling again. Then time moves to ``at``, or to
+        an earlier scheduled event (what a client waiting beside it waits for), and the events due
+        run. On other clocks time moves by itself: returns 0."""
+        if not self.clock.modelled:
+            return 0.0
+        real = time.monotonic()
+        since = max(self._waits.setdefault(waiter, real), self._last_activity)
+        if real - since < WAIT_GRACE:
+            return WAIT_GRACE - (real - since)
+        del self._waits[waiter]
+        due = self.next_event_time()
+        target = min(at, due) if due is not None else at
+        now = self.clock.now()
+        if target > now:
+            self.clock.advance(target - now)
+        self.advance()
+        return 0.0
+
+    def wait_for_scale_set(self, vk: str) -> None:
+        """A client lists a scale set's instances: on a modelled clock, while a roll-out or upgrade
+        of it is pending, that is how it waits for the next one to be due (Automatic and Rolling
+        upgrade policies; the client sleeps between listings, which stands for the grace)."""
+        due = [at for at, _, event in self._events if event.get("vmss") == vk]
+        if due:
+            self._waits.setdefault("vmss:" + vk, 0.0)
+            self._last_activity = self._activity_before  # this listing is a wait, not work
+            self.wait_for(min(due), "vmss:" + vk)
 
     def advance(self) -> None:
         """Run every scheduled event that is due, in time order, each at its own due time."""
@@ -148,14 +214,54 @@ class WorldState:
         meta = self.meta.get(res)
         if meta is not None:
             meta["state"] = "Failed" if op.get("error") else "Succeeded"
-        self._views.pop(res, None)  # only its provisioningState changed
+        self._forget_views(res)  # only its provisioningState changed
         after = op.get("after")
         if after and not op.get("error"):
             self._schedule(at + float(after.get("delay", 0.0)), after["event"])
 
+    def _forget_views(self, key: str | None = None) -> None:
+        """Forget the rendered GET body of one resource (or of all), and every list built from them."""
+        if key is None:
+            self._views.clear()
+        else:
+            self._views.pop(key, None)
+        self._derived.clear()
+
+    def _forget_targets(self, owner: str | None = None) -> None:
+        """Forget the targets (of one NIC or scale set, or of all; then the next refresh looks at
+        everything)."""
+        self._targets.clear()
+        self._target_index.clear()
+        if owner is None:
+            self._owner_targets.clear()
+            self._changed_lbs = None
+            return
+        old = self._owner_targets.pop((owner, True), None)
+        self._owner_targets.pop((owner, False), None)
+        if old is None:
+            self._changed_lbs = None  # what it referenced before is not known
+            return
+        self._changed_owners.add(owner)
+        self._affected_lbs.update(_lbs_referenced(old))
+        body = self.resources.get(owner)
+        if type_of(owner) == VMSS and body is not None:
+            self._affected_lbs.update(_lbs_referenced(model_targets(str(body["id"]), _network_profile(body))))
+
+    def _cached(self, key: Hashable, build: Callable[[], T]) -> T:
+        """A derived read (a list, an index) kept until the next change of state."""
+        if key in self._derived:
+            found: T = self._derived[key]
+            return found
+        value = build()
+        self._derived[key] = value
+        return value
+
     def _touch(self, d: dict[str, Any], key: str) -> None:
+        self._derived.clear()  # lists read in the middle of a transaction must see the change
         if d is self.instances or (d is self.resources and type_of(key) in (NIC, VMSS)):
-            self._targets.clear()
+            self._forget_targets(key)
+        elif d is self.resources and type_of(key) == LB and self._changed_lbs is not None:
+            self._changed_lbs.add(key)
 
     def _set(self, d: dict[str, Any], key: str, value: Any) -> None:
         self._touch(d, key)
@@ -189,11 +295,11 @@ class WorldState:
         except BaseException:
             for undo in reversed(self._undo):
                 undo()
-            self._targets.clear()
+            self._forget_targets()
             raise
         finally:
             self._undo = None
-            self._views.clear()
+            self._forget_views()
 
     def _instance_models(self, vk: str, inst: Mapping[str, Any], effective: bool) -> list[Any]:
         if effective:
@@ -210,16 +316,34 @@ class WorldState:
             return cached
         out: list[Target] = []
         for key, body in self.resources.items():
-            rtype = type_of(key)
-            if rtype == NIC:
-                out.extend(nic_targets(body))
-            elif rtype == VMSS:
-                ordinal = int(self.vmss[key]["ordinal"])
-                for iid, inst in self.instances.get(key, {}).items():
-                    for model in self._instance_models(key, inst, effective):
-                        out.extend(instance_targets(str(body["id"]), ordinal, iid, model))
+            if type_of(key) in (NIC, VMSS):
+                out.extend(self._targets_of(key, body, effective))
         self._targets[effective] = out
         return out
+
+    def _targets_of(self, key: str, body: Mapping[str, Any], effective: bool) -> list[Target]:
+        """The targets of one NIC or scale set (kept until it changes: a write to one NIC does not
+        make every other NIC's targets be worked out again)."""
+        cached = self._owner_targets.get((key, effective))
+        if cached is not None:
+            return cached
+        out: list[Target] = []
+        if type_of(key) == NIC:
+            out.extend(nic_targets(body))
+        else:
+            ordinal = int(self.vmss[key]["ordinal"])
+            for iid, inst in self.instances.get(key, {}).items():
+                for model in self._instance_models(key, inst, effective):
+                    out.extend(instance_targets(str(body["id"]), ordinal, iid, model))
+        self._owner_targets[(key, effective)] = out
+        return out
+
+    def target(self, key: str, effective: bool) -> Target | None:
+        """One target by its id key (see :meth:`targets`)."""
+        index = self._target_index.get(effective)
+        if index is None:
+            index = self._target_index[effective] = {t.key: t for t in self.targets(effective)}
+        return index.get(key)
 
     def _all_instance_refs(self) -> list[Target]:
         """Instance targets under both their applied and their pending model (in-use checks)."""
@@ -245,16 +369,36 @@ class WorldState:
         return [k for k in self.resources if type_of(k) == LB]
 
     def _refresh(self) -> list[tuple[set[str], list[NatMapping]]]:
-        """Recompute port allocations and NAT mappings of every load balancer and check the rules
-        that span resources (backend ports per ip configuration, port-range capacity)."""
+        """Recompute port allocations and NAT mappings of the load balancers a change touched (every
+        one after a full reset) and check the rules that span resources (backend ports per ip
+        configuration, port-range capacity)."""
+        changed, affected, owners = self._changed_lbs, self._affected_lbs, self._changed_owners
+        self._changed_lbs, self._affected_lbs, self._changed_owners = set(), set(), set()
         effective = self.targets(effective=True)
-        checked = effective + self._model_targets()
+        everything = effective + self._model_targets()
+        if changed is None:
+            scope, changed_targets = self._lb_keys(), everything
+        else:
+            changed_targets = [
+                t
+                for owner in owners
+                if owner in self.resources
+                for t in (
+                    *self._targets_of(owner, self.resources[owner], True),
+                    *self._owner_model_targets(owner),
+                )
+            ]
+            scope = [
+                lk
+                for lk in self._lb_keys()
+                if lk in changed or lk in affected or lk in _lbs_referenced(changed_targets)
+            ]
         updates: list[tuple[set[str], list[NatMapping]]] = []
-        for lk in self._lb_keys():
+        for lk in scope:
             lb = self.resources[lk]
             prefix = lk + "/"
-            index = lbs.backend_index(lb)
-            for t in checked:
+            index = self._backend_index(lk, lb)
+            for t in everything if changed is None or lk in changed else changed_targets:
                 if any(r.startswith(prefix) for r in (*t.backend_pools, *t.nat_pools, *t.nat_rules)):
                     lbs.check_backend_ports(lb, t, index)
             result = lbs.mappings(lb, effective, self.ports.get(lk, {}))
@@ -265,6 +409,18 @@ class WorldState:
             if lk not in self.resources:
                 self._del(self.ports, lk)
         return updates
+
+    def _owner_model_targets(self, owner: str) -> list[Target]:
+        body = self.resources[owner]
+        return model_targets(str(body["id"]), _network_profile(body)) if type_of(owner) == VMSS else []
+
+    def _backend_index(self, lk: str, lb: Mapping[str, Any]) -> lbs.BackendIndex:
+        cached = self._backend_indexes.get(lk)
+        if cached is not None and cached[0] is lb:
+            return cached[1]
+        index = lbs.backend_index(lb)
+        self._backend_indexes[lk] = (lb, index)
+        return index
 
     def _apply_timeline(
         self, updates: list[tuple[set[str], list[NatMapping]]], removed_at: float, added_at: float
@@ -326,11 +482,15 @@ class WorldState:
 
     def list_type(self, rtype: str, resource_group: str | None) -> list[dict[str, Any]]:
         """GET bodies of every resource of a type, optionally in one resource group."""
+        group = resource_group.lower() if resource_group is not None else None
+        return self._cached(("list", rtype, group), lambda: self._list_type(rtype, group))
+
+    def _list_type(self, rtype: str, resource_group: str | None) -> list[dict[str, Any]]:
         out = []
         for key in self.resources:
             if type_of(key) != rtype:
                 continue
-            if resource_group is not None and parse_id(key).resource_group.lower() != resource_group.lower():  # type: ignore[union-attr]
+            if resource_group is not None and parse_id(key).resource_group.lower() != resource_group:  # type: ignore[union-attr]
                 continue
             out.append(self.view(key))
         return out
@@ -427,7 +587,7 @@ class WorldState:
             self.busy[key] = op_id
         self._apply_timeline(updates, now, done)
         self._schedule(done, {"type": "op-done", "op": op_id})
-        self._views.clear()
+        self._forget_views()
         return op
 
     def _users(self) -> dict[str, list[tuple[str, str]]]:
@@ -472,20 +632,32 @@ class WorldState:
                         ipc.pop("etag", None)
                         ipc.setdefault("properties", {}).pop("provisioningState", None)
         self.resources[key] = stored
-        self._targets.clear()
+        self._forget_targets()
         self.meta[key] = {"etag": self._new_etag(key), "state": "Succeeded", "guid": str(uuid.uuid4())}
         if rtype == VMSS:
             self.vmss[key] = {"generation": 1, "nextId": 0, "ordinal": len(self.vmss)}
             self.instances.setdefault(key, {})
-        self._views.clear()
+        self._forget_views()
         return key
+
+    def seed_port(self, lk: str, pool: str, target: str, port: int) -> None:
+        """The frontend port a NAT pool gave one instance ip configuration in the snapshot: the
+        allocation keeps it (when it lies in the pool's range) instead of ``start + instanceId``."""
+        self.ports.setdefault(lk, {}).setdefault(f"pool:{pool.lower()}", {})[target] = port
 
     def settle_seed(self) -> None:
         """Recompute derived state after seeding; NAT mappings seeded are working from now on."""
         updates = self._refresh()
         now = self.clock.now()
         self._apply_timeline(updates, now, now)
-        self._views.clear()
+        self._forget_views()
+
+
+def _lbs_referenced(targets: list[Target]) -> set[str]:
+    """Id keys of the load balancers whose children the targets reference."""
+    return {
+        ref.rsplit("/", 2)[0] for t in targets for ref in (*t.backend_pools, *t.nat_pools, *t.nat_rules)
+    }
 
 
 def _precondition(sent: str, current: str | None, key: str) -> ArmError:

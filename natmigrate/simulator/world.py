@@ -48,6 +48,7 @@ class World(NetworkOps, ComputeOps):
         heapq.heapify(w._events)
         w._seq = int(data["seq"])
         w._compute_etag = int(data.get("computeEtag", 0))
+        w.assumed_instances = [str(v) for v in data.get("assumedInstances", [])]
         w.timeline = Timeline.from_json(data["timeline"])
         return w
 
@@ -92,6 +93,9 @@ class World(NetworkOps, ComputeOps):
     def lb_nics(self, lk: str) -> list[dict[str, Any]]:
         """NICs whose ip configurations reference the load balancer (``loadBalancerNetworkInterfaces``)."""
         self.view(lk)
+        return self._cached(("lb-nics", lk), lambda: self._build_lb_nics(lk))
+
+    def _build_lb_nics(self, lk: str) -> list[dict[str, Any]]:
         prefix = lk + "/"
         out = []
         for key, body in self.resources.items():

@@ -82,15 +82,20 @@ def _escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
-def read_template(doc: JsonDocument) -> Snapshot:
-    """Read an ARM template (or ``az group export`` output) into a snapshot."""
+def read_template(doc: JsonDocument, assumed_parameters: Mapping[str, Any] | None = None) -> Snapshot:
+    """Read an ARM template (or ``az group export`` output) into a snapshot.
+
+    ``assumed_parameters``: values for top-level parameters that have no default (by lower-case
+    name). ``natmigrate fix`` passes stand-ins so the planner can name things; what it writes back
+    is the template's own expressions, never these values.
+    """
     data = doc.data
     if not isinstance(data, Mapping):
         raise InputError(doc.path, "an ARM template must be a JSON object")
     if is_parameters_file(data):
         # Parameter values without resources: nothing is deployed from this file itself.
         return Snapshot(source=doc.path, format=ARM_PARAMETERS)
-    reader = _Reader(doc)
+    reader = _Reader(doc, assumed={k.lower(): v for k, v in (assumed_parameters or {}).items()})
     sub, rg = ids.SUBSCRIPTION_PLACEHOLDER, ids.RESOURCE_GROUP_PLACEHOLDER
     state = _TemplateState(reader, data, "", None, sub, rg)
     reader.template(data, "", TemplateScope(state), 0, (), _Target(sub, rg))
@@ -233,6 +238,8 @@ class TemplateScope:
             return Unresolved(f"parameters('{name}')", st.origin(sptr), f"parameter {name!r} {why}")
         if isinstance(decl, Mapping) and "defaultValue" in decl:
             return reader.value(decl["defaultValue"], f"{ptr}/defaultValue", TemplateScope(st))
+        if st.supplied is None and not st.pointer and name.lower() in reader.assumed:
+            return reader.assumed[name.lower()]
         return Unresolved(f"parameters('{name}')", st.origin(ptr), f"parameter {name!r} has no default value")
 
     def variable(self, name: str) -> Any:
@@ -301,6 +308,7 @@ class TemplateScope:
 @dataclass
 class _Reader:
     doc: JsonDocument
+    assumed: Mapping[str, Any] = field(default_factory=dict)
     items: list[tuple[Mapping[str, Any], Origin]] = field(default_factory=list)
     unresolved: list[UnresolvedField] = field(default_factory=list)
     copies: int = 0
@@ -536,7 +544,7 @@ class _Reader:
     def finish(self) -> list[tuple[Mapping[str, Any], Origin]]:
         """The resources, with NAT rule children of unresolved-name load balancers folded in."""
         for state_id, name, body, origin in self._orphan_rules:
-            split = _split_child_name(name.expression)
+            split = split_child_name(name.expression)
             lb = self._lbs_by_name.get((state_id, split[0])) if split else None
             if lb is None or split is None or not _merge_rule(lb, body, split[1]):
                 self.items.append((body, origin))
@@ -666,7 +674,7 @@ def _full_type_and_name(rtype: Any, name: Any, parent: tuple[Any, Any, Any] | No
     return rtype, name
 
 
-def _split_child_name(expression: str) -> tuple[str, str] | None:
+def split_child_name(expression: str) -> tuple[str, str] | None:
     """``[concat(P, '/rule')]``, ``[concat(P, '/', 'rule')]`` or ``[format('{0}/{1}', P, 'rule')]``:
     the canonical text of P and the rule name."""
     if not is_expression(expression):

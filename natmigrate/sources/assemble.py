@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from natmigrate import ids
 from natmigrate.model import (
+    AutoscaleSetting,
     InboundNatRule,
     LoadBalancer,
+    NetworkInterface,
     Origin,
     ScaleSet,
     ScaleSetInstance,
@@ -23,8 +25,11 @@ from natmigrate.model import (
     UnknownResource,
     Unresolved,
     UnresolvedField,
+    VirtualMachine,
 )
 from natmigrate.sources import resources as r
+
+_R = TypeVar("_R", LoadBalancer, NetworkInterface, ScaleSet, VirtualMachine, AutoscaleSetting, ScaleSetInstance)
 
 NAT_RULE_CHILD_TYPE = "microsoft.network/loadbalancers/inboundnatrules"
 VMSS_VM_TYPE = "microsoft.compute/virtualmachinescalesets/virtualmachines"
@@ -56,8 +61,13 @@ def assemble(
     fmt: str,
     unresolved: Iterable[UnresolvedField] = (),
     nat_only: bool = False,
+    keep_raw: bool = True,
 ) -> Snapshot:
-    """Build a snapshot from resource objects (``nat_only``: see :func:`resources.build_load_balancer`)."""
+    """Build a snapshot from resource objects (``nat_only``: see :func:`resources.build_load_balancer`).
+
+    ``keep_raw=False`` (detection of a streamed export): the resources do not keep their JSON, so
+    each object can be freed as soon as it is modelled.
+    """
     lbs: list[LoadBalancer] = []
     nics = []
     scale_sets: list[ScaleSet] = []
@@ -67,6 +77,9 @@ def assemble(
     child_rules: list[tuple[str | None, InboundNatRule]] = []
     instances: list[tuple[str | None, ScaleSetInstance]] = []
 
+    def lean(resource: _R) -> _R:
+        return resource if keep_raw else dataclasses.replace(resource, raw={})
+
     for obj, origin in items:
         rtype = r.resource_type(obj)
         if rtype is None:
@@ -74,15 +87,15 @@ def assemble(
             continue
         obj = with_id(obj, rtype)
         if rtype == ids.LB_TYPE:
-            lbs.append(r.build_load_balancer(obj, origin, nat_only=nat_only))
+            lbs.append(lean(r.build_load_balancer(obj, origin, nat_only=nat_only)))
         elif rtype == ids.NIC_TYPE:
-            nics.append(r.build_network_interface(obj, origin))
+            nics.append(lean(r.build_network_interface(obj, origin)))
         elif rtype == ids.VMSS_TYPE:
-            scale_sets.append(r.build_scale_set(obj, origin))
+            scale_sets.append(lean(r.build_scale_set(obj, origin)))
         elif rtype == ids.VM_TYPE:
-            vms.append(r.build_virtual_machine(obj, origin))
+            vms.append(lean(r.build_virtual_machine(obj, origin)))
         elif rtype == ids.AUTOSCALE_TYPE:
-            autoscale.append(r.build_autoscale(obj, origin))
+            autoscale.append(lean(r.build_autoscale(obj, origin)))
         elif rtype == NAT_RULE_CHILD_TYPE:
             rule = r.build_nat_rule(obj, origin)
             parent = ids.parent_key(rule.id) if isinstance(rule.id, str) else None
@@ -90,7 +103,7 @@ def assemble(
         elif rtype == VMSS_VM_TYPE:
             _, rid = r.lookup(obj, "id")
             parent = ids.parent_key(rid) if isinstance(rid, str) else None
-            instances.append((parent, r.build_scale_set_instance(obj, origin)))
+            instances.append((parent, lean(r.build_scale_set_instance(obj, origin))))
         else:
             _, rid = r.lookup(obj, "id")
             others.append(UnknownResource(rtype, rid if isinstance(rid, (str, Unresolved)) else None, origin))

@@ -19,6 +19,7 @@ from natmigrate.model import Origin, Snapshot
 from natmigrate.sources import resources as r
 from natmigrate.sources.assemble import assemble
 from natmigrate.sources.jsondoc import JsonDocument
+from natmigrate.sources.jsonstream import StreamedDocument
 
 REST_EXAMPLE = "rest-example"
 REST = "rest"
@@ -200,11 +201,41 @@ def skeleton_unless_nat(value: Any, text: str, start: int, end: int) -> Any:
     """
     if not isinstance(value, dict) or _NAT_KEY.search(text, start, end) is not None:
         return value
+    return skeleton(value)
+
+
+def skeleton(value: Any) -> Any:
+    """What recognising a document reads of a list element: its ``type`` and ``id``, and whether it
+    has ``properties`` (anything but an object is kept as it is)."""
+    if not isinstance(value, dict):
+        return value
     return _Skeleton(
         (key, ({} if item is not None else None) if key.lower() == "properties" else item)
         for key, item in value.items()
         if key.lower() in _SKELETON_KEYS
     )
+
+
+def mentions_nat(value: Any, text: str, start: int, end: int) -> bool:
+    """Whether a list element (``text[start:end]``) is an object with a non-empty inbound NAT key."""
+    return isinstance(value, dict) and _NAT_KEY.search(text, start, end) is not None
+
+
+def read_streamed(doc: StreamedDocument) -> Snapshot:
+    """What :func:`read_rest_like` with ``nat_only`` reads from a listed document, for a large list
+    read element by element: each resource that mentions inbound NAT is modelled as soon as it is
+    decoded, and its JSON is dropped at once (the model keeps no ``raw``: detection never reads
+    it). Afterwards ``doc.data`` holds the skeleton of every element, for recognising the document
+    (the snapshot's ``format`` is :data:`REST` until then). Raises
+    :class:`~natmigrate.sources.jsonstream.NotStreamableError`."""
+    base = Origin(doc.path, "", doc)
+
+    def items() -> Iterator[tuple[Mapping[str, Any], Origin]]:
+        for index, obj in doc.elements(mentions_nat, skeleton):
+            if _is_resource(obj):
+                yield obj, base.child(*doc.list_tokens, index)
+
+    return assemble(items(), doc.path, REST, nat_only=True, keep_raw=False)
 
 
 def _mentions_nat(doc: JsonDocument, pointer: str) -> bool:

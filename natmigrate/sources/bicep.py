@@ -467,6 +467,7 @@ class _Parser:
             self.skip_nl()
             if self.is_punct("}"):
                 self.advance()
+                self._ends(pointer)
                 return out
             if self.is_punct("@"):
                 self.skip_decorator()
@@ -499,6 +500,11 @@ class _Parser:
             if self.is_punct(","):
                 self.advance()
 
+    def _ends(self, pointer: str) -> None:
+        """An object or array (a loop included) ends here: with its start, the span a rewrite edits.
+        Containers finish after what they hold, so a loop's span covers its body's."""
+        self.positions.ends[pointer] = self.tokens[self.i - 1].end
+
     def parse_array(self, pointer: str, owner: Declaration | None) -> list[Any]:
         self.expect("[")
         self.skip_nl()
@@ -520,12 +526,14 @@ class _Parser:
             body = self.parse_value(pointer if at_resource else pointer + "/0", owner)
             self.skip_nl()
             self.expect("]")
+            self._ends(pointer)
             return [body]
         out: list[Any] = []
         while True:
             self.skip_nl()
             if self.is_punct("]"):
                 self.advance()
+                self._ends(pointer)
                 return out
             out.append(self.parse_value(f"{pointer}/{len(out)}", owner))
             if self.is_punct(","):

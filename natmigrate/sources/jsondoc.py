@@ -13,6 +13,7 @@ with spaces of the same length, so offsets, lines and columns still match the fi
 
 from __future__ import annotations
 
+import bisect
 import functools
 import json
 import os
@@ -23,9 +24,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
+
 from natmigrate.errors import InputError
 
-DEFAULT_MAX_BYTES = 1024 * 1024 * 1024  # 1 GiB; larger inputs are refused with a clear message
+# 4 GiB: a 1 GiB export (and more) is read by default; detection streams large lists in about twice
+# their size of memory (natmigrate.sources.jsonstream). Larger inputs are refused in one line.
+DEFAULT_MAX_BYTES = 4 * 2**30
 
 # (value, text, start, end) -> what the document keeps for that element of its top-level list.
 ElementFilter = Callable[[Any, str, int, int], Any]
@@ -109,10 +114,17 @@ class JsonDocument:
                 total += text.count("\n", begin, begin + _BLOCK)
                 counts.append(total)
             self._block_lines = counts
+        counts = self._block_lines
         block = offset // _BLOCK
-        line = self._block_lines[block] + text.count("\n", block * _BLOCK, offset) + 1
-        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-        return line, column
+        before = counts[block] + text.count("\n", block * _BLOCK, offset)  # newlines before offset
+        # The last of them: in this block, or in the last earlier block that has one. (Not
+        # ``text.rfind`` from the offset back: on a minified export, one line, every finding would
+        # scan back to the start of the file.)
+        last = text.rfind("\n", block * _BLOCK, offset)
+        if last < 0 and before:
+            holder = bisect.bisect_left(counts, before) - 1  # the block holding newline number ``before``
+            last = text.rfind("\n", holder * _BLOCK, (holder + 1) * _BLOCK)
+        return before + 1, offset - last
 
     def element_span(self, pointer: str) -> tuple[int, int] | None:
         """Text span of an element whose parent container was indexed while parsing; else ``None``.
@@ -128,6 +140,20 @@ class JsonDocument:
             return None
         following = index.children.get(str(int(last) + 1)) if last.isdigit() else None
         return start, following if following is not None else index.pos
+
+    def span(self, pointer: str) -> tuple[int, int] | None:
+        """Character span ``[start, end)`` of the value at ``pointer``; ``None`` if it does not exist.
+
+        The end costs one C-speed scan of that value only, so rewriting a construct (``natmigrate
+        fix``) can edit the original text around it without re-serialising the document.
+        """
+        start = self.offset(pointer)
+        if start is None:
+            return None
+        try:
+            return start, int(_SCAN_ONCE(self.text, start)[1])
+        except StopIteration:
+            return None
 
     def offset(self, pointer: str) -> int | None:
         """Character offset where the value at ``pointer`` starts.
@@ -448,6 +474,11 @@ def _parse(path: str, text: str, element_filter: ElementFilter | None = None) ->
 
 def read_text(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     """Read a text file, with one-line errors for every way that can fail."""
+    return decode_text(os.fspath(path), read_bytes(path, max_bytes))
+
+
+def read_bytes(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """A file's bytes (see :func:`decode_text`), with one-line errors for every way reading fails."""
     name = os.fspath(path)
     try:
         info = os.stat(name)  # one stat: a repository scan reads thousands of small files
@@ -459,18 +490,27 @@ def read_text(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES) 
         raise InputError(name, "is a directory")
     if not stat.S_ISREG(info.st_mode):
         raise InputError(name, "not a regular file (a pipe, socket or device)")
-    if info.st_size > max_bytes:
-        raise InputError(
-            name,
-            f"file is {info.st_size / 2**20:.0f} MiB, over the {max_bytes / 2**20:.0f} MiB limit (--max-file-size)",
-        )
+    check_size(name, info.st_size, max_bytes)
     try:
         with open(name, "rb") as fh:
-            raw = fh.read()
+            return fh.read()
     except PermissionError:
         raise InputError(name, "permission denied") from None
     except OSError as exc:
         raise InputError(name, f"cannot read: {exc.strerror or exc}") from None
+
+
+def check_size(name: str, size: int, max_bytes: int) -> None:
+    """Refuse a file over the size limit, in one line."""
+    if size > max_bytes:
+        raise InputError(
+            name,
+            f"file is {size / 2**20:.0f} MiB, over the {max_bytes / 2**20:.0f} MiB limit (--max-file-size)",
+        )
+
+
+def decode_text(name: str, raw: bytes) -> str:
+    """The text of a file's bytes: UTF-8 (with or without a BOM) or UTF-16 with a BOM."""
     if b"\x00" in raw[:8192]:
         if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
             try:
@@ -482,6 +522,28 @@ def read_text(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES) 
         return raw.decode("utf-8-sig") if raw.startswith(b"\xef\xbb\xbf") else raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(name, f"not UTF-8 text (byte {exc.start})") from None
+
+
+# msgspec's decoder takes UTF-8 bytes directly and is about twice as fast as decoding the text and
+# running the standard library's parser; on the thousands of small files of a repository that is
+# most of the reading time. It accepts strict RFC 8259 JSON only (and checks the UTF-8), while
+# Azure's reader and ``parse_text`` accept more (comments, raw control characters in strings,
+# NaN, numbers out of a double's range, lone surrogates, a BOM): whatever it refuses goes to
+# ``parse_text``, so a value it returns is the one ``parse_text`` would have returned.
+_FAST_DECODE = msgspec.json.Decoder().decode
+NOT_DECODED: Any = object()  # what :func:`decode_small` returns when ``parse_text`` must decide
+
+
+def decode_small(raw: bytes) -> Any:
+    """The value ``parse_text`` would give a small document (up to the size ``parse_text`` keeps
+    whole), decoded straight from its bytes; :data:`NOT_DECODED` when ``parse_text`` must read it
+    (larger, not strict JSON, not UTF-8, or invalid: it reports errors with line and column)."""
+    if len(raw) > _INDEXED_PARSE_THRESHOLD or raw.startswith(b"\xef\xbb\xbf"):
+        return NOT_DECODED
+    try:
+        return _FAST_DECODE(raw)
+    except (msgspec.DecodeError, ValueError, RecursionError):
+        return NOT_DECODED
 
 
 def load_json(

@@ -79,7 +79,7 @@ def scan_layout(text: str) -> HclLayout:
             layout.comments.append((i, text[i + 2 : j]))
             i = j + 2
         elif c == '"':
-            i = _skip_string(text, i)
+            i = skip_string(text, i)
         elif text.startswith("<<", i) and (m := _HEREDOC.match(text, i)):
             end = re.compile(r"^[ \t]*" + re.escape(m.group(1)) + r"[ \t]*$", re.M).search(text, m.end())
             i = end.end() if end else n
@@ -95,7 +95,8 @@ def scan_layout(text: str) -> HclLayout:
     return layout
 
 
-def _skip_string(text: str, i: int) -> int:
+def skip_string(text: str, i: int) -> int:
+    """The offset after the HCL string that starts at ``i`` (interpolations included)."""
     j = i + 1
     n = len(text)
     while j < n:
@@ -111,7 +112,7 @@ def _skip_string(text: str, i: int) -> int:
             j += 2
             while j < n and depth:
                 if text[j] == '"':
-                    j = _skip_string(text, j)
+                    j = skip_string(text, j)
                     continue
                 if text[j] == "{":
                     depth += 1
@@ -140,6 +141,13 @@ def _children(layout: HclLayout, open_at: int) -> dict[str, list[int]]:
     return out
 
 
+def _record_end(layout: HclLayout, positions: Positions, brace: int, pointer: str) -> None:
+    """A block ends after its closing brace: its span runs from its header to there."""
+    close = layout.braces.get(brace)
+    if close is not None:
+        positions.ends[pointer] = close + 1
+
+
 def _record_block(
     layout: HclLayout, positions: Positions, open_at: int, pointer: str, attrs: Mapping[str, Any]
 ) -> None:
@@ -159,6 +167,7 @@ def _record_block(
                 brace = layout.text.find("{", at)
                 positions.points[f"{pointer}/{key}/{i}"] = at
                 if brace != -1:
+                    _record_end(layout, positions, brace, f"{pointer}/{key}/{i}")
                     _record_block(layout, positions, brace, f"{pointer}/{key}/{i}", blk)
         else:
             positions.points[f"{pointer}/{key}"] = offsets[0]
@@ -380,6 +389,7 @@ def _resources(f: TfFile, values: _Values) -> Iterator[TfResource]:
                 if at is not None:
                     f.positions.points[pointer] = at
                     brace = f.text.find("{", at)
+                    _record_end(f.layout, f.positions, brace, pointer)
                     _record_block(f.layout, f.positions, brace, pointer, _plain_keys(raw))
                 if raw.get("count") == 0 or raw.get("for_each") in ({}, []):
                     continue  # a literal zero count or empty for_each: never created

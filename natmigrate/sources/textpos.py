@@ -1,4 +1,5 @@
-"""Positions for readers that are not plain JSON (Bicep, Terraform): path → line and column.
+"""Positions for readers that are not plain JSON (Bicep, Terraform): path → line and column, and
+the span (start and end) of each construct whose end the reader recorded.
 
 A reader records the character offset of every value it parses under a JSON-pointer-like path.
 Lookups fall back to the nearest recorded ancestor, so a value synthesised from a construct (a
@@ -20,6 +21,7 @@ class Positions:
     text: str
     base: PositionSource | None = None
     points: dict[str, int] = field(default_factory=dict)
+    ends: dict[str, int] = field(default_factory=dict)  # where a recorded construct ends (exclusive)
     aliases: dict[str, str] = field(default_factory=dict)
     _line_starts: list[int] | None = field(default=None, repr=False)
 
@@ -39,6 +41,16 @@ class Positions:
     def alias(self, pointer: str, target: str) -> None:
         """Make ``pointer`` resolve to the position of ``target``."""
         self.aliases[pointer] = target
+
+    def span(self, pointer: str) -> tuple[int, int] | None:
+        """Character span ``[start, end)`` of the construct recorded at exactly ``pointer``."""
+        ptr = self.aliases.get(pointer, pointer)
+        start, end = self.points.get(ptr), self.ends.get(ptr)
+        if start is not None and end is not None:
+            return start, end
+        spans = getattr(self.base, "span", None)
+        found = spans(ptr) if spans is not None else None
+        return found if isinstance(found, tuple) else None
 
     def position(self, pointer: str) -> tuple[int, int] | None:
         """The position of ``pointer``, or of its nearest ancestor that has one."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -25,13 +26,35 @@ def repo(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_fail_exits_3_and_lists_every_file(run_cli: Runner, repo: Path) -> None:
+def test_fail_exits_3_and_lists_only_the_failing_files(run_cli: Runner, repo: Path) -> None:
     r = run_cli("check", ".", cwd=repo)
     assert r.code == 3
-    for name in ("infra/lb.bicep", "tf/main.tf", "infra/export.json"):
-        assert name in r.out
+    assert "fail  infra/lb.bicep (3 findings)" in r.out
+    for passing in ("tf/main.tf", "infra/export.json"):
+        assert passing not in r.out
     assert "package.json" not in r.out  # other tools' JSON found while walking is skipped
     assert "NATM001" in r.out and "NATM003" in r.out
+    # each finding once, where an editor or CI log can link it
+    assert re.search(r"^  infra/lb\.bicep:\d+:\d+  NATM001  ", r.out, re.M)
+    assert r.out.count("NATM001") == 1
+    assert r.out.rstrip().endswith("3 file(s): 1 fail, 0 warn, 2 pass, 0 error; 3 finding(s), 0 suppressed")
+
+
+def test_verbose_lists_passing_files_too(run_cli: Runner, repo: Path) -> None:
+    r = run_cli("check", ".", "--verbose", cwd=repo)
+    assert r.code == 3
+    for name in ("pass  tf/main.tf", "pass  infra/export.json", "fail  infra/lb.bicep"):
+        assert name in r.out
+    assert "package.json" not in r.out
+
+
+def test_an_unreadable_file_is_listed_and_its_reason_said_once(run_cli: Runner, repo: Path) -> None:
+    (repo / "broken.json").write_text('{"resources": [')
+    r = run_cli("check", ".", cwd=repo)
+    assert r.code == 1
+    assert "error broken.json\n" in r.out and "not valid JSON" not in r.out
+    assert r.err.count("broken.json") == 1 and "not valid JSON" in r.err
+    assert "1 error" in r.out
 
 
 def test_pass_exits_0(run_cli: Runner) -> None:
@@ -138,7 +161,7 @@ def test_text_to_console_and_sarif_and_junit_to_files_in_one_run(run_cli: Runner
         "check", ".", "-o", "sarif", "--output-file", "out.sarif", "--junit-file", "junit.xml", cwd=repo
     )
     assert r.code == 3
-    assert "Findings" in r.out  # the console got text
+    assert "fail  infra/lb.bicep" in r.out  # the console got text
     sarif = json.loads((repo / "out.sarif").read_text())
     assert sarif["version"] == "2.1.0"
     uris = {

@@ -127,7 +127,7 @@ def summary_lines() -> list[str]:
         )
     lines.append(
         f"generated inputs tried:              {c['generated_inputs_tried']}"
-        f"  (runs of a reader, detect, check, plan: {c['generated_input_runs']}; tracebacks: {c['input_tracebacks']})"
+        f"  (runs of a reader, detect, check, plan, fix: {c['generated_input_runs']}; tracebacks: {c['input_tracebacks']})"
     )
     for target, n in c["generated_inputs_by_target"].items():
         lines.append(f"  {target:<28} {n:>6}")

@@ -1,4 +1,4 @@
-"""Generated input, valid and broken: every reader, ``detect``, ``check`` and ``plan`` either succeeds or
+"""Generated input, valid and broken: every reader, ``detect``, ``check``, ``plan`` and ``fix`` either succeeds or
 exits 1 with a one-line message, never a traceback.
 
 Three sources of input: REST-shaped load balancers, NICs and scale sets built from random choices and
@@ -37,6 +37,7 @@ COMMANDS = {
     "detect": ["detect", "{path}"],
     "check": ["check", "{path}"],
     "plan": ["plan", "{path}"],
+    "fix": ["fix", "{path}"],
 }
 
 

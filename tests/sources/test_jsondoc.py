@@ -9,7 +9,7 @@ import pytest
 
 from natmigrate.errors import InputError
 from natmigrate.sources import jsondoc
-from natmigrate.sources.jsondoc import JsonDocument, load_json, parse_text
+from natmigrate.sources.jsondoc import NOT_DECODED, JsonDocument, decode_small, load_json, parse_text
 
 DOC = """{
   "a": [
@@ -136,3 +136,45 @@ def test_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
 def test_deeply_nested_json_is_an_error_not_a_crash() -> None:
     with pytest.raises(InputError):
         parse_text("deep.json", "[" * 100_000 + "]" * 100_000)
+
+
+# -- small documents decoded from their bytes (msgspec) ------------------------------------------
+
+STRICT_DOCUMENTS = [
+    b'{"a": 1, "a": 2}',  # the last duplicate wins, as with json
+    b"123456789012345678901234567890",  # beyond 64 bits: still an exact int
+    b"[-0, -0.0, 1E5, 1.7976931348623157e308, 0.1e-400]",
+    b'"\\u00e9\\ud83d\\ude00 caf\xc3\xa9"',
+    b'  {"resources": [{"type": "Microsoft.Network/loadBalancers"}]}\n',
+]
+NOT_STRICT = [
+    b"1e400",  # json reads inf
+    b'"\\ud800"',  # a lone surrogate
+    b"NaN",
+    b'"a\nb"',  # a raw newline in a string (Azure accepts it)
+    b'{"a": 1, // comment\n "b": 2}',
+    b"[1,]",
+    b'\xef\xbb\xbf{"a": 1}',
+    b'{"a": 1} x',
+    b"\xff\xfe[\x001\x00]\x00",  # UTF-16
+    b"",
+]
+
+
+@pytest.mark.parametrize("raw", STRICT_DOCUMENTS)
+def test_small_documents_decode_from_bytes_exactly_as_the_text_parser(raw: bytes) -> None:
+    fast = decode_small(raw)
+    slow = parse_text("x.json", raw.decode("utf-8")).data
+    assert fast == slow
+    assert repr(fast) == repr(slow)  # same types too (int stays int, -0.0 stays a float)
+
+
+@pytest.mark.parametrize("raw", NOT_STRICT)
+def test_anything_not_strict_json_is_left_to_the_text_parser(raw: bytes) -> None:
+    assert decode_small(raw) is NOT_DECODED
+
+
+def test_large_documents_are_left_to_the_indexed_parser() -> None:
+    raw = b"[" + b",".join([b'{"k": "' + b"x" * 100 + b'"}'] * 20000) + b"]"
+    assert len(raw) > 1 << 20
+    assert decode_small(raw) is NOT_DECODED

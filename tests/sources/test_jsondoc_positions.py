@@ -131,3 +131,17 @@ def test_missing_children_have_no_offset() -> None:
     doc = parse_text("t.json", '{"a": [1, 2], "b": {"c": []}}')
     for pointer in ("/a/2", "/a/01", "/b/d", "/b/c/0", "/a/x", "/b/c/0/z"):
         assert doc.offset(pointer) is None
+
+
+@pytest.mark.parametrize("newline_every", [0, 3, 997, 5000, 20011])
+def test_line_and_column_of_every_kind_of_layout(newline_every: int) -> None:
+    """Lines and columns as counting from the start gives them: minified (one line), sparse and
+    dense newlines, offsets on both sides of the 4 KiB blocks the lookup counts by."""
+    size = 50_000
+    text = "".join(
+        "\n" if newline_every and i % newline_every == newline_every - 1 else "x" for i in range(size)
+    )
+    doc = JsonDocument("x.json", text, None)
+    for offset in [0, 1, 4095, 4096, 4097, 12287, 12288, 20010, 20011, 20012, size - 1, size]:
+        expected = (text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1)
+        assert doc.line_column(offset) == expected, offset

@@ -1,0 +1,529 @@
+"""Rewriting a Terraform module (HCL) from inbound NAT v1 to v2, by spans on the original text.
+
+A module is a directory: the NAT pool may sit in one file and the scale set that uses it in another,
+so the files are read and rewritten together. For the planner, the module's resources are given ARM
+ids (``azurerm_lb.web`` is load balancer ``web``; ``azurerm_lb_nat_pool.ssh.id`` resolves to that
+pool's id) and the pieces azurerm keeps as resources of their own (backend pools, load-balancing
+rules, frontends by name) are put on their load balancer. What the planner decides is then written
+back as Terraform:
+
+* ``resource "azurerm_lb_nat_pool" "x"`` becomes ``resource "azurerm_lb_nat_rule" "x"``: the same
+  arguments (``frontend_port_start``/``frontend_port_end``, backend port, protocol, frontend, idle
+  timeout, floating IP, TCP reset are the rule's under the same names), the planner's name, and
+  ``backend_address_pool_id``; ``probe_id`` (a pool-only argument) goes;
+* a new backend pool is a new ``azurerm_lb_backend_address_pool`` resource after the rule; a reused
+  one is referenced as it is;
+* a scale set's ``load_balancer_inbound_nat_rules_ids`` (which carries NAT *pool* ids) drops the
+  pool and ``load_balancer_backend_address_pool_ids`` gains the backend pool;
+* with ``--terraform-state-blocks``, ``import`` blocks for the rule and pools ``migrate`` created in
+  Azure and a ``removed`` block (``destroy = false``) for the pool it deleted, so that ``terraform
+  plan`` after ``migrate`` and ``fix`` has nothing to do.
+
+As for ARM templates, a load balancer is rewritten whole or not at all; single-VM v1 rules
+(``azurerm_lb_nat_rule`` with ``frontend_port``) are reported, not rewritten yet.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from natmigrate import ids
+from natmigrate.fix import hcltext
+from natmigrate.fix.core import (
+    CannotRewriteError,
+    Change,
+    Decisions,
+    FileFix,
+    FixOptions,
+    Unfixable,
+    decide,
+    name_parts,
+)
+from natmigrate.fix.jsontext import Edit, apply
+from natmigrate.model import (
+    BackendAddressPool,
+    FrontendIPConfiguration,
+    InboundNatPool,
+    LoadBalancer,
+    LoadBalancingRule,
+    Ref,
+    ScaleSet,
+    Snapshot,
+    Unresolved,
+)
+from natmigrate.plan.model import IpConfigEdit, NatRuleV2
+from natmigrate.sources.terraform import TERRAFORM, TfFile, read_module
+
+_REF = re.compile(r"^\$\{(azurerm_[a-z_]+)\.([A-Za-z0-9_-]+)\.id\}$")
+_EXPR_REF = re.compile(r"^(azurerm_[a-z_]+)\.([A-Za-z0-9_-]+)\.id$")
+POOL = "azurerm_lb_nat_pool"
+BACKEND_POOL = "azurerm_lb_backend_address_pool"
+
+
+def _unquote(key: str) -> str:
+    return key[1:-1] if len(key) >= 2 and key[0] == key[-1] == '"' else key
+
+
+def _literal(raw: Any) -> Any:
+    """A python-hcl2 value as a literal (``None`` for expressions and templates)."""
+    if isinstance(raw, str):
+        if len(raw) >= 2 and raw[0] == raw[-1] == '"' and "${" not in raw:
+            return raw[1:-1]
+        return None
+    return raw
+
+
+def _ref(raw: Any) -> tuple[str, str] | None:
+    """``(type, name)`` of a plain ``azurerm_x.name.id`` reference."""
+    if isinstance(raw, str):
+        m = _REF.match(raw)
+        return (m.group(1), m.group(2)) if m else None
+    if isinstance(raw, Unresolved):
+        m = _EXPR_REF.match(raw.expression.strip())
+        return (m.group(1), m.group(2)) if m else None
+    return None
+
+
+@dataclass
+class _Module:
+    """Raw resources of the module by (type, name), with the file each sits in."""
+
+    files: dict[str, TfFile]
+    raw: dict[tuple[str, str], tuple[Mapping[str, Any], TfFile]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for f in self.files.values():
+            blocks = f.data.get("resource")
+            for block in blocks if isinstance(blocks, list) else []:
+                for rtype_q, by_name in block.items() if isinstance(block, Mapping) else []:
+                    for name_q, body in by_name.items() if isinstance(by_name, Mapping) else []:
+                        if isinstance(body, Mapping) and not name_q.startswith("__"):
+                            self.raw[(_unquote(rtype_q), _unquote(name_q))] = (body, f)
+
+    def of_type(self, rtype: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        for (t, name), (body, _) in self.raw.items():
+            if t == rtype:
+                yield name, body
+
+
+# -- the planning view -------------------------------------------------------------------------
+
+
+def _arm_id(rtype: str, name: str) -> str:
+    """An id in the placeholder subscription and group (templates' resources get the same)."""
+    return ids.build_id(ids.SUBSCRIPTION_PLACEHOLDER, ids.RESOURCE_GROUP_PLACEHOLDER, rtype, name)
+
+
+class _Ids:
+    """ARM ids for the module's resources, so the planner can compare and name them."""
+
+    def __init__(self, module: _Module):
+        self.module = module
+
+    def lb(self, name: str) -> str:
+        return _arm_id("Microsoft.Network/loadBalancers", name)
+
+    def scale_set(self, name: str) -> str:
+        return _arm_id("Microsoft.Compute/virtualMachineScaleSets", name)
+
+    def child_name(self, rtype: str, name: str) -> str:
+        """The Azure name of a child resource: its literal ``name``, else its Terraform name."""
+        body = self.module.raw.get((rtype, name), ({}, None))[0]
+        literal = _literal(body.get("name"))
+        return literal if isinstance(literal, str) else name
+
+    def resolve(self, rtype: str, name: str) -> str | None:
+        """The ARM id a reference to ``rtype.name`` stands for."""
+        body = self.module.raw.get((rtype, name), (None, None))[0]
+        if body is None:
+            return None
+        if rtype == "azurerm_lb":
+            return self.lb(name)
+        lb = _ref(body.get("loadbalancer_id"))
+        if lb is None or lb[0] != "azurerm_lb":
+            return None
+        collection = {
+            POOL: "inboundNatPools",
+            BACKEND_POOL: "backendAddressPools",
+            "azurerm_lb_nat_rule": "inboundNatRules",
+        }
+        if rtype not in collection:
+            return None
+        return f"{self.lb(lb[1])}/{collection[rtype]}/{self.child_name(rtype, name)}"
+
+    def ref(self, ref: Ref) -> Ref:
+        found = _ref(ref.id)
+        resolved = self.resolve(*found) if found is not None else None
+        return Ref(resolved, ref.origin) if resolved is not None else ref
+
+
+def planning_view(snapshot: Snapshot, module: _Module) -> Snapshot:
+    """The module's snapshot with ARM ids, and azurerm's separate pieces on their load balancer."""
+    named = _Ids(module)
+    lbs = []
+    for lb in snapshot.load_balancers:
+        if not isinstance(lb.id, str) or not lb.id.startswith("azurerm_lb.") or lb.partial:
+            lbs.append(lb)
+            continue
+        name = lb.id.split(".", 1)[1]
+        lbs.append(_load_balancer(lb, name, named, module))
+    scale_sets = []
+    for ss in snapshot.scale_sets:
+        local = str(ss.id).rsplit(".", 1)[-1]
+        body = module.raw.get((str(ss.id).split(".", 1)[0], local), ({}, None))[0]
+        capacity = body.get("instances")
+        scale_sets.append(
+            dataclasses.replace(
+                ss,
+                id=named.scale_set(local),
+                name=local,
+                capacity=capacity if isinstance(capacity, int) else ss.capacity,
+                ip_configurations=tuple(
+                    dataclasses.replace(
+                        ipc,
+                        nat_pools=tuple(named.ref(r) for r in ipc.nat_pools),
+                        backend_pools=tuple(named.ref(r) for r in ipc.backend_pools),
+                    )
+                    for ipc in ss.ip_configurations
+                ),
+            )
+        )
+    return dataclasses.replace(snapshot, load_balancers=tuple(lbs), scale_sets=tuple(scale_sets))
+
+
+def _load_balancer(lb: LoadBalancer, name: str, named: _Ids, module: _Module) -> LoadBalancer:
+    lb_id = named.lb(name)
+    body = module.raw.get(("azurerm_lb", name), ({}, None))[0]
+    frontends = tuple(
+        FrontendIPConfiguration(
+            name=fe_name,
+            id=f"{lb_id}/frontendIPConfigurations/{fe_name}",
+            origin=lb.origin.child("frontend_ip_configuration", i),
+            public_ip=Ref("public")
+            if fe.get("public_ip_address_id") or fe.get("public_ip_prefix_id")
+            else None,
+        )
+        for i, fe in enumerate(body.get("frontend_ip_configuration") or [])
+        if isinstance(fe, Mapping) and isinstance(fe_name := _literal(fe.get("name")), str)
+    )
+    by_name = {str(fe.name).lower(): fe.id for fe in frontends}
+
+    def belongs(raw: Mapping[str, Any]) -> bool:
+        return _ref(raw.get("loadbalancer_id")) == ("azurerm_lb", name)
+
+    pools = tuple(
+        BackendAddressPool(
+            name=named.child_name(BACKEND_POOL, local),
+            id=named.resolve(BACKEND_POOL, local) or local,
+            origin=lb.origin,
+        )
+        for local, raw in module.of_type(BACKEND_POOL)
+        if belongs(raw)
+    )
+    rules = tuple(
+        LoadBalancingRule(
+            name=_literal(raw.get("name")) or local,
+            id=f"{lb_id}/loadBalancingRules/{local}",
+            origin=lb.origin,
+            backend_pools=tuple(
+                Ref(named.resolve(*r) or "?")
+                for v in raw.get("backend_address_pool_ids") or []
+                if (r := _ref(v))
+            ),
+            protocol=_literal(raw.get("protocol")),
+            frontend_port=_literal(raw.get("frontend_port")),
+            backend_port=_literal(raw.get("backend_port")),
+        )
+        for local, raw in module.of_type("azurerm_lb_rule")
+        if belongs(raw)
+    )
+
+    def pool(p: InboundNatPool) -> InboundNatPool:
+        local = str(p.id).split(".", 1)[1]
+        raw = module.raw.get((POOL, local), ({}, None))[0]
+        fe = _literal(raw.get("frontend_ip_configuration_name"))
+        return dataclasses.replace(
+            p,
+            id=named.resolve(POOL, local) or p.id,
+            name=named.child_name(POOL, local),
+            frontend_ip=Ref(by_name[fe.lower()], p.origin)
+            if isinstance(fe, str) and fe.lower() in by_name
+            else None,
+        )
+
+    return dataclasses.replace(
+        lb,
+        id=lb_id,
+        name=name,
+        frontend_ip_configurations=frontends,
+        backend_address_pools=pools,
+        load_balancing_rules=rules,
+        inbound_nat_pools=tuple(pool(p) for p in lb.inbound_nat_pools),
+    )
+
+
+# -- the rewrite -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Edits:
+    by_file: dict[str, list[Edit]] = field(default_factory=dict)
+    changes: dict[str, list[Change]] = field(default_factory=dict)
+
+    def add(self, f: TfFile, edit: Edit) -> None:
+        self.by_file.setdefault(f.path, []).append(edit)
+
+    def note(self, f: TfFile, message: str, at: int) -> None:
+        self.changes.setdefault(f.path, []).append(Change(message, f.text.count("\n", 0, at) + 1))
+
+
+class _Rewrite:
+    def __init__(self, module: _Module, d: Decisions, options: FixOptions):
+        self.module = module
+        self.d = d
+        self.options = options
+        self.edits = _Edits()
+        self.state_blocks: list[str] = []
+        self.pool_refs: dict[str, str] = {}
+        self.rewritten: dict[str, str] = {}  # NAT pool id key -> its Terraform name
+        self.taken = {name for (t, name) in module.raw if t == BACKEND_POOL}
+
+    def _block(self, rtype: str, name: str) -> tuple[TfFile, int, int, int]:
+        """The file of a resource block, its start, its end and its opening brace."""
+        found = self.module.raw.get((rtype, name))
+        if found is None:
+            raise CannotRewriteError(f"{rtype}.{name} is not in this module")
+        f = found[1]
+        span = f.positions.span(f"/resource/{rtype}/{name}")
+        if span is None:
+            raise CannotRewriteError(f"{rtype}.{name}: its block could not be located")
+        start, end = span
+        brace = f.text.index("{", start)
+        return f, start, end, brace
+
+    def run(self) -> None:
+        if self.d.blocked:
+            raise CannotRewriteError(f"migrate would refuse this load balancer: {self.d.blocked}")
+        if self.d.plan.nat_rules and any(r.source == "nat-rule" for r in self.d.plan.nat_rules):
+            raise CannotRewriteError(
+                "single-VM v1 rules in Terraform are not rewritten yet (try --scope pools)"
+            )
+        for pool in self.d.lb.inbound_nat_pools:
+            rules = self.d.rules_replacing(pool)
+            if len(rules) != 1:
+                raise CannotRewriteError(
+                    f"NAT pool {pool.name}: the plan has no rule for it (unresolved values)"
+                )
+            local = pool.origin.pointer.rsplit("/", 1)[-1]
+            self._pool(local, rules[0])
+            self.rewritten[ids.id_key(str(pool.id))] = local
+        self._scale_sets()
+
+    def _name_text(self, raw_text: str, template: str, source: str, planned: str) -> str:
+        parts = name_parts(template, source, planned)
+        if parts is None:
+            return f'"{planned}"'
+        before, after = parts
+        if raw_text.startswith('"') and raw_text.endswith('"'):
+            return f'"{before}{raw_text[1:-1]}{after}"'
+        return f'"{before}${{{raw_text}}}{after}"'
+
+    def _pool(self, local: str, rule: NatRuleV2) -> None:
+        f, start, end, brace = self._block(POOL, local)
+        attrs = hcltext.attributes(f.layout, brace)
+        if "count" in attrs or "for_each" in attrs:
+            raise CannotRewriteError(f"{POOL}.{local} is built by count or for_each")
+        name_attr, lb_attr = attrs.get("name"), attrs.get("loadbalancer_id")
+        if name_attr is None or lb_attr is None:
+            raise CannotRewriteError(f"{POOL}.{local} has no name or loadbalancer_id")
+        header = f.text[start:brace]
+        at = header.index(POOL)
+        self.edits.add(f, Edit(start + at, start + at + len(POOL), "azurerm_lb_nat_rule"))
+        source = self.module.raw[(POOL, local)][0]
+        source_name = _literal(source.get("name"))
+        raw_name = f.text[name_attr.value_start : name_attr.value_end]
+        new_name = self._name_text(raw_name, self.options.rule_name, str(source_name or local), rule.name)
+        self.edits.add(f, Edit(name_attr.value_start, name_attr.value_end, new_name))
+        if "probe_id" in attrs:
+            self.edits.add(f, hcltext.remove_line(attrs["probe_id"]))
+        ref = self._pool_ref(rule.backend_address_pool, local, f, lb_attr, raw_name, end)
+        self.edits.add(f, hcltext.insert_before_close(f.layout, brace, [f"backend_address_pool_id = {ref}"]))
+        self.edits.note(
+            f,
+            f"NAT pool {local} -> azurerm_lb_nat_rule.{local} ({rule.name}, ports "
+            f"{rule.frontend_port_range_start}-{rule.frontend_port_range_end})",
+            start,
+        )
+        lb_expr = f.text[lb_attr.value_start : lb_attr.value_end]
+        # The id Azure gives the rule, written with the same expressions as its name.
+        rule_id = f'"${{{lb_expr}}}/inboundNatRules/{new_name[1:-1]}"' if lb_expr.endswith(".id") else None
+        if rule_id is not None:
+            self.state_blocks += [
+                f"import {{\n  to = azurerm_lb_nat_rule.{local}\n  id = {rule_id}\n}}\n",
+                f"removed {{\n  from = {POOL}.{local}\n\n  lifecycle {{\n    destroy = false\n  }}\n}}\n",
+            ]
+
+    def _pool_ref(
+        self, pool_id: str, local: str, f: TfFile, lb_attr: hcltext.Attribute, raw_name: str, after: int
+    ) -> str:
+        key = ids.id_key(pool_id)
+        if key in self.pool_refs:
+            return self.pool_refs[key]
+        planned = self.d.planned_pool(pool_id)
+        if planned.action == "reuse":
+            existing = next(
+                (
+                    n
+                    for n, raw in self.module.of_type(BACKEND_POOL)
+                    if ids.ids_match(_Ids(self.module).resolve(BACKEND_POOL, n) or "", pool_id)
+                ),
+                None,
+            )
+            if existing is None:
+                raise CannotRewriteError(f"backend pool {planned.name} is not a resource of this module")
+            self.pool_refs[key] = f"{BACKEND_POOL}.{existing}.id"
+            return self.pool_refs[key]
+        new_local = f"{local}_v2"
+        n = 2
+        while new_local in self.taken:
+            new_local, n = f"{local}_v2_{n}", n + 1
+        self.taken.add(new_local)
+        source_name = _literal(self.module.raw[(POOL, local)][0].get("name"))
+        name = self._name_text(raw_name, self.options.pool_name, str(source_name or local), planned.name)
+        lb_expr = f.text[lb_attr.value_start : lb_attr.value_end]
+        block = f'\n\nresource "{BACKEND_POOL}" "{new_local}" {{\n  loadbalancer_id = {lb_expr}\n  name            = {name}\n}}'
+        self.edits.add(f, Edit(after, after, block))
+        self.edits.note(f, f"new backend pool {BACKEND_POOL}.{new_local} ({planned.name})", after)
+        if lb_expr.endswith(".id"):
+            self.state_blocks.append(
+                f'import {{\n  to = {BACKEND_POOL}.{new_local}\n  id = "${{{lb_expr}}}/backendAddressPools/{name[1:-1]}"\n}}\n'
+            )
+        self.pool_refs[key] = f"{BACKEND_POOL}.{new_local}.id"
+        return self.pool_refs[key]
+
+    def _scale_sets(self) -> None:
+        for change in self.d.plan.scale_sets:
+            ss = next((s for s in self.d.inventory.scale_sets if s.key == ids.id_key(change.id)), None)
+            if ss is None:
+                raise CannotRewriteError(f"scale set {change.name} is not in this module")
+            rtype, local = ss.origin.pointer.split("/")[2:4]
+            f = self._block(rtype, local)[0]
+            for edit in change.edits:
+                self._ip_configuration(ss, f, edit)
+
+    def _ip_configuration(self, ss: ScaleSet, f: TfFile, edit: IpConfigEdit) -> None:
+        ipc = next(
+            (
+                i
+                for i in ss.ip_configurations
+                if str(i.name) == edit.ip_configuration and str(i.nic_configuration) == edit.nic_configuration
+            ),
+            None,
+        )
+        span = f.positions.span(ipc.origin.pointer) if ipc is not None else None
+        if ipc is None or span is None:
+            raise CannotRewriteError(
+                f"scale set {ss.name}: ip configuration {edit.ip_configuration} not found"
+            )
+        brace = f.text.index("{", span[0])
+        attrs = hcltext.attributes(f.layout, brace)
+        nat = attrs.get("load_balancer_inbound_nat_rules_ids")
+        elements = hcltext.list_elements(f.text, nat.value_start, nat.value_end) if nat else None
+        if nat is None or elements is None:
+            raise CannotRewriteError(
+                f"scale set {ss.name}: load_balancer_inbound_nat_rules_ids is not a list"
+            )
+        gone = {
+            f"{POOL}.{self.rewritten[ids.id_key(r)]}.id"
+            for r in edit.remove
+            if ids.id_key(r) in self.rewritten
+        }
+        kept = [e for e in elements if e not in gone]
+        if len(elements) - len(kept) != len(gone):
+            raise CannotRewriteError(f"scale set {ss.name}: a NAT pool reference is not a plain reference")
+        add = [self.pool_refs[ids.id_key(p)] for p in self.d.pools_to_add(edit, edit.remove)]
+        pools = attrs.get("load_balancer_backend_address_pool_ids")
+        if kept:
+            self.edits.add(f, Edit(nat.value_start, nat.value_end, "[" + ", ".join(kept) + "]"))
+        if pools is None:
+            if kept:
+                self.edits.add(
+                    f,
+                    hcltext.insert_before_close(
+                        f.layout, brace, [f"load_balancer_backend_address_pool_ids = [{', '.join(add)}]"]
+                    ),
+                )
+            else:  # the NAT pool references out, the backend pool references in, on the same line
+                key_at = f.text.index("load_balancer_inbound_nat_rules_ids", nat.line_start)
+                self.edits.add(
+                    f,
+                    Edit(
+                        key_at, nat.value_end, f"load_balancer_backend_address_pool_ids = [{', '.join(add)}]"
+                    ),
+                )
+        else:
+            existing = hcltext.list_elements(f.text, pools.value_start, pools.value_end)
+            if existing is None:
+                raise CannotRewriteError(
+                    f"scale set {ss.name}: load_balancer_backend_address_pool_ids is not a list"
+                )
+            self.edits.add(
+                f, Edit(pools.value_start, pools.value_end, "[" + ", ".join([*existing, *add]) + "]")
+            )
+            if not kept:
+                self.edits.add(f, hcltext.remove_line(nat))
+        self.edits.note(
+            f,
+            f"scale set {ss.name} ip configuration {edit.ip_configuration}: NAT pools out, backend pools in",
+            span[0],
+        )
+
+
+def fix_module(paths: list[Path], options: FixOptions) -> list[FileFix]:
+    """Fix the ``.tf`` files of one module directory together (nothing is written here)."""
+    read = read_module(paths)
+    results = {
+        str(p): FileFix(str(p), TERRAFORM, f.text, f.text)
+        for p in paths
+        if (f := read.files.get(str(p))) is not None
+    }
+    for name, exc in read.errors.items():
+        results[name] = FileFix(name, TERRAFORM, "", "", error=str(exc).removeprefix(f"{name}: "))
+    module = _Module(read.files)
+    edits: dict[str, list[Edit]] = {}
+    state: dict[str, list[str]] = {}
+    for d in decide(planning_view(read.snapshot, module), options):
+        rewrite = _Rewrite(module, d, options)
+        try:
+            rewrite.run()
+        except CannotRewriteError as exc:
+            _left(results, module, str(d.lb.name), str(exc))
+            continue
+        for path, file_edits in rewrite.edits.by_file.items():
+            edits.setdefault(path, []).extend(file_edits)
+            results[path].changes.extend(rewrite.edits.changes.get(path, []))
+        if options.terraform_state_blocks and rewrite.state_blocks:
+            state.setdefault(next(iter(rewrite.edits.by_file)), []).extend(rewrite.state_blocks)
+    for path, file_edits in edits.items():
+        result = results[path]
+        result.fixed = apply(result.original, file_edits)
+        if path in state:
+            result.fixed = result.fixed.rstrip("\n") + "\n\n" + "\n".join(state[path])
+    return list(results.values())
+
+
+def _left(results: dict[str, FileFix], module: _Module, lb: str, reason: str) -> None:
+    """Report a load balancer left as it is, in the file that declares it."""
+    found = module.raw.get(("azurerm_lb", lb))
+    if found is None:
+        next(iter(results.values())).unfixable.append(Unfixable(f"azurerm_lb.{lb}", reason, names=(lb,)))
+        return
+    f = found[1]
+    span = f.positions.span(f"/resource/azurerm_lb/{lb}")
+    line = f.text.count("\n", 0, span[0]) + 1 if span else None
+    results[f.path].unfixable.append(Unfixable(f"azurerm_lb.{lb}", reason, line, names=(lb,)))
