@@ -35,6 +35,7 @@ def apply(
     state_dir: o.StateDir = Path(DEFAULT_STATE_DIR),
     batch_size: o.BatchSize = None,
     rollout_timeout: o.RolloutTimeout = 3600.0,
+    allow_pending_model: o.AllowPendingModel = False,
     output: o.RunOutput = RunFormat.table,
     query: o.Query = None,
     only_show_errors: o.OnlyShowErrors = False,
@@ -44,7 +45,7 @@ def apply(
     """Run a saved plan; refuse when Azure changed since it was planned (etags, fingerprints)."""
     # The subscription is the plan's: a plan names every resource by its full id.
     target = target_of(None, cloud, simulate, simulate_fault, files, parameters)
-    settings = RunSettings(state_dir, batch_size, rollout_timeout, dry_run)
+    settings = RunSettings(state_dir, batch_size, rollout_timeout, dry_run, allow_pending_model)
 
     def run(session: RunSession) -> SessionResult:
         plan = read_plan_file(plan_file)

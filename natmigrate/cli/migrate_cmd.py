@@ -39,6 +39,7 @@ def migrate(
     batch_size: o.BatchSize = None,
     rolling: o.RollingOpt = o.Rolling.refuse,
     scope: o.ScopeOpt = o.Scope.all,
+    allow_pending_model: o.AllowPendingModel = False,
     rollout_timeout: o.RolloutTimeout = 3600.0,
     output: o.RunOutput = RunFormat.table,
     query: o.Query = None,
@@ -103,7 +104,7 @@ def migrate(
         raise UsageError("--only and --parallel go with --inventory")
     target = target_of(subscription, cloud, simulate, simulate_fault, files, parameters)
     which = LoadBalancerName(resource_group, name)
-    settings = RunSettings(state_dir, batch_size, rollout_timeout, dry_run)
+    settings = RunSettings(state_dir, batch_size, rollout_timeout, dry_run, allow_pending_model)
     run_session(
         lambda session: session.migrate(target, which, rolling.value, settings, scope.value),
         output,

@@ -82,6 +82,15 @@ ScopeOpt = Annotated[
         "retired: migrating them is optional), or both.",
     ),
 ]
+AllowPendingModel = Annotated[
+    bool,
+    typer.Option(
+        "--allow-pending-model",
+        help="Run even though scale-set instances are behind their model: the roll-out then applies "
+        "the whole pending model (instances are rebooted or reimaged).",
+        rich_help_panel=SAFETY,
+    ),
+]
 
 # Logging (every command that talks to Azure; --verbose also check) ----------------------------
 

@@ -94,6 +94,7 @@ def plan(
         ),
     ] = None,
     rolling: o.RollingOpt = o.Rolling.refuse,
+    allow_pending_model: o.AllowPendingModel = False,
     reuse_backend_pools: Annotated[
         bool,
         typer.Option(
@@ -102,6 +103,14 @@ def plan(
             rich_help_panel=NAMES,
         ),
     ] = True,
+    reuse_shared_pools: Annotated[
+        bool,
+        typer.Option(
+            "--reuse-shared-pools",
+            help="Also reuse a pool a load-balancing or outbound rule uses when the v2 range cannot hold "
+            "its growth (the range caps the pool; warning REUSED_POOL_LIMITS_GROWTH).",
+        ),
+    ] = False,
     batch_size: o.BatchSize = None,
     rule_name: o.RuleName = "{source}-v2",
     pool_name: o.PoolName = "{source}-v2-pool",
@@ -140,7 +149,9 @@ def plan(
         widen_ranges=widen_ranges,
         max_instances=max_instances,
         rolling=rolling.value,
+        allow_pending_model=allow_pending_model,
         reuse_backend_pools=reuse_backend_pools,
+        reuse_shared_pools=reuse_shared_pools,
         rule_name=rule_name,
         pool_name=pool_name,
         batch_size=batch_size,

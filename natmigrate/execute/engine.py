@@ -655,8 +655,9 @@ class Engine:
         for ss in p.scale_sets:
             if ss.switch_to_manual:
                 name = f"rollback-vmss-upgrade-mode:{ss.name}"
-                mode = tf.upgrade_mode(rd.backup(ss.id))
-                policies.append((name, _bind(self._ensure_vmss, name, ss.id, tf.vmss_set_upgrade_mode(mode))))
+                original = rd.backup(ss.id)
+                restore = tf.vmss_set_upgrade_mode(tf.upgrade_mode(original), tf.automatic_os_upgrade(original))
+                policies.append((name, _bind(self._ensure_vmss, name, ss.id, restore)))
         if policies:
             phases.append(policies)
         phases.append(
@@ -735,7 +736,8 @@ class _Binder:
 
     def _restore_mode(self, step: PlanStep) -> Callable[[], str]:
         ss = self._scale_set(step)
-        return _bind(self.engine._ensure_vmss, step.id, ss.id, tf.vmss_set_upgrade_mode(ss.upgrade_mode))
+        restore = tf.vmss_set_upgrade_mode(ss.upgrade_mode, ss.automatic_os_upgrade)
+        return _bind(self.engine._ensure_vmss, step.id, ss.id, restore)
 
 
 T = TypeVar("T")
@@ -812,8 +814,12 @@ def describe_change(before: Body, after: Body, method: str) -> list[str]:
     if method == "PATCH" or "virtualmachinescalesets" in rtype:
         lines = []
         mode = (after.get("properties") or {}).get("upgradePolicy")
-        if mode:
+        if mode and mode.get("mode"):
             lines.append(f"upgradePolicy.mode -> {mode.get('mode')}")
+        os_upgrade = (mode or {}).get("automaticOSUpgradePolicy")
+        if os_upgrade:
+            state = "on" if os_upgrade.get("enableAutomaticOSUpgrade") else "paused"
+            lines.append(f"automatic OS image upgrades {state}")
         vmp = (after.get("properties") or {}).get("virtualMachineProfile")
         if vmp:
             for cfg in vmp["networkProfile"]["networkInterfaceConfigurations"]:

@@ -13,6 +13,7 @@ from natmigrate.errors import NatMigrateError
 from natmigrate.execute import events as ev
 from natmigrate.execute.engine import Engine, RunOptions, RunOutcome, StepError
 from natmigrate.execute.gateway import Body, Gateway
+from natmigrate.execute.nat_down import nat_down
 from natmigrate.execute.rundir import RunDir, run_lock
 from natmigrate.model import Origin
 from natmigrate.plan.fingerprint import fingerprint
@@ -46,6 +47,8 @@ class RunResult:
     writes: list[dict[str, Any]] = field(default_factory=list)  # dry run: what would be sent
     downtime: dict[str, float] | None = None  # simulated runs: NAT downtime per target (seconds)
     load_balancers: list[str] = field(default_factory=list)
+    # a migration that stopped: targets whose NAT is down and since when (execute/nat_down.py)
+    nat_down: list[dict[str, str]] = field(default_factory=list)
     # simulated runs: scale sets whose instances (and so their v1 ports) the seed did not give, so
     # the simulator made ``sku.capacity`` of them, numbered from 0 (``None``: not simulated)
     instances_assumed: list[str] | None = None
@@ -76,6 +79,7 @@ class RunResult:
                 for p in self.outcome.ports
             ],
             "notes": list(self.outcome.notes),
+            "nat_down": list(self.nat_down),
         }
         if self.error is not None:
             data["error"] = self.error
@@ -103,10 +107,10 @@ def select_load_balancers(plan: Plan, lb_id: str | None = None) -> list[LoadBala
     return chosen
 
 
-def check_feasible(lbs: list[LoadBalancerPlan]) -> None:
-    """Stop on error-severity problems, listing them."""
+def check_feasible(lbs: list[LoadBalancerPlan], allowed: frozenset[str] = frozenset()) -> None:
+    """Stop on error-severity problems (but those whose code the user ``allowed``), listing them."""
     for lb in lbs:
-        errors = [p for p in lb.problems if p.severity == "error"]
+        errors = [p for p in lb.problems if p.severity == "error" and p.code not in allowed]
         if errors:
             listed = "; ".join(f"{p.code}: {p.message}" for p in errors)
             raise PlanBlockedError(f"{lb.name}: the migration is blocked ({listed}); nothing was changed")
@@ -207,8 +211,15 @@ def execute(
         if error is not None:
             status = "rollback-failed" if direction == "rollback" else "failed"
             rd.update_meta(status=status, error=error)
+            down = nat_down(lbs, rd.journal_entries(), len(lbs) > 1) if direction != "rollback" else []
             return RunResult(
-                status, str(rd.path), first, outcome, error=error, load_balancers=[x.id for x in lbs]
+                status,
+                str(rd.path),
+                first,
+                outcome,
+                error=error,
+                load_balancers=[x.id for x in lbs],
+                nat_down=down,
             )
         status = "rolled-back" if direction == "rollback" else "succeeded"
         rd.update_meta(status=status, error=None)

@@ -30,6 +30,7 @@ class RunSettings:
     batch_size: int | None = None
     rollout_timeout: float = 3600.0
     dry_run: bool = False
+    allow_pending_model: bool = False  # run although instances are behind their scale set's model
 
     def for_plan(self, plan: Plan, where: str) -> RunSettings:
         """These settings with the batch size ``plan`` was made with.

@@ -11,6 +11,7 @@ Whoever drives it (the CLI) passes a ``confirm`` callback and an observer, and r
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from natmigrate.execute.dryrun import DryRunGateway
 from natmigrate.execute.engine import Engine, RunOutcome
 from natmigrate.execute.gateway import Gateway
 from natmigrate.execute.run import (
+    PlanBlockedError,
     RunResult,
     check_feasible,
     check_not_stale,
@@ -44,6 +46,7 @@ from natmigrate.execute.targets import (
 )
 from natmigrate.plan.downtime import estimated_downtime
 from natmigrate.plan.model import (
+    PENDING_MODEL_CHANGES,
     InputInfo,
     LoadBalancerPlan,
     Plan,
@@ -51,6 +54,7 @@ from natmigrate.plan.model import (
     PlanOptions,
     RollingPolicy,
     Scope,
+    content_digest,
 )
 
 __all__ = [
@@ -91,14 +95,31 @@ class SessionResult:
 
 
 def read_plan_file(path: Path) -> Plan:
-    """A plan written by ``natmigrate plan --out``; a one-line error naming the file otherwise."""
+    """A plan written by ``natmigrate plan --out`` and not changed since (its digest matches); a
+    one-line error naming the file otherwise."""
     try:
-        return Plan.from_json(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise NatMigrateError(f"{path}: cannot read: {exc.strerror}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise NatMigrateError(f"{path}: not a natmigrate plan: not JSON ({exc})") from None
+    try:
+        plan = Plan.from_dict(data)
     except PlanFormatError as exc:
         problem = exc.problem if exc.wrong_version else f"not a natmigrate plan: {exc}"
         raise NatMigrateError(f"{path}: {problem}") from None
+    digest = data.get("digest")
+    if not isinstance(digest, str):
+        raise NatMigrateError(
+            f"{path}: the plan carries no digest, so natmigrate cannot tell whether it is the plan that was "
+            "reviewed; make a new plan (natmigrate plan ... --out plan.json); nothing was changed"
+        )
+    if digest != content_digest(data):
+        raise NatMigrateError(
+            f"{path}: the plan was modified after natmigrate wrote it (its digest does not match); apply runs "
+            "only the plan that was reviewed: make a new plan; nothing was changed"
+        )
+    return plan
 
 
 def plan_live(
@@ -107,6 +128,7 @@ def plan_live(
     rolling: RollingPolicy,
     batch_size: int | None = None,
     scope: Scope = "all",
+    allow_pending_model: bool = False,
 ) -> Plan:
     """Read each load balancer (and what uses it) through the gateway and plan its migration (the
     batch size sizes the waves of single-VM rules, which are steps of the plan; ``scope``: NAT
@@ -114,7 +136,9 @@ def plan_live(
     from natmigrate.azure.live import read_live
     from natmigrate.plan.build import build_plan
 
-    options = PlanOptions(rolling=rolling, batch_size=batch_size, scope=scope)
+    options = PlanOptions(
+        rolling=rolling, batch_size=batch_size, scope=scope, allow_pending_model=allow_pending_model
+    )
     plans = tuple(build_plan(read_live(gateway, lb_id)[0], options) for lb_id in lb_ids)
     parsed = ids.parse_id(lb_ids[0]) if len(lb_ids) == 1 else None
     live = (
@@ -129,6 +153,24 @@ def plan_live(
         natmigrate_version=__version__,
         created_at=now(),
     )
+
+
+def recheck_live(gateway: Gateway, lbs: Sequence[LoadBalancerPlan], options: PlanOptions) -> None:
+    """Re-read each load balancer (and what uses it) and re-run every plan check on the saved plan's
+    v2 ranges; any error-severity problem stops the run before its first write."""
+    from natmigrate.azure.live import read_live
+    from natmigrate.plan.build import build_plan
+
+    for lb in lbs:
+        saved = {r.name: (r.frontend_port_range_start, r.frontend_port_range_end) for r in lb.nat_rules}
+        fresh = build_plan(read_live(gateway, lb.id)[0], options, saved_ranges=saved)
+        errors = [p for p in fresh.problems if p.severity == "error"]
+        if errors:
+            listed = "; ".join(f"{p.code}: {p.message}" for p in errors)
+            raise PlanBlockedError(
+                f"{lb.name}: re-checked against Azure before the first write, the plan is blocked ({listed}); "
+                "nothing was changed"
+            )
 
 
 class RunSession:
@@ -184,7 +226,9 @@ class RunSession:
         meta: RunMeta,
     ) -> SessionResult:
         rolling, scope = choices
-        plan = plan_live(connected.gateway, lb_ids, rolling, settings.batch_size, scope)
+        plan = plan_live(
+            connected.gateway, lb_ids, rolling, settings.batch_size, scope, settings.allow_pending_model
+        )
         lbs = [lb for lb in plan.load_balancers if lb.has_changes]
         if not lbs:
             # Nothing to do is a success (exit 0), as with every other command.
@@ -230,7 +274,11 @@ class RunSession:
             match = [x for x in plan.load_balancers if x.name.lower() == name.lower()]
             lb_pick = match[0].id if match else f"<{name}>"
         lbs = select_load_balancers(plan, lb_pick)
-        check_feasible(lbs)
+        allowed = frozenset({PENDING_MODEL_CHANGES}) if settings.allow_pending_model else frozenset()
+        check_feasible(lbs, allowed)
+        options = dataclasses.replace(
+            plan.options, allow_pending_model=plan.options.allow_pending_model or settings.allow_pending_model
+        )
         chosen = dataclasses.replace(plan, load_balancers=tuple(lbs))
         lb_ids = [lb.id for lb in lbs]
         question = f"Apply the plan to {where(lbs)} now?"
@@ -240,6 +288,7 @@ class RunSession:
             with open_rehearsal(rd, target.seed, target.faults) as connected:
                 # A simulated Azure hands out its own etags: compare fingerprints only.
                 self._check_current(connected.gateway, lbs, use_etags=False)
+                recheck_live(connected.gateway, lbs, options)
                 self._planned(lbs, settings.batch_size)
                 rd.write_json("plan.json", chosen.to_dict())
                 if settings.dry_run:
@@ -250,6 +299,7 @@ class RunSession:
         parsed = ids.parse_id(lbs[0].id)
         gateway = connect_azure(AzureTarget(parsed.subscription if parsed else None, target.cloud))
         self._check_current(gateway, lbs, use_etags=True)
+        recheck_live(gateway, lbs, options)
         self._planned(lbs, settings.batch_size)
         if settings.dry_run:
             self._say("The plan is current.")

@@ -8,12 +8,13 @@ Bodies are never modified in place.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from natmigrate import ids
 from natmigrate.execute.gateway import Body
 from natmigrate.lb_layout import CHILD_BACK_REFS, COLLECTIONS
+from natmigrate.plan.guards import automatic_os_upgrade as automatic_os_upgrade
 from natmigrate.plan.model import IpConfigEdit, LoadBalancerPlan, ScaleSetChange
 
 Transform = Callable[[Body], Body | None]
@@ -360,14 +361,47 @@ def _apply_edit(ipc: dict[str, Any], edit: IpConfigEdit, ref_key: str) -> bool:
     return changed
 
 
-def _restore_edit(ipc: dict[str, Any], original: Mapping[str, Any] | None, ref_key: str) -> bool:
-    """Put an ip configuration's NAT and backend references back as they were."""
+def _owner_lb(edits: Sequence[IpConfigEdit]) -> str | None:
+    """Id key of the load balancer whose migration made ``edits`` (every id they hold is its child)."""
+    for e in edits:
+        for child in (*e.remove, *e.add_backend_pools):
+            parts = _key(child).rsplit("/", 2)
+            if len(parts) == 3:
+                return parts[0]
+    return None
+
+
+def _owned_restore(original: list[Any], have: list[Any], lb_key: str | None) -> list[Any]:
+    """The reference list with this load balancer's references as they were in ``original`` and
+    every other load balancer's as they are now (in the original order where they were there).
+
+    A run that migrates several load balancers rolls each back in turn: restoring a NIC's whole
+    original list would reference another load balancer's v1 rule before that load balancer has it
+    back, which Azure refuses (``InvalidResourceReference``)."""
+    if lb_key is None:
+        return copy.deepcopy(original)
+
+    def ours(ref: Any) -> bool:
+        return _key(str(ref.get("id", ""))).startswith(lb_key + "/")
+
+    current = {_key(str(x.get("id", ""))) for x in have}
+    kept = [x for x in original if ours(x) or _key(str(x.get("id", ""))) in current]
+    known = {_key(str(x.get("id", ""))) for x in original}
+    kept += [x for x in have if not ours(x) and _key(str(x.get("id", ""))) not in known]
+    return copy.deepcopy(kept)
+
+
+def _restore_edit(
+    ipc: dict[str, Any], original: Mapping[str, Any] | None, ref_key: str, lb_key: str | None
+) -> bool:
+    """Put an ip configuration's NAT and backend references to load balancer ``lb_key`` back as they
+    were (all of them when ``lb_key`` is None)."""
     props = ipc.setdefault("properties", {})
     oprops = _props(original) if original is not None else {}
     changed = False
     for key in (ref_key, "loadBalancerBackendAddressPools"):
-        want = copy.deepcopy(oprops.get(key) or [])
         have = props.get(key) or []
+        want = _owned_restore(list(oprops.get(key) or []), list(have), lb_key)
         if sorted(_key(str(x.get("id", ""))) for x in have) != sorted(
             _key(str(x.get("id", ""))) for x in want
         ):
@@ -381,12 +415,15 @@ def _vmss_nic_configs(body: Mapping[str, Any]) -> list[Any]:
     return list(((vmp.get("networkProfile") or {}).get("networkInterfaceConfigurations")) or [])
 
 
-def _vmss_patch(nic_configs: list[Any] | None, mode: str | None) -> Body:
+def _vmss_patch(nic_configs: list[Any] | None, mode: str | None, os_upgrade: bool | None = None) -> Body:
     props: dict[str, Any] = {}
     if nic_configs is not None:
         props["virtualMachineProfile"] = {"networkProfile": {"networkInterfaceConfigurations": nic_configs}}
     if mode is not None:
         props["upgradePolicy"] = {"mode": mode}
+    if os_upgrade is not None:
+        policy = props.setdefault("upgradePolicy", {})
+        policy["automaticOSUpgradePolicy"] = {"enableAutomaticOSUpgrade": os_upgrade}
     return {"properties": props}
 
 
@@ -410,7 +447,10 @@ def vmss_update_model(change: ScaleSetChange) -> Transform:
         switch = change.switch_to_manual and upgrade_mode(vmss).lower() == "rolling"
         if not changed and not switch:
             return None
-        return _vmss_patch(configs if changed else None, "Manual" if switch else None)
+        # Automatic OS image upgrades would roll instances during the NAT window (and lean on the
+        # health probe): paused with the switch, as Microsoft's Basic-to-Standard module does.
+        pause = switch and automatic_os_upgrade(vmss)
+        return _vmss_patch(configs if changed else None, "Manual" if switch else None, False if pause else None)
 
     return transform
 
@@ -422,6 +462,7 @@ def vmss_restore_model(change: ScaleSetChange, original: Body) -> Transform:
         for cfg in _vmss_nic_configs(original)
         for ipc in _props(cfg).get("ipConfigurations") or []
     }
+    lb_key = _owner_lb(change.edits)
 
     def transform(vmss: Body) -> Body | None:
         configs = copy.deepcopy(_vmss_nic_configs(vmss))
@@ -430,19 +471,21 @@ def vmss_restore_model(change: ScaleSetChange, original: Body) -> Transform:
             for ipc in _props(cfg).get("ipConfigurations") or []:
                 if any(_edit_matches(e, _name_of(cfg), ipc) for e in change.edits):
                     orig = orig_ipcs.get((_name_of(cfg).lower(), _name_of(ipc).lower()))
-                    changed |= _restore_edit(ipc, orig, "loadBalancerInboundNatPools")
+                    changed |= _restore_edit(ipc, orig, "loadBalancerInboundNatPools", lb_key)
         return _vmss_patch(configs, None) if changed else None
 
     return transform
 
 
-def vmss_set_upgrade_mode(mode: str) -> Transform:
-    """Put a scale set's upgrade policy mode to ``mode`` (restoring a temporary switch)."""
+def vmss_set_upgrade_mode(mode: str, os_upgrade: bool = False) -> Transform:
+    """Put a scale set's upgrade policy mode to ``mode`` (restoring a temporary switch), and turn
+    automatic OS image upgrades back on when ``os_upgrade`` (they were paused with the switch)."""
 
     def transform(vmss: Body) -> Body | None:
-        if upgrade_mode(vmss).lower() == mode.lower():
+        resume = os_upgrade and not automatic_os_upgrade(vmss)
+        if upgrade_mode(vmss).lower() == mode.lower() and not resume:
             return None
-        return _vmss_patch(None, mode)
+        return _vmss_patch(None, mode, True if resume else None)
 
     return transform
 
@@ -463,8 +506,9 @@ def nic_update(edits: tuple[IpConfigEdit, ...]) -> Transform:
 
 
 def nic_restore(edits: tuple[IpConfigEdit, ...], original: Body) -> Transform:
-    """Rollback: a NIC's NAT rule and backend pool references as they were."""
+    """Rollback: a NIC's NAT rule and backend pool references to this load balancer as they were."""
     orig_ipcs = {_name_of(i).lower(): i for i in _props(original).get("ipConfigurations") or []}
+    lb_key = _owner_lb(edits)
 
     def transform(nic: Body) -> Body | None:
         new = copy.deepcopy(nic)
@@ -472,7 +516,7 @@ def nic_restore(edits: tuple[IpConfigEdit, ...], original: Body) -> Transform:
         for ipc in _props(new).get("ipConfigurations") or []:
             if any(_edit_matches(e, None, ipc) for e in edits):
                 changed |= _restore_edit(
-                    ipc, orig_ipcs.get(_name_of(ipc).lower()), "loadBalancerInboundNatRules"
+                    ipc, orig_ipcs.get(_name_of(ipc).lower()), "loadBalancerInboundNatRules", lb_key
                 )
         return new if changed else None
 

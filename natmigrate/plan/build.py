@@ -8,6 +8,7 @@ ranges), :mod:`~natmigrate.plan.checks` (problems), :mod:`~natmigrate.plan.mappi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 from natmigrate.model import (
@@ -18,11 +19,12 @@ from natmigrate.model import (
     Snapshot,
     Unresolved,
 )
-from natmigrate.plan import checks
+from natmigrate.plan import checks, guards, service_fabric
 from natmigrate.plan.capacity import headcount
 from natmigrate.plan.desired import _Names, plan_nat_pools, plan_v1_rules
 from natmigrate.plan.draft import Draft, EditAcc, OwnerAcc
 from natmigrate.plan.fingerprint import fingerprint
+from natmigrate.plan.guards import automatic_os_upgrade
 from natmigrate.plan.mapping import check_port_changes, port_mappings
 from natmigrate.plan.members import (
     InstanceTarget,
@@ -49,8 +51,15 @@ from natmigrate.plan.ranges import place_ranges
 from natmigrate.plan.steps import build_steps
 
 
-def build_plan(inventory: Inventory, options: PlanOptions | None = None) -> LoadBalancerPlan:
-    """The migration plan of ``inventory.load_balancer``."""
+def build_plan(
+    inventory: Inventory,
+    options: PlanOptions | None = None,
+    saved_ranges: Mapping[str, tuple[int, int]] | None = None,
+) -> LoadBalancerPlan:
+    """The migration plan of ``inventory.load_balancer``.
+
+    ``saved_ranges`` (v2 rule name → frontend range) replaces the ranges the planner would choose:
+    ``apply`` re-runs every check on the saved plan's ranges against what Azure holds now."""
     options = options or PlanOptions()
     lb = inventory.load_balancer
     lb_id = lb.id if isinstance(lb.id, str) else f"<load balancer {lb.name}>"
@@ -71,7 +80,13 @@ def build_plan(inventory: Inventory, options: PlanOptions | None = None) -> Load
         plan_nat_pools(draft, names)
     plan_v1_rules(draft, names)
     place_ranges(draft)
+    for v2 in draft.v2:
+        if saved_ranges and v2.name in saved_ranges:
+            v2.start, v2.end = saved_ranges[v2.name]
     checks.run_all(draft)
+    guards.check_pending_model(draft)
+    guards.note_unbound_rules(draft)
+    service_fabric.check_service_fabric(draft)
     rows = port_mappings(draft)
     check_port_changes(draft, rows)
     return _freeze(draft, rows)
@@ -154,6 +169,7 @@ def _freeze(draft: Draft, rows: list[PortMapping]) -> LoadBalancerPlan:
                     edits=edits,
                     switch_to_manual=mode.lower() == "rolling"
                     and draft.options.rolling == "switch-to-manual",
+                    automatic_os_upgrade=ss is not None and automatic_os_upgrade(ss.raw),
                     instance_ids=hc.instance_ids,
                     capacity=ss.capacity if ss is not None and isinstance(ss.capacity, int) else None,
                     etag=ss.etag if ss is not None else None,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from natmigrate.model import LoadBalancer, NetworkInterface, ScaleSet, Unresolved
 from natmigrate.plan.draft import Draft, V2Draft, display
+from natmigrate.plan.guards import automatic_os_upgrade
 from natmigrate.plan.members import key_of, member_of_reported
 from natmigrate.plan.model import (
     BACKEND_PORT_CONFLICT,
@@ -170,7 +171,12 @@ def _check_scale_set(draft: Draft, ss: ScaleSet, ss_id: str) -> None:
                 ROLLING_UPGRADE_POLICY,
                 "info",
                 f"scale set {ss.name} uses Rolling upgrades; the plan switches it to Manual for the "
-                "migration and back to Rolling afterwards (--rolling switch-to-manual)",
+                "migration and back to Rolling afterwards (--rolling switch-to-manual)"
+                + (
+                    "; its automatic OS image upgrades are paused for the window and turned back on"
+                    if automatic_os_upgrade(ss.raw)
+                    else ""
+                ),
                 [ss_id],
                 switch_to_manual=True,
             )

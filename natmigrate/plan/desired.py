@@ -40,7 +40,7 @@ from natmigrate.plan.members import (
     parse_instance_ipconfig,
     scale_set_member,
 )
-from natmigrate.plan.model import BackendPoolPlan
+from natmigrate.plan.model import REUSED_POOL_LIMITS_GROWTH, BackendPoolPlan
 from natmigrate.plan.ports import protocols_overlap
 
 
@@ -128,6 +128,83 @@ def _rules_using_pool(draft: Draft, pool_key: str) -> list[tuple[str, int | None
     return out
 
 
+# A Uniform scale set's most instances (platform image; 600 for custom images): the growth a pool
+# may see when neither --max-instances nor an autoscale maximum says less.
+SCALE_SET_MAX = 1000
+
+
+@dataclass(frozen=True)
+class Growth:
+    """The most members a pool's v2 rule may have to serve, and why (None: unbounded, single VMs)."""
+
+    members: int | None
+    reason: str
+
+
+def scale_set_growth(draft: Draft, users_per_scale_set: dict[str, int]) -> Growth:
+    """The most members the pool of these scale sets may reach: ``--max-instances``, else each scale
+    set's autoscale maximum, else the scale-set maximum (ip configurations per instance counted)."""
+    total, reasons = 0, []
+    for ss_key, per_instance in users_per_scale_set.items():
+        ss = draft.scale_set(ss_key)
+        auto = draft.inv.autoscale_max(ss) if ss is not None else None
+        if draft.options.max_instances is not None:
+            most, why = draft.options.max_instances, f"--max-instances {draft.options.max_instances}"
+        elif auto is not None:
+            most, why = auto, f"autoscale maximum {auto}"
+        else:
+            most, why = SCALE_SET_MAX, f"a scale set's maximum of {SCALE_SET_MAX} instances"
+        total += most * per_instance
+        reasons.append(f"{display(ss.id) if ss is not None and isinstance(ss.id, str) else ss_key}: {why}")
+    return Growth(total, "; ".join(reasons))
+
+
+def _balancing_rules(draft: Draft, pool_key: str) -> list[str]:
+    """Load-balancing and outbound rules that use a pool (their future members join it too)."""
+    lb = draft.inv.load_balancer
+    out = [
+        f"load-balancing rule {r.name}"
+        for r in lb.load_balancing_rules
+        if any(isinstance(p.id, str) and key_of(p.id) == pool_key for p in r.backend_pools)
+    ]
+    out += [
+        f"outbound rule {o.name}"
+        for o in lb.outbound_rules
+        if o.backend_pool is not None
+        and isinstance(o.backend_pool.id, str)
+        and key_of(o.backend_pool.id) == pool_key
+    ]
+    return out
+
+
+def _may_reuse_shared(draft: Draft, pool_name: str, pool_id: str, range_size: int, growth: Growth) -> bool:
+    """A pool a load-balancing or outbound rule also uses: a v2 rule of ``range_size`` ports caps it
+    at that many members and gives every future member NAT. Reused only when the range holds the
+    pool's growth, or when the user insists (then a warning)."""
+    users = _balancing_rules(draft, key_of(pool_id))
+    if not users or (growth.members is not None and range_size >= growth.members):
+        return True
+    most = f"{growth.members} ({growth.reason})" if growth.members is not None else "any number of NICs"
+    what = (
+        f"backend pool {pool_name} is also used by {', '.join(users)}: a v2 rule of {range_size} port(s) on "
+        f"it would cap it at {range_size} member(s), while it may need {most}, and would give every "
+        "future member NAT"
+    )
+    if not draft.options.reuse_shared_pools:
+        draft.notes.append(f"{what}; a new pool is created instead (--reuse-shared-pools reuses it anyway)")
+        return False
+    draft.problem(
+        REUSED_POOL_LIMITS_GROWTH,
+        "warning",
+        f"{what}; reused because of --reuse-shared-pools: the scale set cannot grow past the range",
+        [pool_id],
+        pool=pool_name,
+        range_size=range_size,
+        growth=growth.members,
+    )
+    return True
+
+
 def choose_pool(
     draft: Draft,
     names: _Names,
@@ -137,8 +214,13 @@ def choose_pool(
     source_name: str,
     floating_ip: bool,
     addresses: list[str],
+    range_size: int = 1,
+    growth: Growth = Growth(None, ""),
 ) -> BackendPoolPlan:
-    """An existing pool with exactly ``members`` and no rule on the same backend port, or a new one."""
+    """An existing pool with exactly ``members`` and no rule on the same backend port, or a new one.
+
+    ``range_size``/``growth``: the v2 rule's ports and the most members the pool may reach (see
+    :func:`_may_reuse_shared`)."""
     lb = draft.inv.load_balancer
     if draft.options.reuse_backend_pools and members:
         for pool in lb.backend_address_pools:
@@ -151,7 +233,7 @@ def choose_pool(
                 port == backend_port and protocols_overlap(proto, protocol) and not (fip and floating_ip)
                 for proto, port, fip in _rules_using_pool(draft, pkey)
             )
-            if clash:
+            if clash or not _may_reuse_shared(draft, pool.name, pool.id, range_size, growth):
                 continue
             existing = next((p for p in draft.pools if key_of(p.id) == pkey), None)
             if existing is not None:
@@ -247,7 +329,19 @@ def _plan_nat_pool(draft: Draft, names: _Names, pool: InboundNatPool) -> None:
         )
     floating = _optional(pool.enable_floating_ip) is True
     addresses = [scale_set_member(u.ss_id, u.nic_cfg, u.ipc_name) for u in users.values()]
-    bpool = choose_pool(draft, names, set(users), protocol, backend_port, str(pool.name), floating, addresses)
+    growth = scale_set_growth(draft, {k: len(v) for k, v in by_ss.items()})
+    bpool = choose_pool(
+        draft,
+        names,
+        set(users),
+        protocol,
+        backend_port,
+        str(pool.name),
+        floating,
+        addresses,
+        range_size=end - start + 1,
+        growth=growth,
+    )
     v2 = V2Draft(
         name=names.rule(draft.options.rule_name.format(source=pool.name)),
         source="nat-pool",
@@ -519,12 +613,10 @@ def plan_v1_rules(draft: Draft, names: _Names) -> None:
         targets = _rule_targets(draft, rule, referrers)
         if len(targets) != 1 or parse_instance_ipconfig(targets[0][2]) is not None:
             draft.keep_v1_rules.append(rid)
-            why = (
-                "has no target ip configuration"
-                if not targets
-                else "does not target one NIC ip configuration"
-            )
-            draft.notes.append(f"v1 NAT rule {rule.name} {why}; it is left unchanged")
+            if targets:  # a rule bound to nothing: guards.note_unbound_rules says so
+                draft.notes.append(
+                    f"v1 NAT rule {rule.name} does not target one NIC ip configuration; it is left unchanged"
+                )
             continue
         label = f"NAT rule {rule.name}"
         frontend = _resolved_str(draft, rule.frontend_ip, f"{label}: frontendIPConfiguration", rid)

@@ -17,6 +17,7 @@ TYPICAL_SECONDS: dict[str, float] = {
     "nic_put": 8.0,
     "vmss_update": 15.0,
     "instance_upgrade": 90.0,
+    "instance_reimage": 300.0,
     "mapping_query": 2.0,
     "delete": 15.0,
     "automatic_rollout_delay": 30.0,

@@ -29,6 +29,7 @@ reader accepts any minor version of its major and ignores unknown keys.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import typing
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ from typing import Any, Literal
 
 from natmigrate.plan import codec
 
-FORMAT_VERSION = "2.0"
+FORMAT_VERSION = "2.1"  # 2.1: "digest"
 
 Severity = Literal["error", "warning", "info"]
 Scope = Literal["pools", "rules", "all"]
@@ -55,6 +56,10 @@ RULE_LIMIT = "RULE_LIMIT"
 SNAT_PORTS_REDUCED = "SNAT_PORTS_REDUCED"
 PORT_MAPPING_CHANGES = "PORT_MAPPING_CHANGES"
 UNRESOLVED_VALUE = "UNRESOLVED_VALUE"
+PENDING_MODEL_CHANGES = "PENDING_MODEL_CHANGES"
+REUSED_POOL_LIMITS_GROWTH = "REUSED_POOL_LIMITS_GROWTH"
+SERVICE_FABRIC_NODE_TYPE = "SERVICE_FABRIC_NODE_TYPE"
+SERVICE_FABRIC_MANAGED_CLUSTER = "SERVICE_FABRIC_MANAGED_CLUSTER"
 
 PROBLEM_CODES = (
     SKU_NOT_STANDARD,
@@ -68,6 +73,10 @@ PROBLEM_CODES = (
     SNAT_PORTS_REDUCED,
     PORT_MAPPING_CHANGES,
     UNRESOLVED_VALUE,
+    PENDING_MODEL_CHANGES,
+    REUSED_POOL_LIMITS_GROWTH,
+    SERVICE_FABRIC_NODE_TYPE,
+    SERVICE_FABRIC_MANAGED_CLUSTER,
 )
 
 StepKind = Literal[
@@ -94,8 +103,14 @@ class PlanOptions:
     max_instances: int | None = None  # the most instances any scale set may reach (sizes the ranges)
     rolling: RollingPolicy = "refuse"
     reuse_backend_pools: bool = True  # reuse a pool whose members are exactly the NAT pool's
+    # ...even one a load-balancing or outbound rule uses whose growth the v2 range cannot hold (a v2
+    # rule caps its pool at its range's size): REUSED_POOL_LIMITS_GROWTH
+    reuse_shared_pools: bool = False
     rule_name: str = "{source}-v2"  # {source}: NAT pool / v1 rule name; consolidate: group name
     pool_name: str = "{source}-v2-pool"
+    # Run even though instances are behind their scale set's model: the roll-out then applies the
+    # whole pending model (a reboot or reimage), and the downtime warning says so.
+    allow_pending_model: bool = False
     # Manual roll-out: instances per upgrade call; single-VM rules: NICs per wave (plan/waves.py).
     # None: all instances at once, waves of DEFAULT_WAVE. The waves are steps of the plan, so the
     # batch size is decided when planning and ``apply`` runs with it.
@@ -202,6 +217,8 @@ class ScaleSetChange:
     orchestration_mode: str  # Uniform | Flexible
     edits: tuple[IpConfigEdit, ...]
     switch_to_manual: bool = False  # Rolling, and the user opted into a temporary switch
+    # automatic OS image upgrades are on: paused with the switch to Manual, resumed with the switch back
+    automatic_os_upgrade: bool = False
     instance_ids: tuple[str, ...] | None = None  # known instances (None: unknown from the input)
     capacity: int | None = None
     etag: str | None = None
@@ -375,7 +392,7 @@ class Plan:
             entry["load_balancer"] = lb_name
             problems.append(entry)
         lbs = [lb.to_dict() for lb in self.load_balancers]
-        return {
+        data: dict[str, Any] = {
             "format_version": self.format_version,
             "natmigrate_version": self.natmigrate_version,
             "created_at": self.created_at,
@@ -400,9 +417,11 @@ class Plan:
             "notes": list(self.notes),
             "load_balancers": lbs,
         }
+        data["digest"] = content_digest(data)
+        return data
 
     def to_json(self, indent: int | None = 2) -> str:
-        """The plan file's text."""
+        """The plan file's text (its ``digest`` seals it: see :func:`content_digest`)."""
         return json.dumps(self.to_dict(), indent=indent, sort_keys=False) + "\n"
 
     @classmethod
@@ -434,6 +453,16 @@ class Plan:
         except json.JSONDecodeError as exc:
             raise PlanFormatError("", f"not JSON: {exc.msg} at line {exc.lineno}") from None
         return cls.from_dict(data)
+
+
+def content_digest(data: dict[str, Any]) -> str:
+    """``sha256:<hex>`` of a plan file's content (every key but ``digest``, canonical JSON).
+
+    ``apply`` runs only the plan that was reviewed: any change to the file after ``plan --out``
+    wrote it (a hand-edited range, a dropped problem) no longer matches."""
+    content = {k: v for k, v in data.items() if k != "digest"}
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class PlanFormatError(ValueError):

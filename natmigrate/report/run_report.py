@@ -15,7 +15,7 @@ from rich.text import Text
 from natmigrate.execute import events as ev
 from natmigrate.execute.run import RunResult
 from natmigrate.plan.downtime import in_words
-from natmigrate.plan.model import LoadBalancerPlan
+from natmigrate.plan.model import PENDING_MODEL_CHANGES, LoadBalancerPlan
 from natmigrate.report.narrow import Stacked, print_table
 
 _MARK = {
@@ -141,6 +141,8 @@ def print_plan_summary(
         console.print(f"  network interface {nic.name}: one update")
     changing = sum(1 for m in lb.port_mappings if m.changed)
     console.print(f"  client-visible ports that change: {changing} of {len(lb.port_mappings)}")
+    for note in lb.notes:
+        console.print(f"  note: {note}")
     for p in lb.problems:
         if p.severity == "error" or (p.severity == "warning" and warnings):
             console.print(
@@ -162,6 +164,17 @@ def print_plan_summary(
             "from typical Azure operation times (a --simulate rehearsal measures it). "
         )
     console.print(Text(window + "Load-balancing and outbound rules are not affected.", style="bold yellow"))
+    pending = [p for p in lb.problems if p.code == PENDING_MODEL_CHANGES]
+    for p in pending:
+        behind = p.details.get("instances") or []
+        console.print(
+            Text(
+                f"Scale set {p.details.get('scale_set')}: the roll-out also applies its pending model, so "
+                f"{len(behind)} instance(s) are rebooted or reimaged (all their traffic is down, not only "
+                "NAT) during the roll-out.",
+                style="bold red",
+            )
+        )
 
 
 def _last(rid: str) -> str:
@@ -303,6 +316,10 @@ def print_run_status(console: Console, result: RunResult, with_downtime: bool = 
         console.print(f"[green]{result.status}[/green]; run directory: {result.run_dir}")
     elif result.status != "dry-run":
         console.print(f"[bold red]{result.status}[/bold red]: {result.error}")
+        if result.nat_down:
+            console.print(f"[bold red]Inbound NAT is down now for {len(result.nat_down)} target(s):[/bold red]")
+            for row in result.nat_down:
+                console.print(f"  {row['target']}  (since {row['since']})", markup=False)
         if result.run_dir:
             console.print(f"  to finish the run:  natmigrate resume {result.run_dir}")
             console.print(f"  to undo it:         natmigrate rollback {result.run_dir}")

@@ -18,6 +18,7 @@ from natmigrate.simulator.state import (
     _capacity,
     _drop_secrets,
     _iid_order,
+    _machine_profile,
     _merge,
     _network_profile,
     _normalise_top,
@@ -39,12 +40,21 @@ class ComputeOps(WorldState):
         inst = insts.get(event["instance"])
         if inst is None or inst.get("pending") is None or inst.get("pendingGen") != event["generation"]:
             return
-        inst = {**inst, "applied": inst["pending"], "appliedGen": inst["pendingGen"], "pending": None}
-        inst.pop("pendingGen", None)
-        inst.pop("doneAt", None)
+        reimaged = bool(inst.get("reimaging"))
+        inst = {
+            **inst,
+            "applied": inst["pending"],
+            "appliedGen": inst["pendingGen"],
+            "machine": inst.get("pendingMachine", inst.get("machine")),
+            "pending": None,
+        }
+        for transient in ("pendingGen", "doneAt", "reimaging", "pendingMachine"):
+            inst.pop(transient, None)
         insts[event["instance"]] = inst
         self._forget_views()
         self._forget_targets()
+        if reimaged:  # the instance is back: its NAT mappings work again from now
+            self._apply_timeline(self._refresh(), at, at)
 
     def _on_rollout(self, at: float, event: dict[str, Any]) -> None:
         """Automatic or Rolling upgrade mode: bring instances to the latest model in batches."""
@@ -61,13 +71,14 @@ class ComputeOps(WorldState):
             return
         batch = int(event.get("batch") or len(todo))
         now_batch = sorted(todo, key=_iid_order)[:batch]
+        duration = self._upgrade_duration(vk, now_batch)
         try:
             updates = self._transaction(lambda: self._start_upgrade(vk, now_batch, at), keep=True)
         except ArmError:
             return  # Azure would report the failed roll-out on the instances; nothing is applied
-        self._apply_timeline(updates, at, at + self.latency.instance_upgrade)
+        self._apply_timeline(updates, at, at + duration)
         if len(todo) > batch:
-            self._schedule(at + self.latency.instance_upgrade, {**event})
+            self._schedule(at + duration, {**event})
 
     def instance_view(self, vk: str, instance_id: str, expand: bool) -> dict[str, Any]:
         """A scale-set instance as ``virtualMachineScaleSetVMs.get`` returns it."""
@@ -115,6 +126,14 @@ class ComputeOps(WorldState):
         )
         if isinstance(body.get("sku"), Mapping):
             raw["sku"] = {k: v for k, v in body["sku"].items() if k != "capacity"}
+        machine = inst.get("machine")
+        if isinstance(machine, Mapping) and "profile" in machine:
+            # What the instance runs, not what the model says: size and image as applied.
+            if machine.get("size"):
+                raw.setdefault("sku", {})["name"] = machine["size"]
+            image = (machine["profile"].get("storageProfile") or {}).get("imageReference")
+            if isinstance(image, Mapping):
+                p.setdefault("storageProfile", {})["imageReference"] = copy_json(image)
         return raw
 
     def list_instances(self, vk: str, expand: bool) -> list[dict[str, Any]]:
@@ -314,7 +333,13 @@ class ComputeOps(WorldState):
         while len(insts) < capacity:
             iid = str(state["nextId"])
             state["nextId"] = int(state["nextId"]) + 1
-            insts[iid] = {"applied": model, "appliedGen": state["generation"], "pending": None, "raw": {}}
+            insts[iid] = {
+                "applied": model,
+                "appliedGen": state["generation"],
+                "machine": _machine_profile(self.resources[key]),
+                "pending": None,
+                "raw": {},
+            }
         for iid in sorted(insts, key=_iid_order)[capacity:]:
             del insts[iid]
         self._set(self.vmss, key, state)
@@ -343,7 +368,7 @@ class ComputeOps(WorldState):
             raise ArmError(
                 404, "NotFound", f"The instance ids {', '.join(missing)} do not exist in scale set {vmss_id}."
             )
-        duration = self.latency.instance_upgrade
+        duration = self._upgrade_duration(key, iids)
 
         def change() -> list[tuple[set[str], list[NatMapping]]]:
             return self._start_upgrade(key, iids, self.clock.now())
@@ -360,19 +385,44 @@ class ComputeOps(WorldState):
             new_etag=False,
         )
 
+    def _reimages(self, key: str, iid: str) -> bool:
+        """Applying the model to this instance changes more than its network profile (a pending
+        image, size or extension change): Azure reboots or reimages it."""
+        current = _machine_profile(self.resources[key])
+        # States saved before instances recorded their machine profile: taken as up to date.
+        return bool(self.instances[key][iid].get("machine", current) != current)
+
+    def _upgrade_duration(self, key: str, iids: list[str]) -> float:
+        if any(self._reimages(key, iid) for iid in iids if iid in self.instances.get(key, {})):
+            return self.latency.instance_reimage
+        return self.latency.instance_upgrade
+
     def _start_upgrade(self, key: str, iids: list[str], at: float) -> list[tuple[set[str], list[NatMapping]]]:
         """Instances start applying the latest model at ``at``; each finishes ``instance_upgrade`` later.
-        Mappings the new model removes end at ``at``; mappings it adds start when the upgrade ends."""
+        Mappings the new model removes end at ``at``; mappings it adds start when the upgrade ends.
+        An instance the model reimages (:meth:`_reimages`) loses every mapping at ``at`` and gets them
+        back only when it is done, ``instance_reimage`` later."""
         gen = self.vmss[key]["generation"]
         model = copy_json(_network_profile(self.resources[key]))
-        done = at + self.latency.instance_upgrade
+        machine = _machine_profile(self.resources[key])
         insts = dict(self.instances[key])
         for iid in iids:
-            insts[iid] = {**insts[iid], "pending": model, "pendingGen": gen, "doneAt": done}
+            reimage = self._reimages(key, iid)
+            done = at + (self.latency.instance_reimage if reimage else self.latency.instance_upgrade)
+            insts[iid] = {
+                **insts[iid],
+                "pending": model,
+                "pendingGen": gen,
+                "pendingMachine": machine,
+                "reimaging": reimage,
+                "doneAt": done,
+            }
         self._set(self.instances, key, insts)
         updates = self._refresh()
         for iid in iids:
-            self._schedule(done, {"type": "instance-done", "vmss": key, "instance": iid, "generation": gen})
+            self._schedule(
+                insts[iid]["doneAt"], {"type": "instance-done", "vmss": key, "instance": iid, "generation": gen}
+            )
         return updates
 
     def seed_instance(self, vk: str, instance_id: str, raw: Mapping[str, Any], latest: bool | None) -> None:
@@ -402,9 +452,14 @@ class ComputeOps(WorldState):
         }
         keep["properties"] = keep_props
         _drop_secrets(keep)
+        # An instance that has not applied the latest model is taken to be behind in more than its
+        # network profile (the stricter reading: its upgrade reboots or reimages it); one that has, or
+        # says nothing, runs the model's image and size.
+        machine = _machine_profile(self.resources[vk]) if latest is not False else {"behind": True}
         self.instances.setdefault(vk, {})[instance_id] = {
             "applied": applied,
             "appliedGen": gen,
+            "machine": machine,
             "pending": None,
             "raw": keep,
         }

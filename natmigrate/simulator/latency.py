@@ -18,6 +18,7 @@ OPERATION_KINDS = (
     "nic_put",
     "vmss_update",
     "instance_upgrade",
+    "instance_reimage",
     "mapping_query",
     "delete",
     "automatic_rollout_delay",
@@ -33,6 +34,7 @@ class LatencyProfile:
     nic_put: float = 0.0  # network interface PUT
     vmss_update: float = 0.0  # scale-set model PUT/PATCH
     instance_upgrade: float = 0.0  # one instance (or one rolling batch) applying the latest model
+    instance_reimage: float = 0.0  # the same when the model also changes image, size or extensions
     mapping_query: float = 0.0  # queryInboundNatRulePortMapping
     delete: float = 0.0  # resource DELETE
     automatic_rollout_delay: float = 0.0  # Automatic upgrade mode: model change -> roll-out starts

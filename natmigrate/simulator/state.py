@@ -306,6 +306,8 @@ class WorldState:
 
     def _instance_models(self, vk: str, inst: Mapping[str, Any], effective: bool) -> list[Any]:
         if effective:
+            if inst.get("reimaging"):
+                return []  # rebooted or reimaged: the instance serves nothing until it is back
             return [inst["pending"] if inst.get("pending") is not None else inst["applied"]]
         return [inst["applied"]]
 
@@ -726,6 +728,15 @@ def _normalise_top(body: Any, rid: str, type_name: str) -> dict[str, Any]:
     _drop_secrets(out)
     parsed = parse_id(rid)
     return {"id": rid, "name": parsed.name if parsed else rid, "type": type_name, **out}
+
+
+def _machine_profile(vmss: Mapping[str, Any]) -> Any:
+    """The part of a scale set's model whose change reboots or reimages an instance when it is
+    applied: the size and everything in ``virtualMachineProfile`` but the network profile."""
+    vmp = props(vmss).get("virtualMachineProfile")
+    rest = {k: v for k, v in vmp.items() if k != "networkProfile"} if isinstance(vmp, Mapping) else {}
+    sku = vmss.get("sku")
+    return copy_json({"size": sku.get("name") if isinstance(sku, Mapping) else None, "profile": rest})
 
 
 def _network_profile(vmss: Mapping[str, Any] | None) -> Any:

@@ -82,3 +82,19 @@ def names(items: list[dict[str, Any]]) -> set[str]:
 def run_dir_of(result: Result) -> Path:
     """The run directory a ``-o json`` run reports."""
     return Path(result_json(result)["run_dir"])
+
+
+def live_export(seed: Path, lb_id: str, out: Path) -> Path:
+    """What Azure (the simulator seeded from ``seed``) returns for a load balancer and everything
+    that uses it, as one file: a plan made from it matches the live resources' fingerprints."""
+    from natmigrate.azure.clients import Connection
+    from natmigrate.azure.credential import SimulatorCredential
+    from natmigrate.azure.gateway import SdkGateway
+    from natmigrate.azure.live import read_live
+
+    with Simulator(subscription_id=lb_id.split("/")[2]) as sim:
+        sim.seed(seed)
+        conn = Connection(sim.subscription_id, endpoint=sim.endpoint, ca_bundle=sim.ca_file, polling_interval=0)
+        _, bodies = read_live(SdkGateway(conn, SimulatorCredential()), lb_id)
+    out.write_text(json.dumps({"value": bodies}))
+    return out

@@ -116,9 +116,10 @@ def test_apply_journals_the_fixture_plans_step_ids_in_order(name: str, tmp_path:
 
 @pytest.mark.parametrize("name", sorted(TOPOLOGY_SEEDS))
 def test_apply_journals_the_topology_plans_step_ids_in_order(name: str, tmp_path: Path) -> None:
-    seed, listed = seeded(TOPOLOGY_SEEDS[name], tmp_path)
-    plan = _plan(listed, tmp_path / "p.json")
-    run_dir = _apply(tmp_path / "p.json", seed, tmp_path / "runs")
+    topo = TOPOLOGY_SEEDS[name]
+    seed, listed = seeded(topo, tmp_path)
+    plan = _plan(listed, tmp_path / "p.json", *topo.migrate_args)
+    run_dir = _apply(tmp_path / "p.json", seed, tmp_path / "runs", *topo.migrate_args)
     _assert_runs_the_plan(_started(_journal(run_dir)), plan)
 
 

@@ -63,6 +63,7 @@ class ScaleSet:
     mode: str = "Manual"
     ipconfigs: tuple[IpConfig, ...] = (IpConfig(),)
     secret: str | None = None
+    behind: tuple[str, ...] = ()  # instance ids still on the previous image (model change pending)
 
 
 @dataclass
@@ -73,6 +74,7 @@ class Vm:
     rules: tuple[str, ...] = ()
     backend_pools: tuple[str, ...] = ()
     lb: str = "lb"
+    other_rules: tuple[tuple[str, str], ...] = ()  # (load balancer, rule): v1 rules on another LB
 
 
 @dataclass
@@ -88,6 +90,7 @@ class Topology:
     lb_rule: bool = True
     outbound: bool = True
     extra: list[dict[str, Any]] = field(default_factory=list)
+    migrate_args: tuple[str, ...] = ()  # what a user must add to migrate it (--allow-pending-model)
 
     def resources(self) -> list[dict[str, Any]]:
         """REST bodies for the seed file."""
@@ -199,6 +202,8 @@ class Topology:
         ]
         for ss in self.scale_sets:
             out.append(_scale_set(ss))
+            if ss.behind:
+                out.extend(_instances(ss))
         for vm in self.vms:
             out.extend(_vm(vm))
         return out + self.extra
@@ -242,6 +247,7 @@ def _scale_set(ss: ScaleSet) -> dict[str, Any]:
             "overprovision": False,
             "upgradePolicy": {"mode": ss.mode},
             "virtualMachineProfile": {
+                "storageProfile": {"imageReference": image(NEW_IMAGE)},
                 "osProfile": os_profile,
                 "networkProfile": {
                     "networkInterfaceConfigurations": [
@@ -252,6 +258,34 @@ def _scale_set(ss: ScaleSet) -> dict[str, Any]:
             },
         },
     }
+
+
+OLD_IMAGE = "22.04.202401010"
+NEW_IMAGE = "22.04.202406010"
+
+
+def image(version: str) -> dict[str, str]:
+    """An Ubuntu marketplace image reference."""
+    return {"publisher": "Canonical", "offer": "ubuntu-22_04-lts", "sku": "server", "version": version}
+
+
+def _instances(ss: ScaleSet) -> list[dict[str, Any]]:
+    """Instance bodies: the ``behind`` ones still run the previous image (a model change pending)."""
+    vmss_id = rid("Microsoft.Compute/virtualMachineScaleSets", ss.name)
+    return [
+        {
+            "id": f"{vmss_id}/virtualMachines/{i}",
+            "name": f"{ss.name}_{i}",
+            "type": "Microsoft.Compute/virtualMachineScaleSets/virtualMachines",
+            "instanceId": str(i),
+            "location": LOCATION,
+            "properties": {
+                "latestModelApplied": str(i) not in ss.behind,
+                "storageProfile": {"imageReference": image(OLD_IMAGE if str(i) in ss.behind else NEW_IMAGE)},
+            },
+        }
+        for i in range(ss.capacity)
+    ]
 
 
 def _vm(vm: Vm) -> list[dict[str, Any]]:
@@ -279,7 +313,8 @@ def _vm(vm: Vm) -> list[dict[str, Any]]:
                         ],
                         "loadBalancerInboundNatRules": [
                             {"id": lb_child(vm.lb, "inboundNatRules", r)} for r in vm.rules
-                        ],
+                        ]
+                        + [{"id": lb_child(lb, "inboundNatRules", r)} for lb, r in vm.other_rules],
                     },
                 }
             ],
@@ -308,6 +343,34 @@ def single_vms(count: int, prefix: str = "ssh", first_port: int = 50001, backend
     return Topology(
         nat_rules=tuple((f"{prefix}-vm{i}", first_port + i, backend) for i in range(count)),
         vms=tuple(Vm(f"vm{i}", (f"{prefix}-vm{i}",), ("bepool",)) for i in range(count)),
+    )
+
+
+def two_load_balancers(count: int = 2) -> Topology:
+    """``count`` VMs whose NICs each use a v1 rule on ``lb`` (SSH) and one on ``lb-b`` (RDP): one run
+    migrates both load balancers, and rollback must restore both before any NIC references them."""
+    other = Topology(
+        lb="lb-b",
+        nat_rules=tuple((f"rdp-vm{i}", 53389 + i, 3389) for i in range(count)),
+        backend_pools=(),
+    )
+    return Topology(
+        nat_rules=tuple((f"ssh-vm{i}", 50001 + i, 22) for i in range(count)),
+        vms=tuple(
+            Vm(f"vm{i}", (f"ssh-vm{i}",), ("bepool",), other_rules=(("lb-b", f"rdp-vm{i}"),))
+            for i in range(count)
+        ),
+        extra=other.resources(),
+    )
+
+
+def pending_model(behind: tuple[str, ...] = ("1", "2")) -> Topology:
+    """One Manual scale set of three whose instances ``behind`` still run the previous image; the
+    user accepts the reimage with ``--allow-pending-model``."""
+    return Topology(
+        nat_pools=(ssh_pool(),),
+        scale_sets=(ScaleSet("vmss1", 3, ipconfigs=(IpConfig(nat_pools=("ssh",)),), behind=behind),),
+        migrate_args=("--allow-pending-model",),
     )
 
 

@@ -116,15 +116,16 @@ def test_a_nat_pool_becomes_a_v2_rule_on_a_new_backend_pool_across_files(tmp_pat
         hcl2.loads(text)
 
 
-def test_a_backend_pool_holding_exactly_the_pools_users_is_reused(tmp_path: Path) -> None:
-    # "web" holds exactly the scale set, and its HTTP rule uses another backend port: the planner
-    # reuses it, as migrate would.
+def test_a_pool_holding_exactly_the_pools_users_but_carrying_a_rule_is_not_reused(tmp_path: Path) -> None:
+    # "web" holds exactly the scale set, but its HTTP rule means a v2 range on it would cap the pool
+    # at the range's size (REUSED_POOL_LIMITS_GROWTH): the planner gives the rule a pool of its own,
+    # as migrate would.
     results = {Path(r.path).name: r for r in fix_module(_module(tmp_path, VMSS_TF), FixOptions())}
     lb, vmss = results["lb.tf"].fixed, results["vmss.tf"].fixed
-    assert "backend_address_pool_id        = azurerm_lb_backend_address_pool.web.id" in lb
-    assert "ssh_v2" not in lb
+    assert "backend_address_pool_id        = azurerm_lb_backend_address_pool.ssh_v2.id" in lb
+    assert 'resource "azurerm_lb_backend_address_pool" "ssh_v2" {' in lb
     assert "load_balancer_inbound_nat_rules_ids" not in vmss
-    assert "load_balancer_backend_address_pool_ids = [azurerm_lb_backend_address_pool.web.id]\n" in vmss
+    assert "azurerm_lb_backend_address_pool.ssh_v2.id" in vmss
 
 
 def test_the_rewritten_module_reads_as_v2(tmp_path: Path) -> None:

@@ -36,8 +36,12 @@ def test_acceptance_fixture_gives_a_feasible_plan_with_two_v2_rules() -> None:
     (lb,) = data["load_balancers"]
     assert len(lb["nat_rules"]) == 2 and lb["etag"].startswith('W/"')
     assert data["input"]["sha256"] and data["input"]["path"] == SCALE_SET
+    # bepool-web also carries the http and outbound rules: a v2 range of 100 ports would cap it at
+    # 100 members (REUSED_POOL_LIMITS_GROWTH), so the v2 rules get pools of their own.
+    assert [p["action"] for p in lb["backend_pools"]] == ["create", "create"]
     assert [s["kind"] for s in lb["steps"]] == [
         "backup",
+        "lb-add-backend-pools",
         "vmss-update-model",
         "vmss-rollout",
         "lb-swap-nat",
@@ -99,7 +103,7 @@ def test_plan_file_with_another_major_version_is_refused(tmp_path: Path) -> None
 def test_table_output_shows_changes_problems_and_ports() -> None:
     code, out, _ = run(SCALE_SET)
     assert code == 0
-    assert "feasible" in out and "Reuse backend pool bepool-web" in out
+    assert "feasible" in out and "natpool-ssh-v2-pool" in out
     assert "vmss-web/3" in out and "50003" in out
     assert "[backup]" in out  # step kinds are printed literally, not eaten as markup
 
@@ -108,7 +112,7 @@ def test_markdown_output() -> None:
     code, out, _ = run(SCALE_SET, "-o", "markdown")
     assert code == 0
     assert out.startswith("# natmigrate plan")
-    assert "| `natpool-ssh-v2` | fe-public | Tcp | 50000-50099 | 22 | `bepool-web` |" in out
+    assert "| `natpool-ssh-v2` | fe-public | Tcp | 50000-50099 | 22 | `natpool-ssh-v2-pool` |" in out
 
 
 def test_az_cli_script_detaches_scale_sets_before_the_load_balancer_write() -> None:

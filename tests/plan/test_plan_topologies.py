@@ -65,7 +65,7 @@ def test_shared_pool_capacity_counts_every_scale_set(tmp_path: Path) -> None:
 
 
 def test_ip_configuration_using_two_pools_is_edited_once(tmp_path: Path) -> None:
-    plan = plan_doc(scale_set_pools(), tmp_path)
+    plan = plan_doc(scale_set_pools(), tmp_path, max_instances=50)
     (ss,) = plan.load_balancers[0].scale_sets
     (edit,) = ss.edits
     assert edit.nic_configuration == "nic-web" and edit.ip_configuration == "ipconfig1"
@@ -89,12 +89,35 @@ def test_zero_instance_scale_set(tmp_path: Path) -> None:
     assert lbp.scale_sets[0].edits[0].remove  # the model still leaves the pools
 
 
-def test_exactly_matching_pool_is_reused(tmp_path: Path) -> None:
-    plan = plan_doc(scale_set_pools(), tmp_path)
+def test_exactly_matching_pool_is_reused_when_the_range_holds_its_growth(tmp_path: Path) -> None:
+    # bepool-web also carries load-balancing and outbound rules; 100-port ranges hold 50 instances.
+    plan = plan_doc(scale_set_pools(), tmp_path, max_instances=50)
     pools = plan.load_balancers[0].backend_pools
     assert [(p.name, p.action) for p in pools] == [("bepool-web", "reuse")]
     assert all(r.backend_address_pool.endswith("/bepool-web") for r in plan.load_balancers[0].nat_rules)
     assert not any(s.kind == "lb-add-backend-pools" for s in plan.load_balancers[0].steps)
+    assert "REUSED_POOL_LIMITS_GROWTH" not in codes(plan)
+
+
+def test_a_shared_pool_whose_growth_the_range_cannot_hold_is_not_reused(tmp_path: Path) -> None:
+    plan = plan_doc(scale_set_pools(), tmp_path)
+    lbp = plan.load_balancers[0]
+    assert [(p.name, p.action) for p in lbp.backend_pools] == [
+        ("natpool-ssh-v2-pool", "create"),
+        ("natpool-app-v2-pool", "create"),
+    ]
+    (note,) = [n for n in lbp.notes if "bepool-web" in n]
+    assert "cap it at 100 member(s)" in note and "1000" in note and "--reuse-shared-pools" in note
+    assert "REUSED_POOL_LIMITS_GROWTH" not in codes(plan)
+
+
+def test_forced_reuse_of_a_shared_pool_warns(tmp_path: Path) -> None:
+    plan = plan_doc(scale_set_pools(), tmp_path, reuse_shared_pools=True)
+    assert [(p.name, p.action) for p in plan.load_balancers[0].backend_pools] == [("bepool-web", "reuse")]
+    warnings = [p for _, p in plan.all_problems() if p.code == "REUSED_POOL_LIMITS_GROWTH"]
+    assert warnings and all(p.severity == "warning" for p in warnings)
+    assert "load-balancing rule" in warnings[0].message and "cannot grow past the range" in warnings[0].message
+    assert plan.feasible
 
 
 def test_pool_with_an_extra_member_is_not_reused(tmp_path: Path) -> None:
@@ -167,7 +190,8 @@ def test_single_vm_rules_consolidate_into_one_rule_on_the_shared_pool(tmp_path: 
         50003,
         3389,
     )
-    assert [(p.name, p.action) for p in lbp.backend_pools] == [("bepool-vms", "reuse")]
+    # bepool-vms carries a load-balancing rule: a 3-port range would cap it at 3 members
+    assert [(p.name, p.action) for p in lbp.backend_pools] == [("fe-vms-tcp-3389-v2-pool", "create")]
     assert len(rule.replaces) == 3
 
 
@@ -264,7 +288,7 @@ def test_instance_nics_in_the_input_do_not_disturb_pool_reuse(tmp_path: Path) ->
                 },
             }
         )
-    plan = plan_doc(doc, tmp_path)
+    plan = plan_doc(doc, tmp_path, max_instances=50)
     lbp = plan.load_balancers[0]
     assert [(p.name, p.action) for p in lbp.backend_pools] == [("bepool-web", "reuse")]
     assert lbp.network_interfaces == () and codes(plan) == []

@@ -117,6 +117,7 @@ class CleanRun:
     original: dict[str, Any]
     mapped_targets: set[str]
     original_targets: set[str]
+    migrate_args: tuple[str, ...] = ()
 
 
 # ------------------------------------------------------------------------------ pictures
@@ -236,10 +237,9 @@ def clean_run(topo: t.Topology, work: Path) -> CleanRun:
     """Migrate without faults; the writes it sent, in order, and the states before and after."""
     work.mkdir(parents=True, exist_ok=True)
     seed = topo.write(work / "seed.json")
+    args = ["migrate", "--simulate", str(seed), "--yes", "-o", "json", "--state-dir", str(work / "clean")]
     with capture_rehearsals() as rehearsals:
-        done = cli(
-            "migrate", "--simulate", str(seed), "--yes", "-o", "json", "--state-dir", str(work / "clean")
-        )
+        done = cli(*args, *topo.migrate_args)
     assert done.exit_code == 0, done.stderr
     run_dir = _run_dir(done.stdout)
     writes = _writes(rehearsals.requests)
@@ -263,6 +263,7 @@ def clean_run(topo: t.Topology, work: Path) -> CleanRun:
         picture(original_file),
         mapped_targets(final_file),
         mapped_targets(original_file),
+        topo.migrate_args,
     )
 
 
@@ -354,6 +355,7 @@ def foreign_change_before(write: Write) -> Iterator[dict[str, Any]]:
 
 def _migrate(clean: CleanRun, kind: str, write: Write, runs: Path) -> tuple[int, str, Path]:
     args = ["migrate", "--simulate", str(clean.seed), "--yes", "-o", "json", "--state-dir", str(runs)]
+    args += clean.migrate_args
     for spec in _fault_specs(kind, write):
         args += ["--simulate-fault", spec]
     if kind == "crash":

@@ -25,11 +25,19 @@ def many_instances(count: int) -> t.Topology:
 
 
 def reliability_topologies(full: bool) -> dict[str, t.Topology]:
-    """The topologies of the fault matrix: one for CI, all four for the full run."""
-    if not full:
-        return {"1-scale-set-2-pools": t.TOPOLOGIES["ipconfig-two-pools"]}
-    return {
+    """The topologies of the fault matrix: three for CI, all six for the full run."""
+    ci = {
         "1-scale-set-2-pools": t.TOPOLOGIES["ipconfig-two-pools"],
+        # NICs that use v1 rules of two load balancers migrated in one run: rollback restores each
+        # load balancer's references only (issue 13)
+        "2-load-balancers-shared-nics": t.two_load_balancers(),
+        # instances behind their model, reimaged during the roll-out (--allow-pending-model)
+        "pending-model-reimage": t.pending_model(),
+    }
+    if not full:
+        return ci
+    return {
+        **ci,
         "3-scale-sets-3-pools-1-shared": THREE_SCALE_SETS,
         # more than a wave (8 NICs): the load balancer is written once per wave, and faults land
         # between waves too
