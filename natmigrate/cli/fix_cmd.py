@@ -11,11 +11,11 @@ from natmigrate.cli import options as o
 from natmigrate.cli.root import reported
 from natmigrate.cli.terminal import emit, error_line
 from natmigrate.cli.verbosity import Verbosity
-from natmigrate.errors import ExitCode, InputError
+from natmigrate.errors import ExitCode, InputError, UsageError
 from natmigrate.fix.core import FixOptions, FixReport
 from natmigrate.fix.files import fix_paths, write_atomically
 from natmigrate.report import fix_report
-from natmigrate.report.formats import FixFormat
+from natmigrate.report.formats import FixFormat, render
 
 
 @reported
@@ -43,6 +43,7 @@ def fix(
             help="Terraform: add import blocks for what migrate created and removed blocks for what it deleted.",
         ),
     ] = False,
+    query: o.Query = None,
     debug: o.Debug = False,
     verbose: o.Verbose = False,
 ) -> None:
@@ -54,6 +55,8 @@ def fix(
     nothing to fix, 3 fixes proposed or written, 1 a file could not be read or rewritten, 2 usage error.
     """
     Verbosity(debug, verbose).configure_logging()  # the simulator comparison talks through the Azure SDK
+    if query is not None and output is not FixFormat.json:
+        raise UsageError("--query needs -o json")  # before anything is written
     options = FixOptions(
         scope=scope.value,
         rule_name=rule_name,
@@ -67,7 +70,7 @@ def fix(
                 write_atomically(r)
             except InputError as exc:
                 r.error = exc.problem
-    rendering = output.to_format()(FixReport(results, write))
+    rendering = render(output, FixReport(results, write), query)
     if rendering:
         emit(rendering)
     for r in results:

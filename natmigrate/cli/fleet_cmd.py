@@ -14,7 +14,7 @@ from natmigrate.cli.root import reported
 from natmigrate.cli.terminal import emit, stderr_console, write_data
 from natmigrate.cli.verbosity import Verbosity
 from natmigrate.errors import ExitCode, NatMigrateError
-from natmigrate.report.formats import FleetFormat
+from natmigrate.report.formats import FleetFormat, render
 
 
 class ScanVia(str, Enum):
@@ -62,6 +62,8 @@ def scan(
             rich_help_panel=o.REHEARSAL,
         ),
     ] = None,
+    query: o.Query = None,
+    only_show_errors: o.OnlyShowErrors = False,
     debug: o.Debug = False,
     verbose: o.Verbose = False,
 ) -> None:
@@ -77,7 +79,7 @@ def scan(
     from natmigrate.azure.fleet_scan import ScanRequest
     from natmigrate.azure.fleet_scan import scan as run_scan
 
-    Verbosity(debug, verbose).configure_logging()
+    Verbosity(debug, verbose, only_show_errors).configure_logging()
     for path in simulate or []:
         if not path.is_file():
             raise NatMigrateError(f"{path}: no such file")
@@ -95,7 +97,7 @@ def scan(
             out.write_text(inventory.to_json(), encoding="utf-8")
         except OSError as exc:
             raise NatMigrateError(f"{out}: cannot write the inventory: {exc.strerror}") from None
-    emit(output.to_format()(inventory))
+    emit(render(output, inventory, query))
     raise typer.Exit(int(ExitCode.FOUND if inventory.found else ExitCode.OK))
 
 

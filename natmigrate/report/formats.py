@@ -265,6 +265,11 @@ class FixFormat(str, Enum):
     diff = "diff"
     json = "json"
 
+    @property
+    def rows(self) -> str:
+        """What a ``--query``-less ``-o tsv`` would print: the files (fix has no ``-o tsv``)."""
+        return "files"
+
     def to_format(self) -> Callable[[FixReport], Rendering]:
         """The renderer of this format (a diff of what ``--write`` already wrote is empty)."""
         from natmigrate.report import fix_report
@@ -321,6 +326,12 @@ class FleetFormat(str, Enum):
     json = "json"
     csv = "csv"
     markdown = "markdown"
+    tsv = "tsv"
+
+    @property
+    def rows(self) -> str:
+        """What ``-o tsv`` prints: one row per load balancer."""
+        return "load_balancers[].[subscription, resource_group, name, sku, readiness]"
 
     def to_format(self) -> Callable[[FleetInventory], Rendering]:
         """The renderer of this format."""

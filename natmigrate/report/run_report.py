@@ -141,7 +141,7 @@ def print_plan_summary(
         console.print(f"  network interface {nic.name}: one update")
     changing = sum(1 for m in lb.port_mappings if m.changed)
     console.print(f"  client-visible ports that change: {changing} of {len(lb.port_mappings)}")
-    for note in lb.notes:
+    for note in lb.notes if warnings else ():
         console.print(f"  note: {note}")
     for p in lb.problems:
         if p.severity == "error" or (p.severity == "warning" and warnings):

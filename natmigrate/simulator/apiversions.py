@@ -164,7 +164,7 @@ def check_api_version(
             "MissingApiVersionParameter",
             "The api-version query parameter (?api-version=) is required for all requests.",
         )
-    if not _well_formed(api_version):
+    if not well_formed(api_version):
         raise ArmError(
             400,
             "InvalidApiVersionParameter",
@@ -188,7 +188,8 @@ def check_api_version(
     raise ArmError(400, "NoRegisteredProviderFound", message)
 
 
-def _well_formed(api_version: str) -> bool:
+def well_formed(api_version: str) -> bool:
+    """Whether ``api_version`` has the shape of one (``YYYY-MM-DD`` of a real date, maybe ``-preview``)."""
     match = _SHAPE.match(api_version)
     if match is None:
         return False

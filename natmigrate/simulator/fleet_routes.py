@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from natmigrate.simulator.apiversions import well_formed
 from natmigrate.simulator.armerror import ArmError
 from natmigrate.simulator.resource_graph import ResourceGraph
 from natmigrate.simulator.state import KNOWN_TYPES, type_of
@@ -71,9 +72,24 @@ def _only(method: str, allowed: str) -> None:
 
 
 def _check_version(version: str, published: tuple[str, ...]) -> None:
-    if version not in published:
+    """Refuse as ARM does (see :mod:`natmigrate.simulator.apiversions`): none, malformed, unpublished."""
+    listed = ",".join(published)
+    if not version:
+        raise ArmError(
+            400,
+            "MissingApiVersionParameter",
+            "The api-version query parameter (?api-version=) is required for all requests.",
+        )
+    if not well_formed(version):
         raise ArmError(
             400,
             "InvalidApiVersionParameter",
-            f"The api-version '{version}' is invalid. The supported versions are '{','.join(published)}'.",
+            f"The api-version '{version}' is invalid. The supported versions are '{listed}'.",
+        )
+    if version not in published:
+        raise ArmError(
+            400,
+            "NoRegisteredProviderFound",
+            f"No registered resource provider found for API version '{version}'. The supported "
+            f"api-versions are '{listed}'.",
         )

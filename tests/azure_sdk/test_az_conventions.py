@@ -116,7 +116,7 @@ def test_only_show_errors_hides_warnings_and_keeps_errors() -> None:
 
 
 def test_only_show_errors_is_offered_where_warnings_can_appear() -> None:
-    for command in ("check", "plan", "migrate", "apply", "resume", "rollback", "ports"):
+    for command in ("check", "plan", "migrate", "apply", "resume", "rollback", "ports", "scan"):
         assert "--only-show-errors" in _cli(command, "--help").stdout, command
 
 
@@ -132,3 +132,24 @@ def test_the_simulated_subscriptions_list_is_as_strict_as_azure(sim: Simulator) 
     assert missing.status_code == 400 and missing.json()["error"]["code"] == "MissingApiVersionParameter"
     unknown = requests.get(f"{base}?api-version=2099-01-01", headers=auth, verify=sim.ca_file, timeout=10)
     assert unknown.status_code == 400 and unknown.json()["error"]["code"] == "NoRegisteredProviderFound"
+
+
+def test_query_and_tsv_on_scan_and_query_on_fix(tmp_path: Path) -> None:
+    """``scan`` (through the real SDK against the simulator) and ``fix`` take ``--query`` on their
+    JSON too; ``scan -o tsv`` prints one row per load balancer; a ``fix --query`` without ``-o json``
+    is refused before any file is touched."""
+    fixture = str(Path(__file__).resolve().parents[2] / "fixtures" / "scale-set-nat-pools.json")
+    names = _cli("scan", "--simulate", fixture, "-o", "json", "--query", "load_balancers[].name")
+    assert names.exit_code == 3, names.stderr
+    assert json.loads(names.stdout) == ["lb-web"]
+    rows = [r.split("\t") for r in _cli("scan", "--simulate", fixture, "-o", "tsv").stdout.splitlines()]
+    assert [r[1:] for r in rows] == [["rg-natmigrate-demo", "lb-web", "Standard", "feasible"]]
+    summary = _cli("fix", fixture, "-o", "json", "--query", "summary.files")
+    assert summary.exit_code == 0, summary.stderr
+    assert json.loads(summary.stdout) == 1
+    template = tmp_path / "t.json"
+    template.write_text(Path(fixture).read_text())
+    refused = _cli("fix", str(template), "--write", "--query", "summary")
+    assert refused.exit_code == 2
+    assert "--query needs -o json" in refused.stderr
+    assert template.read_text() == Path(fixture).read_text()
