@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from natmigrate import ids
-from natmigrate.fleet.downtime import estimated_nat_downtime
 from natmigrate.model import LoadBalancer, NetworkInterface, Ref, ScaleSet, Snapshot
 from natmigrate.plan.build import build_plan, uses_v1
+from natmigrate.plan.downtime import estimated_downtime
 
 INVENTORY_FORMAT = "natmigrate-fleet-inventory"
 INVENTORY_VERSION = 1
@@ -359,7 +359,7 @@ def _entry(lb: LoadBalancer, own: Snapshot, names: Mapping[str, str]) -> FleetEn
             for m in plan.port_mappings
             if m.changed
         ),
-        estimated_nat_downtime_seconds=estimated_nat_downtime(plan),
+        estimated_nat_downtime_seconds=estimated_downtime(plan),
     )
 
 

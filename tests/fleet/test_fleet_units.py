@@ -1,4 +1,5 @@
-"""The pure parts of a fleet scan: the inventory file, quota headers, the downtime estimate."""
+"""The pure parts of a fleet scan: the inventory file, quota headers, the downtime estimate (the
+planner's, natmigrate.plan.downtime)."""
 
 from __future__ import annotations
 
@@ -51,4 +52,5 @@ def test_downtime_estimate_follows_the_migration_order() -> None:
     by_kind = {e.name.split("-")[1]: e.estimated_nat_downtime_seconds for e in _inventory().entries}
     assert by_kind["pools"] == 110.0  # one instance roll-out (90 s) + one load-balancer write (20 s)
     assert by_kind["rules"] == 28.0  # one NIC write (8 s) + one load-balancer write
-    assert by_kind["rolling"] == 470.0  # five rolling batches of 20 % + the load-balancer write
+    # natmigrate never rolls out under a Rolling policy: it refuses, or switches to Manual for the run
+    assert by_kind["rolling"] == 110.0
