@@ -51,7 +51,9 @@ def test_piped_dry_run_gives_az_commands_that_run_when_pasted(columns: int | Non
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     az = [line.strip().removeprefix("$ ") for line in lines if line.strip().startswith("$ az ")]
-    assert len(az) == 6
+    # two backend pools created (the scale set's pool also serves a load-balancing rule, so it is
+    # not reused: REUSED_POOL_LIMITS_GROWTH), the model update, the roll-out, two pools out, two rules in
+    assert len(az) == 8
     for command in az:
         argv = shlex.split(command)  # one line each: quotes balanced, nothing cut mid-GUID
         assert argv[0] == "az"
@@ -60,13 +62,14 @@ def test_piped_dry_run_gives_az_commands_that_run_when_pasted(columns: int | Non
     assert pools.endswith(
         '"/subscriptions/6f1e2d3c-4b5a-4978-8a1b-2c3d4e5f6a7b/resourceGroups/'
         "rg-natmigrate-demo/providers/Microsoft.Network/loadBalancers/lb-web/"
-        'backendAddressPools/bepool-web"}]'
+        'backendAddressPools/natpool-app-v2-pool"}]'
     )
     # "1. [step] METHOD /subscriptions/...": each write on one line, its resource id whole.
     writes = [
         m.groups() for line in lines if (m := re.match(r"^\d+\. \[(\S+)\] (PUT|PATCH|POST) (\S+)$", line))
     ]
-    assert [w[1] for w in writes] == ["PATCH", "POST", "PUT"]
+    # add the backend pools, update the model, roll out, swap the NAT
+    assert [w[1] for w in writes] == ["PUT", "PATCH", "POST", "PUT"]
     assert all(w[2].startswith("/subscriptions/6f1e2d3c-4b5a-4978-8a1b-2c3d4e5f6a7b/") for w in writes)
 
 
