@@ -28,6 +28,7 @@ from natmigrate.sources.jsondoc import (
     DEFAULT_MAX_BYTES,
     NOT_DECODED,
     JsonDocument,
+    decode_shallow,
     decode_small,
     decode_text,
     parse_text,
@@ -184,6 +185,7 @@ def _scan_one(
             return ScannedFile(res, "bicep", text, parsed.comments, parsed.spans)
         # Resources of a large list that cannot hold inbound NAT are kept only as skeletons.
         raw = b""
+        maybe_nat: bool | None = None  # the word test's answer, once known
         if split and (streamed := _streamed(name, input_format, max_bytes)) is not None:
             return ScannedFile(streamed, "json")  # a very large list, read without holding its text
         if split:
@@ -196,6 +198,15 @@ def _scan_one(
         else:
             # A small file is decoded from its bytes; its text is decoded only when it may hold NAT.
             raw = read_bytes(path, max_bytes)
+            maybe_nat = _may_hold_nat("", raw) if raw.isascii() else None
+            if maybe_nat is False and (shallow := decode_shallow(raw, "resources")) is not None:
+                # Nothing in the file can be inbound NAT, so only its kind is needed: told from its
+                # top-level members, its resources checked as JSON but not built.
+                reader = json_reader(JsonDocument(name, "", shallow), input_format)
+                if reader is not None:
+                    return ScannedFile(FileResult(name, findings=[], format=reader.name), "json")
+                if not explicit:
+                    return None  # some other tool's JSON found while walking a directory
             data = decode_small(raw)
             if data is NOT_DECODED:
                 doc = parse_text(name, decode_text(name, raw), azure_json.skeleton_unless_nat)
@@ -207,7 +218,7 @@ def _scan_one(
         fmt = reader.name if reader is not None else None
         # The word test pays off on the many small files of a repository; a large export is read
         # with NAT-only modelling instead (lower-casing 100 MB costs more than it saves).
-        if fmt is not None and not _may_hold_nat(doc.text, raw):
+        if fmt is not None and not (maybe_nat if maybe_nat is not None else _may_hold_nat(doc.text, raw)):
             # Nothing in the file can be (or hide) inbound NAT: skip building the model.
             return ScannedFile(FileResult(name, findings=[], format=fmt), "json")
         if not doc.text:

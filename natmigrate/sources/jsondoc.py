@@ -565,6 +565,41 @@ def decode_small(raw: bytes) -> Any:
         return NOT_DECODED
 
 
+# The top-level object with each member's value kept as its (validated) bytes: msgspec checks the
+# whole document's syntax while skipping values it is not asked to build, several times faster
+# than building them.
+_SHALLOW_DECODE = msgspec.json.Decoder(dict[str, msgspec.Raw]).decode
+NOT_BUILT: Any = object()  # stands for a member :func:`decode_shallow` validated but did not build
+
+
+def decode_shallow(raw: bytes, unbuilt: str) -> dict[str, Any] | None:
+    """The top-level object :func:`decode_small` would return, with the value of member ``unbuilt``
+    replaced by :data:`NOT_BUILT` (checked as JSON, not built); ``None`` when that cannot be told
+    this way (not an object, not ASCII, or anything :func:`decode_small` would not decode itself).
+
+    For recognising a document by its other members without building its bulk (a template's
+    ``resources``). ASCII only: skipping does not check UTF-8. An integer with more digits than
+    Python converts makes ``parse_text`` fail, and skipping would not see it: such a run of digits
+    anywhere sends the document the ordinary way.
+    """
+    if len(raw) > _INDEXED_PARSE_THRESHOLD or not raw.isascii() or _long_digit_run(raw):
+        return None
+    try:
+        members = _SHALLOW_DECODE(raw)
+        return {k: NOT_BUILT if k == unbuilt else _FAST_DECODE(v) for k, v in members.items()}
+    except (msgspec.DecodeError, msgspec.ValidationError, ValueError, RecursionError):
+        return None
+
+
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+
+
+def _long_digit_run(raw: bytes) -> bool:
+    """Whether ``raw`` holds more consecutive digits than Python converts to an integer."""
+    limit = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 0
+    return bool(limit) and len(raw) > limit and b"0" * (limit + 1) in raw.translate(_DIGITS_AS_ZERO)
+
+
 def load_json(
     path: str | os.PathLike[str],
     max_bytes: int = DEFAULT_MAX_BYTES,
