@@ -4,13 +4,15 @@
 on large exports or thousands of templates, so they start lean: only that command is loaded (the full app imports the planner, the executor, the
 simulator and their dependencies, about a tenth of a second), and when it has written its output
 the process ends without freeing the parsed input object by object (a 100 MB export is millions
-of objects; the operating system reclaims the memory at once). Every other command runs through
+of objects; the operating system reclaims the memory at once); ``check`` also runs the garbage
+collector's youngest generation less often. Every other command runs through
 :mod:`natmigrate.cli.app` unchanged. Tests call :func:`natmigrate.cli.app.main`, which never takes
 these shortcuts.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -34,6 +36,11 @@ def main() -> None:
         from natmigrate.cli import check_cmd
 
         app.command("check")(check_cmd.check)
+        # A repository's thousands of templates allocate millions of small containers that live as
+        # long as the run; collecting the youngest generation every 10,000 allocations instead of
+        # 700 keeps the collector from re-examining them (about a tenth of the CPU time at 50,000
+        # files, with the same peak memory: the few cycles are still collected).
+        gc.set_threshold(10_000, *gc.get_threshold()[1:])
     try:
         run(app)
     except SystemExit as exc:

@@ -103,7 +103,11 @@ def may_hold_nat(text: str) -> bool:
 
 
 _MAYBE_NAT_BYTES = tuple(w.encode() for w in _MAYBE_NAT_WORDS)
-_TYPE_EXPRESSION_BYTES = re.compile(_TYPE_EXPRESSION.pattern.encode(), re.I)
+# Every word contains one of these: a file with none of them (most files) is passed after six
+# searches instead of eleven; one with any of them gets the full word test.
+MAYBE_NAT_ANCHORS = (b"nat", b"balancer", b"scale", b"interface", b"azurerm_lb", b"templatelink")
+# Tested on lower-cased ASCII only, so without re.I (which would cost the literal-prefix search).
+_TYPE_EXPRESSION_BYTES = re.compile(_TYPE_EXPRESSION.pattern.encode())
 
 
 def _may_hold_nat(text: str, raw: bytes) -> bool:
@@ -115,9 +119,12 @@ def _may_hold_nat(text: str, raw: bytes) -> bool:
         if len(raw) > _WORD_TEST_LIMIT:
             return True
         low = raw.lower()
-        for word in _MAYBE_NAT_BYTES:  # (a loop, not any(): no generator per file)
-            if word in low:
-                return True
+        for anchor in MAYBE_NAT_ANCHORS:  # (loops, not any(): no generator per file)
+            if anchor in low:
+                for word in _MAYBE_NAT_BYTES:
+                    if word in low:
+                        return True
+                break
         return _TYPE_EXPRESSION_BYTES.search(low) is not None
     text = text or raw.decode("utf-8")
     return len(text) > _WORD_TEST_LIMIT or may_hold_nat(text)

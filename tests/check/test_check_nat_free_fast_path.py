@@ -179,3 +179,26 @@ def test_the_digit_limit_follows_the_interpreter(monkeypatch: pytest.MonkeyPatch
         pytest.skip("no integer digit limit in this Python")
     monkeypatch.setattr(jsondoc.sys, "get_int_max_str_digits", lambda: 300)
     assert decode_shallow(raw, "resources") is None
+
+
+def test_every_nat_word_holds_an_anchor() -> None:
+    """The anchors only shortcut the word test: a word without one would be missed."""
+    for word in read._MAYBE_NAT_WORDS:
+        assert any(anchor.decode() in word for anchor in read.MAYBE_NAT_ANCHORS), word
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"type": "Microsoft.Network/loadBalancers"}',
+        '{"Type" : "[variables(\'t\')]"}',
+        '{"x": "destination"}',  # an anchor ("nat") without a word
+        '{"x": "autoscaleSettings", "y": "nic-interface"}',
+        '{"inboundNatRules": []}',
+        '{"azurerm_lb_nat_pool": 1}',
+        '{"templateLink": {}}',
+        '{"name": "storage"}',
+    ],
+)
+def test_the_byte_word_test_answers_as_the_text_word_test(text: str) -> None:
+    assert read._may_hold_nat("", text.encode()) is read.may_hold_nat(text)
