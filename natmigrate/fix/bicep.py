@@ -30,6 +30,8 @@ import re
 from collections.abc import Mapping
 
 from natmigrate import ids
+from natmigrate.errors import InputError
+from natmigrate.fix import planmatch
 from natmigrate.fix.bicepexpr import STAND_IN, Evaluator, derived, quoted, string_inner
 from natmigrate.fix.biceptext import BicepText
 from natmigrate.fix.core import (
@@ -45,7 +47,7 @@ from natmigrate.fix.core import (
 from natmigrate.fix.jsontext import Edit, apply, line_indent
 from natmigrate.model import Child, IpConfiguration, Resource
 from natmigrate.plan.model import IpConfigEdit, NatRuleV2, NicChange, ScaleSetChange
-from natmigrate.sources.bicep import BICEP, Declaration, parse_bicep
+from natmigrate.sources.bicep import BICEP, BicepFile, Declaration, parse_bicep
 
 __all__ = ["BICEP", "fix_bicep"]
 
@@ -411,15 +413,42 @@ def _find_ip_configuration(owner: Resource, edit: IpConfigEdit) -> IpConfigurati
     return None
 
 
+def _read(path: str, text: str) -> tuple[BicepFile, BicepFile]:
+    """The file as written (what ``check`` reads) and with its expressions evaluated (what is planned)."""
+    as_written = parse_bicep(path, text)
+    evaluator = Evaluator(as_written.declarations, as_written.variables, text)
+    return as_written, parse_bicep(path, text, resolve=evaluator)
+
+
+def _verify(result: FileFix, rewritten: list[Decisions]) -> None:
+    """Read the rewrite back and compare it with the plan (see :mod:`natmigrate.fix.planmatch`)."""
+    try:
+        fixed = _read(result.path, result.fixed)[1].snapshot
+    except InputError as exc:
+        result.error = f"the rewrite does not read back ({exc.problem}); nothing written"
+        return
+    found = [x for d in rewritten for x in planmatch.differences(d, fixed)]
+    if found:
+        result.error = "the rewrite does not declare what migrate creates; nothing written: " + "; ".join(
+            found[:3]
+        )
+        return
+    rules = sum(len(d.plan.nat_rules) for d in rewritten)
+    pools = sum(len(d.plan.backend_pools) for d in rewritten)
+    result.verification.append(
+        f"plan: read back, the fixed file declares what migrate creates ({rules} rule(s), {pools} backend pool(s), "
+        "the ip configurations' references)"
+    )
+
+
 def fix_bicep(path: str, original: str, options: FixOptions) -> FileFix:
     """Fix one Bicep file (nothing is written here)."""
-    as_written = parse_bicep(path, original)
-    evaluator = Evaluator(as_written.declarations, as_written.variables, original)
-    read = parse_bicep(path, original, resolve=evaluator)
+    as_written, read = _read(path, original)
     text = BicepText(original, read.positions)
     decls = {d.pointer: d for d in read.declarations}
     result = FileFix(path, BICEP, original, original)
     edits: list[Edit] = []
+    rewritten: list[Decisions] = []
     for d in decide(read.snapshot, options):
         try:
             rewrite = _LoadBalancerRewrite(text, d, options, decls)
@@ -437,8 +466,12 @@ def fix_bicep(path: str, original: str, options: FixOptions) -> FileFix:
                 )
             )
             continue
+        if rewrite.edits:
+            rewritten.append(d)
         edits += rewrite.edits
         result.changes.extend(Change(_readable(c.message), c.line) for c in rewrite.changes)
         result.unfixable.extend(rewrite.left)
     result.fixed = apply(original, edits)
+    if result.changed:
+        _verify(result, rewritten)
     return result
