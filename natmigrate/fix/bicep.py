@@ -26,6 +26,7 @@ the line.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 
@@ -45,7 +46,7 @@ from natmigrate.fix.core import (
     name_parts,
 )
 from natmigrate.fix.jsontext import Edit, apply, line_indent
-from natmigrate.model import Child, IpConfiguration, Resource
+from natmigrate.model import Child, IpConfiguration, Resource, Unresolved
 from natmigrate.plan.model import IpConfigEdit, NatRuleV2, NicChange, ScaleSetChange
 from natmigrate.sources.bicep import BICEP, BicepFile, Declaration, parse_bicep
 
@@ -56,6 +57,31 @@ _SYMBOL_ID_REF = re.compile(r"^'\$\{([A-Za-z_][A-Za-z0-9_]*)\.id\}/inboundNat(?:
 _POOL_REFS = "loadBalancerInboundNatPools"
 _RULE_REFS = "loadBalancerInboundNatRules"
 _STAND_IN_VALUE = re.compile(re.escape(STAND_IN) + r"([A-Za-z0-9_]+)")
+
+
+class _LeftAtLineError(CannotRewriteError):
+    """A construct left as it is, at a line of its own (not the load balancer's)."""
+
+    def __init__(self, message: str, line: int | None):
+        super().__init__(message)
+        self.line = line
+
+
+def _camel(name: str) -> str:
+    """A model field's name as Bicep spells the property (``frontend_port`` is ``frontendPort``)."""
+    return re.sub(r"_(\w)", lambda m: m.group(1).upper(), name)
+
+
+def _unknown_values(child: Child) -> str:
+    """Which of a construct's values fix cannot tell, as written."""
+    found = [
+        f"{_camel(f.name)} is `{v.expression}`"
+        for f in dataclasses.fields(child)
+        if isinstance(v := getattr(child, f.name), Unresolved)
+        or isinstance(v := getattr(v, "id", None), Unresolved)
+    ]
+    found += [f"{f.property} is `{f.value.expression}`" for f in getattr(child, "unresolved", ())]
+    return ", ".join(found[:3]) + ": values fix cannot tell" if found else "a value fix cannot tell"
 
 
 def _readable(message: str) -> str:
@@ -159,12 +185,13 @@ class _LoadBalancerRewrite:
         pools_ptr = f"{props}/inboundNatPools"
         if not self.t.is_array(pools_ptr):
             what = "built by a for loop" if self.t.is_loop(pools_ptr) else "not written as an array"
-            raise CannotRewriteError(f"its inboundNatPools is {what}")
+            raise _LeftAtLineError(f"its inboundNatPools is {what}", self.t.line(pools_ptr))
         for pool in self.d.lb.inbound_nat_pools:
             rules = self.d.rules_replacing(pool)
             if len(rules) != 1:
-                raise CannotRewriteError(
-                    f"NAT pool {pool.name}: the plan has no rule for it (a value fix cannot tell)"
+                raise _LeftAtLineError(
+                    f"NAT pool {pool.name}: the plan has no rule for it ({_unknown_values(pool)})",
+                    self.t.line(pool.origin.pointer),
                 )
             if pool.origin.pointer.rsplit("/", 1)[0] != pools_ptr:
                 raise CannotRewriteError(f"NAT pool {pool.name} is not an element of its inboundNatPools")
@@ -213,13 +240,16 @@ class _LoadBalancerRewrite:
                 continue
             planned = self.d.rules_replacing(rule)
             if len(planned) != 1:
-                raise CannotRewriteError(
-                    f"v1 NAT rule {rule.name}: the plan has no rule for it (a value fix cannot tell)"
+                raise _LeftAtLineError(
+                    f"v1 NAT rule {rule.name}: the plan has no rule for it ({_unknown_values(rule)})",
+                    self.t.line(rule.origin.pointer),
                 )
             decl = self.decls.get(rule.origin.pointer)
             inline = f"{self.lb.pointer}/properties/inboundNatRules"
             if (decl is not None and isinstance(decl.body, list)) or self.t.is_loop(inline):
-                raise CannotRewriteError(f"v1 NAT rule {rule.name} is built by a for loop")
+                raise _LeftAtLineError(
+                    f"v1 NAT rule {rule.name} is built by a for loop", self.t.line(rule.origin.pointer)
+                )
             if decl is None and rule.origin.pointer.rsplit("/", 1)[0] != inline:
                 raise CannotRewriteError(f"v1 NAT rule {rule.name} is not one the file writes out")
             self._v1_rule(rule, planned[0])
@@ -328,7 +358,7 @@ class _LoadBalancerRewrite:
         for ref in ipc.nat_pools if key == _POOL_REFS else ipc.nat_rules:
             if isinstance(ref.id, str) and any(ids.ids_match(ref.id, r) for r in remove):
                 if ref.origin.pointer.rsplit("/", 1)[0] != nat_ptr:
-                    raise CannotRewriteError(f"{what}: its {key} is built by a for loop")
+                    raise _LeftAtLineError(f"{what}: its {key} is built by a for loop", self.t.line(nat_ptr))
                 gone.append(ref.origin.pointer)
         if len(gone) != len(remove):
             raise CannotRewriteError(f"{what}: a NAT reference is not one the file writes out")
@@ -461,7 +491,7 @@ def fix_bicep(path: str, original: str, options: FixOptions) -> FileFix:
                 Unfixable(
                     name,
                     _readable(str(exc)),
-                    text.line(d.lb.origin.pointer),
+                    exc.line if isinstance(exc, _LeftAtLineError) else text.line(d.lb.origin.pointer),
                     names=(str(d.lb.name), *written),
                 )
             )
