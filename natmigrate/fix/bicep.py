@@ -85,8 +85,8 @@ def _unknown_values(child: Child) -> str:
 
 
 def _readable(message: str) -> str:
-    """A message about names built on stand-in values, written with the parameter's name instead."""
-    return _STAND_IN_VALUE.sub(lambda m: m.group(1), message)
+    """A message about names built on stand-in values, written with the parameter instead."""
+    return _STAND_IN_VALUE.sub(lambda m: "${" + m.group(1) + "}", message)
 
 
 class _LoadBalancerRewrite:

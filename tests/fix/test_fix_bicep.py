@@ -234,7 +234,7 @@ def test_a_nat_pool_becomes_a_rule_named_with_the_pools_own_expression() -> None
     assert "dependsOn" not in fixed  # '${lb.id}' already makes the scale set wait for the load balancer
     assert "stand-in" not in fixed
     messages = [c["message"] for c in doc["changes"]]  # type: ignore[union-attr]
-    assert any("NAT pool prefix-ssh -> inbound NAT rule prefix-ssh-v2" in m for m in messages), messages
+    assert any("NAT pool ${prefix}-ssh -> inbound NAT rule ${prefix}-ssh-v2" in m for m in messages), messages
     assert doc["unfixable"] == []
 
 
