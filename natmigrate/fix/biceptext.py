@@ -1,9 +1,8 @@
 """Editing Bicep text in place: values, members and array elements by the reader's spans.
 
 Like :mod:`natmigrate.fix.jsontext` for JSON: the rewrite computes edits on the original text and
-splices them in; nothing is re-formatted. Positions come from the Bicep reader (every value's start
-under its path, and where each object and array ends); the end of a scalar value is found on the
-reader's tokens, with its rule (a newline outside brackets, a ``,`` or a closing bracket ends it).
+splices them in; nothing is re-formatted. Positions come from the Bicep reader: where every value
+starts and ends, under its path; a member's key is the token before its value's ``:``.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 
 from natmigrate.fix.jsontext import Edit, line_indent
-from natmigrate.sources.bicep import Token, tokenize
+from natmigrate.sources.bicep import tokenize
 from natmigrate.sources.textpos import Positions
 
 
@@ -55,31 +54,8 @@ class BicepText:
         return self.positions.points.get(pointer)
 
     def value_span(self, pointer: str) -> tuple[int, int] | None:
-        """The span of the value at ``pointer``."""
-        span = self.positions.span(pointer)
-        if span is not None:
-            return span
-        start = self.start(pointer)
-        if start is None:
-            return None
-        k = self._index(start)
-        depth = 0
-        last: Token = self.tokens[k]
-        while True:
-            t = self.tokens[k]
-            if t.kind == "eof":
-                break
-            if t.kind == "punct" and t.text in "([{":
-                depth += 1
-            elif t.kind == "punct" and t.text in ")]}":
-                if depth == 0:
-                    break
-                depth -= 1
-            elif depth == 0 and (t.kind == "nl" or (t.kind == "punct" and t.text == ",")):
-                break
-            last = t
-            k += 1
-        return start, last.end
+        """The span of the value at ``pointer``, as the reader recorded it."""
+        return self.positions.span(pointer)
 
     def member(self, pointer: str) -> Member | None:
         """The member whose value is at ``pointer`` (its key is the token before the ``:``)."""

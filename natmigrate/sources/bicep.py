@@ -426,6 +426,7 @@ class _Parser:
         else:
             return self.parse_expression(pointer)
         if self._at_value_end():
+            self.positions.ends.setdefault(pointer, self.tokens[self.i - 1].end)
             return value
         # A literal or container followed by an operator: the whole thing is an expression.
         self.i = start_index
@@ -470,6 +471,7 @@ class _Parser:
         if self.i == start:
             raise self.err(f"expected a value, found {self.tok.text or 'end of file'!r}")
         expr = self.text[self.tokens[start].start : self.tokens[self.i - 1].end]
+        self.positions.ends.setdefault(pointer, self.tokens[self.i - 1].end)
         return Unresolved(" ".join(expr.split()), self.origin(pointer), "a Bicep expression")
 
     def parse_object(self, pointer: str, owner: Declaration | None) -> dict[str, Any]:
@@ -514,7 +516,8 @@ class _Parser:
 
     def _ends(self, pointer: str) -> None:
         """An object or array (a loop included) ends here: with its start, the span a rewrite edits.
-        Containers finish after what they hold, so a loop's span covers its body's."""
+        Containers finish after what they hold, so a loop's span covers its body's (other values
+        record their end where they are read, unless a container already did)."""
         self.positions.ends[pointer] = self.tokens[self.i - 1].end
 
     def parse_array(self, pointer: str, owner: Declaration | None) -> list[Any]:
