@@ -33,7 +33,8 @@ from collections.abc import Mapping
 from natmigrate import ids
 from natmigrate.errors import InputError
 from natmigrate.fix import planmatch
-from natmigrate.fix.bicepexpr import STAND_IN, Evaluator, derived, quoted, string_inner
+from natmigrate.fix.arm import STAND_IN
+from natmigrate.fix.bicepexpr import Evaluator, derived, quoted, string_inner
 from natmigrate.fix.biceptext import BicepText
 from natmigrate.fix.core import (
     CannotRewriteError,
@@ -43,10 +44,11 @@ from natmigrate.fix.core import (
     FixOptions,
     Unfixable,
     decide,
+    find_ip_configuration,
     name_parts,
 )
 from natmigrate.fix.jsontext import Edit, apply, line_indent
-from natmigrate.model import Child, IpConfiguration, Resource, Unresolved
+from natmigrate.model import Child, Resource, Unresolved
 from natmigrate.plan.model import IpConfigEdit, NatRuleV2, NicChange, ScaleSetChange
 from natmigrate.sources.bicep import BICEP, BicepFile, Declaration, parse_bicep
 
@@ -210,26 +212,32 @@ class _LoadBalancerRewrite:
         self.edits.append(Edit(member.key_start, member.key_end, "inboundNatRules"))
 
     def _as_rule(self, pool: Child, rule: NatRuleV2) -> None:
-        ptr = pool.origin.pointer
-        name = self.t.member(f"{ptr}/name")
-        if name is None or not self.t.is_object(f"{ptr}/properties"):
+        if self.t.member(f"{pool.origin.pointer}/name") is None:
             raise CannotRewriteError(f"NAT pool {pool.name} is not an object with a name and properties")
-        pool_name = self._pool_name(rule.backend_address_pool, pool)
-        u = self.t.unit()
-        self.edits += [
-            Edit(name.value_start, name.value_end, self._derived(self.options.rule_name, pool, rule.name)),
-            self.t.insert(
-                f"{ptr}/properties", f"backendAddressPool: {{\n{u}id: {self._resource_id(pool_name)}\n}}"
-            ),
-        ]
+        self._rule_edits(pool, rule)
         self.changes.append(
             Change(
                 f"NAT pool {pool.name} -> inbound NAT rule {rule.name} "
                 f"(ports {rule.frontend_port_range_start}-{rule.frontend_port_range_end}) on backend pool "
                 f"{rule.backend_address_pool.rsplit('/', 1)[-1]}",
-                self.t.line(ptr),
+                self.t.line(pool.origin.pointer),
             )
         )
+
+    def _rule_edits(self, source: Child, rule: NatRuleV2) -> None:
+        """What every v2 rule element gets: the planned name, and ``backendAddressPool`` in its properties."""
+        ptr = source.origin.pointer
+        name = self.t.member(f"{ptr}/name")
+        if name is None or not self.t.is_object(f"{ptr}/properties"):
+            raise CannotRewriteError(f"{source.name} is not an object with a name and properties")
+        pool_name = self._pool_name(rule.backend_address_pool, source)
+        u = self.t.unit()
+        self.edits += [
+            Edit(name.value_start, name.value_end, self._derived(self.options.rule_name, source, rule.name)),
+            self.t.insert(
+                f"{ptr}/properties", f"backendAddressPool: {{\n{u}id: {self._resource_id(pool_name)}\n}}"
+            ),
+        ]
 
     # -- single-VM rules ------------------------------------------------------------------------
 
@@ -257,29 +265,21 @@ class _LoadBalancerRewrite:
 
     def _v1_rule(self, rule: Child, v2: NatRuleV2) -> None:
         ptr = rule.origin.pointer
-        name = self.t.member(f"{ptr}/name")
         port = self.t.member(f"{ptr}/properties/frontendPort")
-        if name is None or port is None or not self.t.is_object(f"{ptr}/properties"):
-            raise CannotRewriteError(
-                f"v1 NAT rule {rule.name} is not an object with a name and a frontendPort"
-            )
+        if port is None:
+            raise CannotRewriteError(f"v1 NAT rule {rule.name} has no frontendPort written out")
         if v2.frontend_port_range_start != v2.frontend_port_range_end:
             raise CannotRewriteError(f"v1 NAT rule {rule.name}: the plan gives it a range, not its own port")
+        self._rule_edits(rule, v2)
         value = self.t.text[port.value_start : port.value_end]
-        pool_name = self._pool_name(v2.backend_address_pool, rule)
-        u = self.t.unit()
         indent = line_indent(self.t.text, port.key_start)
-        self.edits += [
-            Edit(name.value_start, name.value_end, self._derived(self.options.rule_name, rule, v2.name)),
+        self.edits.append(
             Edit(
                 port.key_start,
                 port.value_end,
                 f"frontendPortRangeStart: {value}\n{indent}frontendPortRangeEnd: {value}",
-            ),
-            self.t.insert(
-                f"{ptr}/properties", f"backendAddressPool: {{\n{u}id: {self._resource_id(pool_name)}\n}}"
-            ),
-        ]
+            )
+        )
         self.changes.append(
             Change(
                 f"v1 NAT rule {rule.name} -> inbound NAT rule {v2.name} (port {v2.frontend_port_range_start}) "
@@ -347,7 +347,7 @@ class _LoadBalancerRewrite:
         if not remove:
             return None
         what = f"{kind} {owner.display_name} ip configuration {edit.ip_configuration}"
-        ipc = _find_ip_configuration(owner, edit)
+        ipc = find_ip_configuration(owner, edit)
         if ipc is None:
             raise CannotRewriteError(f"{what} is not in this file")
         props = f"{ipc.origin.pointer}/properties"
@@ -431,16 +431,6 @@ def _elements(t: BicepText, array_ptr: str) -> list[str]:
     while t.start(f"{array_ptr}/{len(out)}") is not None:
         out.append(f"{array_ptr}/{len(out)}")
     return out
-
-
-def _find_ip_configuration(owner: Resource, edit: IpConfigEdit) -> IpConfiguration | None:
-    configs: tuple[IpConfiguration, ...] = getattr(owner, "ip_configurations", ())
-    for ipc in configs:
-        if str(ipc.name) != edit.ip_configuration:
-            continue
-        if edit.nic_configuration is None or str(ipc.nic_configuration) == edit.nic_configuration:
-            return ipc
-    return None
 
 
 def _read(path: str, text: str) -> tuple[BicepFile, BicepFile]:

@@ -11,9 +11,9 @@ ip configuration without the NAT references it drops and with the backend pools 
 from __future__ import annotations
 
 from natmigrate import ids
-from natmigrate.fix.core import Decisions
-from natmigrate.model import InboundNatRule, IpConfiguration, LoadBalancer, Resource, Snapshot
-from natmigrate.plan.model import IpConfigEdit, NatRuleV2, NicChange, ScaleSetChange
+from natmigrate.fix.core import Decisions, find_ip_configuration
+from natmigrate.model import InboundNatRule, LoadBalancer, Resource, Snapshot
+from natmigrate.plan.model import NatRuleV2, NicChange, ScaleSetChange
 
 
 def _ref(value: object) -> str | None:
@@ -51,19 +51,6 @@ def _rule_differences(planned: NatRuleV2, declared: InboundNatRule | None) -> li
     ]
 
 
-def _ip_configuration(owner: object, edit: IpConfigEdit) -> IpConfiguration | None:
-    configs: tuple[IpConfiguration, ...] = getattr(owner, "ip_configurations", ())
-    return next(
-        (
-            c
-            for c in configs
-            if str(c.name) == edit.ip_configuration
-            and (edit.nic_configuration is None or str(c.nic_configuration) == edit.nic_configuration)
-        ),
-        None,
-    )
-
-
 def differences(d: Decisions, fixed: Snapshot) -> list[str]:
     """Where the rewrite, read back as ``fixed``, differs from the plan ``d`` (empty: the same)."""
     lb: LoadBalancer | None = next((x for x in fixed.load_balancers if x.key == d.lb.key), None)
@@ -86,7 +73,7 @@ def differences(d: Decisions, fixed: Snapshot) -> list[str]:
     for change, candidates in owners:
         owner = next((o for o in candidates if o.key == ids.id_key(change.id)), None)
         for edit in change.edits:
-            ipc = _ip_configuration(owner, edit)
+            ipc = find_ip_configuration(owner, edit)
             where = f"{change.name} ip configuration {edit.ip_configuration}"
             if ipc is None:
                 out.append(f"{where}: not declared")
