@@ -48,7 +48,7 @@ from natmigrate.fix.core import (
     name_parts,
 )
 from natmigrate.fix.jsontext import Edit, apply, line_indent
-from natmigrate.model import Child, Resource, Unresolved
+from natmigrate.model import Child, NetworkInterface, Resource, ScaleSet, Snapshot, Unresolved
 from natmigrate.plan.model import IpConfigEdit, NatRuleV2, NicChange, ScaleSetChange
 from natmigrate.sources.bicep import BICEP, BicepFile, Declaration, parse_bicep
 
@@ -94,7 +94,15 @@ def _readable(message: str) -> str:
 class _LoadBalancerRewrite:
     """Every edit for one load balancer and the scale sets that use it; all or nothing."""
 
-    def __init__(self, text: BicepText, d: Decisions, options: FixOptions, decls: Mapping[str, Declaration]):
+    def __init__(
+        self,
+        text: BicepText,
+        d: Decisions,
+        options: FixOptions,
+        decls: Mapping[str, Declaration],
+        snapshot: Snapshot,
+    ):
+        self.snapshot = snapshot
         self.t = text
         self.d = d
         self.options = options
@@ -118,7 +126,7 @@ class _LoadBalancerRewrite:
                 "call by hand (fix does not rewrite module inputs)"
             )
         if isinstance(decl.body, list):
-            raise CannotRewriteError(f"{what} is built by a for loop")
+            raise _LeftAtLineError(f"{what} is built by a for loop", self.t.line(decl.pointer))
         return decl
 
     def run(self) -> None:
@@ -129,6 +137,8 @@ class _LoadBalancerRewrite:
             raise CannotRewriteError("its name or properties are not written out in the file")
         self.lb_name = name
         self._kept_v1_rules()
+        if self.d.plan.nat_rules:
+            self._unknown_references()
         if self.options.scope in ("pools", "all") and self.d.lb.inbound_nat_pools:
             self._nat_pools()
         self._v1_rules()
@@ -139,6 +149,22 @@ class _LoadBalancerRewrite:
         ]
         for change, candidates, key in owners:
             self._owner(change, candidates, key)
+
+    def _unknown_references(self) -> None:
+        """A NAT reference fix cannot tell may point at what it would rewrite: then nothing is rewritten."""
+        owners: tuple[ScaleSet | NetworkInterface, ...] = (
+            *self.snapshot.scale_sets,
+            *self.snapshot.network_interfaces,
+        )
+        for owner in owners:
+            for ipc in owner.ip_configurations:
+                for ref in (*ipc.nat_pools, *ipc.nat_rules):
+                    if isinstance(ref.id, Unresolved):
+                        raise _LeftAtLineError(
+                            f"{owner.display_name} ip configuration {ipc.name} references a NAT pool or rule "
+                            f"as `{ref.id.expression}`, which fix cannot tell",
+                            self.t.line(ref.origin.pointer),
+                        )
 
     # -- names and references ----------------------------------------------------------------
 
@@ -471,7 +497,7 @@ def fix_bicep(path: str, original: str, options: FixOptions) -> FileFix:
     rewritten: list[Decisions] = []
     for d in decide(read.snapshot, options):
         try:
-            rewrite = _LoadBalancerRewrite(text, d, options, decls)
+            rewrite = _LoadBalancerRewrite(text, d, options, decls, read.snapshot)
             rewrite.run()
         except CannotRewriteError as exc:
             decl = decls.get(d.lb.origin.pointer)

@@ -338,6 +338,20 @@ def test_a_value_from_a_module_output_is_left_with_the_expression_and_line() -> 
     assert left.line == text.splitlines().index("        name: '${prefix}-ssh'")  # the pool's "{" line
 
 
+def test_a_nat_reference_fix_cannot_tell_leaves_the_load_balancer_with_the_references_line() -> None:
+    text = LB.replace(
+        "{ id: '${lb.id}/inboundNatPools/${prefix}-ssh' }", "{ id: lb.properties.inboundNatPools[0].id }"
+    )
+    result = fix_bicep("main.bicep", text, FixOptions())
+    assert result.error is None and not result.changed
+    [left] = result.unfixable
+    assert "as `lb.properties.inboundNatPools[0].id`, which fix cannot tell" in left.reason
+    assert (
+        left.line
+        == text.splitlines().index("                      { id: lb.properties.inboundNatPools[0].id }") + 1
+    )
+
+
 def test_a_load_balancer_from_module_inputs_is_left_and_reported() -> None:
     text = """module lb 'br/public:avm/res/network/load-balancer:0.1.0' = {
   name: 'lb'
