@@ -112,7 +112,9 @@ class _LoadBalancerRewrite:
         self.left: list[Unfixable] = []
         self.pool_names: dict[str, str] = {}  # backend pool id key -> its name expression
         self.new_pools: list[str] = []
-        self.rewritten: set[str] = set()  # id keys of the NAT pools rewritten
+        # The NAT pools and v1 rules rewritten, by loose key (a file has one subscription and group, and
+        # a reference spelled out with real ones must match the template's placeholder ids).
+        self.rewritten: dict[str, str] = {}
         self.lb = self._declaration(d.lb, f"load balancer {d.lb.display_name}")
         self.lb_name = ""
 
@@ -180,7 +182,7 @@ class _LoadBalancerRewrite:
 
     def _pool_name(self, pool_id: str, source: Child) -> str:
         """The name expression of the backend pool a v2 rule targets (added when new)."""
-        key = ids.id_key(pool_id)
+        key = ids.loose_key(pool_id)
         if key in self.pool_names:
             return self.pool_names[key]
         planned = self.d.planned_pool(pool_id)
@@ -224,7 +226,7 @@ class _LoadBalancerRewrite:
             if pool.origin.pointer.rsplit("/", 1)[0] != pools_ptr:
                 raise CannotRewriteError(f"NAT pool {pool.name} is not an element of its inboundNatPools")
             self._as_rule(pool, rules[0])
-            self.rewritten.add(ids.id_key(str(pool.id)))
+            self.rewritten[ids.loose_key(str(pool.id))] = str(pool.id)
         rules_ptr = f"{props}/inboundNatRules"
         existing = self.t.source(rules_ptr)
         if existing is not None:
@@ -287,7 +289,7 @@ class _LoadBalancerRewrite:
             if decl is None and rule.origin.pointer.rsplit("/", 1)[0] != inline:
                 raise CannotRewriteError(f"v1 NAT rule {rule.name} is not one the file writes out")
             self._v1_rule(rule, planned[0])
-            self.rewritten.add(ids.id_key(str(rule.id)))
+            self.rewritten[ids.loose_key(str(rule.id))] = str(rule.id)
 
     def _v1_rule(self, rule: Child, v2: NatRuleV2) -> None:
         ptr = rule.origin.pointer
@@ -369,7 +371,7 @@ class _LoadBalancerRewrite:
 
     def _ip_configuration(self, owner: Resource, kind: str, key: str, edit: IpConfigEdit) -> str | None:
         """Rewrite one ip configuration; the references it added (``None`` when untouched)."""
-        remove = [r for r in edit.remove if ids.id_key(r) in self.rewritten]
+        remove = [r for r in edit.remove if ids.loose_key(r) in self.rewritten]
         if not remove:
             return None
         what = f"{kind} {owner.display_name} ip configuration {edit.ip_configuration}"
@@ -382,15 +384,15 @@ class _LoadBalancerRewrite:
             raise CannotRewriteError(f"{what}: {key} is not written as an array")
         gone: list[str] = []
         for ref in ipc.nat_pools if key == _POOL_REFS else ipc.nat_rules:
-            if isinstance(ref.id, str) and any(ids.ids_match(ref.id, r) for r in remove):
+            if isinstance(ref.id, str) and ids.loose_key(ref.id) in {ids.loose_key(r) for r in remove}:
                 if ref.origin.pointer.rsplit("/", 1)[0] != nat_ptr:
                     raise _LeftAtLineError(f"{what}: its {key} is built by a for loop", self.t.line(nat_ptr))
                 gone.append(ref.origin.pointer)
         if len(gone) != len(remove):
             raise CannotRewriteError(f"{what}: a NAT reference is not one the file writes out")
-        add = self.d.pools_to_add(edit, remove)
+        add = self.d.pools_to_add(edit, [self.rewritten[ids.loose_key(r)] for r in remove])
         written = self.t.source(f"{gone[0]}/id")
-        refs = [self._outside_ref(self.pool_names[ids.id_key(p)], written) for p in dict.fromkeys(add)]
+        refs = [self._outside_ref(self.pool_names[ids.loose_key(p)], written) for p in dict.fromkeys(add)]
         multiline = "\n" in (self.t.source(gone[0]) or "")
         u = self.t.unit()
         elements = [f"{{\n{u}id: {r}\n}}" if multiline else f"{{ id: {r} }}" for r in refs]

@@ -18,18 +18,18 @@ from natmigrate.plan.model import NatRuleV2, NicChange, ScaleSetChange
 
 def _ref(value: object) -> str | None:
     ref_id = getattr(value, "id", None)
-    return ids.id_key(ref_id) if isinstance(ref_id, str) else None
+    return ids.loose_key(ref_id) if isinstance(ref_id, str) else None
 
 
 def _rule_differences(planned: NatRuleV2, declared: InboundNatRule | None) -> list[str]:
     if declared is None:
         return [f"rule {planned.name}: not declared"]
     want = {
-        "frontend": ids.id_key(planned.frontend_ip_configuration),
+        "frontend": ids.loose_key(planned.frontend_ip_configuration),
         "protocol": planned.protocol.lower(),
         "range": (planned.frontend_port_range_start, planned.frontend_port_range_end),
         "backend port": planned.backend_port,
-        "backend pool": ids.id_key(planned.backend_address_pool),
+        "backend pool": ids.loose_key(planned.backend_address_pool),
         "idle timeout": planned.idle_timeout_minutes or 4,
         "floating IP": bool(planned.enable_floating_ip),
         "TCP reset": bool(planned.enable_tcp_reset),
@@ -60,11 +60,11 @@ def differences(d: Decisions, fixed: Snapshot) -> list[str]:
     rules = {str(r.name).lower(): r for r in lb.inbound_nat_rules}
     for planned in d.plan.nat_rules:
         out += _rule_differences(planned, rules.get(planned.name.lower()))
-    declared_pools = {ids.id_key(str(p.id)) for p in lb.backend_address_pools if isinstance(p.id, str)}
+    declared_pools = {ids.loose_key(str(p.id)) for p in lb.backend_address_pools if isinstance(p.id, str)}
     out += [
         f"backend pool {p.name}: not declared"
         for p in d.plan.backend_pools
-        if ids.id_key(p.id) not in declared_pools
+        if ids.loose_key(p.id) not in declared_pools
     ]
     owners: list[tuple[ScaleSetChange | NicChange, tuple[Resource, ...]]] = [
         *((c, fixed.scale_sets) for c in d.plan.scale_sets),
@@ -80,10 +80,10 @@ def differences(d: Decisions, fixed: Snapshot) -> list[str]:
                 continue
             nat = {k for k in (_ref(r) for r in (*ipc.nat_pools, *ipc.nat_rules)) if k}
             pools = {k for k in (_ref(r) for r in ipc.backend_pools) if k}
-            out += [f"{where}: still references {r}" for r in edit.remove if ids.id_key(r) in nat]
+            out += [f"{where}: still references {r}" for r in edit.remove if ids.loose_key(r) in nat]
             out += [
                 f"{where}: does not reference {p}"
                 for p in edit.add_backend_pools
-                if ids.id_key(p) not in pools
+                if ids.loose_key(p) not in pools
             ]
     return out

@@ -8,7 +8,7 @@ import os
 import shutil
 from pathlib import Path
 
-from paths import CORPUS
+from paths import CORPUS, FIXTURES
 from typer.testing import CliRunner, Result
 
 from natmigrate.cli.app import app
@@ -300,6 +300,15 @@ def test_single_vm_rules_inline_and_as_parent_children_get_their_own_port_and_po
     )
     assert fixed.endswith("  dependsOn: [\n    lb\n  ]\n}\n")
     assert len(doc["changes"]) == 7  # type: ignore[arg-type]
+
+
+def test_ids_spelled_out_with_a_real_subscription_match_the_files_own_resources() -> None:
+    text = (FIXTURES / "plan" / "scale-set-nat-pool.bicep").read_text(encoding="utf-8")
+    fixed, doc = _fix(text)
+    assert "        name: 'ssh-v2'\n" in fixed
+    assert "id: resourceId('Microsoft.Network/loadBalancers/backendAddressPools', lbName, 'be')" in fixed
+    assert "loadBalancerInboundNatPools" not in fixed
+    assert any(v.startswith("plan: read back") for v in doc["verification"])  # type: ignore[union-attr]
 
 
 def test_scope_pools_leaves_single_vm_rules_and_says_so() -> None:
