@@ -519,6 +519,10 @@ def fix_bicep(path: str, original: str, options: FixOptions) -> FileFix:
         edits += rewrite.edits
         result.changes.extend(Change(_readable(c.message), c.line) for c in rewrite.changes)
         result.unfixable.extend(rewrite.left)
+    if "\r\n" in original:  # what is added follows the file's line endings
+        edits = [
+            Edit(e.start, e.end, e.replacement.replace("\r\n", "\n").replace("\n", "\r\n")) for e in edits
+        ]
     result.fixed = apply(original, edits)
     if result.changed:
         _verify(result, rewritten)

@@ -24,7 +24,7 @@ from natmigrate.fix.arm import STAND_IN
 from natmigrate.model import Unresolved
 from natmigrate.sources.bicep import Declaration, Token, full_type_and_name, skip_interpolation, tokenize
 
-_PARAM_NO_DEFAULT = re.compile(r"^param[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]+string[ \t]*(?://.*)?$", re.M)
+_PARAM_NO_DEFAULT = re.compile(r"^param[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]+string[ \t\r]*(?://.*)?$", re.M)
 _UNKNOWN = object()
 _MAX_DEPTH = 16
 

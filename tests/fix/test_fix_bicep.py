@@ -253,6 +253,12 @@ def test_untouched_text_stays_byte_for_byte() -> None:
     ]
 
 
+def test_crlf_files_keep_crlf() -> None:
+    fixed, _ = _fix(LB.replace("\n", "\r\n"))
+    assert "\r\n" in fixed and "\n" not in fixed.replace("\r\n", "")
+    assert fixed.replace("\r\n", "\n") == _fix(LB)[0]
+
+
 def test_a_pool_only_the_nat_pools_users_hold_is_reused() -> None:
     without_rule = LB.split("    loadBalancingRules")[0] + "    //" + LB.split("    //", 1)[1]
     fixed, _ = _fix(without_rule)
