@@ -47,7 +47,8 @@ class RunResult:
     writes: list[dict[str, Any]] = field(default_factory=list)  # dry run: what would be sent
     downtime: dict[str, float] | None = None  # simulated runs: NAT downtime per target (seconds)
     load_balancers: list[str] = field(default_factory=list)
-    # a migration that stopped: targets whose NAT is down and since when (execute/nat_down.py)
+    # a run (forwards or backwards) that stopped: targets whose NAT is down and since when
+    # (execute/nat_down.py)
     nat_down: list[dict[str, str]] = field(default_factory=list)
     # simulated runs: scale sets whose instances (and so their v1 ports) the seed did not give, so
     # the simulator made ``sku.capacity`` of them, numbered from 0 (``None``: not simulated)
@@ -211,7 +212,7 @@ def execute(
         if error is not None:
             status = "rollback-failed" if direction == "rollback" else "failed"
             rd.update_meta(status=status, error=error)
-            down = nat_down(lbs, rd.journal_entries(), len(lbs) > 1) if direction != "rollback" else []
+            down = nat_down(lbs, rd.journal_entries(), len(lbs) > 1)
             return RunResult(
                 status,
                 str(rd.path),

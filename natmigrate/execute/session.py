@@ -375,6 +375,9 @@ class RunSession:
         settings: RunSettings,
     ) -> RunResult:
         options = settings.engine_options(rd, connected.rehearsal is not None)
+        if direction == "rollback":
+            # a rollback is carried on by rolling back again (resume refuses it), and not undone
+            options = dataclasses.replace(options, resume_hint=options.rollback_hint, rollback_hint="")
         try:
             result = execute(rd, connected.gateway, lbs, direction, self.observer, options)
         except KeyboardInterrupt:
