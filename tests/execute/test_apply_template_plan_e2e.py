@@ -39,6 +39,14 @@ def _with_hand_added_rule(resources: list[dict[str, Any]], lb_name: str) -> None
     lb["properties"]["loadBalancingRules"].append(added)
 
 
+def _apply_hand_edited(plan: Path, data: dict[str, Any], key: str, lb_name: str, work: Path) -> Any:
+    """``apply`` against the input ``data`` once a rule was hand-added to its load balancer."""
+    _with_hand_added_rule(data[key], lb_name)
+    changed = work / "changed.json"
+    changed.write_text(json.dumps(data))
+    return _apply(plan, changed, work / "runs")
+
+
 def test_a_plan_without_the_generated_rules_applies(tmp_path: Path) -> None:
     seed = TOPOLOGY.write(tmp_path / "seed.json")
     plan = _plan(seed, tmp_path / "plan.json")
@@ -57,11 +65,7 @@ def test_a_plan_without_the_generated_rules_applies(tmp_path: Path) -> None:
 def test_a_hand_added_rule_in_the_live_load_balancer_still_stops_it(tmp_path: Path) -> None:
     seed = TOPOLOGY.write(tmp_path / "seed.json")
     plan = _plan(seed, tmp_path / "plan.json")
-    data = json.loads(seed.read_text())
-    _with_hand_added_rule(data["value"], "lb")
-    changed = tmp_path / "changed.json"
-    changed.write_text(json.dumps(data))
-    refused = _apply(plan, changed, tmp_path / "runs")
+    refused = _apply_hand_edited(plan, json.loads(seed.read_text()), "value", "lb", tmp_path)
     assert refused.exit_code == 1
     line = refused.stderr.strip().splitlines()[-1]
     assert "stale" in line and "lb (its configuration differs from the plan)" in line
@@ -84,9 +88,6 @@ def test_a_template_changed_after_planning_is_refused(tmp_path: Path) -> None:
     template = FIXTURES / "group-export.json"
     plan = _plan(template, tmp_path / "plan.json")
     data = json.loads(template.read_text())
-    _with_hand_added_rule(data["resources"], "loadBalancers_lb_export_name")
-    changed = tmp_path / "changed.json"
-    changed.write_text(json.dumps(data))
-    refused = _apply(plan, changed, tmp_path / "runs")
+    refused = _apply_hand_edited(plan, data, "resources", "loadBalancers_lb_export_name", tmp_path)
     assert refused.exit_code == 1
     assert "lb-export (its configuration differs from the plan)" in refused.stderr

@@ -68,10 +68,15 @@ def _carry_on(command: str, run_dir: Path, *faults: str) -> tuple[int, dict[str,
     return result.exit_code, result_json(result), result.stderr
 
 
-def test_a_failed_resume_still_names_who_is_down_since_the_first_roll_out(tmp_path: Path) -> None:
+def _failed_swap(tmp_path: Path) -> Path:
+    """The run directory of a migration whose swap failed, after the roll-out."""
     seed = TOPOLOGY.write(tmp_path / "seed.json")
     _, report, _ = _migrate(seed, tmp_path / "runs", "--simulate-fault", "PUT:*/loadBalancers/lb:2:lro-failed")
-    run_dir = Path(str(report["run_dir"]))
+    return Path(str(report["run_dir"]))
+
+
+def test_a_failed_resume_still_names_who_is_down_since_the_first_roll_out(tmp_path: Path) -> None:
+    run_dir = _failed_swap(tmp_path)
     code, resumed, stderr = _carry_on("resume", run_dir, "PUT:*/loadBalancers/lb:1:lro-failed")
     assert code == 1 and resumed["status"] == "failed"
     first_rollout = _started(run_dir, "vmss-rollout:vmss1")[0]
@@ -114,9 +119,7 @@ def test_a_rollback_failing_at_its_first_write_leaves_the_v2_rules_working(tmp_p
 
 
 def test_a_rollback_of_a_failed_swap_keeps_the_outage_of_the_migration(tmp_path: Path) -> None:
-    seed = TOPOLOGY.write(tmp_path / "seed.json")
-    _, report, _ = _migrate(seed, tmp_path / "runs", "--simulate-fault", "PUT:*/loadBalancers/lb:2:lro-failed")
-    run_dir = Path(str(report["run_dir"]))
+    run_dir = _failed_swap(tmp_path)
     code, back, _ = _carry_on("rollback", run_dir, "POST:*/virtualMachineScaleSets/vmss1/manualupgrade:1:lro-failed")
     assert code == 1 and back["status"] == "rollback-failed"
     (rollout,) = _started(run_dir, "vmss-rollout:vmss1")
