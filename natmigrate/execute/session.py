@@ -302,6 +302,15 @@ class RunSession:
                     return SessionResult(None)
                 return SessionResult(self._run(rd, connected, lbs, "migrate", settings))
         parsed = ids.parse_id(lbs[0].id)
+        if parsed is not None and "{" in parsed.subscription + parsed.resource_group:
+            # A plan made from a template names where it is deployed only by placeholders; Azure would
+            # answer ResourceNotFound for every read, so refuse before connecting.
+            raise NatMigrateError(
+                f"{lbs[0].id}: the plan was made from a template, so its ids hold placeholders "
+                "({subscriptionId}, {resourceGroup}); plan the deployed load balancer "
+                "(natmigrate plan -g RESOURCE_GROUP -n NAME --out plan.json) to apply it to Azure, or rehearse "
+                "this plan with --simulate TEMPLATE; nothing was changed"
+            )
         gateway = connect_azure(AzureTarget(parsed.subscription if parsed else None, target.cloud))
         self._check_current(gateway, lbs, use_etags=True)
         recheck_live(gateway, lbs, options)

@@ -91,3 +91,23 @@ def test_a_template_changed_after_planning_is_refused(tmp_path: Path) -> None:
     refused = _apply_hand_edited(plan, data, "resources", "loadBalancers_lb_export_name", tmp_path)
     assert refused.exit_code == 1
     assert "lb-export (its configuration differs from the plan)" in refused.stderr
+
+
+def test_a_template_plan_is_refused_against_azure_before_connecting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without ``--simulate`` a placeholder id names no resource in Azure: one line, exit 1, and no
+    connection is attempted (no credential is looked for)."""
+    plan = _plan(TEMPLATES[0], tmp_path / "plan.json")
+
+    def no_connection(*args: object, **kwargs: object) -> None:
+        raise AssertionError("apply connected to Azure with a template's placeholder ids")
+
+    monkeypatch.setattr("natmigrate.execute.session.connect_azure", no_connection)
+    done = cli("apply", str(plan), "--yes", "--state-dir", str(tmp_path / "runs"))
+    assert done.exit_code == 1, done.stderr
+    message = done.stderr.strip()
+    assert len(message.splitlines()) == 1
+    assert "made from a template" in message and "{subscriptionId}" in message
+    assert "nothing was changed" in message
+    assert not (tmp_path / "runs").exists()
