@@ -506,6 +506,24 @@ def check_backend_ports(lb: Mapping[str, Any], target: Target, index: BackendInd
                 )
 
 
+Referrers = dict[str, list[Target]]  # a backend pool, NAT pool or v1 rule key -> its targets
+
+
+def _referrers(targets: list[Target]) -> tuple[Referrers, Referrers, Referrers]:
+    """The targets that reference each backend pool, each NAT pool and each v1 rule."""
+    by_pool: Referrers = {}
+    by_natpool: Referrers = {}
+    by_rule: Referrers = {}
+    for t in targets:
+        for k in t.backend_pools:
+            by_pool.setdefault(k, []).append(t)
+        for k in t.nat_pools:
+            by_natpool.setdefault(k, []).append(t)
+        for k in t.nat_rules:
+            by_rule.setdefault(k, []).append(t)
+    return by_pool, by_natpool, by_rule
+
+
 @dataclass(slots=True)
 class LbMappings:
     """Result of :func:`mappings`: the NAT mappings and the port allocations they use."""
@@ -527,16 +545,7 @@ def mappings(
     lb_id = str(lb["id"])
     out: list[NatMapping] = []
     new_alloc: dict[str, dict[str, int]] = {}
-    by_pool: dict[str, list[Target]] = {}
-    by_natpool: dict[str, list[Target]] = {}
-    by_rule: dict[str, list[Target]] = {}
-    for t in targets:
-        for k in t.backend_pools:
-            by_pool.setdefault(k, []).append(t)
-        for k in t.nat_pools:
-            by_natpool.setdefault(k, []).append(t)
-        for k in t.nat_rules:
-            by_rule.setdefault(k, []).append(t)
+    by_pool, by_natpool, by_rule = _referrers(targets)
 
     for pool in children(lb, "inboundNatPools"):
         cp = props(pool)
@@ -712,16 +721,7 @@ def render(
     p = view["properties"]
     p["provisioningState"] = state
     lb_id = str(view["id"])
-    by_pool: dict[str, list[Target]] = {}
-    by_natpool: dict[str, list[Target]] = {}
-    by_rule: dict[str, list[Target]] = {}
-    for t in targets:
-        for k in t.backend_pools:
-            by_pool.setdefault(k, []).append(t)
-        for k in t.nat_pools:
-            by_natpool.setdefault(k, []).append(t)
-        for k in t.nat_rules:
-            by_rule.setdefault(k, []).append(t)
+    by_pool, by_natpool, by_rule = _referrers(targets)
 
     fe_back: dict[str, dict[str, list[dict[str, str]]]] = {}
 
