@@ -22,7 +22,7 @@ from natmigrate.sources.terraform import TF_JSON_SUFFIX
 
 SUFFIXES = (".json", ".jsonc", ".bicep", ".tf")
 # Formats that declare resources (what fix rewrites, or will); the others describe deployed ones.
-TEMPLATE_FORMATS = (arm.FORMAT, "bicep", "terraform", "terraform-json")
+TEMPLATE_FORMATS = (arm.FORMAT, "bicep", "terraform")
 _BOM = "\ufeff"
 
 Fixer = Callable[[str, str, FixOptions], FileFix]

@@ -485,7 +485,9 @@ class _Rewrite:
             if ids.id_key(r) in self.rewritten
         }
         add = [self.pool_refs[ids.id_key(p)] for p in self.d.pools_to_add(edit, edit.remove)]
-        message = f"scale set {ss.name} ip configuration {edit.ip_configuration}: NAT pools out, backend pools in"
+        message = (
+            f"scale set {ss.name} ip configuration {edit.ip_configuration}: NAT pools out, backend pools in"
+        )
         if ipc is not None and terraform_json.is_json(f):
             ops, at = self.json_files[f.path].ip_configuration(ipc.origin.pointer, gone, add, str(ss.name))
             self.edits.add_json(f, ops)

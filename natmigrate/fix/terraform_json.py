@@ -216,7 +216,9 @@ class JsonFile:
     def state_blocks(self, blocks: list[StateBlock]) -> FileOp:
         """Top-level ``import`` and ``removed`` entries (appended to those the file has)."""
         imports = [{"to": b.address, "id": b.import_id} for b in blocks if b.import_id is not None]
-        removed = [{"from": b.address, "lifecycle": [{"destroy": False}]} for b in blocks if b.import_id is None]
+        removed = [
+            {"from": b.address, "lifecycle": [{"destroy": False}]} for b in blocks if b.import_id is None
+        ]
 
         def op(jf: JsonFile) -> None:
             t = jf.text
@@ -270,7 +272,9 @@ class JsonFile:
             if item.key not in self.to_rules:
                 continue
             inside = [e for e in pending if item.value_start <= e.start and e.end <= item.end]
-            shifted = [Edit(e.start - item.value_start, e.end - item.value_start, e.replacement) for e in inside]
+            shifted = [
+                Edit(e.start - item.value_start, e.end - item.value_start, e.replacement) for e in inside
+            ]
             body = apply(t.original[item.value_start : item.end], shifted)
             self.new.setdefault(RULE, []).append((item.key or "", body, line_indent(t.text, item.start)))
             moved.append((item.value_start, item.end))
@@ -299,7 +303,8 @@ class JsonFile:
             indent = t.item_indent(resources)
             inner = indent + t.unit
             body = ",\n".join(
-                inner + member_text(name, _member_value(value, old, inner, t.unit)) for name, value, old in members
+                inner + member_text(name, _member_value(value, old, inner, t.unit))
+                for name, value, old in members
             )
             append(resources, f"{json.dumps(rtype)}: {{\n{body}\n{indent}}}")(t)
 

@@ -103,7 +103,11 @@ def test_a_nat_pool_becomes_a_v2_rule_and_the_scale_set_follows(tmp_path: Path) 
     assert rule["name"] == "${var.prefix}-ssh-v2"
     assert "probe_id" not in rule
     assert rule["backend_address_pool_id"] == "${azurerm_lb_backend_address_pool.ssh_v2.id}"
-    assert (rule["frontend_port_start"], rule["frontend_port_end"], rule["backend_port"]) == (50000, 50099, 22)
+    assert (rule["frontend_port_start"], rule["frontend_port_end"], rule["backend_port"]) == (
+        50000,
+        50099,
+        22,
+    )
     assert resources["azurerm_lb_backend_address_pool"]["ssh_v2"] == {
         "loadbalancer_id": "${azurerm_lb.web.id}",
         "name": "${var.prefix}-ssh-v2-pool",
@@ -123,7 +127,10 @@ def test_the_rewrite_reads_back_as_v2_and_passes_check(tmp_path: Path) -> None:
     [lb] = read_module([path]).snapshot.load_balancers
     assert not lb.inbound_nat_pools
     [rule] = lb.inbound_nat_rules
-    assert rule.version == "v2" and (rule.frontend_port_range_start, rule.frontend_port_range_end) == (50000, 50099)
+    assert rule.version == "v2" and (rule.frontend_port_range_start, rule.frontend_port_range_end) == (
+        50000,
+        50099,
+    )
     scale_sets = read_module([path]).snapshot.scale_sets
     assert not any(ipc.nat_pools for ss in scale_sets for ipc in ss.ip_configurations)
     checked = run_check([str(tmp_path)], no_config=True, root=tmp_path)
@@ -137,9 +144,17 @@ def test_untouched_text_stays_byte_for_byte(tmp_path: Path) -> None:
     path.write_text(text)
     result = fixed([path])["main.tf.json"]
     removed = [
-        line[1:] for line in difflib.ndiff(text.splitlines(), result.fixed.splitlines()) if line.startswith("- ")
+        line[1:]
+        for line in difflib.ndiff(text.splitlines(), result.fixed.splitlines())
+        if line.startswith("- ")
     ]
-    edited = ('"name"', '"probe_id"', '"load_balancer_inbound_nat_rules_ids"', '"azurerm_lb_nat_pool"', "nat_pool.ssh")
+    edited = (
+        '"name"',
+        '"probe_id"',
+        '"load_balancer_inbound_nat_rules_ids"',
+        '"azurerm_lb_nat_pool"',
+        "nat_pool.ssh",
+    )
     assert removed and all(any(key in line for key in edited) or line.strip() == "]" for line in removed)
     assert result.fixed.count('"location":"westeurope"') == 2
 
@@ -165,15 +180,17 @@ def test_an_existing_pool_holding_exactly_the_users_is_reused(tmp_path: Path) ->
 
 def test_hcl_pool_and_json_scale_set_of_one_module_each_in_its_own_syntax(tmp_path: Path) -> None:
     (tmp_path / "lb.tf").write_text(LB_TF)
-    vmss = write(tmp_path / "vmss.tf.json", {"resource": {"azurerm_linux_virtual_machine_scale_set": {"web": VMSS}}})
+    vmss = write(
+        tmp_path / "vmss.tf.json", {"resource": {"azurerm_linux_virtual_machine_scale_set": {"web": VMSS}}}
+    )
     results = fixed([tmp_path / "lb.tf", vmss])
     lb = results["lb.tf"].fixed
     assert 'resource "azurerm_lb_nat_rule" "ssh" {' in lb
     assert 'resource "azurerm_lb_backend_address_pool" "ssh_v2" {' in lb
     hcl2.loads(lb)
-    ipc = json.loads(results["vmss.tf.json"].fixed)["resource"]["azurerm_linux_virtual_machine_scale_set"]["web"][
-        "network_interface"
-    ]["ip_configuration"]
+    ipc = json.loads(results["vmss.tf.json"].fixed)["resource"]["azurerm_linux_virtual_machine_scale_set"][
+        "web"
+    ]["network_interface"]["ip_configuration"]
     assert ipc["load_balancer_backend_address_pool_ids"] == ["${azurerm_lb_backend_address_pool.ssh_v2.id}"]
     assert "load_balancer_inbound_nat_rules_ids" not in ipc
 
@@ -243,7 +260,9 @@ def test_a_pool_built_by_count_is_left_with_the_reason_and_line(tmp_path: Path) 
 
 def test_nat_references_that_are_not_a_list_leave_the_load_balancer(tmp_path: Path) -> None:
     doc = module()
-    ipc = doc["resource"]["azurerm_linux_virtual_machine_scale_set"]["web"]["network_interface"]["ip_configuration"]
+    ipc = doc["resource"]["azurerm_linux_virtual_machine_scale_set"]["web"]["network_interface"][
+        "ip_configuration"
+    ]
     ipc["load_balancer_inbound_nat_rules_ids"] = ["${azurerm_lb_nat_pool.ssh.id}", "${var.more_pools[0]}"]
     ipc["load_balancer_backend_address_pool_ids"] = "${var.pools}"
     path = write(tmp_path / "main.tf.json", doc)
@@ -282,7 +301,12 @@ def test_detect_and_check_find_a_pool_in_tf_json_given_as_a_file_or_found_in_a_t
     nested = tmp_path / "infra" / "lb"
     nested.mkdir(parents=True)
     path = write(nested / "main.tf.json", module())
-    for args in (("detect", str(path)), ("check", str(path)), ("check", str(tmp_path)), ("detect", str(tmp_path))):
+    for args in (
+        ("detect", str(path)),
+        ("check", str(path)),
+        ("check", str(tmp_path)),
+        ("detect", str(tmp_path)),
+    ):
         result = _cli(*args, "-o", "json", *(["--no-config"] if args[0] == "check" else []))
         assert result.exit_code == 3, (args, result.output)
         findings = json.loads(result.stdout)["files"][0]["findings"]
