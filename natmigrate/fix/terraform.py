@@ -365,21 +365,30 @@ class _Rewrite:
     def _json_pool(self, f: TfFile, local: str, rule: NatRuleV2) -> None:
         jf = self.json_files[f.path]
         pool = jf.nat_pool(local)
-        source = str(_literal(self.module.raw[(POOL, local)][0].get("name")) or local)
+        source = self._source_name(local)
         name = _renamed(pool.name, self.options.rule_name, source, rule.name)
         ref, new_local, planned = self._backend_pool(rule.backend_address_pool, local)
         ops = jf.pool_to_rule(pool, name, ref)
         if new_local is not None:
             pool_name = _renamed(pool.name, self.options.pool_name, source, planned.name)
             ops.append(jf.add_backend_pool(pool, new_local, pool_name))
-            self.edits.note(f, f"new backend pool {BACKEND_POOL}.{new_local} ({planned.name})", pool.at)
-            if pool.lb_ref is not None and pool.lb_ref.endswith(".id"):
-                pool_id = f"${{{pool.lb_ref}}}/backendAddressPools/{pool_name}"
-                self._state(f, terraform_json.StateBlock(f"{BACKEND_POOL}.{new_local}", pool_id))
+            self._new_pool(f, new_local, planned, pool.lb_ref or "", pool_name, pool.at)
         self.edits.add_json(f, ops)
         self.edits.note(f, self._rule_message(local, rule), pool.at)
-        if pool.lb_ref is not None:
-            self._rule_state(f, local, pool.lb_ref, name)
+        self._rule_state(f, local, pool.lb_ref or "", name)
+
+    def _source_name(self, local: str) -> str:
+        """The NAT pool's Azure name as the planner saw it: its literal ``name``, else its Terraform name."""
+        return str(_literal(self.module.raw[(POOL, local)][0].get("name")) or local)
+
+    def _new_pool(
+        self, f: TfFile, local: str, planned: BackendPoolPlan, lb_expr: str, name: str, at: int
+    ) -> None:
+        """Note a new backend pool, and import the one ``migrate`` created (``name`` as a string template)."""
+        self.edits.note(f, f"new backend pool {BACKEND_POOL}.{local} ({planned.name})", at)
+        if lb_expr.endswith(".id"):
+            pool_id = f"${{{lb_expr}}}/backendAddressPools/{name}"
+            self._state(f, terraform_json.StateBlock(f"{BACKEND_POOL}.{local}", pool_id))
 
     @staticmethod
     def _rule_message(local: str, rule: NatRuleV2) -> str:
@@ -403,10 +412,8 @@ class _Rewrite:
         header = f.text[start:brace]
         at = header.index(POOL)
         self.edits.add(f, Edit(start + at, start + at + len(POOL), "azurerm_lb_nat_rule"))
-        source = self.module.raw[(POOL, local)][0]
-        source_name = _literal(source.get("name"))
         raw_name = f.text[name_attr.value_start : name_attr.value_end]
-        new_name = self._name_text(raw_name, self.options.rule_name, str(source_name or local), rule.name)
+        new_name = self._name_text(raw_name, self.options.rule_name, self._source_name(local), rule.name)
         self.edits.add(f, Edit(name_attr.value_start, name_attr.value_end, new_name))
         if "probe_id" in attrs:
             self.edits.add(f, hcltext.remove_line(attrs["probe_id"]))
@@ -421,15 +428,11 @@ class _Rewrite:
         ref, new_local, planned = self._backend_pool(pool_id, local)
         if new_local is None:
             return ref
-        source_name = _literal(self.module.raw[(POOL, local)][0].get("name"))
-        name = self._name_text(raw_name, self.options.pool_name, str(source_name or local), planned.name)
+        name = self._name_text(raw_name, self.options.pool_name, self._source_name(local), planned.name)
         lb_expr = f.text[lb_attr.value_start : lb_attr.value_end]
         block = f'\n\nresource "{BACKEND_POOL}" "{new_local}" {{\n  loadbalancer_id = {lb_expr}\n  name            = {name}\n}}'
         self.edits.add(f, Edit(after, after, block))
-        self.edits.note(f, f"new backend pool {BACKEND_POOL}.{new_local} ({planned.name})", after)
-        if lb_expr.endswith(".id"):
-            pool_id_text = f"${{{lb_expr}}}/backendAddressPools/{name[1:-1]}"
-            self._state(f, terraform_json.StateBlock(f"{BACKEND_POOL}.{new_local}", pool_id_text))
+        self._new_pool(f, new_local, planned, lb_expr, name[1:-1], after)
         return ref
 
     def _backend_pool(self, pool_id: str, local: str) -> tuple[str, str | None, BackendPoolPlan]:
@@ -576,7 +579,10 @@ def fix_module(paths: list[Path], options: FixOptions) -> list[FileFix]:
         if path in state:
             jf.commit([jf.state_blocks(state.pop(path))])
         if jf.touched:
-            results[path].fixed = apply(results[path].original, jf.edits())
+            try:
+                results[path].fixed = apply(results[path].original, jf.edits())
+            except (ValueError, CannotRewriteError) as exc:  # a bug or a layout it cannot place: say so
+                results[path].error = f"cannot rewrite safely: {exc}"
     for path, file_edits in edits.items():
         result = results[path]
         result.fixed = apply(result.original, file_edits)
@@ -605,6 +611,7 @@ def _left(results: dict[str, FileFix], module: _Module, lb: str, reason: str) ->
         next(iter(results.values())).unfixable.append(Unfixable(f"azurerm_lb.{lb}", reason, names=(lb,)))
         return
     f = found[1]
-    span = f.positions.span(f"/resource/azurerm_lb/{lb}")
-    line = f.text.count("\n", 0, span[0]) + 1 if span else None
+    # The block's line; for a JSON ``resource`` written as an array, the nearest line the reader knows.
+    position = f.positions.position(f"/resource/azurerm_lb/{lb}")
+    line = position[0] if position else None
     results[f.path].unfixable.append(Unfixable(f"azurerm_lb.{lb}", reason, line, names=(lb,)))

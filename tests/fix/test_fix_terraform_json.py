@@ -311,3 +311,27 @@ def test_detect_and_check_find_a_pool_in_tf_json_given_as_a_file_or_found_in_a_t
         assert result.exit_code == 3, (args, result.output)
         findings = json.loads(result.stdout)["files"][0]["findings"]
         assert ("NATM001", "azurerm_lb_nat_pool.ssh") in {(f["rule"], f["resource"]) for f in findings}
+
+
+def test_resources_written_as_an_array_of_objects_are_left_with_a_line(tmp_path: Path) -> None:
+    doc = module()
+    doc["resource"] = [{rtype: by_name} for rtype, by_name in doc["resource"].items()]
+    path = write(tmp_path / "main.tf.json", doc)
+    result = fixed([path])["main.tf.json"]
+    assert not result.changed
+    [left] = result.unfixable
+    assert "could not be located" in left.reason and left.line == line_of(result.original, '"resource"')
+
+
+def test_crlf_files_keep_crlf_and_a_single_state_block_object_becomes_a_list(tmp_path: Path) -> None:
+    doc = {**module(), "import": {"to": "azurerm_lb.web", "id": "/subscriptions/0/lb"}}
+    path = tmp_path / "main.tf.json"
+    path.write_bytes(json.dumps(doc, indent=4).replace("\n", "\r\n").encode())
+    result = fixed([path], terraform_state_blocks=True)["main.tf.json"]
+    assert result.changed and result.fixed.count("\n") == result.fixed.count("\r\n")
+    imports = json.loads(result.fixed)["import"]
+    assert [i["to"] for i in imports] == [
+        "azurerm_lb.web",
+        "azurerm_lb_backend_address_pool.ssh_v2",
+        "azurerm_lb_nat_rule.ssh",
+    ]
