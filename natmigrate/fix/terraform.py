@@ -316,12 +316,18 @@ class _Rewrite:
         self.rewritten: dict[str, str] = {}  # NAT pool id key -> its Terraform name
         self.taken = {name for (t, name) in module.raw if t == BACKEND_POOL}
 
-    def _block(self, rtype: str, name: str) -> tuple[TfFile, int, int, int]:
-        """The file of a resource block, its start, its end and its opening brace."""
+    def _file(self, rtype: str, name: str) -> TfFile:
+        """The file that declares a resource."""
         found = self.module.raw.get((rtype, name))
         if found is None:
             raise CannotRewriteError(f"{rtype}.{name} is not in this module")
-        f = found[1]
+        return found[1]
+
+    def _block(self, rtype: str, name: str) -> tuple[TfFile, int, int, int]:
+        """The file of an HCL resource block, its start, its end and its opening brace."""
+        f = self._file(rtype, name)
+        if terraform_json.is_json(f):  # an HCL-only rewrite reached a JSON file: leave it, say so
+            raise CannotRewriteError(f"{rtype}.{name}: this rewrite is not built for Terraform JSON yet")
         span = f.positions.span(f"/resource/{rtype}/{name}")
         if span is None:
             raise CannotRewriteError(f"{rtype}.{name}: its block could not be located")
@@ -398,9 +404,8 @@ class _Rewrite:
         )
 
     def _pool(self, local: str, rule: NatRuleV2) -> None:
-        found = self.module.raw.get((POOL, local))
-        if found is not None and terraform_json.is_json(found[1]):
-            self._json_pool(found[1], local, rule)
+        if terraform_json.is_json(self._file(POOL, local)):
+            self._json_pool(self._file(POOL, local), local, rule)
             return
         f, start, end, brace = self._block(POOL, local)
         attrs = hcltext.attributes(f.layout, brace)
@@ -469,7 +474,7 @@ class _Rewrite:
             if ss is None:
                 raise CannotRewriteError(f"scale set {change.name} is not in this module")
             rtype, local = ss.origin.pointer.split("/")[2:4]
-            f = self._block(rtype, local)[0]
+            f = self._file(rtype, local)
             for edit in change.edits:
                 self._ip_configuration(ss, f, edit)
 

@@ -207,6 +207,12 @@ def test_json_pool_and_hcl_scale_set_of_one_module_each_in_its_own_syntax(tmp_pa
     assert "load_balancer_backend_address_pool_ids = [azurerm_lb_backend_address_pool.ssh_v2.id]" in vmss
     assert "load_balancer_inbound_nat_rules_ids" not in vmss
     hcl2.loads(vmss)
+    written = _cli("fix", str(tmp_path), "--write", "-o", "json")
+    assert written.exit_code == 3, written.output
+    assert all(f["error"] is None and f["changed"] for f in json.loads(written.stdout)["files"])
+    assert _cli("check", str(tmp_path), "--no-config").exit_code == 0
+    [lb_read] = read_module([lb, tmp_path / "vmss.tf"]).snapshot.load_balancers
+    assert not lb_read.inbound_nat_pools and [r.version for r in lb_read.inbound_nat_rules] == ["v2"]
 
 
 def test_a_pool_beside_one_that_stays_moves_under_azurerm_lb_nat_rule(tmp_path: Path) -> None:
