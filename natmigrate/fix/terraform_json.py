@@ -32,6 +32,7 @@ from natmigrate.fix.core import CannotRewriteError
 from natmigrate.fix.jsontext import (
     Container,
     Edit,
+    Item,
     JsonText,
     append,
     apply,
@@ -196,12 +197,19 @@ class JsonFile:
         pools_item = ipc.member(_POOL_IDS)
         ops: list[Callable[[JsonText], None]] = []
         if pools_item is None:
-            new_member = member_text(_POOL_IDS, "[" + ", ".join(added) + "]")
             if kept:
                 ops += [remove(nat, i) for i in out]
-                ops.append(append(ipc, new_member))
+                ops.append(append(ipc, member_text(_POOL_IDS, "[" + ", ".join(added) + "]")))
             else:  # the NAT pool references out, the backend pool references in, in the same place
-                ops.append(plain(Edit(nat_item.start, nat_item.end, new_member)))
+                ops.append(
+                    plain(
+                        Edit(nat_item.start, nat_item.value_start, _key_text(self.text, nat_item, _POOL_IDS))
+                    )
+                )
+                if "\n" in self.text.text[nat.open : nat.close]:  # one element a line: laid out afresh
+                    ops += [remove(nat, i) for i in out] + [append(nat, text) for text in added]
+                else:
+                    ops.append(plain(Edit(nat_item.value_start, nat_item.end, "[" + ", ".join(added) + "]")))
         else:
             pools = self.text.container(f"{pointer}/{_POOL_IDS}")
             if pools is None or self.text.text[pools.open] != "[":
@@ -320,7 +328,7 @@ def _member_value(value: Any, old_indent: str | None, indent: str, unit: str) ->
     return reindent(str(value), old_indent, indent)
 
 
-def _key_text(t: JsonText, item: Any, key: str) -> str:
+def _key_text(t: JsonText, item: Item, key: str) -> str:
     """``"key":`` written with the spacing the file uses after the original key."""
     written = t.original[item.start : item.value_start]
     return json.dumps(key) + written[written.index('"', 1) + 1 :]
