@@ -15,33 +15,24 @@ from pathlib import Path
 
 from natmigrate.errors import InputError
 from natmigrate.filescan.expand import expand
-from natmigrate.fix import arm, equivalence, terraform, verify
+from natmigrate.fix import arm, bicep, equivalence, terraform, verify
 from natmigrate.fix.core import FileFix, FixOptions
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES, read_text
 from natmigrate.sources.terraform import TF_JSON_SUFFIX
 
 SUFFIXES = (".json", ".jsonc", ".bicep", ".tf")
 # Formats that declare resources (what fix rewrites, or will); the others describe deployed ones.
-TEMPLATE_FORMATS = (arm.FORMAT, "bicep", "terraform")
+TEMPLATE_FORMATS = (arm.FORMAT, bicep.BICEP, "terraform")
 _BOM = "\ufeff"
 
 Fixer = Callable[[str, str, FixOptions], FileFix]
-
-
-def _not_yet(fmt: str) -> Fixer:
-    """Formats whose rewrite is not built yet: v1 in them is reported, never silently passed."""
-
-    def fixer(path: str, text: str, options: FixOptions) -> FileFix:
-        return FileFix(path, fmt, text, text)
-
-    return fixer
 
 
 def fixer_for(path: Path) -> Fixer:
     """The rewrite for a file, by its name."""
     name = path.name.lower()
     if name.endswith(".bicep"):
-        return _not_yet("bicep")
+        return bicep.fix_bicep
     return arm.fix_template
 
 
