@@ -65,6 +65,16 @@ def nat_pool(lb: str, name: str, start: int = 50000, end: int = 50099, backend: 
     }
 
 
+def vm_profile(ipconfig: dict[str, Any], ipconfig_name: str = "ipc", primary: bool = False) -> dict[str, Any]:
+    """A scale set's ``virtualMachineProfile``: one NIC ``nic`` with one IP configuration whose
+    properties are ``ipconfig``."""
+    nic_properties: dict[str, Any] = {"primary": True} if primary else {}
+    nic_properties["ipConfigurations"] = [{"name": ipconfig_name, "properties": ipconfig}]
+    return {
+        "networkProfile": {"networkInterfaceConfigurations": [{"name": "nic", "properties": nic_properties}]}
+    }
+
+
 def scale_set(name: str = "vmss", ipconfig: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "name": name,
@@ -73,20 +83,36 @@ def scale_set(name: str = "vmss", ipconfig: dict[str, Any] | None = None) -> dic
         "sku": {"capacity": 2},
         "properties": {
             "upgradePolicy": {"mode": "Manual"},
-            "virtualMachineProfile": {
-                "networkProfile": {
-                    "networkInterfaceConfigurations": [
-                        {
-                            "name": "nic",
-                            "properties": {
-                                "ipConfigurations": [{"name": "ipc", "properties": ipconfig or {}}]
-                            },
-                        }
-                    ]
-                }
-            },
+            "virtualMachineProfile": vm_profile(ipconfig or {}),
         },
     }
+
+
+def arm_scale_set(
+    name: str,
+    ipconfig: dict[str, Any],
+    *,
+    location: str,
+    vm_size: str,
+    ipconfig_name: str = "ipc",
+    depends_on: list[str] | None = None,
+) -> dict[str, Any]:
+    """An ARM template's scale set (two instances, Manual upgrades) with one primary NIC whose one IP
+    configuration has ``ipconfig`` as its properties."""
+    resource: dict[str, Any] = {
+        "type": "Microsoft.Compute/virtualMachineScaleSets",
+        "apiVersion": "2023-09-01",
+        "name": name,
+        "location": location,
+    }
+    if depends_on is not None:
+        resource["dependsOn"] = depends_on
+    resource["sku"] = {"name": vm_size, "capacity": 2}
+    resource["properties"] = {
+        "upgradePolicy": {"mode": "Manual"},
+        "virtualMachineProfile": vm_profile(ipconfig, ipconfig_name, primary=True),
+    }
+    return resource
 
 
 def nic(name: str, ipconfig: dict[str, Any]) -> dict[str, Any]:

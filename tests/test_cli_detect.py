@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
+from helpers.process import natmigrate_process
 from paths import FIXTURES
 from typer.testing import CliRunner
 
@@ -86,12 +85,7 @@ def test_input_format_override() -> None:
 def test_garbage_file_as_a_real_process_prints_one_line_and_no_traceback(tmp_path: Path) -> None:
     garbage = tmp_path / "garbage.json"
     garbage.write_bytes(b"\x00\x01\x02\x03 not json")
-    proc = subprocess.run(
-        [sys.executable, "-m", "natmigrate", "detect", str(garbage)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = natmigrate_process("detect", str(garbage))
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr + proc.stdout
     assert "binary content" in proc.stdout + proc.stderr
@@ -115,12 +109,7 @@ def test_other_tools_json_in_a_directory_is_skipped_but_named_it_is_an_error(tmp
 def test_a_garbage_file_gives_exactly_one_line_on_stderr_and_nothing_else(tmp_path: Path) -> None:
     garbage = tmp_path / "garbage.json"
     garbage.write_text("{{{ definitely not json")
-    proc = subprocess.run(
-        [sys.executable, "-m", "natmigrate", "detect", str(garbage)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = natmigrate_process("detect", str(garbage))
     assert proc.returncode == 1
     assert proc.stdout == ""
     assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("natmigrate: error: ")

@@ -3,22 +3,14 @@ end without freeing their input; they must behave exactly like the full app."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
+from helpers.process import natmigrate_process
 from paths import FIXTURES
 from typer.testing import CliRunner
 
 from natmigrate.cli.app import app
 
 runner = CliRunner()
-
-
-def _process(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "natmigrate", *args], capture_output=True, text=True, check=False
-    )
 
 
 @pytest.mark.parametrize(
@@ -51,7 +43,7 @@ def _process(*args: str) -> subprocess.CompletedProcess[str]:
     ],
 )
 def test_lean_process_matches_the_full_app(args: tuple[str, ...]) -> None:
-    proc = _process(*args)
+    proc = natmigrate_process(*args)
     full = runner.invoke(app, list(args), prog_name="python -m natmigrate")
     assert proc.returncode == full.exit_code
     assert proc.stdout == full.stdout
@@ -59,14 +51,16 @@ def test_lean_process_matches_the_full_app(args: tuple[str, ...]) -> None:
 
 
 def test_other_commands_still_start_the_full_app() -> None:
-    proc = _process("--help")
+    proc = natmigrate_process("--help")
     assert proc.returncode == 0
     for command in ("detect", "check", "plan", "migrate", "simulate"):
         assert command in proc.stdout
 
 
 def test_detect_exit_code_and_output_survive_the_quick_exit() -> None:
-    proc = _process("detect", str(FIXTURES / "vm-nat-rules.json"), str(FIXTURES / "nope.json"), "-o", "json")
+    proc = natmigrate_process(
+        "detect", str(FIXTURES / "vm-nat-rules.json"), str(FIXTURES / "nope.json"), "-o", "json"
+    )
     assert proc.returncode == 1  # a file could not be read
     assert proc.stdout.rstrip().endswith("}")  # the whole document was flushed
     assert "nope.json" in proc.stderr

@@ -70,3 +70,97 @@ def test_ports_with_debug_logs_the_requests_it_sends() -> None:
     assert quiet.stdout == loud.stdout
     assert "azure" not in quiet.stderr
     assert "Request URL" in loud.stderr and "127.0.0.1" in loud.stderr
+
+
+# What each command that runs against Azure lists in its --help, panel by panel as printed: the
+# arguments, the options without a panel, then the named panels in the order they first appear.
+# Commands take some options as option groups (natmigrate.cli.option_groups); this pins that the
+# groups show the same options, in the same places, as each command declaring them itself.
+HELP_PANELS: dict[str, list[tuple[str, str]]] = {
+    "plan": [
+        ("Arguments", "paths"),
+        (
+            "Options",
+            "--output --out --scope --rolling --reuse-shared-pools --batch-size --rule-name --pool-name "
+            "--detailed-exitcode --input-format --parameters --max-file-size --query --only-show-errors "
+            "--debug --verbose",
+        ),
+        ("Azure", "--resource-group --name --subscription"),
+        ("Layout", "--rules-mode --frontend-port-start --widen-ranges --max-instances"),
+        ("Safety", "--allow-pending-model"),
+        ("Names", "--reuse-backend-pools"),
+    ],
+    "migrate": [
+        ("Arguments", "files"),
+        (
+            "Options",
+            "--parameters --batch-size --rolling --scope --rollout-timeout --output --query "
+            "--only-show-errors --debug --verbose",
+        ),
+        ("Azure", "--resource-group --name --subscription --cloud"),
+        ("Rehearsal", "--simulate --simulate-fault"),
+        ("Safety", "--dry-run --yes --state-dir --allow-pending-model"),
+        ("Campaign", "--inventory --only --parallel"),
+    ],
+    "apply": [
+        ("Arguments", "plan_file files"),
+        (
+            "Options",
+            "--parameters --batch-size --rollout-timeout --output --query --only-show-errors --debug --verbose",
+        ),
+        ("Azure", "--name --cloud"),
+        ("Rehearsal", "--simulate --simulate-fault"),
+        ("Safety", "--dry-run --yes --state-dir --allow-pending-model"),
+    ],
+    **{
+        command: [
+            ("Arguments", "run_dir"),
+            (
+                "Options",
+                "--batch-size --rollout-timeout --output --query --only-show-errors --debug --verbose",
+            ),
+            ("Safety", "--yes"),
+        ]
+        for command in ("resume", "rollback")
+    },
+    "ports": [
+        ("Options", "--output --query --only-show-errors --debug --verbose"),
+        ("Azure", "--resource-group --name --subscription --cloud"),
+        ("Rehearsal", "--simulate"),
+    ],
+    "scan": [
+        ("Options", "--output --out --via --query --only-show-errors --debug --verbose"),
+        ("Azure", "--subscription --management-group --cloud"),
+        ("Rehearsal", "--simulate"),
+    ],
+}
+
+
+def _help_panels(command: str) -> list[tuple[str, str]]:
+    panels: dict[str, list[str]] = {"Arguments": [], "Options": []}
+    for param in _commands()[command].params:
+        if param.param_type_name == "argument":
+            panels["Arguments"].append(param.name)
+        else:
+            panel = getattr(param, "rich_help_panel", None) or "Options"
+            panels.setdefault(panel, []).append(max(param.opts, key=len))
+    return [(panel, " ".join(names)) for panel, names in panels.items() if names]
+
+
+@pytest.mark.parametrize("command", HELP_PANELS)
+def test_a_command_lists_its_options_in_the_same_panels_and_order(command: str) -> None:
+    assert _help_panels(command) == HELP_PANELS[command]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["resume", "no-such-run", "--batch-size", "0"], "Invalid value for '--batch-size'"),
+        (["apply", "plan.json", "--simulate-fault", "GET:*:1:500"], "--simulate-fault: only with --simulate"),
+        (["migrate", "--inventory", "inv.json", "--parameters", "x=1"], "--inventory runs a campaign"),
+    ],
+)
+def test_options_taken_as_a_group_reach_the_command(args: list[str], message: str) -> None:
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr

@@ -17,7 +17,6 @@ from typing import Any, Literal
 
 from azure.core.credentials import TokenCredential
 from azure.core.pipeline import PipelineResponse
-from azure.core.rest import HttpRequest
 from azure.mgmt.compute import ComputeManagementClient
 from azure.mgmt.network import NetworkManagementClient
 from azure.mgmt.resourcegraph import ResourceGraphClient
@@ -26,12 +25,12 @@ from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
 from natmigrate.azure import fleet_queries
 from natmigrate.azure.clients import Connection
 from natmigrate.azure.gateway import translated_errors
+from natmigrate.azure.subscriptions import ids_named, visible_subscriptions
 from natmigrate.errors import UsageError
 from natmigrate.execute.gateway import ArmError, Body, ConnectionFailedError
 from natmigrate.fleet.selection import is_candidate
 
 Via = Literal["auto", "resource-graph", "arm"]
-SUBSCRIPTIONS_API_VERSION = "2022-12-01"
 GRAPH_PAGE = 1000  # rows per Resource Graph answer (its maximum $top)
 GRAPH_SUBSCRIPTION_BATCH = 1000  # subscriptions per Resource Graph query
 
@@ -84,19 +83,8 @@ class FleetReader:
 
     def list_subscriptions(self) -> dict[str, str]:
         """Every subscription the credential can see: id -> display name."""
-        found: dict[str, str] = {}
-        url: str | None = f"/subscriptions?api-version={SUBSCRIPTIONS_API_VERSION}"
-        while url:
-            with translated_errors("GET /subscriptions"):
-                response = self._graph._send_request(HttpRequest("GET", url))
-                response.raise_for_status()
-                page = response.json()
-            for sub in page.get("value") or []:
-                sid = str(sub.get("subscriptionId") or "")
-                if sid:
-                    found[sid] = str(sub.get("displayName") or sid)
-            url = page.get("nextLink")
-        return found
+        with translated_errors("GET /subscriptions"):
+            return visible_subscriptions(self._graph._send_request)
 
     def resolve(self, wanted: Iterable[str], available: dict[str, str]) -> dict[str, str]:
         """``--subscription`` values (ids or display names) to id -> name; none given: all.
@@ -111,7 +99,7 @@ class FleetReader:
         for value in wanted:
             key = by_id.get(value.strip().lower())
             if key is None:
-                named = [k for k, name in available.items() if name.lower() == value.strip().lower()]
+                named = ids_named(available, value.strip())
                 if len(named) > 1:
                     raise UsageError(
                         f"--subscription {value!r}: {len(named)} subscriptions have this name; use the id"

@@ -148,19 +148,47 @@ class SdkGateway:
         with translated_errors(request):
             return fn()
 
+    def _get(self, resource_id: str, operations: Any, operation: str) -> Body:
+        """GET one resource through an SDK operations group, at ``operation``'s api-version."""
+        p = _parts(resource_id)
+        version = self._api[operation]
+        return _as_dict(
+            self._call(
+                f"GET {resource_id}",
+                lambda: operations.get(p.resource_group, p.name, api_version=version),
+            )
+        )
+
+    def _list_below(self, resource_id: str, what: str, operations: Any, operation: str) -> list[Body]:
+        """GET every ``what`` of one resource (the operations group's ``list``, every page)."""
+        p = _parts(resource_id)
+        version = self._api[operation]
+        return self._call(
+            f"GET {resource_id}/{what}",
+            lambda: [
+                _as_dict(item) for item in operations.list(p.resource_group, p.name, api_version=version)
+            ],
+        )
+
+    def _put(self, resource_id: str, operations: Any, model: Any, etag: str | None, operation: str) -> Body:
+        """PUT one resource with ``If-Match`` (when ``etag``) and wait for it."""
+        p = _parts(resource_id)
+        headers = {"If-Match": etag} if etag else {}
+        version = self._api[operation]
+        return _as_dict(
+            self._call(
+                f"PUT {resource_id}",
+                lambda: operations.begin_create_or_update(
+                    p.resource_group, p.name, model, headers=headers, api_version=version
+                ).result(),
+            )
+        )
+
     # Load balancers ------------------------------------------------------------------------
 
     def get_load_balancer(self, lb_id: str) -> Body:
         """GET a load balancer."""
-        p = _parts(lb_id)
-        return _as_dict(
-            self._call(
-                f"GET {lb_id}",
-                lambda: self.network.load_balancers.get(
-                    p.resource_group, p.name, api_version=self._api["LoadBalancers_Get"]
-                ),
-            )
-        )
+        return self._get(lb_id, self.network.load_balancers, "LoadBalancers_Get")
 
     def prepare_load_balancer(self, body: Body) -> None:
         """Build the SDK model of a coming load-balancer PUT ahead of time.
@@ -173,38 +201,21 @@ class SdkGateway:
 
     def put_load_balancer(self, lb_id: str, body: Body, etag: str | None) -> Body:
         """PUT a load balancer with ``If-Match``."""
-        p = _parts(lb_id)
-        headers = {"If-Match": etag} if etag else {}
         with self._prepared_lock:
             prepared, self._prepared = self._prepared, None
         if prepared is not None and (prepared[0] is body or prepared[0] == body):
             model = prepared[1]
         else:
             model = nm.LoadBalancer(writable_load_balancer(body))
-        return _as_dict(
-            self._call(
-                f"PUT {lb_id}",
-                lambda: self.network.load_balancers.begin_create_or_update(
-                    p.resource_group,
-                    p.name,
-                    model,
-                    headers=headers,
-                    api_version=self._api["LoadBalancers_CreateOrUpdate"],
-                ).result(),
-            )
-        )
+        return self._put(lb_id, self.network.load_balancers, model, etag, "LoadBalancers_CreateOrUpdate")
 
     def list_load_balancer_nics(self, lb_id: str) -> list[Body]:
         """NICs associated with the load balancer."""
-        p = _parts(lb_id)
-        return self._call(
-            f"GET {lb_id}/networkInterfaces",
-            lambda: [
-                _as_dict(n)
-                for n in self.network.load_balancer_network_interfaces.list(
-                    p.resource_group, p.name, api_version=self._api["LoadBalancerNetworkInterfaces_List"]
-                )
-            ],
+        return self._list_below(
+            lb_id,
+            "networkInterfaces",
+            self.network.load_balancer_network_interfaces,
+            "LoadBalancerNetworkInterfaces_List",
         )
 
     def query_port_mapping(
@@ -248,59 +259,24 @@ class SdkGateway:
 
     def get_network_interface(self, nic_id: str) -> Body:
         """GET a network interface."""
-        p = _parts(nic_id)
-        return _as_dict(
-            self._call(
-                f"GET {nic_id}",
-                lambda: self.network.network_interfaces.get(
-                    p.resource_group, p.name, api_version=self._api["NetworkInterfaces_Get"]
-                ),
-            )
-        )
+        return self._get(nic_id, self.network.network_interfaces, "NetworkInterfaces_Get")
 
     def put_network_interface(self, nic_id: str, body: Body, etag: str | None) -> Body:
         """PUT a network interface with ``If-Match``."""
-        p = _parts(nic_id)
-        headers = {"If-Match": etag} if etag else {}
         model = nm.NetworkInterface(body)
-        return _as_dict(
-            self._call(
-                f"PUT {nic_id}",
-                lambda: self.network.network_interfaces.begin_create_or_update(
-                    p.resource_group,
-                    p.name,
-                    model,
-                    headers=headers,
-                    api_version=self._api["NetworkInterfaces_CreateOrUpdate"],
-                ).result(),
-            )
+        return self._put(
+            nic_id, self.network.network_interfaces, model, etag, "NetworkInterfaces_CreateOrUpdate"
         )
 
     def get_virtual_machine(self, vm_id: str) -> Body:
         """GET a virtual machine."""
-        p = _parts(vm_id)
-        return _as_dict(
-            self._call(
-                f"GET {vm_id}",
-                lambda: self.compute.virtual_machines.get(
-                    p.resource_group, p.name, api_version=self._api["VirtualMachines_Get"]
-                ),
-            )
-        )
+        return self._get(vm_id, self.compute.virtual_machines, "VirtualMachines_Get")
 
     # Scale sets -------------------------------------------------------------------------------
 
     def get_scale_set(self, vmss_id: str) -> Body:
         """GET a scale set."""
-        p = _parts(vmss_id)
-        return _as_dict(
-            self._call(
-                f"GET {vmss_id}",
-                lambda: self.compute.virtual_machine_scale_sets.get(
-                    p.resource_group, p.name, api_version=self._api["VirtualMachineScaleSets_Get"]
-                ),
-            )
-        )
+        return self._get(vmss_id, self.compute.virtual_machine_scale_sets, "VirtualMachineScaleSets_Get")
 
     def update_scale_set(self, vmss_id: str, patch: Body, etag: str | None) -> Body:
         """PATCH a scale set model with ``If-Match``."""
@@ -323,15 +299,11 @@ class SdkGateway:
 
     def list_scale_set_instances(self, vmss_id: str) -> list[Body]:
         """Instances of a Uniform scale set."""
-        p = _parts(vmss_id)
-        return self._call(
-            f"GET {vmss_id}/virtualMachines",
-            lambda: [
-                _as_dict(vm)
-                for vm in self.compute.virtual_machine_scale_set_vms.list(
-                    p.resource_group, p.name, api_version=self._api["VirtualMachineScaleSetVMs_List"]
-                )
-            ],
+        return self._list_below(
+            vmss_id,
+            "virtualMachines",
+            self.compute.virtual_machine_scale_set_vms,
+            "VirtualMachineScaleSetVMs_List",
         )
 
     def upgrade_instances(self, vmss_id: str, instance_ids: list[str]) -> None:

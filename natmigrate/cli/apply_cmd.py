@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 
 from natmigrate.cli import options as o
+from natmigrate.cli.option_groups import with_option_groups
 from natmigrate.cli.root import reported
 from natmigrate.cli.run_view import run_session, target_of
-from natmigrate.cli.verbosity import Verbosity
 from natmigrate.execute.session import (
     DEFAULT_STATE_DIR,
     RunSession,
@@ -22,14 +22,12 @@ from natmigrate.report.formats import RunFormat
 
 
 @reported
+@with_option_groups
 def apply(
     plan_file: Annotated[Path, typer.Argument(help="A plan written by `natmigrate plan --out`.")],
-    files: o.SeedFiles = None,
+    *,
     name: o.LbName = None,
-    cloud: o.Cloud = "AzureCloud",
-    simulate: o.Simulate = None,
-    simulate_fault: o.Faults = None,
-    parameters: o.Parameters = None,
+    where: o.TargetOptions,
     dry_run: o.DryRun = False,
     yes: o.Yes = False,
     state_dir: o.StateDir = Path(DEFAULT_STATE_DIR),
@@ -38,13 +36,11 @@ def apply(
     allow_pending_model: o.AllowPendingModel = False,
     output: o.RunOutput = RunFormat.table,
     query: o.Query = None,
-    only_show_errors: o.OnlyShowErrors = False,
-    debug: o.Debug = False,
-    verbose: o.Verbose = False,
+    logs: o.LoggingOptions,
 ) -> None:
     """Run a saved plan; refuse when Azure changed since it was planned (etags, fingerprints)."""
     # The subscription is the plan's: a plan names every resource by its full id.
-    target = target_of(None, cloud, simulate, simulate_fault, files, parameters)
+    target = target_of(None, where)
     settings = RunSettings(state_dir, batch_size, rollout_timeout, dry_run, allow_pending_model)
 
     def run(session: RunSession) -> SessionResult:
@@ -54,7 +50,7 @@ def apply(
     run_session(
         run,
         output,
-        Verbosity(debug, verbose, only_show_errors),
+        logs.verbosity,
         yes,
         query,
     )

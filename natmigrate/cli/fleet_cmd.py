@@ -10,9 +10,9 @@ from typing import Annotated
 import typer
 
 from natmigrate.cli import options as o
+from natmigrate.cli.option_groups import with_option_groups
 from natmigrate.cli.root import reported
 from natmigrate.cli.terminal import emit, stderr_console, write_data
-from natmigrate.cli.verbosity import Verbosity
 from natmigrate.errors import ExitCode, NatMigrateError
 from natmigrate.report.formats import FleetFormat, render
 
@@ -26,7 +26,9 @@ class ScanVia(str, Enum):
 
 
 @reported
+@with_option_groups
 def scan(
+    *,
     subscription: Annotated[
         list[str] | None,
         typer.Option(
@@ -63,9 +65,7 @@ def scan(
         ),
     ] = None,
     query: o.Query = None,
-    only_show_errors: o.OnlyShowErrors = False,
-    debug: o.Debug = False,
-    verbose: o.Verbose = False,
+    logs: o.LoggingOptions,
 ) -> None:
     """List every load balancer with inbound NAT v1 in scope, with its readiness to migrate.
 
@@ -79,7 +79,7 @@ def scan(
     from natmigrate.azure.fleet_scan import ScanRequest
     from natmigrate.azure.fleet_scan import scan as run_scan
 
-    Verbosity(debug, verbose, only_show_errors).configure_logging()
+    logs.verbosity.configure_logging()
     for path in simulate or []:
         if not path.is_file():
             raise NatMigrateError(f"{path}: no such file")

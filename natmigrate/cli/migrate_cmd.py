@@ -9,6 +9,7 @@ import typer
 
 from natmigrate.cli import campaign_cmd
 from natmigrate.cli import options as o
+from natmigrate.cli.option_groups import with_option_groups
 from natmigrate.cli.root import reported
 from natmigrate.cli.run_view import confirmation, run_session, target_of
 from natmigrate.cli.verbosity import Verbosity
@@ -24,15 +25,13 @@ CAMPAIGN = "Campaign"
 
 
 @reported
+@with_option_groups
 def migrate(
-    files: o.SeedFiles = None,
+    *,
     resource_group: o.ResourceGroup = None,
     name: o.LbName = None,
     subscription: o.Subscription = None,
-    cloud: o.Cloud = "AzureCloud",
-    simulate: o.Simulate = None,
-    simulate_fault: o.Faults = None,
-    parameters: o.Parameters = None,
+    where: o.TargetOptions,
     dry_run: o.DryRun = False,
     yes: o.Yes = False,
     state_dir: o.StateDir = Path(DEFAULT_STATE_DIR),
@@ -43,9 +42,7 @@ def migrate(
     rollout_timeout: o.RolloutTimeout = 3600.0,
     output: o.RunOutput = RunFormat.table,
     query: o.Query = None,
-    only_show_errors: o.OnlyShowErrors = False,
-    debug: o.Debug = False,
-    verbose: o.Verbose = False,
+    logs: o.LoggingOptions,
     inventory: Annotated[
         Path | None,
         typer.Option(
@@ -79,21 +76,21 @@ def migrate(
     (the message says how to resume or roll back), 2 usage.
     """
     if inventory is not None:
-        if resource_group or name or dry_run or simulate_fault or files or parameters:
+        if resource_group or name or dry_run or where.simulate_fault or where.files or where.parameters:
             raise UsageError(
                 "--inventory runs a campaign: it takes no -g/-n, --dry-run, --simulate-fault, seed files "
                 "after the options or --parameters"
             )
-        if simulate is not None and len(simulate) > 1:
+        if where.simulate is not None and len(where.simulate) > 1:
             raise UsageError("--inventory rehearses against one --simulate fleet file")
-        Verbosity(debug, verbose).configure_logging()
+        Verbosity(logs.debug, logs.verbose).configure_logging()
         campaign_cmd.start(
             inventory,
             only or [],
             parallel,
-            simulate[0] if simulate else None,
+            where.simulate[0] if where.simulate else None,
             state_dir,
-            cloud,
+            where.cloud,
             batch_size,
             rollout_timeout,
             confirmation(yes),
@@ -102,13 +99,13 @@ def migrate(
         return
     if only or parallel != 1:
         raise UsageError("--only and --parallel go with --inventory")
-    target = target_of(subscription, cloud, simulate, simulate_fault, files, parameters)
+    target = target_of(subscription, where)
     which = LoadBalancerName(resource_group, name)
     settings = RunSettings(state_dir, batch_size, rollout_timeout, dry_run, allow_pending_model)
     run_session(
         lambda session: session.migrate(target, which, rolling.value, settings, scope.value),
         output,
-        Verbosity(debug, verbose, only_show_errors),
+        logs.verbosity,
         yes,
         query,
     )

@@ -1,17 +1,23 @@
 """Command-line options shared by several commands, defined once: the same flags, type and help
 wherever they appear (az-style names and wording).
 
-Kept light (typer and the format enums only): ``detect`` imports it and starts lean.
+Options that go together in several commands are option groups here (frozen dataclasses a command
+takes as one parameter; :mod:`natmigrate.cli.option_groups` shows typer their fields).
+
+Kept light (typer, the format enums and :mod:`natmigrate.cli.verbosity` only): ``detect`` imports it
+and starts lean.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from natmigrate.cli.verbosity import Verbosity
 from natmigrate.report.formats import (
     CheckFormat,
     FindingsFormat,
@@ -106,6 +112,21 @@ Verbose = Annotated[
     ),
 ]
 
+
+@dataclass(frozen=True)
+class LoggingOptions:
+    """``--only-show-errors``, ``--debug``, ``--verbose``: how much a command that talks to Azure logs."""
+
+    only_show_errors: OnlyShowErrors = False
+    debug: Debug = False
+    verbose: Verbose = False
+
+    @property
+    def verbosity(self) -> Verbosity:
+        """What they ask for, as the code that logs takes it."""
+        return Verbosity(self.debug, self.verbose, self.only_show_errors)
+
+
 # Output formats: one enum per result type (natmigrate.report.formats) ------------------------
 
 FindingsOutput = Annotated[FindingsFormat, typer.Option(*OUTPUT_FLAGS, help=OUTPUT_HELP)]
@@ -185,6 +206,29 @@ Faults = Annotated[
 ]
 RunDirArg = Annotated[Path, typer.Argument(help="The run directory printed when the run started.")]
 
+
+@dataclass(frozen=True)
+class RecoveryOptions:
+    """What ``resume`` and ``rollback`` take to carry a run on (``--yes`` is accepted for symmetry:
+    the run was confirmed when it started)."""
+
+    yes: Yes = False
+    batch_size: BatchSize = None
+    rollout_timeout: RolloutTimeout = 3600.0
+
+
+@dataclass(frozen=True)
+class TargetOptions:
+    """Where ``migrate`` and ``apply`` run: Azure (``--cloud``), or with ``--simulate`` the simulator
+    seeded from those files and the seed files after the options."""
+
+    files: SeedFiles = None
+    cloud: Cloud = "AzureCloud"
+    simulate: Simulate = None
+    simulate_fault: Faults = None
+    parameters: Parameters = None
+
+
 # Reading files -------------------------------------------------------------------------------
 
 Parameters = Annotated[
@@ -197,6 +241,7 @@ Parameters = Annotated[
         "values override earlier ones. Key Vault references stay unresolved (never fetched).",
     ),
 ]
+
 MaxFileSize = Annotated[
     int, typer.Option("--max-file-size", help="Refuse files larger than this many MiB.", min=1)
 ]

@@ -13,9 +13,9 @@ import typer
 
 from natmigrate import __version__
 from natmigrate.cli import options as o
+from natmigrate.cli.option_groups import with_option_groups
 from natmigrate.cli.root import reported
 from natmigrate.cli.terminal import emit
-from natmigrate.cli.verbosity import Verbosity
 from natmigrate.errors import ExitCode, InputError, UsageError
 from natmigrate.model import Snapshot
 from natmigrate.plan.build import plan_snapshot
@@ -38,6 +38,7 @@ class RulesModeChoice(str, Enum):
 
 
 @reported
+@with_option_groups
 def plan(
     paths: Annotated[
         list[str] | None,
@@ -49,6 +50,7 @@ def plan(
             show_default=False,
         ),
     ] = None,
+    *,
     resource_group: o.ResourceGroup = None,
     name: o.LbName = None,
     subscription: o.Subscription = None,
@@ -129,9 +131,7 @@ def plan(
     parameters: o.Parameters = None,
     max_file_size: o.MaxFileSize = DEFAULT_MAX_BYTES // 2**20,
     query: o.Query = None,
-    only_show_errors: o.OnlyShowErrors = False,
-    debug: o.Debug = False,
-    verbose: o.Verbose = False,
+    logs: o.LoggingOptions,
 ) -> None:
     """Plan the migration of inbound NAT v1 to v2: the end state, the checks, the port table.
 
@@ -139,7 +139,7 @@ def plan(
     --detailed-exitcode: 0 nothing to migrate, 3 changes planned and feasible, 4 blocked),
     1 the input could not be read, 2 usage error.
     """
-    Verbosity(debug, verbose, only_show_errors).configure_logging()  # reading live Azure (-g/-n) logs it
+    logs.verbosity.configure_logging()  # reading live Azure (-g/-n) logs it
     if input_format not in INPUT_FORMATS:
         raise typer.BadParameter(f"must be one of {', '.join(INPUT_FORMATS)}", param_hint="--input-format")
     options = PlanOptions(

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from natmigrate.cli import options as o
+from natmigrate.cli.option_groups import with_option_groups
 from natmigrate.cli.root import reported
 from natmigrate.cli.terminal import emit
-from natmigrate.cli.verbosity import Verbosity
 from natmigrate.execute.session import AzureTarget, LoadBalancerName, SimulatedTarget, Target, read_ports
 from natmigrate.report.formats import PortsFormat, render
 from natmigrate.sources.inputs import InputFiles
 
 
 @reported
+@with_option_groups
 def ports(
+    *,
     resource_group: o.ResourceGroup = None,
     name: o.LbName = None,
     subscription: o.Subscription = None,
@@ -20,12 +22,10 @@ def ports(
     simulate: o.Simulate = None,
     output: o.PortsOutput = PortsFormat.table,
     query: o.Query = None,
-    only_show_errors: o.OnlyShowErrors = False,
-    debug: o.Debug = False,
-    verbose: o.Verbose = False,
+    logs: o.LoggingOptions,
 ) -> None:
     """Show every target's current frontend port (v1 rules and v2 mappings)."""
-    Verbosity(debug, verbose, only_show_errors).configure_logging()
+    logs.verbosity.configure_logging()
     target: Target = (
         AzureTarget(subscription, cloud) if not simulate else SimulatedTarget(InputFiles.of(simulate))
     )

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
 import typer
 
+from natmigrate.cli.options import TargetOptions
 from natmigrate.cli.terminal import emit, stderr_console
 from natmigrate.cli.verbosity import Verbosity
 from natmigrate.errors import ExitCode, UsageError
@@ -27,24 +27,21 @@ from natmigrate.sources.inputs import InputFiles
 ENDED_WELL = ("succeeded", "rolled-back", "dry-run")
 
 
-def target_of(
-    subscription: str | None,
-    cloud: str,
-    simulate: list[Path] | None,
-    faults: list[str] | None,
-    more_files: list[Path] | None = None,
-    parameters: list[str] | None = None,
-) -> Target:
+def target_of(subscription: str | None, where: TargetOptions) -> Target:
     """Real Azure, or with ``--simulate`` the built-in simulator seeded from every ``--simulate`` file
-    and ``more_files`` (``--simulate-fault``, extra files and ``--parameters`` need it)."""
-    if not simulate:
-        given = (faults, "--simulate-fault"), (more_files, "input files"), (parameters, "--parameters")
+    and the seed files (``--simulate-fault``, seed files and ``--parameters`` need it)."""
+    if not where.simulate:
+        given = (
+            (where.simulate_fault, "--simulate-fault"),
+            (where.files, "input files"),
+            (where.parameters, "--parameters"),
+        )
         for values, what in given:
             if values:
                 raise UsageError(f"{what}: only with --simulate FILE (a rehearsal); a live run reads Azure")
-        return AzureTarget(subscription, cloud)
-    seed = InputFiles.of([*simulate, *(more_files or ())], parameters or ())
-    return SimulatedTarget(seed, tuple(faults or ()))
+        return AzureTarget(subscription, where.cloud)
+    seed = InputFiles.of([*where.simulate, *(where.files or ())], where.parameters or ())
+    return SimulatedTarget(seed, tuple(where.simulate_fault or ()))
 
 
 def confirmation(yes: bool) -> Confirm:

@@ -421,7 +421,8 @@ class ComputeOps(WorldState):
         updates = self._refresh()
         for iid in iids:
             self._schedule(
-                insts[iid]["doneAt"], {"type": "instance-done", "vmss": key, "instance": iid, "generation": gen}
+                insts[iid]["doneAt"],
+                {"type": "instance-done", "vmss": key, "instance": iid, "generation": gen},
             )
         return updates
 

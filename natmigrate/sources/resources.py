@@ -365,18 +365,24 @@ def as_ref(value: Any, origin: Origin) -> Ref | None:
     return Ref(Unresolved(_short(value), origin, "expected an object with an id"), origin)
 
 
-def ref_list(value: Any, origin: Origin, prop: str, unresolved: list[UnresolvedField]) -> tuple[Ref, ...]:
-    """A list of SubResources; an unresolved whole list is recorded in ``unresolved``."""
+def _listed(value: Any, origin: Origin, prop: str, unresolved: list[UnresolvedField]) -> list[Any]:
+    """The items of an array property; none when it is absent, or unresolved or not an array (then
+    recorded in ``unresolved``)."""
     if value is None:
-        return ()
+        return []
     if isinstance(value, Unresolved):
         unresolved.append(UnresolvedField(prop, value))
-        return ()
+        return []
     if not isinstance(value, list):
         unresolved.append(UnresolvedField(prop, Unresolved(_short(value), origin, "expected a list")))
-        return ()
+        return []
+    return value
+
+
+def ref_list(value: Any, origin: Origin, prop: str, unresolved: list[UnresolvedField]) -> tuple[Ref, ...]:
+    """A list of SubResources; an unresolved whole list is recorded in ``unresolved``."""
     out = []
-    for i, item in enumerate(value):
+    for i, item in enumerate(_listed(value, origin, prop, unresolved)):
         ref = as_ref(item, origin_of(item, origin.child(i)))
         if ref is not None:
             out.append(ref)
@@ -391,16 +397,8 @@ def objects(
     build: Callable[[Mapping[str, Any], Origin], T],
 ) -> tuple[T, ...]:
     """Build each element of an array of objects; non-objects become unresolved entries."""
-    if value is None:
-        return ()
-    if isinstance(value, Unresolved):
-        unresolved.append(UnresolvedField(prop, value))
-        return ()
-    if not isinstance(value, list):
-        unresolved.append(UnresolvedField(prop, Unresolved(_short(value), origin, "expected a list")))
-        return ()
     out = []
-    for i, item in enumerate(value):
+    for i, item in enumerate(_listed(value, origin, prop, unresolved)):
         iorigin = item.origin if isinstance(item, Located) else origin.child(i)
         if isinstance(item, dict):
             out.append(build(item, iorigin))
@@ -571,9 +569,8 @@ def build_load_balancer(
     :func:`_nat_collections`.
     """
     p = Props(obj, origin)
-    envelope = _envelope(p)
+    envelope, unresolved = _envelope(p)
     lb_id = envelope["id"]
-    unresolved: list[UnresolvedField] = list(envelope.pop("unresolved"))
 
     def coll(prop: str, build: Callable[[Mapping[str, Any], Origin], T]) -> tuple[T, ...]:
         if nat_only and prop not in ("inboundNatRules", "inboundNatPools"):
@@ -754,8 +751,7 @@ def build_ip_configuration(
 def build_network_interface(obj: Mapping[str, Any], origin: Origin) -> NetworkInterface:
     """A network interface."""
     p = Props(obj, origin)
-    envelope = _envelope(p)
-    unresolved = list(envelope.pop("unresolved"))
+    envelope, unresolved = _envelope(p)
     ipcs_v, ipcs_o = p.get("ipConfigurations")
     nic_id = envelope["id"]
     ipcs = objects(
@@ -772,8 +768,7 @@ def build_network_interface(obj: Mapping[str, Any], origin: Origin) -> NetworkIn
 def build_scale_set(obj: Mapping[str, Any], origin: Origin) -> ScaleSet:
     """A virtual machine scale set (model only; instances are attached by the reader)."""
     p = Props(obj, origin)
-    envelope = _envelope(p)
-    unresolved = list(envelope.pop("unresolved"))
+    envelope, unresolved = _envelope(p)
     sku_v, sku_o = p.top("sku")
     capacity = as_int(*Props(sku_v, sku_o).top("capacity")) if isinstance(sku_v, Mapping) else None
     policy_v, policy_o = p.get("upgradePolicy")
@@ -839,8 +834,7 @@ def build_scale_set_instance(obj: Mapping[str, Any], origin: Origin) -> ScaleSet
 def build_virtual_machine(obj: Mapping[str, Any], origin: Origin) -> VirtualMachine:
     """A virtual machine: only its NIC references."""
     p = Props(obj, origin)
-    envelope = _envelope(p)
-    unresolved = list(envelope.pop("unresolved"))
+    envelope, unresolved = _envelope(p)
     np_v, np_o = p.get("networkProfile")
     nics: tuple[Ref, ...] = ()
     if isinstance(np_v, Mapping):
@@ -851,8 +845,7 @@ def build_virtual_machine(obj: Mapping[str, Any], origin: Origin) -> VirtualMach
 def build_autoscale(obj: Mapping[str, Any], origin: Origin) -> AutoscaleSetting:
     """An autoscale setting: its target and the largest profile maximum."""
     p = Props(obj, origin)
-    envelope = _envelope(p)
-    unresolved = list(envelope.pop("unresolved"))
+    envelope, unresolved = _envelope(p)
     target_v, target_o = p.get("targetResourceUri")
     target = Ref(as_str(target_v, target_o) or "", target_o) if target_v is not None else None
     maximum: int | None = None
@@ -867,7 +860,8 @@ def build_autoscale(obj: Mapping[str, Any], origin: Origin) -> AutoscaleSetting:
     return AutoscaleSetting(**envelope, target=target, maximum=maximum, unresolved=tuple(unresolved))
 
 
-def _envelope(p: Props) -> dict[str, Any]:
+def _envelope(p: Props) -> tuple[dict[str, Any], list[UnresolvedField]]:
+    """The fields every resource has (id, name, ...), and the unresolved fields found so far."""
     rid = p.top_str("id")
     name = p.top_str("name")
     rg_v, _ = p.top("resourceGroup")
@@ -883,7 +877,7 @@ def _envelope(p: Props) -> dict[str, Any]:
     _, props = lookup(p.obj, "properties")
     if isinstance(props, Unresolved):
         unresolved.append(UnresolvedField("properties", props))
-    return {
+    envelope = {
         "id": rid if rid is not None else Unresolved("<no id>", p.origin, "the resource has no id"),
         "name": name if name is not None else Unresolved("<no name>", p.origin),
         "origin": p.origin,
@@ -891,8 +885,8 @@ def _envelope(p: Props) -> dict[str, Any]:
         "location": p.top_str("location"),
         "etag": etag_v if isinstance(etag_v, str) else None,
         "raw": p.obj,
-        "unresolved": unresolved,
     }
+    return envelope, unresolved
 
 
 def resource_type(obj: Mapping[str, Any]) -> str | None:

@@ -106,9 +106,7 @@ def test_count_zero_is_never_created(tmp_path: Path) -> None:
     assert write_module(tmp_path, text) == []
 
 
-def test_scale_set_pool_ids_from_a_variable_without_default_are_indeterminate(tmp_path: Path) -> None:
-    text = """
-variable "nat_pool_ids" {}
+SCALE_SET_WITH_POOL_IDS_FROM_VARIABLE = """
 resource "azurerm_linux_virtual_machine_scale_set" "s" {
   name = "s"
   network_interface {
@@ -120,6 +118,10 @@ resource "azurerm_linux_virtual_machine_scale_set" "s" {
   }
 }
 """
+
+
+def test_scale_set_pool_ids_from_a_variable_without_default_are_indeterminate(tmp_path: Path) -> None:
+    text = 'variable "nat_pool_ids" {}' + SCALE_SET_WITH_POOL_IDS_FROM_VARIABLE
     assert [f.rule for f in write_module(tmp_path, text)] == ["NATM005"]
 
 
@@ -338,19 +340,5 @@ resource "azurerm_lb_nat_pool" "q" {
 
 
 def test_empty_variable_default_for_scale_set_pool_ids_is_not_clean(tmp_path: Path) -> None:
-    text = """
-variable "nat_pool_ids" {
-  default = []
-}
-resource "azurerm_linux_virtual_machine_scale_set" "s" {
-  name = "s"
-  network_interface {
-    name = "nic"
-    ip_configuration {
-      name = "ip"
-      load_balancer_inbound_nat_rules_ids = var.nat_pool_ids
-    }
-  }
-}
-"""
+    text = 'variable "nat_pool_ids" {\n  default = []\n}' + SCALE_SET_WITH_POOL_IDS_FROM_VARIABLE
     assert [f.rule for f in write_module(tmp_path, text)] == ["NATM005"]

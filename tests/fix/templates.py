@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from builders import arm_scale_set
+
 LB = "[variables('lbName')]"
 LB_REF = "variables('lbName')"
 
@@ -111,30 +113,14 @@ def template(
             for u in used
         ]
         resources.append(
-            {
-                "type": "Microsoft.Compute/virtualMachineScaleSets",
-                "apiVersion": "2023-09-01",
-                "name": ss,
-                "location": "westeurope",
-                "dependsOn": [f"[resourceId('Microsoft.Network/loadBalancers', {LB_REF})]"],
-                "sku": {"name": "Standard_B1s", "capacity": 2},
-                "properties": {
-                    "upgradePolicy": {"mode": "Manual"},
-                    "virtualMachineProfile": {
-                        "networkProfile": {
-                            "networkInterfaceConfigurations": [
-                                {
-                                    "name": "nic",
-                                    "properties": {
-                                        "primary": True,
-                                        "ipConfigurations": [{"name": "ipconfig1", "properties": props}],
-                                    },
-                                }
-                            ]
-                        }
-                    },
-                },
-            }
+            arm_scale_set(
+                ss,
+                props,
+                location="westeurope",
+                vm_size="Standard_B1s",
+                ipconfig_name="ipconfig1",
+                depends_on=[f"[resourceId('Microsoft.Network/loadBalancers', {LB_REF})]"],
+            )
         )
     for vm in v1_rules:
         resources.append(

@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 from execute import topologies as t
-from execute.helpers import cli, cli_process
+from execute.helpers import add_faults, cli, cli_process
 
 from natmigrate.azure import rehearsal
 from natmigrate.azure.clients import Connection
@@ -278,12 +278,12 @@ def _writes(requests: list[Any]) -> list[Write]:
     return writes
 
 
-def _add_faults(run_dir: Path, specs: list[str]) -> None:
-    state = run_dir / rehearsal.STATE_FILE
-    sim = Simulator.load_state(state)
-    for spec in specs:
-        sim.add_fault_spec(spec)
-    sim.dump_state(state)
+def _carry_on(out: Outcome, what: str, *args: str) -> None:
+    """Run ``natmigrate ARGS``; a traceback, or an exit other than 0, goes into ``out``."""
+    result = cli(*args)
+    out.traceback |= "Traceback" in result.stderr
+    if result.exit_code != 0:
+        out.problems.append(f"{what} exited {result.exit_code}: {result.stderr.strip()[-300:]}")
 
 
 def _clear_faults(run_dir: Path) -> None:
@@ -389,10 +389,7 @@ def run_scenario(name: str, clean: CleanRun, kind: str, write: Write, work: Path
 
     # resume (unless the run recovered on its own)
     if code != 0:
-        resumed = cli("resume", str(run_dir), "-o", "json")
-        out.traceback |= "Traceback" in resumed.stderr
-        if resumed.exit_code != 0:
-            out.problems.append(f"resume exited {resumed.exit_code}: {resumed.stderr.strip()[-300:]}")
+        _carry_on(out, "resume", "resume", str(run_dir), "-o", "json")
     final_file = run_dir / rehearsal.FINAL_STATE_FILE
     got, tagged = without_foreign_tag(picture(final_file))
     out.unmapped_after_resume = len(clean.mapped_targets - mapped_targets(final_file))
@@ -405,11 +402,8 @@ def run_scenario(name: str, clean: CleanRun, kind: str, write: Write, work: Path
         out.problems.append(f"resume: state differs from a clean run: {diff_summary(clean.final, got)}")
 
     # rollback
-    back = cli("rollback", str(copy), "-o", "json")
-    out.traceback |= "Traceback" in back.stderr
     problems_before = len(out.problems)
-    if back.exit_code != 0:
-        out.problems.append(f"rollback exited {back.exit_code}: {back.stderr.strip()[-300:]}")
+    _carry_on(out, "rollback", "rollback", str(copy), "-o", "json")
     back_file = copy / rehearsal.FINAL_STATE_FILE
     got_back, tagged_back = without_foreign_tag(picture(back_file))
     out.unmapped_after_rollback = len(clean.original_targets - mapped_targets(back_file))
@@ -428,7 +422,7 @@ def run_rollback_scenario(name: str, clean: CleanRun, kind: str, write: Write, w
     """A migrated load balancer; one fault at one write of its rollback; then rollback again."""
     run_dir = work / f"rollback-{kind}-{write.index}" / clean.run_dir.name
     shutil.copytree(clean.run_dir, run_dir)
-    _add_faults(run_dir, _fault_specs(kind, write))
+    add_faults(run_dir, _fault_specs(kind, write))
     args = ["rollback", str(run_dir), "-o", "json"]
     if kind == "crash":
         proc = cli_process(*args)
@@ -448,10 +442,7 @@ def run_rollback_scenario(name: str, clean: CleanRun, kind: str, write: Write, w
         out.problems.append(f"rollback exited {code}, expected {_MUST_STOP[kind]} for {kind}")
     _clear_faults(run_dir)
     if code != 0:
-        again = cli(*args)
-        out.traceback |= "Traceback" in again.stderr
-        if again.exit_code != 0:
-            out.problems.append(f"second rollback exited {again.exit_code}: {again.stderr.strip()[-300:]}")
+        _carry_on(out, "second rollback", *args)
     final_file = run_dir / rehearsal.FINAL_STATE_FILE
     got, tagged = without_foreign_tag(picture(final_file))
     out.unmapped_after_rollback = len(clean.original_targets - mapped_targets(final_file))

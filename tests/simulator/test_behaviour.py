@@ -25,6 +25,21 @@ def generated(az: Clients) -> list[str]:
     )
 
 
+def v2_rule(
+    lb: nm.LoadBalancer, name: str, backend_port: int, ports: tuple[int, int], pool_id: str
+) -> nm.InboundNatRule:
+    """A v2 NAT rule on the load balancer's first frontend: ``ports`` for the members of ``pool_id``."""
+    return nm.InboundNatRule(
+        name=name,
+        frontend_ip_configuration=nm.SubResource(id=lb.frontend_ip_configurations[0].id),
+        protocol="Tcp",
+        backend_port=backend_port,
+        frontend_port_range_start=ports[0],
+        frontend_port_range_end=ports[1],
+        backend_address_pool=nm.SubResource(id=pool_id),
+    )
+
+
 def test_automatic_mode_rolls_out_after_a_delay() -> None:
     clock = SimClock(frozen=True)
     with Simulator(clock=clock, latency="realistic") as sim:
@@ -73,15 +88,7 @@ def test_v2_ports_are_stable_when_members_leave_and_reused_when_they_join() -> N
         az = clients(sim)
         lb = az.net.load_balancers.get(RG, LB)
         lb.inbound_nat_rules = [
-            nm.InboundNatRule(
-                name="ssh",
-                frontend_ip_configuration=nm.SubResource(id=lb.frontend_ip_configurations[0].id),
-                protocol="Tcp",
-                backend_port=22,
-                frontend_port_range_start=7000,
-                frontend_port_range_end=7009,
-                backend_address_pool=nm.SubResource(id=lb.backend_address_pools[0].id),
-            )
+            v2_rule(lb, "ssh", 22, (7000, 7009), lb.backend_address_pools[0].id),
         ]
         az.net.load_balancers.begin_create_or_update(RG, LB, lb).result()
 
@@ -128,15 +135,7 @@ def test_timeline_and_downtime_of_a_migration() -> None:
         lb = az.net.load_balancers.get(RG, LB)
         lb.inbound_nat_pools = []
         lb.inbound_nat_rules = [
-            nm.InboundNatRule(
-                name="ssh",
-                frontend_ip_configuration=nm.SubResource(id=lb.frontend_ip_configurations[0].id),
-                protocol="Tcp",
-                backend_port=22,
-                frontend_port_range_start=50000,
-                frontend_port_range_end=50099,
-                backend_address_pool=nm.SubResource(id=pool_id),
-            )
+            v2_rule(lb, "ssh", 22, (50000, 50099), pool_id),
         ]
         p = az.net.load_balancers.begin_create_or_update(RG, LB, lb, polling=False)
         clock.advance(20)
@@ -278,15 +277,7 @@ def test_vm_migration_timeline_from_v1_rules_to_a_v2_rule() -> None:
             p.result()
         vlb = az.net.load_balancers.get(RG, "lb-sim-vms")
         vlb.inbound_nat_rules = [
-            nm.InboundNatRule(
-                name="rdp",
-                frontend_ip_configuration=nm.SubResource(id=vlb.frontend_ip_configurations[0].id),
-                protocol="Tcp",
-                backend_port=3389,
-                frontend_port_range_start=60000,
-                frontend_port_range_end=60099,
-                backend_address_pool=nm.SubResource(id=pool.id),
-            )
+            v2_rule(vlb, "rdp", 3389, (60000, 60099), pool.id),
         ]
         p = az.net.load_balancers.begin_create_or_update(RG, "lb-sim-vms", vlb, polling=False)
         clock.advance(20)

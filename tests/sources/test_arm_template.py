@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from builders import arm_scale_set
 from builders import scan as scan_one
 from paths import FIXTURES
 
@@ -100,29 +101,7 @@ def scale_set(name: str = "vmss", nat_pools: Any = None) -> dict[str, Any]:
     ipc: dict[str, Any] = {"subnet": {"id": "[variables('subnetId')]"}}
     if nat_pools is not None:
         ipc["loadBalancerInboundNatPools"] = nat_pools
-    return {
-        "type": "Microsoft.Compute/virtualMachineScaleSets",
-        "apiVersion": "2023-09-01",
-        "name": name,
-        "location": "[resourceGroup().location]",
-        "sku": {"name": "Standard_D2s_v5", "capacity": 2},
-        "properties": {
-            "upgradePolicy": {"mode": "Manual"},
-            "virtualMachineProfile": {
-                "networkProfile": {
-                    "networkInterfaceConfigurations": [
-                        {
-                            "name": "nic",
-                            "properties": {
-                                "primary": True,
-                                "ipConfigurations": [{"name": "ipc", "properties": ipc}],
-                            },
-                        }
-                    ]
-                }
-            },
-        },
-    }
+    return arm_scale_set(name, ipc, location="[resourceGroup().location]", vm_size="Standard_D2s_v5")
 
 
 def nic(name: Any, rules_refs: Any, **extra: Any) -> dict[str, Any]:
