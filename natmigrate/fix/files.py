@@ -18,22 +18,14 @@ from natmigrate.filescan.expand import expand
 from natmigrate.fix import arm, bicep, equivalence, terraform, verify
 from natmigrate.fix.core import FileFix, FixOptions
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES, read_text
+from natmigrate.sources.terraform import TF_JSON_SUFFIX
 
 SUFFIXES = (".json", ".jsonc", ".bicep", ".tf")
 # Formats that declare resources (what fix rewrites, or will); the others describe deployed ones.
-TEMPLATE_FORMATS = (arm.FORMAT, bicep.BICEP, "terraform", "terraform-json")
+TEMPLATE_FORMATS = (arm.FORMAT, bicep.BICEP, "terraform")
 _BOM = "\ufeff"
 
 Fixer = Callable[[str, str, FixOptions], FileFix]
-
-
-def _not_yet(fmt: str) -> Fixer:
-    """Formats whose rewrite is not built yet: v1 in them is reported, never silently passed."""
-
-    def fixer(path: str, text: str, options: FixOptions) -> FileFix:
-        return FileFix(path, fmt, text, text)
-
-    return fixer
 
 
 def fixer_for(path: Path) -> Fixer:
@@ -41,8 +33,6 @@ def fixer_for(path: Path) -> Fixer:
     name = path.name.lower()
     if name.endswith(".bicep"):
         return bicep.fix_bicep
-    if name.endswith(".tf.json"):
-        return _not_yet("terraform-json")
     return arm.fix_template
 
 
@@ -82,7 +72,7 @@ def result_format(path: Path) -> str:
 
 
 def fix_terraform(files: list[Path], options: FixOptions) -> list[FileFix]:
-    """Fix one Terraform module directory's ``.tf`` files together, and verify each rewrite."""
+    """Fix one Terraform module directory's ``.tf`` and ``.tf.json`` files together, and verify each rewrite."""
     results = terraform.fix_module(files, options)
     for result in results:
         if result.error is None:
@@ -98,7 +88,7 @@ def fix_paths(paths: list[str], options: FixOptions, max_bytes: int = DEFAULT_MA
     modules: dict[Path, list[Path]] = {}
     results: list[FileFix] = []
     for p in expanded.files:
-        if p.name.lower().endswith(".tf"):
+        if p.name.lower().endswith((".tf", TF_JSON_SUFFIX)):  # Terraform merges both into one module
             modules.setdefault(p.parent, []).append(p)
         else:
             results.append(fix_file(p, options, max_bytes))

@@ -21,6 +21,10 @@ back as Terraform:
 
 As for ARM templates, a load balancer is rewritten whole or not at all; single-VM v1 rules
 (``azurerm_lb_nat_rule`` with ``frontend_port``) are reported, not rewritten yet.
+
+A module may mix ``.tf`` and ``.tf.json`` files (Terraform merges them): both are read into one
+planning view and the decisions are made here once; only the text edits differ, HCL here and JSON
+in :mod:`natmigrate.fix.terraform_json` (references written as ``"${azurerm_x.name.id}"``).
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from natmigrate import ids
-from natmigrate.fix import hcltext
+from natmigrate.fix import hcltext, terraform_json
 from natmigrate.fix.core import (
     CannotRewriteError,
     Change,
@@ -56,13 +60,14 @@ from natmigrate.model import (
     Snapshot,
     Unresolved,
 )
-from natmigrate.plan.model import IpConfigEdit, NatRuleV2
+from natmigrate.plan.model import BackendPoolPlan, IpConfigEdit, NatRuleV2
 from natmigrate.sources.terraform import TERRAFORM, TfFile, read_module
+from natmigrate.sources.terraform_model import block_list
 
 _REF = re.compile(r"^\$\{(azurerm_[a-z_]+)\.([A-Za-z0-9_-]+)\.id\}$")
 _EXPR_REF = re.compile(r"^(azurerm_[a-z_]+)\.([A-Za-z0-9_-]+)\.id$")
-POOL = "azurerm_lb_nat_pool"
-BACKEND_POOL = "azurerm_lb_backend_address_pool"
+POOL = terraform_json.POOL
+BACKEND_POOL = terraform_json.BACKEND_POOL
 
 
 def _unquote(key: str) -> str:
@@ -98,8 +103,8 @@ class _Module:
 
     def __post_init__(self) -> None:
         for f in self.files.values():
-            blocks = f.data.get("resource")
-            for block in blocks if isinstance(blocks, list) else []:
+            blocks = f.data.get("resource")  # a list from HCL, an object from JSON
+            for block in blocks if isinstance(blocks, list) else [blocks]:
                 for rtype_q, by_name in block.items() if isinstance(block, Mapping) else []:
                     for name_q, body in by_name.items() if isinstance(by_name, Mapping) else []:
                         if isinstance(body, Mapping) and not name_q.startswith("__"):
@@ -208,8 +213,8 @@ def _load_balancer(lb: LoadBalancer, name: str, named: _Ids, module: _Module) ->
             if fe.get("public_ip_address_id") or fe.get("public_ip_prefix_id")
             else None,
         )
-        for i, fe in enumerate(body.get("frontend_ip_configuration") or [])
-        if isinstance(fe, Mapping) and isinstance(fe_name := _literal(fe.get("name")), str)
+        for i, fe in enumerate(block_list(body.get("frontend_ip_configuration")))
+        if isinstance(fe_name := _literal(fe.get("name")), str)
     )
     by_name = {str(fe.name).lower(): fe.id for fe in frontends}
 
@@ -272,33 +277,57 @@ def _load_balancer(lb: LoadBalancer, name: str, named: _Ids, module: _Module) ->
 
 @dataclass
 class _Edits:
-    by_file: dict[str, list[Edit]] = field(default_factory=dict)
+    by_file: dict[str, list[Edit]] = field(default_factory=dict)  # HCL files
+    json_ops: dict[str, list[terraform_json.FileOp]] = field(default_factory=dict)  # JSON files
     changes: dict[str, list[Change]] = field(default_factory=dict)
 
     def add(self, f: TfFile, edit: Edit) -> None:
         self.by_file.setdefault(f.path, []).append(edit)
 
+    def add_json(self, f: TfFile, ops: list[terraform_json.FileOp]) -> None:
+        self.json_ops.setdefault(f.path, []).extend(ops)
+
     def note(self, f: TfFile, message: str, at: int) -> None:
         self.changes.setdefault(f.path, []).append(Change(message, f.text.count("\n", 0, at) + 1))
 
 
+def _hcl_state_block(block: terraform_json.StateBlock) -> str:
+    if block.import_id is not None:
+        return f'import {{\n  to = {block.address}\n  id = "{block.import_id}"\n}}\n'
+    return f"removed {{\n  from = {block.address}\n\n  lifecycle {{\n    destroy = false\n  }}\n}}\n"
+
+
 class _Rewrite:
-    def __init__(self, module: _Module, d: Decisions, options: FixOptions):
+    def __init__(
+        self,
+        module: _Module,
+        d: Decisions,
+        options: FixOptions,
+        json_files: Mapping[str, terraform_json.JsonFile] | None = None,
+    ):
         self.module = module
         self.d = d
         self.options = options
+        self.json_files = json_files or {}
         self.edits = _Edits()
-        self.state_blocks: list[str] = []
+        # By the file they are written to (the NAT pool's), in the syntax of that file.
+        self.state_blocks: dict[str, list[terraform_json.StateBlock]] = {}
         self.pool_refs: dict[str, str] = {}
         self.rewritten: dict[str, str] = {}  # NAT pool id key -> its Terraform name
         self.taken = {name for (t, name) in module.raw if t == BACKEND_POOL}
 
-    def _block(self, rtype: str, name: str) -> tuple[TfFile, int, int, int]:
-        """The file of a resource block, its start, its end and its opening brace."""
+    def _file(self, rtype: str, name: str) -> TfFile:
+        """The file that declares a resource."""
         found = self.module.raw.get((rtype, name))
         if found is None:
             raise CannotRewriteError(f"{rtype}.{name} is not in this module")
-        f = found[1]
+        return found[1]
+
+    def _block(self, rtype: str, name: str) -> tuple[TfFile, int, int, int]:
+        """The file of an HCL resource block, its start, its end and its opening brace."""
+        f = self._file(rtype, name)
+        if terraform_json.is_json(f):  # an HCL-only rewrite reached a JSON file: leave it, say so
+            raise CannotRewriteError(f"{rtype}.{name}: this rewrite is not built for Terraform JSON yet")
         span = f.positions.span(f"/resource/{rtype}/{name}")
         if span is None:
             raise CannotRewriteError(f"{rtype}.{name}: its block could not be located")
@@ -325,15 +354,59 @@ class _Rewrite:
         self._scale_sets()
 
     def _name_text(self, raw_text: str, template: str, source: str, planned: str) -> str:
-        parts = name_parts(template, source, planned)
-        if parts is None:
-            return f'"{planned}"'
-        before, after = parts
-        if raw_text.startswith('"') and raw_text.endswith('"'):
-            return f'"{before}{raw_text[1:-1]}{after}"'
-        return f'"{before}${{{raw_text}}}{after}"'
+        quoted = raw_text.startswith('"') and raw_text.endswith('"')
+        return f'"{_renamed(raw_text[1:-1] if quoted else f"${{{raw_text}}}", template, source, planned)}"'
+
+    def _state(self, f: TfFile, block: terraform_json.StateBlock) -> None:
+        self.state_blocks.setdefault(f.path, []).append(block)
+
+    def _rule_state(self, f: TfFile, local: str, lb_expr: str, name: str) -> None:
+        """Import the rule ``migrate`` created (its id written with the same expressions as its name),
+        and forget the pool it deleted."""
+        if lb_expr.endswith(".id"):
+            rule_id = f"${{{lb_expr}}}/inboundNatRules/{name}"
+            self._state(f, terraform_json.StateBlock(f"azurerm_lb_nat_rule.{local}", rule_id))
+            self._state(f, terraform_json.StateBlock(f"{POOL}.{local}"))
+
+    def _json_pool(self, f: TfFile, local: str, rule: NatRuleV2) -> None:
+        jf = self.json_files[f.path]
+        pool = jf.nat_pool(local)
+        source = self._source_name(local)
+        name = _renamed(pool.name, self.options.rule_name, source, rule.name)
+        ref, new_local, planned = self._backend_pool(rule.backend_address_pool, local)
+        ops = jf.pool_to_rule(pool, name, ref)
+        if new_local is not None:
+            pool_name = _renamed(pool.name, self.options.pool_name, source, planned.name)
+            ops.append(jf.add_backend_pool(pool, new_local, pool_name))
+            self._new_pool(f, new_local, planned, pool.lb_ref or "", pool_name, pool.at)
+        self.edits.add_json(f, ops)
+        self.edits.note(f, self._rule_message(local, rule), pool.at)
+        self._rule_state(f, local, pool.lb_ref or "", name)
+
+    def _source_name(self, local: str) -> str:
+        """The NAT pool's Azure name as the planner saw it: its literal ``name``, else its Terraform name."""
+        return str(_literal(self.module.raw[(POOL, local)][0].get("name")) or local)
+
+    def _new_pool(
+        self, f: TfFile, local: str, planned: BackendPoolPlan, lb_expr: str, name: str, at: int
+    ) -> None:
+        """Note a new backend pool, and import the one ``migrate`` created (``name`` as a string template)."""
+        self.edits.note(f, f"new backend pool {BACKEND_POOL}.{local} ({planned.name})", at)
+        if lb_expr.endswith(".id"):
+            pool_id = f"${{{lb_expr}}}/backendAddressPools/{name}"
+            self._state(f, terraform_json.StateBlock(f"{BACKEND_POOL}.{local}", pool_id))
+
+    @staticmethod
+    def _rule_message(local: str, rule: NatRuleV2) -> str:
+        return (
+            f"NAT pool {local} -> azurerm_lb_nat_rule.{local} ({rule.name}, ports "
+            f"{rule.frontend_port_range_start}-{rule.frontend_port_range_end})"
+        )
 
     def _pool(self, local: str, rule: NatRuleV2) -> None:
+        if terraform_json.is_json(self._file(POOL, local)):
+            self._json_pool(self._file(POOL, local), local, rule)
+            return
         f, start, end, brace = self._block(POOL, local)
         attrs = hcltext.attributes(f.layout, brace)
         if "count" in attrs or "for_each" in attrs:
@@ -344,37 +417,36 @@ class _Rewrite:
         header = f.text[start:brace]
         at = header.index(POOL)
         self.edits.add(f, Edit(start + at, start + at + len(POOL), "azurerm_lb_nat_rule"))
-        source = self.module.raw[(POOL, local)][0]
-        source_name = _literal(source.get("name"))
         raw_name = f.text[name_attr.value_start : name_attr.value_end]
-        new_name = self._name_text(raw_name, self.options.rule_name, str(source_name or local), rule.name)
+        new_name = self._name_text(raw_name, self.options.rule_name, self._source_name(local), rule.name)
         self.edits.add(f, Edit(name_attr.value_start, name_attr.value_end, new_name))
         if "probe_id" in attrs:
             self.edits.add(f, hcltext.remove_line(attrs["probe_id"]))
         ref = self._pool_ref(rule.backend_address_pool, local, f, lb_attr, raw_name, end)
         self.edits.add(f, hcltext.insert_before_close(f.layout, brace, [f"backend_address_pool_id = {ref}"]))
-        self.edits.note(
-            f,
-            f"NAT pool {local} -> azurerm_lb_nat_rule.{local} ({rule.name}, ports "
-            f"{rule.frontend_port_range_start}-{rule.frontend_port_range_end})",
-            start,
-        )
-        lb_expr = f.text[lb_attr.value_start : lb_attr.value_end]
-        # The id Azure gives the rule, written with the same expressions as its name.
-        rule_id = f'"${{{lb_expr}}}/inboundNatRules/{new_name[1:-1]}"' if lb_expr.endswith(".id") else None
-        if rule_id is not None:
-            self.state_blocks += [
-                f"import {{\n  to = azurerm_lb_nat_rule.{local}\n  id = {rule_id}\n}}\n",
-                f"removed {{\n  from = {POOL}.{local}\n\n  lifecycle {{\n    destroy = false\n  }}\n}}\n",
-            ]
+        self.edits.note(f, self._rule_message(local, rule), start)
+        self._rule_state(f, local, f.text[lb_attr.value_start : lb_attr.value_end], new_name[1:-1])
 
     def _pool_ref(
         self, pool_id: str, local: str, f: TfFile, lb_attr: hcltext.Attribute, raw_name: str, after: int
     ) -> str:
+        ref, new_local, planned = self._backend_pool(pool_id, local)
+        if new_local is None:
+            return ref
+        name = self._name_text(raw_name, self.options.pool_name, self._source_name(local), planned.name)
+        lb_expr = f.text[lb_attr.value_start : lb_attr.value_end]
+        block = f'\n\nresource "{BACKEND_POOL}" "{new_local}" {{\n  loadbalancer_id = {lb_expr}\n  name            = {name}\n}}'
+        self.edits.add(f, Edit(after, after, block))
+        self._new_pool(f, new_local, planned, lb_expr, name[1:-1], after)
+        return ref
+
+    def _backend_pool(self, pool_id: str, local: str) -> tuple[str, str | None, BackendPoolPlan]:
+        """The reference (``azurerm_x.name.id``) to the backend pool a rule targets, and the
+        Terraform name to declare it under when it is new and not declared yet."""
         key = ids.id_key(pool_id)
-        if key in self.pool_refs:
-            return self.pool_refs[key]
         planned = self.d.planned_pool(pool_id)
+        if key in self.pool_refs:
+            return self.pool_refs[key], None, planned
         if planned.action == "reuse":
             existing = next(
                 (
@@ -387,24 +459,14 @@ class _Rewrite:
             if existing is None:
                 raise CannotRewriteError(f"backend pool {planned.name} is not a resource of this module")
             self.pool_refs[key] = f"{BACKEND_POOL}.{existing}.id"
-            return self.pool_refs[key]
+            return self.pool_refs[key], None, planned
         new_local = f"{local}_v2"
         n = 2
         while new_local in self.taken:
             new_local, n = f"{local}_v2_{n}", n + 1
         self.taken.add(new_local)
-        source_name = _literal(self.module.raw[(POOL, local)][0].get("name"))
-        name = self._name_text(raw_name, self.options.pool_name, str(source_name or local), planned.name)
-        lb_expr = f.text[lb_attr.value_start : lb_attr.value_end]
-        block = f'\n\nresource "{BACKEND_POOL}" "{new_local}" {{\n  loadbalancer_id = {lb_expr}\n  name            = {name}\n}}'
-        self.edits.add(f, Edit(after, after, block))
-        self.edits.note(f, f"new backend pool {BACKEND_POOL}.{new_local} ({planned.name})", after)
-        if lb_expr.endswith(".id"):
-            self.state_blocks.append(
-                f'import {{\n  to = {BACKEND_POOL}.{new_local}\n  id = "${{{lb_expr}}}/backendAddressPools/{name[1:-1]}"\n}}\n'
-            )
         self.pool_refs[key] = f"{BACKEND_POOL}.{new_local}.id"
-        return self.pool_refs[key]
+        return self.pool_refs[key], new_local, planned
 
     def _scale_sets(self) -> None:
         for change in self.d.plan.scale_sets:
@@ -412,7 +474,7 @@ class _Rewrite:
             if ss is None:
                 raise CannotRewriteError(f"scale set {change.name} is not in this module")
             rtype, local = ss.origin.pointer.split("/")[2:4]
-            f = self._block(rtype, local)[0]
+            f = self._file(rtype, local)
             for edit in change.edits:
                 self._ip_configuration(ss, f, edit)
 
@@ -425,6 +487,20 @@ class _Rewrite:
             ),
             None,
         )
+        gone = {
+            f"{POOL}.{self.rewritten[ids.id_key(r)]}.id"
+            for r in edit.remove
+            if ids.id_key(r) in self.rewritten
+        }
+        add = [self.pool_refs[ids.id_key(p)] for p in self.d.pools_to_add(edit, edit.remove)]
+        message = (
+            f"scale set {ss.name} ip configuration {edit.ip_configuration}: NAT pools out, backend pools in"
+        )
+        if ipc is not None and terraform_json.is_json(f):
+            ops, at = self.json_files[f.path].ip_configuration(ipc.origin.pointer, gone, add, str(ss.name))
+            self.edits.add_json(f, ops)
+            self.edits.note(f, message, at)
+            return
         span = f.positions.span(ipc.origin.pointer) if ipc is not None else None
         if ipc is None or span is None:
             raise CannotRewriteError(
@@ -438,15 +514,9 @@ class _Rewrite:
             raise CannotRewriteError(
                 f"scale set {ss.name}: load_balancer_inbound_nat_rules_ids is not a list"
             )
-        gone = {
-            f"{POOL}.{self.rewritten[ids.id_key(r)]}.id"
-            for r in edit.remove
-            if ids.id_key(r) in self.rewritten
-        }
         kept = [e for e in elements if e not in gone]
         if len(elements) - len(kept) != len(gone):
             raise CannotRewriteError(f"scale set {ss.name}: a NAT pool reference is not a plain reference")
-        add = [self.pool_refs[ids.id_key(p)] for p in self.d.pools_to_add(edit, edit.remove)]
         pools = attrs.get("load_balancer_backend_address_pool_ids")
         if kept:
             self.edits.add(f, Edit(nat.value_start, nat.value_end, "[" + ", ".join(kept) + "]"))
@@ -477,15 +547,11 @@ class _Rewrite:
             )
             if not kept:
                 self.edits.add(f, hcltext.remove_line(nat))
-        self.edits.note(
-            f,
-            f"scale set {ss.name} ip configuration {edit.ip_configuration}: NAT pools out, backend pools in",
-            span[0],
-        )
+        self.edits.note(f, message, span[0])
 
 
 def fix_module(paths: list[Path], options: FixOptions) -> list[FileFix]:
-    """Fix the ``.tf`` files of one module directory together (nothing is written here)."""
+    """Fix the ``.tf`` and ``.tf.json`` files of one module directory together (nothing is written here)."""
     read = read_module(paths)
     results = {
         str(p): FileFix(str(p), TERRAFORM, f.text, f.text)
@@ -495,10 +561,11 @@ def fix_module(paths: list[Path], options: FixOptions) -> list[FileFix]:
     for name, exc in read.errors.items():
         results[name] = FileFix(name, TERRAFORM, "", "", error=str(exc).removeprefix(f"{name}: "))
     module = _Module(read.files)
+    json_files = {p: terraform_json.JsonFile(f) for p, f in read.files.items() if terraform_json.is_json(f)}
     edits: dict[str, list[Edit]] = {}
-    state: dict[str, list[str]] = {}
+    state: dict[str, list[terraform_json.StateBlock]] = {}
     for d in decide(planning_view(read.snapshot, module), options):
-        rewrite = _Rewrite(module, d, options)
+        rewrite = _Rewrite(module, d, options, json_files)
         try:
             rewrite.run()
         except CannotRewriteError as exc:
@@ -506,15 +573,40 @@ def fix_module(paths: list[Path], options: FixOptions) -> list[FileFix]:
             continue
         for path, file_edits in rewrite.edits.by_file.items():
             edits.setdefault(path, []).extend(file_edits)
-            results[path].changes.extend(rewrite.edits.changes.get(path, []))
-        if options.terraform_state_blocks and rewrite.state_blocks:
-            state.setdefault(next(iter(rewrite.edits.by_file)), []).extend(rewrite.state_blocks)
+        for path, ops in rewrite.edits.json_ops.items():
+            json_files[path].commit(ops)
+        for path, changes in rewrite.edits.changes.items():
+            results[path].changes.extend(changes)
+        if options.terraform_state_blocks:
+            for path, blocks in rewrite.state_blocks.items():
+                state.setdefault(path, []).extend(blocks)
+    for path, jf in json_files.items():
+        if path in state:
+            jf.commit([jf.state_blocks(state.pop(path))])
+        if jf.touched:
+            try:
+                results[path].fixed = apply(results[path].original, jf.edits())
+            except (ValueError, CannotRewriteError) as exc:  # a bug or a layout it cannot place: say so
+                results[path].error = f"cannot rewrite safely: {exc}"
     for path, file_edits in edits.items():
         result = results[path]
         result.fixed = apply(result.original, file_edits)
         if path in state:
-            result.fixed = result.fixed.rstrip("\n") + "\n\n" + "\n".join(state[path])
+            result.fixed = (
+                result.fixed.rstrip("\n") + "\n\n" + "\n".join(_hcl_state_block(b) for b in state[path])
+            )
     return list(results.values())
+
+
+def _renamed(body: str, template: str, source: str, planned: str) -> str:
+    """A planned name as a Terraform string template: the source's own text (``body``, literal or
+    ``${...}``) with the template's literal parts around it, or the planned name when it is not
+    the template applied to the source."""
+    parts = name_parts(template, source, planned)
+    if parts is None:
+        return planned
+    before, after = parts
+    return f"{before}{body}{after}"
 
 
 def _left(results: dict[str, FileFix], module: _Module, lb: str, reason: str) -> None:
@@ -524,6 +616,7 @@ def _left(results: dict[str, FileFix], module: _Module, lb: str, reason: str) ->
         next(iter(results.values())).unfixable.append(Unfixable(f"azurerm_lb.{lb}", reason, names=(lb,)))
         return
     f = found[1]
-    span = f.positions.span(f"/resource/azurerm_lb/{lb}")
-    line = f.text.count("\n", 0, span[0]) + 1 if span else None
+    # The block's line; for a JSON ``resource`` written as an array, the nearest line the reader knows.
+    position = f.positions.position(f"/resource/azurerm_lb/{lb}")
+    line = position[0] if position else None
     results[f.path].unfixable.append(Unfixable(f"azurerm_lb.{lb}", reason, line, names=(lb,)))

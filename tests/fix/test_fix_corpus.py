@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from natmigrate.cli.app import app
 from natmigrate.sources.bicep import parse_bicep
 from natmigrate.sources.jsondoc import parse_text
+from natmigrate.sources.terraform import TF_JSON_SUFFIX, parse_tf
 
 WITH_V1 = [e for e in corpus_manifest() if e["verdict"] in ("fail", "warn")]
 
@@ -29,6 +30,8 @@ def _reparse(path: Path) -> None:
         parse_bicep(str(path), text)
     elif path.suffix == ".tf":
         hcl2.loads(text)
+    elif path.name.endswith(TF_JSON_SUFFIX):  # none in the corpus yet; JSON and Terraform's reading of it
+        parse_tf(str(path), text)
     else:
         parse_text(str(path), text)
 
