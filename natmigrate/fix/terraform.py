@@ -30,10 +30,10 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from natmigrate import ids
-from natmigrate.fix import hcltext
+from natmigrate.fix import hcltext, terraform_rules
 from natmigrate.fix.core import (
     CannotRewriteError,
     Change,
@@ -49,6 +49,7 @@ from natmigrate.model import (
     BackendAddressPool,
     FrontendIPConfiguration,
     InboundNatPool,
+    InboundNatRule,
     LoadBalancer,
     LoadBalancingRule,
     Ref,
@@ -59,6 +60,7 @@ from natmigrate.model import (
 from natmigrate.plan.model import IpConfigEdit, NatRuleV2
 from natmigrate.sources.terraform import TERRAFORM, TfFile, read_module
 
+_NatChild = TypeVar("_NatChild", InboundNatPool, InboundNatRule)
 _REF = re.compile(r"^\$\{(azurerm_[a-z_]+)\.([A-Za-z0-9_-]+)\.id\}$")
 _EXPR_REF = re.compile(r"^(azurerm_[a-z_]+)\.([A-Za-z0-9_-]+)\.id$")
 POOL = "azurerm_lb_nat_pool"
@@ -193,7 +195,12 @@ def planning_view(snapshot: Snapshot, module: _Module) -> Snapshot:
                 ),
             )
         )
-    return dataclasses.replace(snapshot, load_balancers=tuple(lbs), scale_sets=tuple(scale_sets))
+    return dataclasses.replace(
+        snapshot,
+        load_balancers=tuple(lbs),
+        scale_sets=tuple(scale_sets),
+        network_interfaces=terraform_rules.network_interfaces(snapshot, module, named),
+    )
 
 
 def _load_balancer(lb: LoadBalancer, name: str, named: _Ids, module: _Module) -> LoadBalancer:
@@ -243,18 +250,24 @@ def _load_balancer(lb: LoadBalancer, name: str, named: _Ids, module: _Module) ->
         if belongs(raw)
     )
 
-    def pool(p: InboundNatPool) -> InboundNatPool:
+    def pool(p: _NatChild, rtype: str = POOL) -> _NatChild:
         local = str(p.id).split(".", 1)[1]
-        raw = module.raw.get((POOL, local), ({}, None))[0]
+        raw = module.raw.get((rtype, local), ({}, None))[0]
         fe = _literal(raw.get("frontend_ip_configuration_name"))
         return dataclasses.replace(
             p,
-            id=named.resolve(POOL, local) or p.id,
-            name=named.child_name(POOL, local),
+            id=named.resolve(rtype, local) or p.id,
+            name=named.child_name(rtype, local),
             frontend_ip=Ref(by_name[fe.lower()], p.origin)
             if isinstance(fe, str) and fe.lower() in by_name
             else None,
         )
+
+    def rule(r: InboundNatRule) -> InboundNatRule:
+        if not str(r.id).startswith(f"{terraform_rules.RULE}."):
+            return r  # passed to a module: reported, not rewritten
+        mapped = pool(r, terraform_rules.RULE)
+        return dataclasses.replace(mapped, backend_pool=named.ref(r.backend_pool) if r.backend_pool else None)
 
     return dataclasses.replace(
         lb,
@@ -264,6 +277,7 @@ def _load_balancer(lb: LoadBalancer, name: str, named: _Ids, module: _Module) ->
         backend_address_pools=pools,
         load_balancing_rules=rules,
         inbound_nat_pools=tuple(pool(p) for p in lb.inbound_nat_pools),
+        inbound_nat_rules=tuple(rule(r) for r in lb.inbound_nat_rules),
     )
 
 
@@ -292,6 +306,7 @@ class _Rewrite:
         self.pool_refs: dict[str, str] = {}
         self.rewritten: dict[str, str] = {}  # NAT pool id key -> its Terraform name
         self.taken = {name for (t, name) in module.raw if t == BACKEND_POOL}
+        self.single_vm = terraform_rules.SingleVmRules(self)
 
     def _block(self, rtype: str, name: str) -> tuple[TfFile, int, int, int]:
         """The file of a resource block, its start, its end and its opening brace."""
@@ -309,20 +324,18 @@ class _Rewrite:
     def run(self) -> None:
         if self.d.blocked:
             raise CannotRewriteError(f"migrate would refuse this load balancer: {self.d.blocked}")
-        if self.d.plan.nat_rules and any(r.source == "nat-rule" for r in self.d.plan.nat_rules):
-            raise CannotRewriteError(
-                "single-VM v1 rules in Terraform are not rewritten yet (try --scope pools)"
-            )
         for pool in self.d.lb.inbound_nat_pools:
+            local = pool.origin.pointer.rsplit("/", 1)[-1]
+            terraform_rules.refuse_loop(self, POOL, local)
             rules = self.d.rules_replacing(pool)
             if len(rules) != 1:
                 raise CannotRewriteError(
                     f"NAT pool {pool.name}: the plan has no rule for it (unresolved values)"
                 )
-            local = pool.origin.pointer.rsplit("/", 1)[-1]
             self._pool(local, rules[0])
             self.rewritten[ids.id_key(str(pool.id))] = local
         self._scale_sets()
+        self.single_vm.run()
 
     def _name_text(self, raw_text: str, template: str, source: str, planned: str) -> str:
         parts = name_parts(template, source, planned)
@@ -336,8 +349,6 @@ class _Rewrite:
     def _pool(self, local: str, rule: NatRuleV2) -> None:
         f, start, end, brace = self._block(POOL, local)
         attrs = hcltext.attributes(f.layout, brace)
-        if "count" in attrs or "for_each" in attrs:
-            raise CannotRewriteError(f"{POOL}.{local} is built by count or for_each")
         name_attr, lb_attr = attrs.get("name"), attrs.get("loadbalancer_id")
         if name_attr is None or lb_attr is None:
             raise CannotRewriteError(f"{POOL}.{local} has no name or loadbalancer_id")
@@ -365,11 +376,18 @@ class _Rewrite:
         if rule_id is not None:
             self.state_blocks += [
                 f"import {{\n  to = azurerm_lb_nat_rule.{local}\n  id = {rule_id}\n}}\n",
-                f"removed {{\n  from = {POOL}.{local}\n\n  lifecycle {{\n    destroy = false\n  }}\n}}\n",
+                terraform_rules.removed_block(f"{POOL}.{local}"),
             ]
 
     def _pool_ref(
-        self, pool_id: str, local: str, f: TfFile, lb_attr: hcltext.Attribute, raw_name: str, after: int
+        self,
+        pool_id: str,
+        local: str,
+        f: TfFile,
+        lb_attr: hcltext.Attribute,
+        raw_name: str,
+        after: int,
+        name: str | None = None,  # a new pool's name as HCL text; by default built on NAT pool local's
     ) -> str:
         key = ids.id_key(pool_id)
         if key in self.pool_refs:
@@ -393,8 +411,9 @@ class _Rewrite:
         while new_local in self.taken:
             new_local, n = f"{local}_v2_{n}", n + 1
         self.taken.add(new_local)
-        source_name = _literal(self.module.raw[(POOL, local)][0].get("name"))
-        name = self._name_text(raw_name, self.options.pool_name, str(source_name or local), planned.name)
+        if name is None:
+            source_name = _literal(self.module.raw[(POOL, local)][0].get("name"))
+            name = self._name_text(raw_name, self.options.pool_name, str(source_name or local), planned.name)
         lb_expr = f.text[lb_attr.value_start : lb_attr.value_end]
         block = f'\n\nresource "{BACKEND_POOL}" "{new_local}" {{\n  loadbalancer_id = {lb_expr}\n  name            = {name}\n}}'
         self.edits.add(f, Edit(after, after, block))
@@ -501,12 +520,17 @@ def fix_module(paths: list[Path], options: FixOptions) -> list[FileFix]:
         rewrite = _Rewrite(module, d, options)
         try:
             rewrite.run()
+        except terraform_rules.LeftAtError as exc:
+            _left(results, module, str(d.lb.name), f"{exc} ({exc.path}:{exc.line})")
+            continue
         except CannotRewriteError as exc:
             _left(results, module, str(d.lb.name), str(exc))
             continue
         for path, file_edits in rewrite.edits.by_file.items():
             edits.setdefault(path, []).extend(file_edits)
             results[path].changes.extend(rewrite.edits.changes.get(path, []))
+        for left in rewrite.single_vm.left:
+            results[module.raw[(terraform_rules.RULE, left.names[0])][1].path].unfixable.append(left)
         if options.terraform_state_blocks and rewrite.state_blocks:
             state.setdefault(next(iter(rewrite.edits.by_file)), []).extend(rewrite.state_blocks)
     for path, file_edits in edits.items():

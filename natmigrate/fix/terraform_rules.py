@@ -1,0 +1,398 @@
+"""Single-VM v1 rules in a Terraform module: what the planner sees of them, and their rewrite.
+
+azurerm keeps a VM's binding to a v1 rule as a resource of its own
+(``azurerm_network_interface_nat_rule_association``: NIC, ip configuration name, rule). For the
+planner, that binding is put on the ip configuration of the ``azurerm_network_interface`` it names,
+so the NIC gets an ARM id and the planner names the backend pool after it (``<nic>-<ipconfig>``),
+exactly as for a live NIC. What the planner decides is written back as:
+
+* ``resource "azurerm_lb_nat_rule" "x"`` (``frontend_port``) becomes ``resource "azurerm_lb_nat_rule"
+  "x_v2"`` with ``frontend_port_start``/``frontend_port_end`` at the old port, the planner's name and
+  ``backend_address_pool_id``. The address changes because ``migrate`` deletes the v1 rule and creates
+  ``<rule>-v2``: the old address is ``removed`` from the state and the new one ``import``-ed (Terraform
+  forbids both on one address; a rule kept at its address would be planned as a create that Azure
+  refuses, the rule existing);
+* a new ``azurerm_lb_backend_address_pool`` after it (or the reused pool, referenced as written);
+* each association becomes ``azurerm_network_interface_backend_address_pool_association`` (same
+  NIC, same ip configuration name, ``backend_address_pool_id``), again removed and imported.
+
+Anything else that refers to the v1 rule (an output, ``depends_on``, a NIC's
+``load_balancer_inbound_nat_rules_ids`` of old providers) leaves the load balancer untouched,
+reported with the line: fix cannot tell whether that use still holds for the v2 rule.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from natmigrate import ids
+from natmigrate.fix import hcltext
+from natmigrate.fix.core import CannotRewriteError, Unfixable, name_parts
+from natmigrate.fix.jsontext import Edit
+from natmigrate.model import IpConfiguration, NetworkInterface, Ref, Snapshot
+from natmigrate.plan.model import NatRuleV2
+from natmigrate.sources.terraform import TfFile
+
+if TYPE_CHECKING:
+    from natmigrate.fix.terraform import _Ids, _Module, _Rewrite
+
+RULE = "azurerm_lb_nat_rule"
+NIC = "azurerm_network_interface"
+ASSOCIATION = "azurerm_network_interface_nat_rule_association"
+POOL_ASSOCIATION = "azurerm_network_interface_backend_address_pool_association"
+# ``azurerm_network_interface.vm.ip_configuration[0].name``: the name of a NIC's ip configuration.
+_IPC_NAME = re.compile(r"^azurerm_network_interface\.([A-Za-z0-9_-]+)\.ip_configuration\[(\d+)\]\.name$")
+
+
+class LeftAtError(CannotRewriteError):
+    """A construct left as it is, reported at its own line rather than at its load balancer's."""
+
+    def __init__(self, message: str, f: TfFile, at: int):
+        super().__init__(message)
+        self.path = f.path
+        self.line = f.text.count("\n", 0, at) + 1
+
+
+# -- the planning view -------------------------------------------------------------------------
+
+
+def _literal(raw: Any) -> str | None:
+    if isinstance(raw, str) and len(raw) >= 2 and raw[0] == raw[-1] == '"' and "${" not in raw:
+        return raw[1:-1]
+    return None
+
+
+def _expression(raw: Any) -> str | None:
+    """The expression of a python-hcl2 value ``${...}`` (``None`` for literals)."""
+    if isinstance(raw, str) and raw.startswith("${") and raw.endswith("}"):
+        return raw[2:-1].strip()
+    return None
+
+
+def nic_name(module: _Module, local: str) -> str:
+    """The Azure name of ``azurerm_network_interface.<local>``: its literal ``name``, else ``local``."""
+    body = module.raw.get((NIC, local), ({}, None))[0]
+    return _literal(body.get("name")) or local
+
+
+def association_target(module: _Module, body: Mapping[str, Any]) -> tuple[str, str] | None:
+    """``(NIC local name, ip configuration name)`` an association binds, when both are known."""
+    nic = _expression(body.get("network_interface_id"))
+    m = re.fullmatch(r"azurerm_network_interface\.([A-Za-z0-9_-]+)\.id", nic or "")
+    if m is None or (NIC, m.group(1)) not in module.raw:
+        return None
+    raw = body.get("ip_configuration_name")
+    name = _literal(raw)
+    if name is None:
+        ref = _IPC_NAME.match(_expression(raw) or "")
+        if ref is None or ref.group(1) != m.group(1):
+            return None
+        blocks = module.raw[(NIC, m.group(1))][0].get("ip_configuration")
+        index = int(ref.group(2))
+        if not isinstance(blocks, list) or index >= len(blocks) or not isinstance(blocks[index], Mapping):
+            return None
+        name = _literal(blocks[index].get("name"))
+    return (m.group(1), name) if name is not None else None
+
+
+def network_interfaces(snapshot: Snapshot, module: _Module, named: _Ids) -> tuple[NetworkInterface, ...]:
+    """The module's NICs with ARM ids, each association's rule on the ip configuration it binds.
+
+    An association whose NIC or ip configuration is not known here stays as the reader made it
+    (its rule then has no target the planner can name, and the rewrite reports it).
+    """
+    bound: dict[tuple[str, str], list[Ref]] = {}
+    kept: list[NetworkInterface] = []
+    for nic in snapshot.network_interfaces:
+        rtype, _, local = str(nic.id).partition(".")
+        body = module.raw.get((rtype, local), (None, None))[0]
+        target = association_target(module, body) if rtype == ASSOCIATION and body is not None else None
+        if target is None:
+            if rtype != ASSOCIATION:
+                kept.append(nic)
+            else:
+                kept.append(dataclasses.replace(nic, ip_configurations=_refs(nic.ip_configurations, named)))
+            continue
+        refs = [r for ipc in nic.ip_configurations for r in ipc.nat_rules]
+        bound.setdefault((target[0], target[1].lower()), []).extend(named.ref(r) for r in refs)
+    out: list[NetworkInterface] = []
+    for nic in kept:
+        rtype, _, local = str(nic.id).partition(".")
+        if rtype != NIC:
+            out.append(nic)
+            continue
+        nic_id = ids.build_id(
+            ids.SUBSCRIPTION_PLACEHOLDER,
+            ids.RESOURCE_GROUP_PLACEHOLDER,
+            "Microsoft.Network/networkInterfaces",
+            nic_name(module, local),
+        )
+        ipcs = tuple(
+            dataclasses.replace(
+                ipc,
+                id=f"{nic_id}/ipConfigurations/{ipc.name}",
+                nat_rules=(*ipc.nat_rules, *bound.get((local, str(ipc.name).lower()), [])),
+            )
+            for ipc in _refs(nic.ip_configurations, named)
+        )
+        out.append(dataclasses.replace(nic, id=nic_id, name=nic_name(module, local), ip_configurations=ipcs))
+    return tuple(out)
+
+
+def _refs(ipcs: tuple[IpConfiguration, ...], named: _Ids) -> tuple[IpConfiguration, ...]:
+    return tuple(
+        dataclasses.replace(
+            ipc,
+            nat_rules=tuple(named.ref(r) for r in ipc.nat_rules),
+            backend_pools=tuple(named.ref(r) for r in ipc.backend_pools),
+        )
+        for ipc in ipcs
+    )
+
+
+def refuse_loop(rewrite: _Rewrite, rtype: str, local: str) -> None:
+    """A resource built by ``count`` or ``for_each`` is left, reported at that line.
+
+    Its instances' values (``count.index``, ``each.value``) are not evaluated by the reader, so the
+    planner cannot decide for each of them; a rewrite would be a guess.
+    """
+    f, _, _, brace = rewrite._block(rtype, local)
+    attrs = hcltext.attributes(f.layout, brace)
+    for loop in ("count", "for_each"):
+        if loop in attrs:
+            raise LeftAtError(
+                f"{rtype}.{local} is built by {loop}: fix does not rewrite resources built in a loop",
+                f,
+                attrs[loop].line_start,
+            )
+
+
+# -- the rewrite -------------------------------------------------------------------------------
+
+
+def _hcl_text(raw: str) -> str:
+    """Text of a value inside an HCL string: a literal's own text, an expression interpolated."""
+    return raw[1:-1] if raw.startswith('"') and raw.endswith('"') else f"${{{raw}}}"
+
+
+def _renamed(f: TfFile, attr: hcltext.Attribute, keys_values: list[tuple[str, str]]) -> Edit:
+    """An edit replacing ``attr``'s line by ``key = value`` lines, ``=`` aligned as the line was."""
+    prefix = f.text[attr.line_start : attr.value_start]
+    indent = prefix[: len(prefix) - len(prefix.lstrip(" \t"))]
+    width = prefix.index("=") - len(indent)  # the key and its padding
+    lines = [
+        f"{indent}{k.ljust(width - 1)} = {v}" if len(k) < width else f"{indent}{k} = {v}"
+        for k, v in keys_values
+    ]
+    return Edit(attr.line_start, attr.value_end, "\n".join(lines))
+
+
+def _rekeyed(f: TfFile, attrs: Mapping[str, hcltext.Attribute], renames: Mapping[str, str]) -> list[Edit]:
+    """Edits renaming attribute keys; a block whose ``=`` signs line up (terraform fmt) stays lined up."""
+    columns = {f.text.index("=", a.line_start) - a.line_start for a in attrs.values()}
+    aligned = len(columns) == 1
+    width = max(len(renames.get(k, k)) for k in attrs)
+    edits = []
+    for a in attrs.values():
+        key = renames.get(a.key, a.key)
+        if key != a.key or aligned:
+            indent = f.text[a.line_start : f.text.index(a.key, a.line_start)]
+            edits.append(
+                Edit(a.line_start, a.value_start, f"{indent}{key.ljust(width) if aligned else key} = ")
+            )
+    return edits
+
+
+class SingleVmRules:
+    """The single-VM v1 rules of one load balancer the plan migrates, as edits of ``rewrite``."""
+
+    def __init__(self, rewrite: _Rewrite):
+        self.r = rewrite
+        self.module = rewrite.module
+        self.taken = {name for (t, name) in self.module.raw if t == RULE}
+        self.left: list[Unfixable] = []
+
+    def run(self) -> None:
+        d = self.r.d
+        kept = {ids.id_key(x) for x in d.plan.keep_v1_rules}
+        for rule in d.lb.inbound_nat_rules:
+            if rule.version != "v1" or not isinstance(rule.id, str):
+                continue
+            pointer = rule.origin.pointer.split("/")
+            if len(pointer) != 4 or pointer[1:3] != ["resource", RULE]:
+                raise CannotRewriteError(f"v1 NAT rule {rule.name} is not a resource of this module")
+            local = pointer[3]
+            if ids.id_key(rule.id) in kept:
+                f, start, _, _ = self.r._block(RULE, local)
+                why = (
+                    "--scope pools leaves single-VM v1 rules as they are"
+                    if self.r.options.scope == "pools"
+                    else next((n for n in d.plan.notes if f"rule {rule.name} " in n), "the plan leaves it")
+                )
+                self.left.append(
+                    Unfixable(f"{RULE}.{local}", why, f.text.count("\n", 0, start) + 1, names=(local,))
+                )
+                continue
+            refuse_loop(self.r, RULE, local)
+            planned = d.rules_replacing(rule)
+            if len(planned) != 1:
+                raise CannotRewriteError(
+                    f"v1 NAT rule {rule.name}: the plan has no rule for it (unresolved values)"
+                )
+            self._rule(local, planned[0])
+
+    def _rule(self, local: str, v2: NatRuleV2) -> None:
+        f, start, end, brace = self.r._block(RULE, local)
+        attrs = hcltext.attributes(f.layout, brace)
+        name_attr, lb_attr, port = attrs.get("name"), attrs.get("loadbalancer_id"), attrs.get("frontend_port")
+        if name_attr is None or lb_attr is None or port is None:
+            raise LeftAtError(f"{RULE}.{local} has no name, loadbalancer_id or frontend_port", f, start)
+        if v2.frontend_port_range_start != v2.frontend_port_range_end:
+            raise LeftAtError(f"{RULE}.{local}: the plan gives it a range, not its own port", f, start)
+        associations = self._associations(local)
+        self._no_other_references(local, associations)
+        new_local = self._new_local(local)
+        header_at = f.text.index(f'"{local}"', start, brace)
+        raw_name = f.text[name_attr.value_start : name_attr.value_end]
+        source = self.module.raw[(RULE, local)][0]
+        new_name = self.r._name_text(
+            raw_name, self.r.options.rule_name, _literal(source.get("name")) or local, v2.name
+        )
+        value = f.text[port.value_start : port.value_end]
+        pool_name = self._pool_name(v2, associations)
+        ref = self.r._pool_ref(v2.backend_address_pool, local, f, lb_attr, raw_name, end, pool_name)
+        self.r.edits.add(f, Edit(header_at, header_at + len(local) + 2, f'"{new_local}"'))
+        self.r.edits.add(f, Edit(name_attr.value_start, name_attr.value_end, new_name))
+        self.r.edits.add(f, _renamed(f, port, [("frontend_port_start", value), ("frontend_port_end", value)]))
+        self.r.edits.add(
+            f, hcltext.insert_before_close(f.layout, brace, [f"backend_address_pool_id = {ref}"])
+        )
+        self.r.edits.note(
+            f,
+            f"v1 NAT rule {local} -> {RULE}.{new_local} ({v2.name}, port {v2.frontend_port_range_start}) "
+            f"on backend pool {v2.backend_address_pool.rsplit('/', 1)[-1]}",
+            start,
+        )
+        lb_expr = f.text[lb_attr.value_start : lb_attr.value_end]
+        known = lb_expr.endswith(".id")  # the load balancer's id is in the state: import ids can use it
+        if known:
+            self.r.state_blocks += [
+                f'import {{\n  to = {RULE}.{new_local}\n  id = "${{{lb_expr}}}/inboundNatRules/{new_name[1:-1]}"\n}}\n',
+                removed_block(f"{RULE}.{local}"),
+            ]
+        # The backend pool's id as import-id text: a new pool's from the load balancer's and its name.
+        pool_id = (
+            f"${{{ref}}}" if pool_name is None else f"${{{lb_expr}}}/backendAddressPools/{pool_name[1:-1]}"
+        )
+        for assoc, af, _ in associations:
+            self._association(assoc, af, ref, pool_id if known else None)
+
+    def _new_local(self, local: str) -> str:
+        new_local, n = f"{local}_v2", 2
+        while new_local in self.taken:
+            new_local, n = f"{local}_v2_{n}", n + 1
+        self.taken.add(new_local)
+        return new_local
+
+    def _associations(self, local: str) -> list[tuple[str, TfFile, Mapping[str, Any]]]:
+        """The associations binding rule ``local``; each must name a NIC of this module."""
+        out = []
+        for (t, name), (body, f) in self.module.raw.items():
+            if t != ASSOCIATION or _expression(body.get("nat_rule_id")) != f"{RULE}.{local}.id":
+                continue
+            span = f.positions.span(f"/resource/{t}/{name}")
+            at = span[0] if span else 0
+            if "count" in body or "for_each" in body:
+                raise LeftAtError(f"{ASSOCIATION}.{name} is built by count or for_each", f, at)
+            if association_target(self.module, body) is None:
+                raise LeftAtError(
+                    f"{ASSOCIATION}.{name}: its NIC or ip configuration is not a resource of this module",
+                    f,
+                    at,
+                )
+            out.append((name, f, body))
+        return out
+
+    def _no_other_references(
+        self, local: str, associations: list[tuple[str, TfFile, Mapping[str, Any]]]
+    ) -> None:
+        """Refuse when the v1 rule is used anywhere but its own block and its associations."""
+        allowed: dict[str, list[tuple[int, int]]] = {}
+        for rtype, name in [(RULE, local), *((ASSOCIATION, a) for a, _, _ in associations)]:
+            f = self.module.raw[(rtype, name)][1]
+            span = f.positions.span(f"/resource/{rtype}/{name}")
+            if span is not None:
+                allowed.setdefault(f.path, []).append(span)
+        pattern = re.compile(rf"\b{RULE}\.{re.escape(local)}\b")
+        for f in self.module.files.values():
+            comments = [(at, at + len(c) + 2) for at, c in f.layout.comments]
+            for m in pattern.finditer(f.text):
+                inside = [*allowed.get(f.path, []), *comments]
+                if not any(s <= m.start() < e for s, e in inside):
+                    raise LeftAtError(
+                        f"{RULE}.{local} is also used here; fix cannot tell whether that use holds for a v2 rule",
+                        f,
+                        m.start(),
+                    )
+
+    def _pool_name(
+        self, v2: NatRuleV2, associations: list[tuple[str, TfFile, Mapping[str, Any]]]
+    ) -> str | None:
+        """The new backend pool's name as HCL text, built on the NIC's own name (``None``: reused)."""
+        planned = self.r.d.planned_pool(v2.backend_address_pool)
+        if planned.action == "reuse":
+            return None
+        if len(associations) != 1:
+            raise CannotRewriteError(f"backend pool {planned.name}: not one NIC association names it")
+        body = associations[0][2]
+        target = association_target(self.module, body)
+        assert target is not None
+        nic_local, ipc = target
+        nic_body = self.module.raw[(NIC, nic_local)][0]
+        literal = _literal(nic_body.get("name"))
+        parts = name_parts(
+            self.r.options.pool_name, f"{nic_name(self.module, nic_local)}-{ipc}", planned.name
+        )
+        if parts is None:
+            raise CannotRewriteError(
+                f"backend pool {planned.name}: its name is not --pool-name applied to the NIC"
+            )
+        nic_text = literal if literal is not None else f"${{{NIC}.{nic_local}.name}}"
+        return f'"{parts[0]}{nic_text}-{ipc}{parts[1]}"'
+
+    def _association(self, name: str, f: TfFile, pool_ref: str, pool_id: str | None) -> None:
+        span = f.positions.span(f"/resource/{ASSOCIATION}/{name}")
+        assert span is not None
+        start = span[0]
+        brace = f.text.index("{", start)
+        attrs = hcltext.attributes(f.layout, brace)
+        rule_attr, nic_attr, ipc_attr = (
+            attrs.get("nat_rule_id"),
+            attrs.get("network_interface_id"),
+            attrs.get("ip_configuration_name"),
+        )
+        if rule_attr is None or nic_attr is None or ipc_attr is None:
+            raise LeftAtError(f"{ASSOCIATION}.{name} is not written as arguments", f, start)
+        at = f.text.index(ASSOCIATION, start, brace)
+        self.r.edits.add(f, Edit(at, at + len(ASSOCIATION), POOL_ASSOCIATION))
+        for edit in _rekeyed(f, attrs, {"nat_rule_id": "backend_address_pool_id"}):
+            self.r.edits.add(f, edit)
+        self.r.edits.add(f, Edit(rule_attr.value_start, rule_attr.value_end, pool_ref))
+        self.r.edits.note(f, f"{ASSOCIATION}.{name} -> {POOL_ASSOCIATION}.{name}", start)
+        if pool_id is None:
+            return
+        nic = f.text[nic_attr.value_start : nic_attr.value_end]
+        ipc = _hcl_text(f.text[ipc_attr.value_start : ipc_attr.value_end])
+        # azurerm's id for it: {networkInterfaceId}/ipConfigurations/{ipConfigurationName}|{backendAddressPoolId}
+        self.r.state_blocks += [
+            f'import {{\n  to = {POOL_ASSOCIATION}.{name}\n  id = "${{{nic}}}/ipConfigurations/{ipc}|{pool_id}"\n}}\n',
+            removed_block(f"{ASSOCIATION}.{name}"),
+        ]
+
+
+def removed_block(address: str) -> str:
+    """A ``removed`` block: Terraform forgets ``address`` (migrate deleted it in Azure already)."""
+    return f"removed {{\n  from = {address}\n\n  lifecycle {{\n    destroy = false\n  }}\n}}\n"
