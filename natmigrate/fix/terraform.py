@@ -326,6 +326,9 @@ class _Rewrite:
             raise CannotRewriteError(f"migrate would refuse this load balancer: {self.d.blocked}")
         for pool in self.d.lb.inbound_nat_pools:
             local = pool.origin.pointer.rsplit("/", 1)[-1]
+            if self.options.scope == "rules":
+                self.single_vm.leave(POOL, local, "--scope rules leaves NAT pools as they are")
+                continue
             terraform_rules.refuse_loop(self, POOL, local)
             rules = self.d.rules_replacing(pool)
             if len(rules) != 1:
@@ -530,7 +533,8 @@ def fix_module(paths: list[Path], options: FixOptions) -> list[FileFix]:
             edits.setdefault(path, []).extend(file_edits)
             results[path].changes.extend(rewrite.edits.changes.get(path, []))
         for left in rewrite.single_vm.left:
-            results[module.raw[(terraform_rules.RULE, left.names[0])][1].path].unfixable.append(left)
+            rtype, _, local = left.resource.partition(".")
+            results[module.raw[(rtype, local)][1].path].unfixable.append(left)
         if options.terraform_state_blocks and rewrite.state_blocks:
             state.setdefault(next(iter(rewrite.edits.by_file)), []).extend(rewrite.state_blocks)
     for path, file_edits in edits.items():

@@ -226,15 +226,12 @@ class SingleVmRules:
                 raise CannotRewriteError(f"v1 NAT rule {rule.name} is not a resource of this module")
             local = pointer[3]
             if ids.id_key(rule.id) in kept:
-                f, start, _, _ = self.r._block(RULE, local)
                 why = (
                     "--scope pools leaves single-VM v1 rules as they are"
                     if self.r.options.scope == "pools"
                     else next((n for n in d.plan.notes if f"rule {rule.name} " in n), "the plan leaves it")
                 )
-                self.left.append(
-                    Unfixable(f"{RULE}.{local}", why, f.text.count("\n", 0, start) + 1, names=(local,))
-                )
+                self.leave(RULE, local, why)
                 continue
             refuse_loop(self.r, RULE, local)
             planned = d.rules_replacing(rule)
@@ -243,6 +240,11 @@ class SingleVmRules:
                     f"v1 NAT rule {rule.name}: the plan has no rule for it (unresolved values)"
                 )
             self._rule(local, planned[0])
+
+    def leave(self, rtype: str, local: str, why: str) -> None:
+        """Report ``rtype.local`` as left as it is, at its line (the plan leaves it)."""
+        f, start, _, _ = self.r._block(rtype, local)
+        self.left.append(Unfixable(f"{rtype}.{local}", why, f.text.count("\n", 0, start) + 1, names=(local,)))
 
     def _rule(self, local: str, v2: NatRuleV2) -> None:
         f, start, end, brace = self.r._block(RULE, local)

@@ -1,0 +1,334 @@
+"""``natmigrate fix`` on Terraform single-VM v1 rules: azurerm_lb_nat_rule with frontend_port and its
+NIC association become a v2 rule on a backend pool holding that ip configuration, as migrate decides."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import hcl2
+from typer.testing import CliRunner, Result
+
+from natmigrate.cli.app import app
+from natmigrate.fix.core import FixOptions
+from natmigrate.fix.terraform import fix_module
+from natmigrate.fix.verify import check_rewrite
+from natmigrate.sources.terraform import read_module
+
+LB_TF = """resource "azurerm_lb" "web" {
+  name                = "lb-web"
+  location            = "westeurope"
+  resource_group_name = "rg"
+  sku                 = "Standard"
+
+  frontend_ip_configuration {
+    name                 = "fe"
+    public_ip_address_id = azurerm_public_ip.web.id
+  }
+}
+
+# RDP to vm1
+resource "azurerm_lb_nat_rule" "rdp_vm1" {
+  resource_group_name            = "rg"
+  loadbalancer_id                = azurerm_lb.web.id
+  name                           = "rdp-vm1"
+  protocol                       = "Tcp"
+  frontend_port                  = 50001
+  backend_port                   = 3389
+  frontend_ip_configuration_name = "fe"
+}
+"""
+
+VM_TF = """resource "azurerm_network_interface" "vm1" {
+  name                = "nic-vm1"
+  location            = "westeurope"
+  resource_group_name = "rg"
+
+  ip_configuration {
+    name                          = "ipconfig1"
+    subnet_id                     = azurerm_subnet.web.id
+    private_ip_address_allocation = "Dynamic"
+  }
+}
+
+resource "azurerm_network_interface_nat_rule_association" "rdp_vm1" {
+  network_interface_id  = azurerm_network_interface.vm1.id
+  ip_configuration_name = "ipconfig1"
+  nat_rule_id           = azurerm_lb_nat_rule.rdp_vm1.id
+}
+"""
+
+RULE_AFTER = """# RDP to vm1
+resource "azurerm_lb_nat_rule" "rdp_vm1_v2" {
+  resource_group_name            = "rg"
+  loadbalancer_id                = azurerm_lb.web.id
+  name                           = "rdp-vm1-v2"
+  protocol                       = "Tcp"
+  frontend_port_start            = 50001
+  frontend_port_end              = 50001
+  backend_port                   = 3389
+  frontend_ip_configuration_name = "fe"
+  backend_address_pool_id        = azurerm_lb_backend_address_pool.rdp_vm1_v2.id
+}
+
+resource "azurerm_lb_backend_address_pool" "rdp_vm1_v2" {
+  loadbalancer_id = azurerm_lb.web.id
+  name            = "nic-vm1-ipconfig1-v2-pool"
+}
+"""
+
+ASSOCIATION_AFTER = """resource "azurerm_network_interface_backend_address_pool_association" "rdp_vm1" {
+  network_interface_id    = azurerm_network_interface.vm1.id
+  ip_configuration_name   = "ipconfig1"
+  backend_address_pool_id = azurerm_lb_backend_address_pool.rdp_vm1_v2.id
+}
+"""
+
+
+def _module(tmp_path: Path, lb: str = LB_TF, vm: str = VM_TF) -> list[Path]:
+    (tmp_path / "lb.tf").write_text(lb)
+    (tmp_path / "vm.tf").write_text(vm)
+    return [tmp_path / "lb.tf", tmp_path / "vm.tf"]
+
+
+def _fixed(tmp_path: Path, options: FixOptions | None = None, **texts: str) -> dict[str, Any]:
+    results = fix_module(_module(tmp_path, **texts), options or FixOptions())
+    for r in results:
+        check_rewrite(r, ("terraform",))
+    return {Path(r.path).name: r for r in results}
+
+
+def _cli(*args: str) -> Result:
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+def test_a_single_vm_rule_becomes_a_one_port_v2_rule_on_a_pool_of_its_nic(tmp_path: Path) -> None:
+    results = _fixed(tmp_path)
+    lb, vm = results["lb.tf"], results["vm.tf"]
+    assert RULE_AFTER in lb.fixed
+    assert lb.fixed.startswith(LB_TF.split("# RDP")[0])  # the load balancer itself is untouched
+    assert ASSOCIATION_AFTER in vm.fixed
+    assert vm.fixed.startswith(VM_TF.split('resource "azurerm_network_interface_nat')[0])
+    for r in (lb, vm):
+        assert r.error is None and r.verification == ["check: pass"]
+        hcl2.loads(r.fixed)
+    assert [c.message for c in lb.changes] == [
+        "new backend pool azurerm_lb_backend_address_pool.rdp_vm1_v2 (nic-vm1-ipconfig1-v2-pool)",
+        "v1 NAT rule rdp_vm1 -> azurerm_lb_nat_rule.rdp_vm1_v2 (rdp-vm1-v2, port 50001) "
+        "on backend pool nic-vm1-ipconfig1-v2-pool",
+    ]
+    assert [c.line for c in vm.changes] == [13]
+
+
+def test_the_rewritten_module_reads_as_v2_with_the_nic_in_the_new_pool(tmp_path: Path) -> None:
+    paths = _module(tmp_path)
+    for r in fix_module(paths, FixOptions()):
+        Path(r.path).write_text(r.fixed)
+    snapshot = read_module(paths).snapshot
+    [lb] = snapshot.load_balancers
+    [rule] = lb.inbound_nat_rules
+    assert rule.version == "v2"
+    assert (rule.frontend_port_range_start, rule.frontend_port_range_end, rule.backend_port) == (
+        50001,
+        50001,
+        3389,
+    )
+    assert not any(ipc.nat_rules for nic in snapshot.network_interfaces for ipc in nic.ip_configurations)
+
+
+def test_state_blocks_import_what_migrate_created_and_remove_what_it_deleted(tmp_path: Path) -> None:
+    _module(tmp_path)
+    result = _cli("fix", str(tmp_path), "--write", "--terraform-state-blocks")
+    assert result.exit_code == 3, result.output
+    lb = (tmp_path / "lb.tf").read_text()
+    blocks = lb[lb.index("import {") :]
+    assert blocks == (
+        "import {\n  to = azurerm_lb_backend_address_pool.rdp_vm1_v2\n"
+        '  id = "${azurerm_lb.web.id}/backendAddressPools/nic-vm1-ipconfig1-v2-pool"\n}\n\n'
+        "import {\n  to = azurerm_lb_nat_rule.rdp_vm1_v2\n"
+        '  id = "${azurerm_lb.web.id}/inboundNatRules/rdp-vm1-v2"\n}\n\n'
+        "removed {\n  from = azurerm_lb_nat_rule.rdp_vm1\n\n  lifecycle {\n    destroy = false\n  }\n}\n\n"
+        "import {\n  to = azurerm_network_interface_backend_address_pool_association.rdp_vm1\n"
+        '  id = "${azurerm_network_interface.vm1.id}/ipConfigurations/ipconfig1|'
+        '${azurerm_lb.web.id}/backendAddressPools/nic-vm1-ipconfig1-v2-pool"\n}\n\n'
+        "removed {\n  from = azurerm_network_interface_nat_rule_association.rdp_vm1\n\n"
+        "  lifecycle {\n    destroy = false\n  }\n}\n"
+    )
+    hcl2.loads(lb)
+    check = _cli("check", str(tmp_path), "--no-config")
+    assert check.exit_code == 0, check.output
+    assert _cli("fix", str(tmp_path)).exit_code == 0  # nothing left to fix
+
+
+def test_names_written_as_expressions_stay_expressions(tmp_path: Path) -> None:
+    lb = LB_TF.replace('name                           = "rdp-vm1"', 'name = "${var.prefix}-rdp"')
+    lb = 'variable "prefix" {\n  type = string\n}\n\n' + lb
+    vm = VM_TF.replace(
+        'name                = "nic-vm1"', 'name                = "${var.prefix}-nic"'
+    ).replace(
+        'ip_configuration_name = "ipconfig1"',
+        "ip_configuration_name = azurerm_network_interface.vm1.ip_configuration[0].name",
+    )
+    results = _fixed(tmp_path, lb=lb, vm=vm)
+    fixed = results["lb.tf"].fixed
+    assert 'name = "${var.prefix}-rdp-v2"' in fixed
+    # The pool is named after the NIC as migrate names it, written with the NIC's own name.
+    assert 'name            = "${azurerm_network_interface.vm1.name}-ipconfig1-v2-pool"' in fixed
+    assert results["vm.tf"].error is None and results["lb.tf"].error is None
+    hcl2.loads(fixed)
+
+
+def test_scope_pools_leaves_single_vm_rules_reported_at_their_line(tmp_path: Path) -> None:
+    _module(tmp_path)
+    result = _cli("fix", str(tmp_path), "--scope", "pools", "-o", "json")
+    assert result.exit_code == 0, result.output
+    files = {Path(f["file"]).name: f for f in json.loads(result.stdout)["files"]}
+    assert not files["lb.tf"]["changed"] and not files["vm.tf"]["changed"]
+    [left] = files["lb.tf"]["unfixable"]
+    assert left == {
+        "resource": "azurerm_lb_nat_rule.rdp_vm1",
+        "reason": "--scope pools leaves single-VM v1 rules as they are",
+        "line": 14,
+    }
+
+
+def _left(tmp_path: Path, **texts: str) -> dict[str, Any]:
+    _module(tmp_path, **texts)
+    result = _cli("fix", str(tmp_path), "--write", "-o", "json")
+    assert result.exit_code == 0, result.output
+    files = {Path(f["file"]).name: f for f in json.loads(result.stdout)["files"]}
+    assert not any(f["changed"] for f in files.values())
+    assert (tmp_path / "lb.tf").read_text() == texts.get("lb", LB_TF)
+    [left] = files["lb.tf"]["unfixable"]
+    assert left["resource"] == "azurerm_lb.web" and left["line"] == 1
+    return dict(left)
+
+
+def test_a_rule_used_elsewhere_is_left_with_the_line_of_that_use(tmp_path: Path) -> None:
+    vm = VM_TF + '\noutput "rdp" {\n  value = azurerm_lb_nat_rule.rdp_vm1.frontend_port\n}\n'
+    left = _left(tmp_path, vm=vm)
+    assert left["reason"].startswith("azurerm_lb_nat_rule.rdp_vm1 is also used here")
+    assert left["reason"].endswith(f"({tmp_path / 'vm.tf'}:20)")
+
+
+def test_an_association_to_a_nic_from_outside_the_module_is_left(tmp_path: Path) -> None:
+    vm = VM_TF.replace("azurerm_network_interface.vm1.id", "var.nic_id")
+    left = _left(tmp_path, vm=vm)
+    assert "its NIC or ip configuration is not a resource of this module" in left["reason"]
+    assert left["reason"].endswith(f"({tmp_path / 'vm.tf'}:13)")
+
+
+def test_rules_built_by_count_are_left_with_the_line_of_count(tmp_path: Path) -> None:
+    lb = LB_TF.replace('"rdp-vm1"', '"rdp-vm-${count.index}"').replace(
+        "frontend_port                  = 50001",
+        "frontend_port                  = 50001 + count.index\n  count                          = 2",
+    )
+    left = _left(tmp_path, lb=lb)
+    assert left["reason"] == (
+        "azurerm_lb_nat_rule.rdp_vm1 is built by count: fix does not rewrite resources built in a loop "
+        f"({tmp_path / 'lb.tf'}:20)"
+    )
+
+
+def test_nat_pools_built_by_for_each_are_left_with_the_line_of_for_each(tmp_path: Path) -> None:
+    lb = LB_TF.split("# RDP")[0] + (
+        'resource "azurerm_lb_nat_pool" "ssh" {\n'
+        '  for_each                       = toset(["a", "b"])\n'
+        '  name                           = "ssh-${each.key}"\n'
+        "  loadbalancer_id                = azurerm_lb.web.id\n"
+        '  protocol                       = "Tcp"\n'
+        "  frontend_port_start            = 50000\n"
+        "  frontend_port_end              = 50099\n"
+        "  backend_port                   = 22\n"
+        '  frontend_ip_configuration_name = "fe"\n'
+        "}\n"
+    )
+    left = _left(tmp_path, lb=lb, vm="")
+    assert left["reason"] == (
+        "azurerm_lb_nat_pool.ssh is built by for_each: fix does not rewrite resources built in a loop "
+        f"({tmp_path / 'lb.tf'}:14)"
+    )
+
+
+def test_a_nat_pool_and_two_rules_to_one_vm_are_rewritten_together(tmp_path: Path) -> None:
+    ssh_rule = (
+        LB_TF.split("# RDP to vm1\n")[1]
+        .replace("rdp_vm1", "ssh_vm1")
+        .replace("rdp-vm1", "ssh-vm1")
+        .replace("50001", "50022")
+        .replace("3389", "22")
+    )
+    pool = (
+        'resource "azurerm_lb_nat_pool" "ssh" {\n'
+        '  name                           = "ssh"\n'
+        "  loadbalancer_id                = azurerm_lb.web.id\n"
+        '  protocol                       = "Tcp"\n'
+        "  frontend_port_start            = 50100\n"
+        "  frontend_port_end              = 50199\n"
+        "  backend_port                   = 22\n"
+        '  frontend_ip_configuration_name = "fe"\n'
+        "}\n\n"
+        'resource "azurerm_linux_virtual_machine_scale_set" "web" {\n'
+        '  name      = "web"\n'
+        "  instances = 2\n\n"
+        "  network_interface {\n"
+        '    name    = "nic"\n'
+        "    primary = true\n\n"
+        "    ip_configuration {\n"
+        '      name                                = "internal"\n'
+        "      load_balancer_inbound_nat_rules_ids = [azurerm_lb_nat_pool.ssh.id]\n"
+        "    }\n"
+        "  }\n"
+        "}\n"
+    )
+    association = VM_TF[VM_TF.index('resource "azurerm_network_interface_nat_rule_association"') :]
+    ssh_association = association.replace("rdp_vm1", "ssh_vm1")
+    results = _fixed(tmp_path, lb=f"{LB_TF}\n{ssh_rule}\n{pool}", vm=f"{VM_TF}\n{ssh_association}")
+    lb, vm = results["lb.tf"], results["vm.tf"]
+    assert lb.error is None and vm.error is None and lb.verification == ["check: pass"]
+    assert RULE_AFTER in lb.fixed
+    # The planner gives the second rule on the same ip configuration a pool of its own (named -2).
+    assert 'name            = "nic-vm1-ipconfig1-v2-pool-2"' in lb.fixed
+    assert 'resource "azurerm_lb_nat_rule" "ssh" {' in lb.fixed
+    assert "load_balancer_backend_address_pool_ids = [azurerm_lb_backend_address_pool.ssh_v2.id]" in lb.fixed
+    assert "backend_address_pool_id = azurerm_lb_backend_address_pool.ssh_vm1_v2.id" in vm.fixed
+    assert "nat_rule" not in vm.fixed.replace("azurerm_network_interface_nat_rule_association", "")
+    assert "azurerm_network_interface_nat_rule_association" not in vm.fixed
+    for r in (lb, vm):
+        hcl2.loads(r.fixed)
+
+
+def test_scope_rules_leaves_nat_pools_and_an_unbound_rule_is_left_with_the_plans_reason(
+    tmp_path: Path,
+) -> None:
+    extra = (
+        '\nresource "azurerm_lb_nat_pool" "ssh" {\n'
+        '  name                           = "ssh"\n'
+        "  loadbalancer_id                = azurerm_lb.web.id\n"
+        '  protocol                       = "Tcp"\n'
+        "  frontend_port_start            = 50100\n"
+        "  frontend_port_end              = 50199\n"
+        "  backend_port                   = 22\n"
+        '  frontend_ip_configuration_name = "fe"\n'
+        "}\n\n"
+        'resource "azurerm_lb_nat_rule" "unbound" {\n'
+        "  loadbalancer_id                = azurerm_lb.web.id\n"
+        '  name                           = "unbound"\n'
+        '  protocol                       = "Tcp"\n'
+        "  frontend_port                  = 50077\n"
+        "  backend_port                   = 22\n"
+        '  frontend_ip_configuration_name = "fe"\n'
+        "}\n"
+    )
+    results = _fixed(tmp_path, FixOptions(scope="rules"), lb=LB_TF + extra)
+    lb = results["lb.tf"]
+    assert lb.error is None and RULE_AFTER in lb.fixed
+    assert 'resource "azurerm_lb_nat_pool" "ssh" {' in lb.fixed
+    assert 'resource "azurerm_lb_nat_rule" "unbound" {' in lb.fixed
+    assert [(u.resource, u.line) for u in lb.unfixable] == [
+        ("azurerm_lb_nat_pool.ssh", 24),
+        ("azurerm_lb_nat_rule.unbound", 34),
+    ]
+    assert lb.unfixable[0].reason == "--scope rules leaves NAT pools as they are"
+    assert "is bound to no ip configuration" in lb.unfixable[1].reason
