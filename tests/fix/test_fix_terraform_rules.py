@@ -14,7 +14,8 @@ from natmigrate.cli.app import app
 from natmigrate.fix.core import FixOptions
 from natmigrate.fix.terraform import fix_module
 from natmigrate.fix.verify import check_rewrite
-from natmigrate.sources.terraform import read_module
+
+from .tfmodule import written_v2_rule, written_with_state_blocks
 
 LB_TF = """resource "azurerm_lb" "web" {
   name                = "lb-web"
@@ -56,6 +57,17 @@ resource "azurerm_network_interface_nat_rule_association" "rdp_vm1" {
   network_interface_id  = azurerm_network_interface.vm1.id
   ip_configuration_name = "ipconfig1"
   nat_rule_id           = azurerm_lb_nat_rule.rdp_vm1.id
+}
+"""
+
+NAT_POOL_TF = """resource "azurerm_lb_nat_pool" "ssh" {
+  name                           = "ssh"
+  loadbalancer_id                = azurerm_lb.web.id
+  protocol                       = "Tcp"
+  frontend_port_start            = 50100
+  frontend_port_end              = 50199
+  backend_port                   = 22
+  frontend_ip_configuration_name = "fe"
 }
 """
 
@@ -122,26 +134,14 @@ def test_a_single_vm_rule_becomes_a_one_port_v2_rule_on_a_pool_of_its_nic(tmp_pa
 
 
 def test_the_rewritten_module_reads_as_v2_with_the_nic_in_the_new_pool(tmp_path: Path) -> None:
-    paths = _module(tmp_path)
-    for r in fix_module(paths, FixOptions()):
-        Path(r.path).write_text(r.fixed)
-    snapshot = read_module(paths).snapshot
-    [lb] = snapshot.load_balancers
-    [rule] = lb.inbound_nat_rules
-    assert rule.version == "v2"
-    assert (rule.frontend_port_range_start, rule.frontend_port_range_end, rule.backend_port) == (
-        50001,
-        50001,
-        3389,
-    )
+    snapshot, ports = written_v2_rule(_module(tmp_path))
+    assert ports == (50001, 50001, 3389)
     assert not any(ipc.nat_rules for nic in snapshot.network_interfaces for ipc in nic.ip_configurations)
 
 
 def test_state_blocks_import_what_migrate_created_and_remove_what_it_deleted(tmp_path: Path) -> None:
     _module(tmp_path)
-    result = _cli("fix", str(tmp_path), "--write", "--terraform-state-blocks")
-    assert result.exit_code == 3, result.output
-    lb = (tmp_path / "lb.tf").read_text()
+    lb = written_with_state_blocks(tmp_path)
     blocks = lb[lb.index("import {") :]
     assert blocks == (
         "import {\n  to = azurerm_lb_backend_address_pool.rdp_vm1_v2\n"
@@ -232,17 +232,10 @@ def test_rules_built_by_count_are_left_with_the_line_of_count(tmp_path: Path) ->
 
 
 def test_nat_pools_built_by_for_each_are_left_with_the_line_of_for_each(tmp_path: Path) -> None:
-    lb = LB_TF.split("# RDP")[0] + (
-        'resource "azurerm_lb_nat_pool" "ssh" {\n'
+    lb = LB_TF.split("# RDP")[0] + NAT_POOL_TF.replace(
+        '  name                           = "ssh"\n',
         '  for_each                       = toset(["a", "b"])\n'
-        '  name                           = "ssh-${each.key}"\n'
-        "  loadbalancer_id                = azurerm_lb.web.id\n"
-        '  protocol                       = "Tcp"\n'
-        "  frontend_port_start            = 50000\n"
-        "  frontend_port_end              = 50099\n"
-        "  backend_port                   = 22\n"
-        '  frontend_ip_configuration_name = "fe"\n'
-        "}\n"
+        '  name                           = "ssh-${each.key}"\n',
     )
     left = _left(tmp_path, lb=lb, vm="")
     assert left["reason"] == (
@@ -260,15 +253,7 @@ def test_a_nat_pool_and_two_rules_to_one_vm_are_rewritten_together(tmp_path: Pat
         .replace("3389", "22")
     )
     pool = (
-        'resource "azurerm_lb_nat_pool" "ssh" {\n'
-        '  name                           = "ssh"\n'
-        "  loadbalancer_id                = azurerm_lb.web.id\n"
-        '  protocol                       = "Tcp"\n'
-        "  frontend_port_start            = 50100\n"
-        "  frontend_port_end              = 50199\n"
-        "  backend_port                   = 22\n"
-        '  frontend_ip_configuration_name = "fe"\n'
-        "}\n\n"
+        f"{NAT_POOL_TF}\n"
         'resource "azurerm_linux_virtual_machine_scale_set" "web" {\n'
         '  name      = "web"\n'
         "  instances = 2\n\n"
@@ -303,15 +288,7 @@ def test_scope_rules_leaves_nat_pools_and_an_unbound_rule_is_left_with_the_plans
     tmp_path: Path,
 ) -> None:
     extra = (
-        '\nresource "azurerm_lb_nat_pool" "ssh" {\n'
-        '  name                           = "ssh"\n'
-        "  loadbalancer_id                = azurerm_lb.web.id\n"
-        '  protocol                       = "Tcp"\n'
-        "  frontend_port_start            = 50100\n"
-        "  frontend_port_end              = 50199\n"
-        "  backend_port                   = 22\n"
-        '  frontend_ip_configuration_name = "fe"\n'
-        "}\n\n"
+        f"\n{NAT_POOL_TF}\n"
         'resource "azurerm_lb_nat_rule" "unbound" {\n'
         "  loadbalancer_id                = azurerm_lb.web.id\n"
         '  name                           = "unbound"\n'
