@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from natmigrate import ids
-from natmigrate.fix import hcltext, terraform_rules
+from natmigrate.fix import hcltext, terraform_count, terraform_rules, tfblocks
 from natmigrate.fix.core import (
     CannotRewriteError,
     Change,
@@ -263,11 +263,14 @@ def _load_balancer(lb: LoadBalancer, name: str, named: _Ids, module: _Module) ->
             else None,
         )
 
-    def rule(r: InboundNatRule) -> InboundNatRule:
-        if not str(r.id).startswith(f"{terraform_rules.RULE}."):
-            return r  # passed to a module: reported, not rewritten
-        mapped = pool(r, terraform_rules.RULE)
-        return dataclasses.replace(mapped, backend_pool=named.ref(r.backend_pool) if r.backend_pool else None)
+    def rule(r: InboundNatRule) -> tuple[InboundNatRule, ...]:
+        if not str(r.id).startswith(f"{tfblocks.RULE}."):
+            return (r,)  # passed to a module: reported, not rewritten
+        mapped = pool(r, tfblocks.RULE)
+        mapped = dataclasses.replace(
+            mapped, backend_pool=named.ref(r.backend_pool) if r.backend_pool else None
+        )
+        return terraform_count.expand_rule(mapped, str(r.id).split(".", 1)[1], module, lb_id)
 
     return dataclasses.replace(
         lb,
@@ -277,7 +280,7 @@ def _load_balancer(lb: LoadBalancer, name: str, named: _Ids, module: _Module) ->
         backend_address_pools=pools,
         load_balancing_rules=rules,
         inbound_nat_pools=tuple(pool(p) for p in lb.inbound_nat_pools),
-        inbound_nat_rules=tuple(rule(r) for r in lb.inbound_nat_rules),
+        inbound_nat_rules=tuple(x for r in lb.inbound_nat_rules for x in rule(r)),
     )
 
 
@@ -379,7 +382,7 @@ class _Rewrite:
         if rule_id is not None:
             self.state_blocks += [
                 f"import {{\n  to = azurerm_lb_nat_rule.{local}\n  id = {rule_id}\n}}\n",
-                terraform_rules.removed_block(f"{POOL}.{local}"),
+                tfblocks.removed_block(f"{POOL}.{local}"),
             ]
 
     def _pool_ref(

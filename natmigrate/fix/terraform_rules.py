@@ -29,20 +29,27 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from natmigrate import ids
-from natmigrate.fix import hcltext
+from natmigrate.fix import hcltext, terraform_count
 from natmigrate.fix.core import CannotRewriteError, Unfixable, name_parts
 from natmigrate.fix.jsontext import Edit
-from natmigrate.model import IpConfiguration, NetworkInterface, Ref, Snapshot
+from natmigrate.fix.tfblocks import (
+    ASSOCIATION,
+    NIC,
+    POOL_ASSOCIATION,
+    RULE,
+    import_block,
+    in_string,
+    rekeyed,
+    removed_block,
+    renamed,
+)
+from natmigrate.model import InboundNatRule, IpConfiguration, NetworkInterface, Ref, Snapshot
 from natmigrate.plan.model import NatRuleV2
 from natmigrate.sources.terraform import TfFile
 
 if TYPE_CHECKING:
     from natmigrate.fix.terraform import _Ids, _Module, _Rewrite
 
-RULE = "azurerm_lb_nat_rule"
-NIC = "azurerm_network_interface"
-ASSOCIATION = "azurerm_network_interface_nat_rule_association"
-POOL_ASSOCIATION = "azurerm_network_interface_backend_address_pool_association"
 # ``azurerm_network_interface.vm.ip_configuration[0].name``: the name of a NIC's ip configuration.
 _IPC_NAME = re.compile(r"^azurerm_network_interface\.([A-Za-z0-9_-]+)\.ip_configuration\[(\d+)\]\.name$")
 
@@ -98,6 +105,16 @@ def association_target(module: _Module, body: Mapping[str, Any]) -> tuple[str, s
     return (m.group(1), name) if name is not None else None
 
 
+def arm_nic_id(name: str) -> str:
+    """A NIC's id in the placeholder subscription and group (the planner names pools after it)."""
+    return ids.build_id(
+        ids.SUBSCRIPTION_PLACEHOLDER,
+        ids.RESOURCE_GROUP_PLACEHOLDER,
+        "Microsoft.Network/networkInterfaces",
+        name,
+    )
+
+
 def network_interfaces(snapshot: Snapshot, module: _Module, named: _Ids) -> tuple[NetworkInterface, ...]:
     """The module's NICs with ARM ids, each association's rule on the ip configuration it binds.
 
@@ -106,7 +123,10 @@ def network_interfaces(snapshot: Snapshot, module: _Module, named: _Ids) -> tupl
     """
     bound: dict[tuple[str, str], list[Ref]] = {}
     kept: list[NetworkInterface] = []
-    for nic in snapshot.network_interfaces:
+    counted, others = terraform_count.expand_nics(
+        list(snapshot.network_interfaces), module, named, arm_nic_id
+    )
+    for nic in others:
         rtype, _, local = str(nic.id).partition(".")
         body = module.raw.get((rtype, local), (None, None))[0]
         target = association_target(module, body) if rtype == ASSOCIATION and body is not None else None
@@ -118,18 +138,13 @@ def network_interfaces(snapshot: Snapshot, module: _Module, named: _Ids) -> tupl
             continue
         refs = [r for ipc in nic.ip_configurations for r in ipc.nat_rules]
         bound.setdefault((target[0], target[1].lower()), []).extend(named.ref(r) for r in refs)
-    out: list[NetworkInterface] = []
+    out: list[NetworkInterface] = list(counted)
     for nic in kept:
         rtype, _, local = str(nic.id).partition(".")
         if rtype != NIC:
             out.append(nic)
             continue
-        nic_id = ids.build_id(
-            ids.SUBSCRIPTION_PLACEHOLDER,
-            ids.RESOURCE_GROUP_PLACEHOLDER,
-            "Microsoft.Network/networkInterfaces",
-            nic_name(module, local),
-        )
+        nic_id = arm_nic_id(nic_name(module, local))
         ipcs = tuple(
             dataclasses.replace(
                 ipc,
@@ -153,57 +168,32 @@ def _refs(ipcs: tuple[IpConfiguration, ...], named: _Ids) -> tuple[IpConfigurati
     )
 
 
-def refuse_loop(rewrite: _Rewrite, rtype: str, local: str) -> None:
-    """A resource built by ``count`` or ``for_each`` is left, reported at that line.
-
-    Its instances' values (``count.index``, ``each.value``) are not evaluated by the reader, so the
-    planner cannot decide for each of them; a rewrite would be a guess.
-    """
+def loop(rewrite: _Rewrite, rtype: str, local: str) -> tuple[str, TfFile, int] | None:
+    """Why a resource built by ``for_each``, or by a ``count`` whose instances were not planned one
+    by one (:mod:`natmigrate.fix.terraform_count`), is not rewritten, its file and where the loop is:
+    the planner could not decide for each instance, so a rewrite would be a guess."""
     f, _, _, brace = rewrite._block(rtype, local)
     attrs = hcltext.attributes(f.layout, brace)
-    for loop in ("count", "for_each"):
-        if loop in attrs:
-            raise LeftAtError(
-                f"{rtype}.{local} is built by {loop}: fix does not rewrite resources built in a loop",
-                f,
-                attrs[loop].line_start,
-            )
+    if "for_each" in attrs:
+        return f"{rtype}.{local} is built by for_each: not rewritten", f, attrs["for_each"].line_start
+    if "count" in attrs:
+        return (
+            f"{rtype}.{local} is built by count, and its instances cannot all be evaluated (a count or "
+            "values other than literals, count.index and whole-number arithmetic; or a NAT pool)",
+            f,
+            attrs["count"].line_start,
+        )
+    return None
+
+
+def refuse_loop(rewrite: _Rewrite, rtype: str, local: str) -> None:
+    """Leave the load balancer when ``rtype.local`` is built by a loop that was not planned."""
+    found = loop(rewrite, rtype, local)
+    if found is not None:
+        raise LeftAtError(*found)
 
 
 # -- the rewrite -------------------------------------------------------------------------------
-
-
-def _hcl_text(raw: str) -> str:
-    """Text of a value inside an HCL string: a literal's own text, an expression interpolated."""
-    return raw[1:-1] if raw.startswith('"') and raw.endswith('"') else f"${{{raw}}}"
-
-
-def _renamed(f: TfFile, attr: hcltext.Attribute, keys_values: list[tuple[str, str]]) -> Edit:
-    """An edit replacing ``attr``'s line by ``key = value`` lines, ``=`` aligned as the line was."""
-    prefix = f.text[attr.line_start : attr.value_start]
-    indent = prefix[: len(prefix) - len(prefix.lstrip(" \t"))]
-    width = prefix.index("=") - len(indent)  # the key and its padding
-    lines = [
-        f"{indent}{k.ljust(width - 1)} = {v}" if len(k) < width else f"{indent}{k} = {v}"
-        for k, v in keys_values
-    ]
-    return Edit(attr.line_start, attr.value_end, "\n".join(lines))
-
-
-def _rekeyed(f: TfFile, attrs: Mapping[str, hcltext.Attribute], renames: Mapping[str, str]) -> list[Edit]:
-    """Edits renaming attribute keys; a block whose ``=`` signs line up (terraform fmt) stays lined up."""
-    columns = {f.text.index("=", a.line_start) - a.line_start for a in attrs.values()}
-    aligned = len(columns) == 1
-    width = max(len(renames.get(k, k)) for k in attrs)
-    edits = []
-    for a in attrs.values():
-        key = renames.get(a.key, a.key)
-        if key != a.key or aligned:
-            indent = f.text[a.line_start : f.text.index(a.key, a.line_start)]
-            edits.append(
-                Edit(a.line_start, a.value_start, f"{indent}{key.ljust(width) if aligned else key} = ")
-            )
-    return edits
 
 
 class SingleVmRules:
@@ -218,6 +208,7 @@ class SingleVmRules:
     def run(self) -> None:
         d = self.r.d
         kept = {ids.id_key(x) for x in d.plan.keep_v1_rules}
+        counted: dict[str, list[tuple[InboundNatRule, NatRuleV2]]] = {}
         for rule in d.lb.inbound_nat_rules:
             if rule.version != "v1" or not isinstance(rule.id, str):
                 continue
@@ -231,19 +222,27 @@ class SingleVmRules:
                     if self.r.options.scope == "pools"
                     else next((n for n in d.plan.notes if f"rule {rule.name} " in n), "the plan leaves it")
                 )
-                self.leave(RULE, local, why)
+                looped = loop(self.r, RULE, local) if self.r.options.scope != "pools" else None
+                self.leave(RULE, local, looped[0] if looped else why, looped[1:] if looped else None)
+                continue
+            planned = d.rules_replacing(rule)
+            if terraform_count.count_of(self.module.raw[(RULE, local)][0]) is not None and len(planned) == 1:
+                counted.setdefault(local, []).append((rule, planned[0]))  # one instance of a count loop
                 continue
             refuse_loop(self.r, RULE, local)
-            planned = d.rules_replacing(rule)
             if len(planned) != 1:
                 raise CannotRewriteError(
                     f"v1 NAT rule {rule.name}: the plan has no rule for it (unresolved values)"
                 )
             self._rule(local, planned[0])
+        for local, instances in counted.items():
+            terraform_count.CountedRule(self, local, instances).run()
 
-    def leave(self, rtype: str, local: str, why: str) -> None:
-        """Report ``rtype.local`` as left as it is, at its line (the plan leaves it)."""
-        f, start, _, _ = self.r._block(rtype, local)
+    def leave(self, rtype: str, local: str, why: str, at: tuple[TfFile, int] | None = None) -> None:
+        """Report ``rtype.local`` as left as it is, at its line or ``at`` (the plan leaves it)."""
+        if any(u.resource == f"{rtype}.{local}" for u in self.left):
+            return  # another instance of the same count loop
+        f, start = at or self.r._block(rtype, local)[:2]
         self.left.append(Unfixable(f"{rtype}.{local}", why, f.text.count("\n", 0, start) + 1, names=(local,)))
 
     def _rule(self, local: str, v2: NatRuleV2) -> None:
@@ -254,9 +253,9 @@ class SingleVmRules:
             raise LeftAtError(f"{RULE}.{local} has no name, loadbalancer_id or frontend_port", f, start)
         if v2.frontend_port_range_start != v2.frontend_port_range_end:
             raise LeftAtError(f"{RULE}.{local}: the plan gives it a range, not its own port", f, start)
-        associations = self._associations(local)
-        self._no_other_references(local, associations)
-        new_local = self._new_local(local)
+        associations = self.associations(local)
+        self.no_other_references(local, associations)
+        new_local = self.new_local(local)
         header_at = f.text.index(f'"{local}"', start, brace)
         raw_name = f.text[name_attr.value_start : name_attr.value_end]
         source = self.module.raw[(RULE, local)][0]
@@ -268,7 +267,7 @@ class SingleVmRules:
         ref = self.r._pool_ref(v2.backend_address_pool, local, f, lb_attr, raw_name, end, pool_name)
         self.r.edits.add(f, Edit(header_at, header_at + len(local) + 2, f'"{new_local}"'))
         self.r.edits.add(f, Edit(name_attr.value_start, name_attr.value_end, new_name))
-        self.r.edits.add(f, _renamed(f, port, [("frontend_port_start", value), ("frontend_port_end", value)]))
+        self.r.edits.add(f, renamed(f, port, [("frontend_port_start", value), ("frontend_port_end", value)]))
         self.r.edits.add(
             f, hcltext.insert_before_close(f.layout, brace, [f"backend_address_pool_id = {ref}"])
         )
@@ -282,7 +281,7 @@ class SingleVmRules:
         known = lb_expr.endswith(".id")  # the load balancer's id is in the state: import ids can use it
         if known:
             self.r.state_blocks += [
-                f'import {{\n  to = {RULE}.{new_local}\n  id = "${{{lb_expr}}}/inboundNatRules/{new_name[1:-1]}"\n}}\n',
+                import_block(f"{RULE}.{new_local}", f"${{{lb_expr}}}/inboundNatRules/{new_name[1:-1]}"),
                 removed_block(f"{RULE}.{local}"),
             ]
         # The backend pool's id as import-id text: a new pool's from the load balancer's and its name.
@@ -290,16 +289,16 @@ class SingleVmRules:
             f"${{{ref}}}" if pool_name is None else f"${{{lb_expr}}}/backendAddressPools/{pool_name[1:-1]}"
         )
         for assoc, af, _ in associations:
-            self._association(assoc, af, ref, pool_id if known else None)
+            self.association(assoc, af, ref, pool_id if known else None)
 
-    def _new_local(self, local: str) -> str:
+    def new_local(self, local: str) -> str:
         new_local, n = f"{local}_v2", 2
         while new_local in self.taken:
             new_local, n = f"{local}_v2_{n}", n + 1
         self.taken.add(new_local)
         return new_local
 
-    def _associations(self, local: str) -> list[tuple[str, TfFile, Mapping[str, Any]]]:
+    def associations(self, local: str) -> list[tuple[str, TfFile, Mapping[str, Any]]]:
         """The associations binding rule ``local``; each must name a NIC of this module."""
         out = []
         for (t, name), (body, f) in self.module.raw.items():
@@ -318,7 +317,7 @@ class SingleVmRules:
             out.append((name, f, body))
         return out
 
-    def _no_other_references(
+    def no_other_references(
         self, local: str, associations: list[tuple[str, TfFile, Mapping[str, Any]]]
     ) -> None:
         """Refuse when the v1 rule is used anywhere but its own block and its associations."""
@@ -365,7 +364,7 @@ class SingleVmRules:
         nic_text = literal if literal is not None else f"${{{NIC}.{nic_local}.name}}"
         return f'"{parts[0]}{nic_text}-{ipc}{parts[1]}"'
 
-    def _association(self, name: str, f: TfFile, pool_ref: str, pool_id: str | None) -> None:
+    def association(self, name: str, f: TfFile, pool_ref: str, pool_id: str | None) -> None:
         span = f.positions.span(f"/resource/{ASSOCIATION}/{name}")
         assert span is not None
         start = span[0]
@@ -380,21 +379,16 @@ class SingleVmRules:
             raise LeftAtError(f"{ASSOCIATION}.{name} is not written as arguments", f, start)
         at = f.text.index(ASSOCIATION, start, brace)
         self.r.edits.add(f, Edit(at, at + len(ASSOCIATION), POOL_ASSOCIATION))
-        for edit in _rekeyed(f, attrs, {"nat_rule_id": "backend_address_pool_id"}):
+        for edit in rekeyed(f, attrs, {"nat_rule_id": "backend_address_pool_id"}):
             self.r.edits.add(f, edit)
         self.r.edits.add(f, Edit(rule_attr.value_start, rule_attr.value_end, pool_ref))
         self.r.edits.note(f, f"{ASSOCIATION}.{name} -> {POOL_ASSOCIATION}.{name}", start)
         if pool_id is None:
             return
         nic = f.text[nic_attr.value_start : nic_attr.value_end]
-        ipc = _hcl_text(f.text[ipc_attr.value_start : ipc_attr.value_end])
+        ipc = in_string(f.text[ipc_attr.value_start : ipc_attr.value_end])
         # azurerm's id for it: {networkInterfaceId}/ipConfigurations/{ipConfigurationName}|{backendAddressPoolId}
         self.r.state_blocks += [
-            f'import {{\n  to = {POOL_ASSOCIATION}.{name}\n  id = "${{{nic}}}/ipConfigurations/{ipc}|{pool_id}"\n}}\n',
+            import_block(f"{POOL_ASSOCIATION}.{name}", f"${{{nic}}}/ipConfigurations/{ipc}|{pool_id}"),
             removed_block(f"{ASSOCIATION}.{name}"),
         ]
-
-
-def removed_block(address: str) -> str:
-    """A ``removed`` block: Terraform forgets ``address`` (migrate deleted it in Azure already)."""
-    return f"removed {{\n  from = {address}\n\n  lifecycle {{\n    destroy = false\n  }}\n}}\n"
