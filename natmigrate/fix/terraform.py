@@ -412,11 +412,7 @@ class _Rewrite:
                 raise CannotRewriteError(f"backend pool {planned.name} is not a resource of this module")
             self.pool_refs[key] = f"{BACKEND_POOL}.{existing}.id"
             return self.pool_refs[key]
-        new_local = f"{local}_v2"
-        n = 2
-        while new_local in self.taken:
-            new_local, n = f"{local}_v2_{n}", n + 1
-        self.taken.add(new_local)
+        new_local = tfblocks.unique_local(local, self.taken)
         if name is None:
             source_name = _literal(self.module.raw[(POOL, local)][0].get("name"))
             name = self._name_text(raw_name, self.options.pool_name, str(source_name or local), planned.name)

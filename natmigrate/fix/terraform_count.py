@@ -43,10 +43,11 @@ from natmigrate.fix.tfblocks import (
     import_block,
     in_string,
     removed_block,
-    renamed,
+    unique_local,
 )
 from natmigrate.model import InboundNatRule, IpConfiguration, NetworkInterface, Ref
 from natmigrate.plan.model import NatRuleV2
+from natmigrate.sources.terraform import TfFile
 
 if TYPE_CHECKING:
     from natmigrate.fix.terraform import _Ids, _Module
@@ -273,7 +274,7 @@ class CountedRule:
             raise self._refuse("the plan names some instances otherwise (a name is taken)")
         self._write(n, assoc_name, af, assoc_body)
 
-    def _write(self, n: int, assoc_name: str, af: Any, assoc_body: Mapping[str, Any]) -> None:
+    def _write(self, n: int, assoc_name: str, af: TfFile, assoc_body: Mapping[str, Any]) -> None:
         f, start, end, brace = self.r._block(RULE, self.local)
         attrs = hcltext.attributes(f.layout, brace)
         name_attr, lb_attr, port, count = (
@@ -285,18 +286,13 @@ class CountedRule:
         if name_attr is None or lb_attr is None or port is None or count is None:
             raise self._refuse("it has no name, loadbalancer_id or frontend_port")
         self.s.no_other_references(self.local, [(assoc_name, af, assoc_body)])
-        new_local = self.s.new_local(self.local)
-        pool_local = f"{self.local}_v2"
-        n_pool = 2
-        while pool_local in self.r.taken:
-            pool_local, n_pool = f"{self.local}_v2_{n_pool}", n_pool + 1
-        self.r.taken.add(pool_local)
+        new_local = unique_local(self.local, self.s.taken)
+        pool_local = unique_local(self.local, self.r.taken)
         raw_name = f.text[name_attr.value_start : name_attr.value_end]
         first_name = str(self.instances[0][0].name)
         new_name = self.r._name_text(
             raw_name, self.r.options.rule_name, first_name, self.instances[0][1].name
         )
-        value = f.text[port.value_start : port.value_end]
         count_text = f.text[count.value_start : count.value_end]
         lb_expr = f.text[lb_attr.value_start : lb_attr.value_end]
         ref = f"{BACKEND_POOL}.{pool_local}[count.index].id"
@@ -310,13 +306,7 @@ class CountedRule:
         ipc_text = in_string(af.text[ipc_attr.value_start : ipc_attr.value_end])
         before, _, after = self.r.options.pool_name.partition("{source}")
         pool_name = f'"{before}${{{NIC}.{nic_local.group(1)}[count.index].name}}-{ipc_text}{after}"'
-        header_at = f.text.index(f'"{self.local}"', start, brace)
-        self.r.edits.add(f, Edit(header_at, header_at + len(self.local) + 2, f'"{new_local}"'))
-        self.r.edits.add(f, Edit(name_attr.value_start, name_attr.value_end, new_name))
-        self.r.edits.add(f, renamed(f, port, [("frontend_port_start", value), ("frontend_port_end", value)]))
-        self.r.edits.add(
-            f, hcltext.insert_before_close(f.layout, brace, [f"backend_address_pool_id = {ref}"])
-        )
+        self.s.as_v2(f, (start, brace), (self.local, new_local), (name_attr, new_name), port, ref)
         block = (
             f'\n\nresource "{BACKEND_POOL}" "{pool_local}" {{\n  count           = {count_text}\n'
             f"  loadbalancer_id = {lb_expr}\n  name            = {pool_name}\n}}"

@@ -42,6 +42,7 @@ from natmigrate.fix.tfblocks import (
     rekeyed,
     removed_block,
     renamed,
+    unique_local,
 )
 from natmigrate.model import InboundNatRule, IpConfiguration, NetworkInterface, Ref, Snapshot
 from natmigrate.plan.model import NatRuleV2
@@ -238,6 +239,27 @@ class SingleVmRules:
         for local, instances in counted.items():
             terraform_count.CountedRule(self, local, instances).run()
 
+    def as_v2(
+        self,
+        f: TfFile,
+        block: tuple[int, int],
+        locals_: tuple[str, str],
+        name: tuple[hcltext.Attribute, str],
+        port: hcltext.Attribute,
+        pool_ref: str,
+    ) -> None:
+        """The edits making a v1 rule's block (``start``, ``{``) the v2 rule: its new address and name,
+        a one-port range at its own port (the same text), and its backend pool."""
+        start, brace = block
+        header_at = f.text.index(f'"{locals_[0]}"', start, brace)
+        value = f.text[port.value_start : port.value_end]
+        self.r.edits.add(f, Edit(header_at, header_at + len(locals_[0]) + 2, f'"{locals_[1]}"'))
+        self.r.edits.add(f, Edit(name[0].value_start, name[0].value_end, name[1]))
+        self.r.edits.add(f, renamed(f, port, [("frontend_port_start", value), ("frontend_port_end", value)]))
+        self.r.edits.add(
+            f, hcltext.insert_before_close(f.layout, brace, [f"backend_address_pool_id = {pool_ref}"])
+        )
+
     def leave(self, rtype: str, local: str, why: str, at: tuple[TfFile, int] | None = None) -> None:
         """Report ``rtype.local`` as left as it is, at its line or ``at`` (the plan leaves it)."""
         if any(u.resource == f"{rtype}.{local}" for u in self.left):
@@ -255,22 +277,15 @@ class SingleVmRules:
             raise LeftAtError(f"{RULE}.{local}: the plan gives it a range, not its own port", f, start)
         associations = self.associations(local)
         self.no_other_references(local, associations)
-        new_local = self.new_local(local)
-        header_at = f.text.index(f'"{local}"', start, brace)
+        new_local = unique_local(local, self.taken)
         raw_name = f.text[name_attr.value_start : name_attr.value_end]
         source = self.module.raw[(RULE, local)][0]
         new_name = self.r._name_text(
             raw_name, self.r.options.rule_name, _literal(source.get("name")) or local, v2.name
         )
-        value = f.text[port.value_start : port.value_end]
         pool_name = self._pool_name(v2, associations)
         ref = self.r._pool_ref(v2.backend_address_pool, local, f, lb_attr, raw_name, end, pool_name)
-        self.r.edits.add(f, Edit(header_at, header_at + len(local) + 2, f'"{new_local}"'))
-        self.r.edits.add(f, Edit(name_attr.value_start, name_attr.value_end, new_name))
-        self.r.edits.add(f, renamed(f, port, [("frontend_port_start", value), ("frontend_port_end", value)]))
-        self.r.edits.add(
-            f, hcltext.insert_before_close(f.layout, brace, [f"backend_address_pool_id = {ref}"])
-        )
+        self.as_v2(f, (start, brace), (local, new_local), (name_attr, new_name), port, ref)
         self.r.edits.note(
             f,
             f"v1 NAT rule {local} -> {RULE}.{new_local} ({v2.name}, port {v2.frontend_port_range_start}) "
@@ -290,13 +305,6 @@ class SingleVmRules:
         )
         for assoc, af, _ in associations:
             self.association(assoc, af, ref, pool_id if known else None)
-
-    def new_local(self, local: str) -> str:
-        new_local, n = f"{local}_v2", 2
-        while new_local in self.taken:
-            new_local, n = f"{local}_v2_{n}", n + 1
-        self.taken.add(new_local)
-        return new_local
 
     def associations(self, local: str) -> list[tuple[str, TfFile, Mapping[str, Any]]]:
         """The associations binding rule ``local``; each must name a NIC of this module."""

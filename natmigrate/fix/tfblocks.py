@@ -19,6 +19,15 @@ ASSOCIATION = "azurerm_network_interface_nat_rule_association"
 POOL_ASSOCIATION = "azurerm_network_interface_backend_address_pool_association"
 
 
+def unique_local(base: str, taken: set[str]) -> str:
+    """``<base>_v2`` (or ``_v2_2``, ...) not yet in ``taken``, which it joins: a new resource's name."""
+    local, n = f"{base}_v2", 2
+    while local in taken:
+        local, n = f"{base}_v2_{n}", n + 1
+    taken.add(local)
+    return local
+
+
 def import_block(address: str, id_text: str) -> str:
     """An ``import`` block: Terraform adopts what ``migrate`` created (``id_text`` inside quotes)."""
     return f'import {{\n  to = {address}\n  id = "{id_text}"\n}}\n'
