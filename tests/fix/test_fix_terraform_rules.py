@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import hcl2
+import pytest
 from typer.testing import CliRunner, Result
 
 from natmigrate.cli.app import app
-from natmigrate.fix.core import FixOptions
+from natmigrate.fix import verify
+from natmigrate.fix.core import FileFix, FixOptions
 from natmigrate.fix.terraform import fix_module
-from natmigrate.fix.verify import check_rewrite
 
 from .tfmodule import written_v2_rule, written_with_state_blocks
 
@@ -107,7 +108,7 @@ def _module(tmp_path: Path, lb: str = LB_TF, vm: str = VM_TF) -> list[Path]:
 def _fixed(tmp_path: Path, options: FixOptions | None = None, **texts: str) -> dict[str, Any]:
     results = fix_module(_module(tmp_path, **texts), options or FixOptions())
     for r in results:
-        check_rewrite(r, ("terraform",))
+        verify.check_rewrite(r, ("terraform",))
     return {Path(r.path).name: r for r in results}
 
 
@@ -386,3 +387,25 @@ def test_scope_rules_leaves_nat_pools_and_an_unbound_rule_is_left_with_the_plans
     ]
     assert lb.unfixable[0].reason == "--scope rules leaves NAT pools as they are"
     assert "is bound to no ip configuration" in lb.unfixable[1].reason
+
+
+def test_when_one_file_of_the_module_fails_its_check_no_file_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = verify.check_rewrite
+
+    def vm_fails(fix: FileFix, formats: tuple[str, ...]) -> None:
+        real(fix, formats)
+        if fix.path.endswith("vm.tf"):
+            fix.error = "check finds on the rewrite what the original did not have"
+
+    monkeypatch.setattr(verify, "check_rewrite", vm_fails)
+    _module(tmp_path)
+    result = _cli("fix", str(tmp_path), "--write", "-o", "json")
+    assert result.exit_code == 1, result.output
+    files = {Path(f["file"]).name: f for f in json.loads(result.stdout)["files"]}
+    assert (
+        files["lb.tf"]["error"]
+        == f"not written: the rewrite of {tmp_path / 'vm.tf'} in the same module failed"
+    )
+    assert (tmp_path / "lb.tf").read_text() == LB_TF and (tmp_path / "vm.tf").read_text() == VM_TF
