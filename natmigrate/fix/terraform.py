@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from natmigrate import ids
-from natmigrate.fix import hcltext, terraform_count, terraform_rules, tfblocks
+from natmigrate.fix import hcltext, terraform_loops, terraform_rules, tfblocks
 from natmigrate.fix.core import (
     CannotRewriteError,
     Change,
@@ -270,7 +270,7 @@ def _load_balancer(lb: LoadBalancer, name: str, named: _Ids, module: _Module) ->
         mapped = dataclasses.replace(
             mapped, backend_pool=named.ref(r.backend_pool) if r.backend_pool else None
         )
-        return terraform_count.expand_rule(mapped, str(r.id).split(".", 1)[1], module, lb_id)
+        return terraform_loops.expand_rule(mapped, str(r.id).split(".", 1)[1], module, lb_id)
 
     return dataclasses.replace(
         lb,

@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from natmigrate import ids
-from natmigrate.fix import hcltext, terraform_count
+from natmigrate.fix import hcltext, terraform_loops
 from natmigrate.fix.core import CannotRewriteError, Unfixable, name_parts
 from natmigrate.fix.jsontext import Edit
 from natmigrate.fix.tfblocks import (
@@ -124,7 +124,7 @@ def network_interfaces(snapshot: Snapshot, module: _Module, named: _Ids) -> tupl
     """
     bound: dict[tuple[str, str], list[Ref]] = {}
     kept: list[NetworkInterface] = []
-    counted, others = terraform_count.expand_nics(
+    counted, others = terraform_loops.expand_nics(
         list(snapshot.network_interfaces), module, named, arm_nic_id
     )
     for nic in others:
@@ -171,19 +171,19 @@ def _refs(ipcs: tuple[IpConfiguration, ...], named: _Ids) -> tuple[IpConfigurati
 
 def loop(rewrite: _Rewrite, rtype: str, local: str) -> tuple[str, TfFile, int] | None:
     """Why a resource built by ``for_each``, or by a ``count`` whose instances were not planned one
-    by one (:mod:`natmigrate.fix.terraform_count`), is not rewritten, its file and where the loop is:
+    by one (:mod:`natmigrate.fix.terraform_loops`), is not rewritten, its file and where the loop is:
     the planner could not decide for each instance, so a rewrite would be a guess."""
     f, _, _, brace = rewrite._block(rtype, local)
     attrs = hcltext.attributes(f.layout, brace)
-    if "for_each" in attrs:
-        return f"{rtype}.{local} is built by for_each: not rewritten", f, attrs["for_each"].line_start
-    if "count" in attrs:
-        return (
-            f"{rtype}.{local} is built by count, and its instances cannot all be evaluated (a count or "
-            "values other than literals, count.index and whole-number arithmetic; or a NAT pool)",
-            f,
-            attrs["count"].line_start,
-        )
+    for kind in ("for_each", "count"):
+        if kind in attrs:
+            why = (
+                "fix rewrites loops of single-VM rules only"
+                if rtype != RULE
+                else "its instances cannot all be evaluated (fix evaluates literals, count.index, each.key, "
+                "each.value and whole-number arithmetic; rule, NIC and association must share the loop)"
+            )
+            return f"{rtype}.{local} is built by {kind}: {why}", f, attrs[kind].line_start
     return None
 
 
@@ -227,7 +227,7 @@ class SingleVmRules:
                 self.leave(RULE, local, looped[0] if looped else why, looped[1:] if looped else None)
                 continue
             planned = d.rules_replacing(rule)
-            if terraform_count.count_of(self.module.raw[(RULE, local)][0]) is not None and len(planned) == 1:
+            if terraform_loops.loop_of(self.module.raw[(RULE, local)][0]) is not None and len(planned) == 1:
                 counted.setdefault(local, []).append((rule, planned[0]))  # one instance of a count loop
                 continue
             refuse_loop(self.r, RULE, local)
@@ -237,7 +237,7 @@ class SingleVmRules:
                 )
             self._rule(local, planned[0])
         for local, instances in counted.items():
-            terraform_count.CountedRule(self, local, instances).run()
+            terraform_loops.LoopedRule(self, local, instances).run()
 
     def as_v2(
         self,

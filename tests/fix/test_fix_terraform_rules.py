@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from natmigrate.cli.app import app
-from natmigrate.fix import verify
+from natmigrate.fix import terraform_loops, verify
 from natmigrate.fix.core import FileFix, FixOptions
 from natmigrate.fix.terraform import fix_module
 
@@ -291,6 +291,40 @@ def test_state_blocks_for_count_loops_import_every_instance(tmp_path: Path) -> N
     assert _cli("check", str(tmp_path), "--no-config").exit_code == 0
 
 
+def test_rules_built_by_for_each_are_rewritten_as_loops_keyed_as_written(tmp_path: Path) -> None:
+    ports = "{ vm1 = 50001, vm2 = 50002 }"
+    lb = COUNTED_RULE.replace(
+        "count                          = 2", f"for_each                       = {ports}"
+    )
+    lb = lb.replace("rdp-vm${count.index}", "rdp-${each.key}").replace("50001 + count.index", "each.value")
+    vm = (
+        COUNTED_VM.replace("count               = 2", 'for_each            = toset(["vm1", "vm2"])')
+        .replace("count                 = 2", f"for_each              = {ports}")
+        .replace("nic-vm${count.index}", "nic-${each.key}")
+        .replace("[count.index]", "[each.key]")
+    )
+    _module(tmp_path, lb=lb, vm=vm)
+    fixed = written_with_state_blocks(tmp_path)
+    assert 'name                           = "rdp-${each.key}-v2"' in fixed
+    assert (
+        "frontend_port_start            = each.value\n  frontend_port_end              = each.value\n"
+        in fixed
+    )
+    assert "backend_address_pool_id        = azurerm_lb_backend_address_pool.rdp_vm1_v2[each.key].id" in fixed
+    assert f"  for_each        = {ports}\n  loadbalancer_id = azurerm_lb.web.id\n" in fixed
+    assert (
+        'import {\n  to = azurerm_lb_nat_rule.rdp_vm1_v2["vm2"]\n'
+        '  id = "${azurerm_lb.web.id}/inboundNatRules/rdp-vm2-v2"\n}'
+    ) in fixed
+    assert 'to = azurerm_network_interface_backend_address_pool_association.rdp_vm1["vm1"]' in fixed
+    hcl2.loads(fixed)
+    assert (
+        "backend_address_pool_id = azurerm_lb_backend_address_pool.rdp_vm1_v2[each.key].id"
+        in (tmp_path / "vm.tf").read_text()
+    )
+    assert _cli("check", str(tmp_path), "--no-config").exit_code == 0
+
+
 def test_a_count_over_a_variable_is_left_with_the_line_of_count(tmp_path: Path) -> None:
     lb = 'variable "vms" {\n  type = number\n}\n\n' + COUNTED_RULE.replace(
         "count                          = 2", "count                          = var.vms"
@@ -305,7 +339,7 @@ def test_a_count_over_a_variable_is_left_with_the_line_of_count(tmp_path: Path) 
     # The plan leaves the rule (its instances are unknown); the report says why, at the count line.
     [left] = files["lb.tf"]["unfixable"]
     assert left["resource"] == "azurerm_lb_nat_rule.rdp_vm1" and left["line"] == 24
-    assert left["reason"].startswith("azurerm_lb_nat_rule.rdp_vm1 is built by count, and its instances")
+    assert left["reason"].startswith("azurerm_lb_nat_rule.rdp_vm1 is built by count: its instances cannot")
     assert not files["lb.tf"]["changed"] and not files["vm.tf"]["changed"]
 
 
@@ -316,9 +350,9 @@ def test_nat_pools_built_by_for_each_are_left_with_the_line_of_for_each(tmp_path
         '  name                           = "ssh-${each.key}"\n',
     )
     left = _left(tmp_path, lb=lb, vm="")
-    assert (
-        left["reason"]
-        == f"azurerm_lb_nat_pool.ssh is built by for_each: not rewritten ({tmp_path / 'lb.tf'}:14)"
+    assert left["reason"] == (
+        "azurerm_lb_nat_pool.ssh is built by for_each: fix rewrites loops of single-VM rules only "
+        f"({tmp_path / 'lb.tf'}:14)"
     )
 
 
@@ -409,3 +443,28 @@ def test_when_one_file_of_the_module_fails_its_check_no_file_is_written(
         == f"not written: the rewrite of {tmp_path / 'vm.tf'} in the same module failed"
     )
     assert (tmp_path / "lb.tf").read_text() == LB_TF and (tmp_path / "vm.tf").read_text() == VM_TF
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ("${50000 + count.index}", 50002),
+        ('"rdp-vm${count.index + 1}"', "rdp-vm3"),
+        ("${each.key}", None),  # not a reference of a count loop
+        ("${var.base + count.index}", None),  # a variable: the caller may set it
+        ('"${format("rdp-%d", count.index)}"', None),  # a function call
+        ("${count.index ** 2}", None),
+        (22, 22),
+    ],
+)
+def test_an_instance_value_is_evaluated_only_from_literals_and_the_loop(raw: object, value: object) -> None:
+    [_, _, at] = terraform_loops.loop_of({"count": 3}).instances  # type: ignore[union-attr]
+    assert terraform_loops.at_instance(raw, at) == value
+
+
+def test_loops_over_anything_but_literals_are_not_expanded() -> None:
+    assert terraform_loops.loop_of({"count": "${var.n}"}) is None
+    assert terraform_loops.loop_of({"for_each": "${var.vms}"}) is None
+    assert terraform_loops.loop_of({"for_each": {"a": "${var.port}"}}) is None
+    loop = terraform_loops.loop_of({"for_each": '${toset(["a", "b"])}'})
+    assert loop is not None and [i.key for i in loop.instances] == ['"a"', '"b"']
