@@ -19,8 +19,10 @@ back as Terraform:
   Azure and a ``removed`` block (``destroy = false``) for the pool it deleted, so that ``terraform
   plan`` after ``migrate`` and ``fix`` has nothing to do.
 
-As for ARM templates, a load balancer is rewritten whole or not at all; single-VM v1 rules
-(``azurerm_lb_nat_rule`` with ``frontend_port``) are reported, not rewritten yet.
+Single-VM v1 rules (``azurerm_lb_nat_rule`` with ``frontend_port`` and its NIC association) are
+rewritten by :mod:`natmigrate.fix.terraform_rules`, those built by ``count``/``for_each`` by
+:mod:`natmigrate.fix.terraform_loops`. As for ARM templates, a load balancer is rewritten whole or
+not at all.
 """
 
 from __future__ import annotations
