@@ -124,9 +124,7 @@ def network_interfaces(snapshot: Snapshot, module: _Module, named: _Ids) -> tupl
     """
     bound: dict[tuple[str, str], list[Ref]] = {}
     kept: list[NetworkInterface] = []
-    counted, others = terraform_loops.expand_nics(
-        list(snapshot.network_interfaces), module, named, arm_nic_id
-    )
+    looped, others = terraform_loops.expand_nics(list(snapshot.network_interfaces), module, named, arm_nic_id)
     for nic in others:
         rtype, _, local = str(nic.id).partition(".")
         body = module.raw.get((rtype, local), (None, None))[0]
@@ -139,7 +137,7 @@ def network_interfaces(snapshot: Snapshot, module: _Module, named: _Ids) -> tupl
             continue
         refs = [r for ipc in nic.ip_configurations for r in ipc.nat_rules]
         bound.setdefault((target[0], target[1].lower()), []).extend(named.ref(r) for r in refs)
-    out: list[NetworkInterface] = list(counted)
+    out: list[NetworkInterface] = list(looped)
     for nic in kept:
         rtype, _, local = str(nic.id).partition(".")
         if rtype != NIC:
@@ -209,7 +207,7 @@ class SingleVmRules:
     def run(self) -> None:
         d = self.r.d
         kept = {ids.id_key(x) for x in d.plan.keep_v1_rules}
-        counted: dict[str, list[tuple[InboundNatRule, NatRuleV2]]] = {}
+        instances: dict[str, list[tuple[InboundNatRule, NatRuleV2]]] = {}  # by looped rule
         for rule in d.lb.inbound_nat_rules:
             if rule.version != "v1" or not isinstance(rule.id, str):
                 continue
@@ -228,7 +226,7 @@ class SingleVmRules:
                 continue
             planned = d.rules_replacing(rule)
             if terraform_loops.loop_of(self.module.raw[(RULE, local)][0]) is not None and len(planned) == 1:
-                counted.setdefault(local, []).append((rule, planned[0]))  # one instance of a count loop
+                instances.setdefault(local, []).append((rule, planned[0]))  # one instance of a loop
                 continue
             refuse_loop(self.r, RULE, local)
             if len(planned) != 1:
@@ -236,8 +234,8 @@ class SingleVmRules:
                     f"v1 NAT rule {rule.name}: the plan has no rule for it (unresolved values)"
                 )
             self._rule(local, planned[0])
-        for local, instances in counted.items():
-            terraform_loops.LoopedRule(self, local, instances).run()
+        for local, planned_instances in instances.items():
+            terraform_loops.LoopedRule(self, local, planned_instances).run()
 
     def as_v2(
         self,
