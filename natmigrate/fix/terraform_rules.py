@@ -230,8 +230,9 @@ class SingleVmRules:
                 continue
             refuse_loop(self.r, RULE, local)
             if len(planned) != 1:
-                raise CannotRewriteError(
-                    f"v1 NAT rule {rule.name}: the plan has no rule for it (unresolved values)"
+                f, start = self.r._block(RULE, local)[:2]
+                raise LeftAtError(
+                    f"{RULE}.{local}: the plan has no rule for it (unresolved values)", f, start
                 )
             self._rule(local, planned[0])
         for local, planned_instances in instances.items():

@@ -194,7 +194,7 @@ def test_scope_pools_leaves_single_vm_rules_reported_at_their_line(tmp_path: Pat
     }
 
 
-def _left(tmp_path: Path, **texts: str) -> dict[str, Any]:
+def _left(tmp_path: Path, lb_line: int = 1, **texts: str) -> dict[str, Any]:
     _module(tmp_path, **texts)
     result = _cli("fix", str(tmp_path), "--write", "-o", "json")
     assert result.exit_code == 0, result.output
@@ -202,7 +202,7 @@ def _left(tmp_path: Path, **texts: str) -> dict[str, Any]:
     assert not any(f["changed"] for f in files.values())
     assert (tmp_path / "lb.tf").read_text() == texts.get("lb", LB_TF)
     [left] = files["lb.tf"]["unfixable"]
-    assert left["resource"] == "azurerm_lb.web" and left["line"] == 1
+    assert left["resource"] == "azurerm_lb.web" and left["line"] == lb_line
     return dict(left)
 
 
@@ -468,3 +468,12 @@ def test_loops_over_anything_but_literals_are_not_expanded() -> None:
     assert terraform_loops.loop_of({"for_each": {"a": "${var.port}"}}) is None
     loop = terraform_loops.loop_of({"for_each": '${toset(["a", "b"])}'})
     assert loop is not None and [i.key for i in loop.instances] == ['"a"', '"b"']
+
+
+def test_a_rule_whose_port_is_a_variable_without_default_is_left_with_its_line(tmp_path: Path) -> None:
+    lb = 'variable "port" {\n  type = number\n}\n\n' + LB_TF.replace("= 50001", "= var.port")
+    left = _left(tmp_path, lb_line=5, lb=lb)
+    assert left["reason"] == (
+        "azurerm_lb_nat_rule.rdp_vm1: the plan has no rule for it (unresolved values) "
+        f"({tmp_path / 'lb.tf'}:18)"
+    )
