@@ -34,6 +34,7 @@ from natmigrate.fix.core import CannotRewriteError, Unfixable, name_parts
 from natmigrate.fix.jsontext import Edit
 from natmigrate.fix.tfblocks import (
     ASSOCIATION,
+    BACKEND_POOL,
     NIC,
     POOL_ASSOCIATION,
     RULE,
@@ -137,6 +138,7 @@ def network_interfaces(snapshot: Snapshot, module: _Module, named: _Ids) -> tupl
             continue
         refs = [r for ipc in nic.ip_configurations for r in ipc.nat_rules]
         bound.setdefault((target[0], target[1].lower()), []).extend(named.ref(r) for r in refs)
+    members = _pool_members(module, named)
     out: list[NetworkInterface] = list(looped)
     for nic in kept:
         rtype, _, local = str(nic.id).partition(".")
@@ -149,11 +151,27 @@ def network_interfaces(snapshot: Snapshot, module: _Module, named: _Ids) -> tupl
                 ipc,
                 id=f"{nic_id}/ipConfigurations/{ipc.name}",
                 nat_rules=(*ipc.nat_rules, *bound.get((local, str(ipc.name).lower()), [])),
+                backend_pools=(*ipc.backend_pools, *members.get((local, str(ipc.name).lower()), [])),
             )
             for ipc in _refs(nic.ip_configurations, named)
         )
         out.append(dataclasses.replace(nic, id=nic_id, name=nic_name(module, local), ip_configurations=ipcs))
     return tuple(out)
+
+
+def _pool_members(module: _Module, named: _Ids) -> dict[tuple[str, str], list[Ref]]:
+    """Backend pools each NIC ip configuration is in by an
+    ``azurerm_network_interface_backend_address_pool_association``, as a live NIC shows them (the
+    planner reuses a pool that holds exactly a rule's target, as ``migrate`` would)."""
+    out: dict[tuple[str, str], list[Ref]] = {}
+    for (rtype, _), (body, _) in module.raw.items():
+        target = association_target(module, body) if rtype == POOL_ASSOCIATION else None
+        pool = _expression(body.get("backend_address_pool_id")) or ""
+        found = re.fullmatch(r"azurerm_lb_backend_address_pool\.([A-Za-z0-9_-]+)\.id", pool)
+        pool_id = named.resolve(BACKEND_POOL, found.group(1)) if found else None
+        if target is not None and pool_id is not None:
+            out.setdefault((target[0], target[1].lower()), []).append(Ref(pool_id))
+    return out
 
 
 def _refs(ipcs: tuple[IpConfiguration, ...], named: _Ids) -> tuple[IpConfiguration, ...]:
@@ -262,7 +280,7 @@ class SingleVmRules:
     def leave(self, rtype: str, local: str, why: str, at: tuple[TfFile, int] | None = None) -> None:
         """Report ``rtype.local`` as left as it is, at its line or ``at`` (the plan leaves it)."""
         if any(u.resource == f"{rtype}.{local}" for u in self.left):
-            return  # another instance of the same count loop
+            return  # another instance of the same loop
         f, start = at or self.r._block(rtype, local)[:2]
         self.left.append(Unfixable(f"{rtype}.{local}", why, f.text.count("\n", 0, start) + 1, names=(local,)))
 
@@ -302,8 +320,36 @@ class SingleVmRules:
         pool_id = (
             f"${{{ref}}}" if pool_name is None else f"${{{lb_expr}}}/backendAddressPools/{pool_name[1:-1]}"
         )
-        for assoc, af, _ in associations:
-            self.association(assoc, af, ref, pool_id if known else None)
+        for assoc, af, body in associations:
+            if self._already_in(body, ref):
+                self._drop_association(assoc, af, known)
+            else:
+                self.association(assoc, af, ref, pool_id if known else None)
+
+    def _already_in(self, association: Mapping[str, Any], pool_ref: str) -> bool:
+        """True when the ip configuration an association binds is already in the (reused) pool by an
+        ``azurerm_network_interface_backend_address_pool_association``: migrate adds nothing then."""
+        target = association_target(self.module, association)
+        return any(
+            t == POOL_ASSOCIATION
+            and association_target(self.module, body) == target
+            and _expression(body.get("backend_address_pool_id")) == pool_ref
+            for (t, _), (body, _) in self.module.raw.items()
+        )
+
+    def _drop_association(self, name: str, f: TfFile, known: bool) -> None:
+        """Delete an association block (its line breaks and one blank line after it too)."""
+        span = f.positions.span(f"/resource/{ASSOCIATION}/{name}")
+        assert span is not None
+        end = span[1]
+        while end < len(f.text) and end - span[1] < 2 and f.text[end] == "\n":
+            end += 1
+        self.r.edits.add(f, Edit(span[0], end, ""))
+        self.r.edits.note(
+            f, f"{ASSOCIATION}.{name} removed: its ip configuration is already in the backend pool", span[0]
+        )
+        if known:
+            self.r.state_blocks.append(removed_block(f"{ASSOCIATION}.{name}"))
 
     def associations(self, local: str) -> list[tuple[str, TfFile, Mapping[str, Any]]]:
         """The associations binding rule ``local``; each must name a NIC of this module."""

@@ -477,3 +477,29 @@ def test_a_rule_whose_port_is_a_variable_without_default_is_left_with_its_line(t
         "azurerm_lb_nat_rule.rdp_vm1: the plan has no rule for it (unresolved values) "
         f"({tmp_path / 'lb.tf'}:18)"
     )
+
+
+def test_a_pool_holding_only_the_vm_is_reused_and_the_nat_association_goes(tmp_path: Path) -> None:
+    # vm1's ip configuration is the only member of "vm1" (by an association, as azurerm writes it):
+    # migrate reuses that pool, so the rule targets it and the NIC needs no second association.
+    member = (
+        '\nresource "azurerm_lb_backend_address_pool" "vm1" {\n'
+        "  loadbalancer_id = azurerm_lb.web.id\n"
+        '  name            = "vm1"\n'
+        "}\n\n"
+        'resource "azurerm_network_interface_backend_address_pool_association" "vm1" {\n'
+        "  network_interface_id    = azurerm_network_interface.vm1.id\n"
+        '  ip_configuration_name   = "ipconfig1"\n'
+        "  backend_address_pool_id = azurerm_lb_backend_address_pool.vm1.id\n"
+        "}\n"
+    )
+    _module(tmp_path, vm=VM_TF + member)
+    lb = written_with_state_blocks(tmp_path)
+    vm = (tmp_path / "vm.tf").read_text()
+    assert "backend_address_pool_id        = azurerm_lb_backend_address_pool.vm1.id" in lb
+    assert "azurerm_lb_backend_address_pool.rdp_vm1_v2" not in lb  # no new pool
+    assert vm == VM_TF[: VM_TF.index('resource "azurerm_network_interface_nat')] + member.lstrip("\n")
+    assert "removed {\n  from = azurerm_network_interface_nat_rule_association.rdp_vm1\n" in lb
+    assert "to = azurerm_network_interface_backend_address_pool_association" not in lb
+    hcl2.loads(vm)
+    assert _cli("check", str(tmp_path), "--no-config").exit_code == 0
