@@ -79,6 +79,12 @@ def fix_terraform(files: list[Path], options: FixOptions) -> list[FileFix]:
             verify.check_rewrite(result, TEMPLATE_FORMATS)
         if result.error is not None:
             result.fixed = result.original
+    # One rewrite spans files (a rule in lb.tf, its association in vm.tf): all of them or none.
+    failed = next((r.path for r in results if r.error is not None and r.changes), None)
+    for result in results:
+        if failed is not None and result.changed:
+            result.fixed = result.original
+            result.error = f"not written: the rewrite of {failed} in the same module failed"
     return results
 
 

@@ -19,8 +19,10 @@ back as Terraform:
   Azure and a ``removed`` block (``destroy = false``) for the pool it deleted, so that ``terraform
   plan`` after ``migrate`` and ``fix`` has nothing to do.
 
-As for ARM templates, a load balancer is rewritten whole or not at all; single-VM v1 rules
-(``azurerm_lb_nat_rule`` with ``frontend_port``) are reported, not rewritten yet.
+Single-VM v1 rules (``azurerm_lb_nat_rule`` with ``frontend_port`` and its NIC association) are
+rewritten by :mod:`natmigrate.fix.terraform_rules`, those built by ``count``/``for_each`` by
+:mod:`natmigrate.fix.terraform_loops`. As for ARM templates, a load balancer is rewritten whole or
+not at all.
 
 A module may mix ``.tf`` and ``.tf.json`` files (Terraform merges them): both are read into one
 planning view and the decisions are made here once; only the text edits differ, HCL here and JSON
@@ -34,10 +36,10 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from natmigrate import ids
-from natmigrate.fix import hcltext, terraform_json
+from natmigrate.fix import hcltext, terraform_json, terraform_loops, terraform_rules, tfblocks
 from natmigrate.fix.core import (
     CannotRewriteError,
     Change,
@@ -53,6 +55,7 @@ from natmigrate.model import (
     BackendAddressPool,
     FrontendIPConfiguration,
     InboundNatPool,
+    InboundNatRule,
     LoadBalancer,
     LoadBalancingRule,
     Ref,
@@ -64,6 +67,7 @@ from natmigrate.plan.model import BackendPoolPlan, IpConfigEdit, NatRuleV2
 from natmigrate.sources.terraform import TERRAFORM, TfFile, read_module
 from natmigrate.sources.terraform_model import block_list
 
+_NatChild = TypeVar("_NatChild", InboundNatPool, InboundNatRule)
 _REF = re.compile(r"^\$\{(azurerm_[a-z_]+)\.([A-Za-z0-9_-]+)\.id\}$")
 _EXPR_REF = re.compile(r"^(azurerm_[a-z_]+)\.([A-Za-z0-9_-]+)\.id$")
 POOL = terraform_json.POOL
@@ -198,7 +202,12 @@ def planning_view(snapshot: Snapshot, module: _Module) -> Snapshot:
                 ),
             )
         )
-    return dataclasses.replace(snapshot, load_balancers=tuple(lbs), scale_sets=tuple(scale_sets))
+    return dataclasses.replace(
+        snapshot,
+        load_balancers=tuple(lbs),
+        scale_sets=tuple(scale_sets),
+        network_interfaces=terraform_rules.network_interfaces(snapshot, module, named),
+    )
 
 
 def _load_balancer(lb: LoadBalancer, name: str, named: _Ids, module: _Module) -> LoadBalancer:
@@ -248,18 +257,27 @@ def _load_balancer(lb: LoadBalancer, name: str, named: _Ids, module: _Module) ->
         if belongs(raw)
     )
 
-    def pool(p: InboundNatPool) -> InboundNatPool:
+    def pool(p: _NatChild, rtype: str = POOL) -> _NatChild:
         local = str(p.id).split(".", 1)[1]
-        raw = module.raw.get((POOL, local), ({}, None))[0]
+        raw = module.raw.get((rtype, local), ({}, None))[0]
         fe = _literal(raw.get("frontend_ip_configuration_name"))
         return dataclasses.replace(
             p,
-            id=named.resolve(POOL, local) or p.id,
-            name=named.child_name(POOL, local),
+            id=named.resolve(rtype, local) or p.id,
+            name=named.child_name(rtype, local),
             frontend_ip=Ref(by_name[fe.lower()], p.origin)
             if isinstance(fe, str) and fe.lower() in by_name
             else None,
         )
+
+    def rule(r: InboundNatRule) -> tuple[InboundNatRule, ...]:
+        if not str(r.id).startswith(f"{tfblocks.RULE}."):
+            return (r,)  # passed to a module: reported, not rewritten
+        mapped = pool(r, tfblocks.RULE)
+        mapped = dataclasses.replace(
+            mapped, backend_pool=named.ref(r.backend_pool) if r.backend_pool else None
+        )
+        return terraform_loops.expand_rule(mapped, str(r.id).split(".", 1)[1], module, lb_id)
 
     return dataclasses.replace(
         lb,
@@ -269,6 +287,7 @@ def _load_balancer(lb: LoadBalancer, name: str, named: _Ids, module: _Module) ->
         backend_address_pools=pools,
         load_balancing_rules=rules,
         inbound_nat_pools=tuple(pool(p) for p in lb.inbound_nat_pools),
+        inbound_nat_rules=tuple(x for r in lb.inbound_nat_rules for x in rule(r)),
     )
 
 
@@ -291,12 +310,6 @@ class _Edits:
         self.changes.setdefault(f.path, []).append(Change(message, f.text.count("\n", 0, at) + 1))
 
 
-def _hcl_state_block(block: terraform_json.StateBlock) -> str:
-    if block.import_id is not None:
-        return f'import {{\n  to = {block.address}\n  id = "{block.import_id}"\n}}\n'
-    return f"removed {{\n  from = {block.address}\n\n  lifecycle {{\n    destroy = false\n  }}\n}}\n"
-
-
 class _Rewrite:
     def __init__(
         self,
@@ -311,10 +324,11 @@ class _Rewrite:
         self.json_files = json_files or {}
         self.edits = _Edits()
         # By the file they are written to (the NAT pool's), in the syntax of that file.
-        self.state_blocks: dict[str, list[terraform_json.StateBlock]] = {}
+        self.state_blocks: dict[str, list[tfblocks.StateBlock]] = {}
         self.pool_refs: dict[str, str] = {}
         self.rewritten: dict[str, str] = {}  # NAT pool id key -> its Terraform name
         self.taken = {name for (t, name) in module.raw if t == BACKEND_POOL}
+        self.single_vm = terraform_rules.SingleVmRules(self)
 
     def _file(self, rtype: str, name: str) -> TfFile:
         """The file that declares a resource."""
@@ -338,35 +352,36 @@ class _Rewrite:
     def run(self) -> None:
         if self.d.blocked:
             raise CannotRewriteError(f"migrate would refuse this load balancer: {self.d.blocked}")
-        if self.d.plan.nat_rules and any(r.source == "nat-rule" for r in self.d.plan.nat_rules):
-            raise CannotRewriteError(
-                "single-VM v1 rules in Terraform are not rewritten yet (try --scope pools)"
-            )
         for pool in self.d.lb.inbound_nat_pools:
+            local = pool.origin.pointer.rsplit("/", 1)[-1]
+            if self.options.scope == "rules":
+                self.single_vm.leave(POOL, local, "--scope rules leaves NAT pools as they are")
+                continue
+            terraform_rules.refuse_loop(self, POOL, local)
             rules = self.d.rules_replacing(pool)
             if len(rules) != 1:
                 raise CannotRewriteError(
                     f"NAT pool {pool.name}: the plan has no rule for it (unresolved values)"
                 )
-            local = pool.origin.pointer.rsplit("/", 1)[-1]
             self._pool(local, rules[0])
             self.rewritten[ids.id_key(str(pool.id))] = local
         self._scale_sets()
+        self.single_vm.run()
 
     def _name_text(self, raw_text: str, template: str, source: str, planned: str) -> str:
         quoted = raw_text.startswith('"') and raw_text.endswith('"')
         return f'"{_renamed(raw_text[1:-1] if quoted else f"${{{raw_text}}}", template, source, planned)}"'
 
-    def _state(self, f: TfFile, block: terraform_json.StateBlock) -> None:
-        self.state_blocks.setdefault(f.path, []).append(block)
+    def state(self, f: TfFile, *blocks: tfblocks.StateBlock) -> None:
+        """Record state blocks, written into ``f`` (in its syntax) with ``--terraform-state-blocks``."""
+        self.state_blocks.setdefault(f.path, []).extend(blocks)
 
     def _rule_state(self, f: TfFile, local: str, lb_expr: str, name: str) -> None:
         """Import the rule ``migrate`` created (its id written with the same expressions as its name),
         and forget the pool it deleted."""
         if lb_expr.endswith(".id"):
             rule_id = f"${{{lb_expr}}}/inboundNatRules/{name}"
-            self._state(f, terraform_json.StateBlock(f"azurerm_lb_nat_rule.{local}", rule_id))
-            self._state(f, terraform_json.StateBlock(f"{POOL}.{local}"))
+            self.state(f, tfblocks.import_block(f"azurerm_lb_nat_rule.{local}", rule_id), tfblocks.removed_block(f"{POOL}.{local}"))
 
     def _json_pool(self, f: TfFile, local: str, rule: NatRuleV2) -> None:
         jf = self.json_files[f.path]
@@ -394,7 +409,7 @@ class _Rewrite:
         self.edits.note(f, f"new backend pool {BACKEND_POOL}.{local} ({planned.name})", at)
         if lb_expr.endswith(".id"):
             pool_id = f"${{{lb_expr}}}/backendAddressPools/{name}"
-            self._state(f, terraform_json.StateBlock(f"{BACKEND_POOL}.{local}", pool_id))
+            self.state(f, tfblocks.import_block(f"{BACKEND_POOL}.{local}", pool_id))
 
     @staticmethod
     def _rule_message(local: str, rule: NatRuleV2) -> str:
@@ -409,8 +424,6 @@ class _Rewrite:
             return
         f, start, end, brace = self._block(POOL, local)
         attrs = hcltext.attributes(f.layout, brace)
-        if "count" in attrs or "for_each" in attrs:
-            raise CannotRewriteError(f"{POOL}.{local} is built by count or for_each")
         name_attr, lb_attr = attrs.get("name"), attrs.get("loadbalancer_id")
         if name_attr is None or lb_attr is None:
             raise CannotRewriteError(f"{POOL}.{local} has no name or loadbalancer_id")
@@ -428,12 +441,20 @@ class _Rewrite:
         self._rule_state(f, local, f.text[lb_attr.value_start : lb_attr.value_end], new_name[1:-1])
 
     def _pool_ref(
-        self, pool_id: str, local: str, f: TfFile, lb_attr: hcltext.Attribute, raw_name: str, after: int
+        self,
+        pool_id: str,
+        local: str,
+        f: TfFile,
+        lb_attr: hcltext.Attribute,
+        raw_name: str,
+        after: int,
+        name: str | None = None,  # a new pool's name as HCL text; by default built on NAT pool local's
     ) -> str:
         ref, new_local, planned = self._backend_pool(pool_id, local)
         if new_local is None:
             return ref
-        name = self._name_text(raw_name, self.options.pool_name, self._source_name(local), planned.name)
+        if name is None:
+            name = self._name_text(raw_name, self.options.pool_name, self._source_name(local), planned.name)
         lb_expr = f.text[lb_attr.value_start : lb_attr.value_end]
         block = f'\n\nresource "{BACKEND_POOL}" "{new_local}" {{\n  loadbalancer_id = {lb_expr}\n  name            = {name}\n}}'
         self.edits.add(f, Edit(after, after, block))
@@ -460,11 +481,7 @@ class _Rewrite:
                 raise CannotRewriteError(f"backend pool {planned.name} is not a resource of this module")
             self.pool_refs[key] = f"{BACKEND_POOL}.{existing}.id"
             return self.pool_refs[key], None, planned
-        new_local = f"{local}_v2"
-        n = 2
-        while new_local in self.taken:
-            new_local, n = f"{local}_v2_{n}", n + 1
-        self.taken.add(new_local)
+        new_local = tfblocks.unique_local(local, self.taken)
         self.pool_refs[key] = f"{BACKEND_POOL}.{new_local}.id"
         return self.pool_refs[key], new_local, planned
 
@@ -563,16 +580,22 @@ def fix_module(paths: list[Path], options: FixOptions) -> list[FileFix]:
     module = _Module(read.files)
     json_files = {p: terraform_json.JsonFile(f) for p, f in read.files.items() if terraform_json.is_json(f)}
     edits: dict[str, list[Edit]] = {}
-    state: dict[str, list[terraform_json.StateBlock]] = {}
+    state: dict[str, list[tfblocks.StateBlock]] = {}
     for d in decide(planning_view(read.snapshot, module), options):
         rewrite = _Rewrite(module, d, options, json_files)
         try:
             rewrite.run()
+        except terraform_rules.LeftAtError as exc:
+            _left(results, module, str(d.lb.name), f"{exc} ({exc.path}:{exc.line})")
+            continue
         except CannotRewriteError as exc:
             _left(results, module, str(d.lb.name), str(exc))
             continue
         for path, file_edits in rewrite.edits.by_file.items():
             edits.setdefault(path, []).extend(file_edits)
+        for left in rewrite.single_vm.left:
+            rtype, _, local = left.resource.partition(".")
+            results[module.raw[(rtype, local)][1].path].unfixable.append(left)
         for path, ops in rewrite.edits.json_ops.items():
             json_files[path].commit(ops)
         for path, changes in rewrite.edits.changes.items():
@@ -593,7 +616,7 @@ def fix_module(paths: list[Path], options: FixOptions) -> list[FileFix]:
         result.fixed = apply(result.original, file_edits)
         if path in state:
             result.fixed = (
-                result.fixed.rstrip("\n") + "\n\n" + "\n".join(_hcl_state_block(b) for b in state[path])
+                result.fixed.rstrip("\n") + "\n\n" + "\n".join(tfblocks.hcl(b) for b in state[path])
             )
     return list(results.values())
 

@@ -45,6 +45,7 @@ from natmigrate.fix.jsontext import (
     remove,
     render,
 )
+from natmigrate.fix.tfblocks import StateBlock
 from natmigrate.sources.jsondoc import JsonDocument
 from natmigrate.sources.terraform import TF_JSON_SUFFIX, TfFile
 
@@ -54,15 +55,6 @@ BACKEND_POOL = "azurerm_lb_backend_address_pool"
 _NAT_IDS = "load_balancer_inbound_nat_rules_ids"
 _POOL_IDS = "load_balancer_backend_address_pool_ids"
 _TRAVERSAL = re.compile(r"^\$\{\s*([A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)+)\s*\}$")
-
-
-@dataclass(frozen=True)
-class StateBlock:
-    """An ``import`` block (``import_id`` set, a Terraform string template) or a ``removed`` block
-    (``destroy = false``), whatever the syntax it is written in."""
-
-    address: str
-    import_id: str | None = None
 
 
 def is_json(f: TfFile) -> bool:

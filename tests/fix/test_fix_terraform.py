@@ -13,7 +13,8 @@ from typer.testing import CliRunner, Result
 from natmigrate.cli.app import app
 from natmigrate.fix.core import FixOptions
 from natmigrate.fix.terraform import fix_module
-from natmigrate.sources.terraform import read_module
+
+from .tfmodule import written_v2_rule, written_with_state_blocks
 
 LB_TF = """variable "prefix" {
   type = string
@@ -129,27 +130,15 @@ def test_a_pool_holding_exactly_the_pools_users_but_carrying_a_rule_is_not_reuse
 
 
 def test_the_rewritten_module_reads_as_v2(tmp_path: Path) -> None:
-    paths = _module(tmp_path)
-    for r in fix_module(paths, FixOptions()):
-        Path(r.path).write_text(r.fixed)
-    snapshot = read_module(paths).snapshot
-    [lb] = snapshot.load_balancers
-    assert not lb.inbound_nat_pools
-    [rule] = lb.inbound_nat_rules
-    assert rule.version == "v2"
-    assert (rule.frontend_port_range_start, rule.frontend_port_range_end, rule.backend_port) == (
-        50000,
-        50099,
-        22,
-    )
+    snapshot, ports = written_v2_rule(_module(tmp_path))
+    assert not snapshot.load_balancers[0].inbound_nat_pools
+    assert ports == (50000, 50099, 22)
     assert not any(ipc.nat_pools for ss in snapshot.scale_sets for ipc in ss.ip_configurations)
 
 
 def test_cli_write_then_check_passes_and_state_blocks_are_added(tmp_path: Path) -> None:
     _module(tmp_path)
-    result = _cli("fix", str(tmp_path), "--write", "--terraform-state-blocks")
-    assert result.exit_code == 3, result.output
-    lb = (tmp_path / "lb.tf").read_text()
+    lb = written_with_state_blocks(tmp_path)
     # The ids Azure gives what migrate created, with the names written as the template writes them.
     assert (
         'import {\n  to = azurerm_lb_nat_rule.ssh\n  id = "${azurerm_lb.web.id}/inboundNatRules/${var.prefix}-ssh-v2"'
