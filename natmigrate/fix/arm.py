@@ -41,10 +41,11 @@ from natmigrate.fix.core import (
     FixOptions,
     Unfixable,
     decide,
+    find_ip_configuration,
     name_parts,
 )
 from natmigrate.fix.jsontext import Container, Edit, JsonText, Op, raw_at
-from natmigrate.model import Child, IpConfiguration, NetworkInterface, Ref, Resource, ScaleSet, Snapshot
+from natmigrate.model import Child, NetworkInterface, Ref, Resource, ScaleSet, Snapshot
 from natmigrate.plan.model import IpConfigEdit, NatRuleV2
 from natmigrate.sources import azure_json
 from natmigrate.sources.arm_expressions import canonical_text
@@ -405,7 +406,7 @@ class _LoadBalancerRewrite:
             return False
         add = self.d.pools_to_add(edit, remove)
         what = f"ip configuration {edit.ip_configuration}"
-        ipc = _find_ip_configuration(owner, edit)
+        ipc = find_ip_configuration(owner, edit)
         if owner is None or ipc is None:
             raise CannotRewriteError(f"{what} that uses it is not in this file")
         self._one_place(owner.origin.pointer, f"{owner.display_name}")
@@ -477,16 +478,6 @@ def _without_id(element: Container) -> list[Edit]:
         elif key == "type":
             edits.append(Edit(item.value_start, item.end, json.dumps(NAT_RULE_TYPE)))
     return edits
-
-
-def _find_ip_configuration(owner: Resource | None, edit: IpConfigEdit) -> IpConfiguration | None:
-    configs: tuple[IpConfiguration, ...] = getattr(owner, "ip_configurations", ())
-    for ipc in configs:
-        if str(ipc.name) != edit.ip_configuration:
-            continue
-        if edit.nic_configuration is None or str(ipc.nic_configuration) == edit.nic_configuration:
-            return ipc
-    return None
 
 
 def _index_of(c: Container, pointer: str) -> int:

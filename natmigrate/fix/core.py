@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from natmigrate import ids
-from natmigrate.model import Child, Inventory, LoadBalancer, Snapshot
+from natmigrate.model import Child, Inventory, IpConfiguration, LoadBalancer, Resource, Snapshot
 from natmigrate.plan.build import plan_snapshot
 from natmigrate.plan.model import (
     BackendPoolPlan,
@@ -151,6 +151,17 @@ class Decisions:
             return []
         key = child.id
         return [r for r in self.plan.nat_rules if any(ids.ids_match(x, key) for x in r.replaces)]
+
+
+def find_ip_configuration(owner: Resource | None, edit: IpConfigEdit) -> IpConfiguration | None:
+    """The ip configuration of a scale set or NIC that a planned edit is about."""
+    configs: tuple[IpConfiguration, ...] = getattr(owner, "ip_configurations", ())
+    for ipc in configs:
+        if str(ipc.name) != edit.ip_configuration:
+            continue
+        if edit.nic_configuration is None or str(ipc.nic_configuration) == edit.nic_configuration:
+            return ipc
+    return None
 
 
 def decide(snapshot: Snapshot, options: FixOptions) -> list[Decisions]:

@@ -15,13 +15,13 @@ from pathlib import Path
 
 from natmigrate.errors import InputError
 from natmigrate.filescan.expand import expand
-from natmigrate.fix import arm, equivalence, terraform, verify
+from natmigrate.fix import arm, bicep, equivalence, terraform, verify
 from natmigrate.fix.core import FileFix, FixOptions
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES, read_text
 
 SUFFIXES = (".json", ".jsonc", ".bicep", ".tf")
 # Formats that declare resources (what fix rewrites, or will); the others describe deployed ones.
-TEMPLATE_FORMATS = (arm.FORMAT, "bicep", "terraform", "terraform-json")
+TEMPLATE_FORMATS = (arm.FORMAT, bicep.BICEP, "terraform", "terraform-json")
 _BOM = "\ufeff"
 
 Fixer = Callable[[str, str, FixOptions], FileFix]
@@ -40,7 +40,7 @@ def fixer_for(path: Path) -> Fixer:
     """The rewrite for a file, by its name."""
     name = path.name.lower()
     if name.endswith(".bicep"):
-        return _not_yet("bicep")
+        return bicep.fix_bicep
     if name.endswith(".tf.json"):
         return _not_yet("terraform-json")
     return arm.fix_template

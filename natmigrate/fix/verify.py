@@ -17,7 +17,7 @@ from natmigrate.detect import Finding
 from natmigrate.fix.core import FileFix, Unfixable
 
 # Formats fix rewrites; other template formats are reported as not rewritten yet.
-REWRITTEN = ("arm-template", "terraform")
+REWRITTEN = ("arm-template", "bicep", "terraform")
 
 
 def _findings(folder: Path, name: str, text: str) -> tuple[list[Finding], str | None]:

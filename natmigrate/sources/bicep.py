@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -157,7 +157,7 @@ def _lex_string(text: str, i: int) -> tuple[int, str | None]:
         elif text.startswith("${", j):
             interpolated = True
             try:
-                j = _skip_interpolation(text, j + 2)
+                j = skip_interpolation(text, j + 2)
             except BicepSyntaxError:
                 raise _error(text, j, "unterminated ${...} in a string") from None
         else:
@@ -166,7 +166,8 @@ def _lex_string(text: str, i: int) -> tuple[int, str | None]:
     raise _error(text, i, "unterminated string")
 
 
-def _skip_interpolation(text: str, j: int) -> int:
+def skip_interpolation(text: str, j: int) -> int:
+    """The offset just after the ``}`` closing the ``${`` whose body starts at ``j``."""
     depth = 1
     n = len(text)
     while j < n:
@@ -425,6 +426,7 @@ class _Parser:
         else:
             return self.parse_expression(pointer)
         if self._at_value_end():
+            self.positions.ends.setdefault(pointer, self.tokens[self.i - 1].end)
             return value
         # A literal or container followed by an operator: the whole thing is an expression.
         self.i = start_index
@@ -469,6 +471,7 @@ class _Parser:
         if self.i == start:
             raise self.err(f"expected a value, found {self.tok.text or 'end of file'!r}")
         expr = self.text[self.tokens[start].start : self.tokens[self.i - 1].end]
+        self.positions.ends.setdefault(pointer, self.tokens[self.i - 1].end)
         return Unresolved(" ".join(expr.split()), self.origin(pointer), "a Bicep expression")
 
     def parse_object(self, pointer: str, owner: Declaration | None) -> dict[str, Any]:
@@ -513,7 +516,8 @@ class _Parser:
 
     def _ends(self, pointer: str) -> None:
         """An object or array (a loop included) ends here: with its start, the span a rewrite edits.
-        Containers finish after what they hold, so a loop's span covers its body's."""
+        Containers finish after what they hold, so a loop's span covers its body's (other values
+        record their end where they are read, unless a container already did)."""
         self.positions.ends[pointer] = self.tokens[self.i - 1].end
 
     def parse_array(self, pointer: str, owner: Declaration | None) -> list[Any]:
@@ -562,6 +566,8 @@ def _escape(key: str) -> str:
 
 _Vars = Mapping[str, Any]
 _NO_VARS: _Vars = {}
+# Evaluates an expression the reader kept as written (``natmigrate fix`` plans on resolved values).
+Resolver = Callable[[Unresolved], Any]
 
 
 def _text(value: Any) -> str:
@@ -580,11 +586,15 @@ def _resource_body(decl: Declaration) -> Any:
     return body
 
 
-def _full_type_and_name(
-    decl: Declaration, by_symbol: Mapping[str, Declaration], variables: _Vars
+def full_type_and_name(
+    decl: Declaration, by_symbol: Mapping[str, Declaration], variables: _Vars, resolve: Resolver | None = None
 ) -> tuple[str, str]:
     body = _resource_body(decl)
-    name = _text(_plain(body.get("name"), variables)) if isinstance(body, Mapping) else decl.symbol
+    name = (
+        _text(_plain(body.get("name"), variables, resolve=resolve))
+        if isinstance(body, Mapping)
+        else decl.symbol
+    )
     parent: Declaration | None = decl.parent
     if parent is None and isinstance(body, Mapping):
         pv = body.get("parent")
@@ -592,13 +602,13 @@ def _full_type_and_name(
             parent = by_symbol.get(pv.expression.split(".")[0].split("[")[0])
     if parent is None:
         return decl.type, name
-    ptype, pname = _full_type_and_name(parent, by_symbol, variables)
+    ptype, pname = full_type_and_name(parent, by_symbol, variables, resolve)
     # Nested declarations use the short child type; a top-level one with parent: the full type.
     rtype = decl.type if "." in decl.type.split("/", 1)[0] else f"{ptype}/{decl.type}"
     return rtype, f"{pname}/{name}"
 
 
-def _items(parser: _Parser) -> Iterator[tuple[Mapping[str, Any], Origin]]:
+def _items(parser: _Parser, resolve: Resolver | None = None) -> Iterator[tuple[Mapping[str, Any], Origin]]:
     by_symbol = {d.symbol: d for d in parser.declarations}
     for decl in parser.declarations:
         origin = parser.origin(decl.pointer)
@@ -608,7 +618,9 @@ def _items(parser: _Parser) -> Iterator[tuple[Mapping[str, Any], Origin]]:
         body = _resource_body(decl)
         if decl.existing or not isinstance(body, Mapping):
             continue
-        rtype, name = _full_type_and_name(decl, by_symbol, parser.variables)
+        if resolve is not None:
+            body = _plain(body, parser.variables, resolve=resolve)
+        rtype, name = full_type_and_name(decl, by_symbol, parser.variables, resolve)
         obj = {k: _plain(v, parser.variables) for k, v in body.items() if k != "parent"}
         obj["type"] = rtype
         obj["name"] = name
@@ -618,19 +630,20 @@ def _items(parser: _Parser) -> Iterator[tuple[Mapping[str, Any], Origin]]:
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def _plain(value: Any, variables: _Vars = _NO_VARS, depth: int = 0) -> Any:
-    """A copy where a bare variable name becomes the variable's value."""
+def _plain(value: Any, variables: _Vars = _NO_VARS, depth: int = 0, resolve: Resolver | None = None) -> Any:
+    """A copy where a bare variable name becomes the variable's value (and, with ``resolve``, any
+    expression it can evaluate becomes its value)."""
     if isinstance(value, Unresolved):
         name = value.expression
         if name in variables and depth < 16 and _IDENTIFIER.fullmatch(name):
-            return _plain(variables[name], variables, depth + 1)
-        return value
+            return _plain(variables[name], variables, depth + 1, resolve)
+        return resolve(value) if resolve is not None else value
     if isinstance(value, dict):
-        plain = {k: _plain(v, variables, depth) for k, v in value.items()}
+        plain = {k: _plain(v, variables, depth, resolve) for k, v in value.items()}
         origin = getattr(value, "origin", None)
         return _located(plain, origin) if origin is not None else plain
     if isinstance(value, list):
-        return [_plain(v, variables, depth) for v in value]
+        return [_plain(v, variables, depth, resolve) for v in value]
     return value
 
 
@@ -751,11 +764,16 @@ class BicepFile:
     comments: list[tuple[int, str]]
     positions: Positions
     spans: list[tuple[int, int]]  # (open, close) offsets of every bracket pair
+    declarations: list[Declaration]
+    variables: dict[str, Any]  # ``var`` values and ``param`` defaults, as read
 
 
-def parse_bicep(path: str, text: str, parameters: TemplateParameters = NO_PARAMETERS) -> BicepFile:
+def parse_bicep(
+    path: str, text: str, parameters: TemplateParameters = NO_PARAMETERS, resolve: Resolver | None = None
+) -> BicepFile:
     """Parse Bicep source (``parameters``: ``--parameters`` values for its ``param`` declarations);
-    raises :class:`InputError` with line and column on a syntax error."""
+    raises :class:`InputError` with line and column on a syntax error. ``resolve`` evaluates the
+    expressions of resource bodies it can (``fix`` plans on values; ``check`` reads them as written)."""
     try:
         parser = _Parser(path, text, parameters)
         parser.parse_file()
@@ -763,8 +781,15 @@ def parse_bicep(path: str, text: str, parameters: TemplateParameters = NO_PARAME
         raise InputError(path, f"Bicep syntax error: {exc}", exc.line, exc.column) from None
     except RecursionError:
         raise InputError(path, "Bicep nested too deeply to read") from None
-    snapshot = assemble(_items(parser), path, BICEP)
-    return BicepFile(snapshot, parser.comments, parser.positions, _spans(parser.tokens))
+    snapshot = assemble(_items(parser, resolve), path, BICEP)
+    return BicepFile(
+        snapshot,
+        parser.comments,
+        parser.positions,
+        _spans(parser.tokens),
+        parser.declarations,
+        parser.variables,
+    )
 
 
 def _spans(tokens: list[Token]) -> list[tuple[int, int]]:

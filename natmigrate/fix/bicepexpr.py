@@ -1,0 +1,185 @@
+"""Bicep expressions as ``fix`` reads and writes them.
+
+Reading: the Bicep reader keeps every expression as written; ``fix`` needs the planner to see values
+(the pool ``'${prefix}-ssh'`` is ``web-ssh``, ``'${lb.id}/inboundNatPools/web-ssh'`` is that pool's
+id), so :class:`Evaluator` evaluates the few forms templates name things with: strings with
+interpolation, variables and parameter defaults, ``resourceId()``, ``concat()``, ``format()``,
+``toLower()``/``toUpper()`` and a resource's ``.id``/``.name``. Anything else (``reference()``, a
+loop variable, a module output) stays unresolved, and what depends on it is reported, not guessed.
+A string parameter without a default gets a stand-in value (as for ARM templates), so the planner can
+still name things; names are written back as the file's own expressions, never with a stand-in.
+
+Writing: a planned name becomes the source's own expression plus the literal parts of
+``--rule-name``/``--pool-name`` (``'${prefix}-ssh'`` gives ``'${prefix}-ssh-v2'``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from natmigrate import ids
+from natmigrate.fix.arm import STAND_IN
+from natmigrate.model import Unresolved
+from natmigrate.sources.bicep import Declaration, Token, full_type_and_name, skip_interpolation, tokenize
+
+_PARAM_NO_DEFAULT = re.compile(r"^param[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]+string[ \t\r]*(?://.*)?$", re.M)
+_UNKNOWN = object()
+_MAX_DEPTH = 16
+
+
+def stand_ins(text: str) -> dict[str, str]:
+    """Stand-in values for the file's string parameters that have no default."""
+    return {m.group(1): f"{STAND_IN}{m.group(1)}" for m in _PARAM_NO_DEFAULT.finditer(text)}
+
+
+class Evaluator:
+    """Evaluates Bicep expressions of one file (its variables, parameters and declarations)."""
+
+    def __init__(self, declarations: list[Declaration], variables: Mapping[str, Any], text: str):
+        self.by_symbol = {d.symbol: d for d in declarations if d.kind == "resource"}
+        self.variables = {**stand_ins(text), **variables}
+        self.depth = 0
+
+    def __call__(self, value: Unresolved) -> Any:
+        """The value of ``value``'s expression, or ``value`` itself when it cannot be told."""
+        found = self.evaluate(value.expression)
+        return value if found is _UNKNOWN else found
+
+    def evaluate(self, expression: str) -> Any:
+        """The value of an expression, or ``_UNKNOWN``."""
+        if self.depth > _MAX_DEPTH:
+            return _UNKNOWN
+        self.depth += 1
+        try:
+            tokens = [t for t in tokenize(expression)[0] if t.kind != "nl"]
+            value, at = self._postfix(tokens, 0)
+            return value if at == len(tokens) - 1 else _UNKNOWN
+        except Exception:  # any expression this evaluator does not follow is unknown
+            return _UNKNOWN
+        finally:
+            self.depth -= 1
+
+    def _postfix(self, tokens: list[Token], i: int) -> tuple[Any, int]:
+        value, i = self._primary(tokens, i)
+        while tokens[i].kind == "punct" and tokens[i].text == "." and tokens[i + 1].kind == "id":
+            value = self._member(value, tokens[i + 1].text)
+            i += 2
+        return value, i
+
+    def _primary(self, tokens: list[Token], i: int) -> tuple[Any, int]:
+        t = tokens[i]
+        if t.kind == "num":
+            return t.value, i + 1
+        if t.kind == "str":
+            return self._string(t), i + 1
+        if t.kind == "punct" and t.text == "(":
+            value, i = self._postfix(tokens, i + 1)
+            return (value if tokens[i].text == ")" else _UNKNOWN), i + 1
+        if t.kind != "id":
+            return _UNKNOWN, i + 1
+        if tokens[i + 1].kind == "punct" and tokens[i + 1].text == "(":
+            args: list[Any] = []
+            i += 2
+            while not (tokens[i].kind == "punct" and tokens[i].text == ")"):
+                arg, i = self._postfix(tokens, i)
+                args.append(arg)
+                if tokens[i].kind == "punct" and tokens[i].text == ",":
+                    i += 1
+                elif not (tokens[i].kind == "punct" and tokens[i].text == ")"):
+                    return _UNKNOWN, len(tokens) - 1
+            return _call(t.text, args), i + 1
+        if t.text in self.by_symbol:
+            return self.by_symbol[t.text], i + 1
+        return self._variable(t.text), i + 1
+
+    def _variable(self, name: str) -> Any:
+        value = self.variables.get(name, _UNKNOWN)
+        if isinstance(value, Unresolved):
+            return self.evaluate(value.expression)
+        return value if isinstance(value, (str, int)) else _UNKNOWN
+
+    def _member(self, value: Any, name: str) -> Any:
+        if not isinstance(value, Declaration) or value.existing or isinstance(value.body, list):
+            return _UNKNOWN  # an existing resource may sit elsewhere; a loop's items have no one id
+        rtype, full_name = full_type_and_name(value, self.by_symbol, self.variables, self)
+        if name == "name":
+            return full_name.rsplit("/", 1)[-1] if "${" not in full_name else _UNKNOWN
+        if name != "id" or "${" in full_name or "'" in full_name:
+            return _UNKNOWN
+        try:
+            return ids.build_id(
+                ids.SUBSCRIPTION_PLACEHOLDER, ids.RESOURCE_GROUP_PLACEHOLDER, rtype, *full_name.split("/")
+            )
+        except ValueError:
+            return _UNKNOWN
+
+    def _string(self, t: Token) -> Any:
+        if t.value is not None:
+            return t.value
+        raw, out, j = t.text, [], 1
+        while j < len(raw) - 1:
+            c = raw[j]
+            if c == "\\":
+                out.append({"n": "\n", "r": "\r", "t": "\t"}.get(raw[j + 1], raw[j + 1]))
+                j += 2
+            elif raw.startswith("${", j):
+                end = skip_interpolation(raw, j + 2)
+                part = self.evaluate(raw[j + 2 : end - 1])
+                if not isinstance(part, (str, int)) or isinstance(part, bool):
+                    return _UNKNOWN
+                out.append(str(part))
+                j = end
+            else:
+                out.append(c)
+                j += 1
+        return "".join(out)
+
+
+def _call(name: str, args: list[Any]) -> Any:
+    if any(a is _UNKNOWN or isinstance(a, Declaration) for a in args):
+        return _UNKNOWN
+    fn = name.lower()
+    if fn == "resourceid":
+        at = next((k for k, a in enumerate(args) if isinstance(a, str) and "/" in a), None)
+        if at is None or not all(isinstance(a, str) for a in args[at + 1 :]):
+            return _UNKNOWN
+        try:
+            return ids.build_id(
+                ids.SUBSCRIPTION_PLACEHOLDER, ids.RESOURCE_GROUP_PLACEHOLDER, args[at], *args[at + 1 :]
+            )
+        except ValueError:
+            return _UNKNOWN
+    if fn == "concat" and all(isinstance(a, (str, int)) for a in args):
+        return "".join(str(a) for a in args)
+    if fn == "format" and args and isinstance(args[0], str):
+        return re.sub(r"\{(\d+)\}", lambda m: str(args[int(m.group(1)) + 1]), args[0])
+    if fn in ("tolower", "toupper") and len(args) == 1 and isinstance(args[0], str):
+        return args[0].lower() if fn == "tolower" else args[0].upper()
+    if fn == "string" and len(args) == 1 and isinstance(args[0], (str, int)):
+        return str(args[0])
+    return _UNKNOWN
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+
+def quoted(value: str) -> str:
+    """A Bicep string literal."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'").replace("${", "\\${") + "'"
+
+
+def string_inner(expression: str) -> str:
+    """What goes between the quotes of a string that holds ``expression``'s value."""
+    if len(expression) >= 2 and expression[0] == expression[-1] == "'" and not expression.startswith("'''"):
+        return expression[1:-1]
+    return "${" + expression + "}"
+
+
+def derived(expression: str, before: str, after: str) -> str:
+    """A string expression: ``before`` + the value of ``expression`` + ``after``."""
+    inner = string_inner(expression)
+    if not before and not after:
+        return expression
+    return "'" + quoted(before)[1:-1] + inner + quoted(after)[1:-1] + "'"
