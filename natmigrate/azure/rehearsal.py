@@ -27,8 +27,8 @@ from natmigrate.execute.gateway import Body
 from natmigrate.execute.rundir import RunDir, redact
 from natmigrate.model import Resource, ScaleSetInstance, Snapshot
 from natmigrate.simulator import DEFAULT_SUBSCRIPTION, RequestRecord, Simulator, parse_fault
-from natmigrate.simulator.placement import deployment_scope, placed
-from natmigrate.simulator.seed import concrete
+from natmigrate.simulator.placement import deployment_scope, placed, with_scope
+from natmigrate.simulator.seed import TEMPLATE_RESOURCE_GROUP, concrete
 from natmigrate.sources.inputs import InputFiles
 
 STATE_FILE = "simulator-state.json"
@@ -73,6 +73,28 @@ def seed_load_balancers(seed: InputFiles) -> list[str]:
     snapshot = rehearsal_snapshot(seed.read())
     subscription = seed_subscription(snapshot) or DEFAULT_SUBSCRIPTION
     return [concrete(lb.id, subscription) for lb in snapshot.load_balancers if isinstance(lb.id, str)]
+
+
+@dataclasses.dataclass(frozen=True)
+class TemplateScope:
+    """Where a rehearsal deploys a template's ``{subscriptionId}``/``{resourceGroup}`` placeholders."""
+
+    subscription: str
+    resource_group: str
+
+    def place(self, value: Any) -> Any:
+        """``value`` (JSON) with the placeholders replaced by this scope."""
+        return with_scope(value, self.subscription, self.resource_group)
+
+
+def template_scope(snapshot: Snapshot) -> TemplateScope:
+    """The scope a rehearsal of ``snapshot`` deploys template placeholders into (as
+    :func:`rehearsal_snapshot` and the simulator's seeding do)."""
+    scope = deployment_scope(snapshot)
+    if scope is not None:
+        return TemplateScope(*scope)
+    sub = seed_subscription(rehearsal_snapshot(snapshot)) or DEFAULT_SUBSCRIPTION
+    return TemplateScope(sub, TEMPLATE_RESOURCE_GROUP)
 
 
 class PersistingGateway(SdkGateway):

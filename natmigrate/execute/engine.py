@@ -50,6 +50,19 @@ _BUSY_CODES = frozenset({"AnotherOperationInProgress", "RetryableError", "Confli
 # Longest a roll-out holds its first upgrade back for the other scale sets' (seconds).
 _GATE_TIMEOUT = 60.0
 
+# Rollback's step names (execute/nat_down.py reads them back from the journal).
+ROLLBACK_LB_RESTORE = "rollback-lb-restore-v1"
+
+
+def rollback_rollout_step(scale_set: str) -> str:
+    """The rollback step that rolls a scale set's instances back onto its restored model."""
+    return f"rollback-vmss-rollout:{scale_set}"
+
+
+def rollback_nic_step(nic: str) -> str:
+    """The rollback step that restores a NIC."""
+    return f"rollback-nic:{nic}"
+
 
 class StartGate:
     """Lets parallel roll-outs send their first upgrade together.
@@ -117,7 +130,7 @@ class RunOptions:
     max_workers: int = 8
     busy_timeout: float = 900.0  # seconds to wait for another operation on a resource to finish
     dry_run: bool = False
-    resume_hint: str = ""  # the command that resumes this run
+    resume_hint: str = ""  # the command that carries this run on (a rollback: rolling back again)
     rollback_hint: str = ""  # the command that rolls it back
 
 
@@ -628,8 +641,8 @@ class Engine:
         phases: list[list[Step]] = [
             [
                 (
-                    "rollback-lb-restore-v1",
-                    lambda: self._ensure_lb("rollback-lb-restore-v1", tf.lb_restore_v1(p, original_lb)),
+                    ROLLBACK_LB_RESTORE,
+                    lambda: self._ensure_lb(ROLLBACK_LB_RESTORE, tf.lb_restore_v1(p, original_lb)),
                 )
             ]
         ]
@@ -640,14 +653,14 @@ class Engine:
                 (name, _bind(self._ensure_vmss, name, ss.id, tf.vmss_restore_model(ss, rd.backup(ss.id))))
             )
         for nic in p.network_interfaces:
-            name = f"rollback-nic:{nic.name}"
+            name = rollback_nic_step(nic.name)
             models.append(
                 (name, _bind(self._ensure_nic, name, nic.id, tf.nic_restore(nic.edits, rd.backup(nic.id))))
             )
         if models:
             phases.append(models)
         rollouts = self._rollout_steps(
-            [f"rollback-vmss-rollout:{ss.name}" for ss in p.scale_sets], p.scale_sets
+            [rollback_rollout_step(ss.name) for ss in p.scale_sets], p.scale_sets
         )
         if rollouts:
             phases.append(rollouts)

@@ -4,6 +4,7 @@ engine, record the status. Used by ``migrate``, ``apply``, ``resume`` and ``roll
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from natmigrate.execute.gateway import Body, Gateway
 from natmigrate.execute.nat_down import nat_down
 from natmigrate.execute.rundir import RunDir, run_lock
 from natmigrate.model import Origin
-from natmigrate.plan.fingerprint import fingerprint
+from natmigrate.plan.fingerprint import Fingerprinted, fingerprint, still_as_planned
 from natmigrate.plan.model import LoadBalancerPlan, Plan
 from natmigrate.sources import resources as r
 
@@ -47,7 +48,8 @@ class RunResult:
     writes: list[dict[str, Any]] = field(default_factory=list)  # dry run: what would be sent
     downtime: dict[str, float] | None = None  # simulated runs: NAT downtime per target (seconds)
     load_balancers: list[str] = field(default_factory=list)
-    # a migration that stopped: targets whose NAT is down and since when (execute/nat_down.py)
+    # a run (forwards or backwards) that stopped: targets whose NAT is down and since when
+    # (execute/nat_down.py)
     nat_down: list[dict[str, str]] = field(default_factory=list)
     # simulated runs: scale sets whose instances (and so their v1 ports) the seed did not give, so
     # the simulator made ``sku.capacity`` of them, numbered from 0 (``None``: not simulated)
@@ -116,11 +118,18 @@ def check_feasible(lbs: list[LoadBalancerPlan], allowed: frozenset[str] = frozen
             raise PlanBlockedError(f"{lb.name}: the migration is blocked ({listed}); nothing was changed")
 
 
-def check_not_stale(gateway: Gateway, lb: LoadBalancerPlan, use_etags: bool = True) -> None:
+def check_not_stale(
+    gateway: Gateway,
+    lb: LoadBalancerPlan,
+    use_etags: bool = True,
+    seeded: Mapping[str, Fingerprinted] | None = None,
+) -> None:
     """Refuse a saved plan when a resource changed since it was planned (etag, else fingerprint).
 
     ``use_etags=False`` compares fingerprints only: for a rehearsal, whose simulated Azure hands out
-    its own etags."""
+    its own etags. ``seeded``: the resources a rehearsal was seeded from, by id key, for a plan whose
+    fingerprints are of a template's spelling (:func:`natmigrate.execute.targets.rehearsed_plan`); a
+    resource matches when its seed does."""
     changed: list[str] = []
 
     def compare(name: str, body: Body, etag: str | None, digest: str, kind: str) -> None:
@@ -137,7 +146,10 @@ def check_not_stale(gateway: Gateway, lb: LoadBalancerPlan, use_etags: bool = Tr
             model = r.build_scale_set(body, origin)
         else:
             model = r.build_network_interface(body, origin)
-        if digest and fingerprint(model) != digest:
+        seed = (seeded or {}).get(ids.id_key(str(body.get("id"))))
+        if seed is not None and fingerprint(seed) == digest:
+            return
+        if digest and not still_as_planned(digest, model):
             changed.append(f"{name} (its configuration differs from the plan)")
 
     compare(lb.name, gateway.get_load_balancer(lb.id), lb.etag, lb.fingerprint, "lb")
@@ -211,7 +223,7 @@ def execute(
         if error is not None:
             status = "rollback-failed" if direction == "rollback" else "failed"
             rd.update_meta(status=status, error=error)
-            down = nat_down(lbs, rd.journal_entries(), len(lbs) > 1) if direction != "rollback" else []
+            down = nat_down(lbs, rd.journal_entries(), len(lbs) > 1)
             return RunResult(
                 status,
                 str(rd.path),

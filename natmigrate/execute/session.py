@@ -42,9 +42,11 @@ from natmigrate.execute.targets import (
     connect_azure,
     open_rehearsal,
     read_ports,
+    rehearsed_plan,
     seeded_load_balancers,
 )
 from natmigrate.plan.downtime import estimated_downtime
+from natmigrate.plan.fingerprint import Fingerprinted
 from natmigrate.plan.model import (
     PENDING_MODEL_CHANGES,
     InputInfo,
@@ -269,6 +271,9 @@ class RunSession:
         """Run a saved plan (every load balancer with changes, or the one called ``name``); refuse
         when Azure changed since it was planned. ``settings`` carry the plan's batch size
         (:meth:`RunSettings.for_plan`)."""
+        seeded: dict[str, Fingerprinted] = {}
+        if isinstance(target, SimulatedTarget):
+            plan, seeded = rehearsed_plan(target, plan)
         lb_pick = None
         if name:
             match = [x for x in plan.load_balancers if x.name.lower() == name.lower()]
@@ -287,7 +292,7 @@ class RunSession:
             rd = new_run_dir(settings.state_dir, lbs[0].name, meta)
             with open_rehearsal(rd, target.seed, target.faults) as connected:
                 # A simulated Azure hands out its own etags: compare fingerprints only.
-                self._check_current(connected.gateway, lbs, use_etags=False)
+                self._check_current(connected.gateway, lbs, False, seeded)
                 recheck_live(connected.gateway, lbs, options)
                 self._planned(lbs, settings.batch_size)
                 rd.write_json("plan.json", chosen.to_dict())
@@ -297,6 +302,15 @@ class RunSession:
                     return SessionResult(None)
                 return SessionResult(self._run(rd, connected, lbs, "migrate", settings))
         parsed = ids.parse_id(lbs[0].id)
+        if parsed is not None and "{" in parsed.subscription + parsed.resource_group:
+            # A plan made from a template names where it is deployed only by placeholders; Azure would
+            # answer ResourceNotFound for every read, so refuse before connecting.
+            raise NatMigrateError(
+                f"{lbs[0].id}: the plan was made from a template, so its ids hold placeholders "
+                "({subscriptionId}, {resourceGroup}); plan the deployed load balancer "
+                "(natmigrate plan -g RESOURCE_GROUP -n NAME --out plan.json) to apply it to Azure, or rehearse "
+                "this plan with --simulate TEMPLATE; nothing was changed"
+            )
         gateway = connect_azure(AzureTarget(parsed.subscription if parsed else None, target.cloud))
         self._check_current(gateway, lbs, use_etags=True)
         recheck_live(gateway, lbs, options)
@@ -312,9 +326,15 @@ class RunSession:
         rd.write_json("plan.json", chosen.to_dict())
         return SessionResult(self._run(rd, Connected(gateway), lbs, "migrate", settings))
 
-    def _check_current(self, gateway: Gateway, lbs: list[LoadBalancerPlan], use_etags: bool) -> None:
+    def _check_current(
+        self,
+        gateway: Gateway,
+        lbs: list[LoadBalancerPlan],
+        use_etags: bool,
+        seeded: dict[str, Fingerprinted] | None = None,
+    ) -> None:
         for lb in lbs:
-            check_not_stale(gateway, lb, use_etags=use_etags)
+            check_not_stale(gateway, lb, use_etags, seeded)
 
     # resume, rollback ------------------------------------------------------------------------
 
@@ -375,6 +395,9 @@ class RunSession:
         settings: RunSettings,
     ) -> RunResult:
         options = settings.engine_options(rd, connected.rehearsal is not None)
+        if direction == "rollback":
+            # a rollback is carried on by rolling back again (resume refuses it), and not undone
+            options = dataclasses.replace(options, resume_hint=options.rollback_hint, rollback_hint="")
         try:
             result = execute(rd, connected.gateway, lbs, direction, self.observer, options)
         except KeyboardInterrupt:

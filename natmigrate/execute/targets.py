@@ -8,6 +8,7 @@ to Azure does not load the SDKs.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -17,6 +18,8 @@ from natmigrate.errors import InputError, NatMigrateError, UsageError
 from natmigrate.execute.gateway import Gateway
 from natmigrate.execute.ports import CurrentPorts, current_ports
 from natmigrate.execute.rundir import RunDir
+from natmigrate.plan.fingerprint import Fingerprinted
+from natmigrate.plan.model import Plan
 from natmigrate.sources.inputs import InputFiles
 
 if TYPE_CHECKING:
@@ -109,6 +112,26 @@ def seeded_load_balancers(target: SimulatedTarget, which: LoadBalancerName) -> l
     if not lbs:
         raise UsageError(f"{target.seed.label}: no matching load balancer")
     return lbs
+
+
+def rehearsed_plan(target: SimulatedTarget, plan: Plan) -> tuple[Plan, dict[str, Fingerprinted]]:
+    """A plan as its rehearsal runs it and, for a plan made from a template, the seed's resources.
+
+    A template names its resources with ``{subscriptionId}``/``{resourceGroup}`` placeholders (and
+    often its references with concrete ids), which the rehearsal deploys somewhere concrete: the plan
+    gets the ids the rehearsal gives them. Its fingerprints, taken over the template's spelling, are
+    then compared with the seed's own resources (by their rehearsed id, lower-cased): the rehearsal
+    is seeded from exactly those."""
+    from natmigrate.azure.rehearsal import template_scope
+
+    data = plan.to_dict()
+    if ids.SUBSCRIPTION_PLACEHOLDER not in json.dumps(data):
+        return plan, {}
+    snapshot = target.seed.read()
+    scope = template_scope(snapshot)
+    seeded: list[Fingerprinted] = [*snapshot.load_balancers, *snapshot.scale_sets, *snapshot.network_interfaces]
+    as_seeded = {ids.id_key(scope.place(r.id)): r for r in seeded if isinstance(r.id, str)}
+    return Plan.from_dict(scope.place(data)), as_seeded
 
 
 @contextlib.contextmanager

@@ -4,7 +4,8 @@ Computed over the *model* (not the raw JSON), so a resource read from ``az`` out
 a live GET fingerprints the same when it holds the same values. Ids are compared case-insensitively
 by ARM, so they are lower-cased here. Only what planning depends on is included: for a load
 balancer every frontend, pool, rule and NAT element (including the rules Azure generated from a
-pool, which change when a scale set scales: the old port mapping would be stale); for a scale set
+pool, which change when a scale set scales: the old port mapping would be stale; a plan whose input
+had none of them, as a template's, is compared without them: :func:`still_as_planned`); for a scale set
 its orchestration and upgrade modes, overprovisioning and the ip configurations' references; for
 a NIC its ip configurations' references. Scale-set capacity is left out on purpose (autoscale
 changes it all the time); ``apply`` re-checks capacity against the plan's ranges instead.
@@ -17,6 +18,7 @@ import json
 from typing import Any
 
 from natmigrate.model import (
+    InboundNatRule,
     IpConfiguration,
     LoadBalancer,
     NetworkInterface,
@@ -57,8 +59,16 @@ def _digest(doc: Any) -> str:
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
-def fingerprint_load_balancer(lb: LoadBalancer) -> str:
-    """Digest of a load balancer's inbound NAT-relevant configuration."""
+def _pool_generated(lb: LoadBalancer, rule: InboundNatRule) -> bool:
+    """A rule Azure generated from one of the load balancer's NAT pools (it goes with its pool)."""
+    pools = {p.name.lower() for p in lb.inbound_nat_pools if isinstance(p.name, str)}
+    return (rule.generated_from_pool or "").lower() in pools
+
+
+def fingerprint_load_balancer(lb: LoadBalancer, generated_rules: bool = True) -> str:
+    """Digest of a load balancer's inbound NAT-relevant configuration (``generated_rules=False``:
+    leaving out the rules Azure generated from its NAT pools)."""
+    rules = [r for r in lb.inbound_nat_rules if generated_rules or not _pool_generated(lb, r)]
     doc = {
         "id": _v(lb.id),
         "sku": _v(lb.sku.name),
@@ -116,7 +126,7 @@ def fingerprint_load_balancer(lb: LoadBalancer) -> str:
                     _v(r.backend_pool),
                     _v(r.backend_ip_configuration),
                 ]
-                for r in lb.inbound_nat_rules
+                for r in rules
             ],
             key=_key,
         ),
@@ -141,7 +151,23 @@ def fingerprint_nic(nic: NetworkInterface) -> str:
     return _digest({"id": _v(nic.id), "ipcs": sorted((_ipc(i) for i in nic.ip_configurations), key=_key)})
 
 
-def fingerprint(resource: LoadBalancer | ScaleSet | NetworkInterface) -> str:
+Fingerprinted = LoadBalancer | ScaleSet | NetworkInterface
+
+
+def still_as_planned(digest: str, live: Fingerprinted) -> bool:
+    """Whether a resource read now is what a plan fingerprinted as ``digest``.
+
+    A plan made from a template (or any input without the rules Azure generates from NAT pools)
+    fingerprinted its load balancer without them; the live one has them, and they are no user
+    change: they come with the pools' instances and leave with the pools. So a load balancer also
+    matches when it is the plan's once its generated rules are left out; every other difference
+    (a rule, pool, frontend or NAT pool added, changed or removed) still does not match."""
+    if fingerprint(live) == digest:
+        return True
+    return isinstance(live, LoadBalancer) and fingerprint_load_balancer(live, generated_rules=False) == digest
+
+
+def fingerprint(resource: Fingerprinted) -> str:
     """The fingerprint of any resource a plan depends on."""
     if isinstance(resource, LoadBalancer):
         return fingerprint_load_balancer(resource)

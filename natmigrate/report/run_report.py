@@ -320,6 +320,9 @@ def print_run_status(console: Console, result: RunResult, with_downtime: bool = 
             console.print(f"[bold red]Inbound NAT is down now for {len(result.nat_down)} target(s):[/bold red]")
             for row in result.nat_down:
                 console.print(f"  {row['target']}  (since {row['since']})", markup=False)
-        if result.run_dir:
+        if result.run_dir and result.status == "rollback-failed":
+            # resume refuses a run being rolled back: the way on is the rollback again
+            console.print(f"  to retry the rollback:  natmigrate rollback {result.run_dir}")
+        elif result.run_dir:
             console.print(f"  to finish the run:  natmigrate resume {result.run_dir}")
             console.print(f"  to undo it:         natmigrate rollback {result.run_dir}")

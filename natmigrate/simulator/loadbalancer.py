@@ -554,13 +554,15 @@ def mappings(
             code="InboundNatPoolFrontendPortRangeSmallerThanRequestedPorts",
         )
         new_alloc[f"pool:{name.lower()}"] = alloc
-        many = _multi_target_instances(members)
+        numbers = _rule_numbers(members, allocations.get(rule_numbers_key(name), {}))
+        new_alloc[rule_numbers_key(name)] = numbers
+        rule_names = generated_rule_names(name, members, numbers)
         for t in members:
             out.append(
                 NatMapping(
                     target=t.id,
                     load_balancer=lb_id,
-                    rule=generated_rule_name(name, t, many),
+                    rule=rule_names[t.key],
                     kind="nat-pool",
                     frontend_ip=str(cp["frontendIPConfiguration"]["id"]),
                     frontend_port=alloc[t.key],
@@ -600,22 +602,59 @@ def mappings(
     return LbMappings(out, new_alloc)
 
 
-def _multi_target_instances(members: list[Target]) -> set[tuple[str, int | None]]:
-    seen: dict[tuple[str, int | None], int] = {}
+def rule_numbers_key(pool: str) -> str:
+    """Where a load balancer's allocations keep the ``n`` of each generated rule of ``pool``."""
+    return f"pool-rules:{pool.lower()}"
+
+
+def _rule_numbers(members: list[Target], kept: Mapping[str, int]) -> dict[str, int]:
+    """The ``n`` of each member's generated rule (by ``Target.key``).
+
+    Unique per pool across every scale set using it, so two scale sets sharing a pool (each with an
+    instance 0) never give two rules one name; kept while the member stays (as its port is, so a
+    rule is never renamed under a working mapping). A new member's is its instance id when no other
+    instance holds that number, else the lowest free one (assumed); the ip configurations of one
+    instance share their instance's number (their names differ by NIC and ip configuration)."""
+    instance_of = {t.key: (id_key(t.owner), t.instance_id) for t in members}
+    by_instance: dict[tuple[str, int | None], int] = {}
+    out: dict[str, int] = {}
     for t in members:
-        k = (id_key(t.owner), t.instance_id)
-        seen[k] = seen.get(k, 0) + 1
-    return {k for k, n in seen.items() if n > 1}
+        n = kept.get(t.key)
+        if n is not None and by_instance.setdefault(instance_of[t.key], n) == n:
+            out[t.key] = n
+    held = set(by_instance.values())
+    for t in members:
+        if t.key in out:
+            continue
+        instance = instance_of[t.key]
+        n = by_instance.get(instance)
+        if n is None:
+            n = t.instance_id if t.instance_id is not None and t.instance_id not in held else 0
+            while n in held:
+                n += 1
+            by_instance[instance] = n
+            held.add(n)
+        out[t.key] = n
+    return out
 
 
-def generated_rule_name(pool: str, target: Target, many: set[tuple[str, int | None]]) -> str:
-    """``<pool>.<instanceId>``, or ``<pool>.<instanceId>.<nic>.<ipconfig>`` when one instance has
-    several ip configurations in the pool [ms-script NatRulesMigration.psm1 comment]."""
-    parts = target.id.split("/")
-    base = f"{pool}.{target.instance_id if target.instance_id is not None else parts[-5]}"
-    if (id_key(target.owner), target.instance_id) in many:
-        return f"{base}.{parts[-3]}.{parts[-1]}"
-    return base
+def generated_rule_names(pool: str, members: list[Target], numbers: Mapping[str, int]) -> dict[str, str]:
+    """The name of each member's generated rule (by ``Target.key``): ``<pool>.<n>``, or
+    ``<pool>.<n>.<nic>.<ipconfig>`` when one instance has several ip configurations in the pool
+    [ms-script NatRulesMigration.psm1 comment]; ``n`` from :func:`_rule_numbers`. Whether Azure's
+    ``n`` is the instance id is not documented [azure-facts 1.2]; see docs/simulator-fidelity.md."""
+    per_instance: dict[tuple[str, int | None], int] = {}
+    for t in members:
+        instance = (id_key(t.owner), t.instance_id)
+        per_instance[instance] = per_instance.get(instance, 0) + 1
+    out: dict[str, str] = {}
+    for t in members:
+        name = f"{pool}.{numbers[t.key]}"
+        if per_instance[(id_key(t.owner), t.instance_id)] > 1:
+            parts = t.id.split("/")
+            name += f".{parts[-3]}.{parts[-1]}"
+        out[t.key] = name
+    return out
 
 
 def _allocate(
@@ -730,10 +769,11 @@ def render(
         name = str(pool["name"])
         members = sorted(by_natpool.get(id_key(str(pool["id"])), []), key=lambda t: t.order)
         alloc = allocations.get(f"pool:{name.lower()}", {})
-        many = _multi_target_instances(members)
         start = int(cp["frontendPortRangeStart"])
+        numbers = _rule_numbers(members, allocations.get(rule_numbers_key(name), {}))
+        rule_names = generated_rule_names(name, members, numbers)
         for t in members:
-            rname = generated_rule_name(name, t, many)
+            rname = rule_names[t.key]
             rid = child_id(lb_id, "inboundNatRules", rname)
             port = alloc.get(t.key, start + (t.instance_id or 0))
             gcp: dict[str, Any] = {

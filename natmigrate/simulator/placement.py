@@ -46,9 +46,9 @@ def placed(snapshot: Snapshot, subscription: str, resource_group: str) -> Snapsh
     """The snapshot with template placeholders in ids and bodies replaced by this scope."""
 
     def place(item: _T) -> _T:
-        changes: dict[str, Any] = {"raw": _replace(item.raw, subscription, resource_group)}
+        changes: dict[str, Any] = {"raw": with_scope(item.raw, subscription, resource_group)}
         if isinstance(item, Resource) and isinstance(item.id, str):
-            changes["id"] = _replace(item.id, subscription, resource_group)
+            changes["id"] = with_scope(item.id, subscription, resource_group)
         return dataclasses.replace(item, **changes)
 
     return dataclasses.replace(
@@ -84,13 +84,14 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
-def _replace(value: Any, subscription: str, resource_group: str) -> Any:
+def with_scope(value: Any, subscription: str, resource_group: str) -> Any:
+    """``value`` (JSON) with template placeholders replaced by this subscription and resource group."""
     if isinstance(value, str):
         return value.replace(ids.SUBSCRIPTION_PLACEHOLDER, subscription).replace(
             ids.RESOURCE_GROUP_PLACEHOLDER, resource_group
         )
     if isinstance(value, dict):
-        return {k: _replace(v, subscription, resource_group) for k, v in value.items()}
+        return {k: with_scope(v, subscription, resource_group) for k, v in value.items()}
     if isinstance(value, list):
-        return [_replace(v, subscription, resource_group) for v in value]
+        return [with_scope(v, subscription, resource_group) for v in value]
     return value

@@ -8,7 +8,7 @@ Read-only fields in the input (generated NAT rules, ``backendIPConfiguration``..
 never trusted, except what they say about the snapshot itself: a rehearsal reproduces the snapshot,
 not an invention. The instance ids a scale set has are the instances the input lists, else the
 instances named by the rules Azure generated from its NAT pools (``<pool>.<instanceId>``), and the
-frontend port each generated rule had is the port that instance keeps. A scale set whose instances the
+frontend port and the name each generated rule had are the port and name that instance keeps. A scale set whose instances the
 input does not list gets instances up to ``sku.capacity`` beyond those (numbered upward, with ports
 ``start + instanceId``), and the world records it as *assumed*.
 """
@@ -231,6 +231,8 @@ def seed_snapshot(world: World, snapshot: Snapshot) -> None:
                     world.assumed_instances.append(str(world.resources[vk]["id"]))
         for g in generated:
             world.seed_port(g.load_balancer, g.pool, g.target, g.frontend_port)
+            if g.number is not None:
+                world.seed_rule_number(g.load_balancer, g.pool, g.target, g.number)
         world.settle_seed()
     except ArmError as err:
         raise InputError(source, f"cannot seed the simulator: ({err.code}) {err.message}") from None
@@ -246,6 +248,7 @@ class _GeneratedRule:
     instance_id: str
     target: str  # the instance ip configuration
     frontend_port: int
+    number: int | None  # the rule's ``n`` (``<pool>.<n>[...]``), kept by the rehearsal
 
 
 def _generated_rules(lb: LoadBalancer, fix: Callable[[Any], Any]) -> list[_GeneratedRule]:
@@ -271,9 +274,16 @@ def _generated_rules(lb: LoadBalancer, fix: Callable[[Any], Any]) -> list[_Gener
                 target.instance_id,
                 ids.id_key(fix(bic)),
                 port,
+                _rule_number(str(rule.name), pools[pool.lower()]),
             )
         )
     return out
+
+
+def _rule_number(rule: str, pool: str) -> int | None:
+    """``n`` of a generated rule named ``<pool>.<n>[.<nic>.<ipconfig>]``."""
+    digits = rule[len(pool) + 1 :].split(".", 1)[0]
+    return int(digits) if digits.isdigit() else None
 
 
 # ====================================================================== generated topologies

@@ -101,7 +101,8 @@ class WorldState:
         self.meta: dict[str, dict[str, Any]] = {}  # etag, provisioning state, guid per id key
         self.instances: dict[str, dict[str, dict[str, Any]]] = {}  # vmss key -> instance id -> instance
         self.vmss: dict[str, dict[str, Any]] = {}  # vmss key -> {"generation", "nextId", "ordinal"}
-        self.ports: dict[str, dict[str, dict[str, int]]] = {}  # lb key -> allocation key -> target -> port
+        # lb key -> allocation key -> target -> port (``pool-rules:<pool>``: generated rule number)
+        self.ports: dict[str, dict[str, dict[str, int]]] = {}
         self.operations: dict[str, dict[str, Any]] = {}
         self.busy: dict[str, str] = {}  # resource key -> operation id in flight
         self.assumed_instances: list[str] = []  # scale sets seeded from sku.capacity (not the input)
@@ -645,6 +646,11 @@ class WorldState:
         """The frontend port a NAT pool gave one instance ip configuration in the snapshot: the
         allocation keeps it (when it lies in the pool's range) instead of ``start + instanceId``."""
         self.ports.setdefault(lk, {}).setdefault(f"pool:{pool.lower()}", {})[target] = port
+
+    def seed_rule_number(self, lk: str, pool: str, target: str, number: int) -> None:
+        """The ``n`` of the rule a NAT pool generated for one instance ip configuration in the
+        snapshot (``<pool>.<n>``): the rule keeps its name."""
+        self.ports.setdefault(lk, {}).setdefault(lbs.rule_numbers_key(pool), {})[target] = number
 
     def settle_seed(self) -> None:
         """Recompute derived state after seeding; NAT mappings seeded are working from now on."""

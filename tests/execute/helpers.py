@@ -11,6 +11,7 @@ from typing import Any
 
 from typer.testing import CliRunner, Result
 
+from natmigrate.azure.rehearsal import STATE_FILE
 from natmigrate.cli.app import app
 from natmigrate.simulator import Simulator
 
@@ -40,6 +41,16 @@ def result_json(result: Result) -> dict[str, Any]:
     """The ``-o json`` document of a run."""
     data: dict[str, Any] = json.loads(result.stdout)
     return data
+
+
+def add_faults(run_dir: Path, specs: list[str]) -> None:
+    """Script ``--simulate-fault`` specs into a simulated run's saved Azure, for its next
+    ``resume`` or ``rollback`` (which take no faults of their own)."""
+    state = run_dir / STATE_FILE
+    sim = Simulator.load_state(state)
+    for spec in specs:
+        sim.add_fault_spec(spec)
+    sim.dump_state(state)
 
 
 def state_resource(state_file: Path, resource_id: str) -> dict[str, Any]:

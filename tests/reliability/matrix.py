@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 from execute import topologies as t
-from execute.helpers import cli, cli_process
+from execute.helpers import add_faults, cli, cli_process
 
 from natmigrate.azure import rehearsal
 from natmigrate.azure.clients import Connection
@@ -278,14 +278,6 @@ def _writes(requests: list[Any]) -> list[Write]:
     return writes
 
 
-def _add_faults(run_dir: Path, specs: list[str]) -> None:
-    state = run_dir / rehearsal.STATE_FILE
-    sim = Simulator.load_state(state)
-    for spec in specs:
-        sim.add_fault_spec(spec)
-    sim.dump_state(state)
-
-
 def _clear_faults(run_dir: Path) -> None:
     state = run_dir / rehearsal.STATE_FILE
     sim = Simulator.load_state(state)
@@ -428,7 +420,7 @@ def run_rollback_scenario(name: str, clean: CleanRun, kind: str, write: Write, w
     """A migrated load balancer; one fault at one write of its rollback; then rollback again."""
     run_dir = work / f"rollback-{kind}-{write.index}" / clean.run_dir.name
     shutil.copytree(clean.run_dir, run_dir)
-    _add_faults(run_dir, _fault_specs(kind, write))
+    add_faults(run_dir, _fault_specs(kind, write))
     args = ["rollback", str(run_dir), "-o", "json"]
     if kind == "crash":
         proc = cli_process(*args)
