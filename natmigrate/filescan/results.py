@@ -6,35 +6,17 @@ one-line message, never an exception that stops the other files.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
 from natmigrate.detect import Finding, Verdict, verdict
 from natmigrate.errors import ExitCode
+from natmigrate.gcpause import collector_paused
 
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while reading inputs.
-
-    Parsing a large export allocates millions of containers, and CPython's cyclic collector would
-    traverse all of them again and again while they are being created (it took longer than the
-    parse itself in our measurements). JSON data and the model hold no reference cycles, so
-    reference counting frees everything anyway. On the way out the objects are frozen (moved out of
-    the collector's sight) before collection resumes; otherwise the first collection afterwards
-    would walk all of them once more.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.freeze()
-            gc.enable()
+# Reading inputs for detect and check: the collector paused, every object frozen on the way out
+# (a command's top level; see natmigrate.gcpause).
+paused_gc = functools.partial(collector_paused, freeze=True)
 
 
 @dataclass

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
+from natmigrate.gcpause import without_collector
 from natmigrate.model import (
     Inventory,
     LoadBalancer,
@@ -303,6 +304,7 @@ def uses_v1(lb: LoadBalancer) -> bool:
     )
 
 
+@without_collector  # a large snapshot makes a large plan: see natmigrate.gcpause
 def plan_snapshot(
     snapshot: Snapshot,
     options: PlanOptions | None = None,

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from natmigrate import ids
 from natmigrate.errors import InputError, UsageError
+from natmigrate.gcpause import without_collector
 from natmigrate.model import Resource, ScaleSet, ScaleSetInstance, Snapshot
 from natmigrate.sources.arm_template import ARM_PARAMETERS
 from natmigrate.sources.assemble import instance_order
@@ -59,6 +60,7 @@ class InputFiles:
         """The files, as messages name them."""
         return ", ".join(str(p) for p in self.paths)
 
+    @without_collector  # the merge too builds on a large model: see natmigrate.gcpause
     def read(self) -> Snapshot:
         """Every file read and merged into one snapshot."""
         snapshots = []

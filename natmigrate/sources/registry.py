@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from natmigrate.errors import InputError, UsageError
+from natmigrate.gcpause import without_collector
 from natmigrate.model import Snapshot
 from natmigrate.sources import azure_json
 from natmigrate.sources.bicep import BICEP, read_bicep
@@ -209,6 +210,7 @@ def unrecognised(path: str) -> InputError:
     return InputError(path, "JSON, but not an Azure resource, list, ARM template or REST example")
 
 
+@without_collector  # a large file builds a large, long-lived model: see natmigrate.gcpause
 def read_any(
     path: str | os.PathLike[str],
     input_format: str = AUTO,
