@@ -46,6 +46,8 @@ from natmigrate.plan.steps import swap_plans
 _MISMATCH_RETRIES = 3
 # How often to re-read and retry a write whose connection broke before the answer.
 _DROPPED_RETRIES = 3
+# How long a throttled port-mapping query waits for the write quota before the step fails.
+_THROTTLED_WAIT = 900.0
 _BUSY_CODES = frozenset({"AnotherOperationInProgress", "RetryableError", "Conflict"})
 # Longest a roll-out holds its first upgrade back for the other scale sets' (seconds).
 _GATE_TIMEOUT = 60.0
@@ -526,7 +528,9 @@ class Engine:
             row["new"] = m.new_port if self.options.dry_run else None
             return row
         try:
-            found = self.gateway.query_port_mapping(self.plan.id, _last(pool_id), m.target_id)
+            found = _when_not_throttled(
+                lambda: self.gateway.query_port_mapping(self.plan.id, _last(pool_id), m.target_id)
+            )
         except NotFoundError:
             row["status"] = "gone (the instance or NIC no longer exists)"
             return row
@@ -771,6 +775,23 @@ def _bind(fn: Callable[..., str], *args: Any) -> Callable[[], str]:
 def _failed(body: Body) -> bool:
     state = (body.get("properties") or {}).get("provisioningState")
     return isinstance(state, str) and state.lower() == "failed"
+
+
+def _when_not_throttled(call: Callable[[], T]) -> T:
+    """``call()``, waiting as Azure asks (``Retry-After``) while it answers 429.
+
+    The port-mapping query is a POST, which ARM counts against the subscription's write quota (a
+    bucket of 200, refilled at 10 a second), and verifying a large scale set sends one per instance,
+    several at a time: thousands of them outrun the quota. The SDK retries a throttled POST only a
+    few times, so the verification waits here, for up to ``_THROTTLED_WAIT`` seconds in all."""
+    deadline = time.monotonic() + _THROTTLED_WAIT
+    while True:
+        try:
+            return call()
+        except ArmError as exc:
+            if exc.status != 429 or time.monotonic() >= deadline:
+                raise
+            time.sleep(exc.retry_after if exc.retry_after is not None else 1.0)
 
 
 def _last(rid: str) -> str:
