@@ -3,6 +3,8 @@ backwards, where it was made (Azure, or its saved simulator); or a whole campaig
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from natmigrate.cli import campaign_cmd
 from natmigrate.cli import options as o
 from natmigrate.cli.option_groups import with_option_groups
@@ -28,17 +30,7 @@ def resume(
     Every step first checks whether its change is already in place, so nothing is done twice. The
     run was confirmed when it started; --yes is accepted for symmetry.
     """
-    if campaign_cmd.carried_on(
-        run_dir, "migrate", output is RunFormat.json, Verbosity(logs.debug, logs.verbose)
-    ):
-        return
-    settings = RunSettings(batch_size=recovery.batch_size, rollout_timeout=recovery.rollout_timeout)
-    run_session(
-        lambda session: session.resume(run_dir, settings),
-        output,
-        logs.verbosity,
-        query=query,
-    )
+    _carry_on(run_dir, "migrate", recovery, output, query, logs)
 
 
 @reported
@@ -57,13 +49,25 @@ def rollback(
     roll-out, upgrade policies, then the backend pools the migration created. The run directory is
     the confirmation; --yes is accepted for symmetry.
     """
+    _carry_on(run_dir, "rollback", recovery, output, query, logs)
+
+
+def _carry_on(
+    run_dir: Path,
+    direction: str,
+    recovery: o.RecoveryOptions,
+    output: RunFormat,
+    query: str | None,
+    logs: o.LoggingOptions,
+) -> None:
+    """Carry a campaign or a run directory on, forwards (``migrate``) or backwards (``rollback``)."""
     if campaign_cmd.carried_on(
-        run_dir, "rollback", output is RunFormat.json, Verbosity(logs.debug, logs.verbose)
+        run_dir, direction, output is RunFormat.json, Verbosity(logs.debug, logs.verbose)
     ):
         return
     settings = RunSettings(batch_size=recovery.batch_size, rollout_timeout=recovery.rollout_timeout)
     run_session(
-        lambda session: session.rollback(run_dir, settings),
+        lambda session: (session.resume if direction == "migrate" else session.rollback)(run_dir, settings),
         output,
         logs.verbosity,
         query=query,

@@ -174,15 +174,11 @@ class _LoadBalancerRewrite:
         pools_ptr = self.t.member(self.props, "inboundNatPools")
         out: list[tuple[Child, list[Edit]]] = []
         for pool in self.d.lb.inbound_nat_pools:
-            rules = self.d.rules_replacing(pool)
-            if len(rules) != 1:
-                raise CannotRewriteError(
-                    f"NAT pool {pool.name}: the plan has no rule for it (unresolved values)"
-                )
+            rule = self.d.rule_replacing(pool, f"NAT pool {pool.name}")
             ptr = self._one_place(pool.origin.pointer, f"NAT pool {pool.name}")
             if pools_ptr is None or jsontext.parent(ptr)[0] != pools_ptr:
                 raise CannotRewriteError(f"NAT pool {pool.name} is built by a copy loop")
-            out.append((pool, self._as_rule(pool, rules[0], ptr)))
+            out.append((pool, self._as_rule(pool, rule, ptr)))
             self.rewritten.add(ids.id_key(str(pool.id)))
             self.generated_pools.add(str(pool.name).lower())
         return out
@@ -261,17 +257,13 @@ class _LoadBalancerRewrite:
                     )
                 )
                 continue
-            planned = self.d.rules_replacing(rule)
-            if len(planned) != 1:
-                raise CannotRewriteError(
-                    f"v1 NAT rule {rule.name}: the plan has no rule for it (unresolved values)"
-                )
+            planned = self.d.rule_replacing(rule, f"v1 NAT rule {rule.name}")
             ptr = self._one_place(rule.origin.pointer, f"v1 NAT rule {rule.name}")
             if rules_ptr is None or jsontext.parent(ptr)[0] != rules_ptr:
                 raise CannotRewriteError(
                     f"v1 NAT rule {rule.name} is declared as a child resource (not rewritten yet)"
                 )
-            self._v1_rule(rule, planned[0], ptr)
+            self._v1_rule(rule, planned, ptr)
             self.rewritten.add(ids.id_key(str(rule.id)))
             self.gone_rules.add(str(rule.name).lower())
 

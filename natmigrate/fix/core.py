@@ -152,6 +152,13 @@ class Decisions:
         key = child.id
         return [r for r in self.plan.nat_rules if any(ids.ids_match(x, key) for x in r.replaces)]
 
+    def rule_replacing(self, child: Child, what: str) -> NatRuleV2:
+        """The one v2 rule that takes over ``child`` (``what``: how to name it in the error)."""
+        rules = self.rules_replacing(child)
+        if len(rules) != 1:
+            raise CannotRewriteError(f"{what}: the plan has no rule for it (unresolved values)")
+        return rules[0]
+
 
 def find_ip_configuration(owner: Resource | None, edit: IpConfigEdit) -> IpConfiguration | None:
     """The ip configuration of a scale set or NIC that a planned edit is about."""

@@ -358,12 +358,7 @@ class _Rewrite:
                 self.single_vm.leave(POOL, local, "--scope rules leaves NAT pools as they are")
                 continue
             terraform_rules.refuse_loop(self, POOL, local)
-            rules = self.d.rules_replacing(pool)
-            if len(rules) != 1:
-                raise CannotRewriteError(
-                    f"NAT pool {pool.name}: the plan has no rule for it (unresolved values)"
-                )
-            self._pool(local, rules[0])
+            self._pool(local, self.d.rule_replacing(pool, f"NAT pool {pool.name}"))
             self.rewritten[ids.id_key(str(pool.id))] = local
         self._scale_sets()
         self.single_vm.run()
