@@ -27,12 +27,13 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from natmigrate import ids
 from natmigrate.fix import jsontext
-from natmigrate.fix.armexpr import literal, operand, resource_id, template_string
+from natmigrate.fix.arm_loops import PoolName, RuleLoop, resource_loop
+from natmigrate.fix.armexpr import as_expression, literal, operand, resource_id, template_string
 from natmigrate.fix.core import (
     CannotRewriteError,
     Change,
@@ -84,6 +85,9 @@ class _LoadBalancerRewrite:
         self.lb_ptr = ""
         self.props = ""
         self.lb_name = literal("")
+        self.looped: set[str] = set()  # id keys of the v1 rules rewritten with their copy loop
+        # Pools declared by a variable copy loop: (rule loop, its count as written, the pool name).
+        self.loop_pools: list[tuple[str, Any, PoolName]] = []
 
     # -- checks ----------------------------------------------------------------------------
 
@@ -241,6 +245,7 @@ class _LoadBalancerRewrite:
 
     def _v1_rules(self, rules_ptr: str | None) -> None:
         kept = {ids.id_key(r) for r in self.d.plan.keep_v1_rules}
+        loops: dict[str, list[tuple[Child, NatRuleV2]]] = {}
         for rule in self.d.lb.inbound_nat_rules:
             if rule.version != "v1" or (rule.generated_from_pool or "").lower() in self.generated_pools:
                 continue
@@ -258,6 +263,9 @@ class _LoadBalancerRewrite:
                 )
                 continue
             planned = self.d.rule_replacing(rule, f"v1 NAT rule {rule.name}")
+            if resource_loop(self.data, rule.origin.pointer) is not None:
+                loops.setdefault(rule.origin.pointer, []).append((rule, planned))
+                continue
             ptr = self._one_place(rule.origin.pointer, f"v1 NAT rule {rule.name}")
             if rules_ptr is None or jsontext.parent(ptr)[0] != rules_ptr:
                 raise CannotRewriteError(
@@ -266,22 +274,34 @@ class _LoadBalancerRewrite:
             self._v1_rule(rule, planned, ptr)
             self.rewritten.add(ids.id_key(str(rule.id)))
             self.gone_rules.add(str(rule.name).lower())
+        for pointer, planned_loop in loops.items():
+            RuleLoop(self, pointer, planned_loop).run()
 
     def _v1_rule(self, rule: Child, v2: NatRuleV2, ptr: str) -> None:
+        if v2.frontend_port_range_start != v2.frontend_port_range_end:
+            raise CannotRewriteError(f"v1 NAT rule {rule.name}: the plan gives it a range, not its own port")
+        ref = self._pool_ref(v2.backend_address_pool, rule)
+        new_name = self._derived(self.options.rule_name, rule, v2.name)
+        self.rule_edits(ptr, f"v1 NAT rule {rule.name}", new_name, ref)
+        self.changes.append(
+            Change(
+                f"v1 NAT rule {rule.name} -> inbound NAT rule {v2.name} (port {v2.frontend_port_range_start}) "
+                f"on backend pool {v2.backend_address_pool.rsplit('/', 1)[-1]}",
+                self.t.line(ptr),
+            )
+        )
+
+    def rule_edits(self, ptr: str, what: str, new_name: str, pool_ref: str) -> None:
+        """A v1 rule's object (an inline element or a child resource) as a v2 rule: ``new_name``,
+        a one-port range at its own ``frontendPort`` (the same text), ``backendAddressPool``."""
         element = self.t.container(ptr)
         props = self.t.container(self.t.member(ptr, "properties"))
         name = element.member("name") if element is not None else None
         port = props.member("frontendPort") if props is not None else None
         if element is None or props is None or name is None or port is None:
-            raise CannotRewriteError(
-                f"v1 NAT rule {rule.name} is not an object with a name and a frontendPort"
-            )
-        if v2.frontend_port_range_start != v2.frontend_port_range_end:
-            raise CannotRewriteError(f"v1 NAT rule {rule.name}: the plan gives it a range, not its own port")
-        ref = self._pool_ref(v2.backend_address_pool, rule)
+            raise CannotRewriteError(f"{what} is not an object with a name and a frontendPort")
         value = self.t.original[port.value_start : port.end]
         indent = jsontext.line_indent(self.t.text, port.start)
-        new_name = self._derived(self.options.rule_name, rule, v2.name)
         self.ops += [
             jsontext.plain(Edit(name.value_start, name.end, json.dumps(new_name, ensure_ascii=False))),
             jsontext.plain(
@@ -291,16 +311,9 @@ class _LoadBalancerRewrite:
                     f'"frontendPortRangeStart": {value},\n{indent}"frontendPortRangeEnd": {value}',
                 )
             ),
-            jsontext.plain(self._member_edit(props, "backendAddressPool", {"id": ref})),
+            jsontext.plain(self._member_edit(props, "backendAddressPool", {"id": pool_ref})),
             *(jsontext.plain(e) for e in _without_id(element)),
         ]
-        self.changes.append(
-            Change(
-                f"v1 NAT rule {rule.name} -> inbound NAT rule {v2.name} (port {v2.frontend_port_range_start}) "
-                f"on backend pool {v2.backend_address_pool.rsplit('/', 1)[-1]}",
-                self.t.line(ptr),
-            )
-        )
 
     def _generated_rules(self, rules_ptr: str | None) -> None:
         """Rules Azure generated from a rewritten pool (exports list them) leave with it."""
@@ -316,8 +329,56 @@ class _LoadBalancerRewrite:
                     self.ops.append(jsontext.remove(rules, int(index)))
 
     def _new_backend_pools(self) -> None:
-        if self.new_pools:
-            self._append_to_array(self.props, "backendAddressPools", self.new_pools)
+        if not self.loop_pools:
+            if self.new_pools:
+                self._append_to_array(self.props, "backendAddressPools", self.new_pools)
+            return
+        # Inline, as the load balancer writes them: the pools it lists and the new ones, joined to
+        # a variable loop per rule loop (see natmigrate.fix.arm_loops on why not child resources).
+        member = self.t.member(self.props, "backendAddressPools")
+        listed = raw_at(self.data, member) if member is not None else []
+        if not isinstance(listed, list):
+            raise CannotRewriteError("backendAddressPools is an expression, not an array")
+        loops = self._variable_loops()
+        parts = [as_expression([*listed, *self.new_pools])] if listed or self.new_pools else []
+        parts += [f"variables({literal(name).text})" for name in loops]
+        value = "[" + (parts[0] if len(parts) == 1 else "concat(" + ", ".join(parts) + ")") + "]"
+        props = self.t.container(self.props)
+        found = props.member("backendAddressPools") if props is not None else None
+        if found is not None:
+            self.ops.append(jsontext.plain(Edit(found.value_start, found.end, json.dumps(value))))
+        elif props is not None:
+            self.ops.append(
+                jsontext.append(props, jsontext.member_text("backendAddressPools", json.dumps(value)))
+            )
+
+    def _variable_loops(self) -> list[str]:
+        """Declare one variable ``copy`` loop of new pools per rule loop; their names."""
+        variables = raw_at(self.data, "/variables")
+        if variables is not None and not isinstance(variables, Mapping):
+            raise CannotRewriteError("the template's variables are not an object")
+        taken = {str(k).lower() for k in variables or {}}
+        copies = (variables or {}).get("copy")
+        taken |= {str(c.get("name", "")).lower() for c in copies or [] if isinstance(c, Mapping)}
+        names: list[str] = []
+        entries: list[dict[str, Any]] = []
+        for loop, count, pool_name in self.loop_pools:
+            name = f"{loop}BackendPools"
+            n = 2
+            while name.lower() in taken:
+                name, n = f"{loop}BackendPools{n}", n + 1
+            taken.add(name.lower())
+            names.append(name)
+            entries.append(
+                {"name": name, "count": count, "input": {"name": template_string(pool_name(name))}}
+            )
+        if variables is None:
+            root = self.t.container("")
+            assert root is not None
+            self.ops.append(jsontext.plain(self._member_edit(root, "variables", {"copy": entries})))
+        else:
+            self._append_to_array("/variables", "copy", entries)
+        return names
 
     # -- NAT rules declared again as child resources (az group export writes each rule twice) ---
 
@@ -421,7 +482,24 @@ class _LoadBalancerRewrite:
         if missing:
             raise CannotRewriteError(f"{what}: backend pool {missing[0]} has no reference in the template")
         new_refs = [{"id": self.pool_refs[ids.id_key(p)]} for p in dict.fromkeys(add)]
-        pools_ptr = self.t.member(props_ptr or "", "loadBalancerBackendAddressPools")
+        self.swap_references(ptr, key, gone, new_refs)
+        self.changes.append(
+            Change(
+                f"{owner.display_name} {what}: {key} out, loadBalancerBackendAddressPools in",
+                self.t.line(ptr),
+            )
+        )
+        return True
+
+    def swap_references(self, ipc_ptr: str, key: str, gone: set[int], new_refs: list[dict[str, str]]) -> None:
+        """The ip configuration at ``ipc_ptr`` drops the ``key`` elements at ``gone`` and gains
+        ``new_refs`` in ``loadBalancerBackendAddressPools``."""
+        props_ptr = self.t.member(ipc_ptr, "properties") or ""
+        props = self.t.container(props_ptr)
+        refs_ptr = self.t.member(props_ptr, key)
+        refs = self.t.container(refs_ptr)
+        assert props is not None and refs is not None and refs_ptr is not None
+        pools_ptr = self.t.member(props_ptr, "loadBalancerBackendAddressPools")
         if len(gone) == len(refs.items) and pools_ptr is None:
             # NAT references out, backend pool references in, in the same place.
             member = props.items[_index_of(props, refs_ptr)]
@@ -434,14 +512,41 @@ class _LoadBalancerRewrite:
                 self.ops.append(jsontext.remove(props, _index_of(props, refs_ptr)))
             else:
                 self.ops.extend(jsontext.remove(refs, i) for i in gone)
-            self._append_to_array(props_ptr or "", "loadBalancerBackendAddressPools", new_refs)
-        self.changes.append(
-            Change(
-                f"{owner.display_name} {what}: {key} out, loadBalancerBackendAddressPools in",
-                self.t.line(ptr),
+            self._append_to_array(props_ptr, "loadBalancerBackendAddressPools", new_refs)
+
+    def depends_on_instead(self, names_v1: Callable[[str], bool], what: str) -> None:
+        """Every ``dependsOn`` entry that ``names_v1`` (rules now renamed) names the load balancer
+        instead, or goes when the resource depends on it already."""
+        array_ptr = jsontext.parent(self.lb_ptr)[0]
+        resources = raw_at(self.data, array_ptr)
+        symbol = jsontext.parent(self.lb_ptr)[1]
+        lb_text = canonical_text(self.lb_name.text).lower()
+        for i, res in enumerate(resources if isinstance(resources, list) else []):
+            depends = res.get("dependsOn") if isinstance(res, Mapping) else None
+            arr = self.t.container(f"{array_ptr}/{i}/dependsOn") if isinstance(depends, list) else None
+            if arr is None or not isinstance(depends, list):
+                continue
+            gone = [j for j, x in enumerate(depends) if isinstance(x, str) and names_v1(x)]
+            if not gone:
+                continue
+            has_lb = any(
+                isinstance(x, str)
+                and (x == symbol or ("loadbalancers'" in x.lower() and lb_text in canonical_text(x).lower()))
+                for j, x in enumerate(depends)
+                if j not in gone
             )
-        )
-        return True
+            for j in gone[1:] if not has_lb else gone:
+                self.ops.append(jsontext.remove(arr, j))
+            if not has_lb:
+                item = arr.items[gone[0]]
+                self.ops.append(
+                    jsontext.plain(Edit(item.start, item.end, json.dumps(resource_id(LB_TYPE, self.lb_name))))
+                )
+            self.changes.append(
+                Change(
+                    f"dependsOn {what}: the load balancer instead", self.t.line(f"{array_ptr}/{i}/dependsOn")
+                )
+            )
 
     def _depends_on_lb(self, owner: Resource) -> None:
         """A scale set or NIC now references a backend pool of the load balancer: it must come after it."""

@@ -10,6 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from natmigrate.sources.arm_expressions.parse import (
+    Call,
+    ExpressionSyntaxError,
+    Index,
+    Literal,
+    Member,
+    Node,
+    parse,
+)
+
 
 @dataclass(frozen=True)
 class Operand:
@@ -56,3 +66,87 @@ def template_string(*operands: Operand) -> str:
 def resource_id(rtype: str, *names: Operand) -> str:
     """``[resourceId('type', names...)]``."""
     return "[resourceId(" + ", ".join([literal(rtype).text, *(n.text for n in names)]) + ")]"
+
+
+def as_expression(value: Any) -> str:
+    """JSON template data as one expression that builds the same value (``createObject``,
+    ``createArray``); string values that are expressions stay those expressions."""
+    if isinstance(value, str):
+        found = operand(value)
+        assert found is not None
+        return found.text
+    if isinstance(value, bool):
+        return "true()" if value else "false()"
+    if value is None:
+        return "null()"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return f"json('{value!r}')"
+    if isinstance(value, list):
+        return "createArray(" + ", ".join(as_expression(v) for v in value) + ")"
+    if isinstance(value, dict):
+        pairs = (f"{literal(str(k)).text}, {as_expression(v)}" for k, v in value.items())
+        return "createObject(" + ", ".join(pairs) + ")"
+    raise ValueError(f"not template data: {value!r}")
+
+
+def in_loop(expression: str, loop: str | None) -> str | None:
+    """``expression`` (without brackets) with every ``copyIndex(...)`` counting ``loop`` instead
+    (``None``: the resource's own loop); ``None`` when a call's arguments are not literals.
+
+    A resource's name may only use its own loop's index, so the NIC loop's name written in the
+    rule loop (or in a variable's loop) counts the same index under the other loop's name.
+    """
+    try:
+        root = parse(expression)
+    except ExpressionSyntaxError:
+        return None
+    calls: list[Call] = []
+    stack: list[Node] = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Call):
+            if node.name == "copyindex":
+                calls.append(node)
+                continue
+            stack.extend(node.args)
+        elif isinstance(node, Member):
+            stack.append(node.target)
+        elif isinstance(node, Index):
+            stack.extend((node.target, node.index))
+    out = expression
+    for call in sorted(calls, key=lambda c: c.span[0], reverse=True):
+        args = list(call.args)
+        if args and isinstance(args[0], Literal) and isinstance(args[0].value, str):
+            args = args[1:]
+        if len(args) > 1 or not all(isinstance(a, Literal) and isinstance(a.value, int) for a in args):
+            return None
+        written = [literal(loop).text] if loop is not None else []
+        written += [str(a.value) for a in args if isinstance(a, Literal)]
+        out = out[: call.span[0]] + "copyIndex(" + ", ".join(written) + ")" + out[call.span[1] :]
+    return out
+
+
+def child_name(raw: Any, before: str, after: str) -> str | None:
+    """A child resource's name (``lb/rule`` written as an expression) with ``before`` and
+    ``after`` around the child's own name; ``None`` when that name cannot be told apart."""
+    name = operand(raw)
+    if name is None:
+        return None
+    if not before:
+        return template_string(name, literal(after))
+    try:
+        node = parse(name.text) if name.literal is None else None
+    except ExpressionSyntaxError:
+        return None
+    if not isinstance(node, Call) or node.name != "format" or len(node.args) != 3:
+        return None
+    fmt = node.args[0]
+    if not isinstance(fmt, Literal) or fmt.value != "{0}/{1}":
+        return None
+    start, end = node.args[2].span
+    own = Operand(name.text[start:end])
+    return (
+        f"[{name.text[:start]}{template_string(literal(before), own, literal(after))[1:-1]}{name.text[end:]}]"
+    )

@@ -76,7 +76,7 @@ def assemble(
     vms = []
     autoscale = []
     others: list[UnknownResource] = []
-    child_rules: list[tuple[str | None, InboundNatRule]] = []
+    child_rules: list[tuple[str | None, InboundNatRule, Mapping[str, Any]]] = []
     instances: list[tuple[str | None, ScaleSetInstance]] = []
 
     def lean(resource: _R) -> _R:
@@ -101,7 +101,7 @@ def assemble(
         elif rtype == NAT_RULE_CHILD_TYPE:
             rule = r.build_nat_rule(obj, origin)
             parent = ids.parent_key(rule.id) if isinstance(rule.id, str) else None
-            child_rules.append((parent, rule))
+            child_rules.append((parent, rule, obj))
         elif rtype == VMSS_VM_TYPE:
             _, rid = r.lookup(obj, "id")
             parent = ids.parent_key(rid) if isinstance(rid, str) else None
@@ -127,13 +127,13 @@ def assemble(
 
 
 def _fold_child_rules(
-    lbs: list[LoadBalancer], child_rules: list[tuple[str | None, InboundNatRule]]
+    lbs: list[LoadBalancer], child_rules: list[tuple[str | None, InboundNatRule, Mapping[str, Any]]]
 ) -> list[LoadBalancer]:
     if not child_rules:
         return lbs
     by_key = {lb.key: i for i, lb in enumerate(lbs) if lb.key}
     by_loose = {ids.loose_key(str(lb.id)): i for i, lb in enumerate(lbs) if lb.key}
-    for parent, rule in child_rules:
+    for parent, rule, body in child_rules:
         idx = None
         if parent is not None:
             idx = by_key.get(parent)
@@ -159,8 +159,24 @@ def _fold_child_rules(
         # A group export writes each rule twice (inline and as a child resource): keep one.
         if any(isinstance(x.name, str) and x.name == rule.name for x in lb.inbound_nat_rules):
             continue
-        lbs[idx] = dataclasses.replace(lb, inbound_nat_rules=(*lb.inbound_nat_rules, rule))
+        lbs[idx] = dataclasses.replace(
+            lb, inbound_nat_rules=(*lb.inbound_nat_rules, rule), raw=_with_rule(lb.raw, rule, body)
+        )
     return lbs
+
+
+def _with_rule(raw: Mapping[str, Any], rule: InboundNatRule, body: Mapping[str, Any]) -> dict[str, Any]:
+    """The load balancer's JSON with a child-resource rule among its inline rules, as a GET of the
+    deployed load balancer lists it (what the simulator is seeded with)."""
+    if not raw:
+        return dict(raw)  # not kept (a streamed export)
+    key, props = r.lookup(raw, "properties")
+    props = props if isinstance(props, Mapping) else {}
+    rules_key, rules = r.lookup(props, "inboundNatRules")
+    element = {k: v for k, v in body.items() if k.lower() not in ("id", "type", "apiversion", "dependson")}
+    element["name"] = rule.name
+    listed = list(rules) if isinstance(rules, list) else []
+    return {**raw, key or "properties": {**props, rules_key or "inboundNatRules": [*listed, element]}}
 
 
 def _fold_instances(

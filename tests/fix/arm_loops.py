@@ -1,0 +1,103 @@
+"""ARM templates whose NAT constructs are built by ``copy`` loops, for the fix tests.
+
+:func:`paired_rule_loops` is the shape of the quickstart ``2-vms-loadbalancer-natrules`` as ARM
+JSON: NAT rules as ``loadBalancers/inboundNatRules`` child resources in one copy loop, NICs in
+another over the same count, each NIC naming its rule by ``copyIndex()``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+RULE_TYPE = "Microsoft.Network/loadBalancers/inboundNatRules"
+RULE_REF = "[resourceId('Microsoft.Network/loadBalancers/inboundNatRules', parameters('lbName'), format('RDP-VM{0}', copyIndex()))]"
+
+
+def paired_rule_loops(count: Any = "[parameters('numberOfInstances')]", default: int | None = 2) -> dict[str, Any]:
+    """Rule loop and NIC loop over ``count``; ``default``: the count parameter's default (``None``: none)."""
+    instances: dict[str, Any] = {"type": "int"}
+    if default is not None:
+        instances["defaultValue"] = default
+    return {
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0",
+        "parameters": {
+            "numberOfInstances": instances,
+            "lbName": {"type": "string", "defaultValue": "load-balancer"},
+            "nicNamePrefix": {"type": "string", "defaultValue": "nic-"},
+        },
+        "resources": [
+            {
+                "type": "Microsoft.Network/loadBalancers",
+                "apiVersion": "2022-07-01",
+                "name": "[parameters('lbName')]",
+                "location": "westeurope",
+                "sku": {"name": "Standard"},
+                "properties": {
+                    "frontendIPConfigurations": [
+                        {
+                            "name": "LoadBalancerFrontend",
+                            "properties": {
+                                "publicIPAddress": {
+                                    "id": "[resourceId('Microsoft.Network/publicIPAddresses', 'public-ip')]"
+                                }
+                            },
+                        }
+                    ],
+                    "backendAddressPools": [{"name": "LoadBalancerBackend"}],
+                },
+            },
+            {
+                "type": RULE_TYPE,
+                "apiVersion": "2022-07-01",
+                "name": "[format('{0}/{1}', parameters('lbName'), format('RDP-VM{0}', copyIndex()))]",
+                "properties": {
+                    "frontendIPConfiguration": {
+                        "id": "[resourceId('Microsoft.Network/loadBalancers/frontendIPConfigurations', parameters('lbName'), 'LoadBalancerFrontend')]"
+                    },
+                    "protocol": "Tcp",
+                    "frontendPort": "[add(copyIndex(), 5000)]",
+                    "backendPort": 3389,
+                    "enableFloatingIP": False,
+                },
+                "copy": {"name": "lbNatLoop", "count": count},
+                "dependsOn": ["[resourceId('Microsoft.Network/loadBalancers', parameters('lbName'))]"],
+            },
+            {
+                "type": "Microsoft.Network/networkInterfaces",
+                "apiVersion": "2022-07-01",
+                "name": "[format('{0}{1}', parameters('nicNamePrefix'), copyIndex())]",
+                "location": "westeurope",
+                "properties": {
+                    "ipConfigurations": [
+                        {
+                            "name": "ipconfig1",
+                            "properties": {
+                                "privateIPAllocationMethod": "Dynamic",
+                                "subnet": {
+                                    "id": "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'vnet-1', 'subnet-1')]"
+                                },
+                                "loadBalancerBackendAddressPools": [
+                                    {
+                                        "id": "[resourceId('Microsoft.Network/loadBalancers/backendAddressPools', parameters('lbName'), 'LoadBalancerBackend')]"
+                                    }
+                                ],
+                                "loadBalancerInboundNatRules": [{"id": RULE_REF}],
+                            },
+                        }
+                    ]
+                },
+                "copy": {"name": "nicLoop", "count": count},
+                "dependsOn": [
+                    "[resourceId('Microsoft.Network/loadBalancers', parameters('lbName'))]",
+                    RULE_REF,
+                ],
+            },
+        ],
+    }
+
+
+def text(data: dict[str, Any]) -> str:
+    """The template as a file's text."""
+    return json.dumps(data, indent=2) + "\n"
