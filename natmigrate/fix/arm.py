@@ -32,7 +32,7 @@ from typing import Any
 
 from natmigrate import ids
 from natmigrate.fix import jsontext
-from natmigrate.fix.arm_loops import PoolName, RuleLoop, resource_loop
+from natmigrate.fix.arm_loops import PoolLoop, PoolName, RuleLoop, property_loop, resource_loop
 from natmigrate.fix.armexpr import as_expression, literal, operand, resource_id, template_string
 from natmigrate.fix.core import (
     CannotRewriteError,
@@ -123,10 +123,10 @@ class _LoadBalancerRewrite:
         src = operand(raw_at(self.data, f"{source.origin.pointer}/name"))
         parts = name_parts(template, str(source.name), planned)
         if src is None or parts is None:
-            return self._literal(planned)
+            return self.literal_name(planned)
         return template_string(literal(parts[0]), src, literal(parts[1]))
 
-    def _literal(self, planned: str) -> str:
+    def literal_name(self, planned: str) -> str:
         """A planned name written as it is: never one built on a stand-in parameter value."""
         if STAND_IN in planned:
             raise CannotRewriteError(f"the name {planned} depends on a parameter that has no value")
@@ -151,7 +151,7 @@ class _LoadBalancerRewrite:
         self.pool_refs[key] = resource_id(POOL_TYPE, self.lb_name, name)
         return self.pool_refs[key]
 
-    def _member_edit(self, obj: Container, key: str, value: Any) -> Edit:
+    def member_edit(self, obj: Container, key: str, value: Any) -> Edit:
         """An edit that appends the member ``key: value`` to the object ``obj``."""
         return jsontext.append_items(
             self.t.text, obj, [jsontext.member_text(key, self.t.render(value, obj))], self.t.unit
@@ -177,14 +177,21 @@ class _LoadBalancerRewrite:
         """Each NAT pool with the local edits that make its element a v2 rule element."""
         pools_ptr = self.t.member(self.props, "inboundNatPools")
         out: list[tuple[Child, list[Edit]]] = []
+        loops: dict[str, list[tuple[Child, NatRuleV2]]] = {}
         for pool in self.d.lb.inbound_nat_pools:
             rule = self.d.rule_replacing(pool, f"NAT pool {pool.name}")
+            entry = property_loop(pool.origin.pointer, self.props)
+            if entry is not None:
+                loops.setdefault(entry, []).append((pool, rule))
+                continue
             ptr = self._one_place(pool.origin.pointer, f"NAT pool {pool.name}")
             if pools_ptr is None or jsontext.parent(ptr)[0] != pools_ptr:
                 raise CannotRewriteError(f"NAT pool {pool.name} is built by a copy loop")
             out.append((pool, self._as_rule(pool, rule, ptr)))
             self.rewritten.add(ids.id_key(str(pool.id)))
             self.generated_pools.add(str(pool.name).lower())
+        for entry, planned in loops.items():
+            PoolLoop(self, entry, planned).run()
         return out
 
     def _as_rule(self, pool: Child, rule: NatRuleV2, ptr: str) -> list[Edit]:
@@ -205,8 +212,8 @@ class _LoadBalancerRewrite:
         )
         return [
             Edit(name.value_start, name.end, json.dumps(new_name, ensure_ascii=False)),
-            self._member_edit(props, "backendAddressPool", {"id": ref}),
-            *_without_id(element),
+            self.member_edit(props, "backendAddressPool", {"id": ref}),
+            *self.without_id(element),
         ]
 
     def _place_rules(self, moved: list[tuple[Child, list[Edit]]], rules_ptr: str | None) -> None:
@@ -291,6 +298,19 @@ class _LoadBalancerRewrite:
             )
         )
 
+    @staticmethod
+    def without_id(element: Container) -> list[Edit]:
+        """An exported element's ``id`` names the v1 construct (the v2 rule takes its id from its name),
+        and its ``type`` says what it is."""
+        edits: list[Edit] = []
+        for i, item in enumerate(element.items):
+            key = (item.key or "").lower()
+            if key == "id":
+                edits.extend(jsontext.remove_items(element, {i}))
+            elif key == "type":
+                edits.append(Edit(item.value_start, item.end, json.dumps(NAT_RULE_TYPE)))
+        return edits
+
     def rule_edits(self, ptr: str, what: str, new_name: str, pool_ref: str) -> None:
         """A v1 rule's object (an inline element or a child resource) as a v2 rule: ``new_name``,
         a one-port range at its own ``frontendPort`` (the same text), ``backendAddressPool``."""
@@ -311,8 +331,8 @@ class _LoadBalancerRewrite:
                     f'"frontendPortRangeStart": {value},\n{indent}"frontendPortRangeEnd": {value}',
                 )
             ),
-            jsontext.plain(self._member_edit(props, "backendAddressPool", {"id": pool_ref})),
-            *(jsontext.plain(e) for e in _without_id(element)),
+            jsontext.plain(self.member_edit(props, "backendAddressPool", {"id": pool_ref})),
+            *(jsontext.plain(e) for e in self.without_id(element)),
         ]
 
     def _generated_rules(self, rules_ptr: str | None) -> None:
@@ -375,7 +395,7 @@ class _LoadBalancerRewrite:
         if variables is None:
             root = self.t.container("")
             assert root is not None
-            self.ops.append(jsontext.plain(self._member_edit(root, "variables", {"copy": entries})))
+            self.ops.append(jsontext.plain(self.member_edit(root, "variables", {"copy": entries})))
         else:
             self._append_to_array("/variables", "copy", entries)
         return names
@@ -469,6 +489,11 @@ class _LoadBalancerRewrite:
         refs_ptr = self.t.member(props_ptr, key) if props_ptr is not None else None
         refs = self.t.container(refs_ptr)
         if props is None or refs is None or refs_ptr is None or self.t.text[refs.open] != "[":
+            copies = raw_at(self.data, f"{props_ptr}/copy")
+            if isinstance(copies, list) and any(
+                isinstance(c, Mapping) and str(c.get("name", "")).lower() == key.lower() for c in copies
+            ):
+                raise CannotRewriteError(f"{what}: its {key} is built by a copy loop")
             raise CannotRewriteError(f"{what}: {key} is not written as an array")
         nat_refs: tuple[Ref, ...] = ipc.nat_pools if key == "loadBalancerInboundNatPools" else ipc.nat_rules
         gone: set[int] = set()
@@ -562,19 +587,6 @@ class _LoadBalancerRewrite:
             raise CannotRewriteError(f"{owner.display_name}: dependsOn is not an array")
         self._append_to_array(ptr, "dependsOn", [resource_id(LB_TYPE, self.lb_name)])
         self.changes.append(Change(f"{owner.display_name}: dependsOn the load balancer", self.t.line(ptr)))
-
-
-def _without_id(element: Container) -> list[Edit]:
-    """An exported element's ``id`` names the v1 construct (the v2 rule takes its id from its name),
-    and its ``type`` says what it is."""
-    edits: list[Edit] = []
-    for i, item in enumerate(element.items):
-        key = (item.key or "").lower()
-        if key == "id":
-            edits.extend(jsontext.remove_items(element, {i}))
-        elif key == "type":
-            edits.append(Edit(item.value_start, item.end, json.dumps(NAT_RULE_TYPE)))
-    return edits
 
 
 def _index_of(c: Container, pointer: str) -> int:

@@ -31,6 +31,7 @@ The NIC's name written in the rule loop and in the variable loop counts that loo
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -45,7 +46,7 @@ from natmigrate.fix.armexpr import (
     template_string,
 )
 from natmigrate.fix.core import CannotRewriteError, Change, name_parts
-from natmigrate.fix.jsontext import parent, raw_at
+from natmigrate.fix.jsontext import Edit, escape, parent, plain, raw_at
 from natmigrate.model import Child, IpConfiguration, NetworkInterface, Ref
 from natmigrate.plan.model import NatRuleV2
 from natmigrate.sources.arm_expressions import canonical_text
@@ -222,3 +223,142 @@ class RuleLoop:
             ),
             self.what,
         )
+
+
+def property_loop(pointer: str, props: str) -> str | None:
+    """The property ``copy`` entry (``<props>/copy/<i>``) whose ``input`` built the object at ``pointer``."""
+    entry, last = parent(pointer)
+    copies, index = parent(entry)
+    return entry if last == "input" and index.isdigit() and copies == f"{props}/copy" else None
+
+
+class PoolLoop:
+    """Rewrite NAT pools built by a property ``copy`` of the load balancer as a ``copy`` of rules.
+
+    ``"copy": [{"name": "inboundNatPools", "count": 2, "input": {...}}]`` becomes the loop
+    ``inboundNatRules`` over the same count and input: the name gains ``-v2``, ``copyIndex`` counts
+    the renamed loop, and each rule targets a new pool named after its NAT pool, declared by a
+    variable loop over the same count (see :class:`RuleLoop` on why inline).
+    """
+
+    def __init__(self, rw: _LoadBalancerRewrite, entry: str, planned: list[tuple[Child, NatRuleV2]]):
+        self.rw = rw
+        self.data = rw.data
+        self.entry = entry
+        self.input = f"{entry}/input"
+        self.planned = planned
+        self.what = f"NAT pools {_span([str(p.name) for p, _ in planned])} (property copy loop)"
+
+    def _refuse(self, why: str) -> CannotRewriteError:
+        return CannotRewriteError(f"{self.what}: {why}")
+
+    def run(self) -> None:
+        rw = self.rw
+        entry = raw_at(self.data, self.entry)
+        taken = [
+            c
+            for c in raw_at(self.data, f"{rw.props}/copy") or []
+            if isinstance(c, Mapping) and str(c.get("name", "")).lower() == "inboundnatrules"
+        ]
+        if not isinstance(entry, Mapping) or str(entry.get("name", "")).lower() != "inboundnatpools":
+            raise self._refuse("its copy loop does not build inboundNatPools")
+        if rw.t.member(rw.props, "inboundNatPools") or rw.t.member(rw.props, "inboundNatRules") or taken:
+            raise self._refuse("the load balancer also writes NAT pools or rules outside the loop")
+        if rw.shared[self.input] != len(self.planned):
+            raise self._refuse("its instances are not all planned")
+        rule_parts, pool_parts = set(), set()
+        for pool, v2 in self.planned:
+            planned_pool = rw.d.planned_pool(v2.backend_address_pool)
+            ports = (
+                getattr(pool, "frontend_port_range_start", None),
+                getattr(pool, "frontend_port_range_end", None),
+            )
+            if ports != (v2.frontend_port_range_start, v2.frontend_port_range_end):
+                raise self._refuse(f"the plan does not keep NAT pool {pool.name}'s range")
+            if planned_pool.action != "create":
+                raise self._refuse(
+                    f"the plan reuses backend pool {planned_pool.name} for NAT pool {pool.name}"
+                )
+            rule_parts.add(name_parts(rw.options.rule_name, str(pool.name), v2.name))
+            pool_parts.add(name_parts(rw.options.pool_name, str(pool.name), planned_pool.name))
+            rw.pool_refs[ids.id_key(planned_pool.id)] = resource_id(
+                POOL_TYPE, rw.lb_name, literal(rw.literal_name(planned_pool.name))
+            )
+        if len(rule_parts) != 1 or None in rule_parts or len(pool_parts) != 1 or None in pool_parts:
+            raise self._refuse("the plan does not name every instance the same way (a name is taken)")
+        rule_before, rule_after = rule_parts.pop() or ("", "")
+        pool_before, pool_after = pool_parts.pop() or ("", "")
+        name = operand(raw_at(self.data, f"{self.input}/name"))
+        if name is None:
+            raise self._refuse("its name is not a string")
+
+        def pool_name(loop: str | None) -> Operand:
+            own = name if name.literal is not None else Operand(in_loop(name.text, loop) or name.text)
+            found = operand(template_string(literal(pool_before), own, literal(pool_after)))
+            assert found is not None
+            return found
+
+        if name.literal is None and in_loop(name.text, None) is None:
+            raise self._refuse("its name uses copyIndex() with values that are not literals")
+        self._edits(name, rule_before, rule_after, pool_name)
+        rw.loop_pools.append(("inboundNatRules", raw_at(self.data, f"{self.entry}/count"), pool_name))
+        for pool, _ in self.planned:
+            rw.rewritten.add(ids.id_key(str(pool.id)))
+            rw.generated_pools.add(str(pool.name).lower())
+        v2_names = [v2.name for _, v2 in self.planned]
+        pools = [rw.d.planned_pool(v2.backend_address_pool).name for _, v2 in self.planned]
+        rw.changes.append(
+            Change(
+                f"{self.what} -> inbound NAT rules {_span(v2_names)} (property copy loop inboundNatRules) "
+                f"on backend pools {_span(pools)} (a variable copy loop over the same count)",
+                rw.t.line(self.input),
+            )
+        )
+
+    def _edits(self, name: Operand, before: str, after: str, pool_name: PoolName) -> None:
+        rw = self.rw
+        loop = "inboundNatRules"
+        entry = rw.t.container(self.entry)
+        element = rw.t.container(self.input)
+        props = rw.t.container(rw.t.member(self.input, "properties"))
+        loop_name = entry.member("name") if entry is not None else None
+        own = element.member("name") if element is not None else None
+        if loop_name is None or element is None or props is None or own is None:
+            raise self._refuse("its input is not an object with a name and properties")
+        renamed = name if name.literal is not None else Operand(in_loop(name.text, loop) or name.text)
+        new_name = template_string(literal(before), renamed, literal(after))
+        edits = [
+            Edit(loop_name.value_start, loop_name.end, json.dumps(loop)),
+            Edit(own.value_start, own.end, json.dumps(new_name, ensure_ascii=False)),
+        ]
+        edits += self._counting(f"{self.input}/properties", loop)
+        rw.ops += [plain(e) for e in edits]
+        ref = resource_id(POOL_TYPE, rw.lb_name, pool_name(loop))
+        rw.ops.append(plain(rw.member_edit(props, "backendAddressPool", {"id": ref})))
+        rw.ops += [plain(e) for e in rw.without_id(element)]
+
+    def _counting(self, pointer: str, loop: str) -> list[Edit]:
+        """Edits that make every ``copyIndex`` under ``pointer`` count the renamed loop."""
+        value = raw_at(self.data, pointer)
+        c = self.rw.t.container(pointer)
+        if c is None:
+            return []
+        out: list[Edit] = []
+        keys: list[tuple[str, Any]] = (
+            [(str(k), v) for k, v in value.items()]
+            if isinstance(value, Mapping)
+            else list(enumerate(value))  # type: ignore[arg-type]
+            if isinstance(value, list)
+            else []
+        )
+        for i, (key, v) in enumerate(keys):
+            item = c.items[i] if i < len(c.items) else None
+            if isinstance(v, (Mapping, list)):
+                out += self._counting(f"{pointer}/{escape(str(key))}", loop)
+            elif item is not None and isinstance(v, str) and "copyindex" in v.lower():
+                found = operand(v)
+                text = in_loop(found.text, loop) if found is not None and found.literal is None else None
+                if text is None:
+                    raise self._refuse(f"{v} uses copyIndex() with values that are not literals")
+                out.append(Edit(item.value_start, item.end, json.dumps(f"[{text}]", ensure_ascii=False)))
+        return out

@@ -46,7 +46,7 @@ def operand(raw: Any) -> Operand | None:
 def template_string(*operands: Operand) -> str:
     """A template string whose value is the operands joined: a literal when all are literals."""
     merged: list[Operand] = []
-    for op in operands:
+    for op in (part for given in operands for part in _concat_parts(given)):
         if op.literal == "":
             continue
         if merged and op.literal is not None and merged[-1].literal is not None:
@@ -61,6 +61,24 @@ def template_string(*operands: Operand) -> str:
     if len(merged) == 1:
         return f"[{merged[0].text}]"
     return "[concat(" + ", ".join(op.text for op in merged) + ")]"
+
+
+def _concat_parts(op: Operand) -> list[Operand]:
+    """A ``concat(a, b)`` operand as its parts (so the result is one flat ``concat``)."""
+    if op.literal is not None or not op.text.lower().startswith("concat("):
+        return [op]
+    try:
+        node = parse(op.text)
+    except ExpressionSyntaxError:
+        return [op]
+    if not isinstance(node, Call) or node.span != (0, len(op.text)):
+        return [op]
+    return [
+        literal(a.value)
+        if isinstance(a, Literal) and isinstance(a.value, str)
+        else Operand(op.text[slice(*a.span)])
+        for a in node.args
+    ]
 
 
 def resource_id(rtype: str, *names: Operand) -> str:

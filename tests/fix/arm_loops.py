@@ -14,7 +14,9 @@ RULE_TYPE = "Microsoft.Network/loadBalancers/inboundNatRules"
 RULE_REF = "[resourceId('Microsoft.Network/loadBalancers/inboundNatRules', parameters('lbName'), format('RDP-VM{0}', copyIndex()))]"
 
 
-def paired_rule_loops(count: Any = "[parameters('numberOfInstances')]", default: int | None = 2) -> dict[str, Any]:
+def paired_rule_loops(
+    count: Any = "[parameters('numberOfInstances')]", default: int | None = 2
+) -> dict[str, Any]:
     """Rule loop and NIC loop over ``count``; ``default``: the count parameter's default (``None``: none)."""
     instances: dict[str, Any] = {"type": "int"}
     if default is not None:
@@ -101,3 +103,26 @@ def paired_rule_loops(count: Any = "[parameters('numberOfInstances')]", default:
 def text(data: dict[str, Any]) -> str:
     """The template as a file's text."""
     return json.dumps(data, indent=2) + "\n"
+
+
+def pool_loop(count: Any = 2) -> dict[str, Any]:
+    """A scale set on NAT pools ``ssh0``, ``ssh1``... built by a property ``copy`` of the load balancer."""
+    from . import templates
+
+    data = templates.template(pool_name_expression=False)
+    lb = data["resources"][0]["properties"]
+    pool = lb.pop("inboundNatPools")[0]
+    pool["name"] = "[concat('ssh', copyIndex('inboundNatPools'))]"
+    pool["properties"]["frontendPortRangeStart"] = "[add(50000, mul(copyIndex('inboundNatPools'), 100))]"
+    pool["properties"]["frontendPortRangeEnd"] = "[add(50099, mul(copyIndex('inboundNatPools'), 100))]"
+    pool["properties"]["backendPort"] = "[add(22, copyIndex('inboundNatPools'))]"
+    lb["copy"] = [{"name": "inboundNatPools", "count": count, "input": pool}]
+    profile = data["resources"][1]["properties"]["virtualMachineProfile"]["networkProfile"]
+    ipc = profile["networkInterfaceConfigurations"][0]["properties"]["ipConfigurations"][0]["properties"]
+    ipc["loadBalancerInboundNatPools"] = [
+        {
+            "id": f"[resourceId('Microsoft.Network/loadBalancers/inboundNatPools', variables('lbName'), 'ssh{i}')]"
+        }
+        for i in range(2)
+    ]
+    return data

@@ -207,15 +207,23 @@ def test_a_load_balancer_migrate_would_refuse_is_left_with_the_reason(
     assert reason in left.reason and left.line is not None
 
 
-def test_a_pool_built_by_a_copy_loop_is_left_untouched() -> None:
+def test_a_pool_built_by_a_copy_loop_whose_users_are_a_copy_loop_too_is_left_untouched() -> None:
     data = templates.template(pool_name_expression=False)
     lb = _props(data)
     pool = lb.pop("inboundNatPools")[0]
     pool["name"] = "[concat('ssh', copyIndex('inboundNatPools'))]"
     lb["copy"] = [{"name": "inboundNatPools", "count": 1, "input": pool}]
     ipc = _ipconfig(data)
-    ipc["loadBalancerInboundNatPools"] = [
-        {"id": "[resourceId('Microsoft.Network/loadBalancers/inboundNatPools', variables('lbName'), 'ssh0')]"}
+    del ipc["loadBalancerInboundNatPools"]
+    ipc["copy"] = [
+        {
+            "name": "loadBalancerInboundNatPools",
+            "count": 1,
+            "input": {
+                "id": "[resourceId('Microsoft.Network/loadBalancers/inboundNatPools', variables('lbName'), "
+                "concat('ssh', copyIndex('loadBalancerInboundNatPools')))]"
+            },
+        }
     ]
     original, result = _fix(data)
     assert result.fixed == original

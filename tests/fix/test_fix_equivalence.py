@@ -22,6 +22,7 @@ from natmigrate.fix.equivalence import compare
 from natmigrate.sources.arm_template import read_template
 from natmigrate.sources.jsondoc import parse_text
 
+from . import arm_loops
 from .as_template import as_template
 
 
@@ -46,6 +47,8 @@ TEMPLATES: dict[str, str] = {
         for n in ("scale-set-nat-pools.json", "vm-nat-rules.json", "az-show-lb.json", "already-v2.json")
     },
     "fixture-group-export.json": (FIXTURES / "group-export.json").read_text(),
+    "copy-loops-rules-and-nics": arm_loops.text(arm_loops.paired_rule_loops(default=3)),
+    "copy-loop-of-nat-pools": arm_loops.text(arm_loops.pool_loop()),
 }
 HAS_V1 = {name for name in TEMPLATES if "already-v2" not in name and "az-show-lb" not in name}
 
