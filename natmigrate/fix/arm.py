@@ -16,10 +16,14 @@ For each load balancer the planner migrates (see :mod:`natmigrate.fix.core`):
   ``loadBalancerBackendAddressPools``; a scale set or NIC that does not yet depend on the load
   balancer gets a ``dependsOn`` entry (its new backend pool must exist first).
 
+Constructs built by ``copy`` loops (single-VM rules in a loop paired with a NIC loop, NAT pools in a
+property ``copy``) are rewritten as loops by :mod:`natmigrate.fix.arm_loops`.
+
 Azure forbids NAT pools beside user-defined NAT rules, so a load balancer is rewritten whole or not
-at all: a construct whose text is not one place in the file (built by a ``copy`` loop, a v1 rule
-declared as a child resource, a reference that is not a plain array element) leaves the load
-balancer and its users untouched, reported with the reason and the line.
+at all: a construct whose text is not one place in the file (a load balancer or scale set built by a
+``copy`` loop, a loop :mod:`~natmigrate.fix.arm_loops` cannot keep, a v1 rule declared as a child
+resource outside a loop, a reference that is not a plain array element) leaves the load balancer and
+its users untouched, reported with the reason and the line.
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 A value written back into a template is built from the template's own text: a name that is an
 expression stays one (``[variables('natPoolName')]`` gives ``[concat(variables('natPoolName'), '-v2')]``),
-a literal stays a literal.
+a literal stays a literal. For ``copy`` loops: JSON data as the expression that builds it
+(:func:`as_expression`), an expression moved into another loop (:func:`in_loop`), a child resource's
+name with text around its own name (:func:`child_name`).
 """
 
 from __future__ import annotations

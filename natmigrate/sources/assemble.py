@@ -173,8 +173,7 @@ def _with_rule(raw: Mapping[str, Any], rule: InboundNatRule, body: Mapping[str, 
     key, props = r.lookup(raw, "properties")
     props = props if isinstance(props, Mapping) else {}
     rules_key, rules = r.lookup(props, "inboundNatRules")
-    element = {k: v for k, v in body.items() if k.lower() not in ("id", "type", "apiversion", "dependson")}
-    element["name"] = rule.name
+    element = {"name": rule.name, "properties": r.lookup(body, "properties")[1] or {}}
     listed = list(rules) if isinstance(rules, list) else []
     return {**raw, key or "properties": {**props, rules_key or "inboundNatRules": [*listed, element]}}
 
