@@ -36,7 +36,7 @@ from typing import Any
 
 from natmigrate import ids
 from natmigrate.fix import jsontext
-from natmigrate.fix.arm_loops import PoolLoop, PoolName, RuleLoop, property_loop, resource_loop
+from natmigrate.fix.arm_loops import POOL_TYPE, PoolLoop, PoolName, RuleLoop, property_loop, resource_loop
 from natmigrate.fix.armexpr import as_expression, literal, operand, resource_id, template_string
 from natmigrate.fix.core import (
     CannotRewriteError,
@@ -58,7 +58,6 @@ from natmigrate.sources.arm_template import read_template, split_child_name
 from natmigrate.sources.jsondoc import parse_text
 
 FORMAT = azure_json.ARM_TEMPLATE
-POOL_TYPE = "Microsoft.Network/loadBalancers/backendAddressPools"
 LB_TYPE = "Microsoft.Network/loadBalancers"
 NAT_RULE_TYPE = "Microsoft.Network/loadBalancers/inboundNatRules"
 # Stand-in values of parameters without a default start with this (see :func:`stand_ins`).

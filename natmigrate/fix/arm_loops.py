@@ -55,7 +55,6 @@ if TYPE_CHECKING:
     from natmigrate.fix.arm import _LoadBalancerRewrite
 
 POOL_TYPE = "Microsoft.Network/loadBalancers/backendAddressPools"
-LB_TYPE = "Microsoft.Network/loadBalancers"
 
 # A pool name written for a loop: ``None`` for a resource's own loop, else a variable loop's name.
 PoolName = Callable[[str | None], Operand]
@@ -73,7 +72,24 @@ def _span(names: list[str]) -> str:
     return names[0] if len(names) == 1 else f"{names[0]} .. {names[-1]}"
 
 
-class RuleLoop:
+class _Loop:
+    """What rewriting one loop needs: the file's rewrite, and how to refuse."""
+
+    what = ""
+
+    def _refuse(self, why: str) -> CannotRewriteError:
+        return CannotRewriteError(f"{self.what}: {why}")
+
+    def _one_way(self, parts: set[tuple[str, str] | None]) -> tuple[str, str]:
+        """The text around every instance's name (``name_parts``), when it is the same for all."""
+        if len(parts) != 1 or None in parts:
+            raise self._refuse("the plan does not name every instance the same way (a name is taken)")
+        found = parts.pop()
+        assert found is not None
+        return found
+
+
+class RuleLoop(_Loop):
     """Rewrite one copy loop of v1 rule child resources with the NIC loop bound to it."""
 
     def __init__(self, rw: _LoadBalancerRewrite, pointer: str, planned: list[tuple[Child, NatRuleV2]]):
@@ -83,9 +99,6 @@ class RuleLoop:
         self.planned = planned
         self.loop = resource_loop(rw.data, pointer) or ""
         self.what = f"v1 NAT rules {_span([str(r.name) for r, _ in planned])} (copy loop {self.loop})"
-
-    def _refuse(self, why: str) -> CannotRewriteError:
-        return CannotRewriteError(f"{self.what}: {why}")
 
     def _binding(self, rule: Child) -> tuple[NetworkInterface, IpConfiguration, Ref]:
         """The one NIC ip configuration that references ``rule``."""
@@ -114,7 +127,8 @@ class RuleLoop:
         nics = [n for n in self.rw.d.inventory.network_interfaces if n.origin.pointer == nic_ptr]
         if nic_loop is None or not same_place or [n.key for n in nics] != [b[0].key for b in bindings]:
             raise self._refuse("rule i is not bound to NIC i of one NIC copy loop over the same count")
-        rule_parts, pool_parts = set(), set()
+        rule_parts: set[tuple[str, str] | None] = set()
+        pool_parts: set[tuple[str, str] | None] = set()
         for (rule, v2), (nic, ipc, _) in zip(self.planned, bindings, strict=True):
             pool = self.rw.d.planned_pool(v2.backend_address_pool)
             port = getattr(rule, "frontend_port", None)
@@ -138,24 +152,16 @@ class RuleLoop:
                 raise self._refuse(f"the plan does not move {nic.name} {ipc.name} to pool {pool.name} alone")
             rule_parts.add(name_parts(self.rw.options.rule_name, str(rule.name), v2.name))
             pool_parts.add(name_parts(self.rw.options.pool_name, f"{nic.name}-{ipc.name}", pool.name))
-        if len(rule_parts) != 1 or None in rule_parts or len(pool_parts) != 1 or None in pool_parts:
-            raise self._refuse("the plan does not name every instance the same way (a name is taken)")
-        (rule_before, rule_after), (pool_before, pool_after) = (
-            rule_parts.pop() or ("", ""),
-            pool_parts.pop()
-            or (
-                "",
-                "",
-            ),
-        )
+        rule_before, rule_after = self._one_way(rule_parts)
+        pool_before, pool_after = self._one_way(pool_parts)
         pool_name = self._pool_name(nic_ptr, ipc_ptr, pool_before, pool_after)
         self._rules(rule_before, rule_after, pool_name)
         self._nics(ipc_ptr, ref_ptr, pool_name, nic_loop)
         self.rw.loop_pools.append((self.loop, raw_at(self.data, f"{self.ptr}/copy/count"), pool_name))
+        pools = [self.rw.d.planned_pool(v2.backend_address_pool).name for _, v2 in self.planned]
         self.rw.changes.append(
             Change(
-                f"new backend pools {_span([self.rw.d.planned_pool(v2.backend_address_pool).name for _, v2 in self.planned])} "
-                f"(a variable copy loop over the count of {self.loop})",
+                f"new backend pools {_span(pools)} (a variable copy loop over the count of {self.loop})",
                 self.rw.t.line(self.rw.lb_ptr),
             )
         )
@@ -166,10 +172,7 @@ class RuleLoop:
         ipc = operand(raw_at(self.data, f"{ipc_ptr}/name"))
         if nic is None or ipc is None:
             raise self._refuse("its NIC's or ip configuration's name is not a string")
-        written = {
-            part.text: in_loop(part.text, None) if part.literal is None else part.text for part in (nic, ipc)
-        }
-        if None in written.values():
+        if any(part.literal is None and in_loop(part.text, None) is None for part in (nic, ipc)):
             raise self._refuse("its NIC's name uses copyIndex() with values that are not literals")
 
         def name(loop: str | None) -> Operand:
@@ -232,7 +235,7 @@ def property_loop(pointer: str, props: str) -> str | None:
     return entry if last == "input" and index.isdigit() and copies == f"{props}/copy" else None
 
 
-class PoolLoop:
+class PoolLoop(_Loop):
     """Rewrite NAT pools built by a property ``copy`` of the load balancer as a ``copy`` of rules.
 
     ``"copy": [{"name": "inboundNatPools", "count": 2, "input": {...}}]`` becomes the loop
@@ -249,9 +252,6 @@ class PoolLoop:
         self.planned = planned
         self.what = f"NAT pools {_span([str(p.name) for p, _ in planned])} (property copy loop)"
 
-    def _refuse(self, why: str) -> CannotRewriteError:
-        return CannotRewriteError(f"{self.what}: {why}")
-
     def run(self) -> None:
         rw = self.rw
         entry = raw_at(self.data, self.entry)
@@ -266,7 +266,8 @@ class PoolLoop:
             raise self._refuse("the load balancer also writes NAT pools or rules outside the loop")
         if rw.shared[self.input] != len(self.planned):
             raise self._refuse("its instances are not all planned")
-        rule_parts, pool_parts = set(), set()
+        rule_parts: set[tuple[str, str] | None] = set()
+        pool_parts: set[tuple[str, str] | None] = set()
         for pool, v2 in self.planned:
             planned_pool = rw.d.planned_pool(v2.backend_address_pool)
             ports = (
@@ -284,10 +285,8 @@ class PoolLoop:
             rw.pool_refs[ids.id_key(planned_pool.id)] = resource_id(
                 POOL_TYPE, rw.lb_name, literal(rw.literal_name(planned_pool.name))
             )
-        if len(rule_parts) != 1 or None in rule_parts or len(pool_parts) != 1 or None in pool_parts:
-            raise self._refuse("the plan does not name every instance the same way (a name is taken)")
-        rule_before, rule_after = rule_parts.pop() or ("", "")
-        pool_before, pool_after = pool_parts.pop() or ("", "")
+        rule_before, rule_after = self._one_way(rule_parts)
+        pool_before, pool_after = self._one_way(pool_parts)
         name = operand(raw_at(self.data, f"{self.input}/name"))
         if name is None:
             raise self._refuse("its name is not a string")
