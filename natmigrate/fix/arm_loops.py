@@ -127,6 +127,9 @@ class RuleLoop(_Loop):
         nics = [n for n in self.rw.d.inventory.network_interfaces if n.origin.pointer == nic_ptr]
         if nic_loop is None or not same_place or [n.key for n in nics] != [b[0].key for b in bindings]:
             raise self._refuse("rule i is not bound to NIC i of one NIC copy loop over the same count")
+        for ptr in (self.ptr, nic_ptr):
+            if isinstance(raw_at(self.data, ptr), Mapping) and "condition" in raw_at(self.data, ptr):
+                raise self._refuse("a loop with a condition (the pools' loop would not follow it)")
         rule_parts: set[tuple[str, str] | None] = set()
         pool_parts: set[tuple[str, str] | None] = set()
         for (rule, v2), (nic, ipc, _) in zip(self.planned, bindings, strict=True):

@@ -119,8 +119,9 @@ def test_custom_names_are_written_around_the_loops_own_name() -> None:
     [
         (arm_loops.paired_rule_loops(default=None), "parameter 'numberOfInstances' has no default value"),
         (arm_loops.paired_rule_loops(count="[reference('sizes').count]"), "reference()"),
+        (arm_loops.paired_rule_loops(default=801), "copy count 801 is outside Azure's 0..800"),
     ],
-    ids=["parameter-without-default", "reference"],
+    ids=["parameter-without-default", "reference", "over-800"],
 )
 def test_a_loop_whose_count_does_not_resolve_is_left_with_the_reason_and_the_line(
     tmp_path: Path, data: dict[str, Any], said: str
@@ -134,6 +135,16 @@ def test_a_loop_whose_count_does_not_resolve_is_left_with_the_reason_and_the_lin
     counts = [u for u in doc["unfixable"] if u["resource"].endswith(".copy.count") and said in u["reason"]]
     lines = arm_loops.text(data).splitlines()
     assert counts and all('"count"' in lines[u["line"] - 1] for u in counts)
+
+
+def test_a_loop_with_a_condition_is_left() -> None:
+    data = arm_loops.paired_rule_loops()
+    data["resources"][1]["condition"] = "[greater(parameters('numberOfInstances'), 0)]"
+    original = arm_loops.text(data)
+    result = fix_template("lb.json", original, FixOptions())
+    assert result.fixed == original
+    [left] = result.unfixable
+    assert "condition" in left.reason
 
 
 def test_rules_not_paired_with_the_nics_by_the_same_index_are_left() -> None:
