@@ -100,23 +100,28 @@ class RuleLoop(_Loop):
         self.loop = resource_loop(rw.data, pointer) or ""
         self.what = f"v1 NAT rules {_span([str(r.name) for r, _ in planned])} (copy loop {self.loop})"
 
-    def _binding(self, rule: Child) -> tuple[NetworkInterface, IpConfiguration, Ref]:
-        """The one NIC ip configuration that references ``rule``."""
-        found = [
-            (nic, ipc, ref)
-            for nic in self.rw.d.inventory.network_interfaces
-            for ipc in nic.ip_configurations
-            for ref in ipc.nat_rules
-            if isinstance(ref.id, str) and isinstance(rule.id, str) and ids.ids_match(ref.id, rule.id)
-        ]
-        if len(found) != 1 or len(found[0][1].nat_rules) != 1:
-            raise self._refuse(f"rule {rule.name} is not the one NAT rule of one NIC ip configuration")
-        return found[0]
+    def _bindings(self) -> list[tuple[NetworkInterface, IpConfiguration, Ref]]:
+        """For each rule, the one NIC ip configuration that references it."""
+        users: dict[str, list[tuple[NetworkInterface, IpConfiguration, Ref]]] = {}
+        for nic in self.rw.d.inventory.network_interfaces:
+            for ipc in nic.ip_configurations:
+                for ref in ipc.nat_rules:
+                    if isinstance(ref.id, str):
+                        users.setdefault(ids.loose_key(ref.id), []).append((nic, ipc, ref))
+        out = []
+        for rule, _ in self.planned:
+            rule_id = str(rule.id)
+            found = [u for u in users.get(ids.loose_key(rule_id), []) if ids.ids_match(str(u[2].id), rule_id)]
+            if len(found) != 1 or len(found[0][1].nat_rules) != 1:
+                raise self._refuse(f"rule {rule.name} is not the one NAT rule of one NIC ip configuration")
+            out.append(found[0])
+        return out
 
     def run(self) -> None:
         if self.rw.shared[self.ptr] != len(self.planned):
             raise self._refuse("its instances are not all planned")
-        bindings = [self._binding(rule) for rule, _ in self.planned]
+        bindings = self._bindings()
+        changes = {ids.loose_key(c.id): c for c in self.rw.d.plan.network_interfaces}
         nic_ptr = bindings[0][0].origin.pointer
         ipc_ptr, ref_ptr = bindings[0][1].origin.pointer, bindings[0][2].origin.pointer
         nic_loop = resource_loop(self.data, nic_ptr)
@@ -139,15 +144,12 @@ class RuleLoop(_Loop):
                 raise self._refuse(f"the plan does not keep rule {rule.name}'s own port")
             if pool.action != "create":
                 raise self._refuse(f"the plan reuses backend pool {pool.name} for rule {rule.name}")
-            edit = next(
-                (
-                    e
-                    for c in self.rw.d.plan.network_interfaces
-                    if ids.ids_match(c.id, str(nic.id))
-                    for e in c.edits
-                    if e.ip_configuration == str(ipc.name)
-                ),
-                None,
+            change = changes.get(ids.loose_key(str(nic.id)))
+            change = change if change is not None and ids.ids_match(change.id, str(nic.id)) else None
+            edit = (
+                next((e for e in change.edits if e.ip_configuration == str(ipc.name)), None)
+                if change
+                else None
             )
             if edit is None or [ids.id_key(p) for p in self.rw.d.pools_to_add(edit, edit.remove)] != [
                 ids.id_key(pool.id)
