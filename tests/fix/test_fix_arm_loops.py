@@ -182,3 +182,14 @@ def test_the_cli_writes_the_loops_and_then_there_is_nothing_to_fix(tmp_path: Pat
     assert "simulator: the fixed template deploys to the end state migrate reaches" in result.stderr
     assert runner.invoke(app, ["fix", str(path)], catch_exceptions=False).exit_code == 0
     assert runner.invoke(app, ["check", str(path)], catch_exceptions=False).exit_code == 0
+
+
+def test_a_loop_whose_instances_the_plan_names_differently_is_left() -> None:
+    # A pool named like instance 0's new pool exists: the planner names that one differently.
+    data = arm_loops.paired_rule_loops()
+    data["resources"][0]["properties"]["backendAddressPools"].append({"name": "nic-0-ipconfig1-v2-pool"})
+    original = arm_loops.text(data)
+    result = fix_template("lb.json", original, FixOptions())
+    assert result.fixed == original
+    [left] = result.unfixable
+    assert "does not name every instance the same way" in left.reason
