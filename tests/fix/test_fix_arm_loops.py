@@ -193,3 +193,19 @@ def test_a_loop_whose_instances_the_plan_names_differently_is_left() -> None:
     assert result.fixed == original
     [left] = result.unfixable
     assert "does not name every instance the same way" in left.reason
+
+
+def test_two_rule_loops_on_one_nic_loop_are_left() -> None:
+    # RDP and WinRM per VM: each NIC holds two rules, which the rewrite does not split into loops.
+    data = arm_loops.paired_rule_loops()
+    rdp, nic = data["resources"][1], data["resources"][2]
+    winrm = json.loads(json.dumps(rdp).replace("RDP-VM", "WinRM-VM").replace("5000", "6000"))
+    winrm["copy"]["name"] = "winrmLoop"
+    data["resources"].insert(2, winrm)
+    refs = nic["properties"]["ipConfigurations"][0]["properties"]["loadBalancerInboundNatRules"]
+    refs.append({"id": refs[0]["id"].replace("RDP-VM", "WinRM-VM")})
+    original = arm_loops.text(data)
+    result = fix_template("lb.json", original, FixOptions())
+    assert result.fixed == original
+    [left] = result.unfixable
+    assert "is not the one NAT rule of one NIC ip configuration" in left.reason
