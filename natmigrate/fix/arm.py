@@ -21,9 +21,9 @@ property ``copy``) are rewritten as loops by :mod:`natmigrate.fix.arm_loops`.
 
 Azure forbids NAT pools beside user-defined NAT rules, so a load balancer is rewritten whole or not
 at all: a construct whose text is not one place in the file (a load balancer or scale set built by a
-``copy`` loop, a loop :mod:`~natmigrate.fix.arm_loops` cannot keep, a v1 rule declared as a child
-resource outside a loop, a reference that is not a plain array element) leaves the load balancer and
-its users untouched, reported with the reason and the line.
+``copy`` loop, a loop :mod:`~natmigrate.fix.arm_loops` cannot keep, a reference that is not a plain
+array element) leaves the load balancer and its users untouched, reported with the reason and the line.
+A v1 rule declared as a ``loadBalancers/inboundNatRules`` child resource is rewritten where it stands.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from typing import Any
 from natmigrate import ids
 from natmigrate.fix import jsontext
 from natmigrate.fix.arm_loops import POOL_TYPE, PoolLoop, PoolName, RuleLoop, property_loop, resource_loop
-from natmigrate.fix.armexpr import as_expression, literal, operand, resource_id, template_string
+from natmigrate.fix.armexpr import as_expression, child_name, literal, operand, resource_id, template_string
 from natmigrate.fix.core import (
     CannotRewriteError,
     Change,
@@ -135,7 +135,7 @@ class _LoadBalancerRewrite:
             raise CannotRewriteError(f"the name {planned} depends on a parameter that has no value")
         return planned
 
-    def _pool_ref(self, pool_id: str, source: Child) -> str:
+    def _pool_ref(self, pool_id: str, source: Child | None) -> str:
         """The reference expression of the backend pool a v2 rule targets (created when new)."""
         key = ids.id_key(pool_id)
         if key in self.pool_refs:
@@ -147,7 +147,12 @@ class _LoadBalancerRewrite:
             if existing is None or name is None:
                 raise CannotRewriteError(f"backend pool {planned.name} is not written out in the template")
         else:
-            name = operand(self._derived(self.options.pool_name, source, planned.name))
+            derived = (
+                self._derived(self.options.pool_name, source, planned.name)
+                if source is not None
+                else self.literal_name(planned.name)
+            )
+            name = operand(derived)
             assert name is not None
             self.new_pools.append({"name": template_string(name)})
             self.changes.append(Change(f"new backend pool {planned.name}", self.t.line(self.lb_ptr)))
@@ -278,9 +283,9 @@ class _LoadBalancerRewrite:
                 continue
             ptr = self._one_place(rule.origin.pointer, f"v1 NAT rule {rule.name}")
             if rules_ptr is None or jsontext.parent(ptr)[0] != rules_ptr:
-                raise CannotRewriteError(
-                    f"v1 NAT rule {rule.name} is declared as a child resource (not rewritten yet)"
-                )
+                self._child_rule(rule, planned, ptr)
+                self.rewritten.add(ids.id_key(str(rule.id)))
+                continue
             self._v1_rule(rule, planned, ptr)
             self.rewritten.add(ids.id_key(str(rule.id)))
             self.gone_rules.add(str(rule.name).lower())
@@ -293,6 +298,34 @@ class _LoadBalancerRewrite:
         ref = self._pool_ref(v2.backend_address_pool, rule)
         new_name = self._derived(self.options.rule_name, rule, v2.name)
         self.rule_edits(ptr, f"v1 NAT rule {rule.name}", new_name, ref)
+        self._rule_change(rule, v2, ptr)
+
+    def _child_rule(self, rule: Child, v2: NatRuleV2, ptr: str) -> None:
+        """A v1 rule declared as a ``loadBalancers/inboundNatRules`` child resource, rewritten where it
+        stands (type and place kept); ``dependsOn`` entries naming it name the load balancer instead."""
+        raw = raw_at(self.data, ptr)
+        if (
+            not isinstance(raw, Mapping)
+            or str(raw.get("type", "")).lower() != NAT_RULE_TYPE.lower()
+            or not jsontext.parent(ptr)[0].endswith("resources")
+        ):
+            raise CannotRewriteError(f"v1 NAT rule {rule.name} is not an inline element or a child resource")
+        if v2.frontend_port_range_start != v2.frontend_port_range_end:
+            raise CannotRewriteError(f"v1 NAT rule {rule.name}: the plan gives it a range, not its own port")
+        parts = name_parts(self.options.rule_name, str(rule.name), v2.name)
+        new_name = child_name(raw.get("name"), *parts) if parts is not None else None
+        if new_name is None or STAND_IN in new_name:
+            raise CannotRewriteError(
+                f"v1 NAT rule {rule.name}: its resource name does not end in the rule's name"
+            )
+        self.rule_edits(
+            ptr, f"v1 NAT rule {rule.name}", new_name, self._pool_ref(v2.backend_address_pool, None)
+        )
+        name = str(rule.name)
+        self.depends_on_instead(lambda entry: _names_rule(entry, {name}), f"v1 NAT rule {rule.name}")
+        self._rule_change(rule, v2, ptr)
+
+    def _rule_change(self, rule: Child, v2: NatRuleV2, ptr: str) -> None:
         self.changes.append(
             Change(
                 f"v1 NAT rule {rule.name} -> inbound NAT rule {v2.name} (port {v2.frontend_port_range_start}) "
@@ -451,10 +484,7 @@ class _LoadBalancerRewrite:
         if arr is None or not isinstance(depends, list):
             return
         for j, entry in enumerate(depends):
-            names = isinstance(entry, str) and "inboundnatrules" in entry.lower()
-            if names and any(
-                f"'{n}'" in entry or f"/{n}'" in entry or entry.endswith(f"/{n}") for n in removed
-            ):
+            if isinstance(entry, str) and _names_rule(entry, removed):
                 self.ops.append(jsontext.remove(arr, j))
 
     # -- scale sets and NICs -------------------------------------------------------------------
@@ -590,6 +620,13 @@ class _LoadBalancerRewrite:
             raise CannotRewriteError(f"{owner.display_name}: dependsOn is not an array")
         self._append_to_array(ptr, "dependsOn", [resource_id(LB_TYPE, self.lb_name)])
         self.changes.append(Change(f"{owner.display_name}: dependsOn the load balancer", self.t.line(ptr)))
+
+
+def _names_rule(entry: str, names: set[str]) -> bool:
+    """True when a ``dependsOn`` entry names one of the NAT rules ``names``."""
+    return "inboundnatrules" in entry.lower() and any(
+        f"'{n}'" in entry or f"/{n}'" in entry or entry.endswith(f"/{n}") for n in names
+    )
 
 
 def _index_of(c: Container, pointer: str) -> int:

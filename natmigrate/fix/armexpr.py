@@ -156,6 +156,9 @@ def child_name(raw: Any, before: str, after: str) -> str | None:
         return None
     if not before:
         return template_string(name, literal(after))
+    if name.literal is not None:
+        head, slash, tail = name.literal.rpartition("/")
+        return template_string(literal(head + slash + before + tail + after))
     try:
         node = parse(name.text) if name.literal is None else None
     except ExpressionSyntaxError:

@@ -126,3 +126,27 @@ def pool_loop(count: Any = 2) -> dict[str, Any]:
         for i in range(2)
     ]
     return data
+
+
+def child_rules() -> dict[str, Any]:
+    """Two VMs' NICs on single-VM rules declared as ``loadBalancers/inboundNatRules`` child resources
+    (no loop), each NIC depending on its rule."""
+    from . import templates
+
+    data = templates.template(pools=[], scale_sets={}, v1_rules={"vm1": 50001, "vm2": 50002})
+    resources = data["resources"]
+    lb = resources[0]
+    for rule in lb["properties"].pop("inboundNatRules"):
+        resources.append(
+            {
+                "type": RULE_TYPE,
+                "apiVersion": "2023-09-01",
+                "name": f"[concat(variables('lbName'), '/{rule['name']}')]",
+                "properties": rule["properties"],
+                "dependsOn": ["[resourceId('Microsoft.Network/loadBalancers', variables('lbName'))]"],
+            }
+        )
+    for nic in resources[1:3]:
+        rule = nic["properties"]["ipConfigurations"][0]["properties"]["loadBalancerInboundNatRules"][0]["id"]
+        nic["dependsOn"] = [rule]
+    return data

@@ -262,3 +262,28 @@ def test_the_built_in_check_refuses_a_rewrite_that_leaves_v1_unreported() -> Non
     fix = FileFix("t.json", "arm-template", original, half_done)
     check_rewrite(fix, ("arm-template",))
     assert fix.error is not None and "did not report it" in fix.error
+
+
+def test_single_vm_rules_declared_as_child_resources_are_rewritten_where_they_stand() -> None:
+    from .arm_loops import RULE_TYPE, child_rules
+
+    original = templates.text(child_rules(), comment=None)
+    result = fix_template("t.json", original, FixOptions())
+    assert result.unfixable == []
+    fixed = json.loads(result.fixed)
+    children = [r for r in fixed["resources"] if r["type"] == RULE_TYPE]
+    assert [c["name"] for c in children] == [
+        "[concat(variables('lbName'), '/ssh-vm1-v2')]",
+        "[concat(variables('lbName'), '/ssh-vm2-v2')]",
+    ]
+    assert not any("inboundNatRules" in d for r in fixed["resources"] for d in r.get("dependsOn", []))
+    [lb] = _reread(result.fixed).load_balancers
+    got = {
+        str(r.name): (r.frontend_port_range_start, r.frontend_port_range_end, str(r.backend_pool.id))
+        for r in lb.inbound_nat_rules
+        if r.backend_pool is not None
+    }
+    assert {k: (a, b, p.rsplit("/", 1)[-1]) for k, (a, b, p) in got.items()} == {
+        "ssh-vm1-v2": (50001, 50001, "nic-vm1-ipconfig1-v2-pool"),
+        "ssh-vm2-v2": (50002, 50002, "nic-vm2-ipconfig1-v2-pool"),
+    }

@@ -49,6 +49,7 @@ TEMPLATES: dict[str, str] = {
     "fixture-group-export.json": (FIXTURES / "group-export.json").read_text(),
     "copy-loops-rules-and-nics": arm_loops.text(arm_loops.paired_rule_loops(default=3)),
     "copy-loop-of-nat-pools": arm_loops.text(arm_loops.pool_loop()),
+    "child-resource-rules": arm_loops.text(arm_loops.child_rules()),
 }
 HAS_V1 = {name for name in TEMPLATES if "already-v2" not in name and "az-show-lb" not in name}
 
