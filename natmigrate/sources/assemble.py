@@ -133,6 +133,8 @@ def _fold_child_rules(
         return lbs
     by_key = {lb.key: i for i, lb in enumerate(lbs) if lb.key}
     by_loose = {ids.loose_key(str(lb.id)): i for i, lb in enumerate(lbs) if lb.key}
+    names: dict[int, set[str]] = {}  # rule names each load balancer has, inline or folded
+    added: dict[int, list[tuple[InboundNatRule, Mapping[str, Any]]]] = {}
     for parent, rule, body in child_rules:
         idx = None
         if parent is not None:
@@ -155,27 +157,39 @@ def _fold_child_rules(
             if lb.key:
                 by_key[lb.key] = idx
                 by_loose[ids.loose_key(str(lb.id))] = idx
-        lb = lbs[idx]
+        if idx not in names:
+            names[idx] = {x.name for x in lbs[idx].inbound_nat_rules if isinstance(x.name, str)}
         # A group export writes each rule twice (inline and as a child resource): keep one.
-        if any(isinstance(x.name, str) and x.name == rule.name for x in lb.inbound_nat_rules):
+        if isinstance(rule.name, str) and rule.name in names[idx]:
             continue
+        if isinstance(rule.name, str):
+            names[idx].add(rule.name)
+        added.setdefault(idx, []).append((rule, body))
+    for idx, folded in added.items():
+        lb = lbs[idx]
         lbs[idx] = dataclasses.replace(
-            lb, inbound_nat_rules=(*lb.inbound_nat_rules, rule), raw=_with_rule(lb.raw, rule, body)
+            lb,
+            inbound_nat_rules=(*lb.inbound_nat_rules, *(rule for rule, _ in folded)),
+            raw=_with_rules(lb.raw, folded),
         )
     return lbs
 
 
-def _with_rule(raw: Mapping[str, Any], rule: InboundNatRule, body: Mapping[str, Any]) -> dict[str, Any]:
-    """The load balancer's JSON with a child-resource rule among its inline rules, as a GET of the
-    deployed load balancer lists it (what the simulator is seeded with)."""
+def _with_rules(
+    raw: Mapping[str, Any], folded: list[tuple[InboundNatRule, Mapping[str, Any]]]
+) -> dict[str, Any]:
+    """The load balancer's JSON with child-resource rules among its inline rules, as a GET of the
+    deployed load balancer lists them (what the simulator is seeded with)."""
     if not raw:
         return dict(raw)  # not kept (a streamed export)
     key, props = r.lookup(raw, "properties")
     props = props if isinstance(props, Mapping) else {}
     rules_key, rules = r.lookup(props, "inboundNatRules")
-    element = {"name": rule.name, "properties": r.lookup(body, "properties")[1] or {}}
     listed = list(rules) if isinstance(rules, list) else []
-    return {**raw, key or "properties": {**props, rules_key or "inboundNatRules": [*listed, element]}}
+    listed += [
+        {"name": rule.name, "properties": r.lookup(body, "properties")[1] or {}} for rule, body in folded
+    ]
+    return {**raw, key or "properties": {**props, rules_key or "inboundNatRules": listed}}
 
 
 def _fold_instances(
