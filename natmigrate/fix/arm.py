@@ -88,7 +88,6 @@ class _LoadBalancerRewrite:
         self.lb_ptr = ""
         self.props = ""
         self.lb_name = literal("")
-        self.looped: set[str] = set()  # id keys of the v1 rules rewritten with their copy loop
         # Pools declared by a variable copy loop: (rule loop, its count as written, the pool name).
         self.loop_pools: list[tuple[str, Any, PoolName]] = []
 

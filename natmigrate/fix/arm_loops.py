@@ -206,7 +206,6 @@ class RuleLoop(_Loop):
                 self.rw.t.line(self.ptr),
             )
         )
-        self.rw.looped.update(ids.id_key(str(r.id)) for r, _ in self.planned)
 
     def _nics(self, ipc_ptr: str, ref_ptr: str, pool_name: PoolName, nic_loop: str) -> None:
         refs_ptr, index = parent(ref_ptr)
