@@ -95,6 +95,8 @@ class JsonFile:
     f: TfFile
     text: JsonText = field(init=False)
     to_rules: set[str] = field(default_factory=set)  # NAT pools that become rules
+    # Other resources that change type, by (old type, new type): their Terraform names.
+    retyped: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     # New resources by type: (Terraform name, value to render, or text at an indentation).
     new: dict[str, list[tuple[str, Any, str | None]]] = field(default_factory=dict)
     touched: bool = False
@@ -249,39 +251,52 @@ class JsonFile:
         """Every committed edit, with the NAT pools moved to ``azurerm_lb_nat_rule`` and the new
         resources placed."""
         t = self.text
-        resources = t.container("/resource") if self.to_rules or self.new else None
-        if resources is not None and self.to_rules:
-            pools = self._object(f"/resource/{POOL}", POOL)
-            pools_item = resources.member(POOL)
-            assert pools_item is not None
-            every = {it.key for it in pools.items} <= self.to_rules
-            if every and resources.member(RULE) is None:
-                t.plain.append(Edit(pools_item.start, pools_item.value_start, _key_text(t, pools_item, RULE)))
+        moves = [((POOL, RULE), self.to_rules), *self.retyped.items()]
+        resources = t.container("/resource") if self.to_rules or self.retyped or self.new else None
+        for (old, new), names in moves if resources is not None else []:
+            if not names:
+                continue
+            assert resources is not None
+            members = self._object(f"/resource/{escape(old)}", old)
+            old_item = resources.member(old)
+            assert old_item is not None
+            every = {it.key for it in members.items} <= names
+            if every and resources.member(new) is None:
+                t.plain.append(Edit(old_item.start, old_item.value_start, _key_text(t, old_item, new)))
             else:
-                self._move(resources, pools, every)
+                self._move(resources, members, every, (old, new), names)
         if resources is not None:
             self._place_new(resources)
         return t.edits()
 
-    def _move(self, resources: Container, pools: Container, every: bool) -> None:
-        """Move the rewritten pools' members, with their edits, under ``azurerm_lb_nat_rule``."""
+    def _move(
+        self,
+        resources: Container,
+        pools: Container,
+        every: bool,
+        types: tuple[str, str] = (POOL, RULE),
+        names: set[str] | None = None,
+    ) -> None:
+        """Move the members ``names`` (the rewritten pools), with their edits, from under ``types[0]``
+        (``azurerm_lb_nat_pool``) to ``types[1]`` (``azurerm_lb_nat_rule``)."""
         t = self.text
+        names = self.to_rules if names is None else names
         pending = t.edits()
         moved: list[tuple[int, int]] = []
         for i, item in enumerate(pools.items):
-            if item.key not in self.to_rules:
+            if item.key not in names:
                 continue
             inside = [e for e in pending if item.value_start <= e.start and e.end <= item.end]
             shifted = [
                 Edit(e.start - item.value_start, e.end - item.value_start, e.replacement) for e in inside
             ]
             body = apply(t.original[item.value_start : item.end], shifted)
-            self.new.setdefault(RULE, []).append((item.key or "", body, line_indent(t.text, item.start)))
+            self.new.setdefault(types[1], []).append((item.key or "", body, line_indent(t.text, item.start)))
             moved.append((item.value_start, item.end))
             if not every:
                 remove(pools, i)(t)
         if every:
-            index = next(i for i, it in enumerate(resources.items) if it.key == POOL)
+            index = next(i for i, it in enumerate(resources.items) if it.key == types[0])
             remove(resources, index)(t)
         # The moved bodies' own edits now travel with them.
         t.plain = [e for e in t.plain if not any(s <= e.start and e.end <= end for s, end in moved)]

@@ -375,7 +375,7 @@ class LoopedRule:
         ipc_text = in_string(af.text[ipc_attr.value_start : ipc_attr.value_end])
         before, _, after = self.r.options.pool_name.partition("{source}")
         pool_name = f'"{before}${{{NIC}.{nic.group(1)}[{loop.index}].name}}-{ipc_text}{after}"'
-        self.s.as_v2(f, (start, brace), (self.local, new_local), (name_attr, new_name), port, ref)
+        self.s.hcl.as_v2_block(f, (start, brace), (self.local, new_local), (name_attr, new_name), port, ref)
         block = (
             f'\n\nresource "{BACKEND_POOL}" "{pool_local}" {{\n  {loop.kind:<15} = {loop_text}\n'
             f"  loadbalancer_id = {lb_expr}\n  name            = {pool_name}\n}}"
