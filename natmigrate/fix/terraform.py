@@ -466,9 +466,16 @@ class _Rewrite:
         self._new_pool(f, new_local, planned, lb_expr, name[1:-1], after)
         return ref
 
-    def pool_block(self, f: TfFile, after: int, local: str, lb_expr: str, name: str) -> None:
-        """A new ``azurerm_lb_backend_address_pool`` block after offset ``after`` (``name`` as HCL text)."""
-        block = f'\n\nresource "{BACKEND_POOL}" "{local}" {{\n  loadbalancer_id = {lb_expr}\n  name            = {name}\n}}'
+    def pool_block(
+        self, f: TfFile, after: int, local: str, lb_expr: str, name: str, loop: tuple[str, str] | None = None
+    ) -> None:
+        """A new ``azurerm_lb_backend_address_pool`` block after offset ``after`` (``name`` as HCL text),
+        built by ``loop`` (``count``/``for_each`` and its text) when given."""
+        first = f"  {loop[0]:<15} = {loop[1]}\n" if loop is not None else ""
+        block = (
+            f'\n\nresource "{BACKEND_POOL}" "{local}" {{\n{first}'
+            f"  loadbalancer_id = {lb_expr}\n  name            = {name}\n}}"
+        )
         self.edits.add(f, Edit(after, after, block))
 
     def _backend_pool(self, pool_id: str, local: str) -> tuple[str, str | None, BackendPoolPlan]:

@@ -105,7 +105,7 @@ class JsonRuleText:
                 f"{RULE}.{local} has no name, loadbalancer_id or frontend_port", res.f, res.item.start
             )
         assert res.body is not None
-        return WrittenRule(res.f, res.item.start, res.body.close + 1, name, _expression(lb), lb)
+        return WrittenRule(res.f, local, res.item.start, res.body.close + 1, name, _expression(lb), lb)
 
     def as_v2(self, rule: WrittenRule, addresses: tuple[str, str], name: str, pool_ref: str) -> None:
         res = _Resource(self.r, RULE, addresses[0])
@@ -128,18 +128,27 @@ class JsonRuleText:
             ],
         )
 
-    def backend_pool(self, rule: WrittenRule, local: str, name: str) -> None:
-        value = {"loadbalancer_id": rule.lb_written, "name": name}
+    def backend_pool(self, rule: WrittenRule, local: str, name: str, loop: str | None = None) -> None:
+        value: dict[str, Any] = {"loadbalancer_id": rule.lb_written, "name": name}
+        if loop is not None:  # the rule's own count/for_each value, first as HCL writes it
+            value = {loop: _Resource(self.r, RULE, rule.local).raw[loop], **value}
         self.r.edits.add_json(
             rule.f, [lambda jf: jf.new.setdefault(BACKEND_POOL, []).append((local, value, None))]
         )
 
-    def retype_association(self, name: str, pool_ref: str) -> WrittenAssociation:
+    def _association(self, name: str) -> tuple[WrittenAssociation, _Resource, Item]:
         res = _Resource(self.r, ASSOCIATION, name)
         rule_item = res.member("nat_rule_id")
         nic, ipc = res.raw.get("network_interface_id"), res.raw.get("ip_configuration_name")
         if rule_item is None or not isinstance(nic, str) or not isinstance(ipc, str):
             raise LeftAtError(f"{ASSOCIATION}.{name} is not written as arguments", res.f, res.item.start)
+        return WrittenAssociation(res.f, res.item.start, _expression(nic), ipc), res, rule_item
+
+    def written_association(self, name: str) -> WrittenAssociation:
+        return self._association(name)[0]
+
+    def retype_association(self, name: str, pool_ref: str) -> WrittenAssociation:
+        written, res, rule_item = self._association(name)
         member = f'"backend_address_pool_id"{res.colon(rule_item)}{json.dumps(f"${{{pool_ref}}}")}'
         retyped = (ASSOCIATION, POOL_ASSOCIATION)
         self.r.edits.add_json(
@@ -149,7 +158,7 @@ class JsonRuleText:
                 lambda jf: jf.retyped.setdefault(retyped, set()).add(name),
             ],
         )
-        return WrittenAssociation(res.f, res.item.start, _expression(nic), ipc)
+        return written
 
     def drop_association(self, name: str) -> tuple[TfFile, int]:
         res = _Resource(self.r, ASSOCIATION, name)

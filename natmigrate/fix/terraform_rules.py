@@ -192,8 +192,7 @@ def loop(rewrite: _Rewrite, rtype: str, local: str) -> tuple[str, TfFile, int] |
     the planner could not decide for each instance, so a rewrite would be a guess. (A NAT pool in
     Terraform JSON is checked for loops where it is rewritten, :mod:`natmigrate.fix.terraform_json`.)"""
     f = rewrite._file(rtype, local)
-    in_json = terraform_json.is_json(f)
-    if in_json and rtype != RULE:
+    if terraform_json.is_json(f) and rtype != RULE:
         return None
     for kind in ("for_each", "count"):
         at = _argument_at(rewrite, f, (rtype, local), kind)
@@ -201,8 +200,6 @@ def loop(rewrite: _Rewrite, rtype: str, local: str) -> tuple[str, TfFile, int] |
             why = (
                 "fix rewrites loops of single-VM rules only"
                 if rtype != RULE
-                else "fix rewrites single-VM rule loops in HCL only"
-                if in_json
                 else "its instances cannot all be evaluated (fix evaluates literals, count.index, each.key, "
                 "each.value and whole-number arithmetic; rule, NIC and association must share the loop)"
             )
@@ -236,6 +233,7 @@ class WrittenRule:
     """What a v1 rule's block says, read from its file in either syntax."""
 
     f: TfFile
+    local: str  # its Terraform name
     at: int  # where its block starts (its line)
     end: int  # where it ends (HCL writes a new backend pool after it)
     name: str  # its name as the text inside a string: ``rdp-vm1``, ``${var.prefix}-rdp``
@@ -267,8 +265,13 @@ class RuleText(Protocol):
         range and ``backend_address_pool_id = pool_ref``."""
         ...
 
-    def backend_pool(self, rule: WrittenRule, local: str, name: str) -> None:
-        """A new ``azurerm_lb_backend_address_pool.<local>`` on the rule's load balancer."""
+    def backend_pool(self, rule: WrittenRule, local: str, name: str, loop: str | None = None) -> None:
+        """A new ``azurerm_lb_backend_address_pool.<local>`` on the rule's load balancer; built by the
+        rule's own ``loop`` argument (``count``/``for_each``) when given."""
+        ...
+
+    def written_association(self, name: str) -> WrittenAssociation:
+        """The NAT rule association ``name`` as written; :class:`LeftAtError` when not as arguments."""
         ...
 
     def retype_association(self, name: str, pool_ref: str) -> WrittenAssociation:
@@ -329,11 +332,7 @@ class SingleVmRules:
                 self.leave(RULE, local, looped[0] if looped else why, looped[1:] if looped else None)
                 continue
             planned = d.rules_replacing(rule)
-            if (
-                terraform_loops.loop_of(self.module.raw[(RULE, local)][0]) is not None
-                and len(planned) == 1
-                and not terraform_json.is_json(self.r._file(RULE, local))
-            ):
+            if terraform_loops.loop_of(self.module.raw[(RULE, local)][0]) is not None and len(planned) == 1:
                 instances.setdefault(local, []).append((rule, planned[0]))  # one instance of a loop
                 continue
             refuse_loop(self.r, RULE, local)
@@ -515,37 +514,27 @@ class HclRuleText:
             raise LeftAtError(f"{RULE}.{local} has no name, loadbalancer_id or frontend_port", f, start)
         lb = f.text[lb_attr.value_start : lb_attr.value_end]
         name = in_string(f.text[name_attr.value_start : name_attr.value_end])
-        return WrittenRule(f, start, end, name, lb, lb)
+        return WrittenRule(f, local, start, end, name, lb, lb)
 
     def as_v2(self, rule: WrittenRule, addresses: tuple[str, str], name: str, pool_ref: str) -> None:
         f, start, _, brace = self.r._block(RULE, addresses[0])
         attrs = hcltext.attributes(f.layout, brace)
-        name_attr, port = attrs["name"], attrs["frontend_port"]
-        self.as_v2_block(f, (start, brace), addresses, (name_attr, f'"{name}"'), port, pool_ref)
-
-    def as_v2_block(
-        self,
-        f: TfFile,
-        block: tuple[int, int],
-        locals_: tuple[str, str],
-        name: tuple[hcltext.Attribute, str],
-        port: hcltext.Attribute,
-        pool_ref: str,
-    ) -> None:
-        """The edits making a v1 rule's block (``start``, ``{``) the v2 rule: its new address and name
-        (HCL text), a one-port range at its own port (the same text), and its backend pool."""
-        start, brace = block
-        header_at = f.text.index(f'"{locals_[0]}"', start, brace)
+        name_attr, port = attrs["name"], attrs["frontend_port"]  # rule() checked both
         value = f.text[port.value_start : port.value_end]
-        self.r.edits.add(f, Edit(header_at, header_at + len(locals_[0]) + 2, f'"{locals_[1]}"'))
-        self.r.edits.add(f, Edit(name[0].value_start, name[0].value_end, name[1]))
+        header_at = f.text.index(f'"{addresses[0]}"', start, brace)
+        self.r.edits.add(f, Edit(header_at, header_at + len(addresses[0]) + 2, f'"{addresses[1]}"'))
+        self.r.edits.add(f, Edit(name_attr.value_start, name_attr.value_end, f'"{name}"'))
         self.r.edits.add(f, renamed(f, port, [("frontend_port_start", value), ("frontend_port_end", value)]))
         self.r.edits.add(
             f, hcltext.insert_before_close(f.layout, brace, [f"backend_address_pool_id = {pool_ref}"])
         )
 
-    def backend_pool(self, rule: WrittenRule, local: str, name: str) -> None:
-        self.r.pool_block(rule.f, rule.end, local, rule.lb_written, f'"{name}"')
+    def backend_pool(self, rule: WrittenRule, local: str, name: str, loop: str | None = None) -> None:
+        looped = None
+        if loop is not None:
+            attr = hcltext.attributes(rule.f.layout, self.r._block(RULE, rule.local)[3])[loop]
+            looped = (loop, rule.f.text[attr.value_start : attr.value_end])
+        self.r.pool_block(rule.f, rule.end, local, rule.lb_written, f'"{name}"', looped)
 
     def drop_association(self, name: str) -> tuple[TfFile, int]:
         """Delete an association block (its line breaks and one blank line after it too)."""
@@ -558,21 +547,25 @@ class HclRuleText:
         self.r.edits.add(f, Edit(start, end, ""))
         return f, start
 
-    def retype_association(self, name: str, pool_ref: str) -> WrittenAssociation:
+    def _association(self, name: str) -> tuple[WrittenAssociation, Mapping[str, hcltext.Attribute]]:
         f, start = resource_at(self.r, ASSOCIATION, name)
-        brace = f.text.index("{", start)
-        attrs = hcltext.attributes(f.layout, brace)
-        rule_attr, nic_attr, ipc_attr = (
-            attrs.get("nat_rule_id"),
-            attrs.get("network_interface_id"),
-            attrs.get("ip_configuration_name"),
-        )
-        if rule_attr is None or nic_attr is None or ipc_attr is None:
+        attrs = hcltext.attributes(f.layout, f.text.index("{", start))
+        nic_attr, ipc_attr = attrs.get("network_interface_id"), attrs.get("ip_configuration_name")
+        if "nat_rule_id" not in attrs or nic_attr is None or ipc_attr is None:
             raise LeftAtError(f"{ASSOCIATION}.{name} is not written as arguments", f, start)
-        at = f.text.index(ASSOCIATION, start, brace)
+        nic = f.text[nic_attr.value_start : nic_attr.value_end]
+        ipc = in_string(f.text[ipc_attr.value_start : ipc_attr.value_end])
+        return WrittenAssociation(f, start, nic, ipc), attrs
+
+    def written_association(self, name: str) -> WrittenAssociation:
+        return self._association(name)[0]
+
+    def retype_association(self, name: str, pool_ref: str) -> WrittenAssociation:
+        written, attrs = self._association(name)
+        f, rule_attr = written.f, attrs["nat_rule_id"]
+        at = f.text.index(ASSOCIATION, written.at)
         self.r.edits.add(f, Edit(at, at + len(ASSOCIATION), POOL_ASSOCIATION))
         for edit in rekeyed(f, attrs, {"nat_rule_id": "backend_address_pool_id"}):
             self.r.edits.add(f, edit)
         self.r.edits.add(f, Edit(rule_attr.value_start, rule_attr.value_end, pool_ref))
-        nic = f.text[nic_attr.value_start : nic_attr.value_end]
-        return WrittenAssociation(f, start, nic, in_string(f.text[ipc_attr.value_start : ipc_attr.value_end]))
+        return written

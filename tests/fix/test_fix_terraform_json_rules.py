@@ -344,26 +344,140 @@ def test_a_json_rule_whose_port_is_unknown_is_left_with_its_line(tmp_path: Path)
     )
 
 
-def test_a_json_rule_built_by_count_is_left_at_its_count_line(tmp_path: Path) -> None:
+def counted(count: object = 2) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The rule, NIC and association built by one ``count``, paired by ``count.index``."""
     lb = lb_doc()
     lb["resource"]["azurerm_lb_nat_rule"]["rdp_vm1"] = {
         **RULE,
-        "count": 2,
+        "count": count,
         "name": "rdp-vm${count.index}",
         "frontend_port": "${50001 + count.index}",
     }
-    nic = {**NIC, "count": 2, "name": "nic-vm${count.index}"}
     association = {
         **ASSOCIATION,
-        "count": 2,
+        "count": count,
         "network_interface_id": "${azurerm_network_interface.vm1[count.index].id}",
         "nat_rule_id": "${azurerm_lb_nat_rule.rdp_vm1[count.index].id}",
     }
     vm = vm_doc(association)
-    vm["resource"]["azurerm_network_interface"]["vm1"] = nic
-    [left] = _left(tmp_path, lb=lb, vm=vm)["lb.tf.json"]["unfixable"]
-    line = line_of((tmp_path / "lb.tf.json").read_text(), '"count"')
-    assert left["reason"] == (
-        "azurerm_lb_nat_rule.rdp_vm1 is built by count: fix rewrites single-VM rule loops in HCL only "
-        f"({tmp_path / 'lb.tf.json'}:{line})"
+    vm["resource"]["azurerm_network_interface"]["vm1"] = {
+        **NIC,
+        "count": count,
+        "name": "nic-vm${count.index}",
+    }
+    return lb, vm
+
+
+def test_json_rules_nics_and_associations_built_by_count_are_rewritten_as_loops(tmp_path: Path) -> None:
+    results = fixed(json_module(tmp_path, *counted()))
+    lb, vm = results["lb.tf.json"], results["vm.tf.json"]
+    for r in (lb, vm):
+        assert r.error is None and not r.unfixable and r.verification == ["check: pass"]
+    head = lb.original[: lb.original.index('    "azurerm_lb_nat_rule"')]
+    assert lb.fixed == head + (
+        """    "azurerm_lb_nat_rule": {
+      "rdp_vm1_v2": {
+        "resource_group_name": "rg",
+        "loadbalancer_id": "${azurerm_lb.web.id}",
+        "name": "rdp-vm${count.index}-v2",
+        "protocol": "Tcp",
+        "frontend_port_start": "${50001 + count.index}",
+        "frontend_port_end": "${50001 + count.index}",
+        "backend_port": 3389,
+        "frontend_ip_configuration_name": "fe",
+        "count": 2,
+        "backend_address_pool_id": "${azurerm_lb_backend_address_pool.rdp_vm1_v2[count.index].id}"
+      }
+    },
+    "azurerm_lb_backend_address_pool": {
+      "rdp_vm1_v2": {
+        "count": 2,
+        "loadbalancer_id": "${azurerm_lb.web.id}",
+        "name": "${azurerm_network_interface.vm1[count.index].name}-ipconfig1-v2-pool"
+      }
+    }
+  }
+}
+"""
     )
+    association = json.loads(vm.fixed)["resource"][
+        "azurerm_network_interface_backend_address_pool_association"
+    ]
+    assert association["rdp_vm1"] == {
+        "network_interface_id": "${azurerm_network_interface.vm1[count.index].id}",
+        "ip_configuration_name": "ipconfig1",
+        "backend_address_pool_id": "${azurerm_lb_backend_address_pool.rdp_vm1_v2[count.index].id}",
+        "count": 2,
+    }
+
+
+def test_state_blocks_for_a_json_count_loop_import_every_instance(tmp_path: Path) -> None:
+    json_module(tmp_path, *counted())
+    written = cli("fix", str(tmp_path), "--write", "--terraform-state-blocks")
+    assert written.exit_code == 3, written.output
+    lb = json.loads((tmp_path / "lb.tf.json").read_text())
+    imports = {entry["to"]: entry["id"] for entry in lb["import"]}
+    for i in (0, 1):
+        pool = f"${{azurerm_lb.web.id}}/backendAddressPools/${{azurerm_network_interface.vm1[{i}].name}}-ipconfig1-v2-pool"
+        assert imports[f"azurerm_lb_backend_address_pool.rdp_vm1_v2[{i}]"] == pool
+        assert (
+            imports[f"azurerm_lb_nat_rule.rdp_vm1_v2[{i}]"]
+            == f"${{azurerm_lb.web.id}}/inboundNatRules/rdp-vm{i}-v2"
+        )
+        assert imports[f"azurerm_network_interface_backend_address_pool_association.rdp_vm1[{i}]"] == (
+            f"${{azurerm_network_interface.vm1[{i}].id}}/ipConfigurations/ipconfig1|{pool}"
+        )
+    assert [entry["from"] for entry in lb["removed"]] == [
+        "azurerm_lb_nat_rule.rdp_vm1",
+        "azurerm_network_interface_nat_rule_association.rdp_vm1",
+    ]
+    assert cli("check", str(tmp_path), "--no-config").exit_code == 0
+    assert cli("fix", str(tmp_path)).exit_code == 0
+
+
+def test_json_rules_built_by_for_each_are_rewritten_as_loops_keyed_as_written(tmp_path: Path) -> None:
+    ports = {"vm1": 50001, "vm2": 50002}
+    lb, vm = counted()
+    rule = lb["resource"]["azurerm_lb_nat_rule"]["rdp_vm1"]
+    del rule["count"]
+    rule.update({"for_each": ports, "name": "rdp-${each.key}", "frontend_port": "${each.value}"})
+    nic = vm["resource"]["azurerm_network_interface"]["vm1"]
+    del nic["count"]
+    nic.update({"for_each": '${toset(["vm1", "vm2"])}', "name": "nic-${each.key}"})
+    association = vm["resource"]["azurerm_network_interface_nat_rule_association"]["rdp_vm1"]
+    del association["count"]
+    association.update(
+        {
+            "for_each": ports,
+            "network_interface_id": "${azurerm_network_interface.vm1[each.key].id}",
+            "nat_rule_id": "${azurerm_lb_nat_rule.rdp_vm1[each.key].id}",
+        }
+    )
+    json_module(tmp_path, lb, vm)
+    written = cli("fix", str(tmp_path), "--write", "--terraform-state-blocks")
+    assert written.exit_code == 3, written.output
+    after = json.loads((tmp_path / "lb.tf.json").read_text())
+    rule = after["resource"]["azurerm_lb_nat_rule"]["rdp_vm1_v2"]
+    assert (rule["name"], rule["frontend_port_start"], rule["frontend_port_end"]) == (
+        "rdp-${each.key}-v2",
+        "${each.value}",
+        "${each.value}",
+    )
+    assert rule["backend_address_pool_id"] == "${azurerm_lb_backend_address_pool.rdp_vm1_v2[each.key].id}"
+    assert after["resource"]["azurerm_lb_backend_address_pool"]["rdp_vm1_v2"]["for_each"] == ports
+    imports = {entry["to"]: entry["id"] for entry in after["import"]}
+    assert (
+        imports['azurerm_lb_nat_rule.rdp_vm1_v2["vm2"]'] == "${azurerm_lb.web.id}/inboundNatRules/rdp-vm2-v2"
+    )
+    assert 'azurerm_network_interface_backend_address_pool_association.rdp_vm1["vm1"]' in imports
+    assert cli("check", str(tmp_path), "--no-config").exit_code == 0
+
+
+def test_a_json_count_over_a_variable_is_left_at_its_count_line(tmp_path: Path) -> None:
+    lb, vm = counted("${var.vms}")
+    lb["variable"] = {"vms": {"type": "number"}}
+    files = _left(tmp_path, lb, vm)
+    [left] = files["lb.tf.json"]["unfixable"]
+    assert left["resource"] == "azurerm_lb_nat_rule.rdp_vm1"
+    assert left["line"] == line_of((tmp_path / "lb.tf.json").read_text(), '"count"')
+    assert left["reason"].startswith("azurerm_lb_nat_rule.rdp_vm1 is built by count: its instances cannot")
