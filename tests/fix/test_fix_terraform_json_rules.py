@@ -19,15 +19,9 @@ from natmigrate.fix.core import FileFix, FixOptions
 from natmigrate.fix.terraform import fix_module
 from natmigrate.sources.terraform import read_module
 
+from .test_fix_terraform_json import LB
 from .test_fix_terraform_rules import LB_TF, VM_TF
 
-LB = {
-    "name": "lb-web",
-    "location": "westeurope",
-    "resource_group_name": "rg",
-    "sku": "Standard",
-    "frontend_ip_configuration": [{"name": "fe", "public_ip_address_id": "${azurerm_public_ip.web.id}"}],
-}
 RULE = {
     "resource_group_name": "rg",
     "loadbalancer_id": "${azurerm_lb.web.id}",
@@ -55,7 +49,10 @@ ASSOCIATION = {
 
 
 def lb_doc(**extra: dict[str, Any]) -> dict[str, Any]:
-    return {"resource": {"azurerm_lb": {"web": LB}, "azurerm_lb_nat_rule": {"rdp_vm1": RULE}, **extra}}
+    return {
+        "variable": {"prefix": {"type": "string"}},
+        "resource": {"azurerm_lb": {"web": LB}, "azurerm_lb_nat_rule": {"rdp_vm1": RULE}, **extra},
+    }
 
 
 def vm_doc(association: dict[str, Any] | None = None, **extra: dict[str, Any]) -> dict[str, Any]:
@@ -304,7 +301,8 @@ def _left(tmp_path: Path, lb: object = None, vm: object = None, *args: str) -> d
 def test_a_json_rule_used_in_an_output_is_left_with_the_line_of_that_use(tmp_path: Path) -> None:
     vm = {**vm_doc(), "output": {"rdp": {"value": "${azurerm_lb_nat_rule.rdp_vm1.frontend_port}"}}}
     [left] = _left(tmp_path, vm=vm)["lb.tf.json"]["unfixable"]
-    assert left["resource"] == "azurerm_lb.web" and left["line"] == 4
+    assert left["resource"] == "azurerm_lb.web"
+    assert left["line"] == line_of((tmp_path / "lb.tf.json").read_text(), '"web": {')
     line = line_of((tmp_path / "vm.tf.json").read_text(), "${azurerm_lb_nat_rule.rdp_vm1.frontend_port}")
     assert left["reason"] == (
         "azurerm_lb_nat_rule.rdp_vm1 is also used here; fix cannot tell whether that use holds for a v2 rule "
@@ -334,7 +332,8 @@ def test_scope_pools_leaves_the_json_rule_reported_at_its_line(tmp_path: Path) -
 
 
 def test_a_json_rule_whose_port_is_unknown_is_left_with_its_line(tmp_path: Path) -> None:
-    lb = {**lb_doc(), "variable": {"port": {"type": "number"}}}
+    lb = lb_doc()
+    lb["variable"]["port"] = {"type": "number"}
     lb["resource"]["azurerm_lb_nat_rule"]["rdp_vm1"] = {**RULE, "frontend_port": "${var.port}"}
     [left] = _left(tmp_path, lb=lb)["lb.tf.json"]["unfixable"]
     line = line_of((tmp_path / "lb.tf.json").read_text(), '"rdp_vm1": {')
@@ -475,7 +474,7 @@ def test_json_rules_built_by_for_each_are_rewritten_as_loops_keyed_as_written(tm
 
 def test_a_json_count_over_a_variable_is_left_at_its_count_line(tmp_path: Path) -> None:
     lb, vm = counted("${var.vms}")
-    lb["variable"] = {"vms": {"type": "number"}}
+    lb["variable"]["vms"] = {"type": "number"}
     files = _left(tmp_path, lb, vm)
     [left] = files["lb.tf.json"]["unfixable"]
     assert left["resource"] == "azurerm_lb_nat_rule.rdp_vm1"
