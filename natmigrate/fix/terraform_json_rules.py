@@ -64,7 +64,9 @@ class _Resource:
         self.body = t.container(f"/resource/{escape(rtype)}/{escape(local)}")
         item = self.by_type.member(local) if self.by_type is not None else None
         if self.by_type is None or item is None or self.body is None or t.text[self.body.open] != "{":
-            raise CannotRewriteError(f"{rtype}.{local}: its block could not be located (a resource array?)")
+            raise CannotRewriteError(
+                f'{rtype}.{local}: its block could not be located (a "resource" written as an array is not rewritten)'
+            )
         self.item: Item = item
         raw = raw_at(t.data, f"/resource/{escape(rtype)}/{escape(local)}")
         self.raw: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}

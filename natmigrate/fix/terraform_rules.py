@@ -16,6 +16,10 @@ exactly as for a live NIC. What the planner decides is written back as:
 * each association becomes ``azurerm_network_interface_backend_address_pool_association`` (same
   NIC, same ip configuration name, ``backend_address_pool_id``), again removed and imported.
 
+The decisions are made once (:class:`SingleVmRules`) and written by the emitter of each file's syntax
+(:class:`RuleText`: :class:`HclRuleText` here, :class:`~natmigrate.fix.terraform_json_rules.JsonRuleText`
+for ``*.tf.json``), so a rule in one syntax and its association in the other get the same rewrite.
+
 Anything else that refers to the v1 rule (an output, ``depends_on``, a NIC's
 ``load_balancer_inbound_nat_rules_ids`` of old providers) leaves the load balancer untouched,
 reported with the line: fix cannot tell whether that use still holds for the v2 rule.
