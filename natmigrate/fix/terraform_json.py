@@ -97,6 +97,7 @@ class JsonFile:
     to_rules: set[str] = field(default_factory=set)  # NAT pools that become rules
     # Other resources that change type, by (old type, new type): their Terraform names.
     retyped: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    dropped: dict[str, set[str]] = field(default_factory=dict)  # resources deleted, by type
     # New resources by type: (Terraform name, value to render, or text at an indentation).
     new: dict[str, list[tuple[str, Any, str | None]]] = field(default_factory=dict)
     touched: bool = False
@@ -251,23 +252,40 @@ class JsonFile:
         """Every committed edit, with the NAT pools moved to ``azurerm_lb_nat_rule`` and the new
         resources placed."""
         t = self.text
-        moves = [((POOL, RULE), self.to_rules), *self.retyped.items()]
-        resources = t.container("/resource") if self.to_rules or self.retyped or self.new else None
-        for (old, new), names in moves if resources is not None else []:
+        moves = {(POOL, RULE): self.to_rules, **self.retyped}
+        changed = self.to_rules or self.retyped or self.dropped or self.new
+        resources = t.container("/resource") if changed else None
+        if resources is None:
+            return t.edits()
+        for (old, new), names in moves.items():
             if not names:
                 continue
-            assert resources is not None
             members = self._object(f"/resource/{escape(old)}", old)
             old_item = resources.member(old)
+            gone = self.dropped.get(old, set())
             assert old_item is not None
-            every = {it.key for it in members.items} <= names
-            if every and resources.member(new) is None:
+            every = {it.key for it in members.items} <= names | gone
+            if every and not gone and resources.member(new) is None:
                 t.plain.append(Edit(old_item.start, old_item.value_start, _key_text(t, old_item, new)))
             else:
                 self._move(resources, members, every, (old, new), names)
-        if resources is not None:
-            self._place_new(resources)
+                if not every:
+                    self._drop(resources, old, gone)
+        for rtype, gone in self.dropped.items():
+            if not any(old == rtype and names for (old, _), names in moves.items()):
+                self._drop(resources, rtype, gone)
+        self._place_new(resources)
         return t.edits()
+
+    def _drop(self, resources: Container, rtype: str, gone: set[str]) -> None:
+        """Delete the resources ``gone`` of type ``rtype``: the type's key too when none is left."""
+        members = self._object(f"/resource/{escape(rtype)}", rtype)
+        if {it.key for it in members.items} <= gone:
+            remove(resources, next(i for i, it in enumerate(resources.items) if it.key == rtype))(self.text)
+            return
+        for i, item in enumerate(members.items):
+            if item.key in gone:
+                remove(members, i)(self.text)
 
     def _move(
         self,

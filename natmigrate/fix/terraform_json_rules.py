@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 from natmigrate.fix.core import CannotRewriteError
 from natmigrate.fix.jsontext import (
-    Container,
     Edit,
     Item,
     JsonText,
@@ -31,7 +30,6 @@ from natmigrate.fix.jsontext import (
     member_text,
     plain,
     raw_at,
-    remove,
 )
 from natmigrate.fix.terraform_json import BACKEND_POOL, FileOp, JsonFile
 from natmigrate.fix.terraform_rules import LeftAtError, WrittenAssociation, WrittenRule
@@ -164,8 +162,5 @@ class JsonRuleText:
 
     def drop_association(self, name: str) -> tuple[TfFile, int]:
         res = _Resource(self.r, ASSOCIATION, name)
-        by_type: Container | None = res.by_type
-        assert by_type is not None
-        index = by_type.items.index(res.item)
-        self.r.edits.add_json(res.f, [lambda jf: remove(by_type, index)(jf.text)])
+        self.r.edits.add_json(res.f, [lambda jf: jf.dropped.setdefault(ASSOCIATION, set()).add(name)])
         return res.f, res.item.start

@@ -280,12 +280,49 @@ def test_a_reused_pool_drops_the_json_association(tmp_path: Path) -> None:
     assert rule["backend_address_pool_id"] == "${azurerm_lb_backend_address_pool.vm1.id}"
     assert "azurerm_lb_backend_address_pool" not in json.loads(lb.fixed)["resource"]  # no new pool
     after = json.loads(vmr.fixed)["resource"]
-    assert after["azurerm_network_interface_nat_rule_association"] == {}
+    assert "azurerm_network_interface_nat_rule_association" not in after  # its one member gone, the key too
     assert after["azurerm_network_interface_backend_address_pool_association"] == {"vm1": member}
     assert [c.message for c in vmr.changes] == [
         "azurerm_network_interface_nat_rule_association.rdp_vm1 removed: "
         "its ip configuration is already in the backend pool"
     ]
+
+
+def test_a_dropped_and_a_retyped_association_of_one_type_both_leave_its_key(tmp_path: Path) -> None:
+    # vm1 is already alone in pool "vm1" (reused: its NAT association goes); vm2 gets a new pool.
+    lb = lb_doc()
+    lb["resource"]["azurerm_lb_nat_rule"]["rdp_vm2"] = {**RULE, "name": "rdp-vm2", "frontend_port": 50002}
+    member = {
+        "network_interface_id": "${azurerm_network_interface.vm1.id}",
+        "ip_configuration_name": "ipconfig1",
+        "backend_address_pool_id": "${azurerm_lb_backend_address_pool.vm1.id}",
+    }
+    vm = vm_doc(
+        azurerm_lb_backend_address_pool={"vm1": {"loadbalancer_id": "${azurerm_lb.web.id}", "name": "vm1"}},
+        azurerm_network_interface_backend_address_pool_association={"vm1": member},
+    )
+    resources = vm["resource"]
+    resources["azurerm_network_interface"]["vm2"] = {**NIC, "name": "nic-vm2"}
+    resources["azurerm_network_interface_nat_rule_association"]["rdp_vm2"] = {
+        **ASSOCIATION,
+        "network_interface_id": "${azurerm_network_interface.vm2.id}",
+        "nat_rule_id": "${azurerm_lb_nat_rule.rdp_vm2.id}",
+    }
+    results = fixed(json_module(tmp_path, lb, vm))
+    for r in results.values():
+        assert r.error is None and not r.unfixable and r.verification == ["check: pass"], r
+    after = json.loads(results["vm.tf.json"].fixed)["resource"]
+    assert "azurerm_network_interface_nat_rule_association" not in after
+    assert after["azurerm_network_interface_backend_address_pool_association"] == {
+        "vm1": member,
+        "rdp_vm2": {
+            "network_interface_id": "${azurerm_network_interface.vm2.id}",
+            "ip_configuration_name": "ipconfig1",
+            "backend_address_pool_id": "${azurerm_lb_backend_address_pool.rdp_vm2_v2.id}",
+        },
+    }
+    assert cli("fix", str(tmp_path), "--write").exit_code == 3
+    assert cli("check", str(tmp_path), "--no-config").exit_code == 0
 
 
 def _left(tmp_path: Path, lb: object = None, vm: object = None, *args: str) -> dict[str, Any]:
