@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -404,6 +408,27 @@ def counted(count: object = 2) -> tuple[dict[str, Any], dict[str, Any]]:
     return lb, vm
 
 
+def _for_each() -> tuple[dict[str, Any], dict[str, Any]]:
+    ports = {"vm1": 50001, "vm2": 50002}
+    lb, vm = counted()
+    rule = lb["resource"]["azurerm_lb_nat_rule"]["rdp_vm1"]
+    rule.pop("count")
+    rule.update({"for_each": ports, "name": "rdp-${each.key}", "frontend_port": "${each.value}"})
+    nic = vm["resource"]["azurerm_network_interface"]["vm1"]
+    nic.pop("count")
+    nic.update({"for_each": '${toset(["vm1", "vm2"])}', "name": "nic-${each.key}"})
+    association = vm["resource"]["azurerm_network_interface_nat_rule_association"]["rdp_vm1"]
+    association.pop("count")
+    association.update(
+        {
+            "for_each": ports,
+            "network_interface_id": "${azurerm_network_interface.vm1[each.key].id}",
+            "nat_rule_id": "${azurerm_lb_nat_rule.rdp_vm1[each.key].id}",
+        }
+    )
+    return lb, vm
+
+
 def test_json_rules_nics_and_associations_built_by_count_are_rewritten_as_loops(tmp_path: Path) -> None:
     results = fixed(json_module(tmp_path, *counted()))
     lb, vm = results["lb.tf.json"], results["vm.tf.json"]
@@ -473,22 +498,7 @@ def test_state_blocks_for_a_json_count_loop_import_every_instance(tmp_path: Path
 
 def test_json_rules_built_by_for_each_are_rewritten_as_loops_keyed_as_written(tmp_path: Path) -> None:
     ports = {"vm1": 50001, "vm2": 50002}
-    lb, vm = counted()
-    rule = lb["resource"]["azurerm_lb_nat_rule"]["rdp_vm1"]
-    del rule["count"]
-    rule.update({"for_each": ports, "name": "rdp-${each.key}", "frontend_port": "${each.value}"})
-    nic = vm["resource"]["azurerm_network_interface"]["vm1"]
-    del nic["count"]
-    nic.update({"for_each": '${toset(["vm1", "vm2"])}', "name": "nic-${each.key}"})
-    association = vm["resource"]["azurerm_network_interface_nat_rule_association"]["rdp_vm1"]
-    del association["count"]
-    association.update(
-        {
-            "for_each": ports,
-            "network_interface_id": "${azurerm_network_interface.vm1[each.key].id}",
-            "nat_rule_id": "${azurerm_lb_nat_rule.rdp_vm1[each.key].id}",
-        }
-    )
+    lb, vm = _for_each()
     json_module(tmp_path, lb, vm)
     written = cli("fix", str(tmp_path), "--write", "--terraform-state-blocks")
     assert written.exit_code == 3, written.output
@@ -517,3 +527,34 @@ def test_a_json_count_over_a_variable_is_left_at_its_count_line(tmp_path: Path) 
     assert left["resource"] == "azurerm_lb_nat_rule.rdp_vm1"
     assert left["line"] == line_of((tmp_path / "lb.tf.json").read_text(), '"count"')
     assert left["reason"].startswith("azurerm_lb_nat_rule.rdp_vm1 is built by count: its instances cannot")
+
+
+TERRAFORM = shutil.which("terraform")
+
+
+@pytest.mark.skipif(TERRAFORM is None, reason="terraform is not installed")
+@pytest.mark.parametrize("module", ["plain", "count", "for_each", "mixed"])
+def test_terraform_itself_loads_the_rewritten_json_with_its_state_blocks(tmp_path: Path, module: str) -> None:
+    """``terraform validate`` reads every file (resources, ``import``/``removed`` entries) before it
+    asks for the azurerm provider, which cannot be installed here: a configuration it cannot load
+    fails with its own errors first, so "Missing required provider" alone means the rewrite loads."""
+    if module == "mixed":
+        write(tmp_path / "lb.tf.json", lb_doc())
+        (tmp_path / "vm.tf").write_text(VM_TF)
+    else:
+        json_module(tmp_path, *{"plain": (None, None), "count": counted(), "for_each": _for_each()}[module])
+    written = cli("fix", str(tmp_path), "--write", "--terraform-state-blocks")
+    assert written.exit_code == 3, written.output
+    assert TERRAFORM is not None
+    env = {**os.environ, "CHECKPOINT_DISABLE": "1", "TF_CLI_CONFIG_FILE": os.devnull, "NO_COLOR": "1"}
+    result = subprocess.run(
+        [TERRAFORM, "validate", "-no-color"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=120,
+    )
+    errors = re.findall(r"^Error: (.+)$", result.stdout + result.stderr, re.M)
+    assert errors == ["Missing required provider"], result.stdout + result.stderr
