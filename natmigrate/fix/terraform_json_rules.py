@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from natmigrate.fix.core import CannotRewriteError
 from natmigrate.fix.jsontext import (
+    Container,
     Edit,
     Item,
     JsonText,
@@ -58,14 +59,16 @@ class _Resource:
         self.f: TfFile = rewrite._file(rtype, local)
         self.jf: JsonFile = rewrite.json_files[self.f.path]
         t = self.jf.text
-        self.by_type = t.container(f"/resource/{escape(rtype)}")
-        self.body = t.container(f"/resource/{escape(rtype)}/{escape(local)}")
-        item = self.by_type.member(local) if self.by_type is not None else None
-        if self.by_type is None or item is None or self.body is None or t.text[self.body.open] != "{":
+        by_type = t.container(f"/resource/{escape(rtype)}")
+        body = t.container(f"/resource/{escape(rtype)}/{escape(local)}")
+        items = by_type.items if by_type is not None else ()
+        item = next((it for it in items if it.key == local), None)  # names are case-sensitive
+        if item is None or body is None or t.text[body.open] != "{":
             raise CannotRewriteError(
                 f'{rtype}.{local}: its block could not be located (a "resource" written as an array is not rewritten)'
             )
         self.item: Item = item
+        self.body: Container = body
         raw = raw_at(t.data, f"/resource/{escape(rtype)}/{escape(local)}")
         self.raw: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
 
@@ -74,7 +77,6 @@ class _Resource:
         return self.jf.text
 
     def member(self, key: str) -> Item | None:
-        assert self.body is not None
         return next((it for it in self.body.items if it.key == key), None)
 
     def colon(self, item: Item) -> str:
@@ -85,7 +87,6 @@ class _Resource:
     def separator(self) -> str:
         """What the file writes between two members of the body."""
         body = self.body
-        assert body is not None and body.items
         if "\n" not in self.text.text[body.open : body.items[0].start]:
             return ", "
         return ",\n" + line_indent(self.text.text, body.items[0].start)
@@ -104,13 +105,12 @@ class JsonRuleText:
             raise LeftAtError(
                 f"{RULE}.{local} has no name, loadbalancer_id or frontend_port", res.f, res.item.start
             )
-        assert res.body is not None
         return WrittenRule(res.f, local, res.item.start, res.body.close + 1, name, _expression(lb), lb)
 
     def as_v2(self, rule: WrittenRule, addresses: tuple[str, str], name: str, pool_ref: str) -> None:
         res = _Resource(self.r, RULE, addresses[0])
         name_item, port = res.member("name"), res.member("frontend_port")
-        assert name_item is not None and port is not None and res.body is not None  # rule() checked
+        assert name_item is not None and port is not None  # rule() checked
         original = res.text.original
         key_end = original.index('"', res.item.start + 1) + 1  # Terraform names need no escapes
         value = original[port.value_start : port.end]
