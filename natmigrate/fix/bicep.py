@@ -34,6 +34,7 @@ from natmigrate import ids
 from natmigrate.errors import InputError
 from natmigrate.fix import planmatch
 from natmigrate.fix.arm import STAND_IN
+from natmigrate.fix.bicep_loops import LoopedRules, Loops
 from natmigrate.fix.bicepexpr import Evaluator, derived, quoted, string_inner
 from natmigrate.fix.biceptext import BicepText
 from natmigrate.fix.core import (
@@ -48,7 +49,7 @@ from natmigrate.fix.core import (
     name_parts,
 )
 from natmigrate.fix.jsontext import Edit, apply, line_indent
-from natmigrate.model import Child, NetworkInterface, Resource, ScaleSet, Snapshot, Unresolved
+from natmigrate.model import Child, InboundNatRule, NetworkInterface, Resource, ScaleSet, Snapshot, Unresolved
 from natmigrate.plan.model import IpConfigEdit, NatRuleV2, NicChange, ScaleSetChange
 from natmigrate.sources.bicep import BICEP, BicepFile, Declaration, parse_bicep
 
@@ -59,6 +60,9 @@ _SYMBOL_ID_REF = re.compile(r"^'\$\{([A-Za-z_][A-Za-z0-9_]*)\.id\}/inboundNat(?:
 _POOL_REFS = "loadBalancerInboundNatPools"
 _RULE_REFS = "loadBalancerInboundNatRules"
 _STAND_IN_VALUE = re.compile(re.escape(STAND_IN) + r"([A-Za-z0-9_]+)")
+_DECLARED = re.compile(
+    r"^[ \t]*(?:param|var|resource|module|output|func|type)[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.M
+)
 
 
 class _LeftAtLineError(CannotRewriteError):
@@ -101,8 +105,12 @@ class _LoadBalancerRewrite:
         options: FixOptions,
         decls: Mapping[str, Declaration],
         snapshot: Snapshot,
+        loops: Loops,
     ):
         self.snapshot = snapshot
+        self.loops = loops
+        self.handled: set[str] = set()  # NIC changes a loop rewrite made
+        self.pool_vars: list[str] = []  # vars of new backend pools built by a loop
         self.t = text
         self.d = d
         self.options = options
@@ -150,7 +158,17 @@ class _LoadBalancerRewrite:
             *((c, self.d.inventory.network_interfaces, _RULE_REFS) for c in self.d.plan.network_interfaces),
         ]
         for change, candidates, key in owners:
-            self._owner(change, candidates, key)
+            if ids.id_key(change.id) not in self.handled:
+                self._owner(change, candidates, key)
+
+    def unique_symbol(self, wanted: str) -> str:
+        """``wanted``, or ``wanted2``, ... : a name no declaration of the file uses."""
+        taken = {m.group(1) for m in _DECLARED.finditer(self.t.text)}
+        name, n = wanted, 1
+        while name in taken:
+            n += 1
+            name = f"{wanted}{n}"
+        return name
 
     def _unknown_references(self) -> None:
         """A NAT reference fix cannot tell may point at what it would rewrite: then nothing is rewritten."""
@@ -271,8 +289,13 @@ class _LoadBalancerRewrite:
 
     def _v1_rules(self) -> None:
         kept = {ids.id_key(r) for r in self.d.plan.keep_v1_rules}
+        looped: dict[str, list[InboundNatRule]] = {}
         for rule in self.d.lb.inbound_nat_rules:
             if rule.version != "v1" or (isinstance(rule.id, str) and ids.id_key(rule.id) in kept):
+                continue
+            decl = self.decls.get(rule.origin.pointer)
+            if decl is not None and isinstance(decl.body, list):
+                looped.setdefault(decl.pointer, []).append(rule)
                 continue
             planned = self.d.rules_replacing(rule)
             if len(planned) != 1:
@@ -280,9 +303,8 @@ class _LoadBalancerRewrite:
                     f"v1 NAT rule {rule.name}: the plan has no rule for it ({_unknown_values(rule)})",
                     self.t.line(rule.origin.pointer),
                 )
-            decl = self.decls.get(rule.origin.pointer)
             inline = f"{self.lb.pointer}/properties/inboundNatRules"
-            if (decl is not None and isinstance(decl.body, list)) or self.t.is_loop(inline):
+            if self.t.is_loop(inline):
                 raise _LeftAtLineError(
                     f"v1 NAT rule {rule.name} is built by a for loop", self.t.line(rule.origin.pointer)
                 )
@@ -290,6 +312,8 @@ class _LoadBalancerRewrite:
                 raise CannotRewriteError(f"v1 NAT rule {rule.name} is not one the file writes out")
             self._v1_rule(rule, planned[0])
             self.rewritten[ids.loose_key(str(rule.id))] = str(rule.id)
+        for pointer, rules in looped.items():
+            LoopedRules(self, self.decls[pointer], rules, self.loops).run()
 
     def _v1_rule(self, rule: Child, v2: NatRuleV2) -> None:
         ptr = rule.origin.pointer
@@ -317,6 +341,8 @@ class _LoadBalancerRewrite:
         )
 
     def _new_backend_pools(self) -> None:
+        if self.pool_vars:
+            self._pool_vars()
         if not self.new_pools:
             return
         u = self.t.unit()
@@ -332,6 +358,21 @@ class _LoadBalancerRewrite:
                 self.t.insert(f"{self.lb.pointer}/properties", f"backendAddressPools: [\n{body}\n]")
             )
 
+    def _pool_vars(self) -> None:
+        """Backend pools built by a loop join the load balancer's inline ones: ``concat([...], var)``."""
+        ptr = f"{self.lb.pointer}/properties/backendAddressPools"
+        span = self.t.value_span(ptr)
+        if self.t.is_array(ptr) and span is not None:
+            self.edits += [
+                Edit(span[0], span[0], "concat("),
+                Edit(span[1], span[1], "".join(f", {v}" for v in self.pool_vars) + ")"),
+            ]
+        elif span is not None:
+            raise CannotRewriteError("its backendAddressPools is not written as an array")
+        else:
+            value = self.pool_vars[0] if len(self.pool_vars) == 1 else f"concat({', '.join(self.pool_vars)})"
+            self.edits.append(self.t.insert(f"{self.lb.pointer}/properties", f"backendAddressPools: {value}"))
+
     # -- single-VM rules the plan leaves --------------------------------------------------------
 
     def _kept_v1_rules(self) -> None:
@@ -343,11 +384,12 @@ class _LoadBalancerRewrite:
             if self.options.scope == "pools":
                 note = "--scope pools leaves single-VM v1 rules as they are"
             decl = self.decls.get(rule.origin.pointer)
-            if decl is not None and isinstance(decl.body, list):
-                note = (
-                    "declared in a for loop: fix does not expand loops, so it cannot tell which ip "
-                    "configuration each item serves"
-                )
+            if (
+                decl is not None
+                and isinstance(decl.body, list)
+                and self.loops.instances(decl.pointer) is None
+            ):
+                note = self.loops.why_not(decl.pointer)
             self.left.append(
                 Unfixable(
                     str(rule.name),
@@ -369,12 +411,15 @@ class _LoadBalancerRewrite:
         if "resourceId(" in "".join(w for w in touched if w):
             self._depends_on_lb(decl)
 
-    def _ip_configuration(self, owner: Resource, kind: str, key: str, edit: IpConfigEdit) -> str | None:
-        """Rewrite one ip configuration; the references it added (``None`` when untouched)."""
+    def _ip_configuration(
+        self, owner: Resource, kind: str, key: str, edit: IpConfigEdit, label: str | None = None
+    ) -> str | None:
+        """Rewrite one ip configuration; the references it added (``None`` when untouched). ``label``
+        names the owner when the text is every instance of a loop."""
         remove = [r for r in edit.remove if ids.loose_key(r) in self.rewritten]
         if not remove:
             return None
-        what = f"{kind} {owner.display_name} ip configuration {edit.ip_configuration}"
+        what = f"{kind} {label or owner.display_name} ip configuration {edit.ip_configuration}"
         ipc = find_ip_configuration(owner, edit)
         if ipc is None:
             raise CannotRewriteError(f"{what} is not in this file")
@@ -461,11 +506,13 @@ def _elements(t: BicepText, array_ptr: str) -> list[str]:
     return out
 
 
-def _read(path: str, text: str) -> tuple[BicepFile, BicepFile]:
-    """The file as written (what ``check`` reads) and with its expressions evaluated (what is planned)."""
+def _read(path: str, text: str) -> tuple[BicepFile, BicepFile, Loops]:
+    """The file as written (what ``check`` reads) and with its expressions evaluated and its loops
+    expanded (what is planned)."""
     as_written = parse_bicep(path, text)
-    evaluator = Evaluator(as_written.declarations, as_written.variables, text)
-    return as_written, parse_bicep(path, text, resolve=evaluator)
+    evaluator = Evaluator(as_written.declarations, as_written.variables, text, as_written.loops)
+    loops = Loops(as_written.loops, evaluator, text)
+    return as_written, parse_bicep(path, text, resolve=evaluator, expand=loops.expand), loops
 
 
 def _verify(result: FileFix, rewritten: list[Decisions]) -> None:
@@ -491,7 +538,7 @@ def _verify(result: FileFix, rewritten: list[Decisions]) -> None:
 
 def fix_bicep(path: str, original: str, options: FixOptions) -> FileFix:
     """Fix one Bicep file (nothing is written here)."""
-    as_written, read = _read(path, original)
+    as_written, read, loops = _read(path, original)
     text = BicepText(original, read.positions)
     decls = {d.pointer: d for d in read.declarations}
     result = FileFix(path, BICEP, original, original)
@@ -499,7 +546,7 @@ def fix_bicep(path: str, original: str, options: FixOptions) -> FileFix:
     rewritten: list[Decisions] = []
     for d in decide(read.snapshot, options):
         try:
-            rewrite = _LoadBalancerRewrite(text, d, options, decls, read.snapshot)
+            rewrite = _LoadBalancerRewrite(text, d, options, decls, read.snapshot, loops)
             rewrite.run()
         except CannotRewriteError as exc:
             decl = decls.get(d.lb.origin.pointer)

@@ -1,0 +1,279 @@
+"""Bicep ``for`` loops in ``fix``: every instance planned, the loops kept.
+
+The usual way to give N VMs their RDP or SSH port (the quickstart ``2-vms-loadbalancer-natrules``):
+N rules and N NICs, each built by a loop over the same range and paired by the loop variable::
+
+    resource rdp 'Microsoft.Network/loadBalancers/inboundNatRules@2022-07-01' = [
+      for i in range(0, numberOfInstances): {
+        parent: lb
+        name: 'RDP-VM${i}'
+        properties: { frontendPort: (i + 5000), backendPort: 3389, ... }
+      }
+    ]
+    resource nics 'Microsoft.Network/networkInterfaces@2022-07-01' = [
+      for i in range(0, numberOfInstances): {
+        name: '${nicNamePrefix}${i}'
+        ... loadBalancerInboundNatRules: [ { id: resourceId('...inboundNatRules', lbName, 'RDP-VM${i}') } ]
+      }
+    ]
+
+For the planner each instance is one item, its values evaluated with the loop variables set
+(:meth:`~natmigrate.fix.bicepexpr.Evaluator.instances`): the items must be known (``range()`` of
+numbers, an array literal, a ``var``, a ``param`` default). Anything else and the loop is not
+expanded: the plan has no rule for it, and it is reported at its line. The rewrite keeps the loops
+and writes every instance at once, so it is written only when the planner decided the same thing for
+each (its own port, a new pool named after its NIC, no name taken) and the NIC loop pairs instance
+``k`` with rule instance ``k`` under the same loop variable: else it is reported.
+
+The new backend pools are declared inline, where the load balancer declares its own: a ``var`` built
+by the same loop, joined to the load balancer's ``backendAddressPools`` with ``concat()`` (Bicep
+allows a ``for`` only as a declaration's or a property's whole value). Child pool resources
+(``loadBalancers/backendAddressPools``) beside inline pools would be removed by the next PUT of the
+load balancer, which lists only its inline pools, and fail while NICs use them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from natmigrate import ids
+from natmigrate.fix.bicepexpr import Evaluator, LoopHeader, derived, string_inner
+from natmigrate.fix.core import CannotRewriteError, Change, name_parts
+from natmigrate.fix.jsontext import Edit, line_indent
+from natmigrate.model import InboundNatRule, NetworkInterface
+from natmigrate.plan.model import IpConfigEdit, NatRuleV2, NicChange
+from natmigrate.sources.bicep import Declaration, Resolver
+
+if TYPE_CHECKING:
+    from natmigrate.fix.bicep import _LoadBalancerRewrite
+
+_PARAM = re.compile(r"^param[ \t]+([A-Za-z_][A-Za-z0-9_]*)\b", re.M)
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@dataclass(frozen=True)
+class Loops:
+    """A file's ``for`` loops (pointer -> header as written) and how they evaluate."""
+
+    headers: Mapping[str, str]
+    evaluator: Evaluator
+    text: str
+
+    def instances(self, pointer: str) -> list[Evaluator] | None:
+        """One evaluator per instance of the loop at ``pointer``; ``None`` when its items are not known."""
+        header = self.headers.get(pointer)
+        found = self.evaluator.instances(header) if header is not None else None
+        return None if found is None else [self.evaluator.bound(b) for b in found]
+
+    def expand(self, decl: Declaration) -> list[Resolver] | None:
+        """The reader's hook: a resource declared in a loop, one resolver per instance."""
+        return list(self.instances(decl.pointer) or []) or None
+
+    def items(self, pointer: str) -> str:
+        loop = LoopHeader.parse(self.headers.get(pointer, ""))
+        return loop.items if loop is not None else self.headers.get(pointer, "")
+
+    def defaults(self, pointer: str) -> list[str]:
+        """The ``param``s whose defaults the loop's items were evaluated with."""
+        params = set(_PARAM.findall(self.text))
+        return [n for n in dict.fromkeys(_IDENT.findall(self.items(pointer))) if n in params]
+
+    def why_not(self, pointer: str) -> str:
+        """Why the loop at ``pointer`` is not expanded."""
+        return (
+            f"declared in a for loop over `{self.items(pointer)}`, which fix cannot evaluate (a parameter "
+            "without a default, a module output, reference()): it cannot tell the instances, so a rewrite "
+            "would be a guess"
+        )
+
+
+def _same_instances(a: list[Evaluator], b: list[Evaluator], names: list[str]) -> bool:
+    return len(a) == len(b) and all(
+        [x.variables.get(n) for n in names] == [y.variables.get(n) for n in names]
+        for x, y in zip(a, b, strict=True)
+    )
+
+
+class LoopedRules:
+    """Rewrite the v1 rules of one ``for`` loop, the NIC loop they serve and their new pools, as loops."""
+
+    def __init__(self, r: _LoadBalancerRewrite, decl: Declaration, rules: list[InboundNatRule], loops: Loops):
+        self.r = r
+        self.t = r.t
+        self.decl = decl
+        self.rules = rules
+        self.loops = loops
+
+    def _refuse(self, why: str) -> CannotRewriteError:
+        from natmigrate.fix.bicep import _LeftAtLineError
+
+        return _LeftAtLineError(
+            f"v1 NAT rules {self.decl.symbol} (built by a for loop): {why}", self.t.line(self.decl.pointer)
+        )
+
+    def run(self) -> None:
+        at = self.loops.instances(self.decl.pointer)
+        header = LoopHeader.parse(self.loops.headers.get(self.decl.pointer, ""))
+        if at is None or header is None or len(at) != len(self.rules):
+            raise self._refuse("its instances are not all planned")
+        bindings = [header.item, *([header.index] if header.index else [])]
+        nic_decl: Declaration | None = None
+        ipc_name = ""
+        first: tuple[NetworkInterface, IpConfigEdit] | None = None
+        rule_parts, pool_parts = set(), set()
+        for k, rule in enumerate(self.rules):
+            planned = self.r.d.rules_replacing(rule)
+            if len(planned) != 1:
+                raise self._refuse(f"instance {k}: the plan has no rule for it")
+            v2 = planned[0]
+            nic, edit = self._serving(rule, k)
+            decl = self.r.decls.get(nic.origin.pointer)
+            if decl is None or not isinstance(decl.body, list) or nic_decl not in (None, decl):
+                raise self._refuse(f"instance {k} serves NIC {nic.display_name}, not one built by one loop")
+            nic_decl, ipc_name = decl, edit.ip_configuration
+            nic_at = self.loops.instances(decl.pointer)
+            nic_header = LoopHeader.parse(self.loops.headers.get(decl.pointer, ""))
+            if (
+                nic_at is None
+                or nic_header is None
+                or (nic_header.item, nic_header.index) != (header.item, header.index)
+                or not _same_instances(at, nic_at, bindings)
+                or nic_at[k].evaluate(self.t.source(f"{decl.pointer}/name") or "") != nic.name
+            ):
+                raise self._refuse(
+                    f"instance {k} serves NIC {nic.display_name}, not the NIC loop's instance {k} over the same "
+                    "items and loop variable"
+                )
+            if not rule.frontend_port == v2.frontend_port_range_start == v2.frontend_port_range_end:
+                raise self._refuse(f"instance {k}: the plan does not keep its own port")
+            pool = self.r.d.planned_pool(v2.backend_address_pool)
+            if pool.action != "create":
+                raise self._refuse(f"instance {k}: the plan reuses backend pool {pool.name}")
+            rule_parts.add(name_parts(self.r.options.rule_name, str(rule.name), v2.name))
+            pool_parts.add(name_parts(self.r.options.pool_name, f"{nic.name}-{ipc_name}", pool.name))
+            first = first or (nic, edit)
+        templates = [
+            o.partition("{source}")[::2] for o in (self.r.options.rule_name, self.r.options.pool_name)
+        ]
+        if rule_parts != {templates[0]} or pool_parts != {templates[1]}:
+            raise self._refuse("the plan names some instances otherwise (a name is taken)")
+        assert nic_decl is not None and first is not None
+        self._write(nic_decl, ipc_name, templates, first)
+
+    def _serving(self, rule: InboundNatRule, k: int) -> tuple[NetworkInterface, IpConfigEdit]:
+        """The NIC and ip configuration edit that drop ``rule`` (one, or the rewrite refuses)."""
+        key = ids.loose_key(str(rule.id))
+        found = [
+            (c, e)
+            for c in self.r.d.plan.network_interfaces
+            for e in c.edits
+            if any(ids.loose_key(x) == key for x in e.remove)
+        ]
+        nics = {n.key: n for n in self.r.d.inventory.network_interfaces if isinstance(n, NetworkInterface)}
+        nic = nics.get(ids.id_key(found[0][0].id)) if len(found) == 1 else None
+        if nic is None:
+            raise self._refuse(f"instance {k} is not served by one NIC of this file")
+        return nic, found[0][1]
+
+    def _write(
+        self,
+        nic_decl: Declaration,
+        ipc_name: str,
+        templates: list[tuple[str, str]],
+        first: tuple[NetworkInterface, IpConfigEdit],
+    ) -> None:
+        t, ptr = self.t, self.decl.pointer
+        name = t.member(f"{ptr}/name")
+        port = t.member(f"{ptr}/properties/frontendPort")
+        nic_name = t.source(f"{nic_decl.pointer}/name")
+        nic, edit = first
+        ipc = next((c for c in nic.ip_configurations if str(c.name) == ipc_name), None)
+        ipc_src = t.source(f"{ipc.origin.pointer}/name") if ipc is not None else None
+        if (
+            name is None
+            or port is None
+            or nic_name is None
+            or ipc_src is None
+            or not t.is_object(f"{ptr}/properties")
+        ):
+            raise self._refuse(
+                "its name, frontendPort, or the NIC's name or ip configuration name is not written out"
+            )
+        (rule_before, rule_after), (pool_before, pool_after) = templates
+        pool_expr = derived(nic_name, pool_before, f"-{string_inner(ipc_src)}{pool_after}")
+        rule_expr = derived(t.text[name.value_start : name.value_end], rule_before, rule_after)
+        value = t.text[port.value_start : port.value_end]
+        u = t.unit()
+        self.r.edits += [
+            Edit(name.value_start, name.value_end, rule_expr),
+            Edit(
+                port.key_start,
+                port.value_end,
+                f"frontendPortRangeStart: {value}\n{line_indent(t.text, port.key_start)}frontendPortRangeEnd: {value}",
+            ),
+            t.insert(
+                f"{ptr}/properties", f"backendAddressPool: {{\n{u}id: {self.r._resource_id(pool_expr)}\n}}"
+            ),
+        ]
+        var = self.r.unique_symbol(f"{self.decl.symbol}Pools")
+        header = self.loops.headers[ptr]
+        begin = _declaration_start(t.text, self.decl.offset)
+        self.r.edits.append(
+            Edit(begin, begin, f"var {var} = [\n{u}for {header}: {{\n{u}{u}name: {pool_expr}\n{u}}}\n]\n\n")
+        )
+        self.r.pool_vars.append(var)
+        for rule in self.rules:
+            self.r.rewritten[ids.loose_key(str(rule.id))] = str(rule.id)
+        for pool_id in {
+            p for c in self.r.d.plan.network_interfaces for e in c.edits for p in e.add_backend_pools
+        }:
+            if any(ids.ids_match(v2.backend_address_pool, pool_id) for v2 in self._planned()):
+                self.r.pool_names[ids.loose_key(pool_id)] = pool_expr
+        label = f"{nic_decl.symbol} (every instance of its for loop)"
+        if self.r._ip_configuration(nic, "NIC", "loadBalancerInboundNatRules", edit, label) is not None:
+            self.r._depends_on_lb(nic_decl)
+        self.r.handled.update(ids.id_key(c.id) for c in self._changes())
+        self.r.changes += [
+            Change(
+                f"new backend pools {pool_expr}, one per instance (var {var}, in the load balancer's "
+                "backendAddressPools)",
+                t.line(self.r.lb.pointer),
+            ),
+            Change(
+                f"v1 NAT rules {self.decl.symbol} (for loop, {len(self.rules)} instance(s)"
+                f"{self._defaults_note()}) -> inbound NAT rules {rule_expr}, each at its own port on a backend "
+                "pool of its NIC",
+                t.line(ptr),
+            ),
+        ]
+
+    def _planned(self) -> list[NatRuleV2]:
+        return [v2 for rule in self.rules for v2 in self.r.d.rules_replacing(rule)]
+
+    def _changes(self) -> list[NicChange]:
+        keys = {ids.loose_key(str(r.id)) for r in self.rules}
+        return [
+            c
+            for c in self.r.d.plan.network_interfaces
+            if any(ids.loose_key(x) in keys for e in c.edits for x in e.remove)
+        ]
+
+    def _defaults_note(self) -> str:
+        used = self.loops.defaults(self.decl.pointer)
+        if not used:
+            return ""
+        return f"; planned with the default of param {', '.join(used)}, written for any value"
+
+
+def _declaration_start(text: str, offset: int) -> int:
+    """Where the declaration at ``offset`` begins, with the decorator lines above it."""
+    begin = text.rfind("\n", 0, offset) + 1
+    while begin > 0:
+        above = text.rfind("\n", 0, begin - 1) + 1
+        if not text[above:begin].lstrip().startswith("@"):
+            break
+        begin = above
+    return begin

@@ -1,0 +1,306 @@
+"""``natmigrate fix`` on Bicep ``for`` loops: single-VM rules and the NICs they serve, instance by instance."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner, Result
+
+from natmigrate.cli.app import app
+from natmigrate.fix.bicep import _read, fix_bicep
+from natmigrate.fix.core import FixOptions
+from natmigrate.sources.bicep import parse_bicep
+
+# The shape of the quickstart 2-vms-loadbalancer-natrules: rules and NICs in two loops over one range.
+PAIRED = """param lbName string = 'lb-rdp'
+param nicPrefix string = 'nic-'
+param vmCount int = 3
+
+resource nics 'Microsoft.Network/networkInterfaces@2023-04-01' = [
+  for i in range(0, vmCount): {
+    name: '${nicPrefix}${i}'
+    location: 'westeurope'
+    properties: {
+      ipConfigurations: [
+        {
+          name: 'ipconfig1'
+          properties: {
+            loadBalancerBackendAddressPools: [
+              {
+                id: resourceId('Microsoft.Network/loadBalancers/backendAddressPools', lbName, 'web')
+              }
+            ]
+            loadBalancerInboundNatRules: [
+              {
+                id: resourceId('Microsoft.Network/loadBalancers/inboundNatRules', lbName, 'rdp-${i}')
+              }
+            ]
+          }
+        }
+      ]
+    }
+    dependsOn: [
+      lb
+      rdp[i]
+    ]
+  }
+]
+
+resource lb 'Microsoft.Network/loadBalancers@2023-04-01' = {
+  name: lbName
+  location: 'westeurope'
+  sku: {
+    name: 'Standard'
+  }
+  properties: {
+    frontendIPConfigurations: [
+      {
+        name: 'fe'
+      }
+    ]
+    backendAddressPools: [
+      {
+        name: 'web'
+      }
+    ]
+  }
+}
+
+@batchSize(1)
+resource rdp 'Microsoft.Network/loadBalancers/inboundNatRules@2023-04-01' = [
+  for i in range(0, vmCount): {
+    parent: lb
+    name: 'rdp-${i}'
+    properties: {
+      frontendIPConfiguration: {
+        id: resourceId('Microsoft.Network/loadBalancers/frontendIPConfigurations', lbName, 'fe')
+      }
+      protocol: 'Tcp'
+      frontendPort: (i + 50000)
+      backendPort: 3389
+    }
+  }
+]
+"""
+
+AFTER = """param lbName string = 'lb-rdp'
+param nicPrefix string = 'nic-'
+param vmCount int = 3
+
+resource nics 'Microsoft.Network/networkInterfaces@2023-04-01' = [
+  for i in range(0, vmCount): {
+    name: '${nicPrefix}${i}'
+    location: 'westeurope'
+    properties: {
+      ipConfigurations: [
+        {
+          name: 'ipconfig1'
+          properties: {
+            loadBalancerBackendAddressPools: [
+              {
+                id: resourceId('Microsoft.Network/loadBalancers/backendAddressPools', lbName, 'web')
+              }
+              {
+                id: resourceId('Microsoft.Network/loadBalancers/backendAddressPools', lbName, '${nicPrefix}${i}-ipconfig1-v2-pool')
+              }
+            ]
+          }
+        }
+      ]
+    }
+    dependsOn: [
+      lb
+      rdp[i]
+    ]
+  }
+]
+
+resource lb 'Microsoft.Network/loadBalancers@2023-04-01' = {
+  name: lbName
+  location: 'westeurope'
+  sku: {
+    name: 'Standard'
+  }
+  properties: {
+    frontendIPConfigurations: [
+      {
+        name: 'fe'
+      }
+    ]
+    backendAddressPools: concat([
+      {
+        name: 'web'
+      }
+    ], rdpPools)
+  }
+}
+
+var rdpPools = [
+  for i in range(0, vmCount): {
+    name: '${nicPrefix}${i}-ipconfig1-v2-pool'
+  }
+]
+
+@batchSize(1)
+resource rdp 'Microsoft.Network/loadBalancers/inboundNatRules@2023-04-01' = [
+  for i in range(0, vmCount): {
+    parent: lb
+    name: 'rdp-${i}-v2'
+    properties: {
+      frontendIPConfiguration: {
+        id: resourceId('Microsoft.Network/loadBalancers/frontendIPConfigurations', lbName, 'fe')
+      }
+      protocol: 'Tcp'
+      frontendPortRangeStart: (i + 50000)
+      frontendPortRangeEnd: (i + 50000)
+      backendPort: 3389
+      backendAddressPool: {
+        id: resourceId('Microsoft.Network/loadBalancers/backendAddressPools', lbName, '${nicPrefix}${i}-ipconfig1-v2-pool')
+      }
+    }
+  }
+]
+"""
+
+
+def _cli(*args: str) -> Result:
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+def _line(text: str, starts: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), 1) if line.startswith(starts))
+
+
+def test_paired_rule_and_nic_loops_are_rewritten_as_loops() -> None:
+    result = fix_bicep("main.bicep", PAIRED, FixOptions())
+    assert result.error is None, result.error
+    assert result.fixed == AFTER
+    assert not result.unfixable
+    messages = [c.message for c in result.changes]
+    assert any(
+        m.startswith("v1 NAT rules rdp (for loop, 3 instance(s); planned with the default of param vmCount")
+        for m in messages
+    ), messages
+    assert any(
+        m.startswith("NIC nics (every instance of its for loop) ip configuration ipconfig1") for m in messages
+    )
+    assert any(
+        v.startswith("plan: read back") and "(3 rule(s), 3 backend pool(s)" in v for v in result.verification
+    )
+
+
+def test_the_rewrite_read_back_declares_every_instance() -> None:
+    fixed = _read("main.bicep", AFTER)[1].snapshot
+    [lb] = fixed.load_balancers
+    assert {str(p.name) for p in lb.backend_address_pools} == {
+        "web",
+        *(f"nic-{k}-ipconfig1-v2-pool" for k in range(3)),
+    }
+    rules = {str(r.name): r for r in lb.inbound_nat_rules}
+    assert sorted(rules) == ["rdp-0-v2", "rdp-1-v2", "rdp-2-v2"]
+    assert [(r.frontend_port_range_start, r.frontend_port_range_end) for r in rules.values()] == [
+        (50000, 50000),
+        (50001, 50001),
+        (50002, 50002),
+    ]
+    assert str(rules["rdp-2-v2"].backend_pool.id).endswith("/backendAddressPools/nic-2-ipconfig1-v2-pool")  # type: ignore[union-attr]
+    nics = {str(n.name): n for n in fixed.network_interfaces}
+    assert sorted(nics) == ["nic-0", "nic-1", "nic-2"]
+    [ipc] = nics["nic-1"].ip_configurations
+    assert not ipc.nat_rules
+    assert [str(p.id).rsplit("/", 1)[-1] for p in ipc.backend_pools] == ["web", "nic-1-ipconfig1-v2-pool"]
+
+
+def test_a_loop_over_a_literal_count_says_no_default_was_used() -> None:
+    text = PAIRED.replace("range(0, vmCount)", "range(0, 2)")
+    result = fix_bicep("main.bicep", text, FixOptions())
+    assert result.error is None and result.changed and not result.unfixable
+    assert "for i in range(0, 2): {\n    name: '${nicPrefix}${i}-ipconfig1-v2-pool'" in result.fixed
+    assert any("(for loop, 2 instance(s)) ->" in c.message for c in result.changes)
+
+
+def test_a_loop_over_a_parameter_without_a_default_is_left_with_the_reason_and_line() -> None:
+    text = PAIRED.replace("param vmCount int = 3", "param vmCount int")
+    result = fix_bicep("main.bicep", text, FixOptions())
+    assert result.error is None and not result.changed
+    [left] = result.unfixable
+    assert "for loop over `range(0, vmCount)`, which fix cannot evaluate" in left.reason
+    assert left.line == _line(text, "resource rdp ")
+
+
+def test_loops_that_do_not_pair_instance_by_instance_are_left() -> None:
+    # NIC k + 1 serves rule k: the same count, but a rewrite in one loop variable would pair them wrongly
+    text = PAIRED.replace("lbName, 'rdp-${i}')", "lbName, 'rdp-${i - 1}')").replace(
+        "for i in range(0, vmCount): {\n    name: '${nicPrefix}${i}'",
+        "for i in range(1, vmCount): {\n    name: '${nicPrefix}${i}'",
+    )
+    result = fix_bicep("main.bicep", text, FixOptions())
+    assert result.error is None and not result.changed
+    [left] = result.unfixable
+    assert left.resource == "lb"
+    assert (
+        "v1 NAT rules rdp (built by a for loop): instance 0 serves NIC nic-1, not the NIC loop's instance 0"
+        in left.reason
+    )
+    assert left.line == _line(text, "resource rdp ")
+
+
+def test_a_rule_loop_serving_nics_declared_one_by_one_is_left() -> None:
+    nics = "\n".join(
+        f"""resource nic{k} 'Microsoft.Network/networkInterfaces@2023-04-01' = {{
+  name: 'nic-{k}'
+  properties: {{
+    ipConfigurations: [
+      {{
+        name: 'ipconfig1'
+        properties: {{
+          loadBalancerInboundNatRules: [
+            {{ id: resourceId('Microsoft.Network/loadBalancers/inboundNatRules', lbName, 'rdp-{k}') }}
+          ]
+        }}
+      }}
+    ]
+  }}
+}}
+"""
+        for k in range(3)
+    )
+    start, end = PAIRED.index("resource nics"), PAIRED.index("resource lb ")
+    text = PAIRED[:start] + nics + "\n" + PAIRED[end:]
+    result = fix_bicep("main.bicep", text, FixOptions())
+    assert result.error is None and not result.changed
+    [left] = result.unfixable
+    assert "instance 0 serves NIC nic-0, not one built by one loop" in left.reason
+
+
+def test_scope_pools_leaves_the_looped_rules_and_says_so() -> None:
+    result = fix_bicep("main.bicep", PAIRED, FixOptions(scope="pools"))
+    assert not result.changed
+    assert {u.resource for u in result.unfixable} == {"rdp-0", "rdp-1", "rdp-2"}
+    assert all("--scope pools" in u.reason for u in result.unfixable)
+
+
+def test_cli_fix_write_then_check_passes_and_nothing_is_left_to_fix(tmp_path: Path) -> None:
+    path = tmp_path / "main.bicep"
+    path.write_text(PAIRED, encoding="utf-8")
+    shown = _cli("fix", str(path))
+    assert shown.exit_code == 3, shown.output
+    assert "-      frontendPort: (i + 50000)\n+      frontendPortRangeStart: (i + 50000)\n" in shown.stdout
+    assert _cli("fix", str(path), "--write").exit_code == 3
+    assert path.read_text(encoding="utf-8") == AFTER
+    parse_bicep(str(path), AFTER)
+    check = _cli("check", str(path), "--no-config")
+    assert check.exit_code == 0, check.output
+    again = _cli("fix", str(path))
+    assert again.exit_code == 0 and again.stdout == ""
+
+
+def test_cli_a_loop_left_is_exit_0_with_the_reason_in_json(tmp_path: Path) -> None:
+    path = tmp_path / "main.bicep"
+    path.write_text(PAIRED.replace("param vmCount int = 3", "param vmCount int"), encoding="utf-8")
+    result = _cli("fix", str(path), "-o", "json")
+    assert result.exit_code == 0, result.output
+    [f] = json.loads(result.stdout)["files"]
+    assert not f["changed"] and f["error"] is None
+    assert [u["line"] for u in f["unfixable"]] == [_line(path.read_text(encoding="utf-8"), "resource rdp ")]
