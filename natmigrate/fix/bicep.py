@@ -34,7 +34,7 @@ from natmigrate import ids
 from natmigrate.errors import InputError
 from natmigrate.fix import planmatch
 from natmigrate.fix.arm import STAND_IN
-from natmigrate.fix.bicep_loops import LoopedRules, Loops
+from natmigrate.fix.bicep_loops import LoopedPools, LoopedRules, Loops, renamed_reference
 from natmigrate.fix.bicepexpr import Evaluator, derived, quoted, string_inner
 from natmigrate.fix.biceptext import BicepText
 from natmigrate.fix.core import (
@@ -111,6 +111,8 @@ class _LoadBalancerRewrite:
         self.loops = loops
         self.handled: set[str] = set()  # NIC changes a loop rewrite made
         self.pool_vars: list[str] = []  # vars of new backend pools built by a loop
+        # backend pool key -> (before, after): named on the NAT pool reference it replaces
+        self.named_on_reference: dict[str, tuple[str, str]] = {}
         self.t = text
         self.d = d
         self.options = options
@@ -219,6 +221,26 @@ class _LoadBalancerRewrite:
     def _resource_id(self, pool_name: str) -> str:
         return f"resourceId('{POOL_TYPE}', {self.lb_name}, {pool_name})"
 
+    def _reference(self, pool_id: str, gone: Mapping[str, str], written: str | None) -> str:
+        """How an ip configuration references a backend pool it gains (``gone``: the NAT references it
+        drops, pointer -> id). A pool named after a NAT pool of a loop is named on the reference to that
+        NAT pool as written here (the loop's variable means nothing outside the loop)."""
+        parts = self.named_on_reference.get(ids.loose_key(pool_id))
+        if parts is None:
+            return self._outside_ref(self.pool_names[ids.loose_key(pool_id)], written)
+        for ptr, nat_id in gone.items():
+            rules = [r for r in self.d.plan.nat_rules if any(ids.ids_match(x, nat_id) for x in r.replaces)]
+            ref = self.t.source(f"{ptr}/id")
+            if ref is not None and any(ids.ids_match(r.backend_address_pool, pool_id) for r in rules):
+                renamed = renamed_reference(ref, *parts, self._resource_id)
+                if renamed is not None:
+                    return renamed
+        raise _LeftAtLineError(
+            f"a NAT pool reference is not written '${{{self.lb.symbol}.id}}/inboundNatPools/...' or "
+            "resourceId('Microsoft.Network/loadBalancers/inboundNatPools', ...)",
+            self.t.line(next(iter(gone))),
+        )
+
     def _outside_ref(self, pool_name: str, written: str | None) -> str:
         """A backend pool reference from another resource, in the style of the reference it replaces."""
         m = _SYMBOL_ID_REF.match(written or "")
@@ -231,10 +253,11 @@ class _LoadBalancerRewrite:
     def _nat_pools(self) -> None:
         props = f"{self.lb.pointer}/properties"
         pools_ptr = f"{props}/inboundNatPools"
-        if not self.t.is_array(pools_ptr):
-            what = "built by a for loop" if self.t.is_loop(pools_ptr) else "not written as an array"
-            raise _LeftAtLineError(f"its inboundNatPools is {what}", self.t.line(pools_ptr))
-        for pool in self.d.lb.inbound_nat_pools:
+        if self.t.is_loop(pools_ptr):
+            LoopedPools(self, pools_ptr, self.loops).run()
+        elif not self.t.is_array(pools_ptr):
+            raise _LeftAtLineError("its inboundNatPools is not written as an array", self.t.line(pools_ptr))
+        for pool in () if self.t.is_loop(pools_ptr) else self.d.lb.inbound_nat_pools:
             rules = self.d.rules_replacing(pool)
             if len(rules) != 1:
                 raise _LeftAtLineError(
@@ -425,20 +448,22 @@ class _LoadBalancerRewrite:
             raise CannotRewriteError(f"{what} is not in this file")
         props = f"{ipc.origin.pointer}/properties"
         nat_ptr = f"{props}/{key}"
+        if self.t.is_loop(nat_ptr):
+            raise _LeftAtLineError(f"{what}: its {key} is built by a for loop", self.t.line(nat_ptr))
         if not self.t.is_array(nat_ptr) or not self.t.is_object(props):
             raise CannotRewriteError(f"{what}: {key} is not written as an array")
-        gone: list[str] = []
+        gone: dict[str, str] = {}  # pointer -> the NAT construct it references
         for ref in ipc.nat_pools if key == _POOL_REFS else ipc.nat_rules:
             if isinstance(ref.id, str) and ids.loose_key(ref.id) in {ids.loose_key(r) for r in remove}:
                 if ref.origin.pointer.rsplit("/", 1)[0] != nat_ptr:
                     raise _LeftAtLineError(f"{what}: its {key} is built by a for loop", self.t.line(nat_ptr))
-                gone.append(ref.origin.pointer)
+                gone[ref.origin.pointer] = ref.id
         if len(gone) != len(remove):
             raise CannotRewriteError(f"{what}: a NAT reference is not one the file writes out")
         add = self.d.pools_to_add(edit, [self.rewritten[ids.loose_key(r)] for r in remove])
-        written = self.t.source(f"{gone[0]}/id")
-        refs = [self._outside_ref(self.pool_names[ids.loose_key(p)], written) for p in dict.fromkeys(add)]
-        multiline = "\n" in (self.t.source(gone[0]) or "")
+        written = self.t.source(f"{next(iter(gone))}/id")
+        refs = [self._reference(p, gone, written) for p in dict.fromkeys(add)]
+        multiline = "\n" in (self.t.source(next(iter(gone))) or "")
         u = self.t.unit()
         elements = [f"{{\n{u}id: {r}\n}}" if multiline else f"{{ id: {r} }}" for r in refs]
         all_gone = len(gone) == len(_elements(self.t, nat_ptr))

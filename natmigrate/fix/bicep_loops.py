@@ -35,17 +35,17 @@ load balancer, which lists only its inline pools, and fail while NICs use them.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from natmigrate import ids
-from natmigrate.fix.bicepexpr import Evaluator, LoopHeader, derived, string_inner
+from natmigrate.fix.bicepexpr import Evaluator, LoopHeader, derived, quoted, string_inner
 from natmigrate.fix.core import CannotRewriteError, Change, name_parts
 from natmigrate.fix.jsontext import Edit, line_indent
-from natmigrate.model import InboundNatRule, NetworkInterface
+from natmigrate.model import Child, InboundNatRule, NetworkInterface
 from natmigrate.plan.model import IpConfigEdit, NatRuleV2, NicChange
-from natmigrate.sources.bicep import Declaration, Resolver
+from natmigrate.sources.bicep import Declaration, Resolver, tokenize
 
 if TYPE_CHECKING:
     from natmigrate.fix.bicep import _LoadBalancerRewrite
@@ -68,18 +68,20 @@ class Loops:
         found = self.evaluator.instances(header) if header is not None else None
         return None if found is None else [self.evaluator.bound(b) for b in found]
 
-    def expand(self, decl: Declaration) -> list[Resolver] | None:
-        """The reader's hook: a resource declared in a loop, one resolver per instance."""
-        return list(self.instances(decl.pointer) or []) or None
+    def expand(self, pointer: str) -> list[Resolver] | None:
+        """The reader's hook: the loop at ``pointer``, one resolver per instance."""
+        found = self.instances(pointer)
+        return None if found is None else list(found)
 
     def items(self, pointer: str) -> str:
         loop = LoopHeader.parse(self.headers.get(pointer, ""))
         return loop.items if loop is not None else self.headers.get(pointer, "")
 
-    def defaults(self, pointer: str) -> list[str]:
-        """The ``param``s whose defaults the loop's items were evaluated with."""
+    def defaults_note(self, pointer: str) -> str:
+        """Which ``param`` defaults the loop's items were evaluated with, for a change's message."""
         params = set(_PARAM.findall(self.text))
-        return [n for n in dict.fromkeys(_IDENT.findall(self.items(pointer))) if n in params]
+        used = [n for n in dict.fromkeys(_IDENT.findall(self.items(pointer))) if n in params]
+        return f"; planned with the default of param {', '.join(used)}, written for any value" if used else ""
 
     def why_not(self, pointer: str) -> str:
         """Why the loop at ``pointer`` is not expanded."""
@@ -155,9 +157,7 @@ class LoopedRules:
             rule_parts.add(name_parts(self.r.options.rule_name, str(rule.name), v2.name))
             pool_parts.add(name_parts(self.r.options.pool_name, f"{nic.name}-{ipc_name}", pool.name))
             first = first or (nic, edit)
-        templates = [
-            o.partition("{source}")[::2] for o in (self.r.options.rule_name, self.r.options.pool_name)
-        ]
+        templates = _templates(self.r)
         if rule_parts != {templates[0]} or pool_parts != {templates[1]}:
             raise self._refuse("the plan names some instances otherwise (a name is taken)")
         assert nic_decl is not None and first is not None
@@ -218,13 +218,7 @@ class LoopedRules:
                 f"{ptr}/properties", f"backendAddressPool: {{\n{u}id: {self.r._resource_id(pool_expr)}\n}}"
             ),
         ]
-        var = self.r.unique_symbol(f"{self.decl.symbol}Pools")
-        header = self.loops.headers[ptr]
-        begin = _declaration_start(t.text, self.decl.offset)
-        self.r.edits.append(
-            Edit(begin, begin, f"var {var} = [\n{u}for {header}: {{\n{u}{u}name: {pool_expr}\n{u}}}\n]\n\n")
-        )
-        self.r.pool_vars.append(var)
+        pools_var(self.r, f"{self.decl.symbol}Pools", self.loops.headers[ptr], pool_expr)
         for rule in self.rules:
             self.r.rewritten[ids.loose_key(str(rule.id))] = str(rule.id)
         for pool_id in {
@@ -236,19 +230,14 @@ class LoopedRules:
         if self.r._ip_configuration(nic, "NIC", "loadBalancerInboundNatRules", edit, label) is not None:
             self.r._depends_on_lb(nic_decl)
         self.r.handled.update(ids.id_key(c.id) for c in self._changes())
-        self.r.changes += [
-            Change(
-                f"new backend pools {pool_expr}, one per instance (var {var}, in the load balancer's "
-                "backendAddressPools)",
-                t.line(self.r.lb.pointer),
-            ),
+        self.r.changes.append(
             Change(
                 f"v1 NAT rules {self.decl.symbol} (for loop, {len(self.rules)} instance(s)"
-                f"{self._defaults_note()}) -> inbound NAT rules {rule_expr}, each at its own port on a backend "
-                "pool of its NIC",
+                f"{self.loops.defaults_note(ptr)}) -> inbound NAT rules {rule_expr}, each at its own port on a "
+                "backend pool of its NIC",
                 t.line(ptr),
-            ),
-        ]
+            )
+        )
 
     def _planned(self) -> list[NatRuleV2]:
         return [v2 for rule in self.rules for v2 in self.r.d.rules_replacing(rule)]
@@ -261,11 +250,136 @@ class LoopedRules:
             if any(ids.loose_key(x) in keys for e in c.edits for x in e.remove)
         ]
 
-    def _defaults_note(self) -> str:
-        used = self.loops.defaults(self.decl.pointer)
-        if not used:
-            return ""
-        return f"; planned with the default of param {', '.join(used)}, written for any value"
+
+class LoopedPools:
+    """Rewrite a load balancer's ``inboundNatPools: [for ...]`` as ``inboundNatRules: [for ...]``.
+
+    Every instance is planned (items known); the loop is kept and its body rewritten once, so it is
+    written only when the planner decided the same for each: a rule named on the pool's name, on a
+    new pool of its own named the same way. The new pools are a ``var`` built by the same loop,
+    joined to ``backendAddressPools``; a scale set's reference to a NAT pool becomes the reference
+    to its backend pool, named on the reference as written there.
+    """
+
+    def __init__(self, r: _LoadBalancerRewrite, pointer: str, loops: Loops):
+        self.r = r
+        self.t = r.t
+        self.pointer = pointer
+        self.loops = loops
+
+    def _refuse(self, why: str) -> CannotRewriteError:
+        from natmigrate.fix.bicep import _LeftAtLineError
+
+        return _LeftAtLineError(
+            f"its inboundNatPools is built by a for loop {why}", self.t.line(self.pointer)
+        )
+
+    def run(self) -> None:
+        from natmigrate.fix.bicep import _unknown_values
+
+        at = self.loops.instances(self.pointer)
+        if at is None:
+            raise self._refuse(self.loops.why_not(self.pointer).removeprefix("declared in a for loop "))
+        pools: list[Child] = list(self.r.d.lb.inbound_nat_pools)
+        if len(pools) != len(at):
+            raise self._refuse(": its instances are not all planned")
+        templates = _templates(self.r)
+        rule_parts, pool_parts = set(), set()
+        for k, pool in enumerate(pools):
+            rules = self.r.d.rules_replacing(pool)
+            if len(rules) != 1:
+                raise self._refuse(f": instance {k}: the plan has no rule for it ({_unknown_values(pool)})")
+            backend = self.r.d.planned_pool(rules[0].backend_address_pool)
+            if backend.action != "create":
+                raise self._refuse(f": instance {k}: the plan reuses backend pool {backend.name}")
+            rule_parts.add(name_parts(self.r.options.rule_name, str(pool.name), rules[0].name))
+            pool_parts.add(name_parts(self.r.options.pool_name, str(pool.name), backend.name))
+            self.r.rewritten[ids.loose_key(str(pool.id))] = str(pool.id)
+            self.r.named_on_reference[ids.loose_key(backend.id)] = templates[1]
+        if rule_parts != {templates[0]} or pool_parts != {templates[1]}:
+            raise self._refuse(": the plan names some instances otherwise (a name is taken)")
+        self._write(templates, len(pools))
+
+    def _write(self, templates: list[tuple[str, str]], count: int) -> None:
+        t, body = self.t, f"{self.pointer}/0"
+        name = t.member(f"{body}/name")
+        if name is None or not t.is_object(f"{body}/properties"):
+            raise self._refuse(": its body is not an object with a name and properties")
+        name_src = t.text[name.value_start : name.value_end]
+        rule_expr = derived(name_src, *templates[0])
+        pool_expr = derived(name_src, *templates[1])
+        u = t.unit()
+        self.r.edits += [
+            Edit(name.value_start, name.value_end, rule_expr),
+            t.insert(
+                f"{body}/properties", f"backendAddressPool: {{\n{u}id: {self.r._resource_id(pool_expr)}\n}}"
+            ),
+        ]
+        pools_var(self.r, f"{self.r.lb.symbol}NatRulePools", self.loops.headers[self.pointer], pool_expr)
+        self.r.changes.append(
+            Change(
+                f"NAT pools {name_src} (for loop, {count} instance(s){self.loops.defaults_note(self.pointer)}) "
+                f"-> inbound NAT rules {rule_expr} on backend pools {pool_expr}",
+                t.line(self.pointer),
+            )
+        )
+
+
+def _templates(r: _LoadBalancerRewrite) -> list[tuple[str, str]]:
+    """The literal parts of ``--rule-name`` and ``--pool-name``, before and after ``{source}``."""
+    return [o.partition("{source}")[::2] for o in (r.options.rule_name, r.options.pool_name)]
+
+
+def pools_var(r: _LoadBalancerRewrite, wanted: str, header: str, pool_expr: str) -> None:
+    """Declare the new backend pools of a loop: ``var <wanted> = [for <header>: { name: <pool_expr> }]``
+    above the load balancer, joined to its ``backendAddressPools`` (see ``_pool_vars``)."""
+    u = r.t.unit()
+    var = r.unique_symbol(wanted)
+    begin = _declaration_start(r.t.text, r.lb.offset)
+    r.edits.append(
+        Edit(begin, begin, f"var {var} = [\n{u}for {header}: {{\n{u}{u}name: {pool_expr}\n{u}}}\n]\n\n")
+    )
+    r.pool_vars.append(var)
+    r.changes.append(
+        Change(
+            f"new backend pools {pool_expr}, one per instance (var {var}, in the load balancer's "
+            "backendAddressPools)",
+            r.t.line(r.lb.pointer),
+        )
+    )
+
+
+_NAT_POOL_STRING = re.compile(r"'(.*)/inboundNatPools/(.+)'", re.S)
+_NAT_POOL_RESOURCE_ID = re.compile(
+    r"resourceId\(\s*'Microsoft\.Network/loadBalancers/inboundNatPools'\s*,(.*)\)", re.S | re.I
+)
+
+
+def renamed_reference(written: str, before: str, after: str, resource_id: Callable[[str], str]) -> str | None:
+    """A NAT pool reference as written (``'${lb.id}/inboundNatPools/${prefix}-ssh'``), made the
+    reference of the backend pool named ``before + <that NAT pool's name> + after``; ``None`` for a
+    form this does not follow. ``resource_id(name)``: the file's ``resourceId()`` of a backend pool."""
+    m = _NAT_POOL_STRING.fullmatch(written)
+    if m is not None and not written.startswith("'''"):
+        return f"'{m.group(1)}/backendAddressPools/{quoted(before)[1:-1]}{m.group(2)}{quoted(after)[1:-1]}'"
+    m = _NAT_POOL_RESOURCE_ID.fullmatch(written)
+    args = _arguments(m.group(1)) if m is not None else []
+    return resource_id(derived(args[1], before, after)) if len(args) == 2 else None
+
+
+def _arguments(text: str) -> list[str]:
+    """A call's arguments as written, split at its own commas."""
+    out, depth, start = [], 0, 0
+    for tok in tokenize(text)[0]:
+        if tok.kind == "punct" and tok.text in "([{":
+            depth += 1
+        elif tok.kind == "punct" and tok.text in ")]}":
+            depth -= 1
+        elif tok.kind == "punct" and tok.text == "," and depth == 0:
+            out.append(text[start : tok.start].strip())
+            start = tok.end
+    out.append(text[start:].strip())
+    return out
 
 
 def _declaration_start(text: str, offset: int) -> int:

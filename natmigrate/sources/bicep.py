@@ -545,7 +545,7 @@ class _Parser:
             self.skip_nl()
             self.expect("]")
             self._ends(pointer)
-            return [body]
+            return ForLoop([body], pointer)
         out: list[Any] = []
         while True:
             self.skip_nl()
@@ -556,6 +556,14 @@ class _Parser:
             out.append(self.parse_value(f"{pointer}/{len(out)}", owner))
             if self.is_punct(","):
                 self.advance()
+
+
+class ForLoop(list[Any]):
+    """A ``[for ...]`` value: its one representative element (the body), and where it is written."""
+
+    def __init__(self, items: list[Any], pointer: str):
+        super().__init__(items)
+        self.pointer = pointer
 
 
 def _escape(key: str) -> str:
@@ -571,9 +579,9 @@ _Vars = Mapping[str, Any]
 _NO_VARS: _Vars = {}
 # Evaluates an expression the reader kept as written (``natmigrate fix`` plans on resolved values).
 Resolver = Callable[[Unresolved], Any]
-# The instances of a resource declared in a ``for`` loop, one resolver each (``fix`` expands loops it
-# can evaluate); ``None`` keeps the one representative item.
-Expander = Callable[["Declaration"], "list[Resolver] | None"]
+# The instances of the ``for`` loop at a pointer (a resource's, or an array's), one resolver each
+# (``fix`` expands the loops it can evaluate); ``None`` keeps the one representative item.
+Expander = Callable[[str], "list[Resolver] | None"]
 
 
 def _text(value: Any) -> str:
@@ -626,9 +634,9 @@ def _items(
         written = _resource_body(decl)
         if decl.existing or not isinstance(written, Mapping):
             continue
-        instances = expand(decl) if expand is not None and isinstance(decl.body, list) else None
+        instances = expand(decl.pointer) if expand is not None and isinstance(decl.body, list) else None
         for each in [resolve] if instances is None else instances:
-            body = _plain(written, parser.variables, resolve=each) if each is not None else written
+            body = _plain(written, parser.variables, 0, each, expand) if each is not None else written
             rtype, name = full_type_and_name(decl, by_symbol, parser.variables, each)
             obj = {k: _plain(v, parser.variables) for k, v in body.items() if k != "parent"}
             obj["type"] = rtype
@@ -639,20 +647,30 @@ def _items(
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def _plain(value: Any, variables: _Vars = _NO_VARS, depth: int = 0, resolve: Resolver | None = None) -> Any:
+def _plain(
+    value: Any,
+    variables: _Vars = _NO_VARS,
+    depth: int = 0,
+    resolve: Resolver | None = None,
+    expand: Expander | None = None,
+) -> Any:
     """A copy where a bare variable name becomes the variable's value (and, with ``resolve``, any
-    expression it can evaluate becomes its value)."""
+    expression it can evaluate becomes its value; with ``expand``, a loop it can evaluate its instances)."""
     if isinstance(value, Unresolved):
         name = value.expression
         if name in variables and depth < 16 and _IDENTIFIER.fullmatch(name):
-            return _plain(variables[name], variables, depth + 1, resolve)
+            return _plain(variables[name], variables, depth + 1, resolve, expand)
         return resolve(value) if resolve is not None else value
     if isinstance(value, dict):
-        plain = {k: _plain(v, variables, depth, resolve) for k, v in value.items()}
+        plain = {k: _plain(v, variables, depth, resolve, expand) for k, v in value.items()}
         origin = getattr(value, "origin", None)
         return _located(plain, origin) if origin is not None else plain
+    if isinstance(value, ForLoop) and expand is not None and len(value) == 1:
+        instances = expand(value.pointer)
+        if instances is not None:
+            return [_plain(value[0], variables, depth, each, expand) for each in instances]
     if isinstance(value, list):
-        return [_plain(v, variables, depth, resolve) for v in value]
+        return [_plain(v, variables, depth, resolve, expand) for v in value]
     return value
 
 

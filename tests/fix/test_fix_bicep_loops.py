@@ -116,6 +116,12 @@ resource nics 'Microsoft.Network/networkInterfaces@2023-04-01' = [
   }
 ]
 
+var rdpPools = [
+  for i in range(0, vmCount): {
+    name: '${nicPrefix}${i}-ipconfig1-v2-pool'
+  }
+]
+
 resource lb 'Microsoft.Network/loadBalancers@2023-04-01' = {
   name: lbName
   location: 'westeurope'
@@ -135,12 +141,6 @@ resource lb 'Microsoft.Network/loadBalancers@2023-04-01' = {
     ], rdpPools)
   }
 }
-
-var rdpPools = [
-  for i in range(0, vmCount): {
-    name: '${nicPrefix}${i}-ipconfig1-v2-pool'
-  }
-]
 
 @batchSize(1)
 resource rdp 'Microsoft.Network/loadBalancers/inboundNatRules@2023-04-01' = [
