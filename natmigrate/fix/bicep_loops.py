@@ -74,8 +74,9 @@ class Loops:
         return None if found is None else list(found)
 
     def items(self, pointer: str) -> str:
+        """The expression a loop iterates over, on one line (for messages)."""
         loop = LoopHeader.parse(self.headers.get(pointer, ""))
-        return loop.items if loop is not None else self.headers.get(pointer, "")
+        return " ".join((loop.items if loop is not None else self.headers.get(pointer, "")).split())
 
     def defaults_note(self, pointer: str) -> str:
         """Which ``param`` defaults the loop's items were evaluated with, for a change's message."""

@@ -538,7 +538,7 @@ class _Parser:
                     depth -= 1
                 elif depth == 0 and t.kind == "punct" and t.text == ":":
                     break
-            self.loops[pointer] = " ".join(self.text[header_start : t.start].split())
+            self.loops[pointer] = self.text[header_start : t.start].strip()
             self.skip_nl()
             at_resource = owner is not None and owner.pointer == pointer
             body = self.parse_value(pointer if at_resource else pointer + "/0", owner)
@@ -793,7 +793,9 @@ class BicepFile:
     spans: list[tuple[int, int]]  # (open, close) offsets of every bracket pair
     declarations: list[Declaration]
     variables: dict[str, Any]  # ``var`` values and ``param`` defaults, as read
-    loops: dict[str, str]  # pointer of every ``[for ...]`` value -> its header (``i in range(0, 2)``)
+    loops: dict[
+        str, str
+    ]  # pointer of every ``[for ...]`` value -> its header as written (``i in range(0, 2)``)
 
 
 def parse_bicep(

@@ -304,3 +304,185 @@ def test_cli_a_loop_left_is_exit_0_with_the_reason_in_json(tmp_path: Path) -> No
     [f] = json.loads(result.stdout)["files"]
     assert not f["changed"] and f["error"] is None
     assert [u["line"] for u in f["unfixable"]] == [_line(path.read_text(encoding="utf-8"), "resource rdp ")]
+
+
+# -- NAT pool arrays built by a loop -----------------------------------------------------------
+
+POOLS = """var pools = [
+  {
+    name: 'ssh'
+    start: 50000
+    port: 22
+  }
+  {
+    name: 'rdp'
+    start: 51000
+    port: 3389
+  }
+]
+param prefix string = 'web'
+
+resource lb 'Microsoft.Network/loadBalancers@2023-04-01' = {
+  name: 'lb-${prefix}'
+  location: 'westeurope'
+  sku: {
+    name: 'Standard'
+  }
+  properties: {
+    frontendIPConfigurations: [
+      {
+        name: 'fe'
+      }
+    ]
+    inboundNatPools: [for p in pools: {
+      name: '${prefix}-${p.name}'
+      properties: {
+        frontendIPConfiguration: {
+          id: resourceId('Microsoft.Network/loadBalancers/frontendIPConfigurations', 'lb-${prefix}', 'fe')
+        }
+        protocol: 'Tcp'
+        frontendPortRangeStart: p.start
+        frontendPortRangeEnd: p.start + 99
+        backendPort: p.port
+      }
+    }]
+  }
+}
+
+resource vmss 'Microsoft.Compute/virtualMachineScaleSets@2023-03-01' = {
+  name: 'vmss'
+  location: 'westeurope'
+  properties: {
+    virtualMachineProfile: {
+      networkProfile: {
+        networkInterfaceConfigurations: [
+          {
+            name: 'nic'
+            properties: {
+              ipConfigurations: [
+                {
+                  name: 'ipconfig'
+                  properties: {
+                    loadBalancerInboundNatPools: [
+                      { id: '${lb.id}/inboundNatPools/${prefix}-ssh' }
+                      { id: resourceId('Microsoft.Network/loadBalancers/inboundNatPools', 'lb-${prefix}', '${prefix}-rdp') }
+                    ]
+                  }
+                }
+              ]
+            }
+          }
+        ]
+      }
+    }
+  }
+}
+"""
+
+
+def test_a_nat_pool_loop_over_a_literal_array_becomes_a_rule_loop() -> None:
+    result = fix_bicep("main.bicep", POOLS, FixOptions())
+    assert result.error is None, result.error
+    assert not result.unfixable
+    fixed = result.fixed
+    assert "    inboundNatRules: [for p in pools: {\n      name: '${prefix}-${p.name}-v2'\n" in fixed
+    assert "inboundNatPools" not in fixed
+    assert (
+        "        backendPort: p.port\n        backendAddressPool: {\n          id: resourceId("
+        "'Microsoft.Network/loadBalancers/backendAddressPools', 'lb-${prefix}', '${prefix}-${p.name}-v2-pool')\n"
+        in fixed
+    )
+    assert (
+        "var lbNatRulePools = [\n  for p in pools: {\n    name: '${prefix}-${p.name}-v2-pool'\n  }\n]\n\nresource lb "
+        in fixed
+    )
+    assert "    backendAddressPools: lbNatRulePools\n" in fixed
+    # each scale-set reference names its backend pool on the NAT pool reference as written there
+    assert "{ id: '${lb.id}/backendAddressPools/${prefix}-ssh-v2-pool' }" in fixed
+    assert (
+        "{ id: resourceId('Microsoft.Network/loadBalancers/backendAddressPools', 'lb-${prefix}', '${prefix}-rdp-v2-pool') }"
+        in fixed
+    )
+    messages = [c.message for c in result.changes]
+    assert "NAT pools '${prefix}-${p.name}' (for loop, 2 instance(s)) -> inbound NAT rules" in " ".join(
+        messages
+    )
+    assert any(
+        v.startswith("plan: read back") and "(2 rule(s), 2 backend pool(s)" in v for v in result.verification
+    )
+    # read back instance by instance: each rule keeps its pool's range and backend port
+    rules = {
+        str(r.name): r for r in _read("main.bicep", fixed)[1].snapshot.load_balancers[0].inbound_nat_rules
+    }
+    assert {
+        n: (r.frontend_port_range_start, r.frontend_port_range_end, r.backend_port) for n, r in rules.items()
+    } == {
+        "web-ssh-v2": (50000, 50099, 22),
+        "web-rdp-v2": (51000, 51099, 3389),
+    }
+
+
+def test_a_nat_pool_loop_over_a_parameter_default_says_the_default_was_used(tmp_path: Path) -> None:
+    text = POOLS.replace("var pools = [", "param pools array = [")
+    result = fix_bicep("main.bicep", text, FixOptions())
+    assert result.error is None and result.changed and not result.unfixable
+    assert any(
+        "planned with the default of param pools, written for any value" in c.message for c in result.changes
+    )
+    path = tmp_path / "main.bicep"
+    path.write_text(text, encoding="utf-8")
+    assert _cli("fix", str(path), "--write").exit_code == 3
+    check = _cli("check", str(path), "--no-config")
+    assert check.exit_code == 0, check.output
+
+
+def test_a_nat_pool_loop_over_an_array_literal_with_an_index() -> None:
+    text = (
+        POOLS.replace("[for p in pools: {", "[for (p, k) in [\n      'ssh'\n      'rdp'\n    ]: {")
+        .replace("'${prefix}-${p.name}'", "'${prefix}-${p}'")
+        .replace("p.start + 99", "50099 + k * 1000")
+        .replace("p.start", "50000 + k * 1000")
+        .replace("p.port", "22")
+    )
+    result = fix_bicep("main.bicep", text, FixOptions())
+    assert result.error is None, result.error
+    assert result.changed and not result.unfixable
+    # the header is copied as written: a multi-line array literal stays one
+    assert (
+        "var lbNatRulePools = [\n  for (p, k) in [\n      'ssh'\n      'rdp'\n    ]: {\n    name: '${prefix}-${p}-v2-pool'"
+        in result.fixed
+    )
+    [lb] = _read("main.bicep", result.fixed)[1].snapshot.load_balancers
+    assert sorted((str(r.name), r.frontend_port_range_start) for r in lb.inbound_nat_rules) == [
+        ("web-rdp-v2", 51000),
+        ("web-ssh-v2", 50000),
+    ]
+
+
+def test_a_nat_pool_loop_over_a_parameter_without_default_is_left_with_the_reason_and_line() -> None:
+    text = POOLS.replace(POOLS[: POOLS.index("param prefix")], "param pools array\n")
+    result = fix_bicep("main.bicep", text, FixOptions())
+    assert result.error is None and not result.changed
+    [left] = result.unfixable
+    assert left.resource == "lb"
+    assert "its inboundNatPools is built by a for loop over `pools`, which fix cannot evaluate" in left.reason
+    assert left.line == _line(text, "    inboundNatPools: [for p in pools")
+
+
+def test_scale_set_references_built_by_a_loop_are_left_with_their_line() -> None:
+    refs = POOLS[
+        POOLS.index("                    loadBalancerInboundNatPools: [") : POOLS.index(
+            "                  }\n                }\n              ]"
+        )
+    ]
+    text = POOLS.replace(
+        refs,
+        "                    loadBalancerInboundNatPools: [for p in pools: {\n"
+        "                      id: '${lb.id}/inboundNatPools/${prefix}-${p.name}'\n"
+        "                    }]\n",
+    )
+    result = fix_bicep("main.bicep", text, FixOptions())
+    assert result.error is None and not result.changed
+    [left] = result.unfixable
+    assert "its loadBalancerInboundNatPools is built by a for loop" in left.reason
+    assert left.line == _line(text, "                    loadBalancerInboundNatPools: [for")
