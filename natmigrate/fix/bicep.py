@@ -413,6 +413,8 @@ class _LoadBalancerRewrite:
                 and self.loops.instances(decl.pointer) is None
             ):
                 note = self.loops.why_not(decl.pointer)
+            elif note is not None and "bound to no ip configuration" in note:
+                note = self._unknown_rule_reference() or note
             self.left.append(
                 Unfixable(
                     str(rule.name),
@@ -421,6 +423,27 @@ class _LoadBalancerRewrite:
                     names=(str(rule.name),),
                 )
             )
+
+    def _unknown_rule_reference(self) -> str | None:
+        """Why a rule bound to no ip configuration may be bound after all: a NIC's NAT rule reference
+        fix cannot tell (in a loop it cannot expand, say)."""
+        for nic in self.snapshot.network_interfaces:
+            for ipc in nic.ip_configurations:
+                for ref in ipc.nat_rules:
+                    if not isinstance(ref.id, Unresolved):
+                        continue
+                    decl = self.decls.get(nic.origin.pointer)
+                    why = (
+                        f": the NIC is declared in {self.loops.unknown(decl.pointer)}"
+                        if decl is not None and isinstance(decl.body, list)
+                        else ""
+                    )
+                    return (
+                        f"the plan finds no ip configuration for it, but NIC {nic.display_name} references NAT "
+                        f"rules as `{ref.id.expression}` (line {self.t.line(ref.origin.pointer)}), which fix "
+                        f"cannot tell{why}"
+                    )
+        return None
 
     # -- scale sets and NICs ---------------------------------------------------------------------
 
@@ -577,20 +600,20 @@ def fix_bicep(path: str, original: str, options: FixOptions) -> FileFix:
             decl = decls.get(d.lb.origin.pointer)
             name = decl.symbol if decl is not None else _readable(d.lb.display_name)
             written = [str(lb.name) for lb in as_written.snapshot.load_balancers if lb.origin == d.lb.origin]
-            result.unfixable.append(
-                Unfixable(
-                    name,
-                    _readable(str(exc)),
-                    exc.line if isinstance(exc, _LeftAtLineError) else text.line(d.lb.origin.pointer),
-                    names=(str(d.lb.name), *written),
-                )
+            left = Unfixable(
+                name,
+                _readable(str(exc)),
+                exc.line if isinstance(exc, _LeftAtLineError) else text.line(d.lb.origin.pointer),
+                names=(str(d.lb.name), *written),
             )
+            if left not in result.unfixable:  # a load balancer built by a loop: one per instance
+                result.unfixable.append(left)
             continue
         if rewrite.edits:
             rewritten.append(d)
         edits += rewrite.edits
         result.changes.extend(Change(_readable(c.message), c.line) for c in rewrite.changes)
-        result.unfixable.extend(rewrite.left)
+        result.unfixable.extend(u for u in rewrite.left if u not in result.unfixable)
     if "\r\n" in original:  # what is added follows the file's line endings
         edits = [
             Edit(e.start, e.end, e.replacement.replace("\r\n", "\n").replace("\n", "\r\n")) for e in edits

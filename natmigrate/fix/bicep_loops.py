@@ -84,13 +84,16 @@ class Loops:
         used = [n for n in dict.fromkeys(_IDENT.findall(self.items(pointer))) if n in params]
         return f"; planned with the default of param {', '.join(used)}, written for any value" if used else ""
 
-    def why_not(self, pointer: str) -> str:
-        """Why the loop at ``pointer`` is not expanded."""
+    def unknown(self, pointer: str) -> str:
+        """The loop at ``pointer``, said as one that is not expanded."""
         return (
-            f"declared in a for loop over `{self.items(pointer)}`, which fix cannot evaluate (a parameter "
-            "without a default, a module output, reference()): it cannot tell the instances, so a rewrite "
-            "would be a guess"
+            f"a for loop over `{self.items(pointer)}`, which fix cannot evaluate (a parameter without a "
+            "default, a module output, reference())"
         )
+
+    def why_not(self, pointer: str) -> str:
+        """Why what the loop at ``pointer`` declares is left."""
+        return f"declared in {self.unknown(pointer)}: it cannot tell the instances, so a rewrite would be a guess"
 
 
 def _same_instances(a: list[Evaluator], b: list[Evaluator], names: list[str]) -> bool:

@@ -486,3 +486,22 @@ def test_scale_set_references_built_by_a_loop_are_left_with_their_line() -> None
     [left] = result.unfixable
     assert "its loadBalancerInboundNatPools is built by a for loop" in left.reason
     assert left.line == _line(text, "                    loadBalancerInboundNatPools: [for")
+
+
+def test_rules_whose_nic_loop_cannot_be_evaluated_are_left_saying_so() -> None:
+    text = PAIRED.replace("param vmCount int = 3", "param vmCount int = 3\nparam nicCount int").replace(
+        "for i in range(0, vmCount): {\n    name: '${nicPrefix}${i}'",
+        "for i in range(0, nicCount): {\n    name: '${nicPrefix}${i}'",
+    )
+    result = fix_bicep("main.bicep", text, FixOptions())
+    assert result.error is None and not result.changed
+    assert [u.resource for u in result.unfixable] == ["rdp-0", "rdp-1", "rdp-2"]
+    reason = result.unfixable[0].reason
+    assert reason.startswith(
+        "the plan finds no ip configuration for it, but NIC '${nicPrefix}${i}' references"
+    )
+    assert (
+        f"(line {_line(text, '                id: resourceId(') + 5})" not in reason
+    )  # sanity of the format
+    assert "the NIC is declared in a for loop over `range(0, nicCount)`, which fix cannot evaluate" in reason
+    assert {u.line for u in result.unfixable} == {_line(text, "resource rdp ")}
