@@ -500,8 +500,6 @@ def test_rules_whose_nic_loop_cannot_be_evaluated_are_left_saying_so() -> None:
     assert reason.startswith(
         "the plan finds no ip configuration for it, but NIC '${nicPrefix}${i}' references"
     )
-    assert (
-        f"(line {_line(text, '                id: resourceId(') + 5})" not in reason
-    )  # sanity of the format
+    assert f"(line {_line(text, '            loadBalancerInboundNatRules') + 1})" in reason
     assert "the NIC is declared in a for loop over `range(0, nicCount)`, which fix cannot evaluate" in reason
     assert {u.line for u in result.unfixable} == {_line(text, "resource rdp ")}
