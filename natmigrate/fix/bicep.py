@@ -18,10 +18,11 @@ written back with the file's own expressions:
   (``'${lb.id}/backendAddressPools/...'`` or ``resourceId(...)``); one that does not reference the
   load balancer's symbol gets it in ``dependsOn``.
 
-A load balancer is rewritten whole or not at all (Azure forbids NAT pools beside user-defined NAT
-rules). What cannot be rewritten safely (built by a ``for`` loop, declared by a module's inputs, a
-value the evaluator cannot tell, single-VM rules) is left as it is and reported with the reason and
-the line.
+``for`` loops the evaluator can expand are planned instance by instance and rewritten as loops
+(:mod:`natmigrate.fix.bicep_loops`). A load balancer is rewritten whole or not at all (Azure forbids
+NAT pools beside user-defined NAT rules). What cannot be rewritten safely (a loop over items the
+evaluator cannot tell, declared by a module's inputs, a value the evaluator cannot tell) is left as
+it is and reported with the reason and the line.
 """
 
 from __future__ import annotations
