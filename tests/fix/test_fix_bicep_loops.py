@@ -9,7 +9,7 @@ from typer.testing import CliRunner, Result
 
 from natmigrate.cli.app import app
 from natmigrate.fix.bicep import _read, fix_bicep
-from natmigrate.fix.core import FixOptions
+from natmigrate.fix.core import FixOptions, Unfixable
 from natmigrate.sources.bicep import parse_bicep
 
 # The shape of the quickstart 2-vms-loadbalancer-natrules: rules and NICs in two loops over one range.
@@ -84,84 +84,56 @@ resource rdp 'Microsoft.Network/loadBalancers/inboundNatRules@2023-04-01' = [
 ]
 """
 
-AFTER = """param lbName string = 'lb-rdp'
-param nicPrefix string = 'nic-'
-param vmCount int = 3
-
-resource nics 'Microsoft.Network/networkInterfaces@2023-04-01' = [
-  for i in range(0, vmCount): {
-    name: '${nicPrefix}${i}'
-    location: 'westeurope'
-    properties: {
-      ipConfigurations: [
-        {
-          name: 'ipconfig1'
-          properties: {
-            loadBalancerBackendAddressPools: [
+# What fix writes, edit by edit (the rest stays byte for byte).
+AFTER = (
+    PAIRED.replace(
+        """            ]
+            loadBalancerInboundNatRules: [
               {
-                id: resourceId('Microsoft.Network/loadBalancers/backendAddressPools', lbName, 'web')
+                id: resourceId('Microsoft.Network/loadBalancers/inboundNatRules', lbName, 'rdp-${i}')
               }
-              {
+""",
+        """              {
                 id: resourceId('Microsoft.Network/loadBalancers/backendAddressPools', lbName, '${nicPrefix}${i}-ipconfig1-v2-pool')
               }
-            ]
-          }
-        }
-      ]
-    }
-    dependsOn: [
-      lb
-      rdp[i]
-    ]
-  }
-]
-
-var rdpPools = [
+""",
+    )
+    .replace(
+        "resource lb ",
+        """var rdpPools = [
   for i in range(0, vmCount): {
     name: '${nicPrefix}${i}-ipconfig1-v2-pool'
   }
 ]
 
-resource lb 'Microsoft.Network/loadBalancers@2023-04-01' = {
-  name: lbName
-  location: 'westeurope'
-  sku: {
-    name: 'Standard'
-  }
-  properties: {
-    frontendIPConfigurations: [
+resource lb """,
+    )
+    .replace(
+        """    backendAddressPools: [
       {
-        name: 'fe'
+        name: 'web'
       }
     ]
-    backendAddressPools: concat([
+""",
+        """    backendAddressPools: concat([
       {
         name: 'web'
       }
     ], rdpPools)
-  }
-}
-
-@batchSize(1)
-resource rdp 'Microsoft.Network/loadBalancers/inboundNatRules@2023-04-01' = [
-  for i in range(0, vmCount): {
-    parent: lb
-    name: 'rdp-${i}-v2'
-    properties: {
-      frontendIPConfiguration: {
-        id: resourceId('Microsoft.Network/loadBalancers/frontendIPConfigurations', lbName, 'fe')
-      }
-      protocol: 'Tcp'
-      frontendPortRangeStart: (i + 50000)
+""",
+    )
+    .replace("name: 'rdp-${i}'", "name: 'rdp-${i}-v2'")
+    .replace(
+        "      frontendPort: (i + 50000)\n      backendPort: 3389\n",
+        """      frontendPortRangeStart: (i + 50000)
       frontendPortRangeEnd: (i + 50000)
       backendPort: 3389
       backendAddressPool: {
         id: resourceId('Microsoft.Network/loadBalancers/backendAddressPools', lbName, '${nicPrefix}${i}-ipconfig1-v2-pool')
       }
-    }
-  }
-]
-"""
+""",
+    )
+)
 
 
 def _cli(*args: str) -> Result:
@@ -170,6 +142,21 @@ def _cli(*args: str) -> Result:
 
 def _line(text: str, starts: str) -> int:
     return next(n for n, line in enumerate(text.splitlines(), 1) if line.startswith(starts))
+
+
+def _nic_loop(text: str, header: str) -> str:
+    """``text`` with the NIC loop's header (``i in range(0, vmCount)``) replaced."""
+    return text.replace(
+        "for i in range(0, vmCount): {\n    name: '${nicPrefix}${i}'",
+        f"for {header}: {{\n    name: '${{nicPrefix}}${{i}}'",
+    )
+
+
+def _left(text: str) -> list[Unfixable]:
+    """What fix leaves in ``text``, which it must not change."""
+    result = fix_bicep("main.bicep", text, FixOptions())
+    assert result.error is None and not result.changed, result.error
+    return result.unfixable
 
 
 def test_paired_rule_and_nic_loops_are_rewritten_as_loops() -> None:
@@ -222,22 +209,17 @@ def test_a_loop_over_a_literal_count_says_no_default_was_used() -> None:
 
 def test_a_loop_over_a_parameter_without_a_default_is_left_with_the_reason_and_line() -> None:
     text = PAIRED.replace("param vmCount int = 3", "param vmCount int")
-    result = fix_bicep("main.bicep", text, FixOptions())
-    assert result.error is None and not result.changed
-    [left] = result.unfixable
+    [left] = _left(text)
     assert "for loop over `range(0, vmCount)`, which fix cannot evaluate" in left.reason
     assert left.line == _line(text, "resource rdp ")
 
 
 def test_loops_that_do_not_pair_instance_by_instance_are_left() -> None:
     # NIC k + 1 serves rule k: the same count, but a rewrite in one loop variable would pair them wrongly
-    text = PAIRED.replace("lbName, 'rdp-${i}')", "lbName, 'rdp-${i - 1}')").replace(
-        "for i in range(0, vmCount): {\n    name: '${nicPrefix}${i}'",
-        "for i in range(1, vmCount): {\n    name: '${nicPrefix}${i}'",
+    text = _nic_loop(
+        PAIRED.replace("lbName, 'rdp-${i}')", "lbName, 'rdp-${i - 1}')"), "i in range(1, vmCount)"
     )
-    result = fix_bicep("main.bicep", text, FixOptions())
-    assert result.error is None and not result.changed
-    [left] = result.unfixable
+    [left] = _left(text)
     assert left.resource == "lb"
     assert (
         "v1 NAT rules rdp (built by a for loop): instance 0 serves NIC nic-1, not the NIC loop's instance 0"
@@ -268,9 +250,7 @@ def test_a_rule_loop_serving_nics_declared_one_by_one_is_left() -> None:
     )
     start, end = PAIRED.index("resource nics"), PAIRED.index("resource lb ")
     text = PAIRED[:start] + nics + "\n" + PAIRED[end:]
-    result = fix_bicep("main.bicep", text, FixOptions())
-    assert result.error is None and not result.changed
-    [left] = result.unfixable
+    [left] = _left(text)
     assert "instance 0 serves NIC nic-0, not one built by one loop" in left.reason
 
 
@@ -461,9 +441,7 @@ def test_a_nat_pool_loop_over_an_array_literal_with_an_index() -> None:
 
 def test_a_nat_pool_loop_over_a_parameter_without_default_is_left_with_the_reason_and_line() -> None:
     text = POOLS.replace(POOLS[: POOLS.index("param prefix")], "param pools array\n")
-    result = fix_bicep("main.bicep", text, FixOptions())
-    assert result.error is None and not result.changed
-    [left] = result.unfixable
+    [left] = _left(text)
     assert left.resource == "lb"
     assert "its inboundNatPools is built by a for loop over `pools`, which fix cannot evaluate" in left.reason
     assert left.line == _line(text, "    inboundNatPools: [for p in pools")
@@ -481,25 +459,22 @@ def test_scale_set_references_built_by_a_loop_are_left_with_their_line() -> None
         "                      id: '${lb.id}/inboundNatPools/${prefix}-${p.name}'\n"
         "                    }]\n",
     )
-    result = fix_bicep("main.bicep", text, FixOptions())
-    assert result.error is None and not result.changed
-    [left] = result.unfixable
+    [left] = _left(text)
     assert "its loadBalancerInboundNatPools is built by a for loop" in left.reason
     assert left.line == _line(text, "                    loadBalancerInboundNatPools: [for")
 
 
 def test_rules_whose_nic_loop_cannot_be_evaluated_are_left_saying_so() -> None:
-    text = PAIRED.replace("param vmCount int = 3", "param vmCount int = 3\nparam nicCount int").replace(
-        "for i in range(0, vmCount): {\n    name: '${nicPrefix}${i}'",
-        "for i in range(0, nicCount): {\n    name: '${nicPrefix}${i}'",
+    text = _nic_loop(
+        PAIRED.replace("param vmCount int = 3", "param vmCount int = 3\nparam nicCount int"),
+        "i in range(0, nicCount)",
     )
-    result = fix_bicep("main.bicep", text, FixOptions())
-    assert result.error is None and not result.changed
-    assert [u.resource for u in result.unfixable] == ["rdp-0", "rdp-1", "rdp-2"]
-    reason = result.unfixable[0].reason
+    left = _left(text)
+    assert [u.resource for u in left] == ["rdp-0", "rdp-1", "rdp-2"]
+    reason = left[0].reason
     assert reason.startswith(
         "the plan finds no ip configuration for it, but NIC '${nicPrefix}${i}' references"
     )
     assert f"(line {_line(text, '            loadBalancerInboundNatRules') + 1})" in reason
     assert "the NIC is declared in a for loop over `range(0, nicCount)`, which fix cannot evaluate" in reason
-    assert {u.line for u in result.unfixable} == {_line(text, "resource rdp ")}
+    assert {u.line for u in left} == {_line(text, "resource rdp ")}
