@@ -29,7 +29,14 @@ from typing import Any
 from natmigrate import ids
 from natmigrate.fix.arm import STAND_IN
 from natmigrate.model import Unresolved
-from natmigrate.sources.bicep import Declaration, Token, full_type_and_name, skip_interpolation, tokenize
+from natmigrate.sources.bicep import (
+    Declaration,
+    ForLoop,
+    Token,
+    full_type_and_name,
+    skip_interpolation,
+    tokenize,
+)
 
 _PARAM_NO_DEFAULT = re.compile(r"^param[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]+string[ \t\r]*(?://.*)?$", re.M)
 _LOOP_HEADER = re.compile(r"^(?:\(\s*(\w+)\s*,\s*(\w+)\s*\)|(\w+))\s+in\s+(.+)$", re.S)
@@ -90,9 +97,16 @@ class Evaluator:
         return [{loop.item: item, **({loop.index: k} if loop.index else {})} for k, item in enumerate(items)]
 
     def materialize(self, value: Any) -> Any:
-        """A value as read (objects, arrays, expressions) with every expression evaluated, or unknown."""
+        """A value as read (objects, arrays, expressions) with every expression evaluated and every
+        loop expanded, or unknown."""
         if isinstance(value, Unresolved):
             return self.evaluate(value.expression)
+        if isinstance(value, ForLoop):  # [for x in xs: body]: the body at every instance
+            header = self.loops.get(value.pointer)
+            instances = self.instances(header) if header is not None and len(value) == 1 else None
+            if instances is None:
+                return _UNKNOWN
+            value = [self.bound(b).materialize(value[0]) for b in instances]
         if isinstance(value, Mapping):
             out = {k: self.materialize(v) for k, v in value.items()}
             return _UNKNOWN if any(v is _UNKNOWN for v in out.values()) else out
@@ -211,15 +225,7 @@ class Evaluator:
         return self._variable(t.text), i + 1
 
     def _variable(self, name: str) -> Any:
-        value = self.variables.get(name, _UNKNOWN)
-        header = self.loops.get(f"/var/{name}")
-        if header is not None and isinstance(value, list) and len(value) == 1:
-            # var xs = [for x in items: body]: the body at every instance
-            instances = self.instances(header)
-            if instances is None:
-                return _UNKNOWN
-            return self.materialize([self.bound(b).materialize(value[0]) for b in instances])
-        return self.materialize(value)
+        return self.materialize(self.variables.get(name, _UNKNOWN))
 
     def _member(self, value: Any, name: str) -> Any:
         if isinstance(value, dict):

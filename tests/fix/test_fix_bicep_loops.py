@@ -9,7 +9,9 @@ from typer.testing import CliRunner, Result
 
 from natmigrate.cli.app import app
 from natmigrate.fix.bicep import _read, fix_bicep
+from natmigrate.fix.bicepexpr import Evaluator
 from natmigrate.fix.core import FixOptions, Unfixable
+from natmigrate.model import Origin, Unresolved
 from natmigrate.sources.bicep import parse_bicep
 
 # The shape of the quickstart 2-vms-loadbalancer-natrules: rules and NICs in two loops over one range.
@@ -478,3 +480,34 @@ def test_rules_whose_nic_loop_cannot_be_evaluated_are_left_saying_so() -> None:
     assert f"(line {_line(text, '            loadBalancerInboundNatRules') + 1})" in reason
     assert "the NIC is declared in a for loop over `range(0, nicCount)`, which fix cannot evaluate" in reason
     assert {u.line for u in left} == {_line(text, "resource rdp ")}
+
+
+def test_the_evaluator_expands_what_loops_iterate_over() -> None:
+    text = """param count int = 2
+param unknown int
+var names = [
+  'a'
+  'b'
+]
+var cfg = {
+  ports: [for (n, k) in names: {
+    name: n
+    port: 100 + k * 10
+  }]
+}
+var doubled = [for n in names: '${n}${n}']
+"""
+    read = parse_bicep("main.bicep", text)
+    evaluator = Evaluator(read.declarations, read.variables, text, read.loops)
+    value = evaluator.evaluate
+    assert value("range(1, count)") == [1, 2]
+    assert value("(count + 5000) * 2 - 1") == 10003
+    assert value("cfg.ports") == [{"name": "a", "port": 100}, {"name": "b", "port": 110}]
+    assert value("cfg.ports[1].port") == 110
+    assert value("concat(doubled, ['c'])") == ["aa", "bb", "c"]
+    assert value("length(names)") == 2
+    assert evaluator.instances("(n, k) in names") == [{"n": "a", "k": 0}, {"n": "b", "k": 1}]
+    assert evaluator.bound({"i": 3}).evaluate("'vm-${i + 1}'") == "vm-4"
+    for unknown in ("range(0, unknown)", "count + 'x'", "names[5]", "reference('x').ports"):
+        assert isinstance(evaluator(Unresolved(unknown, Origin("main.bicep"), "")), Unresolved), unknown
+    assert evaluator.instances("i in range(0, unknown)") is None
