@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING
 
 from natmigrate import ids
 from natmigrate.fix.bicepexpr import Evaluator, LoopHeader, derived, quoted, string_inner
-from natmigrate.fix.core import CannotRewriteError, Change, name_parts
+from natmigrate.fix.core import CannotRewriteError, Change, find_ip_configuration, name_parts
 from natmigrate.fix.jsontext import Edit, line_indent
 from natmigrate.model import Child, InboundNatRule, NetworkInterface
 from natmigrate.plan.model import IpConfigEdit, NatRuleV2, NicChange
@@ -127,7 +127,6 @@ class LoopedRules:
             raise self._refuse("its instances are not all planned")
         bindings = [header.item, *([header.index] if header.index else [])]
         nic_decl: Declaration | None = None
-        ipc_name = ""
         first: tuple[NetworkInterface, IpConfigEdit] | None = None
         rule_parts, pool_parts = set(), set()
         for k, rule in enumerate(self.rules):
@@ -139,7 +138,7 @@ class LoopedRules:
             decl = self.r.decls.get(nic.origin.pointer)
             if decl is None or not isinstance(decl.body, list) or nic_decl not in (None, decl):
                 raise self._refuse(f"instance {k} serves NIC {nic.display_name}, not one built by one loop")
-            nic_decl, ipc_name = decl, edit.ip_configuration
+            nic_decl = decl
             nic_at = self.loops.instances(decl.pointer)
             nic_header = LoopHeader.parse(self.loops.headers.get(decl.pointer, ""))
             if (
@@ -159,13 +158,15 @@ class LoopedRules:
             if pool.action != "create":
                 raise self._refuse(f"instance {k}: the plan reuses backend pool {pool.name}")
             rule_parts.add(name_parts(self.r.options.rule_name, str(rule.name), v2.name))
-            pool_parts.add(name_parts(self.r.options.pool_name, f"{nic.name}-{ipc_name}", pool.name))
+            pool_parts.add(
+                name_parts(self.r.options.pool_name, f"{nic.name}-{edit.ip_configuration}", pool.name)
+            )
             first = first or (nic, edit)
         templates = _templates(self.r)
         if rule_parts != {templates[0]} or pool_parts != {templates[1]}:
             raise self._refuse("the plan names some instances otherwise (a name is taken)")
         assert nic_decl is not None and first is not None
-        self._write(nic_decl, ipc_name, templates, first)
+        self._write(nic_decl, templates, first)
 
     def _serving(self, rule: InboundNatRule, k: int) -> tuple[NetworkInterface, IpConfigEdit]:
         """The NIC and ip configuration edit that drop ``rule`` (one, or the rewrite refuses)."""
@@ -185,7 +186,6 @@ class LoopedRules:
     def _write(
         self,
         nic_decl: Declaration,
-        ipc_name: str,
         templates: list[tuple[str, str]],
         first: tuple[NetworkInterface, IpConfigEdit],
     ) -> None:
@@ -194,7 +194,7 @@ class LoopedRules:
         port = t.member(f"{ptr}/properties/frontendPort")
         nic_name = t.source(f"{nic_decl.pointer}/name")
         nic, edit = first
-        ipc = next((c for c in nic.ip_configurations if str(c.name) == ipc_name), None)
+        ipc = find_ip_configuration(nic, edit)
         ipc_src = t.source(f"{ipc.origin.pointer}/name") if ipc is not None else None
         if (
             name is None
@@ -207,7 +207,8 @@ class LoopedRules:
                 "its name, frontendPort, or the NIC's name or ip configuration name is not written out"
             )
         (rule_before, rule_after), (pool_before, pool_after) = templates
-        pool_expr = derived(nic_name, pool_before, f"-{string_inner(ipc_src)}{pool_after}")
+        # '<before>${nic name}-${ip configuration name}<after>', each name as the file writes it
+        pool_expr = f"'{quoted(pool_before)[1:-1]}{string_inner(nic_name)}-{string_inner(ipc_src)}{quoted(pool_after)[1:-1]}'"
         rule_expr = derived(t.text[name.value_start : name.value_end], rule_before, rule_after)
         value = t.text[port.value_start : port.value_end]
         u = t.unit()

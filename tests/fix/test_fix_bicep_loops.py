@@ -511,3 +511,11 @@ var doubled = [for n in names: '${n}${n}']
     for unknown in ("range(0, unknown)", "count + 'x'", "names[5]", "reference('x').ports"):
         assert isinstance(evaluator(Unresolved(unknown, Origin("main.bicep"), "")), Unresolved), unknown
     assert evaluator.instances("i in range(0, unknown)") is None
+
+
+def test_an_ip_configuration_named_by_the_loop_variable_names_the_pools_by_it_too() -> None:
+    text = PAIRED.replace("          name: 'ipconfig1'", "          name: 'ipc${i}'")
+    result = fix_bicep("main.bicep", text, FixOptions())
+    assert result.error is None and not result.unfixable, result.unfixable
+    assert "    name: '${nicPrefix}${i}-ipc${i}-v2-pool'\n" in result.fixed
+    assert any(v.startswith("plan: read back") for v in result.verification)
