@@ -27,7 +27,6 @@ it is and reported with the reason and the line.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Mapping
 
@@ -35,8 +34,8 @@ from natmigrate import ids
 from natmigrate.errors import InputError
 from natmigrate.fix import planmatch
 from natmigrate.fix.arm import STAND_IN
-from natmigrate.fix.bicep_loops import LoopedPools, LoopedRules, Loops, renamed_reference
-from natmigrate.fix.bicepexpr import Evaluator, derived, quoted, string_inner
+from natmigrate.fix.bicep_loops import LeftAtLineError, LoopedPools, LoopedRules, Loops, renamed_reference
+from natmigrate.fix.bicepexpr import Evaluator, derived, quoted, string_inner, unknown_values
 from natmigrate.fix.biceptext import BicepText
 from natmigrate.fix.core import (
     CannotRewriteError,
@@ -64,31 +63,6 @@ _STAND_IN_VALUE = re.compile(re.escape(STAND_IN) + r"([A-Za-z0-9_]+)")
 _DECLARED = re.compile(
     r"^[ \t]*(?:param|var|resource|module|output|func|type)[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.M
 )
-
-
-class _LeftAtLineError(CannotRewriteError):
-    """A construct left as it is, at a line of its own (not the load balancer's)."""
-
-    def __init__(self, message: str, line: int | None):
-        super().__init__(message)
-        self.line = line
-
-
-def _camel(name: str) -> str:
-    """A model field's name as Bicep spells the property (``frontend_port`` is ``frontendPort``)."""
-    return re.sub(r"_(\w)", lambda m: m.group(1).upper(), name)
-
-
-def _unknown_values(child: Child) -> str:
-    """Which of a construct's values fix cannot tell, as written."""
-    found = [
-        f"{_camel(f.name)} is `{v.expression}`"
-        for f in dataclasses.fields(child)
-        if isinstance(v := getattr(child, f.name), Unresolved)
-        or isinstance(v := getattr(v, "id", None), Unresolved)
-    ]
-    found += [f"{f.property} is `{f.value.expression}`" for f in getattr(child, "unresolved", ())]
-    return ", ".join(found[:3]) + ": values fix cannot tell" if found else "a value fix cannot tell"
 
 
 def _readable(message: str) -> str:
@@ -139,7 +113,7 @@ class _LoadBalancerRewrite:
                 "call by hand (fix does not rewrite module inputs)"
             )
         if isinstance(decl.body, list):
-            raise _LeftAtLineError(f"{what} is built by a for loop", self.t.line(decl.pointer))
+            raise LeftAtLineError(f"{what} is built by a for loop", self.t.line(decl.pointer))
         return decl
 
     def run(self) -> None:
@@ -183,7 +157,7 @@ class _LoadBalancerRewrite:
             for ipc in owner.ip_configurations:
                 for ref in (*ipc.nat_pools, *ipc.nat_rules):
                     if isinstance(ref.id, Unresolved):
-                        raise _LeftAtLineError(
+                        raise LeftAtLineError(
                             f"{owner.display_name} ip configuration {ipc.name} references a NAT pool or rule "
                             f"as `{ref.id.expression}`, which fix cannot tell",
                             self.t.line(ref.origin.pointer),
@@ -236,7 +210,7 @@ class _LoadBalancerRewrite:
                 renamed = renamed_reference(ref, *parts, self._resource_id)
                 if renamed is not None:
                     return renamed
-        raise _LeftAtLineError(
+        raise LeftAtLineError(
             f"a NAT pool reference is not written '${{{self.lb.symbol}.id}}/inboundNatPools/...' or "
             "resourceId('Microsoft.Network/loadBalancers/inboundNatPools', ...)",
             self.t.line(next(iter(gone))),
@@ -257,12 +231,12 @@ class _LoadBalancerRewrite:
         if self.t.is_loop(pools_ptr):
             LoopedPools(self, pools_ptr, self.loops).run()
         elif not self.t.is_array(pools_ptr):
-            raise _LeftAtLineError("its inboundNatPools is not written as an array", self.t.line(pools_ptr))
+            raise LeftAtLineError("its inboundNatPools is not written as an array", self.t.line(pools_ptr))
         for pool in () if self.t.is_loop(pools_ptr) else self.d.lb.inbound_nat_pools:
             rules = self.d.rules_replacing(pool)
             if len(rules) != 1:
-                raise _LeftAtLineError(
-                    f"NAT pool {pool.name}: the plan has no rule for it ({_unknown_values(pool)})",
+                raise LeftAtLineError(
+                    f"NAT pool {pool.name}: the plan has no rule for it ({unknown_values(pool)})",
                     self.t.line(pool.origin.pointer),
                 )
             if pool.origin.pointer.rsplit("/", 1)[0] != pools_ptr:
@@ -323,13 +297,13 @@ class _LoadBalancerRewrite:
                 continue
             planned = self.d.rules_replacing(rule)
             if len(planned) != 1:
-                raise _LeftAtLineError(
-                    f"v1 NAT rule {rule.name}: the plan has no rule for it ({_unknown_values(rule)})",
+                raise LeftAtLineError(
+                    f"v1 NAT rule {rule.name}: the plan has no rule for it ({unknown_values(rule)})",
                     self.t.line(rule.origin.pointer),
                 )
             inline = f"{self.lb.pointer}/properties/inboundNatRules"
             if self.t.is_loop(inline):
-                raise _LeftAtLineError(
+                raise LeftAtLineError(
                     f"v1 NAT rule {rule.name} is built by a for loop", self.t.line(rule.origin.pointer)
                 )
             if decl is None and rule.origin.pointer.rsplit("/", 1)[0] != inline:
@@ -473,14 +447,14 @@ class _LoadBalancerRewrite:
         props = f"{ipc.origin.pointer}/properties"
         nat_ptr = f"{props}/{key}"
         if self.t.is_loop(nat_ptr):
-            raise _LeftAtLineError(f"{what}: its {key} is built by a for loop", self.t.line(nat_ptr))
+            raise LeftAtLineError(f"{what}: its {key} is built by a for loop", self.t.line(nat_ptr))
         if not self.t.is_array(nat_ptr) or not self.t.is_object(props):
             raise CannotRewriteError(f"{what}: {key} is not written as an array")
         gone: dict[str, str] = {}  # pointer -> the NAT construct it references
         for ref in ipc.nat_pools if key == _POOL_REFS else ipc.nat_rules:
             if isinstance(ref.id, str) and ids.loose_key(ref.id) in {ids.loose_key(r) for r in remove}:
                 if ref.origin.pointer.rsplit("/", 1)[0] != nat_ptr:
-                    raise _LeftAtLineError(f"{what}: its {key} is built by a for loop", self.t.line(nat_ptr))
+                    raise LeftAtLineError(f"{what}: its {key} is built by a for loop", self.t.line(nat_ptr))
                 gone[ref.origin.pointer] = ref.id
         if len(gone) != len(remove):
             raise CannotRewriteError(f"{what}: a NAT reference is not one the file writes out")
@@ -604,7 +578,7 @@ def fix_bicep(path: str, original: str, options: FixOptions) -> FileFix:
             left = Unfixable(
                 name,
                 _readable(str(exc)),
-                exc.line if isinstance(exc, _LeftAtLineError) else text.line(d.lb.origin.pointer),
+                exc.line if isinstance(exc, LeftAtLineError) else text.line(d.lb.origin.pointer),
                 names=(str(d.lb.name), *written),
             )
             if left not in result.unfixable:  # a load balancer built by a loop: one per instance

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from natmigrate import ids
-from natmigrate.fix.bicepexpr import Evaluator, LoopHeader, derived, quoted, string_inner
+from natmigrate.fix.bicepexpr import Evaluator, LoopHeader, derived, quoted, string_inner, unknown_values
 from natmigrate.fix.core import CannotRewriteError, Change, find_ip_configuration, name_parts
 from natmigrate.fix.jsontext import Edit, line_indent
 from natmigrate.model import Child, InboundNatRule, NetworkInterface
@@ -52,6 +52,14 @@ if TYPE_CHECKING:
 
 _PARAM = re.compile(r"^param[ \t]+([A-Za-z_][A-Za-z0-9_]*)\b", re.M)
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class LeftAtLineError(CannotRewriteError):
+    """A construct left as it is, at a line of its own (not the load balancer's)."""
+
+    def __init__(self, message: str, line: int | None):
+        super().__init__(message)
+        self.line = line
 
 
 @dataclass(frozen=True)
@@ -114,9 +122,7 @@ class LoopedRules:
         self.loops = loops
 
     def _refuse(self, why: str) -> CannotRewriteError:
-        from natmigrate.fix.bicep import _LeftAtLineError
-
-        return _LeftAtLineError(
+        return LeftAtLineError(
             f"v1 NAT rules {self.decl.symbol} (built by a for loop): {why}", self.t.line(self.decl.pointer)
         )
 
@@ -273,15 +279,9 @@ class LoopedPools:
         self.loops = loops
 
     def _refuse(self, why: str) -> CannotRewriteError:
-        from natmigrate.fix.bicep import _LeftAtLineError
-
-        return _LeftAtLineError(
-            f"its inboundNatPools is built by a for loop {why}", self.t.line(self.pointer)
-        )
+        return LeftAtLineError(f"its inboundNatPools is built by a for loop {why}", self.t.line(self.pointer))
 
     def run(self) -> None:
-        from natmigrate.fix.bicep import _unknown_values
-
         at = self.loops.instances(self.pointer)
         if at is None:
             raise self._refuse(self.loops.why_not(self.pointer).removeprefix("declared in a for loop "))
@@ -293,7 +293,7 @@ class LoopedPools:
         for k, pool in enumerate(pools):
             rules = self.r.d.rules_replacing(pool)
             if len(rules) != 1:
-                raise self._refuse(f": instance {k}: the plan has no rule for it ({_unknown_values(pool)})")
+                raise self._refuse(f": instance {k}: the plan has no rule for it ({unknown_values(pool)})")
             backend = self.r.d.planned_pool(rules[0].backend_address_pool)
             if backend.action != "create":
                 raise self._refuse(f": instance {k}: the plan reuses backend pool {backend.name}")

@@ -21,6 +21,7 @@ Writing: a planned name becomes the source's own expression plus the literal par
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from typing import Any
 
 from natmigrate import ids
 from natmigrate.fix.arm import STAND_IN
-from natmigrate.model import Unresolved
+from natmigrate.model import Child, Unresolved
 from natmigrate.sources.bicep import (
     Declaration,
     ForLoop,
@@ -306,6 +307,23 @@ def _call(name: str, args: list[Any]) -> Any:
     if fn == "string" and len(args) == 1 and isinstance(args[0], (str, int)):
         return str(args[0])
     return _UNKNOWN
+
+
+def _camel(name: str) -> str:
+    """A model field's name as Bicep spells the property (``frontend_port`` is ``frontendPort``)."""
+    return re.sub(r"_(\w)", lambda m: m.group(1).upper(), name)
+
+
+def unknown_values(child: Child) -> str:
+    """Which of a construct's values fix cannot tell, as written."""
+    found = [
+        f"{_camel(f.name)} is `{v.expression}`"
+        for f in dataclasses.fields(child)
+        if isinstance(v := getattr(child, f.name), Unresolved)
+        or isinstance(v := getattr(v, "id", None), Unresolved)
+    ]
+    found += [f"{f.property} is `{f.value.expression}`" for f in getattr(child, "unresolved", ())]
+    return ", ".join(found[:3]) + ": values fix cannot tell" if found else "a value fix cannot tell"
 
 
 # -- writing ---------------------------------------------------------------------------------
