@@ -34,7 +34,14 @@ from natmigrate import ids
 from natmigrate.errors import InputError
 from natmigrate.fix import planmatch
 from natmigrate.fix.arm import STAND_IN
-from natmigrate.fix.bicep_loops import LeftAtLineError, LoopedPools, LoopedRules, Loops, renamed_reference
+from natmigrate.fix.bicep_loops import (
+    LeftAtLineError,
+    LoopedPools,
+    LoopedReferences,
+    LoopedRules,
+    Loops,
+    renamed_reference,
+)
 from natmigrate.fix.bicepexpr import Evaluator, derived, quoted, string_inner, unknown_values
 from natmigrate.fix.biceptext import BicepText
 from natmigrate.fix.core import (
@@ -157,9 +164,11 @@ class _LoadBalancerRewrite:
             for ipc in owner.ip_configurations:
                 for ref in (*ipc.nat_pools, *ipc.nat_rules):
                     if isinstance(ref.id, Unresolved):
+                        array = ref.origin.pointer.rsplit("/", 1)[0]
+                        loop = f" (in {self.loops.unknown(array)})" if self.t.is_loop(array) else ""
                         raise LeftAtLineError(
                             f"{owner.display_name} ip configuration {ipc.name} references a NAT pool or rule "
-                            f"as `{ref.id.expression}`, which fix cannot tell",
+                            f"as `{ref.id.expression}`, which fix cannot tell{loop}",
                             self.t.line(ref.origin.pointer),
                         )
 
@@ -447,7 +456,10 @@ class _LoadBalancerRewrite:
         props = f"{ipc.origin.pointer}/properties"
         nat_ptr = f"{props}/{key}"
         if self.t.is_loop(nat_ptr):
-            raise LeftAtLineError(f"{what}: its {key} is built by a for loop", self.t.line(nat_ptr))
+            nat_refs = ipc.nat_pools if key == _POOL_REFS else ipc.nat_rules
+            looped = LoopedReferences(self, what, nat_ptr, self.loops)
+            return looped.run(nat_refs, remove, self.decls[owner.origin.pointer])
+
         if not self.t.is_array(nat_ptr) or not self.t.is_object(props):
             raise CannotRewriteError(f"{what}: {key} is not written as an array")
         gone: dict[str, str] = {}  # pointer -> the NAT construct it references

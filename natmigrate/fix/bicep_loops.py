@@ -43,7 +43,7 @@ from natmigrate import ids
 from natmigrate.fix.bicepexpr import Evaluator, LoopHeader, derived, quoted, string_inner, unknown_values
 from natmigrate.fix.core import CannotRewriteError, Change, find_ip_configuration, name_parts
 from natmigrate.fix.jsontext import Edit, line_indent
-from natmigrate.model import Child, InboundNatRule, NetworkInterface
+from natmigrate.model import Child, InboundNatRule, NetworkInterface, Ref
 from natmigrate.plan.model import IpConfigEdit, NatRuleV2, NicChange
 from natmigrate.sources.bicep import Declaration, Resolver, tokenize
 
@@ -279,12 +279,12 @@ class LoopedPools:
         self.loops = loops
 
     def _refuse(self, why: str) -> CannotRewriteError:
-        return LeftAtLineError(f"its inboundNatPools is built by a for loop {why}", self.t.line(self.pointer))
+        return LeftAtLineError(f"its inboundNatPools is built by a for loop{why}", self.t.line(self.pointer))
 
     def run(self) -> None:
         at = self.loops.instances(self.pointer)
         if at is None:
-            raise self._refuse(self.loops.why_not(self.pointer).removeprefix("declared in a for loop "))
+            raise self._refuse(self.loops.why_not(self.pointer).removeprefix("declared in a for loop"))
         pools: list[Child] = list(self.r.d.lb.inbound_nat_pools)
         if len(pools) != len(at):
             raise self._refuse(": its instances are not all planned")
@@ -327,6 +327,87 @@ class LoopedPools:
                 f"-> inbound NAT rules {rule_expr} on backend pools {pool_expr}",
                 t.line(self.pointer),
             )
+        )
+
+
+class LoopedReferences:
+    """``loadBalancerInboundNatPools: [for p in pools: { id: ... }]`` where every item references a NAT
+    pool the rewrite turns into a rule: the same loop of references to their backend pools, each named
+    on the item's own reference (``'${prefix}-${p.name}'`` gives ``'${prefix}-${p.name}-v2-pool'``)."""
+
+    def __init__(self, r: _LoadBalancerRewrite, what: str, pointer: str, loops: Loops):
+        self.r = r
+        self.t = r.t
+        self.what = what
+        self.pointer = pointer
+        self.loops = loops
+
+    def _refuse(self, why: str) -> CannotRewriteError:
+        key = self.pointer.rsplit("/", 1)[-1]
+        return LeftAtLineError(
+            f"{self.what}: its {key} is built by a for loop{why}", self.t.line(self.pointer)
+        )
+
+    def run(self, refs: tuple[Ref, ...], remove: list[str], owner: Declaration) -> str:
+        """The edits; the reference written (for ``dependsOn``)."""
+        at = self.loops.instances(self.pointer)
+        if at is None:
+            raise self._refuse(f" over `{self.loops.items(self.pointer)}`, which fix cannot evaluate")
+        removed = {ids.loose_key(x) for x in remove}
+        if len(refs) != len(at) or not all(
+            isinstance(x.id, str) and ids.loose_key(x.id) in removed for x in refs
+        ):
+            raise self._refuse(": not every item references a NAT pool that becomes a rule")
+        parts = {self._parts(str(x.id)) for x in refs}
+        body, written = f"{self.pointer}/0", self.t.source(f"{self.pointer}/0/id")
+        member = self.t.member(f"{body}/id")
+        found = parts.pop() if len(parts) == 1 else None
+        if found is None or written is None or member is None:
+            raise self._refuse(": its items are not { id: ... } references to pools of one loop")
+        renamed = renamed_reference(written, *found, self.r._resource_id)
+        if renamed is None:
+            raise self._refuse(
+                ": its reference is not '${lb.id}/inboundNatPools/...' or resourceId('...inboundNatPools', ...)"
+            )
+        props = self.pointer.rsplit("/", 1)[0]
+        pools_ptr = f"{props}/loadBalancerBackendAddressPools"
+        nat = self.t.member(self.pointer)
+        assert nat is not None
+        if self.t.start(pools_ptr) is None:  # the loop stays where it is, as backend pool references
+            self.r.edits += [
+                Edit(nat.key_start, nat.key_end, "loadBalancerBackendAddressPools"),
+                Edit(member.value_start, member.value_end, renamed),
+            ]
+        elif self.t.is_array(pools_ptr):  # joined to the references written out, by a var
+            span = self.t.value_span(pools_ptr)
+            assert span is not None
+            var = self.r.unique_symbol(f"{owner.symbol}BackendPools")
+            u = self.t.unit()
+            begin = _declaration_start(self.t.text, owner.offset)
+            header = self.loops.headers[self.pointer]
+            self.r.edits += [
+                Edit(begin, begin, f"var {var} = [\n{u}for {header}: {{\n{u}{u}id: {renamed}\n{u}}}\n]\n\n"),
+                Edit(span[0], span[0], "concat("),
+                Edit(span[1], span[1], f", {var})"),
+                self.t.remove_lines(nat.key_start, nat.value_end),
+            ]
+        else:
+            raise self._refuse(": loadBalancerBackendAddressPools is not written as an array")
+        self.r.changes.append(
+            Change(
+                f"{self.what}: the loop of {self.pointer.rsplit('/', 1)[-1]} becomes one of "
+                "loadBalancerBackendAddressPools",
+                self.t.line(self.pointer),
+            )
+        )
+        return renamed
+
+    def _parts(self, nat_id: str) -> tuple[str, str] | None:
+        rules = [v2 for v2 in self.r.d.plan.nat_rules if any(ids.ids_match(x, nat_id) for x in v2.replaces)]
+        return (
+            self.r.named_on_reference.get(ids.loose_key(rules[0].backend_address_pool))
+            if len(rules) == 1
+            else None
         )
 
 

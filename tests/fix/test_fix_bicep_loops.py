@@ -449,20 +449,109 @@ def test_a_nat_pool_loop_over_a_parameter_without_default_is_left_with_the_reaso
     assert left.line == _line(text, "    inboundNatPools: [for p in pools")
 
 
-def test_scale_set_references_built_by_a_loop_are_left_with_their_line() -> None:
-    refs = POOLS[
-        POOLS.index("                    loadBalancerInboundNatPools: [") : POOLS.index(
+def _refs_loop(text: str, items: str, with_pool: bool = False) -> str:
+    """``POOLS`` with the scale set's NAT pool references built by a loop over ``items``."""
+    refs = text[
+        text.index("                    loadBalancerInboundNatPools: [") : text.index(
             "                  }\n                }\n              ]"
         )
     ]
-    text = POOLS.replace(
+    kept = "                    loadBalancerBackendAddressPools: [\n                      { id: '${lb.id}/backendAddressPools/web' }\n                    ]\n"
+    return text.replace(
         refs,
-        "                    loadBalancerInboundNatPools: [for p in pools: {\n"
-        "                      id: '${lb.id}/inboundNatPools/${prefix}-${p.name}'\n"
+        (kept if with_pool else "")
+        + f"                    loadBalancerInboundNatPools: [for p in {items}: {{\n"
+        "                      id: resourceId('Microsoft.Network/loadBalancers/inboundNatPools', 'lb-${prefix}', '${prefix}-${p.name}')\n"
         "                    }]\n",
     )
+
+
+def test_scale_set_references_built_by_the_same_loop_become_backend_pool_references() -> None:
+    result = fix_bicep("main.bicep", _refs_loop(POOLS, "pools"), FixOptions())
+    assert result.error is None and not result.unfixable, result.error
+    assert (
+        "                    loadBalancerBackendAddressPools: [for p in pools: {\n"
+        "                      id: resourceId('Microsoft.Network/loadBalancers/backendAddressPools', 'lb-${prefix}', "
+        "'${prefix}-${p.name}-v2-pool')\n                    }]\n" in result.fixed
+    )
+    assert "inboundNatPools" not in result.fixed
+    assert any(v.startswith("plan: read back") for v in result.verification)
+
+
+# The scale set is also in a pool 'web' that serves a load-balancing rule: the planner gives each
+# NAT pool's rule a pool of its own (without that rule, it would reuse 'web' for one of them).
+POOLS_WITH_WEB = POOLS.replace(
+    "    frontendIPConfigurations: [",
+    """    backendAddressPools: [
+      {
+        name: 'web'
+      }
+    ]
+    loadBalancingRules: [
+      {
+        name: 'http'
+        properties: {
+          frontendIPConfiguration: {
+            id: resourceId('Microsoft.Network/loadBalancers/frontendIPConfigurations', 'lb-${prefix}', 'fe')
+          }
+          backendAddressPool: {
+            id: resourceId('Microsoft.Network/loadBalancers/backendAddressPools', 'lb-${prefix}', 'web')
+          }
+          protocol: 'Tcp'
+          frontendPort: 80
+          backendPort: 80
+        }
+      }
+    ]
+    frontendIPConfigurations: [""",
+)
+
+
+def test_scale_set_reference_loops_beside_written_out_references_join_them_by_a_var() -> None:
+    result = fix_bicep("main.bicep", _refs_loop(POOLS_WITH_WEB, "pools", with_pool=True), FixOptions())
+    assert result.error is None and not result.unfixable, (result.error, result.unfixable)
+    assert (
+        "var vmssBackendPools = [\n  for p in pools: {\n    id: resourceId('Microsoft.Network/loadBalancers/"
+        "backendAddressPools', 'lb-${prefix}', '${prefix}-${p.name}-v2-pool')\n  }\n]\n\nresource vmss "
+        in result.fixed
+    )
+    assert (
+        "                    loadBalancerBackendAddressPools: concat([\n"
+        "                      { id: '${lb.id}/backendAddressPools/web' }\n"
+        "                    ], vmssBackendPools)\n                  }\n" in result.fixed
+    )
+    assert "inboundNatPools" not in result.fixed
+    assert any(v.startswith("plan: read back") for v in result.verification)
+
+
+def test_a_pool_loop_whose_plan_reuses_a_pool_for_one_instance_is_left() -> None:
+    # without the load-balancing rule, 'web' holds exactly the NAT pools' users: the planner reuses it for
+    # one NAT pool and not the other, so no one loop body says what happens to every instance
+    text = _refs_loop(
+        POOLS.replace(
+            "    frontendIPConfigurations: [",
+            "    backendAddressPools: [\n      {\n        name: 'web'\n      }\n    ]\n    frontendIPConfigurations: [",
+        ),
+        "pools",
+        with_pool=True,
+    )
     [left] = _left(text)
-    assert "its loadBalancerInboundNatPools is built by a for loop" in left.reason
+    assert (
+        left.reason
+        == "its inboundNatPools is built by a for loop: instance 0: the plan reuses backend pool web"
+    )
+    assert left.line == _line(text, "    inboundNatPools: [for p in pools")
+
+
+def test_scale_set_references_built_by_a_loop_fix_cannot_evaluate_are_left_with_their_line() -> None:
+    text = "param names array\n" + _refs_loop(POOLS, "names")
+    [left] = _left(text)
+    assert left.reason.startswith(
+        "vmss ip configuration ipconfig references a NAT pool or rule as `resourceId("
+    )
+    assert left.reason.endswith(
+        "which fix cannot tell (in a for loop over `names`, which fix cannot evaluate (a parameter without a default, a module output, reference()))"
+    )
     assert left.line == _line(text, "                    loadBalancerInboundNatPools: [for")
 
 
