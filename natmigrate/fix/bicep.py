@@ -40,6 +40,7 @@ from natmigrate.fix.bicep_loops import (
     LoopedReferences,
     LoopedRules,
     Loops,
+    PlanIndex,
     renamed_reference,
 )
 from natmigrate.fix.bicepexpr import Evaluator, derived, quoted, string_inner, unknown_values
@@ -91,6 +92,7 @@ class _LoadBalancerRewrite:
     ):
         self.snapshot = snapshot
         self.loops = loops
+        self.index = PlanIndex(d)
         self.handled: set[str] = set()  # NIC changes a loop rewrite made
         self.pool_vars: list[str] = []  # vars of new backend pools built by a loop
         # backend pool key -> (before, after): named on the NAT pool reference it replaces
@@ -213,7 +215,7 @@ class _LoadBalancerRewrite:
         if parts is None:
             return self._outside_ref(self.pool_names[ids.loose_key(pool_id)], written)
         for ptr, nat_id in gone.items():
-            rules = [r for r in self.d.plan.nat_rules if any(ids.ids_match(x, nat_id) for x in r.replaces)]
+            rules = self.index.replacing(nat_id)
             ref = self.t.source(f"{ptr}/id")
             if ref is not None and any(ids.ids_match(r.backend_address_pool, pool_id) for r in rules):
                 renamed = renamed_reference(ref, *parts, self._resource_id)

@@ -36,15 +36,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from natmigrate import ids
 from natmigrate.fix.bicepexpr import Evaluator, LoopHeader, derived, quoted, string_inner, unknown_values
-from natmigrate.fix.core import CannotRewriteError, Change, find_ip_configuration, name_parts
+from natmigrate.fix.core import CannotRewriteError, Change, Decisions, find_ip_configuration, name_parts
 from natmigrate.fix.jsontext import Edit, line_indent
 from natmigrate.model import Child, InboundNatRule, NetworkInterface, Ref
-from natmigrate.plan.model import IpConfigEdit, NatRuleV2, NicChange
+from natmigrate.plan.model import BackendPoolPlan, IpConfigEdit, NatRuleV2, NicChange
 from natmigrate.sources.bicep import Declaration, Resolver, tokenize
 
 if TYPE_CHECKING:
@@ -62,6 +62,34 @@ class LeftAtLineError(CannotRewriteError):
         self.line = line
 
 
+class PlanIndex:
+    """The planner's decisions for one load balancer, by key: a loop of N instances asks N times, and a
+    scan of the plan each time would make the rewrite quadratic."""
+
+    def __init__(self, d: Decisions):
+        self.rules: dict[str, list[NatRuleV2]] = {}
+        for v2 in d.plan.nat_rules:
+            for replaced in v2.replaces:
+                self.rules.setdefault(ids.loose_key(replaced), []).append(v2)
+        self.pools = {ids.loose_key(p.id): p for p in d.plan.backend_pools}
+        self.nics = {n.key: n for n in d.inventory.network_interfaces if isinstance(n, NetworkInterface)}
+        self.nic_edits: dict[str, list[tuple[NicChange, IpConfigEdit]]] = {}
+        for change in d.plan.network_interfaces:
+            for edit in change.edits:
+                for removed in edit.remove:
+                    self.nic_edits.setdefault(ids.loose_key(removed), []).append((change, edit))
+
+    def replacing(self, nat_id: object) -> list[NatRuleV2]:
+        """The v2 rules that take over the NAT pool or v1 rule ``nat_id``."""
+        return self.rules.get(ids.loose_key(nat_id), []) if isinstance(nat_id, str) else []
+
+    def pool(self, pool_id: str) -> BackendPoolPlan:
+        found = self.pools.get(ids.loose_key(pool_id))
+        if found is None:
+            raise CannotRewriteError(f"the plan has no backend pool {pool_id}")
+        return found
+
+
 @dataclass(frozen=True)
 class Loops:
     """A file's ``for`` loops (pointer -> header as written) and how they evaluate."""
@@ -69,12 +97,15 @@ class Loops:
     headers: Mapping[str, str]
     evaluator: Evaluator
     text: str
+    _instances: dict[str, list[Evaluator] | None] = field(default_factory=dict)
 
     def instances(self, pointer: str) -> list[Evaluator] | None:
         """One evaluator per instance of the loop at ``pointer``; ``None`` when its items are not known."""
-        header = self.headers.get(pointer)
-        found = self.evaluator.instances(header) if header is not None else None
-        return None if found is None else [self.evaluator.bound(b) for b in found]
+        if pointer not in self._instances:
+            header = self.headers.get(pointer)
+            found = self.evaluator.instances(header) if header is not None else None
+            self._instances[pointer] = None if found is None else [self.evaluator.bound(b) for b in found]
+        return self._instances[pointer]
 
     def expand(self, pointer: str) -> list[Resolver] | None:
         """The reader's hook: the loop at ``pointer``, one resolver per instance."""
@@ -104,13 +135,6 @@ class Loops:
         return f"declared in {self.unknown(pointer)}: it cannot tell the instances, so a rewrite would be a guess"
 
 
-def _same_instances(a: list[Evaluator], b: list[Evaluator], names: list[str]) -> bool:
-    return len(a) == len(b) and all(
-        [x.variables.get(n) for n in names] == [y.variables.get(n) for n in names]
-        for x, y in zip(a, b, strict=True)
-    )
-
-
 class LoopedRules:
     """Rewrite the v1 rules of one ``for`` loop, the NIC loop they serve and their new pools, as loops."""
 
@@ -131,12 +155,12 @@ class LoopedRules:
         header = LoopHeader.parse(self.loops.headers.get(self.decl.pointer, ""))
         if at is None or header is None or len(at) != len(self.rules):
             raise self._refuse("its instances are not all planned")
-        bindings = [header.item, *([header.index] if header.index else [])]
         nic_decl: Declaration | None = None
+        nic_at: list[Evaluator] | None = None
         first: tuple[NetworkInterface, IpConfigEdit] | None = None
         rule_parts, pool_parts = set(), set()
         for k, rule in enumerate(self.rules):
-            planned = self.r.d.rules_replacing(rule)
+            planned = self.r.index.replacing(rule.id)
             if len(planned) != 1:
                 raise self._refuse(f"instance {k}: the plan has no rule for it")
             v2 = planned[0]
@@ -144,23 +168,16 @@ class LoopedRules:
             decl = self.r.decls.get(nic.origin.pointer)
             if decl is None or not isinstance(decl.body, list) or nic_decl not in (None, decl):
                 raise self._refuse(f"instance {k} serves NIC {nic.display_name}, not one built by one loop")
-            nic_decl = decl
-            nic_at = self.loops.instances(decl.pointer)
-            nic_header = LoopHeader.parse(self.loops.headers.get(decl.pointer, ""))
-            if (
-                nic_at is None
-                or nic_header is None
-                or (nic_header.item, nic_header.index) != (header.item, header.index)
-                or not _same_instances(at, nic_at, bindings)
-                or nic_at[k].evaluate(self.t.source(f"{decl.pointer}/name") or "") != nic.name
-            ):
+            if nic_decl is None:
+                nic_decl, nic_at = decl, self._paired(decl, at, header)
+            if nic_at is None or nic_at[k].evaluate(self.t.source(f"{decl.pointer}/name") or "") != nic.name:
                 raise self._refuse(
                     f"instance {k} serves NIC {nic.display_name}, not the NIC loop's instance {k} over the same "
                     "items and loop variable"
                 )
             if not rule.frontend_port == v2.frontend_port_range_start == v2.frontend_port_range_end:
                 raise self._refuse(f"instance {k}: the plan does not keep its own port")
-            pool = self.r.d.planned_pool(v2.backend_address_pool)
+            pool = self.r.index.pool(v2.backend_address_pool)
             if pool.action != "create":
                 raise self._refuse(f"instance {k}: the plan reuses backend pool {pool.name}")
             rule_parts.add(name_parts(self.r.options.rule_name, str(rule.name), v2.name))
@@ -174,17 +191,29 @@ class LoopedRules:
         assert nic_decl is not None and first is not None
         self._write(nic_decl, templates, first)
 
+    def _paired(
+        self, nic_decl: Declaration, at: list[Evaluator], header: LoopHeader
+    ) -> list[Evaluator] | None:
+        """The NIC loop's instances when it iterates over the same items with the same loop variables."""
+        nic_at = self.loops.instances(nic_decl.pointer)
+        nic_header = LoopHeader.parse(self.loops.headers.get(nic_decl.pointer, ""))
+        names = [header.item, *([header.index] if header.index else [])]
+        if (
+            nic_at is None
+            or nic_header is None
+            or (nic_header.item, nic_header.index) != (header.item, header.index)
+        ):
+            return None
+        same = len(nic_at) == len(at) and all(
+            [x.variables.get(n) for n in names] == [y.variables.get(n) for n in names]
+            for x, y in zip(at, nic_at, strict=True)
+        )
+        return nic_at if same else None
+
     def _serving(self, rule: InboundNatRule, k: int) -> tuple[NetworkInterface, IpConfigEdit]:
         """The NIC and ip configuration edit that drop ``rule`` (one, or the rewrite refuses)."""
-        key = ids.loose_key(str(rule.id))
-        found = [
-            (c, e)
-            for c in self.r.d.plan.network_interfaces
-            for e in c.edits
-            if any(ids.loose_key(x) == key for x in e.remove)
-        ]
-        nics = {n.key: n for n in self.r.d.inventory.network_interfaces if isinstance(n, NetworkInterface)}
-        nic = nics.get(ids.id_key(found[0][0].id)) if len(found) == 1 else None
+        found = self.r.index.nic_edits.get(ids.loose_key(str(rule.id)), [])
+        nic = self.r.index.nics.get(ids.id_key(found[0][0].id)) if len(found) == 1 else None
         if nic is None:
             raise self._refuse(f"instance {k} is not served by one NIC of this file")
         return nic, found[0][1]
@@ -232,11 +261,9 @@ class LoopedRules:
         pools_var(self.r, f"{self.decl.symbol}Pools", self.loops.headers[ptr], pool_expr)
         for rule in self.rules:
             self.r.rewritten[ids.loose_key(str(rule.id))] = str(rule.id)
-        for pool_id in {
-            p for c in self.r.d.plan.network_interfaces for e in c.edits for p in e.add_backend_pools
-        }:
-            if any(ids.ids_match(v2.backend_address_pool, pool_id) for v2 in self._planned()):
-                self.r.pool_names[ids.loose_key(pool_id)] = pool_expr
+        for rule in self.rules:
+            for v2 in self.r.index.replacing(rule.id):
+                self.r.pool_names[ids.loose_key(v2.backend_address_pool)] = pool_expr
         label = f"{nic_decl.symbol} (every instance of its for loop)"
         if self.r._ip_configuration(nic, "NIC", "loadBalancerInboundNatRules", edit, label) is not None:
             self.r._depends_on_lb(nic_decl)
@@ -250,16 +277,8 @@ class LoopedRules:
             )
         )
 
-    def _planned(self) -> list[NatRuleV2]:
-        return [v2 for rule in self.rules for v2 in self.r.d.rules_replacing(rule)]
-
     def _changes(self) -> list[NicChange]:
-        keys = {ids.loose_key(str(r.id)) for r in self.rules}
-        return [
-            c
-            for c in self.r.d.plan.network_interfaces
-            if any(ids.loose_key(x) in keys for e in c.edits for x in e.remove)
-        ]
+        return [c for r in self.rules for c, _ in self.r.index.nic_edits.get(ids.loose_key(str(r.id)), [])]
 
 
 class LoopedPools:
@@ -291,10 +310,10 @@ class LoopedPools:
         templates = _templates(self.r)
         rule_parts, pool_parts = set(), set()
         for k, pool in enumerate(pools):
-            rules = self.r.d.rules_replacing(pool)
+            rules = self.r.index.replacing(pool.id)
             if len(rules) != 1:
                 raise self._refuse(f": instance {k}: the plan has no rule for it ({unknown_values(pool)})")
-            backend = self.r.d.planned_pool(rules[0].backend_address_pool)
+            backend = self.r.index.pool(rules[0].backend_address_pool)
             if backend.action != "create":
                 raise self._refuse(f": instance {k}: the plan reuses backend pool {backend.name}")
             rule_parts.add(name_parts(self.r.options.rule_name, str(pool.name), rules[0].name))
@@ -403,7 +422,7 @@ class LoopedReferences:
         return renamed
 
     def _parts(self, nat_id: str) -> tuple[str, str] | None:
-        rules = [v2 for v2 in self.r.d.plan.nat_rules if any(ids.ids_match(x, nat_id) for x in v2.replaces)]
+        rules = self.r.index.replacing(nat_id)
         return (
             self.r.named_on_reference.get(ids.loose_key(rules[0].backend_address_pool))
             if len(rules) == 1
