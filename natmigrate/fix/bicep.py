@@ -378,9 +378,28 @@ class _LoadBalancerRewrite:
             ]
         elif span is not None:
             raise CannotRewriteError("its backendAddressPools is not written as an array")
+        elif self._child_pools():
+            # a PUT of the load balancer with inline pools removes the child pools it does not list
+            raise CannotRewriteError(
+                "its backend pools are child resources (loadBalancers/backendAddressPools): inline pools beside "
+                "them would remove them at the next deployment"
+            )
         else:
             value = self.pool_vars[0] if len(self.pool_vars) == 1 else f"concat({', '.join(self.pool_vars)})"
             self.edits.append(self.t.insert(f"{self.lb.pointer}/properties", f"backendAddressPools: {value}"))
+
+    def _child_pools(self) -> bool:
+        """Does the file declare backend pools of this load balancer (or of one it cannot tell) as
+        child resources?"""
+        for decl in self.decls.values():
+            if decl.kind != "resource" or decl.type.rsplit("/", 1)[-1].lower() != "backendaddresspools":
+                continue
+            body = decl.body[0] if isinstance(decl.body, list) and decl.body else decl.body
+            parent = body.get("parent") if isinstance(body, dict) else None
+            owner = decl.parent.symbol if decl.parent is not None else getattr(parent, "expression", None)
+            if owner in (None, self.lb.symbol):
+                return True
+        return False
 
     # -- single-VM rules the plan leaves --------------------------------------------------------
 

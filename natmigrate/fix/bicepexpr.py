@@ -177,7 +177,9 @@ class Evaluator:
         while not _is(tokens[i], close):
             if is_object:
                 key = tokens[i]
-                if key.kind not in ("id", "str") or not _is(tokens[i + 1], ":"):
+                if not (key.kind == "id" or (key.kind == "str" and key.value is not None)) or not _is(
+                    tokens[i + 1], ":"
+                ):
                     return _UNKNOWN, len(tokens) - 1
                 name = key.text if key.kind == "id" else key.value
                 fields[str(name)], i = self._sum(tokens, i + 2)

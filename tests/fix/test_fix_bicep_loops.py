@@ -608,3 +608,15 @@ def test_an_ip_configuration_named_by_the_loop_variable_names_the_pools_by_it_to
     assert result.error is None and not result.unfixable, result.unfixable
     assert "    name: '${nicPrefix}${i}-ipc${i}-v2-pool'\n" in result.fixed
     assert any(v.startswith("plan: read back") for v in result.verification)
+
+
+def test_a_load_balancer_with_child_backend_pools_is_left() -> None:
+    # new pools inline beside child pools: the next PUT of the load balancer would remove the child ones
+    text = (
+        PAIRED.replace("    backendAddressPools: [\n      {\n        name: 'web'\n      }\n    ]\n", "")
+        + "\nresource web 'Microsoft.Network/loadBalancers/backendAddressPools@2023-04-01' = {\n  parent: lb\n  name: 'web'\n}\n"
+    )
+    [left] = _left(text)
+    assert left.resource == "lb"
+    assert "its backend pools are child resources" in left.reason
+    assert left.line == _line(text, "resource lb ")
