@@ -241,19 +241,20 @@ class _LoadBalancerRewrite:
         pools_ptr = f"{props}/inboundNatPools"
         if self.t.is_loop(pools_ptr):
             LoopedPools(self, pools_ptr, self.loops).run()
-        elif not self.t.is_array(pools_ptr):
+        elif self.t.is_array(pools_ptr):
+            for pool in self.d.lb.inbound_nat_pools:
+                rules = self.d.rules_replacing(pool)
+                if len(rules) != 1:
+                    raise LeftAtLineError(
+                        f"NAT pool {pool.name}: the plan has no rule for it ({unknown_values(pool)})",
+                        self.t.line(pool.origin.pointer),
+                    )
+                if pool.origin.pointer.rsplit("/", 1)[0] != pools_ptr:
+                    raise CannotRewriteError(f"NAT pool {pool.name} is not an element of its inboundNatPools")
+                self._as_rule(pool, rules[0])
+                self.rewritten[ids.loose_key(str(pool.id))] = str(pool.id)
+        else:
             raise LeftAtLineError("its inboundNatPools is not written as an array", self.t.line(pools_ptr))
-        for pool in () if self.t.is_loop(pools_ptr) else self.d.lb.inbound_nat_pools:
-            rules = self.d.rules_replacing(pool)
-            if len(rules) != 1:
-                raise LeftAtLineError(
-                    f"NAT pool {pool.name}: the plan has no rule for it ({unknown_values(pool)})",
-                    self.t.line(pool.origin.pointer),
-                )
-            if pool.origin.pointer.rsplit("/", 1)[0] != pools_ptr:
-                raise CannotRewriteError(f"NAT pool {pool.name} is not an element of its inboundNatPools")
-            self._as_rule(pool, rules[0])
-            self.rewritten[ids.loose_key(str(pool.id))] = str(pool.id)
         rules_ptr = f"{props}/inboundNatRules"
         existing = self.t.source(rules_ptr)
         if existing is not None:
@@ -480,7 +481,6 @@ class _LoadBalancerRewrite:
             nat_refs = ipc.nat_pools if key == _POOL_REFS else ipc.nat_rules
             looped = LoopedReferences(self, what, nat_ptr, self.loops)
             return looped.run(nat_refs, remove, self.decls[owner.origin.pointer])
-
         if not self.t.is_array(nat_ptr) or not self.t.is_object(props):
             raise CannotRewriteError(f"{what}: {key} is not written as an array")
         gone: dict[str, str] = {}  # pointer -> the NAT construct it references
