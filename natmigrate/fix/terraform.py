@@ -376,11 +376,7 @@ class _Rewrite:
         and forget the pool it deleted."""
         if lb_expr.endswith(".id"):
             rule_id = f"${{{lb_expr}}}/inboundNatRules/{name}"
-            self.state(
-                f,
-                tfblocks.import_block(f"azurerm_lb_nat_rule.{local}", rule_id),
-                tfblocks.removed_block(f"{POOL}.{local}"),
-            )
+            self.state(f, tfblocks.import_block(f"azurerm_lb_nat_rule.{local}", rule_id), tfblocks.removed_block(f"{POOL}.{local}"))
 
     def _json_pool(self, f: TfFile, local: str, rule: NatRuleV2) -> None:
         jf = self.json_files[f.path]

@@ -399,9 +399,7 @@ class LoopedRule:
         self,
         f: TfFile,
         loop: Loop,
-        addresses: tuple[str, str, str],
-        lb_expr: str,
-        texts: tuple[str, str, str, str],
+        addresses: tuple[str, str, str], lb_expr: str, texts: tuple[str, str, str, str]
     ) -> None:
         """Every instance imported at its key; the old addresses removed whole (``removed`` takes no key)."""
         rule_local, pool_local, assoc_name = addresses
