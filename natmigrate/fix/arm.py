@@ -384,6 +384,12 @@ class _LoadBalancerRewrite:
                     self.ops.append(jsontext.remove(rules, int(index)))
 
     def _new_backend_pools(self) -> None:
+        unlisted = self._child_pools_not_listed() if self.new_pools or self.loop_pools else []
+        if unlisted:
+            raise CannotRewriteError(
+                f"backend pool {unlisted[0]} is declared as a child resource: new pools inline in the load "
+                "balancer would drop it on the next deployment (a PUT lists the inline pools only)"
+            )
         if not self.loop_pools:
             if self.new_pools:
                 self._append_to_array(self.props, "backendAddressPools", self.new_pools)
@@ -406,6 +412,33 @@ class _LoadBalancerRewrite:
             self.ops.append(
                 jsontext.append(props, jsontext.member_text("backendAddressPools", json.dumps(value)))
             )
+
+    def _child_pools_not_listed(self) -> list[str]:
+        """Backend pools of this load balancer declared as child resources and not inline too."""
+        member = self.t.member(self.props, "backendAddressPools")
+        inline = raw_at(self.data, member) if member is not None else []
+        listed = (
+            {str(p.get("name", "")).lower() for p in inline if isinstance(p, Mapping)}
+            if isinstance(inline, list)
+            else set()
+        )
+        resources = raw_at(self.data, jsontext.parent(self.lb_ptr)[0])
+        lb_text = canonical_text(self.lb_name.text) if self.lb_name.literal is None else None
+        out: list[str] = []
+        for res in resources if isinstance(resources, list) else []:
+            name = res.get("name") if isinstance(res, Mapping) else None
+            if not isinstance(name, str) or str(res.get("type", "")).lower() != POOL_TYPE.lower():
+                continue
+            if lb_text is None:
+                parent, _, pool = name.partition("/")
+                mine = parent == self.lb_name.literal
+            else:
+                split = split_child_name(name)
+                mine = split[0] == lb_text if split else lb_text in canonical_text(name)
+                pool = split[1] if split else name
+            if mine and pool.lower() not in listed:
+                out.append(pool)
+        return out
 
     def _variable_loops(self) -> list[str]:
         """Declare one variable ``copy`` loop of new pools per rule loop; their names."""

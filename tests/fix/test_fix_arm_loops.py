@@ -206,3 +206,18 @@ def test_two_rule_loops_on_one_nic_loop_are_left() -> None:
     refs.append({"id": refs[0]["id"].replace("RDP-VM", "WinRM-VM")})
     left = _left_whole(data)
     assert "is not the one NAT rule of one NIC ip configuration" in left.reason
+
+
+def test_new_inline_pools_beside_a_child_pool_resource_are_refused() -> None:
+    # The next deployment would PUT the load balancer with its inline pools only, dropping the child.
+    data = arm_loops.paired_rule_loops()
+    data["resources"].append(
+        {
+            "type": POOL_TYPE,
+            "apiVersion": "2022-07-01",
+            "name": "[format('{0}/{1}', parameters('lbName'), 'extra')]",
+            "dependsOn": ["[resourceId('Microsoft.Network/loadBalancers', parameters('lbName'))]"],
+        }
+    )
+    left = _left_whole(data)
+    assert "backend pool extra is declared as a child resource" in left.reason
