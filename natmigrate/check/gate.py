@@ -71,8 +71,10 @@ class CheckedFile:
     @property
     def verdict(self) -> Verdict:
         """error, fail, warn or pass (indeterminate fails under ``--strict``)."""
-        if self.error is not None:
+        if self.scanned.result.error is not None:
             return "error"
+        if not self.findings:
+            return "pass"  # (most files: asked for by every output and the exit code)
         active = self.active
         if any(f.severity == "error" for f in active):
             return "fail"

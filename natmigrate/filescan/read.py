@@ -19,11 +19,9 @@ from typing import Any
 
 from natmigrate.detect import detect
 from natmigrate.errors import InputError
-from natmigrate.filescan import split_list
 from natmigrate.filescan.expand import Expanded
 from natmigrate.filescan.results import FileResult
 from natmigrate.sources import azure_json, jsonstream
-from natmigrate.sources.bicep import BICEP, parse_bicep
 from natmigrate.sources.jsondoc import (
     DEFAULT_MAX_BYTES,
     NOT_DECODED,
@@ -35,8 +33,8 @@ from natmigrate.sources.jsondoc import (
     read_bytes,
     read_text,
 )
+from natmigrate.sources.languages import BICEP, TERRAFORM
 from natmigrate.sources.registry import AUTO, json_reader, reader_by_path, unrecognised
-from natmigrate.sources.terraform import TERRAFORM, module_files, read_module
 
 # Every inbound NAT construct, and every way a JSON document can hide one (a resource type or a
 # linked template decided by an expression), contains one of these. A file with none of them
@@ -184,6 +182,8 @@ def _scan_one(
     name = str(path)
     try:
         if kind == "bicep":
+            from natmigrate.sources.bicep import parse_bicep  # (imported only when a run has Bicep)
+
             text = read_text(path, max_bytes)
             parsed = parse_bicep(name, text)
             res = FileResult(name, findings=detect(parsed.snapshot), format=BICEP)
@@ -196,6 +196,8 @@ def _scan_one(
         if split and (streamed := _streamed(name, input_format, max_bytes)) is not None:
             return ScannedFile(streamed, "json")  # a very large list, read without holding its text
         if split:
+            from natmigrate.filescan import split_list  # (detect only: not imported by check)
+
             text = read_text(path, max_bytes)
             if split_list.applies(text, input_format):
                 result = split_list.detect_split(name, text, input_format)
@@ -277,6 +279,8 @@ def _unexpected(name: str, exc: Exception) -> str:
 
 def _scan_module(files: list[Path], max_bytes: int) -> dict[Path, ScannedFile]:
     """All ``.tf`` files of one directory: read together, findings split by file."""
+    from natmigrate.sources.terraform import module_files, read_module  # (only when a run has Terraform)
+
     directory = files[0].parent
     # Sibling files give context (variables, referenced resources) even when not selected.
     all_tf = sorted({*files, *module_files(directory)})

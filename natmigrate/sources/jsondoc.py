@@ -496,27 +496,57 @@ def read_text(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES) 
     return decode_text(os.fspath(path), read_bytes(path, max_bytes))
 
 
+# Opening without waiting: a FIFO (or a device) is refused after the open, by its fstat, instead
+# of blocking the open until a writer appears. Windows has neither flag nor FIFOs.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+
 def read_bytes(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
-    """A file's bytes (see :func:`decode_text`), with one-line errors for every way reading fails."""
+    """A file's bytes (see :func:`decode_text`), with one-line errors for every way reading fails.
+
+    One ``open``, one ``fstat`` and a read of the size it gives, on the descriptor: a repository
+    scan reads thousands of small files, and a file object (plus a ``stat`` by name before it)
+    costs about as much again as the read itself.
+    """
     name = os.fspath(path)
     try:
-        info = os.stat(name)  # one stat: a repository scan reads thousands of small files
-    except FileNotFoundError:
-        raise InputError(name, "no such file") from None
+        fd = os.open(name, _OPEN_FLAGS)
     except OSError as exc:
-        raise InputError(name, f"cannot read: {exc.strerror or exc}") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise InputError(name, "is a directory")
-    if not stat.S_ISREG(info.st_mode):
-        raise InputError(name, "not a regular file (a pipe, socket or device)")
-    check_size(name, info.st_size, max_bytes)
+        raise _unreadable(name, exc) from None
     try:
-        with open(name, "rb") as fh:
-            return fh.read()
-    except PermissionError:
-        raise InputError(name, "permission denied") from None
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise InputError(name, "is a directory")
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(name, "not a regular file (a pipe, socket or device)")
+        check_size(name, info.st_size, max_bytes)
+        data = os.read(fd, info.st_size + 1)
+        if len(data) == info.st_size:
+            return data  # all of it (the usual case: one read)
+        # Shorter or longer than fstat said (a file being written, /proc): read to the end.
+        chunks = [data]
+        total = len(data)
+        while data:
+            data = os.read(fd, 1 << 20)
+            chunks.append(data)
+            total += len(data)
+            check_size(name, total, max_bytes)
+        return b"".join(chunks)
     except OSError as exc:
         raise InputError(name, f"cannot read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+
+
+def _unreadable(name: str, exc: OSError) -> InputError:
+    """The one-line error for a file that could not be opened."""
+    if isinstance(exc, FileNotFoundError):
+        return InputError(name, "no such file")
+    if os.path.isdir(name):  # (Windows refuses to open a directory as a file)
+        return InputError(name, "is a directory")
+    if isinstance(exc, PermissionError):
+        return InputError(name, "permission denied")
+    return InputError(name, f"cannot read: {exc.strerror or exc}")
 
 
 def check_size(name: str, size: int, max_bytes: int) -> None:

@@ -22,10 +22,9 @@ from natmigrate.errors import InputError, UsageError
 from natmigrate.gcpause import without_collector
 from natmigrate.model import Snapshot
 from natmigrate.sources import azure_json
-from natmigrate.sources.bicep import BICEP, read_bicep
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES, JsonDocument, load_json
+from natmigrate.sources.languages import BICEP, TERRAFORM
 from natmigrate.sources.parameters import NO_PARAMETERS, TemplateParameters
-from natmigrate.sources.terraform import TERRAFORM, read_terraform
 from natmigrate.sources.terraform_json import TERRAFORM_JSON, is_terraform_json, read_terraform_json
 
 AUTO = "auto"
@@ -132,10 +131,24 @@ def _read_template(doc: JsonDocument, nat_only: bool, parameters: TemplateParame
     return read_template(doc, parameters)
 
 
+# The Bicep and Terraform parsers are imported when a file of theirs is read: a scan of JSON
+# templates (most ``check`` runs) does not pay for importing them.
+def _read_bicep(path: Path, max_bytes: int, parameters: TemplateParameters) -> Snapshot:
+    from natmigrate.sources.bicep import read_bicep
+
+    return read_bicep(path, max_bytes, parameters)
+
+
+def _read_terraform(path: Path, max_bytes: int, parameters: TemplateParameters) -> Snapshot:
+    from natmigrate.sources.terraform import read_terraform
+
+    return read_terraform(path, max_bytes)
+
+
 # In ``auto`` order: names first (a ``.tf.json`` is Terraform, not some JSON), then content.
 READERS: tuple[Reader, ...] = (
-    SourceReader(BICEP, (".bicep",), read_bicep),
-    SourceReader(TERRAFORM, (".tf", ".tf.json"), lambda path, max_bytes, _: read_terraform(path, max_bytes)),
+    SourceReader(BICEP, (".bicep",), _read_bicep),
+    SourceReader(TERRAFORM, (".tf", ".tf.json"), _read_terraform),
     JsonReader(TERRAFORM_JSON, is_terraform_json, lambda doc, _, __: read_terraform_json(doc)),
     JsonReader(
         azure_json.REST_EXAMPLE,
