@@ -200,14 +200,18 @@ class JsonDocument:
         return at
 
 
-# Finding a child with one regular expression (Python 3.11+: possessive quantifiers keep every
-# match linear). The pattern skips the siblings before the child in C, without building them as
-# Python objects; on the deep, narrow paths findings point along that is several times faster than
-# skipping sibling by sibling. It is exact for the text of a parsed document: strings are matched
-# whole (a bracket inside a string is just a character), containers by their brackets, and a
-# sibling key written with an escape, a container nested deeper than ``_PATTERN_DEPTH`` or a
-# missing child makes the match fail, and the walk falls back to :class:`_ContainerIndex`. Keys
-# are compared as written, so an earlier escaped spelling of the wanted key cannot be passed over.
+# Finding a child with regular expressions (Python 3.11+: possessive quantifiers keep every match
+# linear). One pattern skips a whole sibling value in C, without building it as Python objects; on
+# the deep, narrow paths findings point along that is several times faster than decoding sibling
+# by sibling. It is exact for the text of a parsed document: strings are matched whole (a bracket
+# inside a string is just a character), containers by their brackets, and a sibling key written
+# with an escape, a container nested deeper than ``_PATTERN_DEPTH`` or a missing child makes the
+# walk give up, and the caller falls back to :class:`_ContainerIndex`. Keys are compared as
+# written, so an earlier escaped spelling of the wanted key cannot be passed over.
+#
+# The value pattern is one pattern, compiled once per process (a few ms: it is long), and the walk
+# steps from member to member in Python: a pattern per key or index, with the value pattern inside
+# it, cost that compilation once per distinct key, more than a whole small run's lookups.
 _PATTERN_DEPTH = 12
 _P_WS = r"[ \t\n\r]*+"
 _P_STRING = r'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
@@ -223,47 +227,58 @@ def _p_container(depth: int) -> str:
     return r"[\[{]" + _P_FLAT + "(?:" + _p_container(depth - 1) + _P_FLAT + r")*+[\]}]"
 
 
-_P_VALUE = "(?:" + _P_STRING + "|" + _p_container(_PATTERN_DEPTH) + r"|[-+.\w]++)"
-_P_MEMBER = r'"[^"\\]*+"' + _P_WS + ":" + _P_WS + _P_VALUE + _P_WS + "," + _P_WS
 _PATTERNS_USABLE = sys.version_info >= (3, 11)
+# A member's key written without escapes, and the colon after it.
+_PLAIN_KEY = re.compile(r'"([^"\\]*+)"' + _P_WS + ":" + _P_WS)
 # Keys JSON text may spell in more than one way (escapes, non-ASCII) are left to the index.
 _NEEDS_ESCAPE = re.compile(r'[^\x20-\x7e]|["\\]')
+# Past this many elements of an array the index takes over: it records every element it passes, so
+# many findings in one long list (an export) skip each element once, not once per finding.
+_MAX_SKIPPED_ELEMENTS = 64
 
 
-@functools.lru_cache(maxsize=256)
-def _key_pattern(key: str) -> re.Pattern[str] | None:
-    """From an object's ``{`` to the value of its first member named ``key`` (written unescaped)."""
-    if not _PATTERNS_USABLE or _NEEDS_ESCAPE.search(key):
-        return None
-    return re.compile(
-        r"\{" + _P_WS + "(?:" + _P_MEMBER + ")*?" + re.escape(json.dumps(key)) + _P_WS + ":" + _P_WS
-    )
-
-
-@functools.lru_cache(maxsize=256)
-def _index_pattern(index: int) -> re.Pattern[str] | None:
-    """From an array's ``[`` to the start of element ``index``."""
+@functools.cache
+def _value_and_comma() -> re.Pattern[str] | None:
+    """A whole value, then the comma after it (with white space); ``None`` before Python 3.11."""
     if not _PATTERNS_USABLE:
         return None
-    return re.compile(r"\[" + _P_WS + "(?:" + _P_VALUE + _P_WS + "," + _P_WS + "){" + str(index) + "}")
+    value = "(?:" + _P_STRING + "|" + _p_container(_PATTERN_DEPTH) + r"|[-+.\w]++)"
+    return re.compile(value + _P_WS + "," + _P_WS)
 
 
 def _child_by_pattern(text: str, at: int, token: str) -> int | None:
     """Offset of the child ``token`` of the container at ``at``, or ``None`` when undecided."""
-    if at >= len(text):
+    skip = _value_and_comma()
+    if skip is None or at >= len(text):
         return None
     opening = text[at]
+    i = _WS.match(text, at + 1).end()  # type: ignore[union-attr]
     if opening == "{":
-        pattern = _key_pattern(token)
+        if _NEEDS_ESCAPE.search(token):
+            return None
+        while True:  # the first member named ``token``
+            key = _PLAIN_KEY.match(text, i)
+            if key is None:
+                return None
+            if key.group(1) == token:
+                i = key.end()
+                break
+            after = skip.match(text, key.end())
+            if after is None:
+                return None
+            i = after.end()
     elif opening == "[" and token.isascii() and token.isdigit() and str(int(token)) == token:
-        pattern = _index_pattern(int(token))
+        count = int(token)
+        if count > _MAX_SKIPPED_ELEMENTS:
+            return None
+        for _ in range(count):
+            after = skip.match(text, i)
+            if after is None:
+                return None
+            i = after.end()
     else:
         return None
-    m = pattern.match(text, at) if pattern is not None else None
-    if m is None:
-        return None
-    end = m.end()
-    return end if end < len(text) and text[end] not in "]}" else None
+    return i if i < len(text) and text[i] not in "]}" else None
 
 
 class _ContainerIndex:
