@@ -175,6 +175,10 @@ INPUT_FORMATS = (
     TERRAFORM_JSON,
 )
 _BY_NAME: dict[str, Reader] = {r.name: r for r in READERS}
+# ``auto`` asks the readers that can claim: by name the source languages, by content the JSON
+# formats, each in READERS order (a scan asks once per file).
+_BY_PATH = tuple(r for r in READERS if isinstance(r, SourceReader))
+_BY_CONTENT = tuple(r for r in READERS if isinstance(r, JsonReader))
 assert set(_BY_NAME) == set(INPUT_FORMATS) - {AUTO}
 
 
@@ -190,17 +194,19 @@ def reader_by_path(path: Path, input_format: str = AUTO) -> Reader | None:
     """The reader a file's name (or a forced format) decides; ``None`` means JSON, told by content."""
     if input_format != AUTO:
         return reader(input_format)
-    return next((r for r in READERS if r.claims_path(path)), None)
+    return next((r for r in _BY_PATH if r.claims_path(path)), None)
 
 
 def json_reader(doc: JsonDocument, input_format: str = AUTO) -> JsonReader | None:
     """The JSON reader of a parsed document (forced, or recognised); ``None`` when no reader knows it."""
-    chosen = (
-        reader(input_format)
-        if input_format != AUTO
-        else next((r for r in READERS if r.claims_document(doc.data)), None)
-    )
-    if chosen is not None and not isinstance(chosen, JsonReader):
+    if input_format == AUTO:
+        data = doc.data
+        for r in _BY_CONTENT:  # (a loop, not next() over a generator: this runs once per file)
+            if r.claims_document(data):
+                return r
+        return None
+    chosen = reader(input_format)
+    if not isinstance(chosen, JsonReader):
         raise InputError(doc.path, f"JSON, but --input-format {input_format} reads source files")
     return chosen
 
