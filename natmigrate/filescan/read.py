@@ -160,20 +160,22 @@ def scan(
     (:mod:`natmigrate.filescan.split_list`); its result then carries no parsed document, which
     suppression (``check``) would need.
     """
-    out: dict[Path, ScannedFile] = {}
-    tf_dirs: dict[Path, list[Path]] = {}
+    # Results by position in ``expanded.files`` (no Path hashed per file unless files were named).
+    out: list[ScannedFile | None] = []
+    tf_dirs: dict[Path, list[tuple[int, Path]]] = {}
+    explicit = expanded.explicit
     for f in expanded.files:
         kind = kind_of(f, input_format)
         if kind == "terraform":
-            tf_dirs.setdefault(f.parent, []).append(f)
+            tf_dirs.setdefault(f.parent, []).append((len(out), f))
+            out.append(None)
             continue
-        scanned = _scan_one(f, kind, input_format, max_bytes, f in expanded.explicit, split)
-        if scanned is not None:
-            out[f] = scanned
-    for files in tf_dirs.values():
-        for f, scanned in _scan_module(files, max_bytes).items():
-            out[f] = scanned
-    return [out[f] for f in expanded.files if f in out]
+        out.append(_scan_one(f, kind, input_format, max_bytes, bool(explicit) and f in explicit, split))
+    for members in tf_dirs.values():
+        by_file = _scan_module([f for _, f in members], max_bytes)
+        for i, f in members:
+            out[i] = by_file[f]
+    return [s for s in out if s is not None]
 
 
 def _scan_one(
