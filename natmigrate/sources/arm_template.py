@@ -348,7 +348,7 @@ class _Reader:
                 return scope.evaluator().evaluate(node, self.origin(pointer))
             return node
         if isinstance(node, dict):
-            out = Located({}, self.origin(pointer))
+            out = Located({}, Origin(self.doc.path, pointer, self.doc))  # (self.origin, inlined)
             copies = node.get("copy") if "copy" in node else None
             property_copy = isinstance(copies, list) and all(
                 isinstance(c, dict) and "input" in c for c in copies
