@@ -14,7 +14,6 @@ with spaces of the same length, so offsets, lines and columns still match the fi
 from __future__ import annotations
 
 import bisect
-import functools
 import json
 import os
 import re
@@ -186,7 +185,7 @@ class JsonDocument:
         for raw in pointer[end + 1 :].split("/"):
             token = raw.replace("~1", "/").replace("~0", "~") if "~" in raw else raw
             index = containers.get(path)
-            found = _child_by_pattern(text, at, token) if index is None else None
+            found = _child_by_skipping(text, at, token) if index is None else None
             if found is None:
                 if index is None:
                     index = _ContainerIndex(text, at)
@@ -200,83 +199,55 @@ class JsonDocument:
         return at
 
 
-# Finding a child with regular expressions (Python 3.11+: possessive quantifiers keep every match
-# linear). One pattern skips a whole sibling value in C, without building it as Python objects; on
-# the deep, narrow paths findings point along that is several times faster than decoding sibling
-# by sibling. It is exact for the text of a parsed document: strings are matched whole (a bracket
-# inside a string is just a character), containers by their brackets, and a sibling key written
-# with an escape, a container nested deeper than ``_PATTERN_DEPTH`` or a missing child makes the
-# walk give up, and the caller falls back to :class:`_ContainerIndex`. Keys are compared as
-# written, so an earlier escaped spelling of the wanted key cannot be passed over.
-#
-# The value pattern is one pattern, compiled once per process (a few ms: it is long), and the walk
-# steps from member to member in Python: a pattern per key or index, with the value pattern inside
-# it, cost that compilation once per distinct key, more than a whole small run's lookups.
-_PATTERN_DEPTH = 12
-_P_WS = r"[ \t\n\r]*+"
-_P_STRING = r'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
-
-
-# Inside a container: runs of other characters and whole strings, one iteration per string.
-_P_FLAT = r'(?:[^"\[\]{}]*+' + _P_STRING + r')*+[^"\[\]{}]*+'
-
-
-def _p_container(depth: int) -> str:
-    if depth == 0:
-        return "(?!)"
-    return r"[\[{]" + _P_FLAT + "(?:" + _p_container(depth - 1) + _P_FLAT + r")*+[\]}]"
-
-
-_PATTERNS_USABLE = sys.version_info >= (3, 11)
-# A member's key written without escapes, and the colon after it.
-_PLAIN_KEY = re.compile(r'"([^"\\]*+)"' + _P_WS + ":" + _P_WS)
-# Keys JSON text may spell in more than one way (escapes, non-ASCII) are left to the index.
+# Finding a child without the container index: one member (or element) after another, each sibling
+# value skipped by the C scanner, nothing recorded. On the short, narrow paths findings point along
+# (a resource's ``properties``, its NAT pools) that is several times faster than building an index,
+# and it needs no regular expression per key or index (compiling one costs more than a small run's
+# lookups). A sibling key written with an escape, a wanted key that JSON text could spell in more
+# than one way, or a long array makes the walk give up, and the caller falls back to
+# :class:`_ContainerIndex` (which records every child it passes, so many findings in one long list
+# skip each element once). Keys are compared as written, so an earlier escaped spelling of the
+# wanted key cannot be passed over.
+_PLAIN_KEY = re.compile(r'"([^"\\]*)"[ \t\n\r]*:[ \t\n\r]*')
+_COMMA = re.compile(r"[ \t\n\r]*,[ \t\n\r]*")
 _NEEDS_ESCAPE = re.compile(r'[^\x20-\x7e]|["\\]')
-# Past this many elements of an array the index takes over: it records every element it passes, so
-# many findings in one long list (an export) skip each element once, not once per finding.
 _MAX_SKIPPED_ELEMENTS = 64
 
 
-@functools.cache
-def _value_and_comma() -> re.Pattern[str] | None:
-    """A whole value, then the comma after it (with white space); ``None`` before Python 3.11."""
-    if not _PATTERNS_USABLE:
-        return None
-    value = "(?:" + _P_STRING + "|" + _p_container(_PATTERN_DEPTH) + r"|[-+.\w]++)"
-    return re.compile(value + _P_WS + "," + _P_WS)
-
-
-def _child_by_pattern(text: str, at: int, token: str) -> int | None:
+def _child_by_skipping(text: str, at: int, token: str) -> int | None:
     """Offset of the child ``token`` of the container at ``at``, or ``None`` when undecided."""
-    skip = _value_and_comma()
-    if skip is None or at >= len(text):
+    if at >= len(text):
         return None
     opening = text[at]
     i = _WS.match(text, at + 1).end()  # type: ignore[union-attr]
-    if opening == "{":
-        if _NEEDS_ESCAPE.search(token):
+    scan, comma = _SCAN_ONCE, _COMMA.match
+    try:
+        if opening == "{":
+            if _NEEDS_ESCAPE.search(token):
+                return None
+            while True:  # to the first member named ``token``
+                key = _PLAIN_KEY.match(text, i)
+                if key is None:
+                    return None
+                if key.group(1) == token:
+                    i = key.end()
+                    break
+                after = comma(text, scan(text, key.end())[1])
+                if after is None:
+                    return None
+                i = after.end()
+        elif opening == "[" and token.isascii() and token.isdigit() and str(int(token)) == token:
+            count = int(token)
+            if count > _MAX_SKIPPED_ELEMENTS:
+                return None
+            for _ in range(count):
+                after = comma(text, scan(text, i)[1])
+                if after is None:
+                    return None
+                i = after.end()
+        else:
             return None
-        while True:  # the first member named ``token``
-            key = _PLAIN_KEY.match(text, i)
-            if key is None:
-                return None
-            if key.group(1) == token:
-                i = key.end()
-                break
-            after = skip.match(text, key.end())
-            if after is None:
-                return None
-            i = after.end()
-    elif opening == "[" and token.isascii() and token.isdigit() and str(int(token)) == token:
-        count = int(token)
-        if count > _MAX_SKIPPED_ELEMENTS:
-            return None
-        for _ in range(count):
-            after = skip.match(text, i)
-            if after is None:
-                return None
-            i = after.end()
-    else:
+    except (StopIteration, ValueError):  # (not a value there; a number Python will not convert)
         return None
     return i if i < len(text) and text[i] not in "]}" else None
 
