@@ -208,7 +208,7 @@ def _scan_one(
             doc = parse_text(name, text, azure_json.skeleton_unless_nat)
         else:
             # A small file is decoded from its bytes; its text is decoded only when it may hold NAT.
-            raw = read_bytes(path, max_bytes)
+            raw = read_bytes(name, max_bytes)
             maybe_nat = _may_hold_nat("", raw) if raw.isascii() else None
             if maybe_nat is False and (shallow := decode_shallow(raw, "resources")) is not None:
                 # Nothing in the file can be inbound NAT, so only its kind is needed: told from its

@@ -46,3 +46,29 @@ def test_overlapping_arguments_list_each_file_once(
     names = _names([tree / f for f in got.files], tree)
     assert sorted(names) == ["a/one.json", "a/sub/three.tf", "a/two.bicep"]
     assert len(names) == len(set(names))
+
+
+TRICKY_PATHS = [
+    "a.json",
+    "./a.json",
+    "a/b.json",
+    "a//b.json",
+    "a/./b.json",
+    "a/../b.json",
+    "../up.json",
+    "/abs/x.json",
+    "/x.json",
+    "/../x.json",
+    "//two/x.json",
+    "a/b/",
+    "a/..",
+    "a/.",
+    "deep/er/still/x.tf",
+]
+
+
+def test_report_paths_normalise_each_folder_once_with_the_same_result() -> None:
+    from natmigrate.check.gate import _absolute, _absolute_all
+
+    cwd = "/work/repo"
+    assert _absolute_all(TRICKY_PATHS, cwd) == [_absolute(p, cwd) for p in TRICKY_PATHS]
