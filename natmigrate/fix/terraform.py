@@ -39,7 +39,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from natmigrate import ids
-from natmigrate.fix import hcltext, terraform_json, terraform_loops, terraform_rules, tfblocks
+from natmigrate.fix import (
+    hcltext,
+    terraform_json,
+    terraform_loops,
+    terraform_pool_loops,
+    terraform_rules,
+    tfblocks,
+)
 from natmigrate.fix.core import (
     CannotRewriteError,
     Change,
@@ -193,10 +200,14 @@ def planning_view(snapshot: Snapshot, module: _Module) -> Snapshot:
                 name=local,
                 capacity=capacity if isinstance(capacity, int) else ss.capacity,
                 ip_configurations=tuple(
-                    dataclasses.replace(
-                        ipc,
-                        nat_pools=tuple(named.ref(r) for r in ipc.nat_pools),
-                        backend_pools=tuple(named.ref(r) for r in ipc.backend_pools),
+                    terraform_pool_loops.with_instances(
+                        dataclasses.replace(
+                            ipc,
+                            nat_pools=tuple(named.ref(r) for r in ipc.nat_pools),
+                            backend_pools=tuple(named.ref(r) for r in ipc.backend_pools),
+                        ),
+                        module,
+                        named,
                     )
                     for ipc in ss.ip_configurations
                 ),
@@ -286,7 +297,9 @@ def _load_balancer(lb: LoadBalancer, name: str, named: _Ids, module: _Module) ->
         frontend_ip_configurations=frontends,
         backend_address_pools=pools,
         load_balancing_rules=rules,
-        inbound_nat_pools=tuple(pool(p) for p in lb.inbound_nat_pools),
+        inbound_nat_pools=tuple(
+            x for p in lb.inbound_nat_pools for x in terraform_pool_loops.expand_pool(pool(p), module, lb_id)
+        ),
         inbound_nat_rules=tuple(x for r in lb.inbound_nat_rules for x in rule(r)),
     )
 
@@ -352,14 +365,20 @@ class _Rewrite:
     def run(self) -> None:
         if self.d.blocked:
             raise CannotRewriteError(f"migrate would refuse this load balancer: {self.d.blocked}")
+        looped: dict[str, list[InboundNatPool]] = {}  # the instances of each pool built by a loop
         for pool in self.d.lb.inbound_nat_pools:
             local = pool.origin.pointer.rsplit("/", 1)[-1]
             if self.options.scope == "rules":
                 self.single_vm.leave(POOL, local, "--scope rules leaves NAT pools as they are")
                 continue
-            terraform_rules.refuse_loop(self, POOL, local)
+            if terraform_pool_loops.pool_instances(self.module, local) is not None:
+                looped.setdefault(local, []).append(pool)
+                continue
+            terraform_pool_loops.refuse(self, local)
             self._pool(local, self.d.rule_replacing(pool, f"NAT pool {pool.name}"))
             self.rewritten[ids.id_key(str(pool.id))] = local
+        for local, instances in looped.items():
+            terraform_pool_loops.LoopedPool(self, local, instances).run()
         self._scale_sets()
         self.single_vm.run()
 
@@ -499,6 +518,8 @@ class _Rewrite:
             ),
             None,
         )
+        if ipc is not None and terraform_pool_loops.ip_configuration(self, ss, f, edit, ipc):
+            return
         gone = {
             f"{POOL}.{self.rewritten[ids.id_key(r)]}.id"
             for r in edit.remove
