@@ -234,11 +234,33 @@ class LoopedPool:
             planned.append((i, v2))
         if len(pools) != 1:
             raise self._refuse("the plan reuses a backend pool for some instances and not for others")
+        rules = {ids.id_key(v2.id) for _, v2 in planned}
+        for problem in self.r.d.plan.problems:
+            if problem.severity == "error" and any(ids.id_key(x) in rules for x in problem.resources):
+                raise self._refuse(f"migrate would refuse it: {problem.message}")
         reused = next(iter(pools))
         return _Shape(loop, planned, None if reused == "create" else planned[0][1].backend_address_pool)
 
+    def _no_other_uses(self) -> None:
+        """Refuse when the pool is used anywhere but in a scale set's whole-loop NAT pool list (an
+        output, ``depends_on``, one instance by its key): fix cannot tell whether that use holds for
+        the v2 rules."""
+        pattern = re.compile(rf"\b{POOL}\.{re.escape(self.local)}\b")
+        for f in self.r.module.files.values():
+            allowed = [(at, at + len(c) + 2) for at, c in f.layout.comments]
+            allowed += [span for span, value in _nat_lists(f) if _whole_loop(value, self.r.module) == self.local]
+            for m in pattern.finditer(f.text):
+                if not any(s <= m.start() < e for s, e in allowed):
+                    raise LeftAtError(
+                        f"{POOL}.{self.local} is also used here; fix cannot tell whether that use holds "
+                        "for the v2 rules (it rewrites whole-loop NAT pool lists of scale sets only)",
+                        f,
+                        m.start(),
+                    )
+
     def run(self) -> None:
         shape = self._shape()
+        self._no_other_uses()
         if shape.reused is not None:
             ref = self.r._backend_pool(shape.reused, self.local)[0]
             pool_local = None
@@ -440,6 +462,27 @@ class _JsonIpConfiguration(_HclIpConfiguration):
 
 def _on_text(op: Callable[[JsonText], None]) -> terraform_json.FileOp:
     return lambda jf: op(jf.text)
+
+
+_HCL_NAT_LIST = re.compile(rf"\b{_NAT_IDS}[ \t]*=[ \t]*")
+_JSON_NAT_LIST = re.compile(rf'"{_NAT_IDS}"\s*:\s*(?=")')
+
+
+def _nat_lists(f: TfFile) -> list[tuple[tuple[int, int], str]]:
+    """Where each ``load_balancer_inbound_nat_rules_ids`` value of a file is, and its expression."""
+    out = []
+    if terraform_json.is_json(f):
+        for m in _JSON_NAT_LIST.finditer(f.text):
+            try:
+                value, end = json.JSONDecoder().raw_decode(f.text, m.end())
+            except ValueError:
+                continue
+            out.append(((m.end(), end), _interpolated(value) or ""))
+    else:
+        for m in _HCL_NAT_LIST.finditer(f.text):
+            end = hcltext.value_end(f.text, m.end())
+            out.append(((m.end(), end), f.text[m.end() : end]))
+    return out
 
 
 def _interpolated(raw: Any) -> str | None:

@@ -186,10 +186,10 @@ def _refs(ipcs: tuple[IpConfiguration, ...], named: _Ids) -> tuple[IpConfigurati
 
 
 def loop(rewrite: _Rewrite, rtype: str, local: str) -> tuple[str, TfFile, int] | None:
-    """Why a resource built by ``for_each``, or by a ``count`` whose instances were not planned one
-    by one (:mod:`natmigrate.fix.terraform_loops`), is not rewritten, its file and where the loop is:
-    the planner could not decide for each instance, so a rewrite would be a guess. (A NAT pool in
-    Terraform JSON is checked for loops where it is rewritten, :mod:`natmigrate.fix.terraform_json`.)"""
+    """Why a single-VM rule built by ``for_each`` or ``count`` whose instances were not planned one
+    by one (:mod:`natmigrate.fix.terraform_loops`) is not rewritten, its file and where the loop is:
+    the planner could not decide for each instance, so a rewrite would be a guess. (NAT pools:
+    :func:`natmigrate.fix.terraform_pool_loops.refuse`.)"""
     if terraform_json.is_json(rewrite._file(rtype, local)):
         return None
     f, _, _, brace = rewrite._block(rtype, local)
@@ -197,9 +197,7 @@ def loop(rewrite: _Rewrite, rtype: str, local: str) -> tuple[str, TfFile, int] |
     for kind in ("for_each", "count"):
         if kind in attrs:
             why = (
-                "fix rewrites loops of single-VM rules only"
-                if rtype != RULE
-                else "its instances cannot all be evaluated (fix evaluates literals, count.index, each.key, "
+                "its instances cannot all be evaluated (fix evaluates literals, count.index, each.key, "
                 "each.value and whole-number arithmetic; rule, NIC and association must share the loop)"
             )
             return f"{rtype}.{local} is built by {kind}: {why}", f, attrs[kind].line_start
