@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 from natmigrate import ids
 from natmigrate.fix import hcltext, terraform_json
 from natmigrate.fix.core import CannotRewriteError, name_parts
-from natmigrate.fix.jsontext import Edit, JsonText, plain, raw_at, remove
+from natmigrate.fix.jsontext import Edit, JsonText, append, plain, raw_at, remove
 from natmigrate.fix.terraform_loops import Instance, Loop, at_instance, loop_of
 from natmigrate.fix.terraform_rules import LeftAtError
 from natmigrate.fix.tfblocks import BACKEND_POOL, RULE, import_block, in_string, removed_block, unique_local
@@ -60,7 +60,10 @@ _NAME = r"[A-Za-z0-9_-]+"
 # A scale set naming every instance of a looped pool, and the loop kinds each form works for.
 _WHOLE_LOOP = (
     (re.compile(rf"^\[\s*for\s+(\w+)\s+in\s+{POOL}\.({_NAME})\s*:\s*\1\.id\s*\]$"), ("count", "for_each")),
-    (re.compile(rf"^\[\s*for\s+(\w+)\s+in\s+values\(\s*{POOL}\.({_NAME})\s*\)\s*:\s*\1\.id\s*\]$"), ("for_each",)),
+    (
+        re.compile(rf"^\[\s*for\s+(\w+)\s+in\s+values\(\s*{POOL}\.({_NAME})\s*\)\s*:\s*\1\.id\s*\]$"),
+        ("for_each",),
+    ),
     (re.compile(rf"^()values\(\s*{POOL}\.({_NAME})\s*\)\[\*\]\.id$"), ("for_each",)),
     (re.compile(rf"^(){POOL}\.({_NAME})\[\*\]\.id$"), ("count",)),
 )
@@ -92,11 +95,15 @@ def pool_instances(module: _Module, local: str) -> tuple[Loop, list[PoolInstance
     out = []
     for at in loop.instances:
         name, protocol = at_instance(body.get("name"), at), at_instance(body.get("protocol"), at)
-        ports = [at_instance(body.get(k), at) for k in ("frontend_port_start", "frontend_port_end", "backend_port")]
+        ports = [
+            at_instance(body.get(k), at) for k in ("frontend_port_start", "frontend_port_end", "backend_port")
+        ]
         if not isinstance(name, str) or not all(isinstance(p, int) for p in ports):
             return None
         start, end, backend = (int(p) for p in ports)
-        out.append(PoolInstance(at, name, start, end, backend, protocol if isinstance(protocol, str) else None))
+        out.append(
+            PoolInstance(at, name, start, end, backend, protocol if isinstance(protocol, str) else None)
+        )
     if len({i.name.lower() for i in out}) != len(out):
         return None  # Azure would refuse two pools of one name: not a shape to plan
     return loop, out
@@ -143,7 +150,9 @@ def with_instances(ipc: IpConfiguration, module: _Module, named: _Ids) -> IpConf
     refs: list[Ref] = []
     kept = []
     for uf in ipc.unresolved:
-        local = _whole_loop(uf.value.expression, module) if uf.property == "loadBalancerInboundNatPools" else None
+        local = (
+            _whole_loop(uf.value.expression, module) if uf.property == "loadBalancerInboundNatPools" else None
+        )
         lb_of = named.resolve(POOL, local) if local is not None else None
         found = pool_instances(module, local) if local is not None else None
         if lb_of is None or found is None:
@@ -158,9 +167,9 @@ def with_instances(ipc: IpConfiguration, module: _Module, named: _Ids) -> IpConf
 
 def _loop_at(rewrite: _Rewrite, local: str) -> tuple[TfFile, int]:
     """The file of a looped pool and where its ``count``/``for_each`` is written."""
-    f = rewrite._file(POOL, local)
+    body, f = rewrite.module.raw[(POOL, local)]
     for kind in ("for_each", "count"):
-        position = f.positions.position(f"/resource/{POOL}/{local}/{kind}")
+        position = f.positions.position(f"/resource/{POOL}/{local}/{kind}") if kind in body else None
         if position is not None:
             return f, _offset(f.text, position[0])
     span = f.positions.span(f"/resource/{POOL}/{local}")
@@ -180,7 +189,9 @@ def refuse(rewrite: _Rewrite, local: str) -> None:
     body = rewrite.module.raw[(POOL, local)][0]
     kind = next((k for k in ("for_each", "count") if k in body), None)
     if kind is not None:
-        raise LeftAtError(f"{POOL}.{local} is built by {kind}: {WHY_NOT_EVALUATED}", *_loop_at(rewrite, local))
+        raise LeftAtError(
+            f"{POOL}.{local} is built by {kind}: {WHY_NOT_EVALUATED}", *_loop_at(rewrite, local)
+        )
 
 
 # -- the rewrite -------------------------------------------------------------------------------
@@ -224,7 +235,9 @@ class LoopedPool:
             if (v2.frontend_port_range_start, v2.frontend_port_range_end) != (i.start, i.end):
                 raise self._refuse(f"instance {i.at.key}: the plan moves its port range")
             if name_parts(options.rule_name, i.name, v2.name) != _parts(options.rule_name):
-                raise self._refuse(f"instance {i.at.key}: the plan names its rule {v2.name} (a name is taken)")
+                raise self._refuse(
+                    f"instance {i.at.key}: the plan names its rule {v2.name} (a name is taken)"
+                )
             pool = self.r.d.planned_pool(v2.backend_address_pool)
             if pool.action == "create" and name_parts(options.pool_name, i.name, pool.name) != _parts(
                 options.pool_name
@@ -234,9 +247,9 @@ class LoopedPool:
             planned.append((i, v2))
         if len(pools) != 1:
             raise self._refuse("the plan reuses a backend pool for some instances and not for others")
-        rules = {ids.id_key(v2.id) for _, v2 in planned}
+        rule_ids = {ids.id_key(v2.id) for _, v2 in planned}
         for problem in self.r.d.plan.problems:
-            if problem.severity == "error" and any(ids.id_key(x) in rules for x in problem.resources):
+            if problem.severity == "error" and any(ids.id_key(x) in rule_ids for x in problem.resources):
                 raise self._refuse(f"migrate would refuse it: {problem.message}")
         reused = next(iter(pools))
         return _Shape(loop, planned, None if reused == "create" else planned[0][1].backend_address_pool)
@@ -248,7 +261,9 @@ class LoopedPool:
         pattern = re.compile(rf"\b{POOL}\.{re.escape(self.local)}\b")
         for f in self.r.module.files.values():
             allowed = [(at, at + len(c) + 2) for at, c in f.layout.comments]
-            allowed += [span for span, value in _nat_lists(f) if _whole_loop(value, self.r.module) == self.local]
+            allowed += [
+                span for span, value in _nat_lists(f) if _whole_loop(value, self.r.module) == self.local
+            ]
             for m in pattern.finditer(f.text):
                 if not any(s <= m.start() < e for s, e in allowed):
                     raise LeftAtError(
@@ -268,7 +283,9 @@ class LoopedPool:
             pool_local = unique_local(self.local, self.r.taken)
             ref = f"{BACKEND_POOL}.{pool_local}[{shape.loop.index}].id"
             for i, v2 in shape.instances:
-                self.r.pool_refs[ids.id_key(v2.backend_address_pool)] = f"{BACKEND_POOL}.{pool_local}[{i.at.key}].id"
+                self.r.pool_refs[ids.id_key(v2.backend_address_pool)] = (
+                    f"{BACKEND_POOL}.{pool_local}[{i.at.key}].id"
+                )
         for pool in self.pools:
             self.r.rewritten[ids.id_key(str(pool.id))] = self.local
         if terraform_json.is_json(self.f):
@@ -276,7 +293,8 @@ class LoopedPool:
         else:
             lb_expr, at = self._hcl(shape, ref, pool_local)
         ranges = ", ".join(
-            f"{v2.name} {v2.frontend_port_range_start}-{v2.frontend_port_range_end}" for _, v2 in shape.instances
+            f"{v2.name} {v2.frontend_port_range_start}-{v2.frontend_port_range_end}"
+            for _, v2 in shape.instances
         )
         self.r.edits.note(
             self.f, f"NAT pools {self.local} ({shape.loop.kind}) -> {RULE}.{self.local}: {ranges}", at
@@ -295,7 +313,11 @@ class LoopedPool:
     def _hcl(self, shape: _Shape, ref: str, pool_local: str | None) -> tuple[str, int]:
         f, start, end, brace = self.r._block(POOL, self.local)
         attrs = hcltext.attributes(f.layout, brace)
-        name_attr, lb_attr, loop_attr = attrs.get("name"), attrs.get("loadbalancer_id"), attrs.get(shape.loop.kind)
+        name_attr, lb_attr, loop_attr = (
+            attrs.get("name"),
+            attrs.get("loadbalancer_id"),
+            attrs.get(shape.loop.kind),
+        )
         if name_attr is None or lb_attr is None or loop_attr is None:
             raise self._refuse(f"it has no name, loadbalancer_id or {shape.loop.kind} argument")
         at = start + f.text[start:brace].index(POOL)
@@ -304,7 +326,9 @@ class LoopedPool:
         self.r.edits.add(f, Edit(name_attr.value_start, name_attr.value_end, f'"{name}"'))
         if "probe_id" in attrs:
             self.r.edits.add(f, hcltext.remove_line(attrs["probe_id"]))
-        self.r.edits.add(f, hcltext.insert_before_close(f.layout, brace, [f"backend_address_pool_id = {ref}"]))
+        self.r.edits.add(
+            f, hcltext.insert_before_close(f.layout, brace, [f"backend_address_pool_id = {ref}"])
+        )
         lb_expr = f.text[lb_attr.value_start : lb_attr.value_end]
         if pool_local is not None:
             loop_text = f.text[loop_attr.value_start : loop_attr.value_end]
@@ -332,7 +356,8 @@ class LoopedPool:
         literals); the pool removed whole (``removed`` takes no key)."""
         for i, v2 in shape.instances:
             self.r.state(
-                self.f, import_block(f"{RULE}.{self.local}[{i.at.key}]", f"${{{lb_expr}}}/inboundNatRules/{v2.name}")
+                self.f,
+                import_block(f"{RULE}.{self.local}[{i.at.key}]", f"${{{lb_expr}}}/inboundNatRules/{v2.name}"),
             )
             if pool_local is not None:
                 planned = self.r.d.planned_pool(v2.backend_address_pool)
@@ -356,7 +381,9 @@ def _parts(template: str) -> tuple[str, str]:
 _CREATED = re.compile(rf"^{BACKEND_POOL}\.({_NAME})\[")
 
 
-def ip_configuration(rewrite: _Rewrite, ss: ScaleSet, f: TfFile, edit: IpConfigEdit, ipc: IpConfiguration) -> bool:
+def ip_configuration(
+    rewrite: _Rewrite, ss: ScaleSet, f: TfFile, edit: IpConfigEdit, ipc: IpConfiguration
+) -> bool:
     """Rewrite an ip configuration that names a whole looped NAT pool: its expression written for the
     backend pools, after those it has. ``False`` when the edit is not about a looped pool."""
     removed = {ids.id_key(r) for r in edit.remove}
@@ -377,11 +404,20 @@ def ip_configuration(rewrite: _Rewrite, ss: ScaleSet, f: TfFile, edit: IpConfigE
     at = rewriter(rewrite, f, ipc, where).rewrite(
         local, lambda nat: _pools_expression(nat, local, created, add, where)
     )
-    rewrite.edits.note(f, f"{where}: NAT pools {local} out, their backend pools in", at)
+    gained = (
+        f"the backend pools {created.group(1)} in"
+        if created
+        else f"backend pool {add[0]} in"
+        if add
+        else "already in the backend pool the rules use"
+    )
+    rewrite.edits.note(f, f"{where}: NAT pools {local} out, {gained}", at)
     return True
 
 
-def _pools_expression(nat: str, local: str, created: re.Match[str] | None, add: list[str], where: str) -> str | None:
+def _pools_expression(
+    nat: str, local: str, created: re.Match[str] | None, add: list[str], where: str
+) -> str | None:
     """The backend pools an ip configuration gains, as an expression (``None``: none): the NAT pool
     list's own expression over the new looped pools, or the one reused pool."""
     if created is None:
@@ -391,9 +427,15 @@ def _pools_expression(nat: str, local: str, created: re.Match[str] | None, add: 
     return re.sub(rf"\b{POOL}\.{re.escape(local)}\b", f"{BACKEND_POOL}.{created.group(1)}", nat)
 
 
+def _elements(expression: str) -> list[str] | None:
+    """The elements of a list written ``[a, b]`` (not a ``[for ...]`` expression)."""
+    found = hcltext.list_elements(expression, 0, len(expression))
+    return None if found and re.match(r"for\s", found[0]) else found
+
+
 def _joined(existing: list[str] | None, existing_text: str, new: str) -> str:
     """The backend pools an ip configuration has (a list's elements, else an expression) and ``new``."""
-    single = hcltext.list_elements(new, 0, len(new))
+    single = _elements(new)
     if existing is not None and single is not None:
         return "[" + ", ".join([*existing, *single]) + "]"
     listed = "[" + ", ".join(existing) + "]" if existing is not None else existing_text
@@ -422,7 +464,7 @@ class _HclIpConfiguration:
             self.r.edits.add(f, Edit(key_at, nat.value_end, f"{_POOL_IDS} = {new}"))
         else:
             text = f.text[pools.value_start : pools.value_end]
-            joined = _joined(hcltext.list_elements(f.text, pools.value_start, pools.value_end), text, new)
+            joined = _joined(_elements(text), text, new)
             self.r.edits.add(f, Edit(pools.value_start, pools.value_end, joined))
             self.r.edits.add(f, hcltext.remove_line(nat))
         return span[0]
@@ -451,10 +493,17 @@ class _JsonIpConfiguration(_HclIpConfiguration):
             existing = [_interpolated(e) for e in raw] if isinstance(raw, list) else None
             expression = _interpolated(raw)
             if (existing is None or None in existing) and expression is None:
-                raise CannotRewriteError(f"{self.where}: {_POOL_IDS} is neither a list of references nor one expression")
+                raise CannotRewriteError(
+                    f"{self.where}: {_POOL_IDS} is neither a list of references nor one expression"
+                )
             listed = [e for e in existing if e is not None] if existing is not None else None
-            joined = _joined(listed, expression or "", new)
-            ops.append(plain(Edit(pools.value_start, pools.end, json.dumps(f"${{{joined}}}"))))
+            single = _elements(new)
+            pools_list = t.container(f"{pointer}/{_POOL_IDS}") if existing is not None else None
+            if pools_list is not None and single is not None:  # a list gains the reused pool's element
+                ops += [append(pools_list, json.dumps(f"${{{e}}}")) for e in single]
+            else:
+                joined = _joined(listed, expression or "", new)
+                ops.append(plain(Edit(pools.value_start, pools.end, json.dumps(f"${{{joined}}}"))))
             ops.append(remove(c, c.items.index(nat)))
         self.r.edits.add_json(self.f, [_on_text(op) for op in ops])
         return nat.start

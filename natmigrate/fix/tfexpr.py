@@ -22,7 +22,9 @@ from typing import TypeAlias
 
 Value: TypeAlias = "int | str | bool | Mapping[str, Value]"
 
-_TOKEN = re.compile(r'\s*(?:(\d+)|"([A-Za-z0-9_.\-/ ]*)"|([A-Za-z_][A-Za-z0-9_-]*)|(==|!=|[-+*?:,=(){}\[\]]))')
+_TOKEN = re.compile(
+    r'\s*(?:(\d+)|"([A-Za-z0-9_.\-/ ]*)"|([A-Za-z_][A-Za-z0-9_-]*)|(==|!=|[-+*?:,=(){}\[\]]))'
+)
 
 
 class _NoValueError(Exception):

@@ -1,0 +1,406 @@
+"""``natmigrate fix`` on NAT pools built by ``count``/``for_each``: every instance planned, the loop kept,
+in HCL and in Terraform JSON; loops it cannot evaluate are left with the reason and the line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import hcl2
+import pytest
+from typer.testing import CliRunner, Result
+
+from natmigrate.cli.app import app
+from natmigrate.fix.tfexpr import evaluate
+
+LB_HEAD = """resource "azurerm_lb" "web" {
+  name                = "web-lb"
+  location            = "westeurope"
+  resource_group_name = "rg"
+  sku                 = "Standard"
+
+  frontend_ip_configuration {
+    name                 = "fe"
+    public_ip_address_id = azurerm_public_ip.web.id
+  }
+}
+"""
+
+FOR_EACH_POOL = """
+# admin ports of every instance: SSH from 50000, RDP from 51000
+resource "azurerm_lb_nat_pool" "admin" {
+  for_each                       = { ssh = 22, rdp = 3389 }
+  resource_group_name            = "rg"
+  name                           = each.key
+  loadbalancer_id                = azurerm_lb.web.id
+  protocol                       = "Tcp"
+  frontend_port_start            = each.key == "ssh" ? 50000 : 51000
+  frontend_port_end              = lookup({ ssh = 50099, rdp = 51099 }, each.key)
+  backend_port                   = each.value
+  frontend_ip_configuration_name = "fe"
+  probe_id                       = azurerm_lb_probe.admin.id
+}
+"""
+
+FOR_EACH_POOL_AFTER = """
+# admin ports of every instance: SSH from 50000, RDP from 51000
+resource "azurerm_lb_nat_rule" "admin" {
+  for_each                       = { ssh = 22, rdp = 3389 }
+  resource_group_name            = "rg"
+  name                           = "${each.key}-v2"
+  loadbalancer_id                = azurerm_lb.web.id
+  protocol                       = "Tcp"
+  frontend_port_start            = each.key == "ssh" ? 50000 : 51000
+  frontend_port_end              = lookup({ ssh = 50099, rdp = 51099 }, each.key)
+  backend_port                   = each.value
+  frontend_ip_configuration_name = "fe"
+  backend_address_pool_id        = azurerm_lb_backend_address_pool.admin_v2[each.key].id
+}
+
+resource "azurerm_lb_backend_address_pool" "admin_v2" {
+  for_each        = { ssh = 22, rdp = 3389 }
+  loadbalancer_id = azurerm_lb.web.id
+  name            = "${each.key}-v2-pool"
+}
+"""
+
+COUNT_POOL = """
+resource "azurerm_lb_nat_pool" "ssh" {
+  count                          = 2
+  name                           = "ssh-${count.index}"
+  loadbalancer_id                = azurerm_lb.web.id
+  protocol                       = "Tcp"
+  frontend_port_start            = 50000 + count.index * 100
+  frontend_port_end              = 50099 + count.index * 100
+  backend_port                   = count.index == 0 ? 22 : 3389
+  frontend_ip_configuration_name = "fe"
+}
+"""
+
+WEB_POOL = """
+resource "azurerm_lb_backend_address_pool" "web" {
+  loadbalancer_id = azurerm_lb.web.id
+  name            = "web"
+}
+"""
+
+
+def vmss(nat: str, pools: str | None = None) -> str:
+    pools_line = f"      load_balancer_backend_address_pool_ids = {pools}\n" if pools else ""
+    return (
+        'resource "azurerm_linux_virtual_machine_scale_set" "web" {\n'
+        '  name      = "web"\n'
+        "  instances = 2\n\n"
+        "  network_interface {\n"
+        '    name    = "nic"\n'
+        "    primary = true\n\n"
+        "    ip_configuration {\n"
+        '      name                                = "internal"\n'
+        "      primary                             = true\n"
+        f"{pools_line}"
+        f"      load_balancer_inbound_nat_rules_ids = {nat}\n"
+        "    }\n"
+        "  }\n"
+        "}\n"
+    )
+
+
+def _cli(*args: str) -> Result:
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+def _fix(tmp_path: Path, files: dict[str, str], *options: str) -> dict[str, dict[str, Any]]:
+    """Write the module, ``fix --write`` it; the JSON report by file name."""
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    result = _cli("fix", str(tmp_path), "--write", "-o", "json", *options)
+    assert result.exit_code in (0, 3), result.output
+    return {Path(f["file"]).name: f for f in json.loads(result.stdout)["files"]}
+
+
+def _read(tmp_path: Path, name: str) -> str:
+    return (tmp_path / name).read_text()
+
+
+def _check_passes_and_nothing_is_left(tmp_path: Path) -> None:
+    check = _cli("check", str(tmp_path), "-o", "json", "--no-config")
+    assert check.exit_code == 0, check.output
+    again = _cli("fix", str(tmp_path), "-o", "json")
+    assert again.exit_code == 0, again.output
+    assert not any(f["changed"] or f["unfixable"] for f in json.loads(again.stdout)["files"])
+
+
+def test_a_for_each_pool_becomes_a_for_each_rule_on_a_looped_backend_pool(tmp_path: Path) -> None:
+    files = _fix(
+        tmp_path,
+        {
+            "lb.tf": LB_HEAD + FOR_EACH_POOL,
+            "vmss.tf": vmss("[for p in azurerm_lb_nat_pool.admin : p.id]"),
+        },
+    )
+    assert _read(tmp_path, "lb.tf") == LB_HEAD + FOR_EACH_POOL_AFTER
+    assert _read(tmp_path, "vmss.tf") == vmss("[for p in azurerm_lb_nat_pool.admin : p.id]").replace(
+        "load_balancer_inbound_nat_rules_ids = [for p in azurerm_lb_nat_pool.admin : p.id]",
+        "load_balancer_backend_address_pool_ids = [for p in azurerm_lb_backend_address_pool.admin_v2 : p.id]",
+    )
+    assert [c["message"] for c in files["lb.tf"]["changes"]] == [
+        "NAT pools admin (for_each) -> azurerm_lb_nat_rule.admin: ssh-v2 50000-50099, rdp-v2 51000-51099",
+        "new backend pools azurerm_lb_backend_address_pool.admin_v2, one per instance",
+    ]
+    assert files["lb.tf"]["changes"][0]["line"] == 14
+    for name in ("lb.tf", "vmss.tf"):
+        hcl2.loads(_read(tmp_path, name))
+        assert files[name]["verification"] == ["check: pass"]
+    _check_passes_and_nothing_is_left(tmp_path)
+
+
+def test_a_count_pool_keeps_the_scale_sets_other_pools_and_imports_every_instance(tmp_path: Path) -> None:
+    _fix(
+        tmp_path,
+        {
+            "lb.tf": LB_HEAD + COUNT_POOL,
+            "vmss.tf": vmss(
+                "azurerm_lb_nat_pool.ssh[*].id", pools="[azurerm_lb_backend_address_pool.other.id]"
+            ),
+        },
+        "--terraform-state-blocks",
+    )
+    lb, scale_set = _read(tmp_path, "lb.tf"), _read(tmp_path, "vmss.tf")
+    assert 'resource "azurerm_lb_nat_rule" "ssh" {\n  count                          = 2\n' in lb
+    assert 'name                           = "ssh-${count.index}-v2"' in lb
+    assert "frontend_port_start            = 50000 + count.index * 100" in lb
+    assert "backend_address_pool_id        = azurerm_lb_backend_address_pool.ssh_v2[count.index].id" in lb
+    assert 'resource "azurerm_lb_backend_address_pool" "ssh_v2" {\n  count           = 2\n' in lb
+    assert 'name            = "ssh-${count.index}-v2-pool"' in lb
+    assert "load_balancer_inbound_nat_rules_ids" not in scale_set
+    assert (
+        "load_balancer_backend_address_pool_ids = concat([azurerm_lb_backend_address_pool.other.id], "
+        "azurerm_lb_backend_address_pool.ssh_v2[*].id)"
+    ) in scale_set
+    for i in (0, 1):
+        assert (
+            f'import {{\n  to = azurerm_lb_nat_rule.ssh[{i}]\n  id = "${{azurerm_lb.web.id}}/inboundNatRules/ssh-{i}-v2"\n}}'
+            in lb
+        )
+        assert (
+            f"import {{\n  to = azurerm_lb_backend_address_pool.ssh_v2[{i}]\n"
+            f'  id = "${{azurerm_lb.web.id}}/backendAddressPools/ssh-{i}-v2-pool"\n}}'
+        ) in lb
+    # removed takes the resource, not an instance
+    assert lb.count("removed {") == 1
+    assert "removed {\n  from = azurerm_lb_nat_pool.ssh\n\n  lifecycle {\n    destroy = false\n  }\n}" in lb
+    hcl2.loads(lb)
+    assert _cli("check", str(tmp_path), "--no-config").exit_code == 0
+
+
+def test_one_reused_backend_pool_serves_every_instance(tmp_path: Path) -> None:
+    # The scale set is already in "web", which no other rule uses: the planner reuses it for both
+    # instances, so the rule targets it and the scale set gains nothing.
+    files = _fix(
+        tmp_path,
+        {
+            "lb.tf": LB_HEAD + WEB_POOL + FOR_EACH_POOL,
+            "vmss.tf": vmss(
+                "values(azurerm_lb_nat_pool.admin)[*].id", pools="[azurerm_lb_backend_address_pool.web.id]"
+            ),
+        },
+        "--terraform-state-blocks",
+    )
+    lb, scale_set = _read(tmp_path, "lb.tf"), _read(tmp_path, "vmss.tf")
+    assert "backend_address_pool_id        = azurerm_lb_backend_address_pool.web.id\n" in lb
+    assert "admin_v2" not in lb and "to = azurerm_lb_backend_address_pool" not in lb
+    assert 'to = azurerm_lb_nat_rule.admin["ssh"]\n  id = "${azurerm_lb.web.id}/inboundNatRules/ssh-v2"' in lb
+    assert "load_balancer_inbound_nat_rules_ids" not in scale_set
+    assert "load_balancer_backend_address_pool_ids = [azurerm_lb_backend_address_pool.web.id]\n" in scale_set
+    assert files["vmss.tf"]["changes"][0]["message"].endswith("already in the backend pool the rules use")
+    _check_passes_and_nothing_is_left(tmp_path)
+
+
+# -- Terraform JSON ----------------------------------------------------------------------------
+
+
+def _json_module(pool: dict[str, Any], nat: Any, pools: Any = None) -> dict[str, Any]:
+    ipc: dict[str, Any] = {"name": "internal", "primary": True, "load_balancer_inbound_nat_rules_ids": nat}
+    if pools is not None:
+        ipc["load_balancer_backend_address_pool_ids"] = pools
+    return {
+        "resource": {
+            "azurerm_lb": {
+                "web": {
+                    "name": "web-lb",
+                    "location": "westeurope",
+                    "resource_group_name": "rg",
+                    "sku": "Standard",
+                    "frontend_ip_configuration": [
+                        {"name": "fe", "public_ip_address_id": "${azurerm_public_ip.web.id}"}
+                    ],
+                }
+            },
+            "azurerm_lb_nat_pool": {"admin": pool},
+            "azurerm_linux_virtual_machine_scale_set": {
+                "web": {
+                    "name": "web",
+                    "instances": 2,
+                    "network_interface": [{"name": "nic", "primary": True, "ip_configuration": [ipc]}],
+                }
+            },
+        }
+    }
+
+
+JSON_FOR_EACH_POOL = {
+    "for_each": {"ssh": 22, "rdp": 3389},
+    "name": "${each.key}",
+    "loadbalancer_id": "${azurerm_lb.web.id}",
+    "protocol": "Tcp",
+    "frontend_port_start": "${lookup({ssh = 50000, rdp = 51000}, each.key)}",
+    "frontend_port_end": "${{ssh = 50099, rdp = 51099}[each.key]}",
+    "backend_port": "${each.value}",
+    "frontend_ip_configuration_name": "fe",
+}
+
+
+def test_a_for_each_pool_in_terraform_json_is_rewritten_with_state_blocks(tmp_path: Path) -> None:
+    doc = _json_module(JSON_FOR_EACH_POOL, "${values(azurerm_lb_nat_pool.admin)[*].id}")
+    files = _fix(tmp_path, {"main.tf.json": json.dumps(doc, indent=2)}, "--terraform-state-blocks")
+    out = json.loads(_read(tmp_path, "main.tf.json"))
+    resources = out["resource"]
+    assert "azurerm_lb_nat_pool" not in resources
+    assert resources["azurerm_lb_nat_rule"]["admin"] == {
+        **JSON_FOR_EACH_POOL,
+        "name": "${each.key}-v2",
+        "backend_address_pool_id": "${azurerm_lb_backend_address_pool.admin_v2[each.key].id}",
+    }
+    assert resources["azurerm_lb_backend_address_pool"] == {
+        "admin_v2": {
+            "for_each": {"ssh": 22, "rdp": 3389},
+            "loadbalancer_id": "${azurerm_lb.web.id}",
+            "name": "${each.key}-v2-pool",
+        }
+    }
+    [nic] = resources["azurerm_linux_virtual_machine_scale_set"]["web"]["network_interface"]
+    assert nic["ip_configuration"] == [
+        {
+            "name": "internal",
+            "primary": True,
+            "load_balancer_backend_address_pool_ids": "${values(azurerm_lb_backend_address_pool.admin_v2)[*].id}",
+        }
+    ]
+    assert out["import"] == [
+        {"to": 'azurerm_lb_nat_rule.admin["ssh"]', "id": "${azurerm_lb.web.id}/inboundNatRules/ssh-v2"},
+        {
+            "to": 'azurerm_lb_backend_address_pool.admin_v2["ssh"]',
+            "id": "${azurerm_lb.web.id}/backendAddressPools/ssh-v2-pool",
+        },
+        {"to": 'azurerm_lb_nat_rule.admin["rdp"]', "id": "${azurerm_lb.web.id}/inboundNatRules/rdp-v2"},
+        {
+            "to": 'azurerm_lb_backend_address_pool.admin_v2["rdp"]',
+            "id": "${azurerm_lb.web.id}/backendAddressPools/rdp-v2-pool",
+        },
+    ]
+    assert out["removed"] == [{"from": "azurerm_lb_nat_pool.admin", "lifecycle": [{"destroy": False}]}]
+    assert files["main.tf.json"]["verification"] == ["check: pass"]
+    _check_passes_and_nothing_is_left(tmp_path)
+
+
+def test_a_count_pool_in_terraform_json_joins_the_scale_sets_pools(tmp_path: Path) -> None:
+    pool = {
+        "count": 2,
+        "name": "ssh-${count.index}",
+        "loadbalancer_id": "${azurerm_lb.web.id}",
+        "protocol": "Tcp",
+        "frontend_port_start": "${50000 + count.index * 100}",
+        "frontend_port_end": "${50099 + count.index * 100}",
+        "backend_port": "${count.index == 0 ? 22 : 3389}",
+        "frontend_ip_configuration_name": "fe",
+    }
+    doc = _json_module(
+        pool,
+        "${[for p in azurerm_lb_nat_pool.admin : p.id]}",
+        ["${azurerm_lb_backend_address_pool.other.id}"],
+    )
+    _fix(tmp_path, {"main.tf.json": json.dumps(doc, indent=2)})
+    resources = json.loads(_read(tmp_path, "main.tf.json"))["resource"]
+    rule = resources["azurerm_lb_nat_rule"]["admin"]
+    assert rule["count"] == 2 and rule["name"] == "ssh-${count.index}-v2"
+    assert rule["backend_address_pool_id"] == "${azurerm_lb_backend_address_pool.admin_v2[count.index].id}"
+    assert resources["azurerm_lb_backend_address_pool"]["admin_v2"]["count"] == 2
+    [nic] = resources["azurerm_linux_virtual_machine_scale_set"]["web"]["network_interface"]
+    assert nic["ip_configuration"][0]["load_balancer_backend_address_pool_ids"] == (
+        "${concat([azurerm_lb_backend_address_pool.other.id], "
+        "[for p in azurerm_lb_backend_address_pool.admin_v2 : p.id])}"
+    )
+    assert "load_balancer_inbound_nat_rules_ids" not in nic["ip_configuration"][0]
+
+
+# -- left as they are --------------------------------------------------------------------------
+
+
+def test_a_count_over_a_variable_is_left_at_the_count_line(tmp_path: Path) -> None:
+    lb = LB_HEAD + 'variable "n" {\n  default = 2\n}\n' + COUNT_POOL.replace("= 2\n", "= var.n\n", 1)
+    files = _fix(tmp_path, {"lb.tf": lb, "vmss.tf": vmss("azurerm_lb_nat_pool.ssh[*].id")})
+    assert not files["lb.tf"]["changed"] and not files["vmss.tf"]["changed"]
+    [left] = files["lb.tf"]["unfixable"]
+    assert left["reason"].startswith("azurerm_lb_nat_pool.ssh is built by count: its instances cannot all be")
+    assert left["reason"].endswith(f"({tmp_path / 'lb.tf'}:17)")
+    assert lb.splitlines()[16].strip() == "count                          = var.n"
+
+
+def test_a_for_each_over_a_variable_in_terraform_json_is_left_at_the_for_each_line(tmp_path: Path) -> None:
+    doc = _json_module(
+        {**JSON_FOR_EACH_POOL, "for_each": "${var.ports}"}, "${values(azurerm_lb_nat_pool.admin)[*].id}"
+    )
+    text = json.dumps(doc, indent=2)
+    files = _fix(tmp_path, {"main.tf.json": text})
+    result = files["main.tf.json"]
+    assert not result["changed"]
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if '"for_each"' in t)
+    assert any(
+        u["reason"].startswith("azurerm_lb_nat_pool.admin is built by for_each: its instances cannot all be")
+        and u["reason"].endswith(f"({tmp_path / 'main.tf.json'}:{line})")
+        for u in result["unfixable"]
+    ), result["unfixable"]
+
+
+def test_another_use_of_the_looped_pool_leaves_it_at_that_line(tmp_path: Path) -> None:
+    # One instance by its key: fix rewrites whole-loop lists only, so nothing is written.
+    nat = '[azurerm_lb_nat_pool.admin["ssh"].id]'
+    files = _fix(tmp_path, {"lb.tf": LB_HEAD + FOR_EACH_POOL, "vmss.tf": vmss(nat)})
+    assert not files["lb.tf"]["changed"] and not files["vmss.tf"]["changed"]
+    [left] = files["lb.tf"]["unfixable"]
+    assert left["reason"] == (
+        "azurerm_lb_nat_pool.admin is also used here; fix cannot tell whether that use holds for the v2 "
+        f"rules (it rewrites whole-loop NAT pool lists of scale sets only) ({tmp_path / 'vmss.tf'}:12)"
+    )
+
+
+def test_instances_migrate_would_refuse_are_left(tmp_path: Path) -> None:
+    # Every instance at the same ports: the planner finds the ranges overlapping, as Azure would.
+    pool = COUNT_POOL.replace(" + count.index * 100", "")
+    files = _fix(tmp_path, {"lb.tf": LB_HEAD + pool, "vmss.tf": vmss("azurerm_lb_nat_pool.ssh[*].id")})
+    assert not files["lb.tf"]["changed"]
+    [left] = files["lb.tf"]["unfixable"]
+    assert "migrate would refuse it: NAT rule ssh-1-v2 (Tcp 50000-50099) overlaps" in left["reason"]
+    assert left["reason"].endswith(f"({tmp_path / 'lb.tf'}:14)")
+
+
+@pytest.mark.parametrize(
+    ("expression", "value"),
+    [
+        ('"ssh" == "ssh" ? 50000 : 51000', 50000),
+        ('"rdp" != "ssh" ? "x" : "y"', "x"),
+        ('lookup({ssh = 50000, rdp = 51000}, "rdp")', 51000),
+        ('lookup({ssh = 50000}, "rdp", 7)', 7),
+        ('{ssh = 50099, "rdp" = 51099}["rdp"]', 51099),
+        ("50000 + 2 * 100", 50200),
+        ("(1 + 2) * -3", -9),
+        ("var.start", None),  # a reference: no value here
+        ('lookup({ssh = 1}, "rdp")', None),  # a key the map does not have
+        ('"a" ? 1 : 2', None),  # a condition that is not a boolean
+        ('upper("a")', None),  # another function
+        ("{a = 1}", None),  # not a scalar
+    ],
+)
+def test_literal_expressions_evaluate_and_anything_else_has_no_value(expression: str, value: object) -> None:
+    assert evaluate(expression) == value
