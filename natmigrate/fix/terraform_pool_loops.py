@@ -17,8 +17,10 @@ For the planner each instance is one NAT pool, its name, ports and protocol eval
 ``count.index`` (``each.key``, ``each.value``) set (:func:`natmigrate.fix.terraform_loops.at_instance`:
 literals, arithmetic, conditionals and lookups among literals), and a scale set that names the whole
 loop (``[for p in X : p.id]``, ``values(X)[*].id``, or ``X[*].id`` for ``count``) uses every
-instance. The loop must be literal (:func:`~natmigrate.fix.terraform_loops.loop_of`): a ``count`` or
-``for_each`` over a variable is a parameter whose value the module does not know, and is reported.
+instance. The loop must be made of literals, written in place or as a ``local`` (:func:`pool_loop`;
+``for_each = local.admin`` over a map of objects gives ``each.value.port``): a ``count`` or
+``for_each`` over a variable is a parameter whose value the module does not fix (a default is only
+what the caller did not set), and is reported.
 
 The rewrite keeps the loop: ``azurerm_lb_nat_rule`` with the same ``count``/``for_each`` and the
 pool's own port expressions, the planner's name written as a template of the pool's
@@ -35,7 +37,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -68,9 +70,9 @@ _WHOLE_LOOP = (
     (re.compile(rf"^(){POOL}\.({_NAME})\[\*\]\.id$"), ("count",)),
 )
 WHY_NOT_EVALUATED = (
-    "its instances cannot all be evaluated (fix needs a literal count, or a for_each over a literal map "
-    "or toset of strings, and names and ports made of literals, count.index, each.key, each.value, "
-    "arithmetic, conditionals and lookups in literal maps)"
+    "its instances cannot all be evaluated (fix needs a count or for_each of literals, written in place or "
+    "as a local, not a variable, and names and ports made of literals, count.index, each.key, each.value, "
+    "arithmetic, conditionals and lookups among literals)"
 )
 
 
@@ -86,10 +88,71 @@ class PoolInstance:
     protocol: str | None
 
 
+_LOCAL_LOOP = re.compile(r"^\$\{\s*(toset\(\s*)?local\.([A-Za-z_][A-Za-z0-9_-]*)\s*(\))?\s*\}$")
+_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+_MISSING = object()
+
+
+def _local_value(module: _Module, name: str) -> Any:
+    """A ``locals`` value of the module as python-hcl2 reads it (``_MISSING`` when absent)."""
+    for f in module.files.values():
+        blocks = f.data.get("locals")
+        for block in blocks if isinstance(blocks, list) else [blocks]:
+            if isinstance(block, Mapping) and name in block:
+                return block[name]
+    return _MISSING
+
+
+def _hcl_literal(raw: Any) -> str | None:
+    """The HCL text of a literal: a whole number, a plain string, or an object of them."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return str(raw)
+    if isinstance(raw, str):
+        return raw if re.fullmatch(r'"[A-Za-z0-9_.\-/ ]*"', raw) else None
+    if isinstance(raw, Mapping):
+        members = [(k.strip('"'), _hcl_literal(v)) for k, v in raw.items() if not k.startswith("__")]
+        if any(text is None or not _KEY.match(k) for k, text in members):
+            return None
+        return "{" + ", ".join(f"{k} = {text}" for k, text in members) + "}"
+    return None
+
+
+def pool_loop(body: Mapping[str, Any], module: _Module) -> Loop | None:
+    """The loop that builds a pool: literal (:func:`loop_of`), or over a local that is a literal number
+    (``count = local.n``), a map of literals or of objects of literals (``for_each = local.admin``,
+    ``each.value.port``), or a list of strings (``for_each = toset(local.names)``)."""
+    loop = loop_of(body)
+    if loop is not None:
+        return loop
+    kind = "count" if "count" in body else "for_each"
+    written = body.get(kind)
+    m = _LOCAL_LOOP.match(written) if isinstance(written, str) else None
+    value = _local_value(module, m.group(2)) if m else _MISSING
+    if m is None or value is _MISSING or bool(m.group(1)) != bool(m.group(3)):
+        return None
+    if kind == "count":
+        return None if m.group(1) else loop_of({"count": value})
+    if m.group(1):  # toset(local.names): a list of strings
+        listed = ", ".join(str(v) for v in value) if isinstance(value, list) else ""
+        return loop_of({"for_each": f"${{toset([{listed}])}}"})
+    if not isinstance(value, Mapping):
+        return None
+    pairs = [(k.strip('"'), _hcl_literal(v)) for k, v in value.items() if not k.startswith("__")]
+    if not pairs or any(text is None for _, text in pairs):
+        return None
+    return Loop(
+        "for_each",
+        "each.key",
+        tuple(
+            Instance(json.dumps(k), {"each.key": json.dumps(k), "each.value": str(text)}) for k, text in pairs
+        ),
+    )
+
+
 def pool_instances(module: _Module, local: str) -> tuple[Loop, list[PoolInstance]] | None:
     """The loop that builds ``azurerm_lb_nat_pool.<local>`` and every instance, when all are known."""
     body = module.raw.get((POOL, local), ({}, None))[0]
-    loop = loop_of(body)
+    loop = pool_loop(body, module)
     if loop is None:
         return None
     out = []

@@ -6,10 +6,11 @@ rule typically computes its ports and names with is a choice or a lookup among l
     "ssh" == "ssh" ? 50000 : 51000
     {ssh = 50000, rdp = 51000}["ssh"]
     lookup({ssh = 50000, rdp = 51000}, "ssh")
+    {port = 22, start = 50000}.start
     50000 + 1 * 100
 
 This evaluates exactly that: whole numbers with ``+ - *``, plain strings (no escapes, no
-templates), ``==``/``!=``, the conditional, object literals indexed by a key, and ``lookup`` with
+templates), ``==``/``!=``, the conditional, object literals indexed by a key or an attribute, and ``lookup`` with
 or without a default. Anything else (a reference, another function, a template) has no value here:
 ``None``, never a guess.
 """
@@ -23,7 +24,7 @@ from typing import TypeAlias
 Value: TypeAlias = "int | str | bool | Mapping[str, Value]"
 
 _TOKEN = re.compile(
-    r'\s*(?:(\d+)|"([A-Za-z0-9_.\-/ ]*)"|([A-Za-z_][A-Za-z0-9_-]*)|(==|!=|[-+*?:,=(){}\[\]]))'
+    r'\s*(?:(\d+)|"([A-Za-z0-9_.\-/ ]*)"|([A-Za-z_][A-Za-z0-9_-]*)|(==|!=|[-+*?:,=(){}\[\].]))'
 )
 
 
@@ -107,8 +108,13 @@ class _Parser:
             self.take()
             return -_whole(self.unary())
         value = self.primary()
-        while self.peek() == "[":
-            self.take("[")
+        while self.peek() in ("[", "."):
+            if self.take()[1] == ".":  # an object's attribute: {port = 22}.port
+                kind, attribute = self.take()
+                if kind != "name":
+                    raise _NoValueError
+                value = _index(value, attribute)
+                continue
             key = self.expression()
             self.take("]")
             value = _index(value, key)

@@ -217,6 +217,60 @@ def test_one_reused_backend_pool_serves_every_instance(tmp_path: Path) -> None:
     _check_passes_and_nothing_is_left(tmp_path)
 
 
+LOCALS_POOL = """
+locals {
+  admin_ports = {
+    ssh = { backend = 22, first = 50000 }
+    rdp = { backend = 3389, first = 51000 }
+  }
+}
+
+resource "azurerm_lb_nat_pool" "admin" {
+  for_each                       = local.admin_ports
+  name                           = "admin-${each.key}"
+  loadbalancer_id                = azurerm_lb.web.id
+  protocol                       = "Tcp"
+  frontend_port_start            = each.value.first
+  frontend_port_end              = each.value.first + 99
+  backend_port                   = each.value.backend
+  frontend_ip_configuration_name = "fe"
+}
+"""
+
+
+def test_a_for_each_over_a_local_map_of_objects_is_rewritten(tmp_path: Path) -> None:
+    files = _fix(
+        tmp_path,
+        {"lb.tf": LB_HEAD + LOCALS_POOL, "vmss.tf": vmss("[for p in azurerm_lb_nat_pool.admin : p.id]")},
+    )
+    assert files["lb.tf"]["changes"][0]["message"] == (
+        "NAT pools admin (for_each) -> azurerm_lb_nat_rule.admin: admin-ssh-v2 50000-50099, admin-rdp-v2 51000-51099"
+    )
+    lb = _read(tmp_path, "lb.tf")
+    assert (
+        'resource "azurerm_lb_nat_rule" "admin" {\n  for_each                       = local.admin_ports\n'
+        in lb
+    )
+    assert 'name                           = "admin-${each.key}-v2"' in lb
+    assert (
+        'resource "azurerm_lb_backend_address_pool" "admin_v2" {\n  for_each        = local.admin_ports\n'
+        in lb
+    )
+    _check_passes_and_nothing_is_left(tmp_path)
+
+
+def test_a_for_each_over_a_variable_is_left_even_with_a_default(tmp_path: Path) -> None:
+    # A variable is the caller's to set: its default says nothing of what is deployed.
+    lb = LB_HEAD + LOCALS_POOL.replace(
+        "locals {\n  admin_ports =", 'variable "admin_ports" {\n  default ='
+    ).replace("local.admin_ports", "var.admin_ports")
+    files = _fix(tmp_path, {"lb.tf": lb, "vmss.tf": vmss("[for p in azurerm_lb_nat_pool.admin : p.id]")})
+    assert not files["lb.tf"]["changed"] and not files["vmss.tf"]["changed"]
+    [left] = files["lb.tf"]["unfixable"]
+    assert left["reason"].startswith("azurerm_lb_nat_pool.admin is built by for_each: its instances cannot")
+    assert left["reason"].endswith(f"({tmp_path / 'lb.tf'}:21)")
+
+
 # -- Terraform JSON ----------------------------------------------------------------------------
 
 
@@ -400,6 +454,8 @@ def test_instances_migrate_would_refuse_are_left(tmp_path: Path) -> None:
         ('"a" ? 1 : 2', None),  # a condition that is not a boolean
         ('upper("a")', None),  # another function
         ("{a = 1}", None),  # not a scalar
+        ("{port = 22, first = 50000}.first + 99", 50099),
+        ("{port = 22}.nope", None),
     ],
 )
 def test_literal_expressions_evaluate_and_anything_else_has_no_value(expression: str, value: object) -> None:

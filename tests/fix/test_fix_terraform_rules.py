@@ -356,9 +356,10 @@ def test_nat_pools_built_by_for_each_are_left_with_the_line_of_for_each(tmp_path
     )
     left = _left(tmp_path, lb=lb, vm="")
     assert left["reason"] == (
-        "azurerm_lb_nat_pool.ssh is built by for_each: its instances cannot all be evaluated (fix needs "
-        "a literal count, or a for_each over a literal map or toset of strings, and names and ports made of "
-        "literals, count.index, each.key, each.value, arithmetic, conditionals and lookups in literal maps) "
+        "azurerm_lb_nat_pool.ssh is built by for_each: its instances cannot all be evaluated (fix needs a "
+        "count or for_each of literals, written in place or as a local, not a variable, and names and ports "
+        "made of literals, count.index, each.key, each.value, arithmetic, conditionals and lookups among "
+        "literals) "
         f"({tmp_path / 'lb.tf'}:14)"
     )
 
