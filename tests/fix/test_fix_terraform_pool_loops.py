@@ -14,18 +14,10 @@ from typer.testing import CliRunner, Result
 from natmigrate.cli.app import app
 from natmigrate.fix.tfexpr import evaluate
 
-LB_HEAD = """resource "azurerm_lb" "web" {
-  name                = "web-lb"
-  location            = "westeurope"
-  resource_group_name = "rg"
-  sku                 = "Standard"
+from .test_fix_terraform import VMSS_OUTSIDE_POOLS_TF, VMSS_TF
+from .test_fix_terraform_rules import LB_TF
 
-  frontend_ip_configuration {
-    name                 = "fe"
-    public_ip_address_id = azurerm_public_ip.web.id
-  }
-}
-"""
+LB_HEAD = LB_TF.split("\n# RDP")[0]  # the load balancer alone
 
 FOR_EACH_POOL = """
 # admin ports of every instance: SSH from 50000, RDP from 51000
@@ -87,22 +79,13 @@ resource "azurerm_lb_backend_address_pool" "web" {
 
 
 def vmss(nat: str, pools: str | None = None) -> str:
-    pools_line = f"      load_balancer_backend_address_pool_ids = {pools}\n" if pools else ""
+    """The scale set of the pool tests with ``nat`` as its NAT pool list and ``pools`` as its backend pools."""
+    text = VMSS_TF.replace("[azurerm_lb_nat_pool.ssh.id]", nat)
+    web = "[azurerm_lb_backend_address_pool.web.id]"
     return (
-        'resource "azurerm_linux_virtual_machine_scale_set" "web" {\n'
-        '  name      = "web"\n'
-        "  instances = 2\n\n"
-        "  network_interface {\n"
-        '    name    = "nic"\n'
-        "    primary = true\n\n"
-        "    ip_configuration {\n"
-        '      name                                = "internal"\n'
-        "      primary                             = true\n"
-        f"{pools_line}"
-        f"      load_balancer_inbound_nat_rules_ids = {nat}\n"
-        "    }\n"
-        "  }\n"
-        "}\n"
+        text.replace(web, pools)
+        if pools
+        else VMSS_OUTSIDE_POOLS_TF.replace("[azurerm_lb_nat_pool.ssh.id]", nat)
     )
 
 
@@ -141,7 +124,7 @@ def test_a_for_each_pool_becomes_a_for_each_rule_on_a_looped_backend_pool(tmp_pa
     )
     assert _read(tmp_path, "lb.tf") == LB_HEAD + FOR_EACH_POOL_AFTER
     assert _read(tmp_path, "vmss.tf") == vmss("[for p in azurerm_lb_nat_pool.admin : p.id]").replace(
-        "load_balancer_inbound_nat_rules_ids = [for p in azurerm_lb_nat_pool.admin : p.id]",
+        "load_balancer_inbound_nat_rules_ids    = [for p in azurerm_lb_nat_pool.admin : p.id]",
         "load_balancer_backend_address_pool_ids = [for p in azurerm_lb_backend_address_pool.admin_v2 : p.id]",
     )
     assert [c["message"] for c in files["lb.tf"]["changes"]] == [
@@ -425,7 +408,7 @@ def test_another_use_of_the_looped_pool_leaves_it_at_that_line(tmp_path: Path) -
     [left] = files["lb.tf"]["unfixable"]
     assert left["reason"] == (
         "azurerm_lb_nat_pool.admin is also used here; fix cannot tell whether that use holds for the v2 "
-        f"rules (it rewrites whole-loop NAT pool lists of scale sets only) ({tmp_path / 'vmss.tf'}:12)"
+        f"rules (it rewrites whole-loop NAT pool lists of scale sets only) ({tmp_path / 'vmss.tf'}:17)"
     )
 
 
