@@ -40,7 +40,8 @@ from typing import Any
 from benchmarks.synthetic import write_export
 from natmigrate.filescan import read
 from natmigrate.filescan.expand import expand
-from natmigrate.filescan.results import paused_gc, results_document
+from natmigrate.filescan.results import results_document
+from natmigrate.gcpause import collector_paused
 
 JQ_QUERY_FILE = Path(__file__).with_name("detect_speed.jq")
 
@@ -104,11 +105,11 @@ def measure(mb: int, repeat: int = 3) -> dict[str, Any]:
 
         def run_detect() -> None:
             # What `natmigrate detect -o json` does: read, detect, and render every finding with
-            # its line and column.
-            with paused_gc():
+            # its line and column, with the collector off, as the executable runs it.
+            with collector_paused():
                 results = [s.result for s in read.scan(expand([str(path)]), split=True)]
                 document = json.dumps(results_document(results))
-            per_rule.append(Counter(f.rule for r in results for f in r.findings))
+                per_rule.append(Counter(f.rule for r in results for f in r.findings))
             assert document
 
         def run_cli() -> subprocess.CompletedProcess[str]:

@@ -17,7 +17,8 @@ from typing import Any
 from benchmarks.detect_speed import _best  # the same timing for both benchmarks
 from natmigrate.filescan import read
 from natmigrate.filescan.expand import expand
-from natmigrate.filescan.results import paused_gc, results_document
+from natmigrate.filescan.results import results_document
+from natmigrate.gcpause import collector_paused
 
 
 def _lb_child(param: str, coll: str, name: str) -> str:
@@ -206,10 +207,10 @@ def measure(mb: int, repeat: int = 3) -> dict[str, Any]:
 
         def run_detect() -> None:
             # What `natmigrate detect -o json` does: read, detect, render every finding's line.
-            with paused_gc():
+            with collector_paused():  # as the executable runs it
                 results = [s.result for s in read.scan(expand([str(path)]))]
                 document = json.dumps(results_document(results))
-            findings.append(sum(len(r.findings) for r in results))
+                findings.append(sum(len(r.findings) for r in results))
             assert document
 
         t_load = _best(load, repeat)

@@ -11,7 +11,8 @@ from natmigrate.cli.root import reported
 from natmigrate.cli.terminal import emit, error_line
 from natmigrate.filescan import read
 from natmigrate.filescan.expand import expand
-from natmigrate.filescan.results import FileResult, exit_code, paused_gc
+from natmigrate.filescan.results import FileResult, exit_code
+from natmigrate.gcpause import collector_paused
 from natmigrate.report.formats import FindingsFormat, render
 from natmigrate.sources import INPUT_FORMATS
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES
@@ -47,7 +48,7 @@ def detect(
     """
     if input_format not in INPUT_FORMATS:
         raise typer.BadParameter(f"must be one of {', '.join(INPUT_FORMATS)}", param_hint="--input-format")
-    with paused_gc():
+    with collector_paused():  # a large export builds a large, long-lived graph: see natmigrate.gcpause
         expanded = expand(paths, DETECT_SUFFIXES)
         results = [FileResult(e.location, error=str(e)) for e in expanded.errors]
         results += [

@@ -4,8 +4,8 @@
 on large exports or thousands of templates, so they start lean: only that command is loaded (the full app imports the planner, the executor, the
 simulator and their dependencies, about a tenth of a second), and when it has written its output
 the process ends without freeing the parsed input object by object (a 100 MB export is millions
-of objects; the operating system reclaims the memory at once); ``check`` also runs the garbage
-collector's youngest generation less often. Every other command runs through
+of objects; the operating system reclaims the memory at once); ``detect`` runs without the cyclic
+garbage collector and ``check`` runs its youngest generation less often. Every other command runs through
 :mod:`natmigrate.cli.app` unchanged. Tests call :func:`natmigrate.cli.app.main`, which never takes
 these shortcuts.
 """
@@ -32,6 +32,10 @@ def main() -> None:
         from natmigrate.cli import detect_cmd
 
         app.command("detect")(detect_cmd.detect)
+        # detect holds its whole input until it exits (through os._exit, below), so a collection
+        # could free nothing; and once a pause ended, the first young collection would walk every
+        # object read (millions for a large export). Off for the process, then.
+        gc.disable()
     else:
         from natmigrate.cli import check_cmd
 

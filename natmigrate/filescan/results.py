@@ -6,17 +6,11 @@ one-line message, never an exception that stops the other files.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from typing import Any
 
 from natmigrate.detect import Finding, Verdict, verdict
 from natmigrate.errors import ExitCode
-from natmigrate.gcpause import collector_paused
-
-# Reading inputs for detect and check: the collector paused, every object frozen on the way out
-# (a command's top level; see natmigrate.gcpause).
-paused_gc = functools.partial(collector_paused, freeze=True)
 
 
 @dataclass
