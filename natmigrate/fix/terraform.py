@@ -562,13 +562,10 @@ class _Rewrite:
                     ),
                 )
             else:  # the NAT pool references out, the backend pool references in, on the same line
-                key_at = f.text.index("load_balancer_inbound_nat_rules_ids", nat.line_start)
-                self.edits.add(
-                    f,
-                    Edit(
-                        key_at, nat.value_end, f"load_balancer_backend_address_pool_ids = [{', '.join(add)}]"
-                    ),
-                )
+                renames = {"load_balancer_inbound_nat_rules_ids": "load_balancer_backend_address_pool_ids"}
+                for rekey in tfblocks.rekeyed(f, attrs, renames):  # "=" signs stay lined up
+                    self.edits.add(f, rekey)
+                self.edits.add(f, Edit(nat.value_start, nat.value_end, f"[{', '.join(add)}]"))
         else:
             existing = hcltext.list_elements(f.text, pools.value_start, pools.value_end)
             if existing is None:

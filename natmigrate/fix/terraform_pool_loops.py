@@ -47,7 +47,15 @@ from natmigrate.fix.core import CannotRewriteError, name_parts
 from natmigrate.fix.jsontext import Edit, JsonText, append, plain, raw_at, remove
 from natmigrate.fix.terraform_loops import Instance, Loop, at_instance, loop_of
 from natmigrate.fix.terraform_rules import LeftAtError
-from natmigrate.fix.tfblocks import BACKEND_POOL, RULE, import_block, in_string, removed_block, unique_local
+from natmigrate.fix.tfblocks import (
+    BACKEND_POOL,
+    RULE,
+    import_block,
+    in_string,
+    rekeyed,
+    removed_block,
+    unique_local,
+)
 from natmigrate.model import InboundNatPool, IpConfiguration, Ref, ScaleSet
 from natmigrate.plan.model import IpConfigEdit, NatRuleV2
 from natmigrate.sources.terraform import TfFile
@@ -523,8 +531,9 @@ class _HclIpConfiguration:
         if new is None:
             self.r.edits.add(f, hcltext.remove_line(nat))
         elif pools is None:  # the NAT pool expression out, the backend pools in, on the same line
-            key_at = f.text.index(_NAT_IDS, nat.line_start)
-            self.r.edits.add(f, Edit(key_at, nat.value_end, f"{_POOL_IDS} = {new}"))
+            for edit in rekeyed(f, attrs, {_NAT_IDS: _POOL_IDS}):
+                self.r.edits.add(f, edit)
+            self.r.edits.add(f, Edit(nat.value_start, nat.value_end, new))
         else:
             text = f.text[pools.value_start : pools.value_end]
             joined = _joined(_elements(text), text, new)

@@ -4,6 +4,7 @@ in HCL and in Terraform JSON; loops it cannot evaluate are left with the reason 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ from typer.testing import CliRunner, Result
 from natmigrate.cli.app import app
 from natmigrate.fix.tfexpr import evaluate
 
+from . import test_fix_terraform_fmt as fmt
+from .test_fix_terraform import LB_TF as POOL_LB_TF
 from .test_fix_terraform import VMSS_OUTSIDE_POOLS_TF, VMSS_TF
 from .test_fix_terraform_rules import LB_TF
 
@@ -80,13 +83,13 @@ resource "azurerm_lb_backend_address_pool" "web" {
 
 def vmss(nat: str, pools: str | None = None) -> str:
     """The scale set of the pool tests with ``nat`` as its NAT pool list and ``pools`` as its backend pools."""
-    text = VMSS_TF.replace("[azurerm_lb_nat_pool.ssh.id]", nat)
-    web = "[azurerm_lb_backend_address_pool.web.id]"
-    return (
-        text.replace(web, pools)
-        if pools
-        else VMSS_OUTSIDE_POOLS_TF.replace("[azurerm_lb_nat_pool.ssh.id]", nat)
-    )
+    if pools:
+        return VMSS_TF.replace("[azurerm_lb_nat_pool.ssh.id]", nat).replace(
+            "[azurerm_lb_backend_address_pool.web.id]", pools
+        )
+    text = VMSS_OUTSIDE_POOLS_TF.replace("[azurerm_lb_nat_pool.ssh.id]", nat)
+    # "=" lined up as terraform fmt does without the longer key
+    return re.sub(r"(?m)^( {6}[a-z_]+) +=", lambda m: f"{m.group(1):<42}=", text)
 
 
 def _cli(*args: str) -> Result:
@@ -123,9 +126,12 @@ def test_a_for_each_pool_becomes_a_for_each_rule_on_a_looped_backend_pool(tmp_pa
         },
     )
     assert _read(tmp_path, "lb.tf") == LB_HEAD + FOR_EACH_POOL_AFTER
-    assert _read(tmp_path, "vmss.tf") == vmss("[for p in azurerm_lb_nat_pool.admin : p.id]").replace(
-        "load_balancer_inbound_nat_rules_ids    = [for p in azurerm_lb_nat_pool.admin : p.id]",
-        "load_balancer_backend_address_pool_ids = [for p in azurerm_lb_backend_address_pool.admin_v2 : p.id]",
+    # The scale set's NAT pool list gives way to the backend pools', the "=" signs still lined up.
+    assert _read(tmp_path, "vmss.tf") == vmss(
+        "[for p in azurerm_lb_nat_pool.admin : p.id]",
+        pools="[for p in azurerm_lb_backend_address_pool.admin_v2 : p.id]",
+    ).replace(
+        "      load_balancer_inbound_nat_rules_ids    = [for p in azurerm_lb_nat_pool.admin : p.id]\n", ""
     )
     assert [c["message"] for c in files["lb.tf"]["changes"]] == [
         "NAT pools admin (for_each) -> azurerm_lb_nat_rule.admin: ssh-v2 50000-50099, rdp-v2 51000-51099",
@@ -443,3 +449,35 @@ def test_instances_migrate_would_refuse_are_left(tmp_path: Path) -> None:
 )
 def test_literal_expressions_evaluate_and_anything_else_has_no_value(expression: str, value: object) -> None:
     assert evaluate(expression) == value
+
+
+@pytest.mark.skipif(fmt.TERRAFORM is None, reason="terraform is not installed")
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"lb.tf": LB_HEAD + FOR_EACH_POOL, "vmss.tf": vmss("[for p in azurerm_lb_nat_pool.admin : p.id]")},
+        {
+            "lb.tf": LB_HEAD + COUNT_POOL,
+            "vmss.tf": vmss(
+                "azurerm_lb_nat_pool.ssh[*].id", pools="[azurerm_lb_backend_address_pool.other.id]"
+            ),
+        },
+        {
+            "lb.tf": LB_HEAD + WEB_POOL + FOR_EACH_POOL,
+            "vmss.tf": vmss(
+                "values(azurerm_lb_nat_pool.admin)[*].id", pools="[azurerm_lb_backend_address_pool.web.id]"
+            ),
+        },
+        {"lb.tf": LB_HEAD + LOCALS_POOL, "vmss.tf": vmss("[for p in azurerm_lb_nat_pool.admin : p.id]")},
+        # the key renamed on its line keeps the block's "=" lined up, loop or not
+        {"lb.tf": POOL_LB_TF, "vmss.tf": vmss("[azurerm_lb_nat_pool.ssh.id]")},
+    ],
+    ids=["for_each", "count", "reused pool", "local", "no loop, scale set in no pool"],
+)
+def test_terraform_fmt_accepts_the_rewritten_loops(tmp_path: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    assert fmt._fmt_check(tmp_path).returncode == 0, "the fixture itself is not terraform fmt-clean"
+    assert _fix(tmp_path, files, "--terraform-state-blocks")["lb.tf"]["changed"]
+    after = fmt._fmt_check(tmp_path)
+    assert after.returncode == 0, after.stdout + after.stderr
