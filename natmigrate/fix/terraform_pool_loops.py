@@ -97,7 +97,8 @@ class PoolInstance:
 
 
 _LOCAL_LOOP = re.compile(r"^\$\{\s*(toset\(\s*)?local\.([A-Za-z_][A-Za-z0-9_-]*)\s*(\))?\s*\}$")
-_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")  # an object attribute's name
+_LOOP_KEY = re.compile(r"^[A-Za-z0-9_.\-]+$")  # an instance key, written "${each.key}" in names
 _MISSING = object()
 
 
@@ -126,14 +127,16 @@ def _hcl_literal(raw: Any) -> str | None:
 
 
 def pool_loop(body: Mapping[str, Any], module: _Module) -> Loop | None:
-    """The loop that builds a pool: literal (:func:`loop_of`), or over a local that is a literal number
-    (``count = local.n``), a map of literals or of objects of literals (``for_each = local.admin``,
-    ``each.value.port``), or a list of strings (``for_each = toset(local.names)``)."""
+    """The loop that builds a pool: literal (:func:`loop_of`; a map of objects of literals too, with
+    ``each.value.port``), or over a local that is a literal number (``count = local.n``), such a map
+    (``for_each = local.admin``) or a list of strings (``for_each = toset(local.names)``)."""
     loop = loop_of(body)
     if loop is not None:
         return loop
     kind = "count" if "count" in body else "for_each"
     written = body.get(kind)
+    if kind == "for_each" and isinstance(written, Mapping):
+        return _map_loop(written)
     m = _LOCAL_LOOP.match(written) if isinstance(written, str) else None
     value = _local_value(module, m.group(2)) if m else _MISSING
     if m is None or value is _MISSING or bool(m.group(1)) != bool(m.group(3)):
@@ -143,10 +146,13 @@ def pool_loop(body: Mapping[str, Any], module: _Module) -> Loop | None:
     if m.group(1):  # toset(local.names): a list of strings
         listed = ", ".join(str(v) for v in value) if isinstance(value, list) else ""
         return loop_of({"for_each": f"${{toset([{listed}])}}"})
-    if not isinstance(value, Mapping):
-        return None
+    return _map_loop(value) if isinstance(value, Mapping) else None
+
+
+def _map_loop(value: Mapping[str, Any]) -> Loop | None:
+    """A ``for_each`` over a map whose values are literals or objects of literals."""
     pairs = [(k.strip('"'), _hcl_literal(v)) for k, v in value.items() if not k.startswith("__")]
-    if not pairs or any(text is None for _, text in pairs):
+    if not pairs or any(text is None or not _LOOP_KEY.match(k) for k, text in pairs):
         return None
     return Loop(
         "for_each",

@@ -227,24 +227,29 @@ resource "azurerm_lb_nat_pool" "admin" {
 """
 
 
-def test_a_for_each_over_a_local_map_of_objects_is_rewritten(tmp_path: Path) -> None:
+INLINE_LOOP = "{\n    ssh = { backend = 22, first = 50000 }\n    rdp = { backend = 3389, first = 51000 }\n  }"
+
+
+@pytest.mark.parametrize(
+    ("pool", "loop"),
+    [
+        (LOCALS_POOL, "local.admin_ports"),
+        (LOCALS_POOL[LOCALS_POOL.index("resource") :].replace("local.admin_ports", INLINE_LOOP), INLINE_LOOP),
+    ],
+    ids=["a local", "written in place"],
+)
+def test_a_for_each_over_a_map_of_objects_is_rewritten(tmp_path: Path, pool: str, loop: str) -> None:
     files = _fix(
         tmp_path,
-        {"lb.tf": LB_HEAD + LOCALS_POOL, "vmss.tf": vmss("[for p in azurerm_lb_nat_pool.admin : p.id]")},
+        {"lb.tf": f"{LB_HEAD}\n{pool}", "vmss.tf": vmss("[for p in azurerm_lb_nat_pool.admin : p.id]")},
     )
     assert files["lb.tf"]["changes"][0]["message"] == (
         "NAT pools admin (for_each) -> azurerm_lb_nat_rule.admin: admin-ssh-v2 50000-50099, admin-rdp-v2 51000-51099"
     )
     lb = _read(tmp_path, "lb.tf")
-    assert (
-        'resource "azurerm_lb_nat_rule" "admin" {\n  for_each                       = local.admin_ports\n'
-        in lb
-    )
+    assert f'resource "azurerm_lb_nat_rule" "admin" {{\n  for_each                       = {loop}\n' in lb
     assert 'name                           = "admin-${each.key}-v2"' in lb
-    assert (
-        'resource "azurerm_lb_backend_address_pool" "admin_v2" {\n  for_each        = local.admin_ports\n'
-        in lb
-    )
+    assert f'resource "azurerm_lb_backend_address_pool" "admin_v2" {{\n  for_each        = {loop}\n' in lb
     _check_passes_and_nothing_is_left(tmp_path)
 
 
