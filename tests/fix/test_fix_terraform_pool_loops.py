@@ -382,6 +382,35 @@ def test_a_count_pool_in_terraform_json_joins_the_scale_sets_pools(tmp_path: Pat
     assert "load_balancer_inbound_nat_rules_ids" not in nic["ip_configuration"][0]
 
 
+def test_a_pool_loop_in_hcl_and_its_scale_set_in_json_are_rewritten_together(tmp_path: Path) -> None:
+    doc = _json_module(JSON_FOR_EACH_POOL, "${[for p in azurerm_lb_nat_pool.admin : p.id]}")
+    del doc["resource"]["azurerm_lb"], doc["resource"]["azurerm_lb_nat_pool"]
+    [nic] = doc["resource"]["azurerm_linux_virtual_machine_scale_set"]["web"]["network_interface"]
+    nic["ip_configuration"][0]["load_balancer_backend_address_pool_ids"] = [
+        "${azurerm_lb_backend_address_pool.web.id}"
+    ]
+    files = _fix(
+        tmp_path, {"lb.tf": LB_HEAD + WEB_POOL + FOR_EACH_POOL, "vmss.tf.json": json.dumps(doc, indent=2)}
+    )
+    # The scale set is in "web", which no rule uses: both rules target it, and the scale set only
+    # loses its NAT pool list.
+    assert "backend_address_pool_id        = azurerm_lb_backend_address_pool.web.id\n" in _read(
+        tmp_path, "lb.tf"
+    )
+    [nic] = json.loads(_read(tmp_path, "vmss.tf.json"))["resource"][
+        "azurerm_linux_virtual_machine_scale_set"
+    ]["web"]["network_interface"]
+    assert nic["ip_configuration"] == [
+        {
+            "name": "internal",
+            "primary": True,
+            "load_balancer_backend_address_pool_ids": ["${azurerm_lb_backend_address_pool.web.id}"],
+        }
+    ]
+    assert [f["verification"] for f in files.values()] == [["check: pass"], ["check: pass"]]
+    _check_passes_and_nothing_is_left(tmp_path)
+
+
 # -- left as they are --------------------------------------------------------------------------
 
 
