@@ -43,6 +43,7 @@ from natmigrate.fix import (
     hcltext,
     terraform_json,
     terraform_loops,
+    terraform_pool_lists,
     terraform_pool_loops,
     terraform_rules,
     tfblocks,
@@ -200,7 +201,7 @@ def planning_view(snapshot: Snapshot, module: _Module) -> Snapshot:
                 name=local,
                 capacity=capacity if isinstance(capacity, int) else ss.capacity,
                 ip_configurations=tuple(
-                    terraform_pool_loops.with_instances(
+                    terraform_pool_lists.with_instances(
                         dataclasses.replace(
                             ipc,
                             nat_pools=tuple(named.ref(r) for r in ipc.nat_pools),
@@ -378,6 +379,7 @@ class _Rewrite:
             self._pool(local, self.d.rule_replacing(pool, f"NAT pool {pool.name}"))
             self.rewritten[ids.id_key(str(pool.id))] = local
         for local, instances in looped.items():
+            terraform_pool_lists.refuse_other_uses(self, local)
             terraform_pool_loops.LoopedPool(self, local, instances).run()
         self._scale_sets()
         self.single_vm.run()
@@ -518,7 +520,7 @@ class _Rewrite:
             ),
             None,
         )
-        if ipc is not None and terraform_pool_loops.ip_configuration(self, ss, f, edit, ipc):
+        if ipc is not None and terraform_pool_lists.ip_configuration(self, ss, f, edit, ipc):
             return
         gone = {
             f"{POOL}.{self.rewritten[ids.id_key(r)]}.id"

@@ -15,9 +15,9 @@ One resource block often gives a scale set several admin ports::
 
 For the planner each instance is one NAT pool, its name, ports and protocol evaluated with
 ``count.index`` (``each.key``, ``each.value``) set (:func:`natmigrate.fix.terraform_loops.at_instance`:
-literals, arithmetic, conditionals and lookups among literals), and a scale set that names the whole
-loop (``[for p in X : p.id]``, ``values(X)[*].id``, or ``X[*].id`` for ``count``) uses every
-instance. The loop must be made of literals, written in place or as a ``local`` (:func:`pool_loop`;
+literals, arithmetic, conditionals and lookups among literals); a scale set naming the whole loop or
+instances by key uses those (:mod:`natmigrate.fix.terraform_pool_lists`, which also rewrites its
+list). The loop must be made of literals, written in place or as a ``local`` (:func:`pool_loop`;
 ``for_each = local.admin`` over a map of objects gives ``each.value.port``): a ``count`` or
 ``for_each`` over a variable is a parameter whose value the module does not fix (a default is only
 what the caller did not set), and is reported.
@@ -25,10 +25,8 @@ what the caller did not set), and is reported.
 The rewrite keeps the loop: ``azurerm_lb_nat_rule`` with the same ``count``/``for_each`` and the
 pool's own port expressions, the planner's name written as a template of the pool's
 (``"${each.key}-v2"``), and either a new ``azurerm_lb_backend_address_pool`` built by the same loop
-(one per instance, ``[each.key]``) or the one pool the planner reuses for every instance. The scale
-set's expression is written for the backend pools (``[for p in azurerm_lb_backend_address_pool.admin_v2
-: p.id]``), after the pools it already has. So it is written only when the planner decided the same
-for every instance (its own range kept, names from the templates, new pools or one reused pool):
+(one per instance, ``[each.key]``) or the one pool the planner reuses for every instance. So it is
+written only when the planner decided the same for every instance (its own range kept, names from the templates, new pools or one reused pool):
 else the load balancer is left and reported at the loop's line.
 """
 
@@ -37,14 +35,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from natmigrate import ids
 from natmigrate.fix import hcltext, terraform_json
-from natmigrate.fix.core import CannotRewriteError, name_parts
-from natmigrate.fix.jsontext import Edit, JsonText, append, plain, raw_at, remove
+from natmigrate.fix.core import name_parts
+from natmigrate.fix.jsontext import Edit, raw_at
 from natmigrate.fix.terraform_loops import Instance, Loop, at_instance, loop_of
 from natmigrate.fix.terraform_rules import LeftAtError
 from natmigrate.fix.tfblocks import (
@@ -52,31 +50,17 @@ from natmigrate.fix.tfblocks import (
     RULE,
     import_block,
     in_string,
-    rekeyed,
     removed_block,
     unique_local,
 )
-from natmigrate.model import InboundNatPool, IpConfiguration, Ref, ScaleSet
-from natmigrate.plan.model import IpConfigEdit, NatRuleV2
+from natmigrate.model import InboundNatPool
+from natmigrate.plan.model import NatRuleV2
 from natmigrate.sources.terraform import TfFile
 
 if TYPE_CHECKING:
-    from natmigrate.fix.terraform import _Ids, _Module, _Rewrite
+    from natmigrate.fix.terraform import _Module, _Rewrite
 
 POOL = "azurerm_lb_nat_pool"
-_NAT_IDS = "load_balancer_inbound_nat_rules_ids"
-_POOL_IDS = "load_balancer_backend_address_pool_ids"
-_NAME = r"[A-Za-z0-9_-]+"
-# A scale set naming every instance of a looped pool, and the loop kinds each form works for.
-_WHOLE_LOOP = (
-    (re.compile(rf"^\[\s*for\s+(\w+)\s+in\s+{POOL}\.({_NAME})\s*:\s*\1\.id\s*\]$"), ("count", "for_each")),
-    (
-        re.compile(rf"^\[\s*for\s+(\w+)\s+in\s+values\(\s*{POOL}\.({_NAME})\s*\)\s*:\s*\1\.id\s*\]$"),
-        ("for_each",),
-    ),
-    (re.compile(rf"^()values\(\s*{POOL}\.({_NAME})\s*\)\[\*\]\.id$"), ("for_each",)),
-    (re.compile(rf"^(){POOL}\.({_NAME})\[\*\]\.id$"), ("count",)),
-)
 WHY_NOT_EVALUATED = (
     "its instances cannot all be evaluated (fix needs a count or for_each of literals, written in place or "
     "as a local, not a variable, and names and ports made of literals, count.index, each.key, each.value, "
@@ -211,37 +195,6 @@ def expand_pool(pool: InboundNatPool, module: _Module, lb_id: str) -> tuple[Inbo
     )
 
 
-def _whole_loop(expression: str, module: _Module) -> str | None:
-    """The looped NAT pool (its Terraform name) an expression lists every instance of."""
-    for pattern, kinds in _WHOLE_LOOP:
-        m = pattern.match(expression.strip())
-        found = pool_instances(module, m.group(2)) if m else None
-        if m and found is not None and found[0].kind in kinds:
-            return m.group(2)
-    return None
-
-
-def with_instances(ipc: IpConfiguration, module: _Module, named: _Ids) -> IpConfiguration:
-    """A scale-set ip configuration whose NAT pool list names a whole looped pool, as references to
-    each instance (the planner sees every instance used, as it would in Azure)."""
-    refs: list[Ref] = []
-    kept = []
-    for uf in ipc.unresolved:
-        local = (
-            _whole_loop(uf.value.expression, module) if uf.property == "loadBalancerInboundNatPools" else None
-        )
-        lb_of = named.resolve(POOL, local) if local is not None else None
-        found = pool_instances(module, local) if local is not None else None
-        if lb_of is None or found is None:
-            kept.append(uf)
-            continue
-        base = lb_of.rsplit("/", 1)[0]
-        refs += [Ref(f"{base}/{i.name}", uf.value.origin) for i in found[1]]
-    if not refs:
-        return ipc
-    return dataclasses.replace(ipc, nat_pools=(*ipc.nat_pools, *refs), unresolved=tuple(kept))
-
-
 def _loop_at(rewrite: _Rewrite, local: str) -> tuple[TfFile, int]:
     """The file of a looped pool and where its ``count``/``for_each`` is written."""
     body, f = rewrite.module.raw[(POOL, local)]
@@ -331,28 +284,8 @@ class LoopedPool:
         reused = next(iter(pools))
         return _Shape(loop, planned, None if reused == "create" else planned[0][1].backend_address_pool)
 
-    def _no_other_uses(self) -> None:
-        """Refuse when the pool is used anywhere but in a scale set's whole-loop NAT pool list (an
-        output, ``depends_on``, one instance by its key): fix cannot tell whether that use holds for
-        the v2 rules."""
-        pattern = re.compile(rf"\b{POOL}\.{re.escape(self.local)}\b")
-        for f in self.r.module.files.values():
-            allowed = [(at, at + len(c) + 2) for at, c in f.layout.comments]
-            allowed += [
-                span for span, value in _nat_lists(f) if _whole_loop(value, self.r.module) == self.local
-            ]
-            for m in pattern.finditer(f.text):
-                if not any(s <= m.start() < e for s, e in allowed):
-                    raise LeftAtError(
-                        f"{POOL}.{self.local} is also used here; fix cannot tell whether that use holds "
-                        "for the v2 rules (it rewrites whole-loop NAT pool lists of scale sets only)",
-                        f,
-                        m.start(),
-                    )
-
     def run(self) -> None:
         shape = self._shape()
-        self._no_other_uses()
         if shape.reused is not None:
             ref = self.r._backend_pool(shape.reused, self.local)[0]
             pool_local = None
@@ -451,176 +384,3 @@ class LoopedPool:
 def _parts(template: str) -> tuple[str, str]:
     before, _, after = template.partition("{source}")
     return before, after
-
-
-# -- the scale sets ----------------------------------------------------------------------------
-
-_CREATED = re.compile(rf"^{BACKEND_POOL}\.({_NAME})\[")
-
-
-def ip_configuration(
-    rewrite: _Rewrite, ss: ScaleSet, f: TfFile, edit: IpConfigEdit, ipc: IpConfiguration
-) -> bool:
-    """Rewrite an ip configuration that names a whole looped NAT pool: its expression written for the
-    backend pools, after those it has. ``False`` when the edit is not about a looped pool."""
-    removed = {ids.id_key(r) for r in edit.remove}
-    locals_ = {rewrite.rewritten.get(k) for k in removed}
-    looped = {x for x in locals_ if x is not None and pool_instances(rewrite.module, x) is not None}
-    if not looped:
-        return False
-    local = next(iter(looped))
-    found = pool_instances(rewrite.module, local)
-    if len(locals_) != 1 or found is None or len(removed) != len(found[1]):
-        raise CannotRewriteError(
-            f"scale set {ss.name}: its NAT pool list names {POOL}.{local} together with other NAT pools"
-        )
-    add = [rewrite.pool_refs[ids.id_key(p)] for p in rewrite.d.pools_to_add(edit, edit.remove)]
-    created = _CREATED.match(add[0]) if add else None
-    where = f"scale set {ss.name} ip configuration {edit.ip_configuration}"
-    rewriter = _JsonIpConfiguration if terraform_json.is_json(f) else _HclIpConfiguration
-    at = rewriter(rewrite, f, ipc, where).rewrite(
-        local, lambda nat: _pools_expression(nat, local, created, add, where)
-    )
-    gained = (
-        f"the backend pools {created.group(1)} in"
-        if created
-        else f"backend pool {add[0]} in"
-        if add
-        else "already in the backend pool the rules use"
-    )
-    rewrite.edits.note(f, f"{where}: NAT pools {local} out, {gained}", at)
-    return True
-
-
-def _pools_expression(
-    nat: str, local: str, created: re.Match[str] | None, add: list[str], where: str
-) -> str | None:
-    """The backend pools an ip configuration gains, as an expression (``None``: none): the NAT pool
-    list's own expression over the new looped pools, or the one reused pool."""
-    if created is None:
-        return f"[{add[0]}]" if add else None
-    if len(add) != len(set(add)) or any(not a.startswith(created.group(0)) for a in add):
-        raise CannotRewriteError(f"{where}: it does not gain every new backend pool of the loop")
-    return re.sub(rf"\b{POOL}\.{re.escape(local)}\b", f"{BACKEND_POOL}.{created.group(1)}", nat)
-
-
-def _elements(expression: str) -> list[str] | None:
-    """The elements of a list written ``[a, b]`` (not a ``[for ...]`` expression)."""
-    found = hcltext.list_elements(expression, 0, len(expression))
-    return None if found and re.match(r"for\s", found[0]) else found
-
-
-def _joined(existing: list[str] | None, existing_text: str, new: str) -> str:
-    """The backend pools an ip configuration has (a list's elements, else an expression) and ``new``."""
-    single = _elements(new)
-    if existing is not None and single is not None:
-        return "[" + ", ".join([*existing, *single]) + "]"
-    listed = "[" + ", ".join(existing) + "]" if existing is not None else existing_text
-    return f"concat({listed}, {new})"
-
-
-class _HclIpConfiguration:
-    def __init__(self, rewrite: _Rewrite, f: TfFile, ipc: IpConfiguration, where: str):
-        self.r, self.f, self.ipc, self.where = rewrite, f, ipc, where
-
-    def rewrite(self, local: str, pools_for: Callable[[str], str | None]) -> int:
-        f = self.f
-        span = f.positions.span(self.ipc.origin.pointer)
-        if span is None:
-            raise CannotRewriteError(f"{self.where}: its block could not be located")
-        attrs = hcltext.attributes(f.layout, f.text.index("{", span[0]))
-        nat, pools = attrs.get(_NAT_IDS), attrs.get(_POOL_IDS)
-        nat_text = f.text[nat.value_start : nat.value_end] if nat is not None else ""
-        if nat is None or _whole_loop(nat_text, self.r.module) != local:
-            raise _not_whole(self.where, local)
-        new = pools_for(nat_text)
-        if new is None:
-            self.r.edits.add(f, hcltext.remove_line(nat))
-        elif pools is None:  # the NAT pool expression out, the backend pools in, on the same line
-            for edit in rekeyed(f, attrs, {_NAT_IDS: _POOL_IDS}):
-                self.r.edits.add(f, edit)
-            self.r.edits.add(f, Edit(nat.value_start, nat.value_end, new))
-        else:
-            text = f.text[pools.value_start : pools.value_end]
-            joined = _joined(_elements(text), text, new)
-            self.r.edits.add(f, Edit(pools.value_start, pools.value_end, joined))
-            self.r.edits.add(f, hcltext.remove_line(nat))
-        return span[0]
-
-
-class _JsonIpConfiguration(_HclIpConfiguration):
-    def rewrite(self, local: str, pools_for: Callable[[str], str | None]) -> int:
-        jf = self.r.json_files[self.f.path]
-        t = jf.text
-        pointer = jf._pointer(self.ipc.origin.pointer)
-        c = t.container(pointer) if pointer is not None else None
-        nat = c.member(_NAT_IDS) if c is not None else None
-        nat_text = _interpolated(raw_at(t.data, f"{pointer}/{_NAT_IDS}"))
-        if c is None or nat is None or nat_text is None or _whole_loop(nat_text, self.r.module) != local:
-            raise _not_whole(self.where, local)
-        new = pools_for(nat_text)
-        pools = c.member(_POOL_IDS)
-        ops: list[Callable[[JsonText], None]] = []
-        if new is None:
-            ops.append(remove(c, c.items.index(nat)))
-        elif pools is None:
-            ops.append(plain(Edit(nat.start, nat.value_start, terraform_json._key_text(t, nat, _POOL_IDS))))
-            ops.append(plain(Edit(nat.value_start, nat.end, json.dumps(f"${{{new}}}"))))
-        else:
-            raw = raw_at(t.data, f"{pointer}/{_POOL_IDS}")
-            existing = [_interpolated(e) for e in raw] if isinstance(raw, list) else None
-            expression = _interpolated(raw)
-            if (existing is None or None in existing) and expression is None:
-                raise CannotRewriteError(
-                    f"{self.where}: {_POOL_IDS} is neither a list of references nor one expression"
-                )
-            listed = [e for e in existing if e is not None] if existing is not None else None
-            single = _elements(new)
-            pools_list = t.container(f"{pointer}/{_POOL_IDS}") if existing is not None else None
-            if pools_list is not None and single is not None:  # a list gains the reused pool's element
-                ops += [append(pools_list, json.dumps(f"${{{e}}}")) for e in single]
-            else:
-                joined = _joined(listed, expression or "", new)
-                ops.append(plain(Edit(pools.value_start, pools.end, json.dumps(f"${{{joined}}}"))))
-            ops.append(remove(c, c.items.index(nat)))
-        self.r.edits.add_json(self.f, [_on_text(op) for op in ops])
-        return nat.start
-
-
-def _on_text(op: Callable[[JsonText], None]) -> terraform_json.FileOp:
-    return lambda jf: op(jf.text)
-
-
-_HCL_NAT_LIST = re.compile(rf"\b{_NAT_IDS}[ \t]*=[ \t]*")
-_JSON_NAT_LIST = re.compile(rf'"{_NAT_IDS}"\s*:\s*(?=")')
-
-
-def _nat_lists(f: TfFile) -> list[tuple[tuple[int, int], str]]:
-    """Where each ``load_balancer_inbound_nat_rules_ids`` value of a file is, and its expression."""
-    out = []
-    if terraform_json.is_json(f):
-        for m in _JSON_NAT_LIST.finditer(f.text):
-            try:
-                value, end = json.JSONDecoder().raw_decode(f.text, m.end())
-            except ValueError:
-                continue
-            out.append(((m.end(), end), _interpolated(value) or ""))
-    else:
-        for m in _HCL_NAT_LIST.finditer(f.text):
-            end = hcltext.value_end(f.text, m.end())
-            out.append(((m.end(), end), f.text[m.end() : end]))
-    return out
-
-
-def _interpolated(raw: Any) -> str | None:
-    """The expression of a JSON string that is one whole ``${...}``."""
-    if isinstance(raw, str) and raw.startswith("${") and raw.endswith("}") and raw.count("${") == 1:
-        return raw[2:-1].strip()
-    return None
-
-
-def _not_whole(where: str, local: str) -> CannotRewriteError:
-    return CannotRewriteError(
-        f"{where}: {_NAT_IDS} is not one of the forms fix rewrites for {POOL}.{local} "
-        f"([for p in {POOL}.{local} : p.id], values({POOL}.{local})[*].id, {POOL}.{local}[*].id)"
-    )

@@ -441,15 +441,61 @@ def test_a_for_each_over_a_variable_in_terraform_json_is_left_at_the_for_each_li
 
 
 def test_another_use_of_the_looped_pool_leaves_it_at_that_line(tmp_path: Path) -> None:
-    # One instance by its key: fix rewrites whole-loop lists only, so nothing is written.
-    nat = '[azurerm_lb_nat_pool.admin["ssh"].id]'
-    files = _fix(tmp_path, {"lb.tf": LB_HEAD + FOR_EACH_POOL, "vmss.tf": vmss(nat)})
+    lb = LB_HEAD + FOR_EACH_POOL + '\noutput "admin_pools" {\n  value = azurerm_lb_nat_pool.admin\n}\n'
+    files = _fix(tmp_path, {"lb.tf": lb, "vmss.tf": vmss("[for p in azurerm_lb_nat_pool.admin : p.id]")})
     assert not files["lb.tf"]["changed"] and not files["vmss.tf"]["changed"]
     [left] = files["lb.tf"]["unfixable"]
     assert left["reason"] == (
         "azurerm_lb_nat_pool.admin is also used here; fix cannot tell whether that use holds for the v2 "
-        f"rules (it rewrites whole-loop NAT pool lists of scale sets only) ({tmp_path / 'vmss.tf'}:17)"
+        f"rules (it rewrites scale sets' NAT pool lists only) ({tmp_path / 'lb.tf'}:28)"
     )
+    assert lb.splitlines()[27] == "  value = azurerm_lb_nat_pool.admin"
+
+
+def test_instances_named_by_key_become_their_own_backend_pools(tmp_path: Path) -> None:
+    # The scale set uses the SSH instance only; the RDP one is used by no scale set (its rule gets
+    # an empty pool, as migrate would give it).
+    nat = '[azurerm_lb_nat_pool.admin["ssh"].id]'
+    _fix(
+        tmp_path,
+        {
+            "lb.tf": LB_HEAD + FOR_EACH_POOL,
+            "vmss.tf": vmss(nat, pools="[azurerm_lb_backend_address_pool.other.id]"),
+        },
+    )
+    scale_set = _read(tmp_path, "vmss.tf")
+    assert "load_balancer_inbound_nat_rules_ids" not in scale_set
+    assert (
+        "load_balancer_backend_address_pool_ids = [azurerm_lb_backend_address_pool.other.id, "
+        'azurerm_lb_backend_address_pool.admin_v2["ssh"].id]'
+    ) in scale_set
+    _check_passes_and_nothing_is_left(tmp_path)
+
+
+def test_count_instances_named_by_index_in_terraform_json(tmp_path: Path) -> None:
+    pool = {
+        "count": 2,
+        "name": "ssh-${count.index}",
+        "loadbalancer_id": "${azurerm_lb.web.id}",
+        "protocol": "Tcp",
+        "frontend_port_start": "${50000 + count.index * 100}",
+        "frontend_port_end": "${50099 + count.index * 100}",
+        "backend_port": "${count.index == 0 ? 22 : 3389}",
+        "frontend_ip_configuration_name": "fe",
+    }
+    nat = ["${azurerm_lb_nat_pool.admin[0].id}", "${azurerm_lb_nat_pool.admin[1].id}"]
+    _fix(tmp_path, {"main.tf.json": json.dumps(_json_module(pool, nat), indent=2)})
+    resources = json.loads(_read(tmp_path, "main.tf.json"))["resource"]
+    [nic] = resources["azurerm_linux_virtual_machine_scale_set"]["web"]["network_interface"]
+    assert nic["ip_configuration"][0] == {
+        "name": "internal",
+        "primary": True,
+        "load_balancer_backend_address_pool_ids": [
+            "${azurerm_lb_backend_address_pool.admin_v2[0].id}",
+            "${azurerm_lb_backend_address_pool.admin_v2[1].id}",
+        ],
+    }
+    _check_passes_and_nothing_is_left(tmp_path)
 
 
 def test_instances_migrate_would_refuse_are_left(tmp_path: Path) -> None:
