@@ -309,6 +309,18 @@ JSON_FOR_EACH_POOL = {
 }
 
 
+JSON_COUNT_POOL = {
+    "count": 2,
+    "name": "ssh-${count.index}",
+    "loadbalancer_id": "${azurerm_lb.web.id}",
+    "protocol": "Tcp",
+    "frontend_port_start": "${50000 + count.index * 100}",
+    "frontend_port_end": "${50099 + count.index * 100}",
+    "backend_port": "${count.index == 0 ? 22 : 3389}",
+    "frontend_ip_configuration_name": "fe",
+}
+
+
 def test_a_for_each_pool_in_terraform_json_is_rewritten_with_state_blocks(tmp_path: Path) -> None:
     doc = _json_module(JSON_FOR_EACH_POOL, "${values(azurerm_lb_nat_pool.admin)[*].id}")
     files = _fix(tmp_path, {"main.tf.json": json.dumps(doc, indent=2)}, "--terraform-state-blocks")
@@ -353,18 +365,8 @@ def test_a_for_each_pool_in_terraform_json_is_rewritten_with_state_blocks(tmp_pa
 
 
 def test_a_count_pool_in_terraform_json_joins_the_scale_sets_pools(tmp_path: Path) -> None:
-    pool = {
-        "count": 2,
-        "name": "ssh-${count.index}",
-        "loadbalancer_id": "${azurerm_lb.web.id}",
-        "protocol": "Tcp",
-        "frontend_port_start": "${50000 + count.index * 100}",
-        "frontend_port_end": "${50099 + count.index * 100}",
-        "backend_port": "${count.index == 0 ? 22 : 3389}",
-        "frontend_ip_configuration_name": "fe",
-    }
     doc = _json_module(
-        pool,
+        JSON_COUNT_POOL,
         "${[for p in azurerm_lb_nat_pool.admin : p.id]}",
         ["${azurerm_lb_backend_address_pool.other.id}"],
     )
@@ -473,18 +475,8 @@ def test_instances_named_by_key_become_their_own_backend_pools(tmp_path: Path) -
 
 
 def test_count_instances_named_by_index_in_terraform_json(tmp_path: Path) -> None:
-    pool = {
-        "count": 2,
-        "name": "ssh-${count.index}",
-        "loadbalancer_id": "${azurerm_lb.web.id}",
-        "protocol": "Tcp",
-        "frontend_port_start": "${50000 + count.index * 100}",
-        "frontend_port_end": "${50099 + count.index * 100}",
-        "backend_port": "${count.index == 0 ? 22 : 3389}",
-        "frontend_ip_configuration_name": "fe",
-    }
     nat = ["${azurerm_lb_nat_pool.admin[0].id}", "${azurerm_lb_nat_pool.admin[1].id}"]
-    _fix(tmp_path, {"main.tf.json": json.dumps(_json_module(pool, nat), indent=2)})
+    _fix(tmp_path, {"main.tf.json": json.dumps(_json_module(JSON_COUNT_POOL, nat), indent=2)})
     resources = json.loads(_read(tmp_path, "main.tf.json"))["resource"]
     [nic] = resources["azurerm_linux_virtual_machine_scale_set"]["web"]["network_interface"]
     assert nic["ip_configuration"][0] == {
