@@ -30,7 +30,7 @@ import platform
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,16 @@ from benchmarks import (
 )
 
 HERE = Path(__file__).resolve().parent
+# The sections of results.json, in the order they run.
+SECTIONS = (
+    "migration",
+    "detection",
+    "planning",
+    "fleet",
+    "check_cli",
+    "detection_scale",
+    "rehearsal_scale",
+)
 DETECT_TARGET_VS_JSON = 1.5
 
 
@@ -227,6 +237,15 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _when_measured(measured_at: dict[str, str | None]) -> str:
+    """A line naming the sections an earlier run measured (empty when one run measured them all)."""
+    if len(set(measured_at.values())) <= 1:
+        return ""
+    newest = max(v for v in measured_at.values() if v)
+    older = [f"{name} ({at})" for name, at in measured_at.items() if at != newest]
+    return f"Kept from earlier runs (`--only` re-measured the rest): {', '.join(older)}.\n\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run everything, write the result files, print the table; 1 when a target is missed."""
     parser = argparse.ArgumentParser(
@@ -246,37 +265,56 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--scale-mb", type=int, default=None, help="size of the exports of row 5 (MiB; 1024, --quick 256)"
     )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=SECTIONS,
+        metavar="SECTION",
+        help=f"run only this section (repeatable: {', '.join(SECTIONS)}); the others are kept from the "
+        "results.json in --out, and the result files say which section was measured when",
+    )
     args = parser.parse_args(argv)
     repeat = 1 if args.quick else 3
     started = time.perf_counter()
-    print("migration ...", file=sys.stderr, flush=True)
-    mig = migration.run(quick=args.quick, speedup=args.speedup, with_variants=True)
-    print("detection ...", file=sys.stderr, flush=True)
-    det = detect_speed.measure(args.detect_mb, repeat=max(repeat, 2))
-    print("planning ...", file=sys.stderr, flush=True)
-    plan = run_planning("instances", plan_scale.INSTANCE_SIZES, repeat) + run_planning(
-        "vms", plan_scale.VM_SIZES, repeat
-    )
-    print("fleet scan ...", file=sys.stderr, flush=True)
-    fleet = fleet_scan.measure(100 if args.quick else 1000, 20)
-    print("check as a user runs it ...", file=sys.stderr, flush=True)
-    checks = [check_cli.measure(n, repeat) for n in (5000, 50000)]
-    print("detection at scale ...", file=sys.stderr, flush=True)
-    scale = detect_scale.measure(args.scale_mb or (256 if args.quick else 1024))
-    print("rehearsal scale ...", file=sys.stderr, flush=True)
-    rehearsal = rehearsal_scale.run(quick=args.quick)
+    now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    previous: dict[str, Any] = {}
+    if args.only:
+        try:
+            previous = json.loads((args.out / "results.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            parser.error(f"--only keeps the other sections of {args.out / 'results.json'}, which cannot be read: {exc}")
+    runs: dict[str, Callable[[], Any]] = {
+        "migration": lambda: migration.run(quick=args.quick, speedup=args.speedup, with_variants=True),
+        "detection": lambda: detect_speed.measure(args.detect_mb, repeat=max(repeat, 2)),
+        "planning": lambda: run_planning("instances", plan_scale.INSTANCE_SIZES, repeat)
+        + run_planning("vms", plan_scale.VM_SIZES, repeat),
+        "fleet": lambda: fleet_scan.measure(100 if args.quick else 1000, 20),
+        "check_cli": lambda: [check_cli.measure(n, repeat) for n in (5000, 50000)],
+        "detection_scale": lambda: detect_scale.measure(args.scale_mb or (256 if args.quick else 1024)),
+        "rehearsal_scale": lambda: rehearsal_scale.run(quick=args.quick),
+    }
+    measured_at = dict(previous.get("measured_at") or dict.fromkeys(SECTIONS, previous.get("generated")))
+    sections: dict[str, Any] = {}
+    for name in SECTIONS:
+        if args.only and name not in args.only:
+            sections[name] = previous.get(name)
+            continue
+        print(f"{name} ...", file=sys.stderr, flush=True)
+        sections[name] = runs[name]()
+        measured_at[name] = now
+    mig = sections.pop("migration")
+    if args.only and "migration" not in args.only:
+        mig = [*(mig or []), *(previous.get("migration_variants") or [])]
     results: dict[str, Any] = {
-        "generated": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "command": "python -m benchmarks" + (" --quick" if args.quick else ""),
+        "generated": now,
+        "command": "python -m benchmarks"
+        + (" --quick" if args.quick else "")
+        + "".join(f" --only {n}" for n in args.only or ()),
         "machine": machine(),
+        "measured_at": measured_at,
         "migration": [r for r in mig if not r["variant"]],
         "migration_variants": [r for r in mig if r["variant"]],
-        "detection": det,
-        "planning": plan,
-        "fleet": fleet,
-        "check_cli": checks,
-        "detection_scale": scale,
-        "rehearsal_scale": rehearsal,
+        **sections,
     }
     results["missed_targets"] = evaluate(results)
     results["wall_seconds"] = round(time.perf_counter() - started, 1)
@@ -289,7 +327,8 @@ def main(argv: list[str] | None = None) -> int:
         f"`{results['command']}` on {results['generated']}: {m.get('cpu', '?')}, {m['cpus']} CPUs, "
         f"{m.get('memory_gib', '?')} GiB, Python {m['python']}, {m['platform']} "
         f"(load average at the end: {m.get('load_average', '?')}); {results['wall_seconds']} s in all.\n\n"
-        "Migration numbers are simulated seconds on the simulator's `realistic` profile; the baselines are "
+        + _when_measured(results["measured_at"])
+        + "Migration numbers are simulated seconds on the simulator's `realistic` profile; the baselines are "
         "re-enactments (see `benchmarks/baselines/`), not Microsoft's code.\n\n"
     )
     missed = results["missed_targets"]

@@ -29,8 +29,9 @@ def collector_paused() -> Iterator[None]:
     """Disable the cyclic collector inside the block; re-enable it afterwards only if it was enabled.
 
     Nothing is frozen on the way out (``gc.freeze``): in a process that goes on (tests, a library
-    caller), any object alive at that moment that became cyclic garbage later would never be freed;
-    run 30,000 times in one process that grew to gigabytes. The executable's ``detect`` instead
+    caller), any object alive at that moment that became cyclic garbage later would never be freed
+    (the reliability matrix's generated inputs, thousands of ``detect`` runs in one process, nearly
+    doubled its peak memory that way). The executable's ``detect`` instead
     keeps the collector off for its whole short life (:mod:`natmigrate.cli.launch`).
     """
     was_enabled = gc.isenabled()
