@@ -379,7 +379,7 @@ class _Rewrite:
             self._pool(local, self.d.rule_replacing(pool, f"NAT pool {pool.name}"))
             self.rewritten[ids.id_key(str(pool.id))] = local
         for local, instances in looped.items():
-            terraform_pool_lists.refuse_other_uses(self, local)
+            terraform_pool_lists.refuse_other_uses(self, local, instances)
             terraform_pool_loops.LoopedPool(self, local, instances).run()
         self._scale_sets()
         self.single_vm.run()

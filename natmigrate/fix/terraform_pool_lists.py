@@ -28,12 +28,12 @@ from typing import TYPE_CHECKING, Any
 
 from natmigrate import ids
 from natmigrate.fix import hcltext, terraform_json
-from natmigrate.fix.core import CannotRewriteError
+from natmigrate.fix.core import CannotRewriteError, find_ip_configuration
 from natmigrate.fix.jsontext import Edit, JsonText, append, member_text, plain, raw_at, remove
 from natmigrate.fix.terraform_pool_loops import POOL, pool_instances
 from natmigrate.fix.terraform_rules import LeftAtError
 from natmigrate.fix.tfblocks import BACKEND_POOL, rekeyed
-from natmigrate.model import IpConfiguration, Ref, ScaleSet, Unresolved
+from natmigrate.model import InboundNatPool, IpConfiguration, Ref, ScaleSet, Unresolved
 from natmigrate.plan.model import IpConfigEdit
 from natmigrate.sources.terraform import TfFile
 
@@ -110,55 +110,46 @@ def with_instances(ipc: IpConfiguration, module: _Module, named: _Ids) -> IpConf
 # -- other uses --------------------------------------------------------------------------------
 
 
-def _names_only_instances(expression: str, module: _Module, local: str) -> bool:
-    """True for a NAT pool list that names ``local`` only as the whole loop or instances by key."""
-    if _whole_loop(expression, module) == local:
-        return True
-    elements = _elements(expression)
-    mention = re.compile(rf"\b{POOL}\.{re.escape(local)}\b")
-    return elements is not None and all(
-        (_instance(e, module) or ("", ""))[0] == local for e in elements if mention.search(e)
-    )
-
-
-def refuse_other_uses(rewrite: _Rewrite, local: str) -> None:
-    """Leave the load balancer when looped pool ``local`` is used anywhere but in scale sets' NAT pool
-    lists (an output, ``depends_on``, another expression), reported at that use."""
+def refuse_other_uses(rewrite: _Rewrite, local: str, instances: list[InboundNatPool]) -> None:
+    """Leave the load balancer when looped pool ``local`` is used anywhere but in the NAT pool lists
+    the plan edits (an output, ``depends_on``, a list the planner could not read), reported at that
+    use: fix cannot tell whether it holds for the v2 rules, and would leave it naming a pool that is
+    gone."""
+    keys = {ids.id_key(str(p.id)) for p in instances}
+    allowed: dict[str, list[tuple[int, int]]] = {}
+    for change in rewrite.d.plan.scale_sets:
+        ss = next((s for s in rewrite.d.inventory.scale_sets if s.key == ids.id_key(change.id)), None)
+        for edit in change.edits if ss is not None else ():
+            ipc = find_ip_configuration(ss, edit)
+            if ipc is not None and any(ids.id_key(r) in keys for r in edit.remove):
+                rtype, ss_local = ipc.origin.pointer.split("/")[2:4]
+                f = rewrite._file(rtype, ss_local)
+                allowed.setdefault(f.path, []).extend(_nat_span(rewrite, f, ipc))
     pattern = re.compile(rf"\b{POOL}\.{re.escape(local)}\b")
     for f in rewrite.module.files.values():
-        allowed = [(at, at + len(c) + 2) for at, c in f.layout.comments]
-        allowed += [
-            span for span, value in _nat_lists(f) if _names_only_instances(value, rewrite.module, local)
-        ]
+        spans = [*allowed.get(f.path, []), *((at, at + len(c) + 2) for at, c in f.layout.comments)]
         for m in pattern.finditer(f.text):
-            if not any(s <= m.start() < e for s, e in allowed):
+            if not any(s <= m.start() < e for s, e in spans):
                 raise LeftAtError(
                     f"{POOL}.{local} is also used here; fix cannot tell whether that use holds for the "
-                    "v2 rules (it rewrites scale sets' NAT pool lists only)",
+                    "v2 rules (it rewrites the scale sets' NAT pool lists the plan edits only)",
                     f,
                     m.start(),
                 )
 
 
-_HCL_NAT_LIST = re.compile(rf"\b{_NAT_IDS}[ \t]*=[ \t]*")
-_JSON_NAT_LIST = re.compile(rf'"{_NAT_IDS}"\s*:\s*(?=["\[])')
-
-
-def _nat_lists(f: TfFile) -> list[tuple[tuple[int, int], str]]:
-    """Where each ``load_balancer_inbound_nat_rules_ids`` value of a file is, and its expression."""
-    out = []
+def _nat_span(rewrite: _Rewrite, f: TfFile, ipc: IpConfiguration) -> list[tuple[int, int]]:
+    """Where an ip configuration's ``load_balancer_inbound_nat_rules_ids`` value is."""
     if terraform_json.is_json(f):
-        for m in _JSON_NAT_LIST.finditer(f.text):
-            try:
-                value, end = json.JSONDecoder().raw_decode(f.text, m.end())
-            except ValueError:
-                continue
-            out.append(((m.end(), end), _json_expression(value) or ""))
-    else:
-        for m in _HCL_NAT_LIST.finditer(f.text):
-            end = hcltext.value_end(f.text, m.end())
-            out.append(((m.end(), end), f.text[m.end() : end]))
-    return out
+        jf = rewrite.json_files[f.path]
+        pointer = jf._pointer(ipc.origin.pointer)
+        c = jf.text.container(pointer) if pointer is not None else None
+        item = c.member(_NAT_IDS) if c is not None else None
+        return [(item.value_start, item.end)] if item is not None else []
+    span = f.positions.span(ipc.origin.pointer)
+    attrs = hcltext.attributes(f.layout, f.text.index("{", span[0])) if span is not None else {}
+    nat = attrs.get(_NAT_IDS)
+    return [(nat.value_start, nat.value_end)] if nat is not None else []
 
 
 # -- the rewrite -------------------------------------------------------------------------------
@@ -289,10 +280,11 @@ class _JsonIpConfiguration(_HclIpConfiguration):
         kept, new = split(nat_text)
         pools = c.member(_POOL_IDS)
         ops: list[Callable[[JsonText], None]] = []
-        if kept is not None:
-            nat_list = t.container(f"{pointer}/{_NAT_IDS}")
-            assert nat_list is not None and isinstance(raw_nat, list)  # kept elements: it is a list
+        nat_list = t.container(f"{pointer}/{_NAT_IDS}") if isinstance(raw_nat, list) else None
+        if kept is not None and nat_list is not None:
             ops += [remove(nat_list, i) for i, e in enumerate(raw_nat) if _json_expression(e) not in kept]
+        elif kept is not None:  # a list written as one expression, "${[a, b]}"
+            ops.append(plain(Edit(nat.value_start, nat.end, _json_value(f"[{', '.join(kept)}]", whole=True))))
         elif new is None or pools is not None:
             ops.append(remove(c, c.items.index(nat)))
         if new is not None:
@@ -344,9 +336,10 @@ def _json_expression(raw: Any) -> str | None:
     return None
 
 
-def _json_value(expression: str) -> str:
-    """An expression as a JSON value: a list's elements as ``"${...}"`` strings, else one string."""
+def _json_value(expression: str, whole: bool = False) -> str:
+    """An expression as a JSON value: a list's elements as ``"${...}"`` strings (unless ``whole``),
+    else one string."""
     elements = _elements(expression)
-    if elements is not None:
+    if elements is not None and not whole:
         return "[" + ", ".join(json.dumps(f"${{{e}}}") for e in elements) + "]"
     return json.dumps(f"${{{expression}}}")

@@ -449,9 +449,24 @@ def test_another_use_of_the_looped_pool_leaves_it_at_that_line(tmp_path: Path) -
     [left] = files["lb.tf"]["unfixable"]
     assert left["reason"] == (
         "azurerm_lb_nat_pool.admin is also used here; fix cannot tell whether that use holds for the v2 "
-        f"rules (it rewrites scale sets' NAT pool lists only) ({tmp_path / 'lb.tf'}:28)"
+        f"rules (it rewrites the scale sets' NAT pool lists the plan edits only) ({tmp_path / 'lb.tf'}:28)"
     )
     assert lb.splitlines()[27] == "  value = azurerm_lb_nat_pool.admin"
+
+
+def test_a_list_the_planner_cannot_read_leaves_the_pool_loop_at_that_list(tmp_path: Path) -> None:
+    # One expression for the whole list: the planner cannot tell what it names, so the scale set is
+    # not edited; rewriting the pools would leave it naming pools that are gone.
+    nat = '${[azurerm_lb_nat_pool.admin["ssh"].id, var.extra_pool]}'
+    text = json.dumps(_json_module(JSON_FOR_EACH_POOL, nat), indent=2)
+    files = _fix(tmp_path, {"main.tf.json": text})
+    assert not files["main.tf.json"]["changed"]
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if "load_balancer_inbound_nat_rules_ids" in t)
+    assert any(
+        u["reason"].startswith("azurerm_lb_nat_pool.admin is also used here")
+        and u["reason"].endswith(f"({tmp_path / 'main.tf.json'}:{line})")
+        for u in files["main.tf.json"]["unfixable"]
+    ), files["main.tf.json"]["unfixable"]
 
 
 def test_instances_named_by_key_become_their_own_backend_pools(tmp_path: Path) -> None:
