@@ -42,6 +42,7 @@ from natmigrate import ids
 from natmigrate.fix import (
     hcltext,
     terraform_json,
+    terraform_json_rules,
     terraform_loops,
     terraform_pool_lists,
     terraform_pool_loops,
@@ -342,7 +343,7 @@ class _Rewrite:
         self.pool_refs: dict[str, str] = {}
         self.rewritten: dict[str, str] = {}  # NAT pool id key -> its Terraform name
         self.taken = {name for (t, name) in module.raw if t == BACKEND_POOL}
-        self.single_vm = terraform_rules.SingleVmRules(self)
+        self.single_vm = terraform_rules.SingleVmRules(self, terraform_json_rules.JsonRuleText(self))
 
     def _file(self, rtype: str, name: str) -> TfFile:
         """The file that declares a resource."""
@@ -385,8 +386,12 @@ class _Rewrite:
         self.single_vm.run()
 
     def _name_text(self, raw_text: str, template: str, source: str, planned: str) -> str:
-        quoted = raw_text.startswith('"') and raw_text.endswith('"')
-        return f'"{_renamed(raw_text[1:-1] if quoted else f"${{{raw_text}}}", template, source, planned)}"'
+        return f'"{self.name_template(tfblocks.in_string(raw_text), template, source, planned)}"'
+
+    @staticmethod
+    def name_template(body: str, template: str, source: str, planned: str) -> str:
+        """A planned name as a string template built on the source's (``body``, the text inside quotes)."""
+        return _renamed(body, template, source, planned)
 
     def state(self, f: TfFile, *blocks: tfblocks.StateBlock) -> None:
         """Record state blocks, written into ``f`` (in its syntax) with ``--terraform-state-blocks``."""
@@ -472,10 +477,21 @@ class _Rewrite:
         if name is None:
             name = self._name_text(raw_name, self.options.pool_name, self._source_name(local), planned.name)
         lb_expr = f.text[lb_attr.value_start : lb_attr.value_end]
-        block = f'\n\nresource "{BACKEND_POOL}" "{new_local}" {{\n  loadbalancer_id = {lb_expr}\n  name            = {name}\n}}'
-        self.edits.add(f, Edit(after, after, block))
+        self.pool_block(f, after, new_local, lb_expr, name)
         self._new_pool(f, new_local, planned, lb_expr, name[1:-1], after)
         return ref
+
+    def pool_block(
+        self, f: TfFile, after: int, local: str, lb_expr: str, name: str, loop: tuple[str, str] | None = None
+    ) -> None:
+        """A new ``azurerm_lb_backend_address_pool`` block after offset ``after`` (``name`` as HCL text),
+        built by ``loop`` (``count``/``for_each`` and its text) when given."""
+        first = f"  {loop[0]:<15} = {loop[1]}\n" if loop is not None else ""
+        block = (
+            f'\n\nresource "{BACKEND_POOL}" "{local}" {{\n{first}'
+            f"  loadbalancer_id = {lb_expr}\n  name            = {name}\n}}"
+        )
+        self.edits.add(f, Edit(after, after, block))
 
     def _backend_pool(self, pool_id: str, local: str) -> tuple[str, str | None, BackendPoolPlan]:
         """The reference (``azurerm_x.name.id``) to the backend pool a rule targets, and the

@@ -95,6 +95,9 @@ class JsonFile:
     f: TfFile
     text: JsonText = field(init=False)
     to_rules: set[str] = field(default_factory=set)  # NAT pools that become rules
+    # Other resources that change type, by (old type, new type): their Terraform names.
+    retyped: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    dropped: dict[str, set[str]] = field(default_factory=dict)  # resources deleted, by type
     # New resources by type: (Terraform name, value to render, or text at an indentation).
     new: dict[str, list[tuple[str, Any, str | None]]] = field(default_factory=dict)
     touched: bool = False
@@ -250,39 +253,69 @@ class JsonFile:
         """Every committed edit, with the NAT pools moved to ``azurerm_lb_nat_rule`` and the new
         resources placed."""
         t = self.text
-        resources = t.container("/resource") if self.to_rules or self.new else None
-        if resources is not None and self.to_rules:
-            pools = self._object(f"/resource/{POOL}", POOL)
-            pools_item = resources.member(POOL)
-            assert pools_item is not None
-            every = {it.key for it in pools.items} <= self.to_rules
-            if every and resources.member(RULE) is None:
-                t.plain.append(Edit(pools_item.start, pools_item.value_start, _key_text(t, pools_item, RULE)))
+        moves = {(POOL, RULE): self.to_rules, **self.retyped}
+        changed = self.to_rules or self.retyped or self.dropped or self.new
+        resources = t.container("/resource") if changed else None
+        if resources is None:
+            return t.edits()
+        for (old, new), names in moves.items():
+            if not names:
+                continue
+            members = self._object(f"/resource/{escape(old)}", old)
+            old_item = resources.member(old)
+            gone = self.dropped.get(old, set())
+            assert old_item is not None
+            every = {it.key for it in members.items} <= names | gone
+            if every and not gone and resources.member(new) is None:
+                t.plain.append(Edit(old_item.start, old_item.value_start, _key_text(t, old_item, new)))
             else:
-                self._move(resources, pools, every)
-        if resources is not None:
-            self._place_new(resources)
+                self._move(resources, members, every, (old, new), names)
+                if not every:
+                    self._drop(resources, old, gone)
+        for rtype, gone in self.dropped.items():
+            if not any(old == rtype and names for (old, _), names in moves.items()):
+                self._drop(resources, rtype, gone)
+        self._place_new(resources)
         return t.edits()
 
-    def _move(self, resources: Container, pools: Container, every: bool) -> None:
-        """Move the rewritten pools' members, with their edits, under ``azurerm_lb_nat_rule``."""
+    def _drop(self, resources: Container, rtype: str, gone: set[str]) -> None:
+        """Delete the resources ``gone`` of type ``rtype``: the type's key too when none is left."""
+        members = self._object(f"/resource/{escape(rtype)}", rtype)
+        if {it.key for it in members.items} <= gone:
+            remove(resources, next(i for i, it in enumerate(resources.items) if it.key == rtype))(self.text)
+            return
+        for i, item in enumerate(members.items):
+            if item.key in gone:
+                remove(members, i)(self.text)
+
+    def _move(
+        self,
+        resources: Container,
+        pools: Container,
+        every: bool,
+        types: tuple[str, str] = (POOL, RULE),
+        names: set[str] | None = None,
+    ) -> None:
+        """Move the members ``names`` (the rewritten pools), with their edits, from under ``types[0]``
+        (``azurerm_lb_nat_pool``) to ``types[1]`` (``azurerm_lb_nat_rule``)."""
         t = self.text
+        names = self.to_rules if names is None else names
         pending = t.edits()
         moved: list[tuple[int, int]] = []
         for i, item in enumerate(pools.items):
-            if item.key not in self.to_rules:
+            if item.key not in names:
                 continue
             inside = [e for e in pending if item.value_start <= e.start and e.end <= item.end]
             shifted = [
                 Edit(e.start - item.value_start, e.end - item.value_start, e.replacement) for e in inside
             ]
             body = apply(t.original[item.value_start : item.end], shifted)
-            self.new.setdefault(RULE, []).append((item.key or "", body, line_indent(t.text, item.start)))
+            self.new.setdefault(types[1], []).append((item.key or "", body, line_indent(t.text, item.start)))
             moved.append((item.value_start, item.end))
             if not every:
                 remove(pools, i)(t)
         if every:
-            index = next(i for i, it in enumerate(resources.items) if it.key == POOL)
+            index = next(i for i, it in enumerate(resources.items) if it.key == types[0])
             remove(resources, index)(t)
         # The moved bodies' own edits now travel with them.
         t.plain = [e for e in t.plain if not any(s <= e.start and e.end <= end for s, end in moved)]

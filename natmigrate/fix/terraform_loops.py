@@ -35,9 +35,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from natmigrate.fix import hcltext, tfexpr
+from natmigrate.fix import tfexpr
 from natmigrate.fix.core import CannotRewriteError, name_parts
-from natmigrate.fix.jsontext import Edit
 from natmigrate.fix.tfblocks import (
     ASSOCIATION,
     BACKEND_POOL,
@@ -45,7 +44,6 @@ from natmigrate.fix.tfblocks import (
     POOL_ASSOCIATION,
     RULE,
     import_block,
-    in_string,
     removed_block,
     unique_local,
 )
@@ -292,11 +290,11 @@ def expand_nics(
     return expanded, rest
 
 
-def _instance_text(quoted: str, at: Instance) -> str:
-    """The text inside an HCL string for one instance: its literal value when it has one
-    (``"rdp-vm${count.index}"`` -> ``rdp-vm0``), else with the loop's references written as literals."""
-    value = at_instance(quoted, at)
-    return value if isinstance(value, str) else (_substituted(quoted[1:-1], at) or quoted[1:-1])
+def _instance_text(template: str, at: Instance) -> str:
+    """A string template for one instance: its literal value when it has one (``rdp-vm${count.index}``
+    -> ``rdp-vm0``), else with the loop's references written as literals."""
+    value = at_instance(f'"{template}"', at)
+    return value if isinstance(value, str) else (_substituted(template, at) or template)
 
 
 # -- the rewrite -------------------------------------------------------------------------------
@@ -347,62 +345,44 @@ class LoopedRule:
         self._write(loop, assoc_name, af, assoc_body)
 
     def _write(self, loop: Loop, assoc_name: str, af: TfFile, assoc_body: Mapping[str, Any]) -> None:
-        f, start, end, brace = self.r._block(RULE, self.local)
-        attrs = hcltext.attributes(f.layout, brace)
-        name_attr, lb_attr = attrs.get("name"), attrs.get("loadbalancer_id")
-        port, loop_attr = attrs.get("frontend_port"), attrs.get(loop.kind)
-        if name_attr is None or lb_attr is None or port is None or loop_attr is None:
-            raise self._refuse("it has no name, loadbalancer_id or frontend_port")
-        a_span = af.positions.span(f"/resource/{ASSOCIATION}/{assoc_name}")
-        a_attrs = hcltext.attributes(af.layout, af.text.index("{", a_span[0])) if a_span else {}
-        ipc_attr = a_attrs.get("ip_configuration_name")
-        if ipc_attr is None or "nat_rule_id" not in a_attrs:
-            raise self._refuse(f"{ASSOCIATION}.{assoc_name} is not written as arguments")
+        f = self.r._file(RULE, self.local)
+        text = self.s.text(f)  # the edits in the syntax of each file (HCL or JSON)
+        rule = text.rule(self.local)
+        association = self.s.text(af).written_association(assoc_name)
         self.s.no_other_references(self.local, [(assoc_name, af, assoc_body)])
         new_local = unique_local(self.local, self.s.taken)
         pool_local = unique_local(self.local, self.r.taken)
         first = self.planned[0]
-        new_name = self.r._name_text(
-            f.text[name_attr.value_start : name_attr.value_end],
-            self.r.options.rule_name,
-            str(first[0].name),
-            first[1].name,
-        )
-        loop_text = f.text[loop_attr.value_start : loop_attr.value_end]
-        lb_expr = f.text[lb_attr.value_start : lb_attr.value_end]
+        new_name = self.r.name_template(rule.name, self.r.options.rule_name, str(first[0].name), first[1].name)
         ref = f"{BACKEND_POOL}.{pool_local}[{loop.index}].id"
         nic = _NIC_AT.match(_expression(assoc_body.get("network_interface_id")))
         assert nic is not None  # looped_binding matched it
-        ipc_text = in_string(af.text[ipc_attr.value_start : ipc_attr.value_end])
         before, _, after = self.r.options.pool_name.partition("{source}")
-        pool_name = f'"{before}${{{NIC}.{nic.group(1)}[{loop.index}].name}}-{ipc_text}{after}"'
-        self.s.as_v2(f, (start, brace), (self.local, new_local), (name_attr, new_name), port, ref)
-        block = (
-            f'\n\nresource "{BACKEND_POOL}" "{pool_local}" {{\n  {loop.kind:<15} = {loop_text}\n'
-            f"  loadbalancer_id = {lb_expr}\n  name            = {pool_name}\n}}"
-        )
-        self.r.edits.add(f, Edit(end, end, block))
-        self.r.edits.note(f, f"new backend pools {BACKEND_POOL}.{pool_local}, one per instance", end)
+        pool_name = f"{before}${{{NIC}.{nic.group(1)}[{loop.index}].name}}-{association.ip_configuration}{after}"
+        text.as_v2(rule, (self.local, new_local), new_name, ref)
+        text.backend_pool(rule, pool_local, pool_name, loop.kind)
+        self.r.edits.note(f, f"new backend pools {BACKEND_POOL}.{pool_local}, one per instance", rule.end)
         self.r.edits.note(
             f,
             f"v1 NAT rules {self.local} ({loop.kind}) -> {RULE}.{new_local}, each at its own port "
             "on a backend pool of its NIC",
-            start,
+            rule.at,
         )
         self.s.association(assoc_name, af, ref, None)
-        if lb_expr.endswith(".id"):
-            nic_id = _expression(assoc_body.get("network_interface_id"))
-            self._state_blocks(
-                f, loop, (new_local, pool_local, assoc_name), lb_expr, (new_name, pool_name, ipc_text, nic_id)
-            )
+        if rule.lb.endswith(".id"):
+            texts = (new_name, pool_name, association.ip_configuration, association.nic)
+            self._state_blocks(f, loop, (new_local, pool_local, assoc_name), rule.lb, texts)
 
     def _state_blocks(
         self,
         f: TfFile,
         loop: Loop,
-        addresses: tuple[str, str, str], lb_expr: str, texts: tuple[str, str, str, str]
+        addresses: tuple[str, str, str],
+        lb_expr: str,
+        texts: tuple[str, str, str, str],
     ) -> None:
-        """Every instance imported at its key; the old addresses removed whole (``removed`` takes no key)."""
+        """Every instance imported at its key; the old addresses removed whole (``removed`` takes no key).
+        ``texts``: the rule's and pool's names and the ip configuration's (string templates), the NIC's id."""
         rule_local, pool_local, assoc_name = addresses
         name, pool_name, ipc, nic_id = texts
         for at in loop.instances:

@@ -16,6 +16,10 @@ exactly as for a live NIC. What the planner decides is written back as:
 * each association becomes ``azurerm_network_interface_backend_address_pool_association`` (same
   NIC, same ip configuration name, ``backend_address_pool_id``), again removed and imported.
 
+The decisions are made once (:class:`SingleVmRules`) and written by the emitter of each file's syntax
+(:class:`RuleText`: :class:`HclRuleText` here, :class:`~natmigrate.fix.terraform_json_rules.JsonRuleText`
+for ``*.tf.json``), so a rule in one syntax and its association in the other get the same rewrite.
+
 Anything else that refers to the v1 rule (an output, ``depends_on``, a NIC's
 ``load_balancer_inbound_nat_rules_ids`` of old providers) leaves the load balancer untouched,
 reported with the line: fix cannot tell whether that use still holds for the v2 rule.
@@ -26,7 +30,8 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 from natmigrate import ids
 from natmigrate.fix import hcltext, terraform_json, terraform_loops
@@ -190,18 +195,29 @@ def loop(rewrite: _Rewrite, rtype: str, local: str) -> tuple[str, TfFile, int] |
     by one (:mod:`natmigrate.fix.terraform_loops`) is not rewritten, its file and where the loop is:
     the planner could not decide for each instance, so a rewrite would be a guess. (NAT pools:
     :func:`natmigrate.fix.terraform_pool_loops.refuse`.)"""
-    if terraform_json.is_json(rewrite._file(rtype, local)):
+    f = rewrite._file(rtype, local)
+    if terraform_json.is_json(f) and rtype != RULE:
         return None
-    f, _, _, brace = rewrite._block(rtype, local)
-    attrs = hcltext.attributes(f.layout, brace)
     for kind in ("for_each", "count"):
-        if kind in attrs:
+        at = _argument_at(rewrite, f, (rtype, local), kind)
+        if at is not None:
             why = (
                 "its instances cannot all be evaluated (fix evaluates literals, count.index, each.key, "
                 "each.value and whole-number arithmetic; rule, NIC and association must share the loop)"
             )
-            return f"{rtype}.{local} is built by {kind}: {why}", f, attrs[kind].line_start
+            return f"{rtype}.{local} is built by {kind}: {why}", f, at
     return None
+
+
+def _argument_at(rewrite: _Rewrite, f: TfFile, resource: tuple[str, str], key: str) -> int | None:
+    """Where a resource's argument ``key`` is written (``None``: it has none), in either syntax."""
+    rtype, local = resource
+    if terraform_json.is_json(f):
+        span = f.positions.span(f"/resource/{rtype}/{local}/{key}")
+        return span[0] if span is not None else None
+    brace = rewrite._block(rtype, local)[3]
+    attr = hcltext.attributes(f.layout, brace).get(key)
+    return attr.line_start if attr is not None else None
 
 
 def refuse_loop(rewrite: _Rewrite, rtype: str, local: str) -> None:
@@ -211,17 +227,91 @@ def refuse_loop(rewrite: _Rewrite, rtype: str, local: str) -> None:
         raise LeftAtError(*found)
 
 
-# -- the rewrite -------------------------------------------------------------------------------
+# -- the rewrite: what is decided, whatever the syntax -----------------------------------------
+
+
+@dataclass(frozen=True)
+class WrittenRule:
+    """What a v1 rule's block says, read from its file in either syntax."""
+
+    f: TfFile
+    local: str  # its Terraform name
+    at: int  # where its block starts (its line)
+    end: int  # where it ends (HCL writes a new backend pool after it)
+    name: str  # its name as the text inside a string: ``rdp-vm1``, ``${var.prefix}-rdp``
+    lb: str  # its load balancer as an expression (``azurerm_lb.web.id``; ``""`` when not one)
+    lb_written: str  # its ``loadbalancer_id`` value as the file writes it
+
+
+@dataclass(frozen=True)
+class WrittenAssociation:
+    """A NAT rule association as its file writes it, once it became a backend pool association."""
+
+    f: TfFile
+    at: int
+    nic: str  # its network_interface_id as an expression
+    ip_configuration: str  # its ip_configuration_name as the text inside a string
+
+
+class RuleText(Protocol):
+    """The edits of one syntax (HCL: :class:`HclRuleText`; JSON:
+    :class:`~natmigrate.fix.terraform_json_rules.JsonRuleText`) for what :class:`SingleVmRules` decides.
+    Names are string templates (the text inside quotes), references expressions."""
+
+    def rule(self, local: str) -> WrittenRule:
+        """The v1 rule ``local``; :class:`LeftAtError` when it has no name, load balancer or port."""
+        ...
+
+    def as_v2(self, rule: WrittenRule, addresses: tuple[str, str], name: str, pool_ref: str) -> None:
+        """The rule at its new address (``(old, new)``) with ``name``, its own port as a one-port
+        range and ``backend_address_pool_id = pool_ref``."""
+        ...
+
+    def backend_pool(self, rule: WrittenRule, local: str, name: str, loop: str | None = None) -> None:
+        """A new ``azurerm_lb_backend_address_pool.<local>`` on the rule's load balancer; built by the
+        rule's own ``loop`` argument (``count``/``for_each``) when given."""
+        ...
+
+    def written_association(self, name: str) -> WrittenAssociation:
+        """The NAT rule association ``name`` as written; :class:`LeftAtError` when not as arguments."""
+        ...
+
+    def retype_association(self, name: str, pool_ref: str) -> WrittenAssociation:
+        """The NAT rule association ``name`` as a backend pool association on ``pool_ref``."""
+        ...
+
+    def drop_association(self, name: str) -> tuple[TfFile, int]:
+        """Delete the association ``name``; its file and where it was."""
+        ...
+
+
+def resource_at(rewrite: _Rewrite, rtype: str, local: str) -> tuple[TfFile, int]:
+    """The file of a resource and where its block starts, in either syntax."""
+    f = rewrite._file(rtype, local)
+    span = f.positions.span(f"/resource/{rtype}/{local}")
+    if span is None:
+        raise CannotRewriteError(f"{rtype}.{local}: its block could not be located")
+    return f, span[0]
 
 
 class SingleVmRules:
-    """The single-VM v1 rules of one load balancer the plan migrates, as edits of ``rewrite``."""
+    """The single-VM v1 rules of one load balancer the plan migrates, as edits of ``rewrite``.
 
-    def __init__(self, rewrite: _Rewrite):
+    The decisions (addresses, names, pools, state blocks) are made here once; ``json`` writes them
+    in files of Terraform's JSON syntax, :class:`HclRuleText` in HCL files.
+    """
+
+    def __init__(self, rewrite: _Rewrite, json: RuleText):
         self.r = rewrite
         self.module = rewrite.module
         self.taken = {name for (t, name) in self.module.raw if t == RULE}
         self.left: list[Unfixable] = []
+        self.hcl = HclRuleText(rewrite)
+        self.json = json
+
+    def text(self, f: TfFile) -> RuleText:
+        """The edits for ``f``'s syntax."""
+        return self.json if terraform_json.is_json(f) else self.hcl
 
     def run(self) -> None:
         d = self.r.d
@@ -249,79 +339,57 @@ class SingleVmRules:
                 continue
             refuse_loop(self.r, RULE, local)
             if len(planned) != 1:
-                f, start = self.r._block(RULE, local)[:2]
                 raise LeftAtError(
-                    f"{RULE}.{local}: the plan has no rule for it (unresolved values)", f, start
+                    f"{RULE}.{local}: the plan has no rule for it (unresolved values)",
+                    *resource_at(self.r, RULE, local),
                 )
             self._rule(local, planned[0])
         for local, planned_instances in instances.items():
             terraform_loops.LoopedRule(self, local, planned_instances).run()
 
-    def as_v2(
-        self,
-        f: TfFile,
-        block: tuple[int, int],
-        locals_: tuple[str, str],
-        name: tuple[hcltext.Attribute, str],
-        port: hcltext.Attribute,
-        pool_ref: str,
-    ) -> None:
-        """The edits making a v1 rule's block (``start``, ``{``) the v2 rule: its new address and name,
-        a one-port range at its own port (the same text), and its backend pool."""
-        start, brace = block
-        header_at = f.text.index(f'"{locals_[0]}"', start, brace)
-        value = f.text[port.value_start : port.value_end]
-        self.r.edits.add(f, Edit(header_at, header_at + len(locals_[0]) + 2, f'"{locals_[1]}"'))
-        self.r.edits.add(f, Edit(name[0].value_start, name[0].value_end, name[1]))
-        self.r.edits.add(f, renamed(f, port, [("frontend_port_start", value), ("frontend_port_end", value)]))
-        self.r.edits.add(
-            f, hcltext.insert_before_close(f.layout, brace, [f"backend_address_pool_id = {pool_ref}"])
-        )
-
     def leave(self, rtype: str, local: str, why: str, at: tuple[TfFile, int] | None = None) -> None:
         """Report ``rtype.local`` as left as it is, at its line or ``at`` (the plan leaves it)."""
         if any(u.resource == f"{rtype}.{local}" for u in self.left):
             return  # another instance of the same loop
-        f, start = at or self.r._block(rtype, local)[:2]
-        self.left.append(Unfixable(f"{rtype}.{local}", why, f.text.count("\n", 0, start) + 1, names=(local,)))
+        f, start = at or resource_at(self.r, rtype, local)
+        line = f.text.count("\n", 0, start) + 1
+        self.left.append(Unfixable(f"{rtype}.{local}", why, line, names=(local,)))
 
     def _rule(self, local: str, v2: NatRuleV2) -> None:
-        f, start, end, brace = self.r._block(RULE, local)
-        attrs = hcltext.attributes(f.layout, brace)
-        name_attr, lb_attr, port = attrs.get("name"), attrs.get("loadbalancer_id"), attrs.get("frontend_port")
-        if name_attr is None or lb_attr is None or port is None:
-            raise LeftAtError(f"{RULE}.{local} has no name, loadbalancer_id or frontend_port", f, start)
+        text = self.text(self.r._file(RULE, local))
+        rule = text.rule(local)
+        f = rule.f
         if v2.frontend_port_range_start != v2.frontend_port_range_end:
-            raise LeftAtError(f"{RULE}.{local}: the plan gives it a range, not its own port", f, start)
+            raise LeftAtError(f"{RULE}.{local}: the plan gives it a range, not its own port", f, rule.at)
         associations = self.associations(local)
         self.no_other_references(local, associations)
         new_local = unique_local(local, self.taken)
-        raw_name = f.text[name_attr.value_start : name_attr.value_end]
         source = self.module.raw[(RULE, local)][0]
-        new_name = self.r._name_text(
-            raw_name, self.r.options.rule_name, _literal(source.get("name")) or local, v2.name
+        new_name = self.r.name_template(
+            rule.name, self.r.options.rule_name, _literal(source.get("name")) or local, v2.name
         )
         pool_name = self._pool_name(v2, associations)
-        ref = self.r._pool_ref(v2.backend_address_pool, local, f, lb_attr, raw_name, end, pool_name)
-        self.as_v2(f, (start, brace), (local, new_local), (name_attr, new_name), port, ref)
+        ref, pool_local, planned_pool = self.r._backend_pool(v2.backend_address_pool, local)
+        if pool_local is not None:
+            assert pool_name is not None  # a reused pool is declared already
+            text.backend_pool(rule, pool_local, pool_name)
+            self.r._new_pool(f, pool_local, planned_pool, rule.lb, pool_name, rule.end)
+        text.as_v2(rule, (local, new_local), new_name, ref)
         self.r.edits.note(
             f,
             f"v1 NAT rule {local} -> {RULE}.{new_local} ({v2.name}, port {v2.frontend_port_range_start}) "
             f"on backend pool {v2.backend_address_pool.rsplit('/', 1)[-1]}",
-            start,
+            rule.at,
         )
-        lb_expr = f.text[lb_attr.value_start : lb_attr.value_end]
-        known = lb_expr.endswith(".id")  # the load balancer's id is in the state: import ids can use it
+        known = rule.lb.endswith(".id")  # the load balancer's id is in the state: import ids can use it
         if known:
             self.r.state(
                 f,
-                import_block(f"{RULE}.{new_local}", f"${{{lb_expr}}}/inboundNatRules/{new_name[1:-1]}"),
+                import_block(f"{RULE}.{new_local}", f"${{{rule.lb}}}/inboundNatRules/{new_name}"),
                 removed_block(f"{RULE}.{local}"),
             )
         # The backend pool's id as import-id text: a new pool's from the load balancer's and its name.
-        pool_id = (
-            f"${{{ref}}}" if pool_name is None else f"${{{lb_expr}}}/backendAddressPools/{pool_name[1:-1]}"
-        )
+        pool_id = f"${{{ref}}}" if pool_name is None else f"${{{rule.lb}}}/backendAddressPools/{pool_name}"
         for assoc, af, body in associations:
             if self._already_in(body, ref):
                 self._drop_association(assoc, af, known)
@@ -340,15 +408,9 @@ class SingleVmRules:
         )
 
     def _drop_association(self, name: str, f: TfFile, known: bool) -> None:
-        """Delete an association block (its line breaks and one blank line after it too)."""
-        span = f.positions.span(f"/resource/{ASSOCIATION}/{name}")
-        assert span is not None
-        end = span[1]
-        while end < len(f.text) and end - span[1] < 2 and f.text[end] == "\n":
-            end += 1
-        self.r.edits.add(f, Edit(span[0], end, ""))
+        f, at = self.text(f).drop_association(name)
         self.r.edits.note(
-            f, f"{ASSOCIATION}.{name} removed: its ip configuration is already in the backend pool", span[0]
+            f, f"{ASSOCIATION}.{name} removed: its ip configuration is already in the backend pool", at
         )
         if known:
             self.r.state(f, removed_block(f"{ASSOCIATION}.{name}"))
@@ -397,7 +459,7 @@ class SingleVmRules:
     def _pool_name(
         self, v2: NatRuleV2, associations: list[tuple[str, TfFile, Mapping[str, Any]]]
     ) -> str | None:
-        """The new backend pool's name as HCL text, built on the NIC's own name (``None``: reused)."""
+        """The new backend pool's name as a string template built on the NIC's own name (``None``: reused)."""
         planned = self.r.d.planned_pool(v2.backend_address_pool)
         if planned.action == "reuse":
             return None
@@ -417,34 +479,95 @@ class SingleVmRules:
                 f"backend pool {planned.name}: its name is not --pool-name applied to the NIC"
             )
         nic_text = literal if literal is not None else f"${{{NIC}.{nic_local}.name}}"
-        return f'"{parts[0]}{nic_text}-{ipc}{parts[1]}"'
+        return f"{parts[0]}{nic_text}-{ipc}{parts[1]}"
 
     def association(self, name: str, f: TfFile, pool_ref: str, pool_id: str | None) -> None:
+        """The association ``name`` as a backend pool association on ``pool_ref``; its state blocks
+        when the pool's id (``pool_id``, import-id text) is known."""
+        written = self.text(f).retype_association(name, pool_ref)
+        self.r.edits.note(written.f, f"{ASSOCIATION}.{name} -> {POOL_ASSOCIATION}.{name}", written.at)
+        if pool_id is None:
+            return
+        # azurerm's id for it: {networkInterfaceId}/ipConfigurations/{ipConfigurationName}|{backendAddressPoolId}
+        self.r.state(
+            written.f,
+            import_block(
+                f"{POOL_ASSOCIATION}.{name}",
+                f"${{{written.nic}}}/ipConfigurations/{written.ip_configuration}|{pool_id}",
+            ),
+            removed_block(f"{ASSOCIATION}.{name}"),
+        )
+
+
+# -- the rewrite in HCL ------------------------------------------------------------------------
+
+
+class HclRuleText:
+    """The HCL edits of a single-VM rule's rewrite (:class:`RuleText`)."""
+
+    def __init__(self, rewrite: _Rewrite):
+        self.r = rewrite
+
+    def rule(self, local: str) -> WrittenRule:
+        f, start, end, brace = self.r._block(RULE, local)
+        attrs = hcltext.attributes(f.layout, brace)
+        name_attr, lb_attr = attrs.get("name"), attrs.get("loadbalancer_id")
+        if name_attr is None or lb_attr is None or "frontend_port" not in attrs:
+            raise LeftAtError(f"{RULE}.{local} has no name, loadbalancer_id or frontend_port", f, start)
+        lb = f.text[lb_attr.value_start : lb_attr.value_end]
+        name = in_string(f.text[name_attr.value_start : name_attr.value_end])
+        return WrittenRule(f, local, start, end, name, lb, lb)
+
+    def as_v2(self, rule: WrittenRule, addresses: tuple[str, str], name: str, pool_ref: str) -> None:
+        f, start, _, brace = self.r._block(RULE, addresses[0])
+        attrs = hcltext.attributes(f.layout, brace)
+        name_attr, port = attrs["name"], attrs["frontend_port"]  # rule() checked both
+        value = f.text[port.value_start : port.value_end]
+        header_at = f.text.index(f'"{addresses[0]}"', start, brace)
+        self.r.edits.add(f, Edit(header_at, header_at + len(addresses[0]) + 2, f'"{addresses[1]}"'))
+        self.r.edits.add(f, Edit(name_attr.value_start, name_attr.value_end, f'"{name}"'))
+        self.r.edits.add(f, renamed(f, port, [("frontend_port_start", value), ("frontend_port_end", value)]))
+        self.r.edits.add(
+            f, hcltext.insert_before_close(f.layout, brace, [f"backend_address_pool_id = {pool_ref}"])
+        )
+
+    def backend_pool(self, rule: WrittenRule, local: str, name: str, loop: str | None = None) -> None:
+        looped = None
+        if loop is not None:
+            attr = hcltext.attributes(rule.f.layout, self.r._block(RULE, rule.local)[3])[loop]
+            looped = (loop, rule.f.text[attr.value_start : attr.value_end])
+        self.r.pool_block(rule.f, rule.end, local, rule.lb_written, f'"{name}"', looped)
+
+    def drop_association(self, name: str) -> tuple[TfFile, int]:
+        """Delete an association block (its line breaks and one blank line after it too)."""
+        f, start = resource_at(self.r, ASSOCIATION, name)
         span = f.positions.span(f"/resource/{ASSOCIATION}/{name}")
         assert span is not None
-        start = span[0]
-        brace = f.text.index("{", start)
-        attrs = hcltext.attributes(f.layout, brace)
-        rule_attr, nic_attr, ipc_attr = (
-            attrs.get("nat_rule_id"),
-            attrs.get("network_interface_id"),
-            attrs.get("ip_configuration_name"),
-        )
-        if rule_attr is None or nic_attr is None or ipc_attr is None:
+        end = span[1]
+        while end < len(f.text) and end - span[1] < 2 and f.text[end] == "\n":
+            end += 1
+        self.r.edits.add(f, Edit(start, end, ""))
+        return f, start
+
+    def _association(self, name: str) -> tuple[WrittenAssociation, Mapping[str, hcltext.Attribute]]:
+        f, start = resource_at(self.r, ASSOCIATION, name)
+        attrs = hcltext.attributes(f.layout, f.text.index("{", start))
+        nic_attr, ipc_attr = attrs.get("network_interface_id"), attrs.get("ip_configuration_name")
+        if "nat_rule_id" not in attrs or nic_attr is None or ipc_attr is None:
             raise LeftAtError(f"{ASSOCIATION}.{name} is not written as arguments", f, start)
-        at = f.text.index(ASSOCIATION, start, brace)
+        nic = f.text[nic_attr.value_start : nic_attr.value_end]
+        ipc = in_string(f.text[ipc_attr.value_start : ipc_attr.value_end])
+        return WrittenAssociation(f, start, nic, ipc), attrs
+
+    def written_association(self, name: str) -> WrittenAssociation:
+        return self._association(name)[0]
+
+    def retype_association(self, name: str, pool_ref: str) -> WrittenAssociation:
+        written, attrs = self._association(name)
+        f, rule_attr = written.f, attrs["nat_rule_id"]
+        at = f.text.index(ASSOCIATION, written.at)
         self.r.edits.add(f, Edit(at, at + len(ASSOCIATION), POOL_ASSOCIATION))
         for edit in rekeyed(f, attrs, {"nat_rule_id": "backend_address_pool_id"}):
             self.r.edits.add(f, edit)
         self.r.edits.add(f, Edit(rule_attr.value_start, rule_attr.value_end, pool_ref))
-        self.r.edits.note(f, f"{ASSOCIATION}.{name} -> {POOL_ASSOCIATION}.{name}", start)
-        if pool_id is None:
-            return
-        nic = f.text[nic_attr.value_start : nic_attr.value_end]
-        ipc = in_string(f.text[ipc_attr.value_start : ipc_attr.value_end])
-        # azurerm's id for it: {networkInterfaceId}/ipConfigurations/{ipConfigurationName}|{backendAddressPoolId}
-        self.r.state(
-            f,
-            import_block(f"{POOL_ASSOCIATION}.{name}", f"${{{nic}}}/ipConfigurations/{ipc}|{pool_id}"),
-            removed_block(f"{ASSOCIATION}.{name}"),
-        )
+        return written
