@@ -4,7 +4,9 @@ in HCL and in Terraform JSON; loops it cannot evaluate are left with the reason 
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -568,3 +570,36 @@ def test_terraform_fmt_accepts_the_rewritten_loops(tmp_path: Path, files: dict[s
     assert _fix(tmp_path, files, "--terraform-state-blocks")["lb.tf"]["changed"]
     after = fmt._fmt_check(tmp_path)
     assert after.returncode == 0, after.stdout + after.stderr
+
+
+@pytest.mark.skipif(fmt.TERRAFORM is None, reason="terraform is not installed")
+@pytest.mark.parametrize("syntax", ["hcl", "json"])
+def test_terraform_itself_loads_the_rewritten_loops_with_their_state_blocks(
+    tmp_path: Path, syntax: str
+) -> None:
+    """``terraform validate`` loads every file (resources, instance-keyed ``import`` blocks, ``removed``)
+    before it asks for the azurerm provider, which cannot be installed here: "Missing required
+    provider" alone means the rewrite loads."""
+    if syntax == "hcl":
+        files = {
+            "lb.tf": LB_HEAD + FOR_EACH_POOL,
+            "vmss.tf": vmss("[for p in azurerm_lb_nat_pool.admin : p.id]"),
+        }
+    else:
+        files = {
+            "main.tf.json": json.dumps(_json_module(JSON_COUNT_POOL, "${azurerm_lb_nat_pool.admin[*].id}"))
+        }
+    assert _fix(tmp_path, files, "--terraform-state-blocks")[next(iter(files))]["changed"]
+    env = {**os.environ, "CHECKPOINT_DISABLE": "1", "TF_CLI_CONFIG_FILE": os.devnull, "NO_COLOR": "1"}
+    assert fmt.TERRAFORM is not None
+    run = subprocess.run(
+        [fmt.TERRAFORM, "validate", "-no-color"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=120,
+    )
+    errors = re.findall(r"^Error: (.+)$", run.stdout + run.stderr, re.M)
+    assert errors == ["Missing required provider"], run.stdout + run.stderr
