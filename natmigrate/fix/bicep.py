@@ -18,15 +18,15 @@ written back with the file's own expressions:
   (``'${lb.id}/backendAddressPools/...'`` or ``resourceId(...)``); one that does not reference the
   load balancer's symbol gets it in ``dependsOn``.
 
-A load balancer is rewritten whole or not at all (Azure forbids NAT pools beside user-defined NAT
-rules). What cannot be rewritten safely (built by a ``for`` loop, declared by a module's inputs, a
-value the evaluator cannot tell, single-VM rules) is left as it is and reported with the reason and
-the line.
+``for`` loops the evaluator can expand are planned instance by instance and rewritten as loops
+(:mod:`natmigrate.fix.bicep_loops`). A load balancer is rewritten whole or not at all (Azure forbids
+NAT pools beside user-defined NAT rules). What cannot be rewritten safely (a loop over items the
+evaluator cannot tell, declared by a module's inputs, a value the evaluator cannot tell) is left as
+it is and reported with the reason and the line.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Mapping
 
@@ -34,7 +34,16 @@ from natmigrate import ids
 from natmigrate.errors import InputError
 from natmigrate.fix import planmatch
 from natmigrate.fix.arm import STAND_IN
-from natmigrate.fix.bicepexpr import Evaluator, derived, quoted, string_inner
+from natmigrate.fix.bicep_loops import (
+    LeftAtLineError,
+    LoopedPools,
+    LoopedReferences,
+    LoopedRules,
+    Loops,
+    PlanIndex,
+    renamed_reference,
+)
+from natmigrate.fix.bicepexpr import Evaluator, derived, quoted, string_inner, unknown_values
 from natmigrate.fix.biceptext import BicepText
 from natmigrate.fix.core import (
     CannotRewriteError,
@@ -48,7 +57,7 @@ from natmigrate.fix.core import (
     name_parts,
 )
 from natmigrate.fix.jsontext import Edit, apply, line_indent
-from natmigrate.model import Child, NetworkInterface, Resource, ScaleSet, Snapshot, Unresolved
+from natmigrate.model import Child, InboundNatRule, NetworkInterface, Resource, ScaleSet, Snapshot, Unresolved
 from natmigrate.plan.model import IpConfigEdit, NatRuleV2, NicChange, ScaleSetChange
 from natmigrate.sources.bicep import BICEP, BicepFile, Declaration, parse_bicep
 
@@ -59,31 +68,9 @@ _SYMBOL_ID_REF = re.compile(r"^'\$\{([A-Za-z_][A-Za-z0-9_]*)\.id\}/inboundNat(?:
 _POOL_REFS = "loadBalancerInboundNatPools"
 _RULE_REFS = "loadBalancerInboundNatRules"
 _STAND_IN_VALUE = re.compile(re.escape(STAND_IN) + r"([A-Za-z0-9_]+)")
-
-
-class _LeftAtLineError(CannotRewriteError):
-    """A construct left as it is, at a line of its own (not the load balancer's)."""
-
-    def __init__(self, message: str, line: int | None):
-        super().__init__(message)
-        self.line = line
-
-
-def _camel(name: str) -> str:
-    """A model field's name as Bicep spells the property (``frontend_port`` is ``frontendPort``)."""
-    return re.sub(r"_(\w)", lambda m: m.group(1).upper(), name)
-
-
-def _unknown_values(child: Child) -> str:
-    """Which of a construct's values fix cannot tell, as written."""
-    found = [
-        f"{_camel(f.name)} is `{v.expression}`"
-        for f in dataclasses.fields(child)
-        if isinstance(v := getattr(child, f.name), Unresolved)
-        or isinstance(v := getattr(v, "id", None), Unresolved)
-    ]
-    found += [f"{f.property} is `{f.value.expression}`" for f in getattr(child, "unresolved", ())]
-    return ", ".join(found[:3]) + ": values fix cannot tell" if found else "a value fix cannot tell"
+_DECLARED = re.compile(
+    r"^[ \t]*(?:param|var|resource|module|output|func|type)[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.M
+)
 
 
 def _readable(message: str) -> str:
@@ -101,8 +88,15 @@ class _LoadBalancerRewrite:
         options: FixOptions,
         decls: Mapping[str, Declaration],
         snapshot: Snapshot,
+        loops: Loops,
     ):
         self.snapshot = snapshot
+        self.loops = loops
+        self.index = PlanIndex(d)
+        self.handled: set[str] = set()  # NIC changes a loop rewrite made
+        self.pool_vars: list[str] = []  # vars of new backend pools built by a loop
+        # backend pool key -> (before, after): named on the NAT pool reference it replaces
+        self.named_on_reference: dict[str, tuple[str, str]] = {}
         self.t = text
         self.d = d
         self.options = options
@@ -128,7 +122,7 @@ class _LoadBalancerRewrite:
                 "call by hand (fix does not rewrite module inputs)"
             )
         if isinstance(decl.body, list):
-            raise _LeftAtLineError(f"{what} is built by a for loop", self.t.line(decl.pointer))
+            raise LeftAtLineError(f"{what} is built by a for loop", self.t.line(decl.pointer))
         return decl
 
     def run(self) -> None:
@@ -150,7 +144,17 @@ class _LoadBalancerRewrite:
             *((c, self.d.inventory.network_interfaces, _RULE_REFS) for c in self.d.plan.network_interfaces),
         ]
         for change, candidates, key in owners:
-            self._owner(change, candidates, key)
+            if ids.id_key(change.id) not in self.handled:
+                self._owner(change, candidates, key)
+
+    def unique_symbol(self, wanted: str) -> str:
+        """``wanted``, or ``wanted2``, ... : a name no declaration of the file uses."""
+        taken = {m.group(1) for m in _DECLARED.finditer(self.t.text)}
+        name, n = wanted, 1
+        while name in taken:
+            n += 1
+            name = f"{wanted}{n}"
+        return name
 
     def _unknown_references(self) -> None:
         """A NAT reference fix cannot tell may point at what it would rewrite: then nothing is rewritten."""
@@ -162,9 +166,11 @@ class _LoadBalancerRewrite:
             for ipc in owner.ip_configurations:
                 for ref in (*ipc.nat_pools, *ipc.nat_rules):
                     if isinstance(ref.id, Unresolved):
-                        raise _LeftAtLineError(
+                        array = ref.origin.pointer.rsplit("/", 1)[0]
+                        loop = f" (in {self.loops.unknown(array)})" if self.t.is_loop(array) else ""
+                        raise LeftAtLineError(
                             f"{owner.display_name} ip configuration {ipc.name} references a NAT pool or rule "
-                            f"as `{ref.id.expression}`, which fix cannot tell",
+                            f"as `{ref.id.expression}`, which fix cannot tell{loop}",
                             self.t.line(ref.origin.pointer),
                         )
 
@@ -201,6 +207,26 @@ class _LoadBalancerRewrite:
     def _resource_id(self, pool_name: str) -> str:
         return f"resourceId('{POOL_TYPE}', {self.lb_name}, {pool_name})"
 
+    def _reference(self, pool_id: str, gone: Mapping[str, str], written: str | None) -> str:
+        """How an ip configuration references a backend pool it gains (``gone``: the NAT references it
+        drops, pointer -> id). A pool named after a NAT pool of a loop is named on the reference to that
+        NAT pool as written here (the loop's variable means nothing outside the loop)."""
+        parts = self.named_on_reference.get(ids.loose_key(pool_id))
+        if parts is None:
+            return self._outside_ref(self.pool_names[ids.loose_key(pool_id)], written)
+        for ptr, nat_id in gone.items():
+            rules = self.index.replacing(nat_id)
+            ref = self.t.source(f"{ptr}/id")
+            if ref is not None and any(ids.ids_match(r.backend_address_pool, pool_id) for r in rules):
+                renamed = renamed_reference(ref, *parts, self._resource_id)
+                if renamed is not None:
+                    return renamed
+        raise LeftAtLineError(
+            f"a NAT pool reference is not written '${{{self.lb.symbol}.id}}/inboundNatPools/...' or "
+            "resourceId('Microsoft.Network/loadBalancers/inboundNatPools', ...)",
+            self.t.line(next(iter(gone))),
+        )
+
     def _outside_ref(self, pool_name: str, written: str | None) -> str:
         """A backend pool reference from another resource, in the style of the reference it replaces."""
         m = _SYMBOL_ID_REF.match(written or "")
@@ -213,20 +239,22 @@ class _LoadBalancerRewrite:
     def _nat_pools(self) -> None:
         props = f"{self.lb.pointer}/properties"
         pools_ptr = f"{props}/inboundNatPools"
-        if not self.t.is_array(pools_ptr):
-            what = "built by a for loop" if self.t.is_loop(pools_ptr) else "not written as an array"
-            raise _LeftAtLineError(f"its inboundNatPools is {what}", self.t.line(pools_ptr))
-        for pool in self.d.lb.inbound_nat_pools:
-            rules = self.d.rules_replacing(pool)
-            if len(rules) != 1:
-                raise _LeftAtLineError(
-                    f"NAT pool {pool.name}: the plan has no rule for it ({_unknown_values(pool)})",
-                    self.t.line(pool.origin.pointer),
-                )
-            if pool.origin.pointer.rsplit("/", 1)[0] != pools_ptr:
-                raise CannotRewriteError(f"NAT pool {pool.name} is not an element of its inboundNatPools")
-            self._as_rule(pool, rules[0])
-            self.rewritten[ids.loose_key(str(pool.id))] = str(pool.id)
+        if self.t.is_loop(pools_ptr):
+            LoopedPools(self, pools_ptr, self.loops).run()
+        elif self.t.is_array(pools_ptr):
+            for pool in self.d.lb.inbound_nat_pools:
+                rules = self.d.rules_replacing(pool)
+                if len(rules) != 1:
+                    raise LeftAtLineError(
+                        f"NAT pool {pool.name}: the plan has no rule for it ({unknown_values(pool)})",
+                        self.t.line(pool.origin.pointer),
+                    )
+                if pool.origin.pointer.rsplit("/", 1)[0] != pools_ptr:
+                    raise CannotRewriteError(f"NAT pool {pool.name} is not an element of its inboundNatPools")
+                self._as_rule(pool, rules[0])
+                self.rewritten[ids.loose_key(str(pool.id))] = str(pool.id)
+        else:
+            raise LeftAtLineError("its inboundNatPools is not written as an array", self.t.line(pools_ptr))
         rules_ptr = f"{props}/inboundNatRules"
         existing = self.t.source(rules_ptr)
         if existing is not None:
@@ -271,25 +299,31 @@ class _LoadBalancerRewrite:
 
     def _v1_rules(self) -> None:
         kept = {ids.id_key(r) for r in self.d.plan.keep_v1_rules}
+        looped: dict[str, list[InboundNatRule]] = {}
         for rule in self.d.lb.inbound_nat_rules:
             if rule.version != "v1" or (isinstance(rule.id, str) and ids.id_key(rule.id) in kept):
                 continue
+            decl = self.decls.get(rule.origin.pointer)
+            if decl is not None and isinstance(decl.body, list):
+                looped.setdefault(decl.pointer, []).append(rule)
+                continue
             planned = self.d.rules_replacing(rule)
             if len(planned) != 1:
-                raise _LeftAtLineError(
-                    f"v1 NAT rule {rule.name}: the plan has no rule for it ({_unknown_values(rule)})",
+                raise LeftAtLineError(
+                    f"v1 NAT rule {rule.name}: the plan has no rule for it ({unknown_values(rule)})",
                     self.t.line(rule.origin.pointer),
                 )
-            decl = self.decls.get(rule.origin.pointer)
             inline = f"{self.lb.pointer}/properties/inboundNatRules"
-            if (decl is not None and isinstance(decl.body, list)) or self.t.is_loop(inline):
-                raise _LeftAtLineError(
+            if self.t.is_loop(inline):
+                raise LeftAtLineError(
                     f"v1 NAT rule {rule.name} is built by a for loop", self.t.line(rule.origin.pointer)
                 )
             if decl is None and rule.origin.pointer.rsplit("/", 1)[0] != inline:
                 raise CannotRewriteError(f"v1 NAT rule {rule.name} is not one the file writes out")
             self._v1_rule(rule, planned[0])
             self.rewritten[ids.loose_key(str(rule.id))] = str(rule.id)
+        for pointer, rules in looped.items():
+            LoopedRules(self, self.decls[pointer], rules, self.loops).run()
 
     def _v1_rule(self, rule: Child, v2: NatRuleV2) -> None:
         ptr = rule.origin.pointer
@@ -317,6 +351,8 @@ class _LoadBalancerRewrite:
         )
 
     def _new_backend_pools(self) -> None:
+        if self.pool_vars:
+            self._pool_vars()
         if not self.new_pools:
             return
         u = self.t.unit()
@@ -332,6 +368,40 @@ class _LoadBalancerRewrite:
                 self.t.insert(f"{self.lb.pointer}/properties", f"backendAddressPools: [\n{body}\n]")
             )
 
+    def _pool_vars(self) -> None:
+        """Backend pools built by a loop join the load balancer's inline ones: ``concat([...], var)``."""
+        ptr = f"{self.lb.pointer}/properties/backendAddressPools"
+        span = self.t.value_span(ptr)
+        if self.t.is_array(ptr) and span is not None:
+            self.edits += [
+                Edit(span[0], span[0], "concat("),
+                Edit(span[1], span[1], "".join(f", {v}" for v in self.pool_vars) + ")"),
+            ]
+        elif span is not None:
+            raise CannotRewriteError("its backendAddressPools is not written as an array")
+        elif self._child_pools():
+            # a PUT of the load balancer with inline pools removes the child pools it does not list
+            raise CannotRewriteError(
+                "its backend pools are child resources (loadBalancers/backendAddressPools): inline pools beside "
+                "them would remove them at the next deployment"
+            )
+        else:
+            value = self.pool_vars[0] if len(self.pool_vars) == 1 else f"concat({', '.join(self.pool_vars)})"
+            self.edits.append(self.t.insert(f"{self.lb.pointer}/properties", f"backendAddressPools: {value}"))
+
+    def _child_pools(self) -> bool:
+        """Does the file declare backend pools of this load balancer (or of one it cannot tell) as
+        child resources?"""
+        for decl in self.decls.values():
+            if decl.kind != "resource" or decl.type.rsplit("/", 1)[-1].lower() != "backendaddresspools":
+                continue
+            body = decl.body[0] if isinstance(decl.body, list) and decl.body else decl.body
+            parent = body.get("parent") if isinstance(body, dict) else None
+            owner = decl.parent.symbol if decl.parent is not None else getattr(parent, "expression", None)
+            if owner in (None, self.lb.symbol):
+                return True
+        return False
+
     # -- single-VM rules the plan leaves --------------------------------------------------------
 
     def _kept_v1_rules(self) -> None:
@@ -343,11 +413,14 @@ class _LoadBalancerRewrite:
             if self.options.scope == "pools":
                 note = "--scope pools leaves single-VM v1 rules as they are"
             decl = self.decls.get(rule.origin.pointer)
-            if decl is not None and isinstance(decl.body, list):
-                note = (
-                    "declared in a for loop: fix does not expand loops, so it cannot tell which ip "
-                    "configuration each item serves"
-                )
+            if (
+                decl is not None
+                and isinstance(decl.body, list)
+                and self.loops.instances(decl.pointer) is None
+            ):
+                note = self.loops.why_not(decl.pointer)
+            elif note is not None and "bound to no ip configuration" in note:
+                note = self._unknown_rule_reference() or note
             self.left.append(
                 Unfixable(
                     str(rule.name),
@@ -356,6 +429,27 @@ class _LoadBalancerRewrite:
                     names=(str(rule.name),),
                 )
             )
+
+    def _unknown_rule_reference(self) -> str | None:
+        """Why a rule bound to no ip configuration may be bound after all: a NIC's NAT rule reference
+        fix cannot tell (in a loop it cannot expand, say)."""
+        for nic in self.snapshot.network_interfaces:
+            for ipc in nic.ip_configurations:
+                for ref in ipc.nat_rules:
+                    if not isinstance(ref.id, Unresolved):
+                        continue
+                    decl = self.decls.get(nic.origin.pointer)
+                    why = (
+                        f": the NIC is declared in {self.loops.unknown(decl.pointer)}"
+                        if decl is not None and isinstance(decl.body, list)
+                        else ""
+                    )
+                    return (
+                        f"the plan finds no ip configuration for it, but NIC {nic.display_name} references NAT "
+                        f"rules as `{ref.id.expression}` (line {self.t.line(ref.origin.pointer)}), which fix "
+                        f"cannot tell{why}"
+                    )
+        return None
 
     # -- scale sets and NICs ---------------------------------------------------------------------
 
@@ -369,31 +463,38 @@ class _LoadBalancerRewrite:
         if "resourceId(" in "".join(w for w in touched if w):
             self._depends_on_lb(decl)
 
-    def _ip_configuration(self, owner: Resource, kind: str, key: str, edit: IpConfigEdit) -> str | None:
-        """Rewrite one ip configuration; the references it added (``None`` when untouched)."""
+    def _ip_configuration(
+        self, owner: Resource, kind: str, key: str, edit: IpConfigEdit, label: str | None = None
+    ) -> str | None:
+        """Rewrite one ip configuration; the references it added (``None`` when untouched). ``label``
+        names the owner when the text is every instance of a loop."""
         remove = [r for r in edit.remove if ids.loose_key(r) in self.rewritten]
         if not remove:
             return None
-        what = f"{kind} {owner.display_name} ip configuration {edit.ip_configuration}"
+        what = f"{kind} {label or owner.display_name} ip configuration {edit.ip_configuration}"
         ipc = find_ip_configuration(owner, edit)
         if ipc is None:
             raise CannotRewriteError(f"{what} is not in this file")
         props = f"{ipc.origin.pointer}/properties"
         nat_ptr = f"{props}/{key}"
+        if self.t.is_loop(nat_ptr):
+            nat_refs = ipc.nat_pools if key == _POOL_REFS else ipc.nat_rules
+            looped = LoopedReferences(self, what, nat_ptr, self.loops)
+            return looped.run(nat_refs, remove, self.decls[owner.origin.pointer])
         if not self.t.is_array(nat_ptr) or not self.t.is_object(props):
             raise CannotRewriteError(f"{what}: {key} is not written as an array")
-        gone: list[str] = []
+        gone: dict[str, str] = {}  # pointer -> the NAT construct it references
         for ref in ipc.nat_pools if key == _POOL_REFS else ipc.nat_rules:
             if isinstance(ref.id, str) and ids.loose_key(ref.id) in {ids.loose_key(r) for r in remove}:
                 if ref.origin.pointer.rsplit("/", 1)[0] != nat_ptr:
-                    raise _LeftAtLineError(f"{what}: its {key} is built by a for loop", self.t.line(nat_ptr))
-                gone.append(ref.origin.pointer)
+                    raise LeftAtLineError(f"{what}: its {key} is built by a for loop", self.t.line(nat_ptr))
+                gone[ref.origin.pointer] = ref.id
         if len(gone) != len(remove):
             raise CannotRewriteError(f"{what}: a NAT reference is not one the file writes out")
         add = self.d.pools_to_add(edit, [self.rewritten[ids.loose_key(r)] for r in remove])
-        written = self.t.source(f"{gone[0]}/id")
-        refs = [self._outside_ref(self.pool_names[ids.loose_key(p)], written) for p in dict.fromkeys(add)]
-        multiline = "\n" in (self.t.source(gone[0]) or "")
+        written = self.t.source(f"{next(iter(gone))}/id")
+        refs = [self._reference(p, gone, written) for p in dict.fromkeys(add)]
+        multiline = "\n" in (self.t.source(next(iter(gone))) or "")
         u = self.t.unit()
         elements = [f"{{\n{u}id: {r}\n}}" if multiline else f"{{ id: {r} }}" for r in refs]
         all_gone = len(gone) == len(_elements(self.t, nat_ptr))
@@ -461,11 +562,13 @@ def _elements(t: BicepText, array_ptr: str) -> list[str]:
     return out
 
 
-def _read(path: str, text: str) -> tuple[BicepFile, BicepFile]:
-    """The file as written (what ``check`` reads) and with its expressions evaluated (what is planned)."""
+def _read(path: str, text: str) -> tuple[BicepFile, BicepFile, Loops]:
+    """The file as written (what ``check`` reads) and with its expressions evaluated and its loops
+    expanded (what is planned)."""
     as_written = parse_bicep(path, text)
-    evaluator = Evaluator(as_written.declarations, as_written.variables, text)
-    return as_written, parse_bicep(path, text, resolve=evaluator)
+    evaluator = Evaluator(as_written.declarations, as_written.variables, text, as_written.loops)
+    loops = Loops(as_written.loops, evaluator, text)
+    return as_written, parse_bicep(path, text, resolve=evaluator, expand=loops.expand), loops
 
 
 def _verify(result: FileFix, rewritten: list[Decisions]) -> None:
@@ -491,7 +594,7 @@ def _verify(result: FileFix, rewritten: list[Decisions]) -> None:
 
 def fix_bicep(path: str, original: str, options: FixOptions) -> FileFix:
     """Fix one Bicep file (nothing is written here)."""
-    as_written, read = _read(path, original)
+    as_written, read, loops = _read(path, original)
     text = BicepText(original, read.positions)
     decls = {d.pointer: d for d in read.declarations}
     result = FileFix(path, BICEP, original, original)
@@ -499,26 +602,26 @@ def fix_bicep(path: str, original: str, options: FixOptions) -> FileFix:
     rewritten: list[Decisions] = []
     for d in decide(read.snapshot, options):
         try:
-            rewrite = _LoadBalancerRewrite(text, d, options, decls, read.snapshot)
+            rewrite = _LoadBalancerRewrite(text, d, options, decls, read.snapshot, loops)
             rewrite.run()
         except CannotRewriteError as exc:
             decl = decls.get(d.lb.origin.pointer)
             name = decl.symbol if decl is not None else _readable(d.lb.display_name)
             written = [str(lb.name) for lb in as_written.snapshot.load_balancers if lb.origin == d.lb.origin]
-            result.unfixable.append(
-                Unfixable(
-                    name,
-                    _readable(str(exc)),
-                    exc.line if isinstance(exc, _LeftAtLineError) else text.line(d.lb.origin.pointer),
-                    names=(str(d.lb.name), *written),
-                )
+            left = Unfixable(
+                name,
+                _readable(str(exc)),
+                exc.line if isinstance(exc, LeftAtLineError) else text.line(d.lb.origin.pointer),
+                names=(str(d.lb.name), *written),
             )
+            if left not in result.unfixable:  # a load balancer built by a loop: one per instance
+                result.unfixable.append(left)
             continue
         if rewrite.edits:
             rewritten.append(d)
         edits += rewrite.edits
         result.changes.extend(Change(_readable(c.message), c.line) for c in rewrite.changes)
-        result.unfixable.extend(rewrite.left)
+        result.unfixable.extend(u for u in rewrite.left if u not in result.unfixable)
     if "\r\n" in original:  # what is added follows the file's line endings
         edits = [
             Edit(e.start, e.end, e.replacement.replace("\r\n", "\n").replace("\n", "\r\n")) for e in edits

@@ -221,6 +221,7 @@ class _Parser:
         self.positions = Positions(text)
         self.declarations: list[Declaration] = []
         self.variables: dict[str, Any] = {}
+        self.loops: dict[str, str] = {}  # pointer of a ``[for ...]`` value -> its header as written
 
     # -- token helpers -------------------------------------------------------------------------
 
@@ -525,6 +526,7 @@ class _Parser:
         self.skip_nl()
         if self.tok.kind == "id" and self.tok.text == "for":
             # [for x in xs: body] -- one representative element, positioned at the body.
+            header_start = self.advance().end
             depth = 0
             while True:
                 t = self.advance()
@@ -536,13 +538,14 @@ class _Parser:
                     depth -= 1
                 elif depth == 0 and t.kind == "punct" and t.text == ":":
                     break
+            self.loops[pointer] = self.text[header_start : t.start].strip()
             self.skip_nl()
             at_resource = owner is not None and owner.pointer == pointer
             body = self.parse_value(pointer if at_resource else pointer + "/0", owner)
             self.skip_nl()
             self.expect("]")
             self._ends(pointer)
-            return [body]
+            return ForLoop([body], pointer)
         out: list[Any] = []
         while True:
             self.skip_nl()
@@ -553,6 +556,14 @@ class _Parser:
             out.append(self.parse_value(f"{pointer}/{len(out)}", owner))
             if self.is_punct(","):
                 self.advance()
+
+
+class ForLoop(list[Any]):
+    """A ``[for ...]`` value: its one representative element (the body), and where it is written."""
+
+    def __init__(self, items: list[Any], pointer: str):
+        super().__init__(items)
+        self.pointer = pointer
 
 
 def _escape(key: str) -> str:
@@ -568,6 +579,9 @@ _Vars = Mapping[str, Any]
 _NO_VARS: _Vars = {}
 # Evaluates an expression the reader kept as written (``natmigrate fix`` plans on resolved values).
 Resolver = Callable[[Unresolved], Any]
+# The instances of the ``for`` loop at a pointer (a resource's, or an array's), one resolver each
+# (``fix`` expands the loops it can evaluate); ``None`` keeps the one representative item.
+Expander = Callable[[str], "list[Resolver] | None"]
 
 
 def _text(value: Any) -> str:
@@ -608,42 +622,55 @@ def full_type_and_name(
     return rtype, f"{pname}/{name}"
 
 
-def _items(parser: _Parser, resolve: Resolver | None = None) -> Iterator[tuple[Mapping[str, Any], Origin]]:
+def _items(
+    parser: _Parser, resolve: Resolver | None = None, expand: Expander | None = None
+) -> Iterator[tuple[Mapping[str, Any], Origin]]:
     by_symbol = {d.symbol: d for d in parser.declarations}
     for decl in parser.declarations:
         origin = parser.origin(decl.pointer)
         if decl.kind == "module":
             yield from _module_items(decl, origin, parser.variables)
             continue
-        body = _resource_body(decl)
-        if decl.existing or not isinstance(body, Mapping):
+        written = _resource_body(decl)
+        if decl.existing or not isinstance(written, Mapping):
             continue
-        if resolve is not None:
-            body = _plain(body, parser.variables, resolve=resolve)
-        rtype, name = full_type_and_name(decl, by_symbol, parser.variables, resolve)
-        obj = {k: _plain(v, parser.variables) for k, v in body.items() if k != "parent"}
-        obj["type"] = rtype
-        obj["name"] = name
-        yield obj, origin
+        instances = expand(decl.pointer) if expand is not None and isinstance(decl.body, list) else None
+        for each in [resolve] if instances is None else instances:
+            body = _plain(written, parser.variables, 0, each, expand) if each is not None else written
+            rtype, name = full_type_and_name(decl, by_symbol, parser.variables, each)
+            obj = {k: _plain(v, parser.variables) for k, v in body.items() if k != "parent"}
+            obj["type"] = rtype
+            obj["name"] = name
+            yield obj, origin
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def _plain(value: Any, variables: _Vars = _NO_VARS, depth: int = 0, resolve: Resolver | None = None) -> Any:
+def _plain(
+    value: Any,
+    variables: _Vars = _NO_VARS,
+    depth: int = 0,
+    resolve: Resolver | None = None,
+    expand: Expander | None = None,
+) -> Any:
     """A copy where a bare variable name becomes the variable's value (and, with ``resolve``, any
-    expression it can evaluate becomes its value)."""
+    expression it can evaluate becomes its value; with ``expand``, a loop it can evaluate its instances)."""
     if isinstance(value, Unresolved):
         name = value.expression
         if name in variables and depth < 16 and _IDENTIFIER.fullmatch(name):
-            return _plain(variables[name], variables, depth + 1, resolve)
+            return _plain(variables[name], variables, depth + 1, resolve, expand)
         return resolve(value) if resolve is not None else value
     if isinstance(value, dict):
-        plain = {k: _plain(v, variables, depth, resolve) for k, v in value.items()}
+        plain = {k: _plain(v, variables, depth, resolve, expand) for k, v in value.items()}
         origin = getattr(value, "origin", None)
         return _located(plain, origin) if origin is not None else plain
+    if isinstance(value, ForLoop) and expand is not None and len(value) == 1:
+        instances = expand(value.pointer)
+        if instances is not None:
+            return [_plain(value[0], variables, depth, each, expand) for each in instances]
     if isinstance(value, list):
-        return [_plain(v, variables, depth, resolve) for v in value]
+        return [_plain(v, variables, depth, resolve, expand) for v in value]
     return value
 
 
@@ -766,14 +793,22 @@ class BicepFile:
     spans: list[tuple[int, int]]  # (open, close) offsets of every bracket pair
     declarations: list[Declaration]
     variables: dict[str, Any]  # ``var`` values and ``param`` defaults, as read
+    loops: dict[
+        str, str
+    ]  # pointer of every ``[for ...]`` value -> its header as written (``i in range(0, 2)``)
 
 
 def parse_bicep(
-    path: str, text: str, parameters: TemplateParameters = NO_PARAMETERS, resolve: Resolver | None = None
+    path: str,
+    text: str,
+    parameters: TemplateParameters = NO_PARAMETERS,
+    resolve: Resolver | None = None,
+    expand: Expander | None = None,
 ) -> BicepFile:
     """Parse Bicep source (``parameters``: ``--parameters`` values for its ``param`` declarations);
     raises :class:`InputError` with line and column on a syntax error. ``resolve`` evaluates the
-    expressions of resource bodies it can (``fix`` plans on values; ``check`` reads them as written)."""
+    expressions of resource bodies it can (``fix`` plans on values; ``check`` reads them as written);
+    ``expand`` gives a resource declared in a loop one item per instance."""
     try:
         parser = _Parser(path, text, parameters)
         parser.parse_file()
@@ -781,7 +816,7 @@ def parse_bicep(
         raise InputError(path, f"Bicep syntax error: {exc}", exc.line, exc.column) from None
     except RecursionError:
         raise InputError(path, "Bicep nested too deeply to read") from None
-    snapshot = assemble(_items(parser, resolve), path, BICEP)
+    snapshot = assemble(_items(parser, resolve, expand), path, BICEP)
     return BicepFile(
         snapshot,
         parser.comments,
@@ -789,6 +824,7 @@ def parse_bicep(
         _spans(parser.tokens),
         parser.declarations,
         parser.variables,
+        parser.loops,
     )
 
 
