@@ -64,6 +64,11 @@ from natmigrate.sources.bicep import BICEP, BicepFile, Declaration, parse_bicep
 __all__ = ["BICEP", "fix_bicep"]
 
 POOL_TYPE = "Microsoft.Network/loadBalancers/backendAddressPools"
+# A PUT of the load balancer with inline pools removes the child pools it does not list.
+_INLINE_BESIDE_CHILD_POOLS = (
+    "its backend pools are child resources (loadBalancers/backendAddressPools): inline pools beside "
+    "them would remove them at the next deployment"
+)
 _SYMBOL_ID_REF = re.compile(r"^'\$\{([A-Za-z_][A-Za-z0-9_]*)\.id\}/inboundNat(?:Pools|Rules)/", re.I)
 _POOL_REFS = "loadBalancerInboundNatPools"
 _RULE_REFS = "loadBalancerInboundNatRules"
@@ -362,6 +367,8 @@ class _LoadBalancerRewrite:
             self.edits += [self.t.insert(ptr, e) for e in elements]
         elif self.t.start(ptr) is not None:
             raise CannotRewriteError("its backendAddressPools is not written as an array")
+        elif self._child_pools():
+            raise CannotRewriteError(_INLINE_BESIDE_CHILD_POOLS)
         else:
             body = "\n".join(_indent(e, u) for e in elements)
             self.edits.append(
@@ -380,11 +387,7 @@ class _LoadBalancerRewrite:
         elif span is not None:
             raise CannotRewriteError("its backendAddressPools is not written as an array")
         elif self._child_pools():
-            # a PUT of the load balancer with inline pools removes the child pools it does not list
-            raise CannotRewriteError(
-                "its backend pools are child resources (loadBalancers/backendAddressPools): inline pools beside "
-                "them would remove them at the next deployment"
-            )
+            raise CannotRewriteError(_INLINE_BESIDE_CHILD_POOLS)
         else:
             value = self.pool_vars[0] if len(self.pool_vars) == 1 else f"concat({', '.join(self.pool_vars)})"
             self.edits.append(self.t.insert(f"{self.lb.pointer}/properties", f"backendAddressPools: {value}"))

@@ -481,3 +481,18 @@ def test_the_corpus_bicep_files_with_v1_are_fixed_or_left_with_reasons_and_lines
             assert result.exit_code == 0, result.output
             assert not f["changed"]
             assert any("module" in u["reason"] and u["line"] == 63 for u in f["unfixable"]), f["unfixable"]
+
+
+def test_new_pools_are_not_written_inline_beside_child_backend_pools() -> None:
+    # The next PUT of the load balancer with inline pools would remove the child pools it does not list.
+    text = RULES + (
+        "\nresource web 'Microsoft.Network/loadBalancers/backendAddressPools@2023-04-01' = {\n"
+        "  parent: lb\n  name: 'web'\n}\n"
+    )
+    result = fix_bicep("main.bicep", text, FixOptions())
+    assert result.error is None
+    assert not result.changed
+    [left] = result.unfixable
+    assert left.resource == "lb"
+    assert "its backend pools are child resources" in left.reason
+    assert left.line == text.splitlines().index("resource lb 'Microsoft.Network/loadBalancers@2023-04-01' = {") + 1
