@@ -71,8 +71,10 @@ class CheckedFile:
     @property
     def verdict(self) -> Verdict:
         """error, fail, warn or pass (indeterminate fails under ``--strict``)."""
-        if self.error is not None:
+        if self.scanned.result.error is not None:
             return "error"
+        if not self.findings:
+            return "pass"  # (most files: asked for by every output and the exit code)
         active = self.active
         if any(f.severity == "error" for f in active):
             return "fail"
@@ -157,10 +159,14 @@ def baseline_key(display: str, finding: Finding) -> Key:
 def scan_root(files: list[str], explicit_root: Path | None) -> Path:
     """``--root``, else the working directory when every file is under it, else the inputs' common
     directory (so SARIF paths are never ``../``)."""
+    cwd = os.getcwd()
+    return _scan_root([_absolute(f, cwd) for f in files], explicit_root, cwd)
+
+
+def _scan_root(absolute: list[str], explicit_root: Path | None, cwd: str) -> Path:
+    """:func:`scan_root` of files given as absolute, normalised paths."""
     if explicit_root is not None:
         return Path(os.path.abspath(explicit_root))
-    cwd = os.getcwd()
-    absolute = [_absolute(f, cwd) for f in files]
     if all(a.startswith(cwd.rstrip(os.sep) + os.sep) for a in absolute):
         return Path(cwd)
     return Path(os.path.commonpath([os.path.dirname(a) for a in absolute])) if absolute else Path(cwd)
@@ -171,13 +177,34 @@ def _absolute(path: str, cwd: str) -> str:
     return os.path.normpath(path if os.path.isabs(path) else cwd + os.sep + path)
 
 
+def _absolute_all(paths: list[str], cwd: str) -> list[str]:
+    """:func:`_absolute` of every path, each folder normalised once (a scan has thousands of files
+    in a few folders, and ``normpath`` is most of the cost)."""
+    folders: dict[str, str] = {}
+    out = []
+    for path in paths:
+        head, _, name = path.rpartition(os.sep)
+        if not head or name in ("", ".", "..") or (os.altsep and os.altsep in name):
+            out.append(_absolute(path, cwd))  # (in the working directory, at the root, or unusual)
+            continue
+        folder = folders.get(head)
+        if folder is None:
+            folder = folders[head] = _absolute(head, cwd)
+        out.append(os.path.join(folder, name))
+    return out
+
+
 def relative(path: str, root: Path, cwd: str | None = None) -> str:
     """``path`` relative to ``root`` ('/'-separated), or absolute when outside it.
 
     Lexical (``abspath``, not ``resolve``): no file-system calls per file, and a symlinked checkout
     keeps the paths the user sees.
     """
-    absolute = _absolute(path, cwd if cwd is not None else os.getcwd())
+    return _relative(_absolute(path, cwd if cwd is not None else os.getcwd()), root)
+
+
+def _relative(absolute: str, root: Path) -> str:
+    """:func:`relative` of an absolute, normalised path."""
     base = str(root).rstrip(os.sep) + os.sep
     if absolute.startswith(base):
         return absolute[len(base) :].replace(os.sep, "/")
@@ -216,7 +243,9 @@ def run_check(
             f"no input files matched {' '.join(paths)} (looked for {looked}); "
             "refusing to pass a gate that checked nothing"
         )
-    base = scan_root([s.path for s in scanned if s.kind != "unknown"], root)
+    cwd = os.getcwd()
+    absolute = _absolute_all([s.path for s in scanned if s.kind != "unknown"], cwd)
+    base = _scan_root(absolute, root, cwd)
     config: Config | None = None
     if not no_config:
         cfg_path = config_path if config_path is not None else find_config(base)
@@ -226,9 +255,9 @@ def run_check(
     suppressor = Suppressor(config, today)
 
     files: list[CheckedFile] = []
-    cwd = os.getcwd()
+    next_absolute = iter(absolute)
     for s in scanned:
-        display = relative(s.path, base, cwd) if s.kind != "unknown" else s.path
+        display = _relative(next(next_absolute), base) if s.kind != "unknown" else s.path
         index = (
             InlineIndex(s.text, s.comments, s.spans) if s.text and s.comments and s.result.findings else None
         )

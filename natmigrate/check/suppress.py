@@ -29,11 +29,6 @@ from typing import Any, Literal
 from natmigrate.detect import RULES, Finding
 from natmigrate.errors import UsageError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
-
 CONFIG_NAME = ".natmigrate.toml"
 _DIRECTIVE = re.compile(
     r"natmigrate:ignore(?:\s+(?P<rules>(?:NATM\d{3}|all)(?:\s*,\s*(?:NATM\d{3}|all))*)\b)?(?P<reason>.*)$",
@@ -97,6 +92,11 @@ def find_config(start: Path) -> Path | None:
 
 def load_config(path: Path) -> Config:
     """Parse and validate a config file; every problem is a one-line :class:`UsageError`."""
+    # Imported here: most runs have no config file, and the TOML parser is a few ms of start-up.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:

@@ -19,11 +19,9 @@ from typing import Any
 
 from natmigrate.detect import detect
 from natmigrate.errors import InputError
-from natmigrate.filescan import split_list
 from natmigrate.filescan.expand import Expanded
 from natmigrate.filescan.results import FileResult
 from natmigrate.sources import azure_json, jsonstream
-from natmigrate.sources.bicep import BICEP, parse_bicep
 from natmigrate.sources.jsondoc import (
     DEFAULT_MAX_BYTES,
     NOT_DECODED,
@@ -35,8 +33,8 @@ from natmigrate.sources.jsondoc import (
     read_bytes,
     read_text,
 )
+from natmigrate.sources.languages import BICEP, TERRAFORM
 from natmigrate.sources.registry import AUTO, json_reader, reader_by_path, unrecognised
-from natmigrate.sources.terraform import TERRAFORM, module_files, read_module
 
 # Every inbound NAT construct, and every way a JSON document can hide one (a resource type or a
 # linked template decided by an expression), contains one of these. A file with none of them
@@ -162,20 +160,22 @@ def scan(
     (:mod:`natmigrate.filescan.split_list`); its result then carries no parsed document, which
     suppression (``check``) would need.
     """
-    out: dict[Path, ScannedFile] = {}
-    tf_dirs: dict[Path, list[Path]] = {}
+    # Results by position in ``expanded.files`` (no Path hashed per file unless files were named).
+    out: list[ScannedFile | None] = []
+    tf_dirs: dict[Path, list[tuple[int, Path]]] = {}
+    explicit = expanded.explicit
     for f in expanded.files:
         kind = kind_of(f, input_format)
         if kind == "terraform":
-            tf_dirs.setdefault(f.parent, []).append(f)
+            tf_dirs.setdefault(f.parent, []).append((len(out), f))
+            out.append(None)
             continue
-        scanned = _scan_one(f, kind, input_format, max_bytes, f in expanded.explicit, split)
-        if scanned is not None:
-            out[f] = scanned
-    for files in tf_dirs.values():
-        for f, scanned in _scan_module(files, max_bytes).items():
-            out[f] = scanned
-    return [out[f] for f in expanded.files if f in out]
+        out.append(_scan_one(f, kind, input_format, max_bytes, bool(explicit) and f in explicit, split))
+    for members in tf_dirs.values():
+        by_file = _scan_module([f for _, f in members], max_bytes)
+        for i, f in members:
+            out[i] = by_file[f]
+    return [s for s in out if s is not None]
 
 
 def _scan_one(
@@ -184,6 +184,8 @@ def _scan_one(
     name = str(path)
     try:
         if kind == "bicep":
+            from natmigrate.sources.bicep import parse_bicep  # (imported only when a run has Bicep)
+
             text = read_text(path, max_bytes)
             parsed = parse_bicep(name, text)
             res = FileResult(name, findings=detect(parsed.snapshot), format=BICEP)
@@ -196,6 +198,8 @@ def _scan_one(
         if split and (streamed := _streamed(name, input_format, max_bytes)) is not None:
             return ScannedFile(streamed, "json")  # a very large list, read without holding its text
         if split:
+            from natmigrate.filescan import split_list  # (detect only: not imported by check)
+
             text = read_text(path, max_bytes)
             if split_list.applies(text, input_format):
                 result = split_list.detect_split(name, text, input_format)
@@ -204,7 +208,7 @@ def _scan_one(
             doc = parse_text(name, text, azure_json.skeleton_unless_nat)
         else:
             # A small file is decoded from its bytes; its text is decoded only when it may hold NAT.
-            raw = read_bytes(path, max_bytes)
+            raw = read_bytes(name, max_bytes)
             maybe_nat = _may_hold_nat("", raw) if raw.isascii() else None
             if maybe_nat is False and (shallow := decode_shallow(raw, "resources")) is not None:
                 # Nothing in the file can be inbound NAT, so only its kind is needed: told from its
@@ -277,6 +281,8 @@ def _unexpected(name: str, exc: Exception) -> str:
 
 def _scan_module(files: list[Path], max_bytes: int) -> dict[Path, ScannedFile]:
     """All ``.tf`` files of one directory: read together, findings split by file."""
+    from natmigrate.sources.terraform import module_files, read_module  # (only when a run has Terraform)
+
     directory = files[0].parent
     # Sibling files give context (variables, referenced resources) even when not selected.
     all_tf = sorted({*files, *module_files(directory)})

@@ -85,6 +85,8 @@ def document(report: CheckReport) -> dict[str, Any]:
     results: list[dict[str, Any]] = []
     notifications: list[dict[str, Any]] = []
     for f in report.files:
+        if not f.findings and f.error is None:
+            continue  # (most files of a repository)
         if f.error is not None:
             notifications.append(
                 {

@@ -194,13 +194,15 @@ class TemplateScope:
     def __init__(self, state: _TemplateState, loops: tuple[_Loop, ...] = ()):
         self.state = state
         self.loops = loops
-        self._evaluator: Evaluator | None = None
 
     def evaluator(self) -> Evaluator:
-        """An evaluator for this scope, sharing the template's result cache."""
-        if self._evaluator is None:
-            self._evaluator = Evaluator(self, self.state.cache)
-        return self._evaluator
+        """An evaluator for this scope, sharing the template's result cache.
+
+        A new one each time (it holds nothing else): a scope that kept its evaluator would be a
+        reference cycle holding the whole reading of the template, which only the cyclic garbage
+        collector could free -- on a repository of templates, most of ``check``'s collector time.
+        """
+        return Evaluator(self, self.state.cache)
 
     def with_loop(self, name: str, index: Any, resource: bool) -> TemplateScope:
         """This scope inside one iteration of a copy loop."""
@@ -346,7 +348,7 @@ class _Reader:
                 return scope.evaluator().evaluate(node, self.origin(pointer))
             return node
         if isinstance(node, dict):
-            out = Located({}, self.origin(pointer))
+            out = Located({}, Origin(self.doc.path, pointer, self.doc))  # (self.origin, inlined)
             copies = node.get("copy") if "copy" in node else None
             property_copy = isinstance(copies, list) and all(
                 isinstance(c, dict) and "input" in c for c in copies

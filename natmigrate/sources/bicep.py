@@ -28,10 +28,9 @@ from natmigrate.errors import InputError
 from natmigrate.model import Origin, Snapshot, Unresolved
 from natmigrate.sources.assemble import assemble
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES, read_text
+from natmigrate.sources.languages import BICEP as BICEP  # (named here too)
 from natmigrate.sources.parameters import NO_PARAMETERS, TemplateParameters
 from natmigrate.sources.textpos import Positions
-
-BICEP = "bicep"
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")

@@ -14,7 +14,6 @@ with spaces of the same length, so offsets, lines and columns still match the fi
 from __future__ import annotations
 
 import bisect
-import functools
 import json
 import os
 import re
@@ -186,7 +185,7 @@ class JsonDocument:
         for raw in pointer[end + 1 :].split("/"):
             token = raw.replace("~1", "/").replace("~0", "~") if "~" in raw else raw
             index = containers.get(path)
-            found = _child_by_pattern(text, at, token) if index is None else None
+            found = _child_by_skipping(text, at, token) if index is None else None
             if found is None:
                 if index is None:
                     index = _ContainerIndex(text, at)
@@ -200,70 +199,57 @@ class JsonDocument:
         return at
 
 
-# Finding a child with one regular expression (Python 3.11+: possessive quantifiers keep every
-# match linear). The pattern skips the siblings before the child in C, without building them as
-# Python objects; on the deep, narrow paths findings point along that is several times faster than
-# skipping sibling by sibling. It is exact for the text of a parsed document: strings are matched
-# whole (a bracket inside a string is just a character), containers by their brackets, and a
-# sibling key written with an escape, a container nested deeper than ``_PATTERN_DEPTH`` or a
-# missing child makes the match fail, and the walk falls back to :class:`_ContainerIndex`. Keys
-# are compared as written, so an earlier escaped spelling of the wanted key cannot be passed over.
-_PATTERN_DEPTH = 12
-_P_WS = r"[ \t\n\r]*+"
-_P_STRING = r'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
-
-
-# Inside a container: runs of other characters and whole strings, one iteration per string.
-_P_FLAT = r'(?:[^"\[\]{}]*+' + _P_STRING + r')*+[^"\[\]{}]*+'
-
-
-def _p_container(depth: int) -> str:
-    if depth == 0:
-        return "(?!)"
-    return r"[\[{]" + _P_FLAT + "(?:" + _p_container(depth - 1) + _P_FLAT + r")*+[\]}]"
-
-
-_P_VALUE = "(?:" + _P_STRING + "|" + _p_container(_PATTERN_DEPTH) + r"|[-+.\w]++)"
-_P_MEMBER = r'"[^"\\]*+"' + _P_WS + ":" + _P_WS + _P_VALUE + _P_WS + "," + _P_WS
-_PATTERNS_USABLE = sys.version_info >= (3, 11)
-# Keys JSON text may spell in more than one way (escapes, non-ASCII) are left to the index.
+# Finding a child without the container index: one member (or element) after another, each sibling
+# value skipped by the C scanner, nothing recorded. On the short, narrow paths findings point along
+# (a resource's ``properties``, its NAT pools) that is several times faster than building an index,
+# and it needs no regular expression per key or index (compiling one costs more than a small run's
+# lookups). A sibling key written with an escape, a wanted key that JSON text could spell in more
+# than one way, or a long array makes the walk give up, and the caller falls back to
+# :class:`_ContainerIndex` (which records every child it passes, so many findings in one long list
+# skip each element once). Keys are compared as written, so an earlier escaped spelling of the
+# wanted key cannot be passed over.
+_PLAIN_KEY = re.compile(r'"([^"\\]*)"[ \t\n\r]*:[ \t\n\r]*')
+_COMMA = re.compile(r"[ \t\n\r]*,[ \t\n\r]*")
 _NEEDS_ESCAPE = re.compile(r'[^\x20-\x7e]|["\\]')
+_MAX_SKIPPED_ELEMENTS = 64
 
 
-@functools.lru_cache(maxsize=256)
-def _key_pattern(key: str) -> re.Pattern[str] | None:
-    """From an object's ``{`` to the value of its first member named ``key`` (written unescaped)."""
-    if not _PATTERNS_USABLE or _NEEDS_ESCAPE.search(key):
-        return None
-    return re.compile(
-        r"\{" + _P_WS + "(?:" + _P_MEMBER + ")*?" + re.escape(json.dumps(key)) + _P_WS + ":" + _P_WS
-    )
-
-
-@functools.lru_cache(maxsize=256)
-def _index_pattern(index: int) -> re.Pattern[str] | None:
-    """From an array's ``[`` to the start of element ``index``."""
-    if not _PATTERNS_USABLE:
-        return None
-    return re.compile(r"\[" + _P_WS + "(?:" + _P_VALUE + _P_WS + "," + _P_WS + "){" + str(index) + "}")
-
-
-def _child_by_pattern(text: str, at: int, token: str) -> int | None:
+def _child_by_skipping(text: str, at: int, token: str) -> int | None:
     """Offset of the child ``token`` of the container at ``at``, or ``None`` when undecided."""
     if at >= len(text):
         return None
     opening = text[at]
-    if opening == "{":
-        pattern = _key_pattern(token)
-    elif opening == "[" and token.isascii() and token.isdigit() and str(int(token)) == token:
-        pattern = _index_pattern(int(token))
-    else:
+    i = _WS.match(text, at + 1).end()  # type: ignore[union-attr]
+    scan, comma = _SCAN_ONCE, _COMMA.match
+    try:
+        if opening == "{":
+            if _NEEDS_ESCAPE.search(token):
+                return None
+            while True:  # to the first member named ``token``
+                key = _PLAIN_KEY.match(text, i)
+                if key is None:
+                    return None
+                if key.group(1) == token:
+                    i = key.end()
+                    break
+                after = comma(text, scan(text, key.end())[1])
+                if after is None:
+                    return None
+                i = after.end()
+        elif opening == "[" and token.isascii() and token.isdigit() and str(int(token)) == token:
+            count = int(token)
+            if count > _MAX_SKIPPED_ELEMENTS:
+                return None
+            for _ in range(count):
+                after = comma(text, scan(text, i)[1])
+                if after is None:
+                    return None
+                i = after.end()
+        else:
+            return None
+    except (StopIteration, ValueError):  # (not a value there; a number Python will not convert)
         return None
-    m = pattern.match(text, at) if pattern is not None else None
-    if m is None:
-        return None
-    end = m.end()
-    return end if end < len(text) and text[end] not in "]}" else None
+    return i if i < len(text) and text[i] not in "]}" else None
 
 
 class _ContainerIndex:
@@ -496,27 +482,57 @@ def read_text(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES) 
     return decode_text(os.fspath(path), read_bytes(path, max_bytes))
 
 
+# Opening without waiting: a FIFO (or a device) is refused after the open, by its fstat, instead
+# of blocking the open until a writer appears. Windows has neither flag nor FIFOs.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+
 def read_bytes(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
-    """A file's bytes (see :func:`decode_text`), with one-line errors for every way reading fails."""
+    """A file's bytes (see :func:`decode_text`), with one-line errors for every way reading fails.
+
+    One ``open``, one ``fstat`` and a read of the size it gives, on the descriptor: a repository
+    scan reads thousands of small files, and a file object (plus a ``stat`` by name before it)
+    costs about as much again as the read itself.
+    """
     name = os.fspath(path)
     try:
-        info = os.stat(name)  # one stat: a repository scan reads thousands of small files
-    except FileNotFoundError:
-        raise InputError(name, "no such file") from None
+        fd = os.open(name, _OPEN_FLAGS)
     except OSError as exc:
-        raise InputError(name, f"cannot read: {exc.strerror or exc}") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise InputError(name, "is a directory")
-    if not stat.S_ISREG(info.st_mode):
-        raise InputError(name, "not a regular file (a pipe, socket or device)")
-    check_size(name, info.st_size, max_bytes)
+        raise _unreadable(name, exc) from None
     try:
-        with open(name, "rb") as fh:
-            return fh.read()
-    except PermissionError:
-        raise InputError(name, "permission denied") from None
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise InputError(name, "is a directory")
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(name, "not a regular file (a pipe, socket or device)")
+        check_size(name, info.st_size, max_bytes)
+        data = os.read(fd, info.st_size + 1)
+        if len(data) == info.st_size:
+            return data  # all of it (the usual case: one read)
+        # Shorter or longer than fstat said (a file being written, /proc): read to the end.
+        chunks = [data]
+        total = len(data)
+        while data:
+            data = os.read(fd, 1 << 20)
+            chunks.append(data)
+            total += len(data)
+            check_size(name, total, max_bytes)
+        return b"".join(chunks)
     except OSError as exc:
         raise InputError(name, f"cannot read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+
+
+def _unreadable(name: str, exc: OSError) -> InputError:
+    """The one-line error for a file that could not be opened."""
+    if isinstance(exc, FileNotFoundError):
+        return InputError(name, "no such file")
+    if os.path.isdir(name):  # (Windows refuses to open a directory as a file)
+        return InputError(name, "is a directory")
+    if isinstance(exc, PermissionError):
+        return InputError(name, "permission denied")
+    return InputError(name, f"cannot read: {exc.strerror or exc}")
 
 
 def check_size(name: str, size: int, max_bytes: int) -> None:

@@ -22,10 +22,9 @@ from natmigrate.errors import InputError, UsageError
 from natmigrate.gcpause import without_collector
 from natmigrate.model import Snapshot
 from natmigrate.sources import azure_json
-from natmigrate.sources.bicep import BICEP, read_bicep
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES, JsonDocument, load_json
+from natmigrate.sources.languages import BICEP, TERRAFORM
 from natmigrate.sources.parameters import NO_PARAMETERS, TemplateParameters
-from natmigrate.sources.terraform import TERRAFORM, read_terraform
 from natmigrate.sources.terraform_json import TERRAFORM_JSON, is_terraform_json, read_terraform_json
 
 AUTO = "auto"
@@ -132,10 +131,24 @@ def _read_template(doc: JsonDocument, nat_only: bool, parameters: TemplateParame
     return read_template(doc, parameters)
 
 
+# The Bicep and Terraform parsers are imported when a file of theirs is read: a scan of JSON
+# templates (most ``check`` runs) does not pay for importing them.
+def _read_bicep(path: Path, max_bytes: int, parameters: TemplateParameters) -> Snapshot:
+    from natmigrate.sources.bicep import read_bicep
+
+    return read_bicep(path, max_bytes, parameters)
+
+
+def _read_terraform(path: Path, max_bytes: int, parameters: TemplateParameters) -> Snapshot:
+    from natmigrate.sources.terraform import read_terraform
+
+    return read_terraform(path, max_bytes)
+
+
 # In ``auto`` order: names first (a ``.tf.json`` is Terraform, not some JSON), then content.
 READERS: tuple[Reader, ...] = (
-    SourceReader(BICEP, (".bicep",), read_bicep),
-    SourceReader(TERRAFORM, (".tf", ".tf.json"), lambda path, max_bytes, _: read_terraform(path, max_bytes)),
+    SourceReader(BICEP, (".bicep",), _read_bicep),
+    SourceReader(TERRAFORM, (".tf", ".tf.json"), _read_terraform),
     JsonReader(TERRAFORM_JSON, is_terraform_json, lambda doc, _, __: read_terraform_json(doc)),
     JsonReader(
         azure_json.REST_EXAMPLE,
@@ -162,6 +175,10 @@ INPUT_FORMATS = (
     TERRAFORM_JSON,
 )
 _BY_NAME: dict[str, Reader] = {r.name: r for r in READERS}
+# ``auto`` asks the readers that can claim: by name the source languages, by content the JSON
+# formats, each in READERS order (a scan asks once per file).
+_BY_PATH = tuple(r for r in READERS if isinstance(r, SourceReader))
+_BY_CONTENT = tuple(r for r in READERS if isinstance(r, JsonReader))
 assert set(_BY_NAME) == set(INPUT_FORMATS) - {AUTO}
 
 
@@ -177,17 +194,19 @@ def reader_by_path(path: Path, input_format: str = AUTO) -> Reader | None:
     """The reader a file's name (or a forced format) decides; ``None`` means JSON, told by content."""
     if input_format != AUTO:
         return reader(input_format)
-    return next((r for r in READERS if r.claims_path(path)), None)
+    return next((r for r in _BY_PATH if r.claims_path(path)), None)
 
 
 def json_reader(doc: JsonDocument, input_format: str = AUTO) -> JsonReader | None:
     """The JSON reader of a parsed document (forced, or recognised); ``None`` when no reader knows it."""
-    chosen = (
-        reader(input_format)
-        if input_format != AUTO
-        else next((r for r in READERS if r.claims_document(doc.data)), None)
-    )
-    if chosen is not None and not isinstance(chosen, JsonReader):
+    if input_format == AUTO:
+        data = doc.data
+        for r in _BY_CONTENT:  # (a loop, not next() over a generator: this runs once per file)
+            if r.claims_document(data):
+                return r
+        return None
+    chosen = reader(input_format)
+    if not isinstance(chosen, JsonReader):
         raise InputError(doc.path, f"JSON, but --input-format {input_format} reads source files")
     return chosen
 

@@ -78,6 +78,7 @@ ENVELOPE_KEYS = frozenset(
 class Located(dict[str, Any]):
     """A JSON object that carries its own origin (used for values synthesised from templates)."""
 
+    __slots__ = ("origin",)  # (no attribute dict: a template's reading makes one per object)
     origin: Origin
 
     def __init__(self, data: Mapping[str, Any], origin: Origin):

@@ -28,12 +28,12 @@ from typing import Any
 from natmigrate.errors import InputError
 from natmigrate.model import Origin, Snapshot, Unresolved
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES, parse_text, read_text
+from natmigrate.sources.languages import TERRAFORM as TERRAFORM  # (named here too)
 from natmigrate.sources.terraform_arm import arm_snapshot
 from natmigrate.sources.terraform_json import is_terraform_json
 from natmigrate.sources.terraform_model import TfResource, build_snapshot
 from natmigrate.sources.textpos import Positions
 
-TERRAFORM = "terraform"
 TF_JSON_SUFFIX = ".tf.json"  # Terraform's JSON configuration syntax (not ``terraform show -json``)
 
 _MISSING = object()

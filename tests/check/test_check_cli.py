@@ -252,12 +252,12 @@ def test_terraform_plan_json_is_recognised_by_content(run_cli: Runner, tmp_path:
 def test_a_reader_bug_is_one_file_error_not_a_crash(
     run_cli: Runner, repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import natmigrate.filescan.read as read
+    import natmigrate.sources.bicep as bicep  # (the scan imports its parser when it meets Bicep)
 
     def broken(path: str, text: str) -> None:
         raise IndexError("list index out of range")
 
-    monkeypatch.setattr(read, "parse_bicep", broken)
+    monkeypatch.setattr(bicep, "parse_bicep", broken)
     r = run_cli("check", ".", "-o", "json", cwd=repo)
     assert r.code == 1
     by = {f["relative_path"]: f for f in json.loads(r.out)["files"]}

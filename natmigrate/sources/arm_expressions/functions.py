@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import re
 import urllib.parse
@@ -591,6 +590,8 @@ _FUNCTIONS["lastindexof"] = (_finder(True), True)
 
 
 def _stable_hash(args: list[Any]) -> bytes:
+    import hashlib  # (a few ms of start-up that only uniqueString() and guid() need)
+
     return hashlib.sha256("\x1f".join(_to_text(a) for a in args).encode()).digest()
 
 

@@ -1,0 +1,74 @@
+"""Which files a scan reads: every file once and in order, however the arguments overlap."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from natmigrate.filescan.expand import expand
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    for rel in ("a/one.json", "a/two.bicep", "a/sub/three.tf", "b/four.json", "a/notes.txt"):
+        f = tmp_path / rel
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text("{}")
+    return tmp_path
+
+
+def _names(files: list[Path], root: Path) -> list[str]:
+    return [f.relative_to(root).as_posix() for f in files]
+
+
+def test_one_directory_lists_each_file_once_sorted(tree: Path) -> None:
+    got = expand([str(tree)])
+    assert _names(got.files, tree) == ["a/one.json", "a/two.bicep", "a/sub/three.tf", "b/four.json"]
+    assert got.explicit == set()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["a", "a/one.json"],  # a directory and a file in it
+        ["a/one.json", "a"],
+        ["a", "a"],  # the same directory twice
+        ["a", "a/sub"],  # a directory and one below it
+        ["a/**"],  # one glob matching directories and the files in them
+    ],
+)
+def test_overlapping_arguments_list_each_file_once(
+    tree: Path, args: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tree)
+    got = expand(args)
+    names = _names([tree / f for f in got.files], tree)
+    assert sorted(names) == ["a/one.json", "a/sub/three.tf", "a/two.bicep"]
+    assert len(names) == len(set(names))
+
+
+TRICKY_PATHS = [
+    "a.json",
+    "./a.json",
+    "a/b.json",
+    "a//b.json",
+    "a/./b.json",
+    "a/../b.json",
+    "../up.json",
+    "/abs/x.json",
+    "/x.json",
+    "/../x.json",
+    "//two/x.json",
+    "a/b/",
+    "a/..",
+    "a/.",
+    "deep/er/still/x.tf",
+]
+
+
+def test_report_paths_normalise_each_folder_once_with_the_same_result() -> None:
+    from natmigrate.check.gate import _absolute, _absolute_all
+
+    cwd = "/work/repo"
+    assert _absolute_all(TRICKY_PATHS, cwd) == [_absolute(p, cwd) for p in TRICKY_PATHS]
