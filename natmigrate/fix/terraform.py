@@ -44,6 +44,8 @@ from natmigrate.fix import (
     terraform_json,
     terraform_json_rules,
     terraform_loops,
+    terraform_pool_lists,
+    terraform_pool_loops,
     terraform_rules,
     tfblocks,
 )
@@ -200,10 +202,14 @@ def planning_view(snapshot: Snapshot, module: _Module) -> Snapshot:
                 name=local,
                 capacity=capacity if isinstance(capacity, int) else ss.capacity,
                 ip_configurations=tuple(
-                    dataclasses.replace(
-                        ipc,
-                        nat_pools=tuple(named.ref(r) for r in ipc.nat_pools),
-                        backend_pools=tuple(named.ref(r) for r in ipc.backend_pools),
+                    terraform_pool_lists.with_instances(
+                        dataclasses.replace(
+                            ipc,
+                            nat_pools=tuple(named.ref(r) for r in ipc.nat_pools),
+                            backend_pools=tuple(named.ref(r) for r in ipc.backend_pools),
+                        ),
+                        module,
+                        named,
                     )
                     for ipc in ss.ip_configurations
                 ),
@@ -293,7 +299,9 @@ def _load_balancer(lb: LoadBalancer, name: str, named: _Ids, module: _Module) ->
         frontend_ip_configurations=frontends,
         backend_address_pools=pools,
         load_balancing_rules=rules,
-        inbound_nat_pools=tuple(pool(p) for p in lb.inbound_nat_pools),
+        inbound_nat_pools=tuple(
+            x for p in lb.inbound_nat_pools for x in terraform_pool_loops.expand_pool(pool(p), module, lb_id)
+        ),
         inbound_nat_rules=tuple(x for r in lb.inbound_nat_rules for x in rule(r)),
     )
 
@@ -359,14 +367,21 @@ class _Rewrite:
     def run(self) -> None:
         if self.d.blocked:
             raise CannotRewriteError(f"migrate would refuse this load balancer: {self.d.blocked}")
+        looped: dict[str, list[InboundNatPool]] = {}  # the instances of each pool built by a loop
         for pool in self.d.lb.inbound_nat_pools:
             local = pool.origin.pointer.rsplit("/", 1)[-1]
             if self.options.scope == "rules":
                 self.single_vm.leave(POOL, local, "--scope rules leaves NAT pools as they are")
                 continue
-            terraform_rules.refuse_loop(self, POOL, local)
+            if terraform_pool_loops.pool_instances(self.module, local) is not None:
+                looped.setdefault(local, []).append(pool)
+                continue
+            terraform_pool_loops.refuse(self, local)
             self._pool(local, self.d.rule_replacing(pool, f"NAT pool {pool.name}"))
             self.rewritten[ids.id_key(str(pool.id))] = local
+        for local, instances in looped.items():
+            terraform_pool_lists.refuse_other_uses(self, local, instances)
+            terraform_pool_loops.LoopedPool(self, local, instances).run()
         self._scale_sets()
         self.single_vm.run()
 
@@ -521,6 +536,8 @@ class _Rewrite:
             ),
             None,
         )
+        if ipc is not None and terraform_pool_lists.ip_configuration(self, ss, f, edit, ipc):
+            return
         gone = {
             f"{POOL}.{self.rewritten[ids.id_key(r)]}.id"
             for r in edit.remove
@@ -563,13 +580,10 @@ class _Rewrite:
                     ),
                 )
             else:  # the NAT pool references out, the backend pool references in, on the same line
-                key_at = f.text.index("load_balancer_inbound_nat_rules_ids", nat.line_start)
-                self.edits.add(
-                    f,
-                    Edit(
-                        key_at, nat.value_end, f"load_balancer_backend_address_pool_ids = [{', '.join(add)}]"
-                    ),
-                )
+                renames = {"load_balancer_inbound_nat_rules_ids": "load_balancer_backend_address_pool_ids"}
+                for rekey in tfblocks.rekeyed(f, attrs, renames):  # "=" signs stay lined up
+                    self.edits.add(f, rekey)
+                self.edits.add(f, Edit(nat.value_start, nat.value_end, f"[{', '.join(add)}]"))
         else:
             existing = hcltext.list_elements(f.text, pools.value_start, pools.value_end)
             if existing is None:

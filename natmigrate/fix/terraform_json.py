@@ -137,13 +137,14 @@ class JsonFile:
                 return None
         return out
 
-    def nat_pool(self, local: str) -> JsonPool:
-        """The NAT pool ``local``; :class:`CannotRewriteError` when it is not one plain object."""
+    def nat_pool(self, local: str, looped: bool = False) -> JsonPool:
+        """The NAT pool ``local``; :class:`CannotRewriteError` when it is not one plain object (or is
+        built by a loop, unless ``looped``: :mod:`natmigrate.fix.terraform_pool_loops`)."""
         what = f"{POOL}.{local}"
         pointer = f"/resource/{POOL}/{escape(local)}"
         body = self._object(pointer, what)
         raw = raw_at(self.text.data, pointer)
-        if "count" in raw or "for_each" in raw:
+        if not looped and ("count" in raw or "for_each" in raw):
             raise CannotRewriteError(f"{what} is built by count or for_each")
         name, lb = raw.get("name"), raw.get("loadbalancer_id")
         lb_item = body.member("loadbalancer_id")

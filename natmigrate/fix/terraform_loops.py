@@ -35,6 +35,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from natmigrate.fix import tfexpr
 from natmigrate.fix.core import CannotRewriteError, name_parts
 from natmigrate.fix.tfblocks import (
     ASSOCIATION,
@@ -136,9 +137,10 @@ def _number(expr: str) -> int | None:
 
 
 def _scalar(expr: str) -> int | str | None:
-    """An interpolated expression's value: a whole number or a plain string literal."""
+    """An interpolated expression's value: a whole number or a plain string literal, or what a
+    choice or lookup among literals gives (:mod:`natmigrate.fix.tfexpr`)."""
     m = _STRING.match(expr)
-    return m.group(1) if m else _number(expr)
+    return m.group(1) if m else _number(expr) if _ARITHMETIC.match(expr) else tfexpr.evaluate(expr)
 
 
 def _substituted(text: str, at: Instance) -> str | None:

@@ -191,10 +191,10 @@ def _refs(ipcs: tuple[IpConfiguration, ...], named: _Ids) -> tuple[IpConfigurati
 
 
 def loop(rewrite: _Rewrite, rtype: str, local: str) -> tuple[str, TfFile, int] | None:
-    """Why a resource built by ``for_each``, or by a ``count`` whose instances were not planned one
-    by one (:mod:`natmigrate.fix.terraform_loops`), is not rewritten, its file and where the loop is:
-    the planner could not decide for each instance, so a rewrite would be a guess. (A NAT pool in
-    Terraform JSON is checked for loops where it is rewritten, :mod:`natmigrate.fix.terraform_json`.)"""
+    """Why a single-VM rule built by ``for_each`` or ``count`` whose instances were not planned one
+    by one (:mod:`natmigrate.fix.terraform_loops`) is not rewritten, its file and where the loop is:
+    the planner could not decide for each instance, so a rewrite would be a guess. (NAT pools:
+    :func:`natmigrate.fix.terraform_pool_loops.refuse`.)"""
     f = rewrite._file(rtype, local)
     if terraform_json.is_json(f) and rtype != RULE:
         return None
@@ -202,9 +202,7 @@ def loop(rewrite: _Rewrite, rtype: str, local: str) -> tuple[str, TfFile, int] |
         at = _argument_at(rewrite, f, (rtype, local), kind)
         if at is not None:
             why = (
-                "fix rewrites loops of single-VM rules only"
-                if rtype != RULE
-                else "its instances cannot all be evaluated (fix evaluates literals, count.index, each.key, "
+                "its instances cannot all be evaluated (fix evaluates literals, count.index, each.key, "
                 "each.value and whole-number arithmetic; rule, NIC and association must share the loop)"
             )
             return f"{rtype}.{local} is built by {kind}: {why}", f, at

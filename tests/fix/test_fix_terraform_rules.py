@@ -351,12 +351,15 @@ def test_a_count_over_a_variable_is_left_with_the_line_of_count(tmp_path: Path) 
 def test_nat_pools_built_by_for_each_are_left_with_the_line_of_for_each(tmp_path: Path) -> None:
     lb = LB_TF.split("# RDP")[0] + NAT_POOL_TF.replace(
         '  name                           = "ssh"\n',
-        '  for_each                       = toset(["a", "b"])\n'
+        "  for_each                       = var.names\n"
         '  name                           = "ssh-${each.key}"\n',
     )
     left = _left(tmp_path, lb=lb, vm="")
     assert left["reason"] == (
-        "azurerm_lb_nat_pool.ssh is built by for_each: fix rewrites loops of single-VM rules only "
+        "azurerm_lb_nat_pool.ssh is built by for_each: its instances cannot all be evaluated (fix needs a "
+        "count or for_each of literals, written in place or as a local, not a variable, and names and ports "
+        "made of literals, count.index, each.key, each.value, arithmetic, conditionals and lookups among "
+        "literals) "
         f"({tmp_path / 'lb.tf'}:14)"
     )
 

@@ -47,5 +47,6 @@ def test_reading_a_template_leaves_no_cyclic_garbage(path: Path) -> None:
             gc.enable()
 
 
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"{CORPUS} is absent (set NATMIGRATE_CORPUS)")
 def test_there_are_templates_to_read() -> None:
     assert len(TEMPLATES) >= 3
