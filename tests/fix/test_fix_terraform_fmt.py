@@ -10,9 +10,6 @@ azurerm provider, which cannot be installed here (see docs/fix.md). Skipped with
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -22,9 +19,9 @@ from natmigrate.cli.app import app
 
 from . import test_fix_terraform as pools
 from . import test_fix_terraform_rules as rules
+from .tfmodule import fmt_check, needs_terraform
 
-TERRAFORM = shutil.which("terraform")
-pytestmark = pytest.mark.skipif(TERRAFORM is None, reason="terraform is not installed")
+pytestmark = needs_terraform
 
 MODULES = {
     "nat pool across files": {"lb.tf": pools.LB_TF, "vmss.tf": pools.VMSS_TF},
@@ -34,26 +31,12 @@ MODULES = {
 }
 
 
-def _fmt_check(directory: Path) -> subprocess.CompletedProcess[str]:
-    assert TERRAFORM is not None
-    # No update check (it would reach out to checkpoint-api.hashicorp.com) and no user CLI config.
-    env = {**os.environ, "CHECKPOINT_DISABLE": "1", "TF_CLI_CONFIG_FILE": os.devnull, "NO_COLOR": "1"}
-    return subprocess.run(
-        [TERRAFORM, "fmt", "-check", "-diff", "-no-color", str(directory)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=120,
-    )
-
-
 @pytest.mark.parametrize("state_blocks", [False, True], ids=["plain", "state-blocks"])
 @pytest.mark.parametrize("name", sorted(MODULES))
 def test_terraform_fmt_accepts_the_rewritten_module(tmp_path: Path, name: str, state_blocks: bool) -> None:
     for file, text in MODULES[name].items():
         (tmp_path / file).write_text(text)
-    before = _fmt_check(tmp_path)
+    before = fmt_check(tmp_path)
     assert before.returncode == 0, f"the fixture itself is not terraform fmt-clean:\n{before.stdout}{before.stderr}"
     originals = {f: (tmp_path / f).read_text() for f in MODULES[name]}
 
@@ -62,5 +45,5 @@ def test_terraform_fmt_accepts_the_rewritten_module(tmp_path: Path, name: str, s
     assert result.exit_code == 3, result.output
     assert any((tmp_path / f).read_text() != t for f, t in originals.items())
 
-    after = _fmt_check(tmp_path)
+    after = fmt_check(tmp_path)
     assert after.returncode == 0, f"terraform fmt -check after fix (exit {after.returncode}):\n{after.stdout}{after.stderr}"

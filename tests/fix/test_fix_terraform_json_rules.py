@@ -6,10 +6,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import re
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +21,7 @@ from natmigrate.sources.terraform import read_module
 
 from .test_fix_terraform_json import LB
 from .test_fix_terraform_rules import LB_TF, VM_TF
+from .tfmodule import needs_terraform, validate_errors
 
 RULE = {
     "resource_group_name": "rg",
@@ -529,10 +526,7 @@ def test_a_json_count_over_a_variable_is_left_at_its_count_line(tmp_path: Path) 
     assert left["reason"].startswith("azurerm_lb_nat_rule.rdp_vm1 is built by count: its instances cannot")
 
 
-TERRAFORM = shutil.which("terraform")
-
-
-@pytest.mark.skipif(TERRAFORM is None, reason="terraform is not installed")
+@needs_terraform
 @pytest.mark.parametrize("module", ["plain", "count", "for_each", "mixed"])
 def test_terraform_itself_loads_the_rewritten_json_with_its_state_blocks(tmp_path: Path, module: str) -> None:
     """``terraform validate`` reads every file (resources, ``import``/``removed`` entries) before it
@@ -545,16 +539,4 @@ def test_terraform_itself_loads_the_rewritten_json_with_its_state_blocks(tmp_pat
         json_module(tmp_path, *{"plain": (None, None), "count": counted(), "for_each": _for_each()}[module])
     written = cli("fix", str(tmp_path), "--write", "--terraform-state-blocks")
     assert written.exit_code == 3, written.output
-    assert TERRAFORM is not None
-    env = {**os.environ, "CHECKPOINT_DISABLE": "1", "TF_CLI_CONFIG_FILE": os.devnull, "NO_COLOR": "1"}
-    result = subprocess.run(
-        [TERRAFORM, "validate", "-no-color"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=120,
-    )
-    errors = re.findall(r"^Error: (.+)$", result.stdout + result.stderr, re.M)
-    assert errors == ["Missing required provider"], result.stdout + result.stderr
+    assert validate_errors(tmp_path) == ["Missing required provider"]

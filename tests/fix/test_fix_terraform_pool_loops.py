@@ -4,9 +4,7 @@ in HCL and in Terraform JSON; loops it cannot evaluate are left with the reason 
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +15,10 @@ from typer.testing import CliRunner, Result
 from natmigrate.cli.app import app
 from natmigrate.fix.tfexpr import evaluate
 
-from . import test_fix_terraform_fmt as fmt
 from .test_fix_terraform import LB_TF as POOL_LB_TF
 from .test_fix_terraform import VMSS_OUTSIDE_POOLS_TF, VMSS_TF
 from .test_fix_terraform_rules import LB_TF
+from .tfmodule import fmt_check, needs_terraform, validate_errors
 
 LB_HEAD = LB_TF.split("\n# RDP")[0]  # the load balancer alone
 
@@ -540,7 +538,7 @@ def test_literal_expressions_evaluate_and_anything_else_has_no_value(expression:
     assert evaluate(expression) == value
 
 
-@pytest.mark.skipif(fmt.TERRAFORM is None, reason="terraform is not installed")
+@needs_terraform
 @pytest.mark.parametrize(
     "files",
     [
@@ -566,13 +564,13 @@ def test_literal_expressions_evaluate_and_anything_else_has_no_value(expression:
 def test_terraform_fmt_accepts_the_rewritten_loops(tmp_path: Path, files: dict[str, str]) -> None:
     for name, text in files.items():
         (tmp_path / name).write_text(text)
-    assert fmt._fmt_check(tmp_path).returncode == 0, "the fixture itself is not terraform fmt-clean"
+    assert fmt_check(tmp_path).returncode == 0, "the fixture itself is not terraform fmt-clean"
     assert _fix(tmp_path, files, "--terraform-state-blocks")["lb.tf"]["changed"]
-    after = fmt._fmt_check(tmp_path)
+    after = fmt_check(tmp_path)
     assert after.returncode == 0, after.stdout + after.stderr
 
 
-@pytest.mark.skipif(fmt.TERRAFORM is None, reason="terraform is not installed")
+@needs_terraform
 @pytest.mark.parametrize("syntax", ["hcl", "json"])
 def test_terraform_itself_loads_the_rewritten_loops_with_their_state_blocks(
     tmp_path: Path, syntax: str
@@ -590,16 +588,4 @@ def test_terraform_itself_loads_the_rewritten_loops_with_their_state_blocks(
             "main.tf.json": json.dumps(_json_module(JSON_COUNT_POOL, "${azurerm_lb_nat_pool.admin[*].id}"))
         }
     assert _fix(tmp_path, files, "--terraform-state-blocks")[next(iter(files))]["changed"]
-    env = {**os.environ, "CHECKPOINT_DISABLE": "1", "TF_CLI_CONFIG_FILE": os.devnull, "NO_COLOR": "1"}
-    assert fmt.TERRAFORM is not None
-    run = subprocess.run(
-        [fmt.TERRAFORM, "validate", "-no-color"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=120,
-    )
-    errors = re.findall(r"^Error: (.+)$", run.stdout + run.stderr, re.M)
-    assert errors == ["Missing required provider"], run.stdout + run.stderr
+    assert validate_errors(tmp_path) == ["Missing required provider"]

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import subprocess
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from natmigrate.cli.app import app
@@ -34,3 +39,30 @@ def written_with_state_blocks(directory: Path) -> str:
     )
     assert result.exit_code == 3, result.output
     return (directory / "lb.tf").read_text()
+
+
+TERRAFORM = shutil.which("terraform")
+needs_terraform = pytest.mark.skipif(TERRAFORM is None, reason="terraform is not installed")
+
+
+def terraform(directory: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``terraform ARGS`` in ``directory``: no update check (it would reach out to
+    checkpoint-api.hashicorp.com), no user CLI configuration, no colour."""
+    assert TERRAFORM is not None
+    env = {**os.environ, "CHECKPOINT_DISABLE": "1", "TF_CLI_CONFIG_FILE": os.devnull, "NO_COLOR": "1"}
+    return subprocess.run(
+        [TERRAFORM, *args, "-no-color"], cwd=directory, capture_output=True, text=True, env=env, check=False, timeout=120
+    )
+
+
+def fmt_check(directory: Path) -> subprocess.CompletedProcess[str]:
+    """``terraform fmt -check -diff``: exit 2 is a syntax error, 3 a file not formatted as fmt writes it."""
+    return terraform(directory, "fmt", "-check", "-diff")
+
+
+def validate_errors(directory: Path) -> list[str]:
+    """The error titles of ``terraform validate``. It loads every file (resources, ``import`` and
+    ``removed`` blocks) before it asks for the azurerm provider, which cannot be installed here, so
+    ``["Missing required provider"]`` alone means Terraform accepted the configuration."""
+    run = terraform(directory, "validate")
+    return re.findall(r"^Error: (.+)$", run.stdout + run.stderr, re.M)
