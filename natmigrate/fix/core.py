@@ -11,6 +11,7 @@ text (an expression stays an expression); the planner's resolved values only say
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -124,9 +125,27 @@ class Decisions:
     plan: LoadBalancerPlan
     blocked: str | None  # why nothing on this load balancer may be rewritten
 
+    # A loop of N instances asks for N rules and pools: looked up by ``ids.loose_key`` (equal for
+    # any two ids ``ids_match`` pairs), then matched as before, instead of scanning the whole plan.
+    @functools.cached_property
+    def _pools_by_key(self) -> dict[str, list[BackendPoolPlan]]:
+        out: dict[str, list[BackendPoolPlan]] = {}
+        for p in self.plan.backend_pools:
+            out.setdefault(ids.loose_key(p.id), []).append(p)
+        return out
+
+    @functools.cached_property
+    def _rules_by_replaced_key(self) -> dict[str, list[NatRuleV2]]:
+        out: dict[str, list[NatRuleV2]] = {}
+        for r in self.plan.nat_rules:
+            for key in dict.fromkeys(ids.loose_key(x) for x in r.replaces):
+                out.setdefault(key, []).append(r)
+        return out
+
     def backend_pool(self, pool_id: str) -> BackendPoolPlan | None:
         """The planned backend pool with this id (created or reused)."""
-        return next((p for p in self.plan.backend_pools if ids.ids_match(p.id, pool_id)), None)
+        candidates = self._pools_by_key.get(ids.loose_key(pool_id), ())
+        return next((p for p in candidates if ids.ids_match(p.id, pool_id)), None)
 
     def planned_pool(self, pool_id: str) -> BackendPoolPlan:
         """The planned backend pool with this id; a rewrite cannot go on without it."""
@@ -150,7 +169,8 @@ class Decisions:
         if not isinstance(child.id, str):
             return []
         key = child.id
-        return [r for r in self.plan.nat_rules if any(ids.ids_match(x, key) for x in r.replaces)]
+        candidates = self._rules_by_replaced_key.get(ids.loose_key(key), ())
+        return [r for r in candidates if any(ids.ids_match(x, key) for x in r.replaces)]
 
     def rule_replacing(self, child: Child, what: str) -> NatRuleV2:
         """The one v2 rule that takes over ``child`` (``what``: how to name it in the error)."""

@@ -121,7 +121,7 @@ class JsonFile:
             raise CannotRewriteError(f"{what}: its block could not be located")
         return c
 
-    def _pointer(self, model_pointer: str) -> str | None:
+    def json_pointer(self, model_pointer: str) -> str | None:
         """The JSON pointer of a construct the reader named ``model_pointer``: a nested block written
         as one object (not an array of them) is its ``/0``."""
         node: Any = self.text.data
@@ -176,7 +176,7 @@ class JsonFile:
         self, model_pointer: str, gone: set[str], add: list[str], owner: str
     ) -> tuple[list[FileOp], int]:
         """NAT pool references ``gone`` out, backend pool references ``add`` in; and where it is."""
-        pointer = self._pointer(model_pointer)
+        pointer = self.json_pointer(model_pointer)
         if pointer is None:
             raise CannotRewriteError(f"scale set {owner}: its ip configuration could not be located")
         ipc = self._object(pointer, f"scale set {owner}: ip configuration")
@@ -199,7 +199,7 @@ class JsonFile:
             else:  # the NAT pool references out, the backend pool references in, in the same place
                 ops.append(
                     plain(
-                        Edit(nat_item.start, nat_item.value_start, _key_text(self.text, nat_item, _POOL_IDS))
+                        Edit(nat_item.start, nat_item.value_start, key_text(self.text, nat_item, _POOL_IDS))
                     )
                 )
                 if "\n" in self.text.text[nat.open : nat.close]:  # one element a line: laid out afresh
@@ -267,7 +267,7 @@ class JsonFile:
             assert old_item is not None
             every = {it.key for it in members.items} <= names | gone
             if every and not gone and resources.member(new) is None:
-                t.plain.append(Edit(old_item.start, old_item.value_start, _key_text(t, old_item, new)))
+                t.plain.append(Edit(old_item.start, old_item.value_start, key_text(t, old_item, new)))
             else:
                 self._move(resources, members, every, (old, new), names)
                 if not every:
@@ -354,7 +354,7 @@ def _member_value(value: Any, old_indent: str | None, indent: str, unit: str) ->
     return reindent(str(value), old_indent, indent)
 
 
-def _key_text(t: JsonText, item: Item, key: str) -> str:
+def key_text(t: JsonText, item: Item, key: str) -> str:
     """``"key":`` written with the spacing the file uses after the original key."""
     written = t.original[item.start : item.value_start]
     return json.dumps(key) + written[written.index('"', 1) + 1 :]

@@ -142,7 +142,7 @@ def _nat_span(rewrite: _Rewrite, f: TfFile, ipc: IpConfiguration) -> list[tuple[
     """Where an ip configuration's ``load_balancer_inbound_nat_rules_ids`` value is."""
     if terraform_json.is_json(f):
         jf = rewrite.json_files[f.path]
-        pointer = jf._pointer(ipc.origin.pointer)
+        pointer = jf.json_pointer(ipc.origin.pointer)
         c = jf.text.container(pointer) if pointer is not None else None
         item = c.member(_NAT_IDS) if c is not None else None
         return [(item.value_start, item.end)] if item is not None else []
@@ -268,7 +268,7 @@ class _JsonIpConfiguration(_HclIpConfiguration):
     def rewrite(self, split: Split) -> int:
         jf = self.r.json_files[self.f.path]
         t = jf.text
-        pointer = jf._pointer(self.ipc.origin.pointer)
+        pointer = jf.json_pointer(self.ipc.origin.pointer)
         c = t.container(pointer) if pointer is not None else None
         nat = c.member(_NAT_IDS) if c is not None else None
         raw_nat = raw_at(t.data, f"{pointer}/{_NAT_IDS}")
@@ -301,7 +301,7 @@ class _JsonIpConfiguration(_HclIpConfiguration):
             return [append(c, member_text(_POOL_IDS, _json_value(new)))]
         if pools is None:  # the NAT pool list's member becomes the backend pools'
             return [
-                plain(Edit(nat.start, nat.value_start, terraform_json._key_text(t, nat, _POOL_IDS))),
+                plain(Edit(nat.start, nat.value_start, terraform_json.key_text(t, nat, _POOL_IDS))),
                 plain(Edit(nat.value_start, nat.end, _json_value(new))),
             ]
         raw = raw_at(t.data, f"{pointer}/{_POOL_IDS}")
