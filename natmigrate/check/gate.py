@@ -167,9 +167,12 @@ def _scan_root(absolute: list[str], explicit_root: Path | None, cwd: str) -> Pat
     """:func:`scan_root` of files given as absolute, normalised paths."""
     if explicit_root is not None:
         return Path(os.path.abspath(explicit_root))
-    if all(a.startswith(cwd.rstrip(os.sep) + os.sep) for a in absolute):
+    under = cwd.rstrip(os.sep) + os.sep
+    if all(a.startswith(under) for a in absolute):
         return Path(cwd)
-    return Path(os.path.commonpath([os.path.dirname(a) for a in absolute])) if absolute else Path(cwd)
+    # (one file per folder: a scan has thousands of files in a few folders)
+    one_each = {a.rpartition(os.sep)[0]: a for a in absolute}.values()
+    return Path(os.path.commonpath([os.path.dirname(a) for a in one_each])) if absolute else Path(cwd)
 
 
 def _absolute(path: str, cwd: str) -> str:
@@ -261,7 +264,8 @@ def run_check(
         index = (
             InlineIndex(s.text, s.comments, s.spans) if s.text and s.comments and s.result.findings else None
         )
-        checked = [CheckedFinding(f, _suppression(suppressor, s, index, f)) for f in s.result.findings]
+        findings = s.result.findings
+        checked = [CheckedFinding(f, _suppression(suppressor, s, index, f)) for f in findings] if findings else []
         if baseline is not None:
             for c in checked:
                 if c.active and baseline.take(baseline_key(display, c.finding)):

@@ -128,6 +128,11 @@ def _may_hold_nat(text: str, raw: bytes) -> bool:
     return len(text) > _WORD_TEST_LIMIT or may_hold_nat(text)
 
 
+def _may_name_natmigrate(text: str) -> bool:
+    """Whether a JSON text can hold the key ``natmigrate`` (written out, or with a ``\\u`` escape)."""
+    return "natmigrate" in text or "\\u" in text
+
+
 @dataclass
 class ScannedFile:
     """One input's result plus what suppression needs to look at its source."""
@@ -243,8 +248,10 @@ def _scan_one(
         snap = reader.read_document(doc, nat_only=True)
         result = FileResult(name, findings=detect(snap), format=snap.format)
         # The parsed document is kept only when suppression may need it: holding every file's data
-        # would make a 5,000-file run slow down under garbage collection.
-        return ScannedFile(result, "json", json_data=doc.data if result.findings else None)
+        # would make a 5,000-file run slow down under garbage collection, and looking for
+        # ``metadata.natmigrate`` above every finding of a file that never names it is wasted.
+        keep = result.findings and _may_name_natmigrate(doc.text)
+        return ScannedFile(result, "json", json_data=doc.data if keep else None)
     except InputError as exc:
         return ScannedFile(FileResult(name, error=str(exc)), kind)
     except (OSError, MemoryError, RecursionError) as exc:

@@ -38,7 +38,7 @@ _NAT_KEY = re.compile(r'nbound[Nn][Aa][Tt]\w*"\s*:(?!\s*\[\s*\])')
 
 def is_template(data: Any) -> bool:
     """An ARM template (or ``az group export`` output)."""
-    if not isinstance(data, Mapping):
+    if type(data) is not dict and not isinstance(data, Mapping):  # (exact type first: once per file)
         return False
     schema = data.get("$schema")
     if isinstance(schema, str) and "deploymenttemplate" in schema.lower():
@@ -67,7 +67,11 @@ def is_parameters_file(data: Any) -> bool:
 
 def is_rest_example(data: Any) -> bool:
     """A REST API example file from azure-rest-api-specs."""
-    return isinstance(data, Mapping) and isinstance(data.get("responses"), Mapping) and "parameters" in data
+    # (exact types first, sparing the abstract-class check: this runs for every file of a scan)
+    if type(data) is not dict and not isinstance(data, Mapping):
+        return False
+    responses = data.get("responses")
+    return (type(responses) is dict or isinstance(responses, Mapping)) and "parameters" in data
 
 
 def _is_resource(obj: Any) -> bool:

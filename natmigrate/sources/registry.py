@@ -104,7 +104,9 @@ class SourceReader:
 
     def claims_path(self, path: Path) -> bool:
         """See :class:`Reader`."""
-        return path.name.lower().endswith(self.suffixes)
+        # The whole path's text (pathlib keeps it once made) ends as its name does: no suffix
+        # holds a separator.
+        return os.fspath(path).lower().endswith(self.suffixes)
 
     def claims_document(self, data: Any) -> bool:
         """Source files are never recognised from JSON content."""
@@ -194,7 +196,10 @@ def reader_by_path(path: Path, input_format: str = AUTO) -> Reader | None:
     """The reader a file's name (or a forced format) decides; ``None`` means JSON, told by content."""
     if input_format != AUTO:
         return reader(input_format)
-    return next((r for r in _BY_PATH if r.claims_path(path)), None)
+    for r in _BY_PATH:  # (a loop, not next() over a generator: a scan asks once per file)
+        if r.claims_path(path):
+            return r
+    return None
 
 
 def json_reader(doc: JsonDocument, input_format: str = AUTO) -> JsonReader | None:

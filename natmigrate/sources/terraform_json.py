@@ -23,7 +23,7 @@ TERRAFORM_JSON = "terraform-json"
 def is_terraform_json(data: Any) -> bool:
     """``terraform show -json`` output (a plan or a state)."""
     return (
-        isinstance(data, Mapping)
+        (type(data) is dict or isinstance(data, Mapping))  # (exact type first: once per file)
         and "format_version" in data
         and ("terraform_version" in data or "planned_values" in data or "values" in data)
         and any(k in data for k in ("planned_values", "values", "resource_changes", "prior_state"))

@@ -249,3 +249,21 @@ def test_suppressed_findings_stay_in_every_report(run_cli: Runner, tmp_path: Pat
     assert gh.count("::error") == 1  # only the unsuppressed rule is annotated
     data = copy.deepcopy(run_cli("check", "main.bicep", "-o", "junit", cwd=tmp_path).out)
     assert "suppressed (break-glass)" in data
+
+
+def test_arm_resource_metadata_key_written_with_an_escape_still_suppresses(
+    run_cli: Runner, tmp_path: Path
+) -> None:
+    # check keeps a file's parsed JSON for suppression only when its text can name "natmigrate";
+    # a key spelled with a \u escape must still count.
+    fixture = (ROOT / "fixtures" / "scale-set-nat-pools.json").read_text()
+    doc = json.loads(fixture.replace("natmigrate", "example"))  # (no other mention of the name)
+    resources = doc["value"] if isinstance(doc, dict) else doc
+    lb = next(r for r in resources if r["type"].lower() == "microsoft.network/loadbalancers")
+    lb["metadata"] = {"natmigrate": {"suppress": [{"rule": "NATM001", "reason": "retires with the cluster"}]}}
+    text = json.dumps(doc, indent=2).replace('"natmigrate"', '"\\u006eatmigrate"')
+    assert "natmigrate" not in text
+    (tmp_path / "pools.json").write_text(text)
+    r = run_cli("check", "pools.json", "-o", "json", cwd=tmp_path)
+    pools = [f for f in findings_of(r.out) if f["rule"] == "NATM001"]
+    assert pools and all(f["suppression"]["justification"] == "retires with the cluster" for f in pools)

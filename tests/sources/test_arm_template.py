@@ -905,3 +905,51 @@ def test_unresolved_parent_names_match_by_expression(tmp_path: Path) -> None:
     names = {str(lb.name): [str(r.name) for r in lb.inbound_nat_rules] for lb in snap.load_balancers}
     assert names["[parameters('lbName')]"] == ["ssh", "rdp", "web"]
     assert len(snap.load_balancers) == 2  # the other one is a partial load balancer of its own
+
+
+@pytest.mark.parametrize(
+    ("node", "literal"),
+    [
+        ({"a": 1, "b": [True, None, 2.5, "plain"], "c": {"d": "x[y]"}}, True),
+        ({"a": "[parameters('p')]"}, False),  # an expression value
+        ({"[concat('a', 'b')]": 1}, False),  # an expression key
+        (["ok", ["[variables('v')]"]], False),  # deep in a list
+        ({"x": 'say "[hi]"'}, False),  # not an expression, but the test stays on the safe side
+        ({"copy": [{"name": "p", "count": 2, "input": {"a": 1}}]}, False),  # a property loop
+        ({"ids": ["a'[b"]}, False),
+    ],
+)
+def test_literal_tree_is_told_conservatively(node: Any, literal: bool) -> None:
+    from natmigrate.sources.arm_template import _literal_tree
+
+    assert _literal_tree(node) is literal
+
+
+def test_literal_property_copy_still_expands(tmp_path: Path) -> None:
+    # A property copy loop with no expression at all is still a loop, not a literal value.
+    lb = {
+        "type": "Microsoft.Network/loadBalancers",
+        "apiVersion": "2023-09-01",
+        "name": "lb",
+        "properties": {
+            "copy": [
+                {
+                    "name": "inboundNatPools",
+                    "count": 2,
+                    "input": {
+                        "name": "ssh",
+                        "properties": {
+                            "frontendPortRangeStart": 50000,
+                            "frontendPortRangeEnd": 50099,
+                            "backendPort": 22,
+                            "protocol": "Tcp",
+                        },
+                    },
+                }
+            ]
+        },
+    }
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"$schema": SCHEMA, "contentVersion": "1.0.0.0", "resources": [lb]}))
+    snap = read_any(path)
+    assert len(snap.load_balancers[0].inbound_nat_pools) == 2
