@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal, Protocol, TypeVar, Union, runtime_checkable
+
+from msgspec import Struct, field
+from msgspec.structs import astuple
 
 from natmigrate.ids import id_key, ids_match, loose_key
 
@@ -136,8 +138,7 @@ class Origin:
 NO_ORIGIN = Origin("<memory>")
 
 
-@dataclass(frozen=True, slots=True)
-class Unresolved:
+class Unresolved(Struct, frozen=True):
     """A value natmigrate could not evaluate; ``expression`` is the text as written."""
 
     expression: str
@@ -157,8 +158,7 @@ def is_resolved(value: object) -> bool:
     return not isinstance(value, Unresolved)
 
 
-@dataclass(frozen=True, slots=True)
-class Ref:
+class Ref(Struct, frozen=True):
     """A reference to another resource or child (``{"id": ...}`` in ARM JSON)."""
 
     id: Maybe[str]
@@ -174,16 +174,14 @@ class Ref:
         return id_key(self.id) if isinstance(self.id, str) else None
 
 
-@dataclass(frozen=True, slots=True)
-class UnresolvedField:
+class UnresolvedField(Struct, frozen=True):
     """A whole property (usually an array) whose value is an expression natmigrate cannot expand."""
 
     property: str
     value: Unresolved
 
 
-@dataclass(frozen=True, slots=True)
-class Child:
+class Child(Struct, frozen=True):
     """Fields every child element of a resource has."""
 
     name: Maybe[str]
@@ -196,8 +194,7 @@ class Child:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Sku:
+class Sku(Struct, frozen=True):
     """Load balancer SKU."""
 
     name: Maybe[str] | None
@@ -211,8 +208,7 @@ class Sku:
         return self.name.lower() == "standard"
 
 
-@dataclass(frozen=True, slots=True)
-class FrontendIPConfiguration(Child):
+class FrontendIPConfiguration(Child, frozen=True):
     """A frontend IP configuration."""
 
     public_ip: Ref | None = None
@@ -225,16 +221,14 @@ class FrontendIPConfiguration(Child):
         return self.public_ip is not None
 
 
-@dataclass(frozen=True, slots=True)
-class BackendAddressPool(Child):
+class BackendAddressPool(Child, frozen=True):
     """A backend address pool. ``members`` is the read-only ``backendIPConfigurations`` when known."""
 
     members: tuple[Ref, ...] = ()
     addresses: tuple[JsonObject, ...] = ()  # IP-based pools: loadBalancerBackendAddresses
 
 
-@dataclass(frozen=True, slots=True)
-class LoadBalancingRule(Child):
+class LoadBalancingRule(Child, frozen=True):
     """A load-balancing rule."""
 
     frontend_ip: Ref | None = None
@@ -246,16 +240,14 @@ class LoadBalancingRule(Child):
     disable_outbound_snat: Maybe[bool] | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Probe(Child):
+class Probe(Child, frozen=True):
     """A health probe."""
 
     protocol: Maybe[str] | None = None
     port: Maybe[int] | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class OutboundRule(Child):
+class OutboundRule(Child, frozen=True):
     """An outbound rule."""
 
     frontend_ips: tuple[Ref, ...] = ()
@@ -267,8 +259,7 @@ class OutboundRule(Child):
 NatRuleVersion = Literal["v1", "v2", "indeterminate"]
 
 
-@dataclass(frozen=True, slots=True)
-class InboundNatRule(Child):
+class InboundNatRule(Child, frozen=True):
     """An inbound NAT rule, v1 (single frontend port) or v2 (port range on a backend pool)."""
 
     frontend_ip: Ref | None = None
@@ -326,8 +317,7 @@ def generated_pool_name(rule_name: str, target: object) -> str | None:
     return m.group(1) if m else None
 
 
-@dataclass(frozen=True, slots=True)
-class InboundNatPool(Child):
+class InboundNatPool(Child, frozen=True):
     """An inbound NAT pool (v1, scale sets only)."""
 
     frontend_ip: Ref | None = None
@@ -341,8 +331,37 @@ class InboundNatPool(Child):
     unresolved: tuple[UnresolvedField, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Resource:
+class _KeepsRaw(Struct, frozen=True):
+    """Base of the structs with a ``raw`` field: the body as read, kept for round trips, takes no
+    part in equality, hashing or repr (msgspec has no per-field switch for that, so these do it)."""
+
+    def _compared(self) -> tuple[Any, ...]:
+        values = astuple(self)
+        at = self.__struct_fields__.index("raw")
+        return values[:at] + values[at + 1 :]
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, _KeepsRaw)
+        return self._compared() == other._compared()
+
+    def __ne__(self, other: object) -> bool:  # msgspec 0.18 would otherwise compare ``raw`` for !=
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self) -> int:
+        return hash(self._compared())
+
+    def __rich_repr__(self) -> list[tuple[str, Any]]:
+        return [(name, getattr(self, name)) for name in self.__struct_fields__ if name != "raw"]
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={value!r}" for name, value in self.__rich_repr__())
+        return f"{type(self).__qualname__}({shown})"
+
+
+class Resource(_KeepsRaw, frozen=True):
     """Fields every top-level resource has."""
 
     id: Maybe[str]
@@ -351,7 +370,7 @@ class Resource:
     resource_group: str | None = None
     location: Maybe[str] | None = None
     etag: str | None = None
-    raw: JsonObject = field(default_factory=dict, compare=False, repr=False)
+    raw: JsonObject = field(default_factory=dict)
     unresolved: tuple[UnresolvedField, ...] = ()
 
     @property
@@ -365,8 +384,7 @@ class Resource:
         return str(self.name)
 
 
-@dataclass(frozen=True, slots=True)
-class LoadBalancer(Resource):
+class LoadBalancer(Resource, frozen=True):
     """A load balancer with every child collection natmigrate cares about."""
 
     sku: Sku = field(default_factory=lambda: Sku(None))
@@ -404,8 +422,7 @@ class LoadBalancer(Resource):
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class IpConfiguration:
+class IpConfiguration(Struct, frozen=True):
     """An ip configuration of a NIC or of a scale-set model's NIC configuration."""
 
     name: Maybe[str]
@@ -419,30 +436,27 @@ class IpConfiguration:
     unresolved: tuple[UnresolvedField, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class NetworkInterface(Resource):
+class NetworkInterface(Resource, frozen=True):
     """A network interface (a standalone VM's, or a Flexible scale-set instance's)."""
 
     ip_configurations: tuple[IpConfiguration, ...] = ()
     virtual_machine: Ref | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ScaleSetInstance:
+class ScaleSetInstance(_KeepsRaw, frozen=True):
     """A Uniform scale-set instance (``virtualMachines/{instanceId}``)."""
 
     instance_id: str
     origin: Origin = NO_ORIGIN
     latest_model_applied: bool | None = None
-    raw: JsonObject = field(default_factory=dict, compare=False, repr=False)
+    raw: JsonObject = field(default_factory=dict)
 
 
 OrchestrationMode = Literal["Uniform", "Flexible"]
 UpgradeMode = Literal["Manual", "Automatic", "Rolling"]
 
 
-@dataclass(frozen=True, slots=True)
-class ScaleSet(Resource):
+class ScaleSet(Resource, frozen=True):
     """A virtual machine scale set and the ip configurations of its model."""
 
     orchestration_mode: Maybe[str] | None = None  # absent means Uniform in older api versions
@@ -473,15 +487,13 @@ class ScaleSet(Resource):
         return self.capacity if isinstance(self.capacity, int) else None
 
 
-@dataclass(frozen=True, slots=True)
-class VirtualMachine(Resource):
+class VirtualMachine(Resource, frozen=True):
     """A virtual machine: enough to name the owner of a NIC."""
 
     network_interfaces: tuple[Ref, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class AutoscaleSetting(Resource):
+class AutoscaleSetting(Resource, frozen=True):
     """An autoscale setting: only the target and the largest maximum capacity matter here."""
 
     target: Ref | None = None
@@ -493,8 +505,7 @@ class AutoscaleSetting(Resource):
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class UnknownResource:
+class UnknownResource(Struct, frozen=True):
     """A resource whose type natmigrate does not model; kept so nothing is silently dropped."""
 
     type: str
@@ -502,8 +513,7 @@ class UnknownResource:
     origin: Origin
 
 
-@dataclass(frozen=True)
-class Snapshot:
+class Snapshot(Struct, frozen=True, dict=True):  # dict: room for the cached_property
     """Everything one input yielded."""
 
     source: str
@@ -598,8 +608,7 @@ def _parents(refs: Iterable[Ref]) -> dict[str, None]:
     return out
 
 
-@dataclass(frozen=True)
-class Inventory:
+class Inventory(Struct, frozen=True):
     """A load balancer and everything that references its pools and rules."""
 
     load_balancer: LoadBalancer

@@ -11,10 +11,11 @@ Everything that references the load balancer's pools and rules is found:
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Mapping
 from typing import Any
+
+import msgspec
 
 from natmigrate import ids
 from natmigrate.execute.gateway import Body, Gateway, NotFoundError
@@ -95,10 +96,10 @@ def read_live(gateway: Gateway, lb_id: str) -> tuple[Inventory, list[Body]]:
             continue
 
     snapshot = snapshot_from_bodies(bodies, f"azure:{lb_id}")
-    snapshot = dataclasses.replace(
+    snapshot = msgspec.structs.replace(
         snapshot,
         scale_sets=tuple(
-            dataclasses.replace(ss, instances=()) if ss.instances is None and ss.key in listed else ss
+            msgspec.structs.replace(ss, instances=()) if ss.instances is None and ss.key in listed else ss
             for ss in snapshot.scale_sets
         ),
     )

@@ -18,6 +18,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
+import msgspec
+
 from natmigrate import ids
 from natmigrate.azure.clients import Connection
 from natmigrate.azure.credential import SimulatorCredential
@@ -293,12 +295,12 @@ def rehearsal_snapshot(snapshot: Snapshot) -> Snapshot:
 
 def redacted(snapshot: Snapshot) -> Snapshot:
     """The snapshot without secrets."""
-    return dataclasses.replace(
+    return msgspec.structs.replace(
         snapshot,
         load_balancers=tuple(_redact(r) for r in snapshot.load_balancers),
         network_interfaces=tuple(_redact(r) for r in snapshot.network_interfaces),
         scale_sets=tuple(
-            dataclasses.replace(
+            msgspec.structs.replace(
                 _redact(ss),
                 instances=None if ss.instances is None else tuple(_redact(i) for i in ss.instances),
             )
@@ -312,4 +314,4 @@ _T = TypeVar("_T", bound=Resource | ScaleSetInstance)
 
 
 def _redact(item: _T) -> _T:
-    return dataclasses.replace(item, raw=redact(item.raw))
+    return msgspec.structs.replace(item, raw=redact(item.raw))

@@ -19,7 +19,6 @@ Only ``detect`` uses it (``check`` keeps each parsed document for suppression). 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import pickle
 import re
@@ -27,6 +26,8 @@ import signal
 import threading
 from collections.abc import Mapping
 from typing import Any
+
+import msgspec
 
 from natmigrate.detect import Finding, detect
 from natmigrate.filescan.results import FileResult
@@ -187,9 +188,9 @@ def _findings_by_kind(
     if snap.unresolved:
         raise _UnsplittableError("unresolved values")
     only = (
-        dataclasses.replace(snap, scale_sets=(), network_interfaces=()),
-        dataclasses.replace(snap, load_balancers=(), network_interfaces=()),
-        dataclasses.replace(snap, load_balancers=(), scale_sets=()),
+        msgspec.structs.replace(snap, scale_sets=(), network_interfaces=()),
+        msgspec.structs.replace(snap, load_balancers=(), network_interfaces=()),
+        msgspec.structs.replace(snap, load_balancers=(), scale_sets=()),
     )
     return [detect(part) for part in only]
 

@@ -21,7 +21,6 @@ Writing: a planned name becomes the source's own expression plus the literal par
 from __future__ import annotations
 
 import copy
-import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -319,9 +318,9 @@ def _camel(name: str) -> str:
 def unknown_values(child: Child) -> str:
     """Which of a construct's values fix cannot tell, as written."""
     found = [
-        f"{_camel(f.name)} is `{v.expression}`"
-        for f in dataclasses.fields(child)
-        if isinstance(v := getattr(child, f.name), Unresolved)
+        f"{_camel(name)} is `{v.expression}`"
+        for name in child.__struct_fields__
+        if isinstance(v := getattr(child, name), Unresolved)
         or isinstance(v := getattr(v, "id", None), Unresolved)
     ]
     found += [f"{f.property} is `{f.value.expression}`" for f in getattr(child, "unresolved", ())]

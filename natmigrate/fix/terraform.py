@@ -31,12 +31,13 @@ in :mod:`natmigrate.fix.terraform_json` (references written as ``"${azurerm_x.na
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+
+import msgspec
 
 from natmigrate import ids
 from natmigrate.fix import (
@@ -196,14 +197,14 @@ def planning_view(snapshot: Snapshot, module: _Module) -> Snapshot:
         body = module.raw.get((str(ss.id).split(".", 1)[0], local), ({}, None))[0]
         capacity = body.get("instances")
         scale_sets.append(
-            dataclasses.replace(
+            msgspec.structs.replace(
                 ss,
                 id=named.scale_set(local),
                 name=local,
                 capacity=capacity if isinstance(capacity, int) else ss.capacity,
                 ip_configurations=tuple(
                     terraform_pool_lists.with_instances(
-                        dataclasses.replace(
+                        msgspec.structs.replace(
                             ipc,
                             nat_pools=tuple(named.ref(r) for r in ipc.nat_pools),
                             backend_pools=tuple(named.ref(r) for r in ipc.backend_pools),
@@ -215,7 +216,7 @@ def planning_view(snapshot: Snapshot, module: _Module) -> Snapshot:
                 ),
             )
         )
-    return dataclasses.replace(
+    return msgspec.structs.replace(
         snapshot,
         load_balancers=tuple(lbs),
         scale_sets=tuple(scale_sets),
@@ -274,7 +275,7 @@ def _load_balancer(lb: LoadBalancer, name: str, named: _Ids, module: _Module) ->
         local = str(p.id).split(".", 1)[1]
         raw = module.raw.get((rtype, local), ({}, None))[0]
         fe = _literal(raw.get("frontend_ip_configuration_name"))
-        return dataclasses.replace(
+        return msgspec.structs.replace(
             p,
             id=named.resolve(rtype, local) or p.id,
             name=named.child_name(rtype, local),
@@ -287,12 +288,12 @@ def _load_balancer(lb: LoadBalancer, name: str, named: _Ids, module: _Module) ->
         if not str(r.id).startswith(f"{tfblocks.RULE}."):
             return (r,)  # passed to a module: reported, not rewritten
         mapped = pool(r, tfblocks.RULE)
-        mapped = dataclasses.replace(
+        mapped = msgspec.structs.replace(
             mapped, backend_pool=named.ref(r.backend_pool) if r.backend_pool else None
         )
         return terraform_loops.expand_rule(mapped, str(r.id).split(".", 1)[1], module, lb_id)
 
-    return dataclasses.replace(
+    return msgspec.structs.replace(
         lb,
         id=lb_id,
         name=name,

@@ -28,12 +28,13 @@ port, a new pool named after its NIC, no name taken): else it is reported.
 from __future__ import annotations
 
 import ast
-import dataclasses
 import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from natmigrate.fix import tfexpr
 from natmigrate.fix.core import CannotRewriteError, name_parts
@@ -188,7 +189,7 @@ def expand_rule(rule: InboundNatRule, local: str, module: _Module, lb_id: str) -
         if name is None or not isinstance(port, int) or not isinstance(backend, int):
             return (rule,)
         out.append(
-            dataclasses.replace(
+            msgspec.structs.replace(
                 rule,
                 id=f"{lb_id}/inboundNatRules/{name}",
                 name=name,
@@ -279,14 +280,14 @@ def expand_nics(
             assert name is not None
             nic_id = arm_nic_id(name)
             ipcs: tuple[IpConfiguration, ...] = tuple(
-                dataclasses.replace(
+                msgspec.structs.replace(
                     ipc,
                     id=f"{nic_id}/ipConfigurations/{ipc.name}",
                     nat_rules=tuple(bound.get((name, str(ipc.name).lower()), [])),
                 )
                 for ipc in nic.ip_configurations
             )
-            expanded.append(dataclasses.replace(nic, id=nic_id, name=name, ip_configurations=ipcs))
+            expanded.append(msgspec.structs.replace(nic, id=nic_id, name=name, ip_configurations=ipcs))
     return expanded, rest
 
 

@@ -20,11 +20,12 @@ reported where it is: fix cannot tell whether that use holds for the v2 rules.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from natmigrate import ids
 from natmigrate.fix import hcltext, terraform_json
@@ -104,7 +105,7 @@ def with_instances(ipc: IpConfiguration, module: _Module, named: _Ids) -> IpConf
         refs += [Ref(i, uf.value.origin) for i in every if i is not None]
     if tuple(refs) == ipc.nat_pools and len(kept) == len(ipc.unresolved):
         return ipc
-    return dataclasses.replace(ipc, nat_pools=tuple(refs), unresolved=tuple(kept))
+    return msgspec.structs.replace(ipc, nat_pools=tuple(refs), unresolved=tuple(kept))
 
 
 # -- other uses --------------------------------------------------------------------------------

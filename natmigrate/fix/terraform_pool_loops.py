@@ -32,12 +32,13 @@ else the load balancer is left and reported at the loop's line.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from natmigrate import ids
 from natmigrate.fix import hcltext, terraform_json
@@ -182,7 +183,7 @@ def expand_pool(pool: InboundNatPool, module: _Module, lb_id: str) -> tuple[Inbo
     if found is None:
         return (pool,)
     return tuple(
-        dataclasses.replace(
+        msgspec.structs.replace(
             pool,
             id=f"{lb_id}/inboundNatPools/{i.name}",
             name=i.name,

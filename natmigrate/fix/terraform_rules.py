@@ -27,11 +27,12 @@ reported with the line: fix cannot tell whether that use still holds for the v2 
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
+
+import msgspec
 
 from natmigrate import ids
 from natmigrate.fix import hcltext, terraform_json, terraform_loops
@@ -139,7 +140,7 @@ def network_interfaces(snapshot: Snapshot, module: _Module, named: _Ids) -> tupl
             if rtype != ASSOCIATION:
                 kept.append(nic)
             else:
-                kept.append(dataclasses.replace(nic, ip_configurations=_refs(nic.ip_configurations, named)))
+                kept.append(msgspec.structs.replace(nic, ip_configurations=_refs(nic.ip_configurations, named)))
             continue
         refs = [r for ipc in nic.ip_configurations for r in ipc.nat_rules]
         bound.setdefault((target[0], target[1].lower()), []).extend(named.ref(r) for r in refs)
@@ -152,7 +153,7 @@ def network_interfaces(snapshot: Snapshot, module: _Module, named: _Ids) -> tupl
             continue
         nic_id = arm_nic_id(nic_name(module, local))
         ipcs = tuple(
-            dataclasses.replace(
+            msgspec.structs.replace(
                 ipc,
                 id=f"{nic_id}/ipConfigurations/{ipc.name}",
                 nat_rules=(*ipc.nat_rules, *bound.get((local, str(ipc.name).lower()), [])),
@@ -160,7 +161,7 @@ def network_interfaces(snapshot: Snapshot, module: _Module, named: _Ids) -> tupl
             )
             for ipc in _refs(nic.ip_configurations, named)
         )
-        out.append(dataclasses.replace(nic, id=nic_id, name=nic_name(module, local), ip_configurations=ipcs))
+        out.append(msgspec.structs.replace(nic, id=nic_id, name=nic_name(module, local), ip_configurations=ipcs))
     return tuple(out)
 
 
@@ -181,7 +182,7 @@ def _pool_members(module: _Module, named: _Ids) -> dict[tuple[str, str], list[Re
 
 def _refs(ipcs: tuple[IpConfiguration, ...], named: _Ids) -> tuple[IpConfiguration, ...]:
     return tuple(
-        dataclasses.replace(
+        msgspec.structs.replace(
             ipc,
             nat_rules=tuple(named.ref(r) for r in ipc.nat_rules),
             backend_pools=tuple(named.ref(r) for r in ipc.backend_pools),

@@ -10,9 +10,10 @@ agree on one; otherwise the simulator's own subscription and ``rg-sim``.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from typing import Any, TypeVar
+
+import msgspec
 
 from natmigrate import ids
 from natmigrate.model import Resource, ScaleSetInstance, Snapshot
@@ -49,14 +50,14 @@ def placed(snapshot: Snapshot, subscription: str, resource_group: str) -> Snapsh
         changes: dict[str, Any] = {"raw": with_scope(item.raw, subscription, resource_group)}
         if isinstance(item, Resource) and isinstance(item.id, str):
             changes["id"] = with_scope(item.id, subscription, resource_group)
-        return dataclasses.replace(item, **changes)
+        return msgspec.structs.replace(item, **changes)
 
-    return dataclasses.replace(
+    return msgspec.structs.replace(
         snapshot,
         load_balancers=tuple(place(r) for r in snapshot.load_balancers),
         network_interfaces=tuple(place(r) for r in snapshot.network_interfaces),
         scale_sets=tuple(
-            dataclasses.replace(
+            msgspec.structs.replace(
                 place(ss), instances=None if ss.instances is None else tuple(place(i) for i in ss.instances)
             )
             for ss in snapshot.scale_sets

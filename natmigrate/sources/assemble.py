@@ -8,9 +8,10 @@ model as :class:`~natmigrate.model.UnknownResource` so that nothing is silently 
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
+
+import msgspec
 
 from natmigrate import ids
 from natmigrate.model import (
@@ -80,7 +81,7 @@ def assemble(
     instances: list[tuple[str | None, ScaleSetInstance]] = []
 
     def lean(resource: _R) -> _R:
-        return resource if keep_raw else dataclasses.replace(resource, raw={})
+        return resource if keep_raw else msgspec.structs.replace(resource, raw={})
 
     for obj, origin in items:
         rtype = r.resource_type(obj)
@@ -167,7 +168,7 @@ def _fold_child_rules(
         added.setdefault(idx, []).append((rule, body))
     for idx, folded in added.items():
         lb = lbs[idx]
-        lbs[idx] = dataclasses.replace(
+        lbs[idx] = msgspec.structs.replace(
             lb,
             inbound_nat_rules=(*lb.inbound_nat_rules, *(rule for rule, _ in folded)),
             raw=_with_rules(lb.raw, folded),
@@ -206,7 +207,7 @@ def _fold_instances(
     for ss in scale_sets:
         found = grouped.pop(ss.key or "", None)
         if found is not None:
-            ss = dataclasses.replace(ss, instances=tuple(sorted(found, key=instance_order)))
+            ss = msgspec.structs.replace(ss, instances=tuple(sorted(found, key=instance_order)))
         out.append(ss)
     loose = tuple((parent, inst) for parent, found in grouped.items() for inst in found)
     return out, loose

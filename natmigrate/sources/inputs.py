@@ -9,12 +9,13 @@ read without their scale set attach to it when another file holds it.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
+
+import msgspec
 
 from natmigrate import ids
 from natmigrate.errors import InputError, UsageError
@@ -88,7 +89,7 @@ def merge(snapshots: Sequence[Snapshot]) -> Snapshot:
         unresolved=tuple(u for s in snapshots for u in s.unresolved),
     )
     loose = [item for s in snapshots for item in s.loose_instances]
-    return dataclasses.replace(merged, scale_sets=_attach(merged.scale_sets, loose))
+    return msgspec.structs.replace(merged, scale_sets=_attach(merged.scale_sets, loose))
 
 
 def _unique(resources: list[R], kind: str) -> tuple[R, ...]:
@@ -149,4 +150,4 @@ def _attach(
 def _with_instances(ss: ScaleSet, instances: dict[str, ScaleSetInstance] | None) -> ScaleSet:
     if instances is None:
         return ss
-    return dataclasses.replace(ss, instances=tuple(sorted(instances.values(), key=instance_order)))
+    return msgspec.structs.replace(ss, instances=tuple(sorted(instances.values(), key=instance_order)))

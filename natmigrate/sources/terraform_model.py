@@ -18,11 +18,12 @@ What inbound NAT looks like in azurerm:
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from natmigrate import ids
 from natmigrate.model import (
@@ -197,11 +198,11 @@ def build_snapshot(resources: Iterable[TfResource], source: str, fmt: str) -> Sn
     # Fold pools and rules into their load balancers (a partial one when it is not in this module).
     for lb_key, pool, _res in pools:
         lb = _lb_for(lbs, lb_order, lb_key, pool.origin)
-        lbs[lb_key] = dataclasses.replace(lb, inbound_nat_pools=(*lb.inbound_nat_pools, pool))
+        lbs[lb_key] = msgspec.structs.replace(lb, inbound_nat_pools=(*lb.inbound_nat_pools, pool))
         _sync(lbs, lb, lbs[lb_key])
     for lb_key, rule, _res in rules:
         lb = _lb_for(lbs, lb_order, lb_key, rule.origin)
-        lbs[lb_key] = dataclasses.replace(lb, inbound_nat_rules=(*lb.inbound_nat_rules, rule))
+        lbs[lb_key] = msgspec.structs.replace(lb, inbound_nat_rules=(*lb.inbound_nat_rules, rule))
         _sync(lbs, lb, lbs[lb_key])
     seen: set[int] = set()
     ordered = []

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
+import msgspec
 import pytest
 from plan_scenarios import (
     add_autoscale,
@@ -354,11 +354,11 @@ def test_dropping_the_last_instance_moves_nothing(tmp_path: Path) -> None:
 def test_unresolved_pool_value_blocks_and_names_the_expression(tmp_path: Path) -> None:
     snap = read(scale_set_pools(), tmp_path)
     lbm = snap.load_balancers[0]
-    pool = dataclasses.replace(
+    pool = msgspec.structs.replace(
         lbm.inbound_nat_pools[0], frontend_port_range_start=Unresolved("[parameters('sshStart')]")
     )
-    lbm = dataclasses.replace(lbm, inbound_nat_pools=(pool, *lbm.inbound_nat_pools[1:]))
-    snap = dataclasses.replace(snap, load_balancers=(lbm,))
+    lbm = msgspec.structs.replace(lbm, inbound_nat_pools=(pool, *lbm.inbound_nat_pools[1:]))
+    snap = msgspec.structs.replace(snap, load_balancers=(lbm,))
     plan = plan_snapshot(snap)
     assert codes(plan) == ["UNRESOLVED_VALUE"]
     assert not plan.feasible
@@ -367,12 +367,12 @@ def test_unresolved_pool_value_blocks_and_names_the_expression(tmp_path: Path) -
 
 def test_unresolved_capacity_matters_only_without_instances(tmp_path: Path) -> None:
     snap = read(scale_set_pools(), tmp_path)
-    ss = dataclasses.replace(snap.scale_sets[0], capacity=Unresolved("[parameters('count')]"))
-    with_instances = dataclasses.replace(snap, scale_sets=(ss,))
+    ss = msgspec.structs.replace(snap.scale_sets[0], capacity=Unresolved("[parameters('count')]"))
+    with_instances = msgspec.structs.replace(snap, scale_sets=(ss,))
     assert codes(plan_snapshot(with_instances)) == []
-    without = dataclasses.replace(snap, scale_sets=(dataclasses.replace(ss, instances=None),))
-    lbm = dataclasses.replace(snap.load_balancers[0], inbound_nat_rules=())  # no generated rules either
-    plan = plan_snapshot(dataclasses.replace(without, load_balancers=(lbm,)))
+    without = msgspec.structs.replace(snap, scale_sets=(msgspec.structs.replace(ss, instances=None),))
+    lbm = msgspec.structs.replace(snap.load_balancers[0], inbound_nat_rules=())  # no generated rules either
+    plan = plan_snapshot(msgspec.structs.replace(without, load_balancers=(lbm,)))
     assert codes(plan) == ["UNRESOLVED_VALUE"]
     assert "[parameters('count')]" in _problems(plan, "UNRESOLVED_VALUE")[0].message
 

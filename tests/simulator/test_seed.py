@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from helpers.azure_sdk import clients
 from paths import CORPUS, FIXTURES
@@ -151,12 +151,12 @@ def test_unresolved_values_are_refused_in_one_line() -> None:
     lb = snap.load_balancers[0]
     raw = json.loads(json.dumps(lb.raw))
     raw["properties"]["inboundNatPools"][0]["properties"]["backendPort"] = Unresolved("[parameters('port')]")
-    bad = dataclasses.replace(snap, load_balancers=(dataclasses.replace(lb, raw=raw),))
+    bad = msgspec.structs.replace(snap, load_balancers=(msgspec.structs.replace(lb, raw=raw),))
     with pytest.raises(InputError) as err:
         Simulator().seed(bad)
     assert "parameters('port')" in str(err.value) and "\n" not in str(err.value)
     raw["properties"]["inboundNatPools"][0]["properties"]["backendPort"] = 2222
-    good = dataclasses.replace(snap, load_balancers=(dataclasses.replace(lb, raw=raw),))
+    good = msgspec.structs.replace(snap, load_balancers=(msgspec.structs.replace(lb, raw=raw),))
     with Simulator(clock=SimClock(frozen=True)) as sim:
         sim.seed(good)
         assert {r[0] for r in rules(lb_view(sim)).values()} >= {50000, 51000}
