@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from msgspec import Struct
+
 from natmigrate.check.baseline import Baseline, Key, load_baseline
 from natmigrate.check.suppress import Config, InlineIndex, Suppression, Suppressor, find_config, load_config
 from natmigrate.detect import Finding, Verdict
@@ -30,8 +32,7 @@ class NoInputError(NatMigrateError):
     """Nothing matched: the gate fails closed rather than passing an empty run."""
 
 
-@dataclass
-class CheckedFinding:
+class CheckedFinding(Struct):
     """A finding and, when it does not count, why."""
 
     finding: Finding
@@ -49,8 +50,7 @@ class CheckedFinding:
         return d
 
 
-@dataclass
-class CheckedFile:
+class CheckedFile(Struct):
     """One file's outcome."""
 
     scanned: ScannedFile

@@ -13,9 +13,10 @@ errors. A file that cannot be parsed is always an error.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 from natmigrate.detect import detect
 from natmigrate.errors import InputError
@@ -133,8 +134,7 @@ def _may_name_natmigrate(text: str) -> bool:
     return "natmigrate" in text or "\\u" in text
 
 
-@dataclass
-class ScannedFile:
+class ScannedFile(Struct):
     """One input's result plus what suppression needs to look at its source."""
 
     result: FileResult

@@ -6,15 +6,15 @@ one-line message, never an exception that stops the other files.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 from natmigrate.detect import Finding, Verdict, verdict
 from natmigrate.errors import ExitCode
 
 
-@dataclass
-class FileResult:
+class FileResult(Struct):
     """What scanning one file produced."""
 
     path: str
