@@ -87,13 +87,15 @@ def read_template(
     doc: JsonDocument,
     parameters: TemplateParameters = NO_PARAMETERS,
     assumed_parameters: Mapping[str, Any] | None = None,
+    nat_only: bool = False,
 ) -> Snapshot:
     """Read an ARM template (or ``az group export`` output) into a snapshot.
 
     ``parameters`` (``--parameters``) supply the top-level template's parameters, as a deployment
     would. ``assumed_parameters``: values for top-level parameters that have no default (by lower-case
     name). ``natmigrate fix`` passes stand-ins so the planner can name things; what it writes back
-    is the template's own expressions, never these values.
+    is the template's own expressions, never these values. ``nat_only`` (detection): see
+    :func:`natmigrate.sources.resources.build_load_balancer`.
     """
     data = doc.data
     if not isinstance(data, Mapping):
@@ -105,7 +107,7 @@ def read_template(
     sub, rg = ids.SUBSCRIPTION_PLACEHOLDER, ids.RESOURCE_GROUP_PLACEHOLDER
     state = _TemplateState(reader, data, "", None, sub, rg, given=parameters)
     reader.template(data, "", TemplateScope(state), 0, (), _Target(sub, rg))
-    return assemble(reader.finish(), doc.path, ARM_TEMPLATE, reader.unresolved)
+    return assemble(reader.finish(), doc.path, ARM_TEMPLATE, reader.unresolved, nat_only=nat_only)
 
 
 @dataclass(frozen=True)

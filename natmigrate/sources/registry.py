@@ -130,7 +130,7 @@ def _rest_like(fmt: str) -> JsonReader:
 def _read_template(doc: JsonDocument, nat_only: bool, parameters: TemplateParameters) -> Snapshot:
     from natmigrate.sources.arm_template import read_template  # the expression evaluator: only when needed
 
-    return read_template(doc, parameters)
+    return read_template(doc, parameters, nat_only=nat_only)
 
 
 # The Bicep and Terraform parsers are imported when a file of theirs is read: a scan of JSON
