@@ -21,7 +21,7 @@ from natmigrate.detect import detect
 from natmigrate.errors import InputError
 from natmigrate.filescan.expand import Expanded
 from natmigrate.filescan.results import FileResult
-from natmigrate.sources import azure_json, jsonstream
+from natmigrate.sources import azure_json
 from natmigrate.sources.jsondoc import (
     DEFAULT_MAX_BYTES,
     NOT_DECODED,
@@ -268,6 +268,8 @@ def _streamed(name: str, input_format: str, max_bytes: int) -> FileResult | None
     goes (:mod:`~natmigrate.sources.jsonstream`), or ``None``: read the file the ordinary way."""
     if input_format not in _STREAMED_FORMATS:
         return None
+    from natmigrate.sources import jsonstream  # (detect only: check never streams)
+
     doc = jsonstream.open_list(name, max_bytes)
     if doc is None:
         return None
