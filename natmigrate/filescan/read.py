@@ -165,18 +165,18 @@ def scan(
     (:mod:`natmigrate.filescan.split_list`); its result then carries no parsed document, which
     suppression (``check``) would need.
     """
-    # Results by position in ``expanded.files`` (no Path hashed per file unless files were named).
+    # Results by position in ``expanded.files`` (no path hashed per file unless files were named).
     out: list[ScannedFile | None] = []
     tf_dirs: dict[Path, list[tuple[int, Path]]] = {}
     explicit = expanded.explicit
-    for f in expanded.files:
-        name = str(f)  # (made once: the path's text is asked for by every step below)
+    for name in expanded.files:
         kind = kind_of(name, input_format)
         if kind == "terraform":
-            tf_dirs.setdefault(f.parent, []).append((len(out), f))
+            path = Path(name)
+            tf_dirs.setdefault(path.parent, []).append((len(out), path))
             out.append(None)
             continue
-        out.append(_scan_one(name, kind, input_format, max_bytes, bool(explicit) and f in explicit, split))
+        out.append(_scan_one(name, kind, input_format, max_bytes, bool(explicit) and name in explicit, split))
     for members in tf_dirs.values():
         by_file = _scan_module([f for _, f in members], max_bytes)
         for i, f in members:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -18,8 +19,8 @@ def tree(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _names(files: list[Path], root: Path) -> list[str]:
-    return [f.relative_to(root).as_posix() for f in files]
+def _names(files: list[str] | list[Path], root: Path) -> list[str]:
+    return [Path(f).relative_to(root).as_posix() for f in files]
 
 
 def test_one_directory_lists_each_file_once_sorted(tree: Path) -> None:
@@ -72,3 +73,22 @@ def test_report_paths_normalise_each_folder_once_with_the_same_result() -> None:
 
     cwd = "/work/repo"
     assert _absolute_all(TRICKY_PATHS, cwd) == [_absolute(p, cwd) for p in TRICKY_PATHS]
+
+
+@pytest.mark.parametrize("spelling", ["a", "./a", "a/", "a//sub/..", "./a/./"])
+def test_files_are_spelled_as_paths_spell_them(
+    tree: Path, spelling: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Files are path texts; each must be the text str(Path(...)) gives, whatever the argument's
+    # spelling, so output names and de-duplication are what they were with Path objects.
+    monkeypatch.chdir(tree)
+    got = expand([spelling])
+    assert got.files == [str(Path(root) / n) for root, n in _walked(Path(spelling))]
+
+
+def _walked(top: Path) -> list[tuple[str, str]]:
+    found = []
+    for root, dirs, names in os.walk(top):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found += [(root, n) for n in sorted(names) if n.endswith((".json", ".jsonc", ".bicep", ".tf"))]
+    return found
