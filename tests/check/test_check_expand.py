@@ -68,11 +68,19 @@ TRICKY_PATHS = [
 ]
 
 
-def test_report_paths_normalise_each_folder_once_with_the_same_result() -> None:
-    from natmigrate.check.gate import _absolute, _absolute_all
+@pytest.mark.parametrize("explicit_root", [None, "/work/repo/a", "/elsewhere"])
+@pytest.mark.parametrize("paths", [TRICKY_PATHS, ["a/b.json", "a/c.json"], ["/x/a.json", "/y/b.json"], []])
+def test_report_paths_are_worked_out_per_folder_with_the_per_file_result(
+    paths: list[str], explicit_root: str | None
+) -> None:
+    from natmigrate.check.gate import _absolute, _displays, _relative, _scan_root
 
     cwd = "/work/repo"
-    assert _absolute_all(TRICKY_PATHS, cwd) == [_absolute(p, cwd) for p in TRICKY_PATHS]
+    given = Path(explicit_root) if explicit_root else None
+    root, shown = _displays(paths, cwd, given)
+    absolute = [_absolute(p, cwd) for p in paths]
+    assert root == _scan_root(absolute, given, cwd)
+    assert shown == [_relative(a, root) for a in absolute]
 
 
 @pytest.mark.parametrize("spelling", ["a", "./a", "a/", "a//sub/..", "./a/./"])
