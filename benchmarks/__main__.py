@@ -17,7 +17,9 @@
 
 Writes ``benchmarks/results.json`` (machine-readable) and ``benchmarks/RESULTS.md``, prints the
 table, and exits 1 when a target is missed. ``--quick`` (CI) repeats each timing once instead of
-three times; sizes stay as the issue defines them (the detection target is defined for 100 MB).
+three times (``check_cli`` keeps its five interleaved rounds: its ratio of two short processes
+swings too much on one run each); sizes stay as the issue defines them (the detection target is
+defined for 100 MB).
 """
 
 from __future__ import annotations

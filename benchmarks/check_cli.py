@@ -1,13 +1,15 @@
 """``natmigrate check`` as a user runs it, against ``json.load`` of the same files.
 
-Run: ``python -m benchmarks.check_cli [--files 5000 50000] [--repeat 3]``.
+Run: ``python -m benchmarks.check_cli [--files 5000 50000] [--rounds 5]``.
 
 Both sides are whole processes started the same way (``python -m natmigrate check DIR`` and
 ``python -c`` running ``json.load`` over every file, sorted), so interpreter start-up, imports,
 output and exit are in both; stdout goes to a pipe that is read, as in a CI job. The check runs
-twice: with its default text output, and with ``--sarif-file`` as well. For each, the best of N
-runs: wall time and CPU time (user + system of the child, from ``getrusage``), and both as ratios
-of ``json.load``'s. Target: wall time at most 3x ``json.load`` at 5,000 and at 50,000 files.
+twice: with its default text output, and with ``--sarif-file`` as well. The three commands run
+in turn, round after round (at least five rounds, ``--quick`` included); for each, the best wall
+time and the best CPU time (user + system of the child, from ``getrusage``) over the rounds, and
+both as ratios of ``json.load``'s. Target: wall time at most 3x ``json.load`` at 5,000 and at
+50,000 files.
 
 natmigrate is byte-compiled first, as ``pip install`` does: with ``PYTHONDONTWRITEBYTECODE`` set
 (as on some CI runners) every run would otherwise compile natmigrate from source while ``json``
@@ -32,6 +34,8 @@ import natmigrate
 from benchmarks.check_speed import write_files
 
 TARGET = 3.0
+# Rounds even in a --quick run: a single run of each side made the ratio swing by a third.
+MIN_ROUNDS = 5
 NAT_SHARE = 0.1
 _JSON_LOAD = (
     "import json, os, sys\n"
@@ -61,12 +65,20 @@ def _run(command: list[str], ok: tuple[int, ...]) -> tuple[float, float]:
     return wall, cpu
 
 
-def _best(command: list[str], repeat: int, ok: tuple[int, ...] = (0,)) -> tuple[float, float]:
-    runs = [_run(command, ok) for _ in range(repeat)]
-    return min(w for w, _ in runs), min(c for _, c in runs)
+def _best_interleaved(
+    commands: list[tuple[list[str], tuple[int, ...]]], rounds: int
+) -> list[tuple[float, float]]:
+    """Best wall and best CPU seconds of each command over ``rounds`` rounds, each round running
+    every command once: on a machine whose speed drifts (shared cores), every command then sees
+    the same spells of slow and fast, and no ratio rests on one lucky or unlucky run."""
+    runs: list[list[tuple[float, float]]] = [[] for _ in commands]
+    for _ in range(rounds):
+        for i, (command, ok) in enumerate(commands):
+            runs[i].append(_run(command, ok))
+    return [(min(w for w, _ in r), min(c for _, c in r)) for r in runs]
 
 
-def measure(count: int, repeat: int = 3) -> dict[str, Any]:
+def measure(count: int, rounds: int = MIN_ROUNDS) -> dict[str, Any]:
     """Write ``count`` templates and time ``json.load`` and the two ``check`` runs over them."""
     _byte_compile()
     with tempfile.TemporaryDirectory(prefix="natmigrate-bench-check-") as tmp:
@@ -75,9 +87,14 @@ def measure(count: int, repeat: int = 3) -> dict[str, Any]:
         write_files(files, count, "template", NAT_SHARE)
         sarif = Path(tmp) / "out.sarif"
         check = [sys.executable, "-m", "natmigrate", "check", str(files), "--no-config"]
-        json_wall, json_cpu = _best([sys.executable, "-c", _JSON_LOAD, str(files)], repeat)
-        text_wall, text_cpu = _best(check, repeat, ok=(3,))
-        sarif_wall, sarif_cpu = _best([*check, "--sarif-file", str(sarif)], repeat, ok=(3,))
+        (json_wall, json_cpu), (text_wall, text_cpu), (sarif_wall, sarif_cpu) = _best_interleaved(
+            [
+                ([sys.executable, "-c", _JSON_LOAD, str(files)], (0,)),
+                (check, (3,)),
+                ([*check, "--sarif-file", str(sarif)], (3,)),
+            ],
+            max(rounds, MIN_ROUNDS),
+        )
     return {
         "files": count,
         "with_load_balancer": round(count * NAT_SHARE),
@@ -108,10 +125,10 @@ def main() -> None:
     """Print one line per size."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, nargs="+", default=[5000, 50000])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=MIN_ROUNDS, help=f"at least {MIN_ROUNDS}")
     args = parser.parse_args()
     for count in args.files:
-        print(measure(count, args.repeat))
+        print(measure(count, args.rounds))
 
 
 if __name__ == "__main__":

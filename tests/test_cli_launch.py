@@ -3,6 +3,9 @@ end without freeing their input; they must behave exactly like the full app."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from helpers.process import natmigrate_process
 from paths import FIXTURES
@@ -64,3 +67,39 @@ def test_detect_exit_code_and_output_survive_the_quick_exit() -> None:
     assert proc.returncode == 1  # a file could not be read
     assert proc.stdout.rstrip().endswith("}")  # the whole document was flushed
     assert "nope.json" in proc.stderr
+
+
+def test_check_of_json_templates_starts_without_what_it_never_uses() -> None:
+    # Start-up is a fifth of a 5,000-file check (benchmarks/check_cli.py): the planner, the Azure
+    # SDK, logging, the streaming reader and the Terraform and Bicep readers stay unloaded.
+    probe = (
+        "import sys\n"
+        "from natmigrate.cli.launch import main\n"
+        "sys.argv = ['natmigrate', 'check', sys.argv[1], '--no-config']\n"
+        "import os\n"
+        "real = os._exit\n"
+        "def report(code):\n"
+        "    print(' '.join(sorted(sys.modules)), file=sys.stderr)\n"
+        "    real(code)\n"
+        "os._exit = report\n"
+        "main()\n"
+    )
+    template = FIXTURES / "group-export.json"  # (an ARM template with inbound NAT)
+    proc = subprocess.run(
+        [sys.executable, "-c", probe, str(template)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    loaded = set(proc.stderr.split())
+    assert "natmigrate.check.gate" in loaded  # (the probe saw the run)
+    for module in (
+        "logging",
+        "natmigrate.plan",
+        "natmigrate.sources.jsonstream",
+        "natmigrate.sources.terraform_model",
+        "natmigrate.sources.bicep",
+        "azure",
+        "rich",
+    ):
+        assert module not in loaded, module

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from dataclasses import dataclass
 
@@ -26,6 +25,8 @@ class Verbosity:
 
     def configure_logging(self) -> None:
         """Log to stderr at the chosen level; the Azure SDK's logs only with ``--debug``."""
+        import logging  # (here: the commands that never log, check and detect, start without it)
+
         quiet = logging.ERROR if self.only_errors else logging.WARNING
         level = logging.DEBUG if self.debug else logging.INFO if self.verbose else quiet
         root = logging.getLogger()

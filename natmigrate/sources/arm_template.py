@@ -66,6 +66,9 @@ MODELLED_TYPES = frozenset(
 )
 # Keys of a resource that say how to deploy it rather than what it is.
 _DEPLOY_KEYS = frozenset({"copy", "condition", "dependson", "resources", "comments", "existing"})
+# Resource keys detection never reads: a template read for detection only (``nat_only``) leaves
+# them unevaluated (``location`` is an expression in most templates).
+_NOT_DETECTED_KEYS = _DEPLOY_KEYS | frozenset({"location", "tags", "zones", "identity", "extendedlocation"})
 # Properties whose presence means the resource uses (or may use) inbound NAT.
 _NAT_KEYS = frozenset(
     {"inboundnatpools", "inboundnatrules", "loadbalancerinboundnatpools", "loadbalancerinboundnatrules"}
@@ -87,13 +90,15 @@ def read_template(
     doc: JsonDocument,
     parameters: TemplateParameters = NO_PARAMETERS,
     assumed_parameters: Mapping[str, Any] | None = None,
+    nat_only: bool = False,
 ) -> Snapshot:
     """Read an ARM template (or ``az group export`` output) into a snapshot.
 
     ``parameters`` (``--parameters``) supply the top-level template's parameters, as a deployment
     would. ``assumed_parameters``: values for top-level parameters that have no default (by lower-case
     name). ``natmigrate fix`` passes stand-ins so the planner can name things; what it writes back
-    is the template's own expressions, never these values.
+    is the template's own expressions, never these values. ``nat_only`` (detection): see
+    :func:`natmigrate.sources.resources.build_load_balancer`.
     """
     data = doc.data
     if not isinstance(data, Mapping):
@@ -101,11 +106,13 @@ def read_template(
     if is_parameters_file(data):
         # Parameter values without resources: nothing is deployed from this file itself.
         return Snapshot(source=doc.path, format=ARM_PARAMETERS)
-    reader = _Reader(doc, assumed={k.lower(): v for k, v in (assumed_parameters or {}).items()})
+    reader = _Reader(
+        doc, assumed={k.lower(): v for k, v in (assumed_parameters or {}).items()}, nat_only=nat_only
+    )
     sub, rg = ids.SUBSCRIPTION_PLACEHOLDER, ids.RESOURCE_GROUP_PLACEHOLDER
     state = _TemplateState(reader, data, "", None, sub, rg, given=parameters)
     reader.template(data, "", TemplateScope(state), 0, (), _Target(sub, rg))
-    return assemble(reader.finish(), doc.path, ARM_TEMPLATE, reader.unresolved)
+    return assemble(reader.finish(), doc.path, ARM_TEMPLATE, reader.unresolved, nat_only=nat_only)
 
 
 @dataclass(frozen=True)
@@ -325,6 +332,7 @@ class _Reader:
     items: list[tuple[Mapping[str, Any], Origin]] = field(default_factory=list)
     unresolved: list[UnresolvedField] = field(default_factory=list)
     copies: int = 0
+    nat_only: bool = False  # (detection: see read_template)
     _seen_unresolved: set[tuple[str, str]] = field(default_factory=set)
     # Load balancers whose name is unresolved, by (template, name expression): an export without
     # parameter defaults still writes each NAT rule twice, inline and as a child resource.
@@ -593,8 +601,14 @@ class _Reader:
     ) -> Located:
         """A modelled resource, evaluated in full."""
         out = Located({}, self.origin(pointer))
+        skipped = _NOT_DETECTED_KEYS if self.nat_only else _DEPLOY_KEYS
         for k, v in node.items():
-            if k.lower() not in _DEPLOY_KEYS:
+            if k.lower() in skipped:
+                continue
+            vt = type(v)
+            if (vt is str and v[:1] != "[") or vt in _SCALARS:
+                out[k] = v  # a literal (as in value(): no pointer made for it)
+            else:
                 out[k] = self.value(v, f"{pointer}/{_escape(k)}", scope)
         out.update(_identity(rtype, name, target))
         return out

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from natmigrate.errors import InputError
 from natmigrate.model import Origin, Snapshot
 from natmigrate.sources import resources as r
 from natmigrate.sources.assemble import assemble
 from natmigrate.sources.jsondoc import JsonDocument
-from natmigrate.sources.jsonstream import StreamedDocument
+
+if TYPE_CHECKING:  # (the streaming reader is imported only by the commands that stream)
+    from natmigrate.sources.jsonstream import StreamedDocument
 
 REST_EXAMPLE = "rest-example"
 REST = "rest"

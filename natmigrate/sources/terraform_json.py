@@ -14,8 +14,6 @@ from typing import Any
 from natmigrate.errors import InputError
 from natmigrate.model import Origin, Snapshot, Unresolved
 from natmigrate.sources.jsondoc import JsonDocument
-from natmigrate.sources.terraform_model import TfResource, build_snapshot
-from natmigrate.sources.textpos import Positions
 
 TERRAFORM_JSON = "terraform-json"
 
@@ -66,6 +64,10 @@ def _with_unknowns(values: Any, unknown: Any, origin: Origin) -> Any:
 
 def read_terraform_json(doc: JsonDocument) -> Snapshot:
     """Read a plan or state document."""
+    # (imported here: the registry imports this module for is_terraform_json, on every scan)
+    from natmigrate.sources.terraform_model import TfResource, build_snapshot
+    from natmigrate.sources.textpos import Positions
+
     data = doc.data
     positions = Positions(doc.text, base=doc)
     unknowns: dict[str, Any] = {}

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from paths import CORPUS, FIXTURES, corpus_manifest
 
 from natmigrate.detect import detect
 from natmigrate.errors import InputError
@@ -162,3 +164,26 @@ def test_skeletons_of_large_lists_change_nothing(
     assert findings(cut) == findings(whole)
     if name != "no resources":
         assert cut.data != whole.data  # resources without inbound NAT were cut down
+
+
+def _arm_templates() -> list[Path]:
+    """Every ARM template among the fixtures and the shared corpus."""
+    found = [CORPUS / e["file"] for e in corpus_manifest() if e["format"] == "arm-template"]
+    for path in sorted(FIXTURES.rglob("*.json")):
+        try:
+            data = json.loads(path.read_text())
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if azure_json.classify(data) == azure_json.ARM_TEMPLATE:
+            found.append(path)
+    return found
+
+
+@pytest.mark.parametrize("path", _arm_templates(), ids=lambda p: p.name)
+def test_templates_read_for_detection_find_what_full_reading_finds(path: Path) -> None:
+    # check and detect read templates with nat_only: the same findings, at the same positions.
+    def findings(nat_only: bool) -> list[dict[str, Any]]:
+        doc = parse_text(str(path), path.read_text())
+        return [f.as_dict() for f in detect(read_document(doc, nat_only=nat_only))]
+
+    assert findings(True) == findings(False)
