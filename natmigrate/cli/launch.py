@@ -25,21 +25,14 @@ def main() -> None:
 
         full_main()
         return
-    from natmigrate.cli.root import new_app, run
-
-    app = new_app()
+    # The collector is set before anything is imported: importing typer and the command makes
+    # tens of young collections that free nothing (modules, classes and functions live on).
     if command == "detect":
-        from natmigrate.cli import detect_cmd
-
-        app.command("detect")(detect_cmd.detect)
         # detect holds its whole input until it exits (through os._exit, below), so a collection
         # could free nothing; and once a pause ended, the first young collection would walk every
         # object read (millions for a large export). Off for the process, then.
         gc.disable()
     else:
-        from natmigrate.cli import check_cmd
-
-        app.command("check")(check_cmd.check)
         # A repository's thousands of templates allocate millions of small containers that live as
         # long as the run; collecting the youngest generation every 50,000 allocations instead of
         # 700 keeps the collector from re-examining them (at 5,000 files 0.02 s of collector time
@@ -49,6 +42,17 @@ def main() -> None:
         # not collected at all during the run (at 50,000 files their passes cost 0.13 s and freed
         # nothing: the peak memory is the same).
         gc.set_threshold(50_000, 1_000, 1_000)
+    from natmigrate.cli.root import new_app, run
+
+    app = new_app()
+    if command == "detect":
+        from natmigrate.cli import detect_cmd
+
+        app.command("detect")(detect_cmd.detect)
+    else:
+        from natmigrate.cli import check_cmd
+
+        app.command("check")(check_cmd.check)
     try:
         run(app)
     except SystemExit as exc:
