@@ -6,8 +6,9 @@ No I/O, no printing. Rule ids are stable and part of every output format's contr
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Literal
+
+import msgspec
 
 from natmigrate import ids
 from natmigrate.model import (
@@ -27,8 +28,7 @@ Severity = Literal["error", "warning"]
 Verdict = Literal["pass", "warn", "fail", "error"]
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(msgspec.Struct, frozen=True):
     """A detection rule's fixed description (used by SARIF, docs and help)."""
 
     id: str
@@ -111,8 +111,7 @@ _IRRELEVANT = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(msgspec.Struct, frozen=True):
     """One detected use of inbound NAT v1 (or an indeterminate one)."""
 
     rule: str

@@ -8,7 +8,8 @@ placeholders below, and :func:`ids_match` lets a placeholder match any concrete 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+
+import msgspec
 
 SUBSCRIPTION_PLACEHOLDER = "{subscriptionId}"
 RESOURCE_GROUP_PLACEHOLDER = "{resourceGroup}"
@@ -20,8 +21,7 @@ VM_TYPE = "microsoft.compute/virtualmachines"
 AUTOSCALE_TYPE = "microsoft.insights/autoscalesettings"
 
 
-@dataclass(frozen=True, slots=True)
-class ResourceId:
+class ResourceId(msgspec.Struct, frozen=True):
     """A parsed ARM id: ``/subscriptions/S/resourceGroups/G/providers/NS/T1/N1/T2/N2...``."""
 
     subscription: str

@@ -13,9 +13,10 @@ errors. A file that cannot be parsed is always an error.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from natmigrate.detect import detect
 from natmigrate.errors import InputError
@@ -133,15 +134,14 @@ def _may_name_natmigrate(text: str) -> bool:
     return "natmigrate" in text or "\\u" in text
 
 
-@dataclass
-class ScannedFile:
+class ScannedFile(msgspec.Struct):
     """One input's result plus what suppression needs to look at its source."""
 
     result: FileResult
     kind: str  # json | bicep | terraform
     text: str | None = None
-    comments: list[tuple[int, str]] = field(default_factory=list)  # (offset, comment text)
-    spans: list[tuple[int, int]] = field(default_factory=list)  # bracket pairs (offsets)
+    comments: list[tuple[int, str]] = msgspec.field(default_factory=list)  # (offset, comment text)
+    spans: list[tuple[int, int]] = msgspec.field(default_factory=list)  # bracket pairs (offsets)
     json_data: Any = None
 
     @property

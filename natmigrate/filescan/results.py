@@ -6,19 +6,19 @@ one-line message, never an exception that stops the other files.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from natmigrate.detect import Finding, Verdict, verdict
 from natmigrate.errors import ExitCode
 
 
-@dataclass
-class FileResult:
+class FileResult(msgspec.Struct):
     """What scanning one file produced."""
 
     path: str
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Finding] = msgspec.field(default_factory=list)
     error: str | None = None
     format: str | None = None
 

@@ -5,8 +5,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
+
+import msgspec
 
 from natmigrate.model import NO_ORIGIN, Origin, Unresolved
 from natmigrate.sources.arm_expressions.parse import (
@@ -308,8 +309,7 @@ def raise_size(kind: str, size: int) -> None:
     raise UnknownValueError(f"the {kind} would have {size} elements, over natmigrate's limit")
 
 
-@dataclass(frozen=True)
-class _Lambda:
+class _Lambda(msgspec.Struct, frozen=True):
     """``lambda('x', 'i', body)``: parameter names and the unevaluated body."""
 
     names: tuple[str, ...]

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+import msgspec
 
 _MAX_PARSE_DEPTH = 200
 
@@ -15,8 +16,7 @@ class ExpressionSyntaxError(ValueError):
     """The expression text is not valid ARM expression syntax."""
 
 
-@dataclass(frozen=True, slots=True)
-class Literal:
+class Literal(msgspec.Struct, frozen=True):
     """A string or number literal (or ``true``/``false``/``null`` written bare)."""
 
     value: Any
@@ -24,8 +24,7 @@ class Literal:
     slot: int = -1  # in a shape (see _shape): the index of the string literal this stands for
 
 
-@dataclass(frozen=True, slots=True)
-class Call:
+class Call(msgspec.Struct, frozen=True):
     """A function call; ``name`` is lower case (``ns.member`` for user-defined functions)."""
 
     name: str
@@ -33,8 +32,7 @@ class Call:
     span: tuple[int, int]
 
 
-@dataclass(frozen=True, slots=True)
-class Member:
+class Member(msgspec.Struct, frozen=True):
     """Property access ``target.name``."""
 
     target: Node
@@ -42,8 +40,7 @@ class Member:
     span: tuple[int, int]
 
 
-@dataclass(frozen=True, slots=True)
-class Index:
+class Index(msgspec.Struct, frozen=True):
     """Indexing ``target[index]``."""
 
     target: Node
