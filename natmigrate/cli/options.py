@@ -4,8 +4,8 @@ wherever they appear (az-style names and wording).
 Options that go together in several commands are option groups here (frozen structs a command
 takes as one parameter; :mod:`natmigrate.cli.option_groups` shows typer their fields).
 
-Kept light (typer, msgspec, the format enums and :mod:`natmigrate.cli.verbosity` only): ``detect`` imports it
-and starts lean.
+Kept light (typer, msgspec, the format enums and :mod:`natmigrate.cli.verbosity` only): ``detect``
+imports it and starts lean.
 """
 
 from __future__ import annotations
