@@ -178,21 +178,31 @@ def _absolute(path: str, cwd: str) -> str:
     return os.path.normpath(path if os.path.isabs(path) else cwd + os.sep + path)
 
 
-def _absolute_all(paths: list[str], cwd: str) -> list[str]:
-    """:func:`_absolute` of every path, each folder normalised once (a scan has thousands of files
-    in a few folders, and ``normpath`` is most of the cost)."""
+def _displays(paths: list[str], cwd: str, explicit_root: Path | None) -> tuple[Path, list[str]]:
+    """The scan root (:func:`scan_root`) and every path relative to it (:func:`relative`), worked
+    out once per folder: a scan has tens of thousands of files in a few folders, and per file
+    this is one split, one look-up and one join."""
+    # Each file as (its folder's absolute text ending in a separator, its name), or (its whole
+    # absolute path, None) when it sits in the working directory, at the root, or is spelled
+    # unusually. A name holds no separator, so "under a folder" is decided by the folder alone.
     folders: dict[str, str] = {}
-    out = []
+    placed: list[tuple[str, str | None]] = []
     for path in paths:
         head, _, name = path.rpartition(os.sep)
         if not head or name in ("", ".", "..") or (os.altsep and os.altsep in name):
-            out.append(_absolute(path, cwd))  # (in the working directory, at the root, or unusual)
+            placed.append((_absolute(path, cwd), None))
             continue
         folder = folders.get(head)
         if folder is None:
-            folder = folders[head] = _absolute(head, cwd)
-        out.append(os.path.join(folder, name))
-    return out
+            folder = folders[head] = os.path.join(_absolute(head, cwd), "")
+        placed.append((folder, name))
+    absolute_folders = set(folders.values())
+    whole = [a for a, name in placed if name is None]
+    # (the root depends on folders only: one stand-in file per folder)
+    root = _scan_root([*(f + "f" for f in absolute_folders), *whole], explicit_root, cwd)
+    base = str(root).rstrip(os.sep) + os.sep
+    shown = {f: (f[len(base) :] if f.startswith(base) else f).replace(os.sep, "/") for f in absolute_folders}
+    return root, [shown[a] + name if name is not None else _relative(a, root) for a, name in placed]
 
 
 def relative(path: str, root: Path, cwd: str | None = None) -> str:
@@ -244,9 +254,7 @@ def run_check(
             f"no input files matched {' '.join(paths)} (looked for {looked}); "
             "refusing to pass a gate that checked nothing"
         )
-    cwd = os.getcwd()
-    absolute = _absolute_all([s.path for s in scanned if s.kind != "unknown"], cwd)
-    base = _scan_root(absolute, root, cwd)
+    base, displays = _displays([s.path for s in scanned if s.kind != "unknown"], os.getcwd(), root)
     config: Config | None = None
     if not no_config:
         cfg_path = config_path if config_path is not None else find_config(base)
@@ -256,9 +264,9 @@ def run_check(
     suppressor = Suppressor(config, today)
 
     files: list[CheckedFile] = []
-    next_absolute = iter(absolute)
+    next_display = iter(displays)
     for s in scanned:
-        display = _relative(next(next_absolute), base) if s.kind != "unknown" else s.path
+        display = next(next_display) if s.kind != "unknown" else s.path
         index = (
             InlineIndex(s.text, s.comments, s.spans) if s.text and s.comments and s.result.findings else None
         )

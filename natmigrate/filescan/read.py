@@ -150,7 +150,7 @@ class ScannedFile(msgspec.Struct):
         return self.result.path
 
 
-def kind_of(path: Path, input_format: str) -> str:
+def kind_of(path: str | Path, input_format: str) -> str:
     """json, bicep or terraform: which reader (and which suppression comments) the file takes."""
     chosen = reader_by_path(path, input_format)
     return chosen.name if chosen is not None and chosen.name in (BICEP, TERRAFORM) else "json"
@@ -165,17 +165,18 @@ def scan(
     (:mod:`natmigrate.filescan.split_list`); its result then carries no parsed document, which
     suppression (``check``) would need.
     """
-    # Results by position in ``expanded.files`` (no Path hashed per file unless files were named).
+    # Results by position in ``expanded.files`` (no path hashed per file unless files were named).
     out: list[ScannedFile | None] = []
     tf_dirs: dict[Path, list[tuple[int, Path]]] = {}
     explicit = expanded.explicit
-    for f in expanded.files:
-        kind = kind_of(f, input_format)
+    for name in expanded.files:
+        kind = kind_of(name, input_format)
         if kind == "terraform":
-            tf_dirs.setdefault(f.parent, []).append((len(out), f))
+            path = Path(name)
+            tf_dirs.setdefault(path.parent, []).append((len(out), path))
             out.append(None)
             continue
-        out.append(_scan_one(f, kind, input_format, max_bytes, bool(explicit) and f in explicit, split))
+        out.append(_scan_one(name, kind, input_format, max_bytes, bool(explicit) and name in explicit, split))
     for members in tf_dirs.values():
         by_file = _scan_module([f for _, f in members], max_bytes)
         for i, f in members:
@@ -184,14 +185,13 @@ def scan(
 
 
 def _scan_one(
-    path: Path, kind: str, input_format: str, max_bytes: int, explicit: bool, split: bool = False
+    name: str, kind: str, input_format: str, max_bytes: int, explicit: bool, split: bool = False
 ) -> ScannedFile | None:
-    name = str(path)
     try:
         if kind == "bicep":
             from natmigrate.sources.bicep import parse_bicep  # (imported only when a run has Bicep)
 
-            text = read_text(path, max_bytes)
+            text = read_text(name, max_bytes)
             parsed = parse_bicep(name, text)
             res = FileResult(name, findings=detect(parsed.snapshot), format=BICEP)
             if not res.findings:
@@ -205,7 +205,7 @@ def _scan_one(
         if split:
             from natmigrate.filescan import split_list  # (detect only: not imported by check)
 
-            text = read_text(path, max_bytes)
+            text = read_text(name, max_bytes)
             if split_list.applies(text, input_format):
                 result = split_list.detect_split(name, text, input_format)
                 if result is not None:

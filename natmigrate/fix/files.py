@@ -93,7 +93,8 @@ def fix_paths(paths: list[str], options: FixOptions, max_bytes: int = DEFAULT_MA
     expanded = expand(paths, SUFFIXES)
     modules: dict[Path, list[Path]] = {}
     results: list[FileFix] = []
-    for p in expanded.files:
+    for name in expanded.files:
+        p = Path(name)
         if p.name.lower().endswith((".tf", TF_JSON_SUFFIX)):  # Terraform merges both into one module
             modules.setdefault(p.parent, []).append(p)
         else:

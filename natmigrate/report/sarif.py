@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from natmigrate import __version__
-from natmigrate.check.gate import CheckedFile, CheckReport
+from natmigrate.check.gate import CheckReport
 from natmigrate.detect import RULES, help_uri
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -69,8 +69,8 @@ def _artifact(display: str) -> dict[str, str]:
     return {"uri": _uri(display), "uriBaseId": _ROOT}
 
 
-def _location(f: CheckedFile, line: int | None, column: int | None) -> dict[str, Any]:
-    physical: dict[str, Any] = {"artifactLocation": _artifact(f.display)}
+def _location(artifact: dict[str, str], line: int | None, column: int | None) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": artifact}
     if line is not None and line >= 1:
         region: dict[str, Any] = {"startLine": line}
         if column is not None and column >= 1:
@@ -92,12 +92,13 @@ def document(report: CheckReport) -> dict[str, Any]:
                 {
                     "level": "error",
                     "message": {"text": f.error},
-                    "locations": [_location(f, None, None)],
+                    "locations": [_location(_artifact(f.display), None, None)],
                     "descriptor": {"id": "NATM-INPUT"},
                 }
             )
             continue
         seen: Counter[str] = Counter()
+        artifact = _artifact(f.display)  # (once per file: quoting the path is most of a result's cost)
         for c in f.findings:
             fnd = c.finding
             level = fnd.severity
@@ -106,7 +107,7 @@ def document(report: CheckReport) -> dict[str, Any]:
             key = f"{f.display}|{fnd.resource}|{fnd.rule}"
             seen[key] += 1
             digest = hashlib.sha256(f"{key}|{seen[key]}".encode()).hexdigest()
-            location = _location(f, fnd.line, fnd.column)
+            location = _location(artifact, fnd.line, fnd.column)
             location["logicalLocations"] = [{"fullyQualifiedName": fnd.resource, "kind": "resource"}]
             result: dict[str, Any] = {
                 "ruleId": fnd.rule,

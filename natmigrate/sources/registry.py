@@ -39,7 +39,7 @@ class Reader(Protocol):
         """The ``--input-format`` value (and the snapshot's ``format``)."""
         ...
 
-    def claims_path(self, path: Path) -> bool:
+    def claims_path(self, path: str | Path) -> bool:
         """Whether the file's name says it is this format (``auto`` then reads it with this reader)."""
         ...
 
@@ -63,7 +63,7 @@ class JsonReader(msgspec.Struct, frozen=True):
     recognise: Callable[[Any], bool]
     read_parsed: Callable[[JsonDocument, bool, TemplateParameters], Snapshot]
 
-    def claims_path(self, path: Path) -> bool:
+    def claims_path(self, path: str | Path) -> bool:
         """JSON formats are told apart by content, never by name."""
         return False
 
@@ -101,10 +101,10 @@ class SourceReader(msgspec.Struct, frozen=True):
     suffixes: tuple[str, ...]
     read_file: Callable[[Path, int, TemplateParameters], Snapshot]
 
-    def claims_path(self, path: Path) -> bool:
+    def claims_path(self, path: str | Path) -> bool:
         """See :class:`Reader`."""
-        # The whole path's text (pathlib keeps it once made) ends as its name does: no suffix
-        # holds a separator.
+        # The whole path's text ends as its name does (no suffix holds a separator); a scan passes
+        # it as text, made once per file.
         return os.fspath(path).lower().endswith(self.suffixes)
 
     def claims_document(self, data: Any) -> bool:
@@ -191,7 +191,7 @@ def reader(input_format: str) -> Reader:
         raise UsageError(f"unknown input format {input_format!r}") from None
 
 
-def reader_by_path(path: Path, input_format: str = AUTO) -> Reader | None:
+def reader_by_path(path: str | Path, input_format: str = AUTO) -> Reader | None:
     """The reader a file's name (or a forced format) decides; ``None`` means JSON, told by content."""
     if input_format != AUTO:
         return reader(input_format)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -18,8 +19,8 @@ def tree(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _names(files: list[Path], root: Path) -> list[str]:
-    return [f.relative_to(root).as_posix() for f in files]
+def _names(files: list[str] | list[Path], root: Path) -> list[str]:
+    return [Path(f).relative_to(root).as_posix() for f in files]
 
 
 def test_one_directory_lists_each_file_once_sorted(tree: Path) -> None:
@@ -67,8 +68,35 @@ TRICKY_PATHS = [
 ]
 
 
-def test_report_paths_normalise_each_folder_once_with_the_same_result() -> None:
-    from natmigrate.check.gate import _absolute, _absolute_all
+@pytest.mark.parametrize("explicit_root", [None, "/work/repo/a", "/elsewhere"])
+@pytest.mark.parametrize("paths", [TRICKY_PATHS, ["a/b.json", "a/c.json"], ["/x/a.json", "/y/b.json"], []])
+def test_report_paths_are_worked_out_per_folder_with_the_per_file_result(
+    paths: list[str], explicit_root: str | None
+) -> None:
+    from natmigrate.check.gate import _absolute, _displays, _relative, _scan_root
 
     cwd = "/work/repo"
-    assert _absolute_all(TRICKY_PATHS, cwd) == [_absolute(p, cwd) for p in TRICKY_PATHS]
+    given = Path(explicit_root) if explicit_root else None
+    root, shown = _displays(paths, cwd, given)
+    absolute = [_absolute(p, cwd) for p in paths]
+    assert root == _scan_root(absolute, given, cwd)
+    assert shown == [_relative(a, root) for a in absolute]
+
+
+@pytest.mark.parametrize("spelling", ["a", "./a", "a/", "a//sub/..", "./a/./"])
+def test_files_are_spelled_as_paths_spell_them(
+    tree: Path, spelling: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Files are path texts; each must be the text str(Path(...)) gives, whatever the argument's
+    # spelling, so output names and de-duplication are what they were with Path objects.
+    monkeypatch.chdir(tree)
+    got = expand([spelling])
+    assert got.files == [str(Path(root) / n) for root, n in _walked(Path(spelling))]
+
+
+def _walked(top: Path) -> list[tuple[str, str]]:
+    found = []
+    for root, dirs, names in os.walk(top):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found += [(root, n) for n in sorted(names) if n.endswith((".json", ".jsonc", ".bicep", ".tf"))]
+    return found
