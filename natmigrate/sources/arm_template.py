@@ -601,7 +601,12 @@ class _Reader(msgspec.Struct):
         out = Located({}, self.origin(pointer))
         skipped = _NOT_DETECTED_KEYS if self.nat_only else _DEPLOY_KEYS
         for k, v in node.items():
-            if k.lower() not in skipped:
+            if k.lower() in skipped:
+                continue
+            vt = type(v)
+            if (vt is str and v[:1] != "[") or vt in _SCALARS:
+                out[k] = v  # a literal (as in value(): no pointer made for it)
+            else:
                 out[k] = self.value(v, f"{pointer}/{_escape(k)}", scope)
         out.update(_identity(rtype, name, target))
         return out
