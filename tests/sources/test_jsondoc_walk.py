@@ -96,3 +96,69 @@ CORNER_CASES = {
 @pytest.mark.parametrize("name", CORNER_CASES)
 def test_corner_cases(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     assert assert_same_offsets(name, CORNER_CASES[name], monkeypatch) > 3
+
+
+SLOPPY_LAYOUTS = {
+    # The closing line the indentation suggests comes too early, too late, or not at all: the
+    # guess must be refused each time and the C scanner decide.
+    "inner closes at the outer's indent": '{\n  "a": {\n  "b": 1\n  },\n  "c": [\n  1\n  ]\n}',
+    "close on the same line": '{\n  "a": {\n    "b": 1},\n  "c": 2\n}',
+    "bracket text in a string at the indent": '{\n  "a": [\n    "x\\n  ]"\n  ],\n  "s": "\\n}"\n}',
+    "tabs and spaces": '{\n\t"a": {\n\t\t"b": [\n\t\t\t1\n\t\t]\n\t},\n    "c": {\n\t"d": 1\n    }\n}',
+    "crlf": '{\r\n  "a": {\r\n    "b": 1\r\n  },\r\n  "c": [\r\n    {}\r\n  ]\r\n}',
+    "comments inside": '{\n  "a": {\n    // note\n    "b": 1\n  },\n  "c": 2\n}',
+    "raw newline in a string": '{\n  "a": {\n    "b": "x\n  }"\n  },\n  "c": 1\n}',
+    "trailing white space": '{\n  "a": [  \n    1\n  ]  ,\n  "b": {\t\n  }\n}',
+}
+
+
+def _container_starts(text: str) -> list[int]:
+    return [i for i, ch in enumerate(text) if ch in "{["]
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        *SLOPPY_LAYOUTS.items(),
+        *CORNER_CASES.items(),
+        *((p.name, p.read_text(encoding="utf-8-sig")) for p in FIXTURE_FILES + CORPUS_FILES),
+    ],
+    ids=lambda v: v if isinstance(v, str) and len(v) < 60 else "",
+)
+def test_skipping_a_container_ends_where_the_scanner_ends(name: str, text: str) -> None:
+    # Every "{" or "[" of the text, values and brackets inside strings alike: where the scanner
+    # reads a value, _skip ends at the same place; where it cannot, _skip raises as it does.
+    scanner = json.JSONDecoder(strict=False).scan_once  # type: ignore[attr-defined]
+    checked = 0
+    for at in _container_starts(text):
+        try:
+            expected: int | type[Exception] = scanner(text, at)[1]
+        except (StopIteration, ValueError) as exc:
+            expected = type(exc)
+        try:
+            got: int | type[Exception] = jsondoc._skip(text, at)
+        except (StopIteration, ValueError) as exc:
+            got = type(exc)
+        assert got == expected, (name, at)
+        checked += 1
+    assert checked
+
+
+def test_a_guessed_closing_line_is_taken_only_when_msgspec_confirms_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    real = jsondoc._RAW_VALUE
+
+    def watched(piece: str) -> Any:
+        calls.append(piece)
+        return real(piece)
+
+    monkeypatch.setattr(jsondoc, "_RAW_VALUE", watched)
+    tidy = '{\n  "a": {\n    "b": 1\n  },\n  "c": 2\n}'
+    assert jsondoc._skip(tidy, 0) == len(tidy)
+    assert calls == [tidy]  # guessed and confirmed: the scanner was not needed
+    # The inner object closes on a line at the outer's indentation: the outer's guess stops there,
+    # msgspec refuses the truncated text, and the scanner finds the real end.
+    sloppy = '{\n  "a": {\n"b": 1\n}\n}'
+    calls.clear()
+    assert jsondoc._skip(sloppy, 0) == len(sloppy)
+    assert calls == ['{\n  "a": {\n"b": 1\n}']
