@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Literal
 
-from msgspec import Struct
+import msgspec
 
 from natmigrate import ids
 from natmigrate.model import (
@@ -28,7 +28,7 @@ Severity = Literal["error", "warning"]
 Verdict = Literal["pass", "warn", "fail", "error"]
 
 
-class Rule(Struct, frozen=True):
+class Rule(msgspec.Struct, frozen=True):
     """A detection rule's fixed description (used by SARIF, docs and help)."""
 
     id: str
@@ -111,7 +111,7 @@ _IRRELEVANT = frozenset(
 )
 
 
-class Finding(Struct, frozen=True):
+class Finding(msgspec.Struct, frozen=True):
     """One detected use of inbound NAT v1 (or an indeterminate one)."""
 
     rule: str

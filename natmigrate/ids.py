@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 
-from msgspec import Struct
+import msgspec
 
 SUBSCRIPTION_PLACEHOLDER = "{subscriptionId}"
 RESOURCE_GROUP_PLACEHOLDER = "{resourceGroup}"
@@ -21,7 +21,7 @@ VM_TYPE = "microsoft.compute/virtualmachines"
 AUTOSCALE_TYPE = "microsoft.insights/autoscalesettings"
 
 
-class ResourceId(Struct, frozen=True):
+class ResourceId(msgspec.Struct, frozen=True):
     """A parsed ARM id: ``/subscriptions/S/resourceGroups/G/providers/NS/T1/N1/T2/N2...``."""
 
     subscription: str

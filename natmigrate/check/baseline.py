@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from natmigrate.errors import InputError
 
@@ -20,8 +21,7 @@ BASELINE_VERSION = 1
 Key = tuple[str, str, str]  # (file, resource, rule)
 
 
-@dataclass
-class Baseline:
+class Baseline(msgspec.Struct):
     """Accepted findings and how many of each key remain unmatched in this run."""
 
     path: Path

@@ -10,11 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from msgspec import Struct
+import msgspec
 
 from natmigrate.check.baseline import Baseline, Key, load_baseline
 from natmigrate.check.suppress import Config, InlineIndex, Suppression, Suppressor, find_config, load_config
@@ -32,7 +31,7 @@ class NoInputError(NatMigrateError):
     """Nothing matched: the gate fails closed rather than passing an empty run."""
 
 
-class CheckedFinding(Struct):
+class CheckedFinding(msgspec.Struct):
     """A finding and, when it does not count, why."""
 
     finding: Finding
@@ -50,7 +49,7 @@ class CheckedFinding(Struct):
         return d
 
 
-class CheckedFile(Struct):
+class CheckedFile(msgspec.Struct):
     """One file's outcome."""
 
     scanned: ScannedFile
@@ -94,14 +93,13 @@ class CheckedFile(Struct):
         }
 
 
-@dataclass
-class CheckReport:
+class CheckReport(msgspec.Struct):
     """Everything every output format needs."""
 
     files: list[CheckedFile]
     root: Path
     strict: bool = False
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = msgspec.field(default_factory=list)
     config: Path | None = None
     baseline: Path | None = None
 

@@ -22,9 +22,10 @@ import re
 import sys
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+
+import msgspec
 
 from natmigrate.detect import RULES, Finding
 from natmigrate.errors import UsageError
@@ -37,8 +38,7 @@ _DIRECTIVE = re.compile(
 _ALL = "all"
 
 
-@dataclass(frozen=True)
-class Suppression:
+class Suppression(msgspec.Struct, frozen=True):
     """Why a finding is not counted. ``kind`` follows SARIF (``inSource`` or ``external``)."""
 
     kind: Literal["inSource", "external"]
@@ -55,8 +55,7 @@ class Suppression:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ConfigEntry:
+class ConfigEntry(msgspec.Struct, frozen=True):
     """One ``[[suppress]]`` entry."""
 
     index: int
@@ -67,8 +66,7 @@ class ConfigEntry:
     expires: dt.date | None
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(msgspec.Struct, frozen=True):
     """A parsed ``.natmigrate.toml``."""
 
     path: Path

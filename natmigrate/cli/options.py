@@ -1,20 +1,20 @@
 """Command-line options shared by several commands, defined once: the same flags, type and help
 wherever they appear (az-style names and wording).
 
-Options that go together in several commands are option groups here (frozen dataclasses a command
+Options that go together in several commands are option groups here (frozen structs a command
 takes as one parameter; :mod:`natmigrate.cli.option_groups` shows typer their fields).
 
-Kept light (typer, the format enums and :mod:`natmigrate.cli.verbosity` only): ``detect`` imports it
-and starts lean.
+Kept light (typer, msgspec, the format enums and :mod:`natmigrate.cli.verbosity` only): ``detect``
+imports it and starts lean.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
+import msgspec
 import typer
 
 from natmigrate.cli.verbosity import Verbosity
@@ -113,8 +113,7 @@ Verbose = Annotated[
 ]
 
 
-@dataclass(frozen=True)
-class LoggingOptions:
+class LoggingOptions(msgspec.Struct, frozen=True):
     """``--only-show-errors``, ``--debug``, ``--verbose``: how much a command that talks to Azure logs."""
 
     only_show_errors: OnlyShowErrors = False
@@ -207,8 +206,7 @@ Faults = Annotated[
 RunDirArg = Annotated[Path, typer.Argument(help="The run directory printed when the run started.")]
 
 
-@dataclass(frozen=True)
-class RecoveryOptions:
+class RecoveryOptions(msgspec.Struct, frozen=True):
     """What ``resume`` and ``rollback`` take to carry a run on (``--yes`` is accepted for symmetry:
     the run was confirmed when it started)."""
 
@@ -217,8 +215,7 @@ class RecoveryOptions:
     rollout_timeout: RolloutTimeout = 3600.0
 
 
-@dataclass(frozen=True)
-class TargetOptions:
+class TargetOptions(msgspec.Struct, frozen=True):
     """Where ``migrate`` and ``apply`` run: Azure (``--cloud``), or with ``--simulate`` the simulator
     seeded from those files and the seed files after the options."""
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+
+import msgspec
 
 # The name of the handler natmigrate puts on the root logger; a later configuration replaces it
 # (tests run many commands in one process, each with its own stderr).
 HANDLER_NAME = "natmigrate-cli"
 
 
-@dataclass(frozen=True)
-class Verbosity:
+class Verbosity(msgspec.Struct, frozen=True):
     """What ``--debug`` and ``--verbose`` asked for."""
 
     debug: bool = False

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import glob
 import os
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from natmigrate.errors import InputError
 
@@ -14,8 +15,7 @@ DEFAULT_SUFFIXES = (".json", ".jsonc", ".bicep", ".tf")
 _GLOB_CHARS = frozenset("*?[")
 
 
-@dataclass
-class Expanded:
+class Expanded(msgspec.Struct):
     """Files to read, errors for arguments that matched nothing, and which files were named.
 
     Files are path texts, each as ``str(Path(...))`` spells it (so the same file is the same

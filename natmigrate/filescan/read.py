@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from msgspec import Struct, field
+import msgspec
 
 from natmigrate.detect import detect
 from natmigrate.errors import InputError
@@ -134,14 +134,14 @@ def _may_name_natmigrate(text: str) -> bool:
     return "natmigrate" in text or "\\u" in text
 
 
-class ScannedFile(Struct):
+class ScannedFile(msgspec.Struct):
     """One input's result plus what suppression needs to look at its source."""
 
     result: FileResult
     kind: str  # json | bicep | terraform
     text: str | None = None
-    comments: list[tuple[int, str]] = field(default_factory=list)  # (offset, comment text)
-    spans: list[tuple[int, int]] = field(default_factory=list)  # bracket pairs (offsets)
+    comments: list[tuple[int, str]] = msgspec.field(default_factory=list)  # (offset, comment text)
+    spans: list[tuple[int, int]] = msgspec.field(default_factory=list)  # bracket pairs (offsets)
     json_data: Any = None
 
     @property

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from msgspec import Struct, field
+import msgspec
 
 from natmigrate.detect import Finding, Verdict, verdict
 from natmigrate.errors import ExitCode
 
 
-class FileResult(Struct):
+class FileResult(msgspec.Struct):
     """What scanning one file produced."""
 
     path: str
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Finding] = msgspec.field(default_factory=list)
     error: str | None = None
     format: str | None = None
 

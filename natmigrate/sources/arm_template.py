@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from natmigrate import ids
 from natmigrate.errors import InputError
@@ -115,16 +116,14 @@ def read_template(
     return assemble(reader.finish(), doc.path, ARM_TEMPLATE, reader.unresolved, nat_only=nat_only)
 
 
-@dataclass(frozen=True)
-class _Target:
+class _Target(msgspec.Struct, frozen=True):
     """The subscription and resource group resources are deployed to (for their ids)."""
 
     subscription: str
     resource_group: str
 
 
-@dataclass(frozen=True)
-class _Loop:
+class _Loop(msgspec.Struct, frozen=True):
     name: str
     index: Any  # int, or Unresolved when the count is unknown
     resource: bool
@@ -325,19 +324,18 @@ class TemplateScope:
         return params, output, self.state.origin(ptr)
 
 
-@dataclass
-class _Reader:
+class _Reader(msgspec.Struct):
     doc: JsonDocument
-    assumed: Mapping[str, Any] = field(default_factory=dict)
-    items: list[tuple[Mapping[str, Any], Origin]] = field(default_factory=list)
-    unresolved: list[UnresolvedField] = field(default_factory=list)
+    assumed: Mapping[str, Any] = msgspec.field(default_factory=dict)
+    items: list[tuple[Mapping[str, Any], Origin]] = msgspec.field(default_factory=list)
+    unresolved: list[UnresolvedField] = msgspec.field(default_factory=list)
     copies: int = 0
     nat_only: bool = False  # (detection: see read_template)
-    _seen_unresolved: set[tuple[str, str]] = field(default_factory=set)
+    _seen_unresolved: set[tuple[str, str]] = msgspec.field(default_factory=set)
     # Load balancers whose name is unresolved, by (template, name expression): an export without
     # parameter defaults still writes each NAT rule twice, inline and as a child resource.
-    _lbs_by_name: dict[tuple[int, str], Located] = field(default_factory=dict)
-    _orphan_rules: list[tuple[int, Unresolved, Located, Origin]] = field(default_factory=list)
+    _lbs_by_name: dict[tuple[int, str], Located] = msgspec.field(default_factory=dict)
+    _orphan_rules: list[tuple[int, Unresolved, Located, Origin]] = msgspec.field(default_factory=list)
 
     def origin(self, pointer: str) -> Origin:
         return Origin(self.doc.path, pointer, self.doc)

@@ -20,7 +20,6 @@ import re
 import stat
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
@@ -85,17 +84,20 @@ def _lenient(text: str) -> str:
     return _LENIENT.sub(lambda m: m.group(0) if m.group(0).startswith('"') else " ", _blank_comments(text))
 
 
-@dataclass
-class JsonDocument:
+class JsonDocument(msgspec.Struct):
     """A parsed JSON file with lazy pointer → (line, column) lookup."""
 
     path: str
     text: str
     data: Any
-    _containers: dict[str, _ContainerIndex] = field(default_factory=dict, repr=False)
-    _block_lines: list[int] | None = field(default=None, repr=False)
-    _positions: dict[str, tuple[int, int] | None] = field(default_factory=dict, repr=False)
-    _offsets: dict[str, int] = field(default_factory=dict, repr=False)
+    # Caches, filled as positions are asked for (left out of the repr, below).
+    _containers: dict[str, _ContainerIndex] = msgspec.field(default_factory=dict)
+    _block_lines: list[int] | None = None
+    _positions: dict[str, tuple[int, int] | None] = msgspec.field(default_factory=dict)
+    _offsets: dict[str, int] = msgspec.field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(path={self.path!r}, text={self.text!r}, data={self.data!r})"
 
     # -- positions ---------------------------------------------------------------------------
 

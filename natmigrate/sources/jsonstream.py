@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import msgspec
+
 from natmigrate.sources.jsondoc import (
     _SCAN_ONCE,
     _WS,
@@ -64,18 +66,19 @@ class _Place:
     column: int  # 1-based, of its first character
 
 
-class StreamedDocument(JsonDocument):
+class StreamedDocument(JsonDocument, kw_only=True, weakref=True):
     """A large JSON list being read element by element (:meth:`elements`), then its positions,
     found by reading an element of the list again. It holds no text (``text`` is empty); ``data``
-    is the document with the skeleton of every element (complete once :meth:`elements` is)."""
+    is the document with the skeleton of every element (complete once :meth:`elements` is).
+    Made as ``StreamedDocument(path, "", None, fd=fd)``; it closes ``fd`` when dropped."""
 
-    def __init__(self, path: str, fd: int):
-        super().__init__(path, "", None)
-        self.list_tokens: tuple[str, ...] = ()  # () for a root array, ("value",) for a root object
-        self._places: list[_Place | None] = []
-        self._fd = fd
-        self._elements: dict[int, JsonDocument | None] = {}
-        weakref.finalize(self, os.close, fd)
+    fd: int
+    list_tokens: tuple[str, ...] = ()  # () for a root array, ("value",) for a root object
+    _places: list[_Place | None] = msgspec.field(default_factory=list)
+    _elements: dict[int, JsonDocument | None] = msgspec.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        weakref.finalize(self, os.close, self.fd)
 
     @property
     def list_path(self) -> str:
@@ -89,7 +92,7 @@ class StreamedDocument(JsonDocument):
         ``handed_on(value, text, start, end)`` accepts; ``data`` keeps ``skeleton(value)`` of every
         element. Raises :class:`NotStreamableError` (at any point) when the file is not for this
         reader; ``OSError`` when it cannot be read."""
-        yield from _read(self, _Window(self._fd), handed_on, skeleton)
+        yield from _read(self, _Window(self.fd), handed_on, skeleton)
 
     def element_span(self, pointer: str) -> tuple[int, int] | None:
         """Unknown: the text is not kept (readers then treat an element as possibly relevant)."""
@@ -132,7 +135,7 @@ class StreamedDocument(JsonDocument):
         if len(self._elements) >= _CACHED_ELEMENTS:
             self._elements.clear()
         try:
-            raw = os.pread(self._fd, place.size, place.byte)
+            raw = os.pread(self.fd, place.size, place.byte)
             text = raw.decode("utf-8") if len(raw) == place.size else ""
         except (OSError, UnicodeDecodeError):
             text = ""
@@ -243,7 +246,7 @@ def open_list(path: str, max_bytes: int) -> StreamedDocument | None:
     check_size(path, size, max_bytes)
     if size < max(min_bytes(), 1):
         return None
-    return StreamedDocument(path, os.open(path, os.O_RDONLY))
+    return StreamedDocument(path, "", None, fd=os.open(path, os.O_RDONLY))
 
 
 def _read(

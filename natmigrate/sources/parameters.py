@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from natmigrate.errors import InputError, UsageError
 from natmigrate.model import Origin, Unresolved
 from natmigrate.sources.jsondoc import DEFAULT_MAX_BYTES, JsonDocument, load_json
 
 
-@dataclass(frozen=True)
-class ParameterValue:
+class ParameterValue(msgspec.Struct, frozen=True):
     """One supplied parameter: its value (or a Key Vault reference) and where it was given."""
 
     name: str
@@ -40,11 +40,10 @@ class ParameterValue:
         return self.value
 
 
-@dataclass(frozen=True)
-class TemplateParameters:
+class TemplateParameters(msgspec.Struct, frozen=True):
     """Supplied parameter values by lower-cased name (later ``--parameters`` already applied)."""
 
-    values: Mapping[str, ParameterValue] = field(default_factory=dict)
+    values: Mapping[str, ParameterValue] = msgspec.field(default_factory=dict)
 
     def get(self, name: str) -> ParameterValue | None:
         """The value supplied for ``name`` (case-insensitive), if any."""

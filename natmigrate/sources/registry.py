@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+
+import msgspec
 
 from natmigrate.errors import InputError, UsageError
 from natmigrate.gcpause import without_collector
@@ -55,8 +56,7 @@ class Reader(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class JsonReader:
+class JsonReader(msgspec.Struct, frozen=True):
     """A JSON format, recognised by the document's content."""
 
     name: str
@@ -94,8 +94,7 @@ class JsonReader:
             ) from None
 
 
-@dataclass(frozen=True)
-class SourceReader:
+class SourceReader(msgspec.Struct, frozen=True):
     """A source language (Bicep, Terraform), recognised by the file's suffix."""
 
     name: str

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
-from msgspec import Struct
+import msgspec
 
 from natmigrate.model import NO_ORIGIN, Origin, Unresolved
 from natmigrate.sources.arm_expressions.parse import (
@@ -309,7 +309,7 @@ def raise_size(kind: str, size: int) -> None:
     raise UnknownValueError(f"the {kind} would have {size} elements, over natmigrate's limit")
 
 
-class _Lambda(Struct, frozen=True):
+class _Lambda(msgspec.Struct, frozen=True):
     """``lambda('x', 'i', body)``: parameter names and the unevaluated body."""
 
     names: tuple[str, ...]

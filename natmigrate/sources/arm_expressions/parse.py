@@ -7,7 +7,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from msgspec import Struct
+import msgspec
 
 _MAX_PARSE_DEPTH = 200
 
@@ -16,7 +16,7 @@ class ExpressionSyntaxError(ValueError):
     """The expression text is not valid ARM expression syntax."""
 
 
-class Literal(Struct, frozen=True):
+class Literal(msgspec.Struct, frozen=True):
     """A string or number literal (or ``true``/``false``/``null`` written bare)."""
 
     value: Any
@@ -24,7 +24,7 @@ class Literal(Struct, frozen=True):
     slot: int = -1  # in a shape (see _shape): the index of the string literal this stands for
 
 
-class Call(Struct, frozen=True):
+class Call(msgspec.Struct, frozen=True):
     """A function call; ``name`` is lower case (``ns.member`` for user-defined functions)."""
 
     name: str
@@ -32,7 +32,7 @@ class Call(Struct, frozen=True):
     span: tuple[int, int]
 
 
-class Member(Struct, frozen=True):
+class Member(msgspec.Struct, frozen=True):
     """Property access ``target.name``."""
 
     target: Node
@@ -40,7 +40,7 @@ class Member(Struct, frozen=True):
     span: tuple[int, int]
 
 
-class Index(Struct, frozen=True):
+class Index(msgspec.Struct, frozen=True):
     """Indexing ``target[index]``."""
 
     target: Node
