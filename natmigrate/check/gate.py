@@ -168,9 +168,7 @@ def _scan_root(absolute: list[str], explicit_root: Path | None, cwd: str) -> Pat
     under = cwd.rstrip(os.sep) + os.sep
     if all(a.startswith(under) for a in absolute):
         return Path(cwd)
-    # (one file per folder: a scan has thousands of files in a few folders)
-    one_each = {a.rpartition(os.sep)[0]: a for a in absolute}.values()
-    return Path(os.path.commonpath([os.path.dirname(a) for a in one_each])) if absolute else Path(cwd)
+    return Path(os.path.commonpath([os.path.dirname(a) for a in absolute])) if absolute else Path(cwd)
 
 
 def _absolute(path: str, cwd: str) -> str:
