@@ -3,6 +3,7 @@ end without freeing their input; they must behave exactly like the full app."""
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 
@@ -69,29 +70,46 @@ def test_detect_exit_code_and_output_survive_the_quick_exit() -> None:
     assert "nope.json" in proc.stderr
 
 
-def test_check_of_json_templates_starts_without_what_it_never_uses() -> None:
-    # Start-up is a fifth of a 5,000-file check (benchmarks/check_cli.py): the planner, the Azure
-    # SDK, logging, the streaming reader and the Terraform and Bicep readers stay unloaded.
-    probe = (
-        "import sys\n"
-        "from natmigrate.cli.launch import main\n"
-        "sys.argv = ['natmigrate', 'check', sys.argv[1], '--no-config']\n"
-        "import os\n"
-        "real = os._exit\n"
-        "def report(code):\n"
-        "    print(' '.join(sorted(sys.modules)), file=sys.stderr)\n"
-        "    real(code)\n"
-        "os._exit = report\n"
-        "main()\n"
-    )
-    template = FIXTURES / "group-export.json"  # (an ARM template with inbound NAT)
+# One `check` process over an ARM template with inbound NAT (every reader runs), watched from inside:
+# the dataclasses it creates and the modules it has loaded when it exits. Start-up is a fifth of a
+# 5,000-file check (benchmarks/check_cli.py).
+_WATCHED_CHECK = (
+    "import dataclasses, os, sys\n"
+    "made = []\n"
+    "process = dataclasses._process_class\n"
+    "def noted(cls, *args, **kwargs):\n"
+    "    made.append(f'{cls.__module__}.{cls.__qualname__}')\n"
+    "    return process(cls, *args, **kwargs)\n"
+    "dataclasses._process_class = noted\n"
+    "from natmigrate.cli.launch import main\n"
+    "sys.argv = ['natmigrate', 'check', sys.argv[1], '--no-config']\n"
+    "real = os._exit\n"
+    "def report(code):\n"
+    "    print(' '.join(made), file=sys.stderr)\n"
+    "    print(' '.join(sorted(sys.modules)), file=sys.stderr)\n"
+    "    real(code)\n"
+    "os._exit = report\n"
+    "main()\n"
+)
+
+
+@functools.cache
+def _watched_check() -> tuple[list[str], set[str]]:
+    """The dataclasses a check process created and the modules it loaded."""
     proc = subprocess.run(
-        [sys.executable, "-c", probe, str(template)],
+        [sys.executable, "-c", _WATCHED_CHECK, str(FIXTURES / "group-export.json")],
         capture_output=True,
         text=True,
         check=False,
     )
-    loaded = set(proc.stderr.split())
+    made, loaded = proc.stderr.splitlines()[-2:]
+    return made.split(), set(loaded.split())
+
+
+def test_check_of_json_templates_starts_without_what_it_never_uses() -> None:
+    # The planner, the Azure SDK, logging, the streaming reader and the Terraform and Bicep readers
+    # stay unloaded.
+    _, loaded = _watched_check()
     assert "natmigrate.check.gate" in loaded  # (the probe saw the run)
     for module in (
         "logging",
@@ -109,31 +127,6 @@ def test_check_of_json_templates_compiles_no_dataclass() -> None:
     # A dataclass compiles its generated methods with exec when its module is imported (about
     # 0.75 ms a class on Python 3.11, a few % of a short check's start-up); a msgspec Struct is
     # made in C. The model's classes are Structs too.
-    probe = (
-        "import dataclasses, os, sys\n"
-        "made = []\n"
-        "process = dataclasses._process_class\n"
-        "def noted(cls, *args, **kwargs):\n"
-        "    made.append(f'{cls.__module__}.{cls.__qualname__}')\n"
-        "    return process(cls, *args, **kwargs)\n"
-        "dataclasses._process_class = noted\n"
-        "from natmigrate.cli.launch import main\n"
-        "sys.argv = ['natmigrate', 'check', sys.argv[1], '--no-config']\n"
-        "real = os._exit\n"
-        "def report(code):\n"
-        "    print(' '.join(made), file=sys.stderr)\n"
-        "    print('natmigrate.check.gate' in sys.modules, file=sys.stderr)\n"
-        "    real(code)\n"
-        "os._exit = report\n"
-        "main()\n"
-    )
-    template = FIXTURES / "group-export.json"  # (an ARM template with inbound NAT: every reader runs)
-    proc = subprocess.run(
-        [sys.executable, "-c", probe, str(template)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    made, ran = proc.stderr.splitlines()[-2:]
-    assert ran == "True"  # (the probe saw the run)
-    assert made.split() == []
+    made, loaded = _watched_check()
+    assert "natmigrate.check.gate" in loaded  # (the probe saw the run)
+    assert made == []

@@ -154,14 +154,14 @@ class JsonDocument(msgspec.Struct):
     def span(self, pointer: str) -> tuple[int, int] | None:
         """Character span ``[start, end)`` of the value at ``pointer``; ``None`` if it does not exist.
 
-        The end costs one C-speed scan of that value only, so rewriting a construct (``natmigrate
-        fix``) can edit the original text around it without re-serialising the document.
+        The end costs one pass over that value only (:func:`_skip`), so rewriting a construct
+        (``natmigrate fix``) can edit the original text around it without re-serialising the document.
         """
         start = self.offset(pointer)
         if start is None:
             return None
         try:
-            return start, int(_SCAN_ONCE(self.text, start)[1])
+            return start, _skip(self.text, start)
         except StopIteration:
             return None
 
